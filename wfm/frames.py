@@ -1,0 +1,150 @@
+"""Validation helpers shared by every frame-consuming stage.
+
+Each stage checks its input columns and values here, so every stage says the same thing
+about the same mistake: which frame, which column, what was expected, what was got.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import InvalidInputError
+
+__all__ = [
+    "require_columns",
+    "to_timestamps",
+    "to_numeric",
+    "check_unique",
+    "infer_interval",
+    "ALLOWED_INTERVAL_MINUTES",
+]
+
+#: interval lengths the library plans in, in minutes
+ALLOWED_INTERVAL_MINUTES: tuple[int, ...] = (5, 10, 15, 30, 60)
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], frame: str) -> None:
+    """Raise InvalidInputError naming every column of ``columns`` missing from ``df``."""
+    if not isinstance(df, pd.DataFrame):
+        raise InvalidInputError(f"{frame} frame must be a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InvalidInputError(
+            f"{frame} frame is missing column(s) {', '.join(missing)}; "
+            f"got columns {', '.join(map(str, df.columns)) or '(none)'}"
+        )
+
+
+def to_timestamps(values: pd.Series, column: str, frame: str) -> pd.Series:
+    """Parse a column to naive or tz-aware ``datetime64``; raise naming the first bad value."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = values
+    else:
+        out = pd.to_datetime(values, errors="coerce", format="mixed")
+        bad = out.isna() & values.notna()
+        if bad.any():
+            raise InvalidInputError(
+                f"{frame} column {column} must hold timestamps, got {values[bad].iloc[0]!r} "
+                f"(row {int(np.flatnonzero(bad.to_numpy())[0])})"
+            )
+    if out.isna().any():
+        raise InvalidInputError(
+            f"{frame} column {column} must not be empty, got a missing value at row "
+            f"{int(np.flatnonzero(out.isna().to_numpy())[0])}"
+        )
+    return out
+
+
+def to_numeric(
+    values: pd.Series,
+    column: str,
+    frame: str,
+    *,
+    minimum: float | None = 0.0,
+    allow_nan: bool = False,
+) -> pd.Series:
+    """Coerce a column to float; raise naming the first non-numeric, NaN or too-small value."""
+    out = pd.to_numeric(values, errors="coerce").astype(float)
+    non_numeric = out.isna() & values.notna()
+    if non_numeric.any():
+        i = int(np.flatnonzero(non_numeric.to_numpy())[0])
+        raise InvalidInputError(f"{frame} column {column} must be numeric, got {values.iloc[i]!r} (row {i})")
+    if not allow_nan and out.isna().any():
+        i = int(np.flatnonzero(out.isna().to_numpy())[0])
+        raise InvalidInputError(f"{frame} column {column} must not be NaN or empty, got NaN (row {i})")
+    if np.isinf(out.to_numpy()).any():
+        i = int(np.flatnonzero(np.isinf(out.to_numpy()))[0])
+        raise InvalidInputError(f"{frame} column {column} must be finite, got {out.iloc[i]} (row {i})")
+    if minimum is not None:
+        low = out < minimum
+        if low.any():
+            i = int(np.flatnonzero(low.to_numpy())[0])
+            raise InvalidInputError(f"{frame} column {column} must be >= {minimum:g}, got {out.iloc[i]:g} (row {i})")
+    return out
+
+
+def check_unique(df: pd.DataFrame, keys: Sequence[str], frame: str) -> None:
+    """Raise InvalidInputError if any combination of ``keys`` appears twice."""
+    dup = df.duplicated(subset=list(keys), keep=False)
+    if dup.any():
+        first = df.loc[dup, list(keys)].iloc[0]
+        shown = ", ".join(f"{k}={first[k]}" for k in keys)
+        raise InvalidInputError(
+            f"{frame} frame has duplicated rows for ({', '.join(keys)}): "
+            f"expected one row each, got {int(dup.sum())} rows sharing keys such as {shown}"
+        )
+
+
+def infer_interval(
+    timestamps: pd.Series,
+    groups: pd.Series | None = None,
+    *,
+    frame: str = "input",
+    allowed_minutes: Sequence[int] = ALLOWED_INTERVAL_MINUTES,
+) -> pd.Timedelta:
+    """Infer the interval length from the spacing of timestamps (per group, if given).
+
+    The interval is the smallest positive spacing between consecutive timestamps of a
+    group. Every spacing must be a whole multiple of it (gaps are allowed; irregular
+    spacing is not) and it must be one of ``allowed_minutes``.
+
+    Raises
+    ------
+    InvalidInputError
+        On irregular spacing, an unsupported length, or fewer than two timestamps.
+    """
+    ts = pd.Series(pd.to_datetime(timestamps)).reset_index(drop=True)
+    if groups is None:
+        keys = pd.Series(np.zeros(len(ts), dtype=np.int64))
+    else:
+        keys = pd.Series(groups).reset_index(drop=True)
+    order = pd.DataFrame({"g": keys, "t": ts}).sort_values(["g", "t"], kind="stable")
+    diffs = order.groupby("g", sort=False)["t"].diff().dropna()
+    diffs = diffs[diffs > pd.Timedelta(0)]
+    if diffs.empty:
+        raise InvalidInputError(
+            f"{frame} frame: cannot infer the interval length, expected at least two distinct "
+            f"interval_start values per series, got {ts.nunique()}"
+        )
+    step = diffs.min()
+    remainder = (diffs.to_numpy().astype("timedelta64[ns]").astype(np.int64) % step.value) != 0
+    if remainder.any():
+        bad = diffs[remainder].iloc[0]
+        raise InvalidInputError(
+            f"{frame} frame has irregular interval spacing: expected multiples of {step}, got a gap of {bad}"
+        )
+    minutes = step.total_seconds() / 60
+    if minutes not in allowed_minutes:
+        raise InvalidInputError(
+            f"{frame} frame interval length must be one of "
+            f"{', '.join(f'{m} min' for m in allowed_minutes)}, got {minutes:g} min"
+        )
+    if (ts.dt.floor(step) != ts).any():
+        bad_ts = ts[ts.dt.floor(step) != ts].iloc[0]
+        raise InvalidInputError(
+            f"{frame} frame interval_start values must be aligned to {minutes:g}-minute boundaries, got {bad_ts}"
+        )
+    return step

@@ -1,0 +1,161 @@
+"""Reading and writing frames and configuration files.
+
+This is the only module that touches files. Frames are read and written as CSV (optionally
+compressed: ``.csv.gz``, ``.csv.bz2``, ``.csv.zip``, ``.csv.xz``) or Parquet (``.parquet``,
+``.pq``), chosen by file extension. Every write is atomic: the data goes to a temporary
+file in the destination folder, which is renamed over the target only once complete, so a
+failed or killed run never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import tempfile
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .exceptions import ConfigError, InvalidInputError
+
+__all__ = [
+    "read_frame",
+    "write_frame",
+    "read_toml",
+    "write_json",
+    "write_text",
+    "atomic_path",
+    "frame_format",
+]
+
+_CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".tsv")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+def frame_format(path: str | os.PathLike[str]) -> str:
+    """Return ``"csv"`` or ``"parquet"`` for a frame file name, or raise InvalidInputError."""
+    name = str(path).lower()
+    if name.endswith(_PARQUET_SUFFIXES):
+        return "parquet"
+    if name.endswith(_CSV_SUFFIXES):
+        return "csv"
+    raise InvalidInputError(
+        f"file {str(path)!r}: expected a .csv (optionally .gz/.bz2/.zip/.xz) or .parquet "
+        f"file, got extension {Path(name).suffix or '(none)'!r}"
+    )
+
+
+def read_frame(path: str | os.PathLike[str], **csv_kwargs: Any) -> pd.DataFrame:
+    """Read a CSV or Parquet file into a DataFrame.
+
+    Parameters
+    ----------
+    path
+        The file; its extension picks the format.
+    **csv_kwargs
+        Passed to :func:`pandas.read_csv` for CSV files.
+
+    Raises
+    ------
+    InvalidInputError
+        If the file is missing, has an unknown extension or cannot be parsed.
+
+    Examples
+    --------
+    >>> history = read_frame("data/example/history.csv.gz")  # doctest: +SKIP
+    """
+    path = Path(path)
+    fmt = frame_format(path)
+    if not path.is_file():
+        raise InvalidInputError(f"file {str(path)!r} does not exist")
+    try:
+        if fmt == "parquet":
+            return pd.read_parquet(path)
+        sep = "\t" if str(path).lower().endswith(".tsv") else ","
+        return pd.read_csv(path, sep=sep, **csv_kwargs)
+    except (OSError, ValueError, pd.errors.ParserError, ImportError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidInputError(f"file {str(path)!r} could not be read as {fmt}: {first_line}") from exc
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` only on success.
+
+    The parent folder is created if needed. If the body raises, the temporary file is
+    removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def write_frame(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a frame atomically as CSV or Parquet (by extension); return the path.
+
+    CSV files are written without the index; timestamps in ISO format.
+    """
+    path = Path(path)
+    fmt = frame_format(path)
+    with atomic_path(path) as tmp:
+        if fmt == "parquet":
+            df.to_parquet(tmp, index=False)
+        else:
+            name = str(path).lower()
+            sep = "\t" if name.endswith(".tsv") else ","
+            suffix = name.rsplit(".", 1)[-1]
+            if suffix == "gz":
+                # Written through GzipFile with no file name and mtime 0, so that the same
+                # frame always gives the same bytes (the temp file's name would leak in).
+                with tmp.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+                    df.to_csv(gz, index=False, sep=sep, date_format=_DATE_FORMAT)
+            else:
+                compression = {"bz2": "bz2", "zip": "zip", "xz": "xz"}.get(suffix)
+                df.to_csv(tmp, index=False, sep=sep, compression=compression, date_format=_DATE_FORMAT)
+    return path
+
+
+def write_text(text: str, path: str | os.PathLike[str]) -> Path:
+    """Write a text file atomically (UTF-8); return the path."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
+    """Write an object as indented, key-sorted JSON atomically; return the path."""
+    return write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n", path)
+
+
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a TOML file into a dict.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing or is not valid TOML (the message names the file and line).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {str(path)!r} does not exist")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from exc
