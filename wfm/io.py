@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import json
 import os
 import tempfile
@@ -31,6 +32,8 @@ __all__ = [
     "write_text",
     "atomic_path",
     "frame_format",
+    "read_history_source",
+    "file_sha256",
 ]
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".tsv")
@@ -159,3 +162,75 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from exc
+
+
+def read_history_source(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    url: str | None = None,
+    query: str | None = None,
+) -> pd.DataFrame:
+    """Read a history frame from a file, a folder of files, or an SQL query.
+
+    Parameters
+    ----------
+    path
+        A CSV or Parquet file, or a folder: every ``.csv*``/``.parquet`` file directly in it
+        is read (in name order) and the frames are concatenated.
+    url, query
+        An SQLAlchemy database URL (``sqlite:///calls.db`` works out of the box) and the
+        SQL query whose result is the history frame. Give either ``path`` or both of these.
+
+    Raises
+    ------
+    InvalidInputError
+        If the source is missing, empty, or cannot be read.
+    """
+    if (path is None) == (url is None):
+        raise ConfigError(
+            "history source: expected either a path (file or folder) or an SQL url with a query, "
+            f"got path={path!r}, url={url!r}"
+        )
+    if url is not None:
+        if not query:
+            raise ConfigError(f"history source: an SQL url needs a query, got url={url!r} and no query")
+        return _read_sql(url, query)
+    folder = Path(path)  # type: ignore[arg-type]
+    if folder.is_dir():
+        files = sorted(p for p in folder.iterdir() if p.is_file() and _is_frame_file(p))
+        if not files:
+            raise InvalidInputError(f"history folder {str(folder)!r} holds no .csv or .parquet files")
+        return pd.concat([read_frame(p) for p in files], ignore_index=True)
+    return read_frame(folder)
+
+
+def _is_frame_file(path: Path) -> bool:
+    return path.name.lower().endswith(_CSV_SUFFIXES + _PARQUET_SUFFIXES) and not path.name.startswith(".")
+
+
+def _read_sql(url: str, query: str) -> pd.DataFrame:
+    try:
+        import sqlalchemy
+    except ImportError as exc:  # pragma: no cover - sqlalchemy is a dependency
+        raise ConfigError("history source: reading SQL needs the sqlalchemy package") from exc
+    try:
+        engine = sqlalchemy.create_engine(url)
+    except (sqlalchemy.exc.ArgumentError, ImportError, ValueError) as exc:
+        raise ConfigError(f"history source: cannot use database url {url!r}: {exc}") from exc
+    try:
+        with engine.connect() as conn:
+            return pd.read_sql_query(sqlalchemy.text(query), conn)
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise InvalidInputError(f"history source: query on {url!r} failed: {first}") from exc
+    finally:
+        engine.dispose()
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Return the SHA-256 hex digest of a file's bytes (for run manifests)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,186 @@
+"""What service does a roster give? Per-queue, per-day figures at the rostered staffing.
+
+The roster covers the *pooled* gross requirement. To judge it queue by queue, the heads
+on the phones in each interval are shared among the queues in proportion to each queue's
+gross requirement (the pooled plan's own split), turned into agents available for calls
+with each queue's shrinkage, and fed back through Erlang C (or Erlang A, where the queue's
+targets give a patience) to get the service level, ASA, occupancy and abandon rate each
+queue would see. Daily figures are weighted by calls (service level, ASA, abandonment) or
+by traffic (occupancy = busy agent-time over available agent-time).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import erlang
+from .frames import require_columns
+from .staffing import Targets, TargetSet
+
+__all__ = ["interval_service", "daily_service"]
+
+
+def _target_set(targets: Targets | TargetSet | None) -> TargetSet:
+    if targets is None:
+        return TargetSet(Targets())
+    if isinstance(targets, Targets):
+        return TargetSet(targets)
+    return targets
+
+
+def interval_service(
+    requirements: pd.DataFrame,
+    coverage: pd.DataFrame,
+    targets: Targets | TargetSet | None = None,
+) -> pd.DataFrame:
+    """Service per queue and interval at the rostered staffing.
+
+    Parameters
+    ----------
+    requirements
+        The requirements frame (``queue, interval_start, calls, aht_sec, erlangs, agents,
+        agents_scheduled``).
+    coverage
+        The roster's coverage frame (``interval_start, scheduled``; pooled over queues).
+    targets
+        The targets the requirement was sized with (answer time, patience, shrinkage).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``queue, interval_start, calls, erlangs, heads, agents_available, service_level,
+        asa_sec, occupancy, abandon_rate`` (abandon rate NaN under Erlang C).
+
+    Examples
+    --------
+    >>> service = interval_service(req, result.coverage, targets)  # doctest: +SKIP
+    """
+    require_columns(requirements, ["queue", "interval_start", "calls", "aht_sec", "erlangs", "agents_scheduled"], "requirements")
+    require_columns(coverage, ["interval_start", "scheduled"], "coverage")
+    tset = _target_set(targets)
+    req = requirements.copy()
+    req["interval_start"] = pd.to_datetime(req["interval_start"])
+    heads = coverage.groupby(pd.to_datetime(coverage["interval_start"]))["scheduled"].sum()
+    pooled = req.groupby("interval_start")["agents_scheduled"].transform("sum").to_numpy(dtype=float)
+    on_shift = req["interval_start"].map(heads).fillna(0.0).to_numpy(dtype=float)
+    share = np.divide(req["agents_scheduled"].to_numpy(dtype=float), pooled, out=np.zeros(len(req)), where=pooled > 0)
+    req["heads"] = on_shift * share
+
+    parts = []
+    for queue, block in req.groupby("queue", sort=True):
+        t = tset.for_queue(str(queue))
+        shrink = t.shrinkage_at(block["interval_start"])
+        # Whole agents only: a fraction of an agent answers no calls.
+        available = np.floor(block["heads"].to_numpy(dtype=float) * (1.0 - shrink) + 1e-9)
+        traffic = block["erlangs"].to_numpy(dtype=float)
+        aht = np.maximum(block["aht_sec"].to_numpy(dtype=float), 1e-9)
+        answer = t.answer_sec if t.answer_sec is not None else 20.0
+        out = block[["queue", "interval_start", "calls", "erlangs", "heads"]].copy()
+        out["agents_available"] = available
+        if t.patience_sec is not None:
+            res = erlang.erlang_a(traffic, available, aht, t.patience_sec, answer)
+            out["service_level"] = res.service_level
+            out["asa_sec"] = res.asa_sec
+            out["occupancy"] = res.occupancy
+            out["abandon_rate"] = res.abandon_probability
+        else:
+            out["service_level"] = erlang.service_level(traffic, available, aht, answer)
+            out["asa_sec"] = erlang.asa(traffic, available, aht)
+            out["occupancy"] = erlang.occupancy(traffic, available)
+            out["abandon_rate"] = np.nan
+        parts.append(out)
+    if not parts:
+        return pd.DataFrame(
+            columns=["queue", "interval_start", "calls", "erlangs", "heads", "agents_available",
+                     "service_level", "asa_sec", "occupancy", "abandon_rate"]
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def daily_service(
+    requirements: pd.DataFrame,
+    coverage: pd.DataFrame,
+    roster: pd.DataFrame | None = None,
+    breaks: pd.DataFrame | None = None,
+    targets: Targets | TargetSet | None = None,
+) -> pd.DataFrame:
+    """Daily figures per queue, plus an ``ALL`` row per day, at the rostered staffing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date, queue, calls, service_level, asa_sec, occupancy, abandon_rate,
+        required_agent_hours, scheduled_agent_hours, under_agent_hours, paid_hours``.
+        Service level, ASA and abandonment are weighted by calls, occupancy is busy over
+        available agent-time. The hour columns (pooled) are filled on the ``ALL`` rows:
+        ``paid_hours`` is shift time minus unpaid breaks of the shifts starting that day.
+    """
+    svc = interval_service(requirements, coverage, targets)
+    cols = ["date", "queue", "calls", "service_level", "asa_sec", "occupancy", "abandon_rate",
+            "required_agent_hours", "scheduled_agent_hours", "under_agent_hours", "paid_hours"]
+    if svc.empty:
+        return pd.DataFrame(columns=cols)
+    svc["date"] = svc["interval_start"].dt.normalize()
+    svc["w_sl"] = svc["service_level"] * svc["calls"]
+    finite_asa = np.where(np.isfinite(svc["asa_sec"]), svc["asa_sec"], np.nan)
+    svc["w_asa"] = finite_asa * svc["calls"]
+    svc["w_ab"] = svc["abandon_rate"] * svc["calls"]
+    svc["busy"] = svc["occupancy"] * svc["agents_available"]
+
+    def aggregate(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+        g = frame.groupby(keys, sort=True).agg(
+            calls=("calls", "sum"), w_sl=("w_sl", "sum"), w_asa=("w_asa", "sum"), w_ab=("w_ab", "sum"),
+            busy=("busy", "sum"), avail=("agents_available", "sum"),
+            any_ab=("abandon_rate", lambda s: s.notna().any()),
+        ).reset_index()
+        calls = g["calls"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g["service_level"] = np.where(calls > 0, g["w_sl"] / calls, np.nan)
+            g["asa_sec"] = np.where(calls > 0, g["w_asa"] / calls, np.nan)
+            g["abandon_rate"] = np.where((calls > 0) & g["any_ab"], g["w_ab"] / calls, np.nan)
+            g["occupancy"] = np.where(g["avail"] > 0, g["busy"] / g["avail"], np.nan)
+        return g
+
+    per_queue = aggregate(svc, ["date", "queue"])
+    total = aggregate(svc, ["date"]).assign(queue="ALL")
+
+    cov = coverage.copy()
+    cov["interval_start"] = pd.to_datetime(cov["interval_start"])
+    starts = np.sort(cov["interval_start"].unique())
+    step_h = pd.Timedelta(starts[1] - starts[0]).total_seconds() / 3600 if len(starts) > 1 else 0.25
+    cov["date"] = cov["interval_start"].dt.normalize()
+    hours = cov.groupby("date")[["required", "scheduled", "under"]].sum() * step_h
+    hours.columns = ["required_agent_hours", "scheduled_agent_hours", "under_agent_hours"]
+    total = total.merge(hours, left_on="date", right_index=True, how="left")
+    total["paid_hours"] = total["date"].map(_paid_hours_by_day(roster, breaks)).fillna(0.0)
+
+    out = pd.concat([per_queue, total], ignore_index=True)
+    for c in cols:
+        if c not in out:
+            out[c] = np.nan
+    out = out[cols].sort_values(["date", "queue"], kind="stable").reset_index(drop=True)
+    return out
+
+
+def _paid_hours_by_day(roster: pd.DataFrame | None, breaks: pd.DataFrame | None) -> pd.Series:
+    if roster is None or roster.empty:
+        return pd.Series(dtype=float)
+    r = roster.copy()
+    r["shift_start"] = pd.to_datetime(r["shift_start"])
+    r["shift_end"] = pd.to_datetime(r["shift_end"])
+    if "paid_hours" in r.columns:
+        paid = r["paid_hours"].astype(float)
+    else:
+        paid = (r["shift_end"] - r["shift_start"]).dt.total_seconds() / 3600
+        if breaks is not None and not breaks.empty and "paid" in breaks.columns:
+            b = breaks.loc[~breaks["paid"].astype(bool)].copy()
+            b["hours"] = (pd.to_datetime(b["break_end"]) - pd.to_datetime(b["break_start"])).dt.total_seconds() / 3600
+            b["break_start"] = pd.to_datetime(b["break_start"])
+            # attribute each unpaid break to the shift that contains it
+            m = r.reset_index().merge(b, on="agent_id")
+            inside = (m["break_start"] >= m["shift_start"]) & (m["break_start"] < m["shift_end"])
+            unpaid = m.loc[inside].groupby("index")["hours"].sum()
+            paid = paid - unpaid.reindex(r.index).fillna(0.0)
+    day = pd.to_datetime(r["date"]).dt.normalize() if "date" in r.columns else r["shift_start"].dt.normalize()
+    return paid.groupby(day).sum()

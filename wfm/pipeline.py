@@ -1,0 +1,604 @@
+"""The nightly planning run: history -> forecast -> requirements -> roster -> report.
+
+:func:`run` executes the steps in order, logs what each did and how long it took, and
+publishes every output for one as-of date into one folder, atomically: everything is
+written into a temporary folder beside the destination, which is renamed into place only
+when complete. A run killed halfway leaves the previous outputs for that date untouched,
+and rerunning the same as-of date with the same inputs gives byte-identical files (no
+wall-clock times are written into published files; timings go to the log).
+
+The run is configured by a TOML file (see ``docs/pipeline.md``); with no file,
+:func:`example_config` runs the bundled example centre.
+
+Examples
+--------
+>>> from wfm.pipeline import example_config, run
+>>> outcome = run(example_config(output_dir="runs"))      # doctest: +SKIP
+>>> outcome.exit_code, outcome.folder                     # doctest: +SKIP
+(1, PosixPath('runs/2026-11-02'))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from . import io as wfm_io
+from .exceptions import ConfigError, WFMWarning
+
+__all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "run", "STEPS"]
+
+log = logging.getLogger("wfm.pipeline")
+
+#: the steps of a run, in order
+STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "evaluate", "report", "publish")
+
+_KNOWN = {
+    "run": {"as_of", "horizon_days", "output_dir", "seed", "lookback_days"},
+    "history": {"path", "url", "query"},
+    "forecast": {"model", "quantiles", "country", "events", "outliers"},
+    "staffing": {"targets", "seats"},
+    "roster": {"agents", "rules", "time_limit_sec", "num_workers"},
+    "report": {"title", "sample_agents"},
+}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything one planning run needs; build it with :func:`load_config` or in code.
+
+    Paths are absolute or relative to the working directory (a config file's relative paths
+    are resolved against the file's folder by :func:`load_config`).
+    """
+
+    history_path: Path | None = None
+    history_url: str | None = None
+    history_query: str | None = None
+    as_of: dt.date = field(default_factory=dt.date.today)
+    horizon_days: int = 7
+    output_dir: Path = Path("runs")
+    seed: int = 0
+    #: history used for forecasting: this many days before the as-of date (None: all)
+    lookback_days: int | None = None
+    model: str = "auto"
+    quantiles: tuple[float, ...] = (0.1, 0.9)
+    country: str = "CN"
+    events_path: Path | None = None
+    outliers_path: Path | None = None
+    targets_path: Path | None = None
+    seats: int | None = None
+    agents_path: Path | None = None
+    rules_path: Path | None = None
+    time_limit_sec: float = 60.0
+    num_workers: int = 2
+    title: str = "Staff plan"
+    sample_agents: int = 40
+    #: files whose hashes go into the manifest (the config file itself, if any)
+    config_path: Path | None = None
+
+    def __post_init__(self) -> None:
+        if (self.history_path is None) == (self.history_url is None):
+            raise ConfigError(
+                "[history]: expected either path = a file or folder, or url = an SQLAlchemy URL "
+                f"with query, got path={self.history_path!s}, url={self.history_url!r}"
+            )
+        if not isinstance(self.horizon_days, int) or not 1 <= self.horizon_days <= 62:
+            raise ConfigError(f"[run] horizon_days must be a whole number from 1 to 62, got {self.horizon_days!r}")
+        if self.lookback_days is not None and (not isinstance(self.lookback_days, int) or self.lookback_days < 14):
+            raise ConfigError(f"[run] lookback_days must be a whole number >= 14, got {self.lookback_days!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"[run] seed must be a non-negative whole number, got {self.seed!r}")
+        if not self.time_limit_sec > 0:
+            raise ConfigError(f"[roster] time_limit_sec must be > 0, got {self.time_limit_sec!r}")
+        if not isinstance(self.num_workers, int) or self.num_workers < 1:
+            raise ConfigError(f"[roster] num_workers must be a whole number >= 1, got {self.num_workers!r}")
+        if self.seats is not None and (not isinstance(self.seats, int) or self.seats < 1):
+            raise ConfigError(f"[staffing] seats must be a whole number >= 1, got {self.seats!r}")
+        if self.agents_path is None or self.rules_path is None:
+            raise ConfigError(
+                "[roster]: expected agents = an agents file and rules = a rules TOML file, "
+                f"got agents={self.agents_path!s}, rules={self.rules_path!s}"
+            )
+
+    def input_files(self) -> dict[str, Path]:
+        """The input files of the run by role (for the manifest)."""
+        files = {
+            "config": self.config_path,
+            "history": self.history_path,
+            "events": self.events_path,
+            "outliers": self.outliers_path,
+            "targets": self.targets_path,
+            "agents": self.agents_path,
+            "rules": self.rules_path,
+        }
+        return {k: v for k, v in files.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a run produced: the published folder, its summary and the exit code it earns."""
+
+    folder: Path
+    summary: dict[str, Any]
+    #: planner-facing warnings (under-staffing, binding seat limit, forecast fallbacks)
+    warnings: tuple[str, ...]
+    #: seconds per step, in run order
+    timings: dict[str, float]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when clean, 1 when the plan needs a planner's attention."""
+        return 1 if self.warnings else 0
+
+
+# --------------------------------------------------------------------------- config
+
+
+def _table(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    table = raw.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"config: [{name}] must be a table, got {type(table).__name__}")
+    unknown = sorted(set(table) - _KNOWN[name])
+    if unknown:
+        raise ConfigError(
+            f"config: unknown key(s) {', '.join(unknown)} in [{name}]; expected some of {', '.join(sorted(_KNOWN[name]))}"
+        )
+    return table
+
+
+def _path(base: Path, value: Any, key: str) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"config: {key} must be a file path string, got {value!r}")
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def _date(value: Any, key: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        if value.lower() == "today":
+            return dt.date.today()
+        if value.lower() == "tomorrow":
+            return dt.date.today() + dt.timedelta(days=1)
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ConfigError(f"config: {key} must be a date like 2026-11-02 (or 'today'), got {value!r}")
+
+
+def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | None = None) -> RunConfig:
+    """Read a run configuration TOML file; relative paths are resolved against its folder.
+
+    Parameters
+    ----------
+    path
+        The TOML file (schema in ``docs/pipeline.md``).
+    overrides
+        Field values of :class:`RunConfig` that replace the file's (e.g. ``as_of`` or
+        ``output_dir`` from the command line).
+
+    Raises
+    ------
+    ConfigError
+        For a missing file, invalid TOML, unknown keys or bad values (naming the key).
+    """
+    path = Path(path)
+    raw = wfm_io.read_toml(path)
+    unknown = sorted(set(raw) - set(_KNOWN))
+    if unknown:
+        raise ConfigError(
+            f"config {str(path)!r}: unknown table(s) {', '.join(unknown)}; expected some of {', '.join(_KNOWN)}"
+        )
+    base = path.resolve().parent
+    run_t, hist, fc, st, ro, rep = (_table(raw, n) for n in ("run", "history", "forecast", "staffing", "roster", "report"))
+    quantiles = fc.get("quantiles", [0.1, 0.9])
+    if not isinstance(quantiles, list) or not all(isinstance(q, int | float) for q in quantiles):
+        raise ConfigError(f"config: [forecast] quantiles must be a list of numbers, got {quantiles!r}")
+    kwargs: dict[str, Any] = dict(
+        history_path=_path(base, hist.get("path"), "[history] path"),
+        history_url=hist.get("url"),
+        history_query=hist.get("query"),
+        as_of=_date(run_t.get("as_of", "today"), "[run] as_of"),
+        horizon_days=run_t.get("horizon_days", 7),
+        output_dir=_path(base, run_t.get("output_dir", "runs"), "[run] output_dir"),
+        seed=run_t.get("seed", 0),
+        lookback_days=run_t.get("lookback_days"),
+        model=str(fc.get("model", "auto")),
+        quantiles=tuple(float(q) for q in quantiles),
+        country=str(fc.get("country", "CN")),
+        events_path=_path(base, fc.get("events"), "[forecast] events"),
+        outliers_path=_path(base, fc.get("outliers"), "[forecast] outliers"),
+        targets_path=_path(base, st.get("targets"), "[staffing] targets"),
+        seats=st.get("seats"),
+        agents_path=_path(base, ro.get("agents"), "[roster] agents"),
+        rules_path=_path(base, ro.get("rules"), "[roster] rules"),
+        time_limit_sec=float(ro.get("time_limit_sec", 60.0)),
+        num_workers=ro.get("num_workers", 2),
+        title=str(rep.get("title", "Staff plan")),
+        sample_agents=rep.get("sample_agents", 40),
+        config_path=path.resolve(),
+    )
+    if kwargs["history_url"] is not None and not isinstance(kwargs["history_url"], str):
+        raise ConfigError(f"config: [history] url must be a string, got {kwargs['history_url']!r}")
+    kwargs.update(overrides or {})
+    return RunConfig(**kwargs)
+
+
+def example_dir() -> Path:
+    """The folder of the bundled example centre (history, agents, rules, targets, config).
+
+    Installed, it is the package ``wfm.example_data``; in a source checkout that is not
+    installed it is the ``data/example`` folder beside the ``wfm`` package.
+    """
+    candidates = [Path(__file__).resolve().parent.parent / "data" / "example"]
+    with contextlib.suppress(ImportError):
+        candidates.insert(0, Path(str(resources.files("wfm.example_data"))))
+    for folder in candidates:
+        if (folder / "wfm.toml").is_file():
+            return folder
+    raise ConfigError(  # pragma: no cover - packaging error
+        f"the bundled example data is missing: expected wfm.toml in {' or '.join(map(str, candidates))}"
+    )
+
+
+def example_config(**overrides: Any) -> RunConfig:
+    """The configuration of the bundled example centre (``wfm run`` with no argument).
+
+    Outputs go to ``./runs`` under the current directory unless ``output_dir`` is given.
+    """
+    overrides.setdefault("output_dir", Path("runs"))
+    return load_config(example_dir() / "wfm.toml", overrides=overrides)
+
+
+# --------------------------------------------------------------------------- run
+
+
+@contextlib.contextmanager
+def _step(name: str, timings: dict[str, float], progress: Callable[[str], None] | None) -> Iterator[None]:
+    if progress is not None:
+        progress(name)
+    start = time.perf_counter()
+    log.info("step %s: started", name)
+    yield
+    timings[name] = time.perf_counter() - start
+    log.info("step %s: done in %.2f s", name, timings[name])
+
+
+def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> RunOutcome:
+    """Run the whole planning job for one as-of date and publish its outputs.
+
+    Steps (see :data:`STEPS`): load and validate history; forecast ``horizon_days`` from the
+    as-of date (history before it only); size per queue; schedule the pooled requirement;
+    evaluate the roster's service per queue and day; write the report; publish.
+
+    Outputs (in ``output_dir / <as_of>``): ``forecast.csv``, ``backtest.csv``,
+    ``requirements.csv``, ``roster.csv``, ``breaks.csv``, ``coverage.csv``, ``daily.csv``,
+    ``summary.json``, ``report.html`` and ``manifest.json`` (input hashes, library version,
+    configuration).
+
+    Parameters
+    ----------
+    config
+        The run configuration.
+    progress
+        Called with each step's name as it starts (for a progress display).
+
+    Returns
+    -------
+    RunOutcome
+        The folder, the summary, planner warnings (exit code 1 when any), step timings.
+
+    Raises
+    ------
+    WFMError
+        Bad input or configuration (``InvalidInputError``/``ConfigError``, exit code 2), or
+        an internal failure. Nothing is published then.
+    """
+    from . import evaluate as wfm_evaluate
+    from . import report as wfm_report
+    from .forecast import forecast as make_forecast
+    from .roster import load_rules, schedule
+    from .staffing import Targets, load_targets, requirements
+
+    timings: dict[str, float] = {}
+    planner_warnings: list[str] = []
+    as_of = pd.Timestamp(config.as_of)
+    horizon_end = as_of + pd.Timedelta(days=config.horizon_days)
+
+    with _step("load", timings, progress):
+        history = wfm_io.read_history_source(config.history_path, url=config.history_url, query=config.history_query)
+        if "interval_start" not in history.columns:
+            from .frames import require_columns
+
+            require_columns(history, ["interval_start", "calls"], "history")
+        history = history.assign(interval_start=pd.to_datetime(history["interval_start"], errors="coerce", format="mixed"))
+        before = history["interval_start"] < as_of
+        if config.lookback_days is not None:
+            before &= history["interval_start"] >= as_of - pd.Timedelta(days=config.lookback_days)
+        dropped_future = int((history["interval_start"] >= as_of).sum())
+        history = history.loc[before | history["interval_start"].isna()].reset_index(drop=True)
+        events = wfm_io.read_frame(config.events_path) if config.events_path else None
+        outliers = wfm_io.read_frame(config.outliers_path) if config.outliers_path else None
+        targets = load_targets(config.targets_path) if config.targets_path else Targets()
+        agents = wfm_io.read_frame(config.agents_path)
+        rules = load_rules(config.rules_path)
+        log.info(
+            "loaded %d history rows up to %s (%d rows on or after the as-of date ignored), %d agents",
+            len(history), as_of.date(), dropped_future, len(agents),
+        )
+
+    with _step("forecast", timings, progress), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", WFMWarning)
+        fc = make_forecast(
+            history,
+            horizon_days=config.horizon_days,
+            model=config.model,
+            quantiles=config.quantiles,
+            country=config.country,
+            events=events,
+            outliers=outliers,
+            as_of=as_of,
+        )
+        forecast_frame = fc.forecast
+        forecast_frame = forecast_frame.loc[
+            (forecast_frame["interval_start"] >= as_of) & (forecast_frame["interval_start"] < horizon_end)
+        ].reset_index(drop=True)
+        _relay(caught, planner_warnings, "forecast")
+        log.info("forecast %d intervals for %d queues", len(forecast_frame), forecast_frame["queue"].nunique())
+
+    with _step("staff", timings, progress), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", WFMWarning)
+        req = requirements(forecast_frame, targets, seats=config.seats)
+        _relay(caught, planner_warnings, "staffing")
+        log.info("sized %d queue-intervals; peak gross requirement %d", len(req), _peak_gross(req))
+
+    with _step("schedule", timings, progress), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", WFMWarning)
+        result = schedule(
+            req,
+            agents,
+            rules,
+            time_limit_sec=config.time_limit_sec,
+            seed=config.seed,
+            num_workers=config.num_workers,
+        )
+        _relay(caught, planner_warnings, "roster")
+        log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.summary).items()))
+
+    with _step("evaluate", timings, progress):
+        daily = wfm_evaluate.daily_service(req, result.coverage, result.roster, result.breaks, targets)
+        summary = _summary(config, req, result, daily)
+        if summary["roster"].get("under_staffed_intervals", 0):
+            planner_warnings.append(
+                f"roster: {summary['roster']['under_staffed_intervals']} intervals are under-staffed "
+                f"({summary['roster']['under_agent_intervals']} agent-intervals short)"
+            )
+        summary["warnings"] = sorted(set(planner_warnings))
+
+    with _step("report", timings, progress):
+        html = wfm_report.render_report(
+            history=history,
+            forecast=forecast_frame,
+            requirements=req,
+            coverage=result.coverage,
+            roster=result.roster,
+            breaks=result.breaks,
+            summary=summary,
+            daily=daily,
+            title=f"{config.title}: {as_of.date()} + {config.horizon_days} days",
+            sample_agents=config.sample_agents,
+        )
+
+    with _step("publish", timings, progress):
+        folder = _publish(
+            config,
+            {
+                "forecast.csv": forecast_frame,
+                "backtest.csv": getattr(fc, "backtest", None),
+                "requirements.csv": req,
+                "roster.csv": result.roster,
+                "breaks.csv": result.breaks,
+                "coverage.csv": result.coverage,
+                "daily.csv": daily,
+            },
+            summary,
+            html,
+        )
+    for name in STEPS:
+        log.info("timing %-9s %7.2f s", name, timings.get(name, 0.0))
+    return RunOutcome(folder=folder, summary=summary, warnings=tuple(summary["warnings"]), timings=timings)
+
+
+def _relay(caught: list[warnings.WarningMessage], sink: list[str], stage: str) -> None:
+    """Keep planner-facing warnings for the summary and pass every warning on to the caller."""
+    for w in caught:
+        if issubclass(w.category, WFMWarning):
+            sink.append(f"{stage}: {' '.join(str(w.message).split())}")
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _peak_gross(req: pd.DataFrame) -> int:
+    if req.empty:
+        return 0
+    return int(req.groupby("interval_start")["agents_scheduled"].sum().max())
+
+
+def _brief(summary: dict[str, Any]) -> dict[str, Any]:
+    keys = ("status", "objective", "lower_bound", "gap", "under_agent_intervals", "over_agent_intervals")
+    return {k: summary[k] for k in keys if k in summary}
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly, rounded values (so the summary is stable and readable)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.integer | bool | np.bool_):
+        return value.item() if hasattr(value, "item") else value
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        return None if not np.isfinite(f) else round(f, 6)
+    if isinstance(value, pd.Timestamp | dt.date):
+        return value.isoformat()
+    return value
+
+
+# Keys of a roster summary that depend on wall-clock time: kept in the log, not in files.
+_VOLATILE = {"solve_time_sec", "wall_time_sec", "build_time_sec", "time_sec", "timings"}
+
+
+def _summary(config: RunConfig, req: pd.DataFrame, result: Any, daily: pd.DataFrame) -> dict[str, Any]:
+    roster_summary = {k: v for k, v in dict(result.summary).items() if k not in _VOLATILE}
+    cov = result.coverage
+    roster_summary.setdefault("under_agent_intervals", float(cov["under"].sum()) if len(cov) else 0.0)
+    roster_summary.setdefault("over_agent_intervals", float(cov["over"].sum()) if len(cov) else 0.0)
+    roster_summary["under_staffed_intervals"] = int((cov["under"] > 0).sum()) if len(cov) else 0
+    seat_flag = "seat_limited" if "seat_limited" in req.columns else None
+    calls = float(req["calls"].sum()) if len(req) else 0.0
+    service = {
+        "calls": calls,
+        "service_level_planned": _weighted(daily, "service_level"),
+        "occupancy_planned": _weighted(daily, "occupancy"),
+        "paid_hours": float(daily["paid_hours"].sum()) if "paid_hours" in daily else None,
+    }
+    return _plain(
+        {
+            "as_of": config.as_of.isoformat(),
+            "horizon_days": config.horizon_days,
+            "queues": sorted(req["queue"].unique().tolist()) if len(req) else [],
+            "forecast_calls": calls,
+            "requirements": {
+                "peak_gross_agents": _peak_gross(req),
+                "net_agent_hours": _agent_hours(req, "agents"),
+                "gross_agent_hours": _agent_hours(req, "agents_scheduled"),
+                "seat_limited_intervals": int(req.loc[req[seat_flag], "interval_start"].nunique())
+                if seat_flag and len(req)
+                else 0,
+            },
+            "roster": roster_summary,
+            "service": service,
+            "wfm_version": __version__,
+        }
+    )
+
+
+def _weighted(daily: pd.DataFrame, column: str) -> float | None:
+    if column not in daily or "calls" not in daily or daily["calls"].sum() <= 0:
+        return None
+    ok = daily[column].notna()
+    return float((daily.loc[ok, column] * daily.loc[ok, "calls"]).sum() / daily.loc[ok, "calls"].sum())
+
+
+def _agent_hours(req: pd.DataFrame, column: str) -> float:
+    if req.empty:
+        return 0.0
+    starts = np.sort(req["interval_start"].unique())
+    step_h = (pd.Timedelta(starts[1] - starts[0]).total_seconds() / 3600) if len(starts) > 1 else 0.25
+    return float(req[column].sum() * step_h)
+
+
+def _publish(
+    config: RunConfig,
+    frames: dict[str, pd.DataFrame | None],
+    summary: dict[str, Any],
+    html: str,
+) -> Path:
+    """Write every output into a temporary folder, then rename it into place."""
+    out_root = Path(config.output_dir)
+    out_root.mkdir(parents=True, exist_ok=True)
+    final = out_root / config.as_of.isoformat()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=out_root))
+    try:
+        written: dict[str, str] = {}
+        for name, frame in frames.items():
+            if frame is None:
+                continue
+            wfm_io.write_frame(frame, tmp / name)
+        wfm_io.write_json(summary, tmp / "summary.json")
+        wfm_io.write_text(html, tmp / "report.html")
+        for p in sorted(tmp.iterdir()):
+            written[p.name] = wfm_io.file_sha256(p)
+        manifest = {
+            "as_of": config.as_of.isoformat(),
+            "wfm_version": __version__,
+            "inputs": {role: {"path": str(p), "sha256": _hash_input(p)} for role, p in config.input_files().items()},
+            "history_sql": {"url": config.history_url, "query": config.history_query} if config.history_url else None,
+            "settings": _plain(
+                {
+                    "horizon_days": config.horizon_days,
+                    "seed": config.seed,
+                    "lookback_days": config.lookback_days,
+                    "model": config.model,
+                    "quantiles": list(config.quantiles),
+                    "country": config.country,
+                    "seats": config.seats,
+                    "time_limit_sec": config.time_limit_sec,
+                    "num_workers": config.num_workers,
+                }
+            ),
+            "outputs": written,
+        }
+        wfm_io.write_json(manifest, tmp / "manifest.json")
+        os.chmod(tmp, 0o755)
+        _swap_into_place(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("published %s", final)
+    return final
+
+
+def _hash_input(path: Path) -> str | None:
+    if path.is_file():
+        return wfm_io.file_sha256(path)
+    if path.is_dir():  # a folder of history files: hash of the files' names and hashes
+        import hashlib
+
+        digest = hashlib.sha256()
+        for p in sorted(path.iterdir()):
+            if p.is_file():
+                digest.update(p.name.encode() + b"\0" + wfm_io.file_sha256(p).encode())
+        return digest.hexdigest()
+    return None
+
+
+def _swap_into_place(tmp: Path, final: Path) -> None:
+    """Rename ``tmp`` to ``final``; an existing ``final`` is moved aside first, then removed."""
+    if not final.exists():
+        os.rename(tmp, final)
+        return
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    os.rename(final, old)
+    try:
+        os.rename(tmp, final)
+    except BaseException:
+        os.rename(old, final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def with_overrides(config: RunConfig, **changes: Any) -> RunConfig:
+    """A copy of ``config`` with some fields replaced (validated again)."""
+    return replace(config, **changes)
