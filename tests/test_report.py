@@ -321,3 +321,12 @@ def test_report_renders_in_headless_chromium(plan: dict, tmp_path: Path) -> None
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_many_queues_and_a_long_horizon_stay_readable() -> None:
+    queues = tuple(f"q{i:02d}" for i in range(15))
+    plan = make_plan(queues=queues, n_agents=20, days=21)
+    page = render_report(**plan)
+    assert "Showing the 12 busiest queues; 3 smaller queues are left out." in page
+    assert "first week of the roster" in page
+    assert len(_parse(page).images) == 4

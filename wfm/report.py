@@ -360,7 +360,7 @@ def _key_figures_html(
     return f'<div class="cards">{card_html}</div>\n<h3>Run summary</h3>\n{table}'
 
 
-def _forecast_html(history: pd.DataFrame, forecast: pd.DataFrame, history_days: int) -> str:
+def _forecast_html(history: pd.DataFrame, forecast: pd.DataFrame, history_days: int, max_queues: int = 12) -> str:
     if forecast.empty and history.empty:
         return _empty("No forecast and no history to show.")
     start = forecast["interval_start"].min() if not forecast.empty else history["interval_start"].max()
@@ -368,6 +368,13 @@ def _forecast_html(history: pd.DataFrame, forecast: pd.DataFrame, history_days: 
         (history["interval_start"] >= start - pd.Timedelta(days=history_days)) & (history["interval_start"] < start)
     ]
     queues = sorted(set(forecast["queue"]) | set(recent["queue"]))
+    hidden = 0
+    if len(queues) > max_queues:
+        # Dozens of panels are unreadable: show the busiest queues and say how many are left out.
+        volume = pd.concat([forecast, recent]).groupby("queue")["calls"].sum().sort_values(ascending=False)
+        keep = set(volume.index[:max_queues])
+        hidden = len(queues) - len(keep)
+        queues = [q for q in queues if q in keep]
     band = _widest_band(forecast)
     n = len(queues)
     fig = _new_figure(figsize=(11, 1.9 * n + 0.6), dpi=_DPI)
@@ -411,6 +418,8 @@ def _forecast_html(history: pd.DataFrame, forecast: pd.DataFrame, history_days: 
         "with its widest prediction interval shaded where the forecast has one). "
         "The dashed line marks the start of the forecast.</p>"
     )
+    if hidden:
+        note += f"<p>Showing the {len(queues)} busiest queues; {hidden} smaller queues are left out.</p>"
     return note + _figure_html(fig, "forecast against history per queue")
 
 
@@ -490,12 +499,15 @@ def _gantt_html(roster: pd.DataFrame, breaks: pd.DataFrame, gantt_agents: int) -
         picks = np.linspace(0, len(agent_ids) - 1, gantt_agents).round().astype(int)
         agent_ids = [agent_ids[i] for i in np.unique(picks)]
     row_of = {agent: i for i, agent in enumerate(agent_ids)}
-    shifts = roster[roster["agent_id"].astype(str).isin(row_of)]
+    origin = roster["shift_start"].min().normalize()
+    # One week at most: longer horizons make the bars too thin to read.
+    window_end = origin + pd.Timedelta(days=7)
+    shifts = roster[roster["agent_id"].astype(str).isin(row_of) & (roster["shift_start"] < window_end)]
+    shifts = shifts.assign(shift_end=shifts["shift_end"].clip(upper=window_end + pd.Timedelta(days=1)))
     brks = breaks[breaks["agent_id"].astype(str).isin(row_of)] if not breaks.empty else breaks
     n = len(agent_ids)
     fig = _new_figure(figsize=(11, 0.22 * n + 1.3), dpi=_DPI)
     ax = fig.subplots()
-    origin = shifts["shift_start"].min().normalize()
 
     def days(values: pd.Series) -> np.ndarray:
         return (values - origin).dt.total_seconds().to_numpy() / 86400.0
@@ -526,7 +538,10 @@ def _gantt_html(roster: pd.DataFrame, breaks: pd.DataFrame, gantt_agents: int) -
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=7, ncol=6, frameon=False)
     fig.tight_layout()
     total = roster["agent_id"].nunique()
-    note = f"<p>{n} of {total} agents (evenly spaced over the sorted agent ids); grid lines every 6 hours.</p>"
+    note = (
+        f"<p>{n} of {total} agents (evenly spaced over the sorted agent ids), first week of the roster; "
+        "grid lines every 6 hours.</p>"
+    )
     if breaks.empty:
         note += "<p>No breaks were scheduled.</p>"
     return note + _figure_html(fig, "Gantt chart of sample agents' shifts and breaks")
