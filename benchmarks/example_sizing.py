@@ -38,29 +38,37 @@ def agents_needed(calls: float, aht_sec: float, interval_sec: float, sl: float, 
                 return n
 
 
-def main(start: str, end: str) -> None:
-    hist = make_example_history(start=start, end=end)
-    hist["slot"] = hist["interval_start"].dt.hour * 4 + hist["interval_start"].dt.minute // 15
-    hist["weekday"] = hist["interval_start"].dt.day_of_week
-    weekdays = hist[hist["weekday"] < 5]
+def size_days(days: pd.DataFrame) -> pd.DataFrame:
+    """Net agents per queue and slot for the mean day of ``days``."""
     rows = []
-    for (queue, slot), g in weekdays.groupby(["queue", "slot"]):
+    for (queue, slot), g in days.groupby(["queue", "slot"]):
         calls = g["calls"].mean()
         aht = float(np.average(g["aht_sec"], weights=g["calls"] + 1e-9))
         sl, t = TARGETS.get(queue, DEFAULT_TARGET)
         rows.append((queue, slot, calls, aht, agents_needed(calls, aht, 900.0, sl, t)))
-    sized = pd.DataFrame(rows, columns=["queue", "slot", "calls", "aht_sec", "net"])
-    pooled = sized.groupby("slot")["net"].sum()
-    gross = pooled / (1 - SHRINKAGE)
-    daily = weekdays.groupby(weekdays["interval_start"].dt.date)["calls"].sum()
-    print(f"window {start}..{end}; mean weekday calls {daily.mean():,.0f}")
-    print(sized.groupby("queue").agg(calls_day=("calls", "sum"), peak_net=("net", "max")).round(0).to_string())
-    print(f"pooled net peak {pooled.max():.0f} at slot {pooled.idxmax()} "
-          f"({pooled.idxmax() // 4:02d}:{pooled.idxmax() % 4 * 15:02d})")
-    print(f"pooled gross peak {gross.max():.0f}, trough {gross.min():.0f} "
-          f"(peak/trough {gross.max() / gross.min():.1f})")
-    hours = (sized.groupby("slot")["net"].sum().sum() * 0.25) / (1 - SHRINKAGE)
-    print(f"gross agent-hours per weekday {hours:,.0f} = {hours / 8:,.0f} eight-hour shifts")
+    return pd.DataFrame(rows, columns=["queue", "slot", "calls", "aht_sec", "net"])
+
+
+def main(start: str, end: str) -> None:
+    hist = make_example_history(start=start, end=end)
+    hist["slot"] = hist["interval_start"].dt.hour * 4 + hist["interval_start"].dt.minute // 15
+    hist["weekday"] = hist["interval_start"].dt.day_of_week
+    shifts_per_week = 0.0
+    for label, days, n_days in (("weekday", hist[hist["weekday"] < 5], 5), ("weekend", hist[hist["weekday"] >= 5], 2)):
+        sized = size_days(days)
+        pooled = sized.groupby("slot")["net"].sum()
+        gross = pooled / (1 - SHRINKAGE)
+        daily = days.groupby(days["interval_start"].dt.date)["calls"].sum()
+        print(f"== {label}s of {start}..{end}: mean calls per day {daily.mean():,.0f}")
+        print(sized.groupby("queue").agg(calls_day=("calls", "sum"), peak_net=("net", "max")).round(0).to_string())
+        peak = int(pooled.idxmax())
+        print(f"pooled net peak {pooled.max():.0f} at {peak // 4:02d}:{peak % 4 * 15:02d}; "
+              f"gross peak {gross.max():.0f}, trough {gross.min():.0f} (peak/trough {gross.max() / gross.min():.1f})")
+        hours = pooled.sum() * 0.25 / (1 - SHRINKAGE)
+        print(f"gross agent-hours per day {hours:,.0f} = {hours / 8:,.0f} eight-hour shifts\n")
+        shifts_per_week += n_days * hours / 8
+    print(f"eight-hour shifts per week {shifts_per_week:,.0f}; 1,400 agents x 5 shifts = 7,000 "
+          f"(rostered share {shifts_per_week / 7000:.0%})")
 
 
 if __name__ == "__main__":

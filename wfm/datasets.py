@@ -191,7 +191,7 @@ def _check_calendar_range(first: dt.date, last: dt.date) -> None:
 
 
 def _day_type_frame(first: dt.date, last: dt.date) -> pd.DataFrame:
-    """Per date: weekday, workday flag, holiday name (None for plain weekends/workdays)."""
+    """Per date: weekday, workday flag, holiday name ("" for plain weekends and workdays)."""
     import chinese_calendar  # imported lazily: only the generator needs it
 
     dates = pd.date_range(first, last, freq="D")
@@ -200,7 +200,8 @@ def _day_type_frame(first: dt.date, last: dt.date) -> pd.DataFrame:
         day = ts.date()
         on_holiday, name = chinese_calendar.get_holiday_detail(day)
         workday = bool(chinese_calendar.is_workday(day))
-        rows.append((day, day.weekday(), workday, name if (on_holiday and not workday) else None))
+        rows.append((day, day.weekday(), workday, (name or "") if (on_holiday and not workday) else ""))
+    # "" (not None) marks "no holiday": pandas' string dtype would turn None into NaN.
     return pd.DataFrame(rows, columns=["date", "weekday", "workday", "holiday"])
 
 
@@ -216,7 +217,8 @@ def day_multipliers(start: str | dt.date, end: str | dt.date) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per date: ``date, weekday, workday, holiday, kind, multiplier`` where
-        ``kind`` is one of ``workday, makeup_workday, weekend, holiday`` and ``multiplier``
+        ``holiday`` is the statutory holiday's name on a day off ("" otherwise), ``kind`` is
+        one of ``workday, makeup_workday, weekend, holiday`` and ``multiplier``
         includes the weekday level, the holiday depth and the surge after long breaks.
 
     Examples
@@ -240,7 +242,7 @@ def day_multipliers(start: str | dt.date, end: str | dt.date) -> pd.DataFrame:
             is_weekend = row.weekday >= 5
             kind[i] = "makeup_workday" if is_weekend else "workday"
             multiplier[i] = _MAKEUP_WORKDAY if is_weekend else levels[row.weekday]
-        elif row.holiday is None:
+        elif not row.holiday:
             kind[i] = "weekend"
             multiplier[i] = REDUCED_DAY_LEVEL * (_SUNDAY_VS_SATURDAY if row.weekday == 6 else 1.0)
         else:
@@ -250,7 +252,7 @@ def day_multipliers(start: str | dt.date, end: str | dt.date) -> pd.DataFrame:
     # The catch-up after a break of three or more days off: the first workdays after it
     # carry the deferred calls. The break is named after its statutory holiday.
     workday = days["workday"].to_numpy()
-    holiday = days["holiday"].to_numpy()
+    holiday = days["holiday"].tolist()
     i = 0
     n = len(days)
     while i < n:
@@ -260,7 +262,7 @@ def day_multipliers(start: str | dt.date, end: str | dt.date) -> pd.DataFrame:
         j = i
         while j < n and not workday[j]:
             j += 1
-        names = {h for h in holiday[i:j] if h is not None}
+        names = {h for h in holiday[i:j] if h}
         if j - i >= 3 and names:
             key = "Spring Festival" if "Spring Festival" in names else (
                 "National Day" if "National Day" in names else "other")
