@@ -244,3 +244,17 @@ def test_embedded_shapes_are_well_formed() -> None:
     assert profile.mean() == pytest.approx(1.0, abs=1e-3)
     assert np.mean(datasets.WEEKDAY_LEVELS) == pytest.approx(1.0, abs=1e-3)
     assert len(datasets.AHT_PROFILE) == 96
+
+
+# ---------------------------------------------------------------- the example scripts
+
+
+@pytest.mark.parametrize("script", ["explore_example_history.py", "regenerate_example_history.py"])
+def test_example_scripts_run(script: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import runpy
+
+    runpy.run_path(str(ROOT / "examples" / script), run_name="__main__")
+    out = capsys.readouterr().out
+    assert out.strip()
+    if script.startswith("regenerate"):
+        assert "identical to shipped: True" in out

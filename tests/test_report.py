@@ -164,7 +164,7 @@ def test_page_has_every_section_in_order_and_embeds_its_images(page: str) -> Non
     parsed = _parse(page)
     assert page.startswith("<!DOCTYPE html>")
     assert parsed.sections == list(SECTION_IDS)
-    assert len(parsed.images) == 4  # forecast, coverage, heat map, Gantt
+    assert len(parsed.images) == 5  # forecast, coverage pooled and per queue, heat map, Gantt
     for src in parsed.images:
         assert src.startswith("data:image/png;base64,")
         png = base64.b64decode(src.split(",", 1)[1])
@@ -224,7 +224,7 @@ def test_empty_breaks_one_queue_and_no_optional_columns() -> None:
     parsed = _parse(page)
     assert parsed.sections == list(SECTION_IDS)
     assert "No breaks were scheduled." in page
-    assert len(parsed.images) == 4
+    assert len(parsed.images) == 4  # one queue: no per-queue coverage panels
 
 
 def test_empty_frames_render_placeholders() -> None:
@@ -271,6 +271,13 @@ def test_bad_values_and_parameters_raise(plan: dict) -> None:
         render_report(**{**plan, "summary": [1, 2]})
 
 
+def test_periods_ending_before_they_start_are_rejected(plan: dict) -> None:
+    roster = plan["roster"].copy()
+    roster.loc[3, "shift_end"] = roster.loc[3, "shift_start"]
+    with pytest.raises(InvalidInputError, match="roster row 3: shift_end must be after shift_start"):
+        render_report(**{**plan, "roster": roster})
+
+
 def test_write_report_writes_atomically(plan: dict, tmp_path: Path) -> None:
     target = tmp_path / "out" / "report.html"
     assert write_report(target, **plan) == target
@@ -312,7 +319,7 @@ def test_report_renders_in_headless_chromium(plan: dict, tmp_path: Path) -> None
     # The browser parsed the whole page: every section and image made it into the DOM.
     parsed = _parse(dom.stdout)
     assert parsed.sections == list(SECTION_IDS)
-    assert len(parsed.images) == 4
+    assert len(parsed.images) == 5
     # No console errors or failed loads reported for our page.
     page_errors = [line for line in dom.stderr.splitlines()
                    if "CONSOLE" in line and ("Error" in line or "ERROR" in line)]
@@ -329,4 +336,5 @@ def test_many_queues_and_a_long_horizon_stay_readable() -> None:
     page = render_report(**plan)
     assert "Showing the 12 busiest queues; 3 smaller queues are left out." in page
     assert "first week of the roster" in page
-    assert len(_parse(page).images) == 4
+    assert "12 queues with the largest shortfall; 3 more are left out" in page
+    assert len(_parse(page).images) == 5

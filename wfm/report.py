@@ -143,6 +143,8 @@ def render_report(
     )
     roster = _clean(roster, "roster", ["agent_id", "date", "shift_start", "shift_end"], ["shift_start", "shift_end"], [])
     breaks = _clean(breaks, "breaks", ["agent_id", "break_start", "break_end", "kind"], ["break_start", "break_end"], [])
+    _check_order(roster, "roster", "shift_start", "shift_end")
+    _check_order(breaks, "breaks", "break_start", "break_end")
     for frame, column in (("requirements", c) for c in ("erlangs", "agents", "agents_scheduled", "service_level", "occupancy")):
         if column in requirements.columns:
             requirements[column] = to_numeric(requirements[column], column, frame, minimum=None, allow_nan=True)
@@ -154,7 +156,7 @@ def render_report(
     sections = [
         _section("summary", "Key figures", _key_figures_html(forecast, pooled, roster, interval, summary)),
         _section("forecast", "Forecast against recent history", _forecast_html(history, forecast, history_days)),
-        _section("coverage", "Requirement against scheduled coverage", _coverage_html(pooled)),
+        _section("coverage", "Requirement against scheduled coverage", _coverage_html(pooled) + _queue_coverage_html(coverage)),
         _section("heatmap", "Under- and over-staffing by weekday and time of day", _heatmap_html(pooled, interval)),
         _section("gantt", "Shifts and breaks of a sample of agents", _gantt_html(roster, breaks, gantt_agents)),
         _section("daily", "Daily figures", _daily_html(daily)),
@@ -206,6 +208,18 @@ def _clean(
     if "queue" in out.columns:
         out["queue"] = out["queue"].astype(str)
     return out
+
+
+def _check_order(df: pd.DataFrame, frame: str, start: str, end: str) -> None:
+    """Raise if any period ends before or when it starts."""
+    if df.empty:
+        return
+    bad = (df[end] <= df[start]).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InvalidInputError(
+            f"{frame} row {i}: {end} must be after {start}, got {df[start].iloc[i]} to {df[end].iloc[i]}"
+        )
 
 
 def _naive_local(values: pd.Series) -> pd.Series:
@@ -448,6 +462,45 @@ def _coverage_html(pooled: pd.DataFrame) -> str:
         "<p>Agents required and scheduled per interval, summed over queues. Red: under-staffed; "
         "green: over-staffed.</p>" + _figure_html(fig, "required against scheduled agents per interval")
     )
+
+
+def _queue_coverage_html(coverage: pd.DataFrame, max_queues: int = 12) -> str:
+    """Small multiples of required against scheduled agents, one panel per queue."""
+    queues = sorted(coverage["queue"].unique()) if not coverage.empty else []
+    if len(queues) < 2:
+        return ""  # one queue: the pooled chart above is that queue
+    hidden = 0
+    if len(queues) > max_queues:
+        short = coverage.groupby("queue")["under"].sum().sort_values(ascending=False)
+        keep = set(short.index[:max_queues])
+        hidden = len(queues) - len(keep)
+        queues = [q for q in queues if q in keep]
+    columns = 2
+    rows = math.ceil(len(queues) / columns)
+    fig = _new_figure(figsize=(11, 1.8 * rows + 0.4), dpi=_DPI)
+    axes = fig.subplots(rows, columns, sharex=True, squeeze=False).ravel()
+    for ax, queue in zip(axes, queues):
+        part = coverage[coverage["queue"] == queue].sort_values("interval_start")
+        t = part["interval_start"].to_numpy()
+        required = part["required"].to_numpy(dtype=float)
+        scheduled = part["scheduled"].to_numpy(dtype=float)
+        ax.step(t, required, where="post", color=_COLOR_REQUIRED, lw=0.7)
+        ax.step(t, scheduled, where="post", color=_COLOR_SCHEDULED, lw=0.7)
+        ax.fill_between(t, required, scheduled, where=scheduled < required, step="post", color=_COLOR_UNDER,
+                        alpha=0.45, lw=0)
+        hours = float(part["under"].sum()) * _interval(part).total_seconds() / 3600.0
+        ax.set_title(f"{queue}: {hours:,.1f} understaffed agent-hours", loc="left", fontsize=8)
+        ax.tick_params(labelsize=6)
+        ax.grid(alpha=0.3)
+        ax.margins(x=0)
+        _concise_dates(ax)
+    for ax in axes[len(queues):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    note = "<p>The same per queue (blue required, green scheduled, red short).</p>"
+    if hidden:
+        note += f"<p>Showing the {len(queues)} queues with the largest shortfall; {hidden} more are left out.</p>"
+    return note + _figure_html(fig, "required against scheduled agents per queue")
 
 
 def _heatmap_html(pooled: pd.DataFrame, interval: pd.Timedelta) -> str:
