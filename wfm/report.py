@@ -51,6 +51,20 @@ __all__ = ["render_report", "write_report", "SECTION_IDS"]
 #: ids of the report's sections, in page order (tests and links rely on them)
 SECTION_IDS: tuple[str, ...] = ("summary", "forecast", "coverage", "heatmap", "gantt", "daily")
 
+_HEADINGS = {
+    "summary": "Key figures",
+    "forecast": "Forecast against recent history",
+    "coverage": "Requirement against scheduled coverage",
+    "heatmap": "Under- and over-staffing by weekday and time of day",
+    "gantt": "Shifts and breaks of a sample of agents",
+    "daily": "Daily figures",
+}
+# Columns each input must have (only those the report uses; see the frame contracts).
+_SERIES_COLUMNS = ["queue", "interval_start", "calls"]
+_COVERAGE_COLUMNS = ["interval_start", "queue", "required", "scheduled", "under", "over"]
+_ROSTER_COLUMNS = ["agent_id", "date", "shift_start", "shift_end"]
+_BREAK_COLUMNS = ["agent_id", "break_start", "break_end", "kind"]
+_OPTIONAL_REQUIREMENT_COLUMNS = ("erlangs", "agents", "agents_scheduled", "service_level", "occupancy")
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DPI = 96
 _COLOR_REQUIRED = "#1f3b73"
@@ -131,36 +145,33 @@ def render_report(
     if not isinstance(summary, Mapping):
         raise InvalidInputError(f"summary must be a dict, got {type(summary).__name__}")
 
-    history = _clean(history, "history", ["queue", "interval_start", "calls"], ["interval_start"], ["calls"])
-    forecast = _clean(forecast, "forecast", ["queue", "interval_start", "calls"], ["interval_start"], ["calls"])
-    requirements = _clean(requirements, "requirements", ["queue", "interval_start", "calls"], ["interval_start"], ["calls"])
-    coverage = _clean(
-        coverage,
-        "coverage",
-        ["interval_start", "queue", "required", "scheduled", "under", "over"],
-        ["interval_start"],
-        ["required", "scheduled", "under", "over"],
-    )
-    roster = _clean(roster, "roster", ["agent_id", "date", "shift_start", "shift_end"], ["shift_start", "shift_end"], [])
-    breaks = _clean(breaks, "breaks", ["agent_id", "break_start", "break_end", "kind"], ["break_start", "break_end"], [])
+    history = _clean(history, "history", _SERIES_COLUMNS, ["interval_start"], ["calls"])
+    forecast = _clean(forecast, "forecast", _SERIES_COLUMNS, ["interval_start"], ["calls"])
+    requirements = _clean(requirements, "requirements", _SERIES_COLUMNS, ["interval_start"], ["calls"])
+    coverage = _clean(coverage, "coverage", _COVERAGE_COLUMNS, ["interval_start"], _COVERAGE_COLUMNS[2:])
+    roster = _clean(roster, "roster", _ROSTER_COLUMNS, ["shift_start", "shift_end"], [])
+    breaks = _clean(breaks, "breaks", _BREAK_COLUMNS, ["break_start", "break_end"], [])
     _check_order(roster, "roster", "shift_start", "shift_end")
     _check_order(breaks, "breaks", "break_start", "break_end")
-    for frame, column in (("requirements", c) for c in ("erlangs", "agents", "agents_scheduled", "service_level", "occupancy")):
+    for column in _OPTIONAL_REQUIREMENT_COLUMNS:
         if column in requirements.columns:
-            requirements[column] = to_numeric(requirements[column], column, frame, minimum=None, allow_nan=True)
+            requirements[column] = to_numeric(
+                requirements[column], column, "requirements", minimum=None, allow_nan=True
+            )
 
     interval = _interval(coverage, requirements, forecast)
     pooled = _pooled_coverage(coverage)
     daily = _daily_table(requirements, pooled, roster, breaks, interval)
 
-    sections = [
-        _section("summary", "Key figures", _key_figures_html(forecast, pooled, roster, interval, summary)),
-        _section("forecast", "Forecast against recent history", _forecast_html(history, forecast, history_days)),
-        _section("coverage", "Requirement against scheduled coverage", _coverage_html(pooled) + _queue_coverage_html(coverage)),
-        _section("heatmap", "Under- and over-staffing by weekday and time of day", _heatmap_html(pooled, interval)),
-        _section("gantt", "Shifts and breaks of a sample of agents", _gantt_html(roster, breaks, gantt_agents)),
-        _section("daily", "Daily figures", _daily_html(daily)),
-    ]
+    bodies = {
+        "summary": _key_figures_html(forecast, pooled, roster, interval, summary),
+        "forecast": _forecast_html(history, forecast, history_days),
+        "coverage": _coverage_html(pooled) + _queue_coverage_html(coverage),
+        "heatmap": _heatmap_html(pooled, interval),
+        "gantt": _gantt_html(roster, breaks, gantt_agents),
+        "daily": _daily_html(daily),
+    }
+    sections = [_section(sid, _HEADINGS[sid], bodies[sid]) for sid in SECTION_IDS]
     nav = " · ".join(f'<a href="#{sid}">{html.escape(sid)}</a>' for sid in SECTION_IDS)
     return (
         "<!DOCTYPE html>\n"
@@ -276,6 +287,9 @@ def _daily_table(
             part["occupancy"] = weighted / part["calls"].where(part["calls"] > 0)
         if "agents" in req.columns:
             part["required_hours"] = grouped["agents"].sum() * hours_per_interval
+        if "agents_scheduled" in req.columns:
+            # gross: after shrinkage, the paid time the requirement implies
+            part["gross_hours"] = grouped["agents_scheduled"].sum() * hours_per_interval
         parts.append(part)
     if not roster.empty:
         ros = roster.assign(day=pd.to_datetime(roster["date"]).dt.normalize())
@@ -607,7 +621,8 @@ def _daily_html(daily: pd.DataFrame) -> str:
         ("calls", "calls", lambda v: _fmt(v, 0)),
         ("service_level", "service level (planned)", lambda v: _pct(v)),
         ("occupancy", "occupancy (planned)", lambda v: _pct(v)),
-        ("required_hours", "required agent-hours", lambda v: _fmt(v, 0)),
+        ("required_hours", "required agent-hours (net)", lambda v: _fmt(v, 0)),
+        ("gross_hours", "required agent-hours (gross)", lambda v: _fmt(v, 0)),
         ("agents_rostered", "agents rostered", lambda v: _fmt(v, 0)),
         ("paid_hours", "paid hours", lambda v: _fmt(v, 0)),
         ("break_hours", "break hours", lambda v: _fmt(v, 0)),
