@@ -85,6 +85,15 @@ def test_a_window_without_holidays_also_reproduces_the_shipped_rows(shipped: pd.
     np.testing.assert_array_equal(window["aht_sec"].to_numpy(), part["aht_sec"].to_numpy())
 
 
+def test_load_example_history_equals_a_fresh_generation(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    loaded = datasets.load_example_history()
+    assert loaded["interval_start"].dtype.kind == "M"
+    # without the shipped file (an installed package) it regenerates the same frame
+    monkeypatch.setattr(datasets, "EXAMPLE_HISTORY_PATH", tmp_path / "absent.csv.gz")
+    generated = datasets.load_example_history()
+    pd.testing.assert_frame_equal(loaded, generated)
+
+
 def test_same_seed_same_frame_other_seed_other_frame() -> None:
     a = make_example_history(start="2025-06-02", end="2025-06-03", seed=7)
     b = make_example_history(start="2025-06-02", end="2025-06-03", seed=7)
