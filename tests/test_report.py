@@ -271,6 +271,13 @@ def test_bad_values_and_parameters_raise(plan: dict) -> None:
         render_report(**{**plan, "summary": [1, 2]})
 
 
+def test_unparsable_roster_date_is_named(plan: dict) -> None:
+    roster = plan["roster"].astype({"date": object})
+    roster.loc[5, "date"] = "someday"
+    with pytest.raises(InvalidInputError, match="roster column date must hold timestamps, got 'someday'"):
+        render_report(**{**plan, "roster": roster})
+
+
 def test_periods_ending_before_they_start_are_rejected(plan: dict) -> None:
     roster = plan["roster"].copy()
     roster.loc[3, "shift_end"] = roster.loc[3, "shift_start"]

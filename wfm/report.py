@@ -149,7 +149,7 @@ def render_report(
     forecast = _clean(forecast, "forecast", _SERIES_COLUMNS, ["interval_start"], ["calls"])
     requirements = _clean(requirements, "requirements", _SERIES_COLUMNS, ["interval_start"], ["calls"])
     coverage = _clean(coverage, "coverage", _COVERAGE_COLUMNS, ["interval_start"], _COVERAGE_COLUMNS[2:])
-    roster = _clean(roster, "roster", _ROSTER_COLUMNS, ["shift_start", "shift_end"], [])
+    roster = _clean(roster, "roster", _ROSTER_COLUMNS, ["date", "shift_start", "shift_end"], [])
     breaks = _clean(breaks, "breaks", _BREAK_COLUMNS, ["break_start", "break_end"], [])
     _check_order(roster, "roster", "shift_start", "shift_end")
     _check_order(breaks, "breaks", "break_start", "break_end")
