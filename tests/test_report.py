@@ -1,0 +1,359 @@
+"""Tests of the HTML planning report (wfm.report).
+
+The frames are synthetic but shaped like a real run (a week of 15-minute intervals, queues,
+named agents with overnight shifts and breaks). The page is checked by parsing it with the
+standard library's HTML parser and, where Debian's ``chromium`` is installed, by rendering
+it headless and checking the browser saw no errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wfm.exceptions import InvalidInputError
+from wfm.report import SECTION_IDS, render_report, write_report
+
+QUEUES = ("retail_inquiries", "credit_cards", "phone_transactions", "complaints", "vip", "outbound_callbacks")
+
+
+def make_plan(
+    *,
+    queues: tuple[str, ...] = QUEUES,
+    n_agents: int = 120,
+    days: int = 7,
+    start: str = "2026-11-30",
+    with_breaks: bool = True,
+    seed: int = 3,
+) -> dict:
+    """A synthetic planning run: every frame render_report takes."""
+    rng = np.random.default_rng(seed)
+    step = pd.Timedelta(minutes=15)
+    t0 = pd.Timestamp(start)
+    fc_times = pd.date_range(t0, periods=days * 96, freq=step)
+    hist_times = pd.date_range(t0 - pd.Timedelta(days=35), t0 - step, freq=step)
+
+    def rate(times: pd.DatetimeIndex, scale: float) -> np.ndarray:
+        hour = times.hour + times.minute / 60
+        day = np.where(times.day_of_week >= 5, 0.6, 1.0)
+        return scale * day * (0.08 + np.exp(-((hour - 11.0) ** 2) / 18.0))
+
+    history, forecast = [], []
+    for q, queue in enumerate(queues):
+        scale = 400.0 / (q + 1)
+        history.append(pd.DataFrame({"queue": queue, "interval_start": hist_times,
+                                     "calls": rng.poisson(rate(hist_times, scale))}))
+        mean = rate(fc_times, scale)
+        forecast.append(pd.DataFrame({"queue": queue, "interval_start": fc_times, "calls": mean,
+                                      "aht_sec": 300.0, "calls_lo_80": mean * 0.85,
+                                      "calls_hi_80": mean * 1.15, "model": "seasonal_naive"}))
+    history = pd.concat(history, ignore_index=True)
+    forecast = pd.concat(forecast, ignore_index=True)
+    requirements = forecast.copy()
+    requirements["erlangs"] = requirements["calls"] * requirements["aht_sec"] / 900.0
+    requirements["agents"] = np.ceil(requirements["erlangs"] + 1.5 * np.sqrt(requirements["erlangs"]) + 1)
+    requirements["agents_scheduled"] = np.ceil(requirements["agents"] / 0.7)
+    requirements["service_level"] = np.clip(0.8 + rng.normal(0, 0.02, len(requirements)), 0, 1)
+    requirements["asa_sec"] = 12.0
+    requirements["occupancy"] = requirements["erlangs"] / requirements["agents"]
+
+    # Agents: five shifts a week of 9 h, starts spread over the day (late ones cross midnight).
+    rows = []
+    for a in range(n_agents):
+        start_hour = 6 + (a * 37 % 34) * 0.5
+        off = {(a % 7), ((a + 1) % 7)}
+        for d in range(days):
+            if d % 7 in off:
+                continue
+            begin = t0 + pd.Timedelta(days=d, hours=start_hour)
+            rows.append((f"A{a:04d}", begin.normalize().date(), begin, begin + pd.Timedelta(hours=9)))
+    roster = pd.DataFrame(rows, columns=["agent_id", "date", "shift_start", "shift_end"])
+    if with_breaks:
+        breaks = pd.concat(
+            [
+                pd.DataFrame({"agent_id": roster["agent_id"], "break_start": roster["shift_start"] + pd.Timedelta(hours=2),
+                              "break_end": roster["shift_start"] + pd.Timedelta(hours=2, minutes=15), "kind": "short"}),
+                pd.DataFrame({"agent_id": roster["agent_id"], "break_start": roster["shift_start"] + pd.Timedelta(hours=4),
+                              "break_end": roster["shift_start"] + pd.Timedelta(hours=5), "kind": "meal"}),
+            ],
+            ignore_index=True,
+        )
+    else:
+        breaks = pd.DataFrame(columns=["agent_id", "break_start", "break_end", "kind"])
+
+    # Coverage: agents on shift and not on break per interval, shared over queues by need.
+    on = np.zeros(len(fc_times))
+    idx = lambda ts: ((ts - t0) / step).to_numpy().astype(int)  # noqa: E731
+    for s, e in zip(idx(roster["shift_start"]), idx(roster["shift_end"])):
+        on[max(s, 0):min(e, len(on))] += 1
+    for s, e in zip(idx(breaks["break_start"]), idx(breaks["break_end"])) if len(breaks) else []:
+        on[max(s, 0):min(e, len(on))] -= 1
+    need = requirements.pivot(index="interval_start", columns="queue", values="agents").reindex(columns=list(queues))
+    share = need.to_numpy() / need.to_numpy().sum(axis=1, keepdims=True)
+    scheduled = np.floor(share * on[:, None])
+    coverage = pd.DataFrame({
+        "interval_start": np.repeat(fc_times, len(queues)),
+        "queue": np.tile(list(queues), len(fc_times)),
+        "required": need.to_numpy().ravel(),
+        "scheduled": scheduled.ravel(),
+    })
+    coverage["under"] = np.maximum(coverage["required"] - coverage["scheduled"], 0)
+    coverage["over"] = np.maximum(coverage["scheduled"] - coverage["required"], 0)
+    summary = {"as_of": str(t0.date()), "agents": n_agents, "service_level_target": 0.8,
+               "seats": {"limit": 1700, "binding": False}, "warnings": ["understaffed intervals"]}
+    return dict(history=history, forecast=forecast, requirements=requirements, coverage=coverage,
+                roster=roster, breaks=breaks, summary=summary)
+
+
+class _Collector(HTMLParser):
+    """Collects section ids, image sources, links and text of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: list[str] = []
+        self.images: list[str] = []
+        self.urls: list[str] = []
+        self.tables = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "section":
+            self.sections.append(values.get("id") or "")
+        if tag == "img":
+            self.images.append(values.get("src") or "")
+        if tag == "table":
+            self.tables += 1
+        for name in ("src", "href"):
+            if values.get(name):
+                self.urls.append(values[name] or "")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _parse(page: str) -> _Collector:
+    parser = _Collector()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+@pytest.fixture(scope="module")
+def plan() -> dict:
+    return make_plan()
+
+
+@pytest.fixture(scope="module")
+def page(plan: dict) -> str:
+    return render_report(**plan, title="Week 49 plan")
+
+
+# ---------------------------------------------------------------- structure
+
+
+def test_page_has_every_section_in_order_and_embeds_its_images(page: str) -> None:
+    parsed = _parse(page)
+    assert page.startswith("<!DOCTYPE html>")
+    assert parsed.sections == list(SECTION_IDS)
+    assert len(parsed.images) == 5  # forecast, coverage pooled and per queue, heat map, Gantt
+    for src in parsed.images:
+        assert src.startswith("data:image/png;base64,")
+        png = base64.b64decode(src.split(",", 1)[1])
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert parsed.tables == 2  # run summary and daily figures
+    assert "Week 49 plan" in "".join(parsed.text)
+
+
+def test_page_is_self_contained(page: str) -> None:
+    parsed = _parse(page)
+    assert not re.search(r"https?://", page)
+    assert not re.search(r"<script|<link|@import|url\(", page, re.IGNORECASE)
+    assert all(u.startswith(("data:", "#")) for u in parsed.urls)
+
+
+def test_daily_table_matches_an_independent_computation(plan: dict, page: str) -> None:
+    # One row per day of the plan, with paid hours, calls and shortfalls recomputed here.
+    text = "".join(_parse(page).text)
+    roster = plan["roster"]
+    first_day = pd.Timestamp(roster["date"].min())
+    paid = roster[pd.to_datetime(roster["date"]) == first_day]
+    paid_hours = ((paid["shift_end"] - paid["shift_start"]).dt.total_seconds() / 3600).sum()
+    assert f"{paid_hours:,.0f}" in text
+    req = plan["requirements"]
+    day_calls = req[req["interval_start"].dt.normalize() == first_day]["calls"].sum()
+    assert f"{day_calls:,.0f}" in text
+    sl = (req["service_level"] * req["calls"]).groupby(req["interval_start"].dt.normalize()).sum() / req.groupby(
+        req["interval_start"].dt.normalize()
+    )["calls"].sum()
+    assert f"{100 * sl.iloc[0]:.1f} %" in text
+    cov = plan["coverage"].groupby("interval_start")["under"].sum()
+    under_day1 = cov[cov.index.normalize() == first_day].sum() * 0.25
+    assert f"{under_day1:,.1f}" in text
+    for d in range(7):
+        assert f"{first_day + pd.Timedelta(days=d):%a %Y-%m-%d}" in text
+
+
+def test_summary_dict_is_shown_flattened_and_escaped(plan: dict) -> None:
+    page = render_report(**{**plan, "summary": {"seats": {"binding": True}, "note": "<b>x</b> & y"}})
+    text = "".join(_parse(page).text)
+    assert "seats.binding" in text and "True" in text
+    assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt; &amp; y" in page
+
+
+def test_same_inputs_give_identical_bytes(plan: dict, page: str) -> None:
+    assert render_report(**plan, title="Week 49 plan") == page
+
+
+# ---------------------------------------------------------------- robustness
+
+
+def test_empty_breaks_one_queue_and_no_optional_columns() -> None:
+    plan = make_plan(queues=("retail_inquiries",), n_agents=15, with_breaks=False)
+    plan["forecast"] = plan["forecast"][["queue", "interval_start", "calls"]]
+    plan["requirements"] = plan["requirements"][["queue", "interval_start", "calls", "agents"]]
+    page = render_report(**plan)
+    parsed = _parse(page)
+    assert parsed.sections == list(SECTION_IDS)
+    assert "No breaks were scheduled." in page
+    assert len(parsed.images) == 4  # one queue: no per-queue coverage panels
+
+
+def test_empty_frames_render_placeholders() -> None:
+    plan = make_plan(queues=("vip",), n_agents=3, days=1)
+    empty = {k: v.iloc[0:0] for k, v in plan.items() if isinstance(v, pd.DataFrame)}
+    page = render_report(**empty, summary={})
+    parsed = _parse(page)
+    assert parsed.sections == list(SECTION_IDS)
+    assert parsed.images == []
+    assert "The roster is empty." in page
+
+
+def test_timezone_aware_and_string_timestamps_are_accepted() -> None:
+    plan = make_plan(queues=("vip",), n_agents=5, days=2)
+    plan["forecast"] = plan["forecast"].assign(
+        interval_start=plan["forecast"]["interval_start"].dt.tz_localize("Asia/Shanghai"))
+    plan["roster"] = plan["roster"].assign(shift_start=plan["roster"]["shift_start"].astype(str),
+                                           shift_end=plan["roster"]["shift_end"].astype(str))
+    assert "<section" in render_report(**plan)
+
+
+@pytest.mark.parametrize(
+    ("frame", "drop", "match"),
+    [
+        ("coverage", "under", "coverage frame is missing column"),
+        ("roster", "shift_end", "roster frame is missing column"),
+        ("breaks", "kind", "breaks frame is missing column"),
+        ("forecast", "calls", "forecast frame is missing column"),
+    ],
+)
+def test_missing_columns_are_named(plan: dict, frame: str, drop: str, match: str) -> None:
+    bad = {**plan, frame: plan[frame].drop(columns=[drop])}
+    with pytest.raises(InvalidInputError, match=match):
+        render_report(**bad)
+
+
+def test_bad_values_and_parameters_raise(plan: dict) -> None:
+    bad = {**plan, "coverage": plan["coverage"].assign(required="many")}
+    with pytest.raises(InvalidInputError, match="coverage column required must be numeric"):
+        render_report(**bad)
+    with pytest.raises(InvalidInputError, match="gantt_agents must be a positive integer"):
+        render_report(**plan, gantt_agents=0)
+    with pytest.raises(InvalidInputError, match="summary must be a dict"):
+        render_report(**{**plan, "summary": [1, 2]})
+
+
+def test_unparsable_roster_date_is_named(plan: dict) -> None:
+    roster = plan["roster"].astype({"date": object})
+    roster.loc[5, "date"] = "someday"
+    with pytest.raises(InvalidInputError, match="roster column date must hold timestamps, got 'someday'"):
+        render_report(**{**plan, "roster": roster})
+
+
+def test_periods_ending_before_they_start_are_rejected(plan: dict) -> None:
+    roster = plan["roster"].copy()
+    roster.loc[3, "shift_end"] = roster.loc[3, "shift_start"]
+    with pytest.raises(InvalidInputError, match="roster row 3: shift_end must be after shift_start"):
+        render_report(**{**plan, "roster": roster})
+
+
+def test_write_report_writes_atomically(plan: dict, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "report.html"
+    assert write_report(target, **plan) == target
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.raises(InvalidInputError):
+        write_report(target, **{**plan, "roster": plan["roster"].drop(columns=["date"])})
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")  # old file kept
+    assert [p.name for p in target.parent.iterdir()] == ["report.html"]
+
+
+# ---------------------------------------------------------------- headless Chromium
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def _chromium_args(user_dir: Path) -> list[str]:
+    return [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", f"--user-data-dir={user_dir}", "--enable-logging=stderr", "--v=0",
+    ]
+
+
+def _load_in_chromium(browser: str, url: str, tmp: Path) -> tuple[str, list[str]]:
+    """Load a page headless; return its DOM and the console messages Chromium logged."""
+    run = subprocess.run([browser, *_chromium_args(tmp / "profile"), "--dump-dom", url],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    # The report has no scripts, so *any* console message (an error, a blocked or failed
+    # load reported by the page) means something is wrong.
+    console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
+    return run.stdout, console
+
+
+@pytest.fixture(scope="module")
+def browser() -> str:
+    path = _chromium()
+    if path is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return path
+
+
+def test_chromium_check_sees_console_errors(browser: str, tmp_path: Path) -> None:
+    # The check below must be able to fail: a page with a script error is caught.
+    bad = tmp_path / "bad.html"
+    bad.write_text("<!DOCTYPE html><html><body><script>throw new Error('kaboom')</script></body></html>")
+    _, console = _load_in_chromium(browser, bad.as_uri(), tmp_path)
+    assert any("kaboom" in line for line in console)
+
+
+def test_report_renders_in_headless_chromium(browser: str, plan: dict, tmp_path: Path) -> None:
+    target = write_report(tmp_path / "report.html", **plan)
+    dom, console = _load_in_chromium(browser, target.as_uri(), tmp_path)
+    assert not console, console
+    # The browser parsed the whole page: every section and image made it into the DOM.
+    parsed = _parse(dom)
+    assert parsed.sections == list(SECTION_IDS)
+    assert len(parsed.images) == 5
+    shot = tmp_path / "shot.png"
+    result = subprocess.run(
+        [browser, *_chromium_args(tmp_path / "profile"), "--window-size=1280,4000", f"--screenshot={shot}",
+         target.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
