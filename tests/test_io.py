@@ -75,3 +75,13 @@ def test_infer_interval():
         infer_interval(pd.Series(pd.to_datetime(["2026-01-05 00:00", "2026-01-05 00:15", "2026-01-05 00:35"])))
     with pytest.raises(InvalidInputError, match="must be one of"):
         infer_interval(pd.Series(pd.to_datetime(["2026-01-05 00:00", "2026-01-05 00:07"])))
+
+
+def test_written_files_get_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    path = write_frame(pd.DataFrame({"a": [1]}), tmp_path / "x.csv")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
