@@ -288,22 +288,34 @@ class ErlangAResult(NamedTuple):
 
 
 def _queue_states(a: FloatArray, n: FloatArray, r: FloatArray) -> FloatArray:
-    """Number of queue states to keep so that the dropped tail is below e^-45 of the peak.
+    """Number of queue states to keep so that the dropped tail is below ~e^-40 of the peak.
 
-    Relative to state N, state N+k has weight prod_{i<=k} A / (N + i r) (r = AHT/patience);
-    it peaks at k* = (A - N)/r and then falls at least like exp(-D^2 r / (4A) log 2) or by a
-    factor 2 per step once D r > 2A, so D = max(130, sqrt(260 A / r)) states past the peak
-    suffice; above A the geometric factor A/N alone needs only 45 / log(N/A).
+    Relative to state N, state N+k has weight prod_{i<=k} A / (N + i r) (r = AHT/patience).
+    It peaks at k* = (A - N)/r; D states further on it has fallen by
+    sum_{d<=D} log(1 + d x), x = r/A. With log(1+y) >= 0.75 y for y <= 1/2 that is
+    >= 0.375 x D^2, so D = sqrt(107/x) gives 40 nats whenever D x <= 1/2; otherwise the top
+    half of the terms, each >= log(1 + D x/2), give D = max(116, sqrt(231/x)). Above A the
+    geometric factor A/N alone needs only 40 / log(N/A). The dropped tail then adds at most
+    e^-40 (1 + 1/(D x)) of the peak: far below 1e-12.
     """
+    x = r / a
+    near = np.sqrt(107.0 / x)
+    depth = np.where(near * x <= 0.5, near, np.maximum(116.0, np.sqrt(231.0 / x)))
     peak = np.maximum(a - n, 0.0) / r
-    depth = np.maximum(130.0, np.sqrt(260.0 * a / r))
     with np.errstate(divide="ignore"):
-        geometric = np.where(n > a, 45.0 / np.log(n / np.where(n > a, a, 1.0)) + 1.0, np.inf)
+        geometric = np.where(n > a, 40.0 / np.log(n / np.where(n > a, a, 1.0)) + 1.0, np.inf)
     return np.ceil(peak + np.minimum(depth, geometric)) + 1.0
 
 
 def _erlang_a_core(
-    a: FloatArray, n: FloatArray, aht: FloatArray, patience: FloatArray, t: FloatArray
+    a: FloatArray,
+    n: FloatArray,
+    aht: FloatArray,
+    patience: FloatArray,
+    t: FloatArray,
+    *,
+    want_sl: bool = True,
+    want_answered: bool = True,
 ) -> tuple[FloatArray, ...]:
     """Erlang A figures for 1-D arrays with A > 0 and N >= 1 (see :func:`erlang_a`)."""
     size = len(a)
@@ -329,13 +341,17 @@ def _erlang_a_core(
         live = live[order]
         states = states[order].astype(np.int64)
         begin = 0
+        # Blocks of rows with similar queue lengths (sorted), each within _BLOCK_CELLS cells.
+        cells = (np.arange(len(live)) + 1) * (states + 1)
         while begin < len(live):
-            width = int(states[begin])
-            rows = max(1, _BLOCK_CELLS // (width + 1))
-            end = min(len(live), begin + rows)
+            fits = cells[begin:] - begin * (states[begin:] + 1) <= _BLOCK_CELLS
+            end = begin + max(1, int(np.argmin(fits)) if not fits.all() else len(fits))
             width = int(states[end - 1])
             idx = live[begin:end]
-            res = _erlang_a_block(a[idx], n[idx], aht[idx], patience[idx], t[idx], y[idx], states[begin:end], width)
+            res = _erlang_a_block(
+                a[idx], n[idx], aht[idx], patience[idx], t[idx], y[idx], states[begin:end], width,
+                want_sl=want_sl, want_answered=want_answered,
+            )
             p_wait[idx], p_ab[idx], asa_all[idx], asa_ans[idx], sl[idx] = res
             begin = end
     occ = a * (1.0 - p_ab) / n
@@ -351,13 +367,19 @@ def _erlang_a_block(
     y: FloatArray,
     states: IntArray,
     width: int,
+    *,
+    want_sl: bool,
+    want_answered: bool,
 ) -> tuple[FloatArray, ...]:
     """Erlang A figures for one block of rows, the queue truncated at ``width`` states."""
+    rows = len(a)
     r = (aht / patience)[:, None]
-    k = np.arange(width + 1, dtype=np.float64)[None, :]  # queue length ahead: 0..width
+    kvec = np.arange(width + 1, dtype=np.float64)
+    k = kvec[None, :]  # callers waiting ahead: 0..width
     # log weight of state N+k relative to state N: sum_{i<=k} log(A / (N + i r)).
-    steps = np.log(a[:, None]) - np.log(n[:, None] + k[:, 1:] * r)
-    log_w = np.concatenate([np.zeros((len(a), 1)), np.cumsum(steps, axis=1)], axis=1)
+    log_w = np.empty((rows, width + 1))
+    log_w[:, 0] = 0.0
+    np.cumsum(np.log(a[:, None]) - np.log(n[:, None] + k[:, 1:] * r), axis=1, out=log_w[:, 1:])
     log_w[k > states[:, None]] = -np.inf
     # States below N sum to (1/B - 1) times state N's weight.
     log_low = np.log(y - 1.0)
@@ -370,33 +392,48 @@ def _erlang_a_block(
     p_wait = w.sum(axis=1)
     # An arrival finding k waiting passes k+1 stages, each Exp(N mu + (i+1) theta) long,
     # moving ahead with prob (N mu + i theta) / (N mu + (i+1) theta): served w.p. c/(c+k+1)
-    # where c = N mu / theta = N / r.
+    # where c = N mu / theta = N / r (the product telescopes).
     c = n[:, None] / r
-    served_if = c / (c + k + 1.0)
-    p_served_wait = (w * served_if).sum(axis=1)
-    p_ab = p_wait - p_served_wait
+    ws = w * (c / (c + k + 1.0))
+    p_served_wait = ws.sum(axis=1)
+    p_ab = np.maximum(p_wait - p_served_wait, 0.0)
     # Mean wait of all calls by Little's law on the queue: E[Lq] / lambda.
-    asa_all = (w * k).sum(axis=1) * aht / a
-    # Mean wait of a served call that found k ahead: sum of the stage means, patience/(c+i).
-    stage_mean = np.cumsum(patience[:, None] / (c + k + 1.0), axis=1)
-    p_served = low + p_served_wait
-    asa_ans = (w * served_if * stage_mean).sum(axis=1) / p_served
-    # Served within t given k ahead: the stage sum is the (k+1)-th order statistic of c+k+1
-    # Exp(theta) lifetimes, so P(<= t) = I_p(k+1, c+1), p = 1 - exp(-theta t), which is
-    # 1 - (negative binomial(c+1, p) CDF at k). Summed in log space: no under/overflow.
-    theta_t = (t / patience)[:, None]
-    late = np.zeros_like(w)
-    timed = t > 0
-    if timed.any():
-        tt = theta_t[timed]
-        log_p = np.log(-np.expm1(-tt))
-        b = c[timed] + 1.0
-        inc = np.log(k[:, :-1] + b) - np.log(k[:, :-1] + 1.0) + log_p
-        log_q = np.concatenate([-b * tt, -b * tt + np.cumsum(inc, axis=1)], axis=1)
-        late[timed] = np.minimum(np.cumsum(np.exp(log_q), axis=1), 1.0)
-    late[~timed] = 1.0
-    sl = low + (w * served_if * (1.0 - late)).sum(axis=1)
-    return p_wait, np.maximum(p_ab, 0.0), asa_all, asa_ans, np.clip(sl, 0.0, 1.0)
+    asa_all = (w @ kvec) * aht / a
+    asa_ans = np.zeros(rows)
+    if want_answered:
+        # Mean wait of a served call that found k ahead: sum of the stage means patience/(c+i).
+        stage_mean = np.cumsum(patience[:, None] / (c + k + 1.0), axis=1)
+        asa_ans = (ws * stage_mean).sum(axis=1) / (low + p_served_wait)
+    sl = np.ones(rows)
+    if want_sl:
+        # Served within t given k ahead: the stage sum is the (k+1)-th order statistic of
+        # c+k+1 Exp(theta) lifetimes, so P(<= t) = I_p(k+1, c+1), p = 1 - exp(-theta t), i.e.
+        # 1 - (negative binomial(c+1, p) CDF at k): "late" below is that CDF.
+        late = np.ones_like(w)
+        theta_t = t / patience
+        b = c[:, 0] + 1.0
+        log_q0 = -b * theta_t
+        # Linear space (a running product) while q_0 = exp(-b theta t) is a normal double;
+        # q_k / q_0 <= 1 / q_0 then cannot overflow. Log space for the rest.
+        for mask, linear in (((t > 0) & (log_q0 > -700.0), True), ((t > 0) & (log_q0 <= -700.0), False)):
+            if not mask.any():
+                continue
+            p = -np.expm1(-theta_t[mask])[:, None]
+            bm = b[mask][:, None]
+            q = np.empty((int(mask.sum()), width + 1))
+            if linear:
+                q[:, 0] = np.exp(log_q0[mask])
+                q[:, 1:] = p * (k[:, :-1] + bm) / (k[:, :-1] + 1.0)
+                np.cumprod(q, axis=1, out=q)
+            else:
+                q[:, 0] = log_q0[mask]
+                q[:, 1:] = np.log(k[:, :-1] + bm) - np.log(k[:, :-1] + 1.0) + np.log(p)
+                np.cumsum(q, axis=1, out=q)
+                np.exp(q, out=q)
+            np.cumsum(q, axis=1, out=q)
+            late[mask] = np.minimum(q, 1.0)
+        sl = np.clip(low + p_served_wait - (ws * late).sum(axis=1), 0.0, 1.0)
+    return p_wait, p_ab, asa_all, asa_ans, sl
 
 
 def erlang_a(
@@ -411,7 +448,7 @@ def erlang_a(
     The birth-death chain has birth rate lambda and death rate
     ``min(n, N) mu + max(n - N, 0) theta`` (mu = 1/AHT, theta = 1/patience). It is stable for
     every N, including N < A. The stationary distribution is computed in log space, the queue
-    truncated where its weight falls below e^-45 of the peak.
+    truncated where its weight falls below ~e^-40 of the peak.
 
     Parameters
     ----------
@@ -521,7 +558,9 @@ def _erlang_a_meets(
     max_abandon: FloatArray | None,
 ) -> NDArray[np.bool_]:
     """True where N agents meet every Erlang A target (1-D arrays, A > 0, N >= 1)."""
-    _, p_ab, asa_all, _, sl, occ = _erlang_a_core(a, n, aht, patience, answer)
+    _, p_ab, asa_all, _, sl, occ = _erlang_a_core(
+        a, n, aht, patience, answer, want_sl=sl_target is not None, want_answered=False
+    )
     ok = np.ones(len(a), dtype=bool)
     if sl_target is not None:
         ok &= sl >= sl_target
