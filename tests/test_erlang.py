@@ -416,3 +416,55 @@ def test_erlang_a_long_patience_approaches_erlang_c():
     n_c = int(agents_required(500.0, 300.0, service_level=0.8, answer_sec=20.0))
     n_a = int(agents_required(500.0, 300.0, service_level=0.8, answer_sec=20.0, patience_sec=1e7))
     assert n_c - 1 <= n_a <= n_c
+
+
+def _erlang_a_meets_all(a, n, aht, patience, targets):
+    res = erlang_a(a, n, aht, patience, targets.get("answer_sec", 0.0))
+    ok = np.ones(np.shape(n), dtype=bool)
+    if "service_level" in targets:
+        ok &= res.service_level >= targets["service_level"]
+    if "max_abandon" in targets:
+        ok &= res.abandon_probability <= targets["max_abandon"]
+    if "asa_sec" in targets:
+        ok &= res.asa_sec <= targets["asa_sec"]
+    if "max_occupancy" in targets:
+        ok &= res.occupancy <= targets["max_occupancy"]
+    return ok
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    a=st.floats(0.05, 2000.0),
+    patience=st.floats(5.0, 20_000.0),
+    sl=st.one_of(st.none(), st.floats(0.3, 0.99)),
+    t=st.floats(0.0, 60.0),
+    max_abandon=st.one_of(st.none(), st.floats(0.005, 0.3)),
+    asa_sec=st.one_of(st.none(), st.floats(1.0, 120.0)),
+)
+def test_property_erlang_a_sizing_minimal(a, patience, sl, t, max_abandon, asa_sec):
+    targets = {}
+    if sl is not None:
+        targets.update(service_level=sl, answer_sec=t)
+    if max_abandon is not None:
+        targets["max_abandon"] = max_abandon
+    if asa_sec is not None:
+        targets["asa_sec"] = asa_sec
+    if not targets:
+        targets["max_abandon"] = 0.1
+    n = int(agents_required(a, 240.0, patience_sec=patience, **targets))
+    assert n >= 1
+    assert _erlang_a_meets_all(a, n, 240.0, patience, targets)
+    if n > 1:
+        assert not _erlang_a_meets_all(a, n - 1, 240.0, patience, targets)
+
+
+def test_erlang_a_sizing_vectorised_mixed_paths():
+    # Intervals whose answers lie above, at and far below the Erlang C guess, sized together.
+    traffic = np.array([0.0, 0.3, 5.0, 50.0, 400.0, 900.0, 3000.0])
+    patience = np.array([30.0, 60.0, 600.0, 10.0, 3600.0, 90.0, 300.0])
+    n = agents_required(traffic, 300.0, service_level=0.8, answer_sec=20.0, max_abandon=0.02, patience_sec=patience)
+    assert n[0] == 0
+    for i in range(1, len(traffic)):
+        targets = dict(service_level=0.8, answer_sec=20.0, max_abandon=0.02)
+        assert _erlang_a_meets_all(traffic[i], n[i], 300.0, patience[i], targets)
+        assert n[i] == 1 or not _erlang_a_meets_all(traffic[i], n[i] - 1, 300.0, patience[i], targets)

@@ -273,3 +273,18 @@ def test_large_frame_fortnight_of_20_queues():
     assert len(req) == 26_880
     assert (req["agents"] > req["erlangs"]).where(req["erlangs"] > 0, True).all()
     assert (req["service_level"] >= 0.8).all()
+
+
+def test_real_us_bank_five_minute_data(shared_data):
+    # Real arrivals (five-minute slots, weekdays 07:00-21:00) as a forecast with AHT 240 s.
+    raw = pd.read_csv(shared_data / "us_bank_2003_5min.csv")
+    f = pd.DataFrame({"queue": "us_bank", "interval_start": raw["timestamp"], "calls": raw["calls"], "aht_sec": 240.0})
+    with pytest.warns(WFMWarning, match="seat limit of 400 binds"):
+        req = requirements(f, Targets(service_level=0.8, answer_sec=20, shrinkage=0.35), seats=400)
+    assert len(req) == len(raw)
+    # Five-minute slots were inferred: 100 calls x 240 s / 300 s = 80 Erlangs.
+    assert np.allclose(req["erlangs"], raw["calls"] * 240.0 / 300.0)
+    busy = req["erlangs"] > 0
+    assert (req.loc[busy, "agents"] > req.loc[busy, "erlangs"]).all()
+    assert (req["service_level"] >= 0.8).all()
+    assert req["seat_limited"].tolist() == (req["agents_scheduled"] > 400).tolist()  # one queue
