@@ -468,3 +468,60 @@ def test_erlang_a_sizing_vectorised_mixed_paths():
         targets = dict(service_level=0.8, answer_sec=20.0, max_abandon=0.02)
         assert _erlang_a_meets_all(traffic[i], n[i], 300.0, patience[i], targets)
         assert n[i] == 1 or not _erlang_a_meets_all(traffic[i], n[i] - 1, 300.0, patience[i], targets)
+
+
+@pytest.mark.parametrize(
+    "a, n, aht, patience, t",
+    [(1000.0, 990, 300.0, 300.0, 20.0), pytest.param(10_000.0, 9_950, 240.0, 600.0, 15.0, marks=pytest.mark.slow)],
+)
+def test_erlang_a_service_level_large_against_mpmath_betainc(a, n, aht, patience, t):
+    # Chain probabilities from the mpmath birth-death chain; the served-within-t chance of a
+    # caller finding j ahead from mpmath's regularised incomplete beta I_p(j+1, c+1) (its
+    # derivation is checked against the tagged-caller chain above at small A).
+    mpmath.mp.dps = 30
+    try:
+        lam, mu, theta = mpmath.mpf(a) / aht, mpmath.mpf(1) / aht, mpmath.mpf(1) / patience
+        weights = [mpmath.mpf(1)]
+        peak = weights[0]
+        state = 0
+        while True:
+            death = min(state + 1, n) * mu + max(state + 1 - n, 0) * theta
+            weights.append(weights[-1] * lam / death)
+            peak = max(peak, weights[-1])
+            state += 1
+            if state > n + 5 and weights[-1] < mpmath.mpf(10) ** -25 * peak:
+                break
+        z = mpmath.fsum(weights)
+        c = n * mu / theta
+        p = 1 - mpmath.exp(-theta * t)
+        sl = mpmath.fsum(weights[:n]) / z
+        for j in range(len(weights) - n):
+            served = c / (c + j + 1)
+            sl += weights[n + j] / z * served * mpmath.betainc(j + 1, c + 1, 0, p, regularized=True)
+    finally:
+        mpmath.mp.dps = 60
+    assert abs(float(erlang_a(a, n, aht, patience, t).service_level) - float(sl)) <= 1e-9
+
+
+def test_erlang_a_abandon_and_answered_wait_match_simulation():
+    a, n, aht, patience = 20.0, 19, 180.0, 120.0
+    rng = random.Random(5)
+    lam = a / aht
+    clock = 0.0
+    free = [0.0] * n
+    waits, abandoned = [], 0
+    calls = 150_000
+    for _ in range(calls):
+        clock += rng.expovariate(lam)
+        wait = max(0.0, free[0] - clock)
+        if wait <= rng.expovariate(1.0 / patience):
+            heapq.heapreplace(free, clock + wait + rng.expovariate(1.0 / aht))
+            waits.append(wait)
+        else:
+            abandoned += 1
+    res = erlang_a(a, n, aht, patience, 20.0)
+    p_ab = abandoned / calls
+    assert abs(p_ab - float(res.abandon_probability)) <= 4 * math.sqrt(p_ab * (1 - p_ab) / calls) * 3
+    batches = np.array([b.mean() for b in np.array_split(np.array(waits), 20)])
+    se = batches.std(ddof=1) / math.sqrt(len(batches))
+    assert abs(batches.mean() - float(res.asa_answered_sec)) <= 4 * se + 0.05
