@@ -9,6 +9,8 @@
    pyworkforce sized (zero-traffic intervals are skipped for it: it refuses 0 transactions).
 2. Erlang A sizing at 1,000 Erlangs, AHT 300 s, patience 300 s, 80/20: ms per interval
    (also at patience 3,600 s and 100,000 s, and 96 intervals at once).
+3. The whole frame layer, ``wfm.staffing.requirements`` on the same fortnight (validation,
+   interval inference, sizing, expected SL/ASA/occupancy, shrinkage), Erlang C and Erlang A.
 
 Run:  python benchmarks/bench_erlang.py [--repeat 5] [--subset 2000]
 """
@@ -100,6 +102,31 @@ def bench_erlang_a(repeat: int) -> None:
     print(f"one day of 96 intervals (0..1,000 E, patience 300 s) at once: {sec * 1e3:6.1f} ms = {sec / 96 * 1e3:.2f} ms/interval")
 
 
+def bench_requirements(repeat: int) -> None:
+    import pandas as pd
+
+    from wfm.staffing import Targets, requirements
+
+    rng = np.random.default_rng(2)
+    queues = [f"q{i:02d}" for i in range(20)]
+    starts = pd.date_range("2026-03-02", periods=14 * 96, freq="15min")
+    forecast = pd.DataFrame(
+        {
+            "queue": np.repeat(queues, len(starts)),
+            "interval_start": np.tile(starts, len(queues)),
+            "calls": rng.uniform(0.0, 1000.0 * INTERVAL_MIN * 60 / AHT_SEC, INTERVALS).round(1),
+            "aht_sec": AHT_SEC,
+        }
+    )
+    print("== wfm.staffing.requirements on the fortnight (26,880 rows, 0..1,000 E, 80/20, shrinkage 0.3)")
+    for label, targets in (
+        ("Erlang C", Targets(service_level=0.8, answer_sec=20, shrinkage=0.3)),
+        ("Erlang A, patience 300 s", Targets(service_level=0.8, answer_sec=20, shrinkage=0.3, patience_sec=300)),
+    ):
+        sec, _ = _best_of(max(1, repeat if label == "Erlang C" else 1), lambda t=targets: requirements(forecast, t))
+        print(f"{label}: {sec:.3f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5, help="timing repeats for wfm (best is kept)")
@@ -109,6 +136,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {load:.2f}; numpy {np.__version__}")
     bench_erlang_c(args.repeat, args.subset)
     bench_erlang_a(args.repeat)
+    bench_requirements(args.repeat)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ _DAMPING_SQRT = 9.0
 # Rows x columns of one Erlang A work block; bounds memory at ~8 MB per array.
 _BLOCK_CELLS = 1 << 20
 # Erlang A queue states beyond this are refused (patience absurdly long for N < A).
-_MAX_QUEUE_STATES = 20_000_000
+_MAX_QUEUE_STATES = 2_000_000
 
 
 # --------------------------------------------------------------------------- validation
