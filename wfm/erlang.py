@@ -626,7 +626,10 @@ def _size_erlang_a(
     # r = AHT / patience (6 sqrt(A) at r = 5, 0.2 sqrt(A) at r = 1/12); spread round one so.
     reach = np.minimum(6.0, 3.0 * np.sqrt(aht / patience)) * np.maximum(np.sqrt(a), 1.0)
     spread = np.array([1.0, 0.75, 0.5, 0.35, 0.25, 0.15, 0.07, 0.0])[:width]
-    cand = guess[:, None] - np.round(reach[:, None] * spread[None, :])
+    # ...but never closer together than consecutive N: at long patience the answer is
+    # within a few agents of the guess, and the first round should settle it.
+    consecutive = np.arange(width - 1, -1, -1, dtype=np.float64)
+    cand = guess[:, None] - np.maximum(np.round(reach[:, None] * spread[None, :]), consecutive[None, :])
     cand = np.maximum(cand, floor_n[:, None])
     steps = np.arange(width, dtype=np.float64)
     todo = np.arange(size)
