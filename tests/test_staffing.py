@@ -72,6 +72,9 @@ def test_interval_with_gaps_and_override():
     with pytest.raises(InvalidInputError, match="cannot infer the interval length"):
         requirements(single)
     assert requirements(single, interval_minutes=30)["agents"].tolist() == [14]
+    as_text = single.assign(interval_start=single["interval_start"].astype(str))
+    out = requirements(as_text, interval_minutes=30)
+    assert pd.api.types.is_datetime64_any_dtype(out["interval_start"])
 
 
 def test_shrinkage_one_figure_rounds_up_without_float_noise():
@@ -180,6 +183,8 @@ def test_empty_forecast_gives_empty_requirements():
         (lambda f: f.assign(aht_sec=[180.0, -3.0, 1.0, 1.0]), "aht_sec must be >= 0, got -3"),
         (lambda f: pd.concat([f, f.iloc[:1]], ignore_index=True), "duplicated rows"),
         (lambda f: f.assign(interval_start=["2026-03-02 09:00", "2026-03-02 09:20", "x", "y"]), "must hold timestamps"),
+        (lambda f: f.assign(queue=["a", None, "a", "a"]), "queue must not be empty, got a missing value at row 1"),
+        (lambda f: f.assign(interval_start=pd.to_datetime(["2026-03-02 09:00", "2026-03-02 09:20", "2026-03-02 09:40", "2026-03-02 10:00"])), "got 20 min"),
     ],
 )
 def test_bad_forecast_raises_one_line_errors(mutate, match):

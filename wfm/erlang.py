@@ -458,8 +458,9 @@ def erlang_a(
 
     The birth-death chain has birth rate lambda and death rate
     ``min(n, N) mu + max(n - N, 0) theta`` (mu = 1/AHT, theta = 1/patience). It is stable for
-    every N, including N < A. The stationary distribution is computed in log space, the queue
-    truncated where its weight falls below ~e^-40 of the peak.
+    every N, including N < A. The stationary distribution is computed relative to state N
+    (a running product, or sums of logs where it could overflow), the queue truncated where
+    its weight falls below ~e^-40 of the peak.
 
     Parameters
     ----------

@@ -399,7 +399,8 @@ def requirements(
     Returns
     -------
     pandas.DataFrame
-        The forecast rows in input order, plus ``erlangs`` (calls x AHT / interval),
+        The forecast rows in input order (``interval_start`` parsed to timestamps), plus
+        ``erlangs`` (calls x AHT / interval),
         ``agents`` (net, int), ``agents_scheduled`` (gross: ``agents / (1 - shrinkage)``
         rounded up, int), the expected ``service_level``, ``asa_sec`` (mean wait of all
         calls) and ``occupancy`` at ``agents``, ``abandon_rate`` (only when some queue uses
@@ -431,6 +432,11 @@ def requirements(
     if forecast.empty:
         return _empty_result(forecast, uses_erlang_a, seats)
 
+    missing_queue = forecast["queue"].isna().to_numpy()
+    if missing_queue.any():
+        raise InvalidInputError(
+            f"forecast column queue must not be empty, got a missing value at row {int(np.flatnonzero(missing_queue)[0])}"
+        )
     queue = forecast["queue"].astype(str)
     named = set(target_set.queues) - set(queue.unique())
     if named:
@@ -500,6 +506,7 @@ def requirements(
     scheduled = _round_up(agents / (1.0 - shrink)).astype(np.int64)
 
     out = forecast.copy()
+    out["interval_start"] = ts.to_numpy()
     out["erlangs"] = erlangs
     out["agents"] = agents
     out["agents_scheduled"] = scheduled
