@@ -97,9 +97,15 @@ _NUMBER_OR_NONE = _OptionalFloat()
 
 @main.command("staff")
 @click.argument("forecast", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Requirements file (.csv or .parquet).")
-@click.option("--targets", "targets_file", type=click.Path(dir_okay=False), help="Per-queue targets TOML (docs/staffing.md).")
-@click.option("--service-level", type=_NUMBER_OR_NONE, help="Share answered within --answer-sec, e.g. 0.8 ('none' drops it).")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Requirements file (.csv or .parquet)."
+)
+@click.option(
+    "--targets", "targets_file", type=click.Path(dir_okay=False), help="Per-queue targets TOML (docs/staffing.md)."
+)
+@click.option(
+    "--service-level", type=_NUMBER_OR_NONE, help="Share answered within --answer-sec, e.g. 0.8 ('none' drops it)."
+)
 @click.option("--answer-sec", type=_NUMBER_OR_NONE, help="Service-level answer time, seconds, e.g. 20.")
 @click.option("--asa-sec", type=_NUMBER_OR_NONE, help="Maximum average speed of answer, seconds.")
 @click.option("--max-occupancy", type=_NUMBER_OR_NONE, help="Maximum occupancy, e.g. 0.9.")
@@ -107,8 +113,17 @@ _NUMBER_OR_NONE = _OptionalFloat()
 @click.option("--max-abandon", type=_NUMBER_OR_NONE, help="Maximum abandon rate (needs --patience-sec), e.g. 0.05.")
 @click.option("--shrinkage", type=float, help="Share of paid time off the phones, e.g. 0.3.")
 @click.option("--seats", type=click.IntRange(min=0), help="Workstations: flag intervals needing more scheduled agents.")
-@click.option("--interval-minutes", type=click.Choice(["5", "10", "15", "30", "60"]), help="Interval length (default: inferred).")
-def staff_command(forecast: str, output: str, targets_file: str | None, seats: int | None, interval_minutes: str | None, **options: Any) -> None:
+@click.option(
+    "--interval-minutes", type=click.Choice(["5", "10", "15", "30", "60"]), help="Interval length (default: inferred)."
+)
+def staff_command(
+    forecast: str,
+    output: str,
+    targets_file: str | None,
+    seats: int | None,
+    interval_minutes: str | None,
+    **options: Any,
+) -> None:
     """Size each interval's agents (Erlang C, or Erlang A with --patience-sec).
 
     Reads a forecast (queue, interval_start, calls, aht_sec) and writes the requirements
