@@ -470,14 +470,8 @@ def test_erlang_a_sizing_vectorised_mixed_paths():
         assert n[i] == 1 or not _erlang_a_meets_all(traffic[i], n[i] - 1, 300.0, patience[i], targets)
 
 
-@pytest.mark.parametrize(
-    "a, n, aht, patience, t",
-    [(1000.0, 990, 300.0, 300.0, 20.0), pytest.param(10_000.0, 9_950, 240.0, 600.0, 15.0, marks=pytest.mark.slow)],
-)
-def test_erlang_a_service_level_large_against_mpmath_betainc(a, n, aht, patience, t):
-    # Chain probabilities from the mpmath birth-death chain; the served-within-t chance of a
-    # caller finding j ahead from mpmath's regularised incomplete beta I_p(j+1, c+1) (its
-    # derivation is checked against the tagged-caller chain above at small A).
+def _exact_sl_betainc(a: float, n: int, aht: float, patience: float, t: float) -> float:
+    """SL from the mpmath birth-death chain and mpmath's regularised incomplete beta."""
     mpmath.mp.dps = 30
     try:
         lam, mu, theta = mpmath.mpf(a) / aht, mpmath.mpf(1) / aht, mpmath.mpf(1) / patience
@@ -498,9 +492,26 @@ def test_erlang_a_service_level_large_against_mpmath_betainc(a, n, aht, patience
         for j in range(len(weights) - n):
             served = c / (c + j + 1)
             sl += weights[n + j] / z * served * mpmath.betainc(j + 1, c + 1, 0, p, regularized=True)
+        return float(sl)
     finally:
         mpmath.mp.dps = 60
-    assert abs(float(erlang_a(a, n, aht, patience, t).service_level) - float(sl)) <= 1e-9
+
+
+@pytest.mark.parametrize(
+    "a, n, aht, patience, t",
+    [(1000.0, 990, 300.0, 300.0, 20.0), pytest.param(10_000.0, 9_950, 240.0, 600.0, 15.0, marks=pytest.mark.slow)],
+)
+def test_erlang_a_service_level_large_against_mpmath_betainc(a, n, aht, patience, t):
+    # Chain probabilities from the mpmath birth-death chain; the served-within-t chance of a
+    # caller finding j ahead from mpmath's regularised incomplete beta I_p(j+1, c+1) (its
+    # derivation is checked against the tagged-caller chain above at small A).
+    sl = _exact_sl_betainc(a, n, aht, patience, t)
+    assert abs(float(erlang_a(a, n, aht, patience, t).service_level) - sl) <= 1e-9
+
+
+def test_erlang_a_required_agents_sl_at_1000_erlangs_identical_to_exact():
+    n = int(agents_required(1000.0, 300.0, service_level=0.8, answer_sec=20.0, patience_sec=300.0))
+    assert _exact_sl_betainc(1000.0, n, 300.0, 300.0, 20.0) >= 0.8 > _exact_sl_betainc(1000.0, n - 1, 300.0, 300.0, 20.0)
 
 
 def test_erlang_a_abandon_and_answered_wait_match_simulation():
@@ -525,3 +536,42 @@ def test_erlang_a_abandon_and_answered_wait_match_simulation():
     batches = np.array([b.mean() for b in np.array_split(np.array(waits), 20)])
     se = batches.std(ddof=1) / math.sqrt(len(batches))
     assert abs(batches.mean() - float(res.asa_answered_sec)) <= 4 * se + 0.05
+
+
+def _exact_chain_abandon(a: float, n: int, aht: float, patience: float) -> float:
+    """P(abandon) = theta E[queue] / lambda from the mpmath birth-death chain (30 digits)."""
+    lam, mu, theta = mpmath.mpf(a) / aht, mpmath.mpf(1) / aht, mpmath.mpf(1) / patience
+    weights = [mpmath.mpf(1)]
+    peak = weights[0]
+    state = 0
+    while True:
+        death = min(state + 1, n) * mu + max(state + 1 - n, 0) * theta
+        weights.append(weights[-1] * lam / death)
+        peak = max(peak, weights[-1])
+        state += 1
+        if state > n + 5 and weights[-1] < mpmath.mpf(10) ** -25 * peak:
+            break
+    z = mpmath.fsum(weights)
+    lq = mpmath.fsum((k - n) * weights[k] for k in range(n, len(weights))) / z
+    return float(theta * lq / lam)
+
+
+@pytest.mark.parametrize(
+    "a, aht, patience, max_abandon",
+    [(0.01, 180.0, 60.0, 0.001), (10.0, 180.0, 120.0, 0.02), (1000.0, 300.0, 300.0, 0.01), (10_000.0, 240.0, 180.0, 0.005)],
+)
+def test_erlang_a_required_agents_identical_to_exact_chain(a, aht, patience, max_abandon):
+    mpmath.mp.dps = 30
+    try:
+        n = int(agents_required(a, aht, patience_sec=patience, max_abandon=max_abandon))
+        assert _exact_chain_abandon(a, n, aht, patience) <= max_abandon
+        assert n == 1 or _exact_chain_abandon(a, n - 1, aht, patience) > max_abandon
+    finally:
+        mpmath.mp.dps = 60
+
+
+def test_erlang_a_required_agents_sl_identical_to_tagged_caller_chain():
+    a, aht, patience, t = 10.0, 180.0, 120.0, 20.0
+    n = int(agents_required(a, aht, service_level=0.8, answer_sec=t, patience_sec=patience))
+    assert _exact_erlang_a(a, n, aht, patience, t)["sl"] >= 0.8
+    assert _exact_erlang_a(a, n - 1, aht, patience, t)["sl"] < 0.8
