@@ -184,6 +184,7 @@ def test_empty_forecast_gives_empty_requirements():
         (lambda f: pd.concat([f, f.iloc[:1]], ignore_index=True), "duplicated rows"),
         (lambda f: f.assign(interval_start=["2026-03-02 09:00", "2026-03-02 09:20", "x", "y"]), "must hold timestamps"),
         (lambda f: f.assign(queue=["a", None, "a", "a"]), "queue must not be empty, got a missing value at row 1"),
+        (lambda f: f.assign(aht_sec=[180.0, 0.0, 1.0, 1.0]), "aht_sec must be > 0 where calls > 0, got 0 with 100 calls"),
         (lambda f: f.assign(interval_start=pd.to_datetime(["2026-03-02 09:00", "2026-03-02 09:20", "2026-03-02 09:40", "2026-03-02 10:00"])), "got 20 min"),
     ],
 )

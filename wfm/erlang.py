@@ -114,7 +114,8 @@ def _inv_erlang_b(traffic: FloatArray, agents: FloatArray) -> FloatArray:
     order = np.argsort(steps, kind="stable")
     s_sorted = steps[order]
     y = y0[order]
-    inv_a = 1.0 / a[order]
+    with np.errstate(over="ignore"):  # subnormal traffic: 1/A = inf, so 1/B = inf (B = 0)
+        inv_a = 1.0 / a[order]
     ratio = (m0[order] + 1.0) * inv_a  # n / A for the next n
     s_max = int(s_sorted[-1]) if len(s_sorted) else 0
     starts = np.searchsorted(s_sorted, np.arange(s_max), side="right")

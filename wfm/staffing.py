@@ -448,6 +448,12 @@ def requirements(
     ts = to_timestamps(forecast["interval_start"], "interval_start", "forecast")
     calls = to_numeric(forecast["calls"], "calls", "forecast").to_numpy()
     aht = to_numeric(forecast["aht_sec"], "aht_sec", "forecast").to_numpy()
+    no_handle_time = (aht == 0) & (calls > 0)
+    if no_handle_time.any():
+        i = int(np.flatnonzero(no_handle_time)[0])
+        raise InvalidInputError(
+            f"forecast column aht_sec must be > 0 where calls > 0, got 0 with {calls[i]:g} calls (row {i})"
+        )
     check_unique(pd.DataFrame({"queue": queue, "interval_start": ts}), ["queue", "interval_start"], "forecast")
     if interval_minutes is None:
         interval = infer_interval(ts, queue, frame="forecast")
