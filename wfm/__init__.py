@@ -20,8 +20,34 @@ from .exceptions import (
     WFMWarning,
 )
 
+from .erlang import (
+    ErlangAResult,
+    agents_required,
+    asa,
+    erlang_a,
+    erlang_b,
+    erlang_c,
+    occupancy,
+    service_level,
+)
+from .staffing import Targets, TargetSet, load_targets, requirements, seat_report
+
 __all__ = [
     "__version__",
+    # staffing (wfm.erlang, wfm.staffing)
+    "erlang_b",
+    "erlang_c",
+    "service_level",
+    "asa",
+    "occupancy",
+    "erlang_a",
+    "ErlangAResult",
+    "agents_required",
+    "Targets",
+    "TargetSet",
+    "load_targets",
+    "requirements",
+    "seat_report",
     "WFMError",
     "InvalidInputError",
     "ConfigError",

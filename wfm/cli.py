@@ -165,6 +165,102 @@ def _summary_lines(summary: dict) -> list[str]:
         )
     return lines
 
+class _OptionalFloat(click.ParamType):
+    """A float option that also accepts ``none`` (drop an inherited target)."""
+
+    name = "number|none"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float | None:
+        if value is None or (isinstance(value, str) and value.strip().lower() in ("none", "off")):
+            return None
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            self.fail(f"expected a number or 'none', got {value!r}", param, ctx)
+
+
+_NUMBER_OR_NONE = _OptionalFloat()
+
+
+@main.command("staff")
+@click.argument("forecast", type=click.Path(dir_okay=False))
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Requirements file (.csv or .parquet)."
+)
+@click.option(
+    "--targets", "targets_file", type=click.Path(dir_okay=False), help="Per-queue targets TOML (docs/staffing.md)."
+)
+@click.option(
+    "--service-level", type=_NUMBER_OR_NONE, help="Share answered within --answer-sec, e.g. 0.8 ('none' drops it)."
+)
+@click.option("--answer-sec", type=_NUMBER_OR_NONE, help="Service-level answer time, seconds, e.g. 20.")
+@click.option("--asa-sec", type=_NUMBER_OR_NONE, help="Maximum average speed of answer, seconds.")
+@click.option("--max-occupancy", type=_NUMBER_OR_NONE, help="Maximum occupancy, e.g. 0.9.")
+@click.option("--patience-sec", type=_NUMBER_OR_NONE, help="Mean caller patience, seconds: size with Erlang A.")
+@click.option("--max-abandon", type=_NUMBER_OR_NONE, help="Maximum abandon rate (needs --patience-sec), e.g. 0.05.")
+@click.option("--shrinkage", type=float, help="Share of paid time off the phones, e.g. 0.3.")
+@click.option("--seats", type=click.IntRange(min=0), help="Workstations: flag intervals needing more scheduled agents.")
+@click.option(
+    "--interval-minutes", type=click.Choice(["5", "10", "15", "30", "60"]), help="Interval length (default: inferred)."
+)
+def staff_command(
+    forecast: str,
+    output: str,
+    targets_file: str | None,
+    seats: int | None,
+    interval_minutes: str | None,
+    **options: Any,
+) -> None:
+    """Size each interval's agents (Erlang C, or Erlang A with --patience-sec).
+
+    Reads a forecast (queue, interval_start, calls, aht_sec) and writes the requirements
+    frame: erlangs, agents (net), agents_scheduled (after shrinkage) and the service level,
+    ASA and occupancy expected at that staffing. Options override every queue's targets
+    (the file's or the default 80/20). Exit code 1 when the seat limit binds (the output is
+    still written, with the seat_limited column).
+
+    \b
+    Example:
+      wfm staff forecast.csv --service-level 0.8 --answer-sec 20 --shrinkage 0.3 -o requirements.csv
+      wfm staff forecast.parquet --targets examples/targets.toml --seats 1700 -o requirements.parquet
+    """
+    from .io import read_frame, write_frame
+    from .staffing import TargetSet, load_targets, requirements
+
+    target_set = load_targets(targets_file) if targets_file else TargetSet()
+    changes = {k: v for k, v in options.items() if _given(k)}
+    if "service_level" in changes and changes["service_level"] is None:
+        changes.setdefault("answer_sec", None)  # dropping the service level drops its answer time
+    target_set = target_set.with_overrides(**changes)
+    frame = read_frame(forecast)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = requirements(
+            frame,
+            target_set,
+            seats=seats,
+            interval_minutes=int(interval_minutes) if interval_minutes else None,
+        )
+    for w in caught:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    write_frame(result, output)
+    logging.getLogger("wfm.staff").info(
+        "wrote %d rows to %s (%d queues, peak %d scheduled agents in one interval)",
+        len(result),
+        output,
+        result["queue"].nunique() if len(result) else 0,
+        int(result.groupby("interval_start")["agents_scheduled"].sum().max()) if len(result) else 0,
+    )
+    if result.attrs.get("seat_limit", {}).get("intervals"):
+        click.get_current_context().exit(1)
+
+
+def _given(name: str) -> bool:
+    """True if option ``name`` was given on the command line (not a default)."""
+    ctx = click.get_current_context()
+    source = ctx.get_parameter_source(name)
+    return source is not None and source != click.core.ParameterSource.DEFAULT
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()
