@@ -30,7 +30,6 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +38,10 @@ import pandas as pd
 
 from . import __version__
 from . import io as wfm_io
+from .datasets import example_dir
 from .exceptions import ConfigError, WFMWarning
 
-__all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "run", "STEPS"]
+__all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_dir", "run", "STEPS"]
 
 log = logging.getLogger("wfm.pipeline")
 
@@ -245,23 +245,6 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
     return RunConfig(**kwargs)
 
 
-def example_dir() -> Path:
-    """The folder of the bundled example centre (history, agents, rules, targets, config).
-
-    Installed, it is the package ``wfm.example_data``; in a source checkout that is not
-    installed it is the ``data/example`` folder beside the ``wfm`` package.
-    """
-    candidates = [Path(__file__).resolve().parent.parent / "data" / "example"]
-    with contextlib.suppress(ImportError):
-        candidates.insert(0, Path(str(resources.files("wfm.example_data"))))
-    for folder in candidates:
-        if (folder / "wfm.toml").is_file():
-            return folder
-    raise ConfigError(  # pragma: no cover - packaging error
-        f"the bundled example data is missing: expected wfm.toml in {' or '.join(map(str, candidates))}"
-    )
-
-
 def example_config(**overrides: Any) -> RunConfig:
     """The configuration of the bundled example centre (``wfm run`` with no argument).
 
@@ -269,6 +252,8 @@ def example_config(**overrides: Any) -> RunConfig:
     """
     overrides.setdefault("output_dir", Path("runs"))
     return load_config(example_dir() / "wfm.toml", overrides=overrides)
+
+
 
 
 # --------------------------------------------------------------------------- run
