@@ -7,11 +7,13 @@ calibrated prediction intervals and an intraday reforecast.
 
 from .backtest import Calibration
 from .core import ForecastConfig, ForecastResult, forecast
+from .intraday import reforecast_intraday
 from .metrics import accuracy, bias, coverage, mae, rmse, wape
 from .models import MODELS, MSTLModel, SeasonalNaive, TopDown, WeightedWeeks, make_model
 
 __all__ = [
     "forecast",
+    "reforecast_intraday",
     "ForecastConfig",
     "ForecastResult",
     "Calibration",

@@ -369,8 +369,13 @@ def forecast(
             out[quantile_column(q)] = bounds[j]
         out["model"] = label
         frames.append(pd.DataFrame(out))
-    fc = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["queue", "interval_start", "calls", "aht_sec", *map(quantile_column, cfg.quantiles), "model"])
+    if frames:
+        fc = pd.concat(frames, ignore_index=True)
+    else:  # every horizon day is closed: an empty frame with the contract's columns and dtypes
+        fc = pd.DataFrame({"queue": pd.Series([], dtype=str), "interval_start": pd.DatetimeIndex([]),
+                           "calls": pd.Series([], dtype=float), "aht_sec": pd.Series([], dtype=float),
+                           **{quantile_column(q): pd.Series([], dtype=float) for q in cfg.quantiles},
+                           "model": pd.Series([], dtype=str)})
     bt = pd.DataFrame(bt_rows, columns=["queue", "model", "origin", "horizon_days", "wape", "rmse", "mae", "bias",
                                         "n_intervals"])
     miss = pd.concat(missing, ignore_index=True) if missing else pd.DataFrame(
