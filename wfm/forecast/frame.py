@@ -268,7 +268,7 @@ def _queue_data(queue, part, interval, country, events, periods, min_days) -> Qu
     expected_open = open_weekdays[wd] & ordinary
     status[expected_open & ~has_rows] = "missing"
     cal["status"] = status
-    open_cells = open_slots[wd] & expected_open[:, None] & has_rows[:, None]
+    open_cells = open_slots[wd] & expected_open[:, None]
     miss_cells = open_cells & np.isnan(calls)
     r, c = np.nonzero(miss_cells)
     missing_intervals = pd.DatetimeIndex(days[r] + c * interval)
@@ -285,8 +285,9 @@ def _queue_data(queue, part, interval, country, events, periods, min_days) -> Qu
     if len(missing_days) or len(missing_intervals):
         shown = ", ".join(str(d.date()) for d in missing_days[:6])
         warnings.warn(
-            f"queue {queue}: {len(missing_days)} whole day(s) ({shown}{'...' if len(missing_days) > 6 else ''}) and "
-            f"{len(missing_intervals)} interval(s) inside operating hours have no data; treated as missing, not zero",
+            f"queue {queue}: {len(missing_intervals)} interval(s) inside operating hours have no data, including "
+            f"{len(missing_days)} whole day(s) ({shown}{'...' if len(missing_days) > 6 else ''}); "
+            "treated as missing, not zero",
             WFMWarning,
             stacklevel=4,
         )
