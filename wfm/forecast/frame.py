@@ -24,6 +24,25 @@ __all__ = ["QueueData", "SeriesData", "prepare_history", "parse_exclusions", "qu
 #: a weekday slot is "open" when it has calls on at least this share of that weekday's observed days
 OPEN_SHARE = 0.3
 DEFAULT_QUEUE = "all"
+#: a quiet stretch shorter than this between open intervals is low demand, not a closure
+MAX_GAP = pd.Timedelta(hours=3)
+
+
+def _fill_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
+    """Open the closed runs of at most ``max_gap`` slots that lie between open slots."""
+    out = mask.copy()
+    idx = np.flatnonzero(mask)
+    if idx.size < 2:
+        return out
+    for a, b in zip(idx[:-1], idx[1:], strict=True):
+        if 1 < b - a <= max_gap + 1:
+            out[a:b] = True
+    # the day wraps round midnight: a short quiet stretch across it is not a closure either
+    wrap_closed = int(idx[0]) + (mask.size - 1 - int(idx[-1]))
+    if 0 < wrap_closed <= max_gap:
+        out[idx[-1]:] = True
+        out[: idx[0] + 1] = True
+    return out
 
 
 @dataclass
@@ -258,7 +277,7 @@ def _queue_data(queue, part, interval, country, events, periods, min_days) -> Qu
         if sel.sum() == 0:
             continue
         share = (np.nan_to_num(calls[sel]) > 0).mean(axis=0)
-        open_slots[w] = share >= OPEN_SHARE
+        open_slots[w] = _fill_gaps(share >= OPEN_SHARE, int(MAX_GAP / interval))
     open_weekdays = open_slots.any(axis=1)
     if not open_weekdays.any():
         raise InsufficientHistoryError(f"queue {queue}: history has no intervals with calls; cannot learn operating hours")
