@@ -252,3 +252,31 @@ def test_us_bank_one_shot_rmse_and_coverage(shared_data):
     assert len(merged) == 2535
     assert rmse(merged["calls"], merged["calls_f"]) <= 20.5
     assert abs(coverage(merged["calls"], merged["calls_lo_80"], merged["calls_hi_80"]) - 0.8) <= 0.05
+
+
+def test_short_friday_and_24x7_operating_hours():
+    ts = pd.date_range("2025-03-02", periods=28 * 48, freq="30min")
+    hour = ts.hour + ts.minute / 60
+    wd = ts.day_of_week
+    # Sunday-Thursday 24 hours, Friday 08:00-13:00, Saturday closed (no rows)
+    open_ = ((wd != 4) & (wd != 5)) | ((wd == 4) & (hour >= 8) & (hour < 13))
+    rate = np.where((hour >= 7) & (hour < 22), 40.0, 6.0)
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"interval_start": ts[open_], "calls": rng.poisson(rate[open_]).astype(float), "aht_sec": 200.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WFMWarning)
+        res = forecast(df, 7, country=None, model="weighted_weeks")
+    hours = res.operating_hours.set_index("weekday")["open"]
+    assert hours["Sun"] == "00:00-24:00" and hours["Fri"] == "08:00-13:00" and hours["Sat"] == "closed"
+    fc = pd.DatetimeIndex(res.forecast["interval_start"])
+    assert (fc.day_of_week != 5).all()
+    assert len(res.forecast) == 5 * 48 + 10
+    assert any("operating hours" in n for n in res.notes)
+
+
+def test_public_names():
+    import wfm
+    import wfm.forecast
+
+    assert callable(wfm.forecast.forecast) and wfm.day_types is not None
+    assert wfm.ForecastResult is wfm.forecast.ForecastResult

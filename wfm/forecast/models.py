@@ -287,6 +287,8 @@ class TopDown(_Model):
         Weeks in the robust level (``daily="level"``).
     factor_weeks
         Weeks the weekday factors are averaged over.
+    window_weeks
+        Weeks of daily totals the exponential smoothing is fitted on.
     """
 
     name = "top_down"
@@ -299,12 +301,14 @@ class TopDown(_Model):
         level_weeks: int = 3,
         factor_weeks: int = 6,
         smooth: bool = True,
+        window_weeks: int = 52,
     ) -> None:
         self.daily = daily
         self.profile_weeks = profile_weeks
         self.level_weeks = level_weeks
         self.factor_weeks = factor_weeks
         self.smooth = smooth
+        self.window_weeks = window_weeks
 
     def _fit_series(self, sd: SeriesData) -> TopDown:
         if self.daily not in ("ets", "level"):
@@ -324,7 +328,8 @@ class TopDown(_Model):
             from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
             # unobserved days (gaps, special days) take their filled value so the season stays aligned
-            series = np.maximum(totals, 1.0)
+            # the last year is plenty for a damped trend and keeps the fit fast
+            series = np.maximum(totals[-self.window_weeks * n_open:], 1.0)
             seasonal = "mul" if n_open > 1 and series.size >= 2 * n_open + 2 else None
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
