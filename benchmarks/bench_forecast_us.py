@@ -63,6 +63,9 @@ def main() -> None:
 
     lag = df["calls"].shift(845).iloc[7605:10140]
     print(f"{'baseline same interval last week, rolling':48s} RMSE {rmse(test.calls, lag):6.2f}  MAE {mae(test.calls, lag):6.2f}")
+    # DOMAIN.md's 24.14: the last 845 training slots repeated as a plain sequence (calendar-blind)
+    seq = np.tile(train["calls"].to_numpy()[-845:], 3)[: len(test)]
+    print(f"{'baseline last training week repeated (sequence)':48s} RMSE {rmse(test.calls, seq):6.2f}  MAE {mae(test.calls, seq):6.2f}")
 
     print("\none-shot forecast of the 15 test days (country=US holiday calendar):")
     rows = []
