@@ -280,3 +280,62 @@ def test_public_names():
 
     assert callable(wfm.forecast.forecast) and wfm.day_types is not None
     assert wfm.ForecastResult is wfm.forecast.ForecastResult
+
+
+def test_hourly_data_combo_and_as_of_after_history():
+    hist = synthetic(days=42)
+    hourly = (hist.assign(interval_start=hist["interval_start"].dt.floor("60min"))
+              .groupby("interval_start", as_index=False)["calls"].sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WFMWarning)
+        res = forecast(hourly, 7, country=None, model="combo", aht_sec=180, as_of="2025-04-13")
+    fc = res.forecast
+    assert fc["model"].iloc[0].startswith("combo(") and (fc["aht_sec"] == 180).all()
+    assert fc["interval_start"].min() == pd.Timestamp("2025-04-14 08:00")  # as_of after the last (Friday) day
+    truth = (pd.Series(true_rate(pd.date_range("2025-04-14", periods=7 * 96, freq="15min")),
+                       index=pd.date_range("2025-04-14", periods=7 * 96, freq="15min")).resample("60min").sum())
+    merged = fc.set_index("interval_start")["calls"]
+    assert wape(truth.reindex(merged.index), merged) < 0.06
+    with pytest.raises(InvalidInputError, match="DataFrame"):
+        forecast([1, 2, 3], 7)
+
+
+def test_holiday_ratio_learned_from_history_for_an_open_centre():
+    # a 24x7 queue at 40% volume on Chinese public holidays: Qingming (4-6 Apr 2025) is in
+    # history, the May Day break (1-5 May 2025) is in the horizon
+    ts = pd.date_range("2025-02-17", "2025-04-28 23:00", freq="60min")
+    from wfm.calendar import day_types
+
+    hol = day_types(ts.normalize(), country="CN")["is_holiday"].to_numpy()
+    rate = 50.0 * (1 + 0.5 * np.sin((ts.hour.to_numpy() - 6) / 24 * 2 * np.pi)) * np.where(hol, 0.4, 1.0)
+    rng = np.random.default_rng(11)
+    df = pd.DataFrame({"interval_start": ts, "calls": rng.poisson(rate).astype(float), "aht_sec": 300.0})
+    # drop the spring festival (28 Jan-4 Feb) by starting after it; Qingming stays
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WFMWarning)
+        res = forecast(df, 10, country="CN", model="weighted_weeks")
+    fc = res.forecast.set_index("interval_start")["calls"]
+    day = fc.groupby(fc.index.normalize()).sum()
+    holiday = day.loc["2025-05-01":"2025-05-05"].mean()
+    ordinary = day.loc["2025-05-06":"2025-05-08"].mean()
+    assert 0.3 < holiday / ordinary < 0.5
+
+
+def test_same_inputs_same_outputs(history):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WFMWarning)
+        a = forecast(history, 7, country=None).forecast
+        b = forecast(history, 7, country=None).forecast
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_model_that_cannot_fit_falls_back_with_a_warning(monkeypatch, history):
+    from wfm.forecast import models
+
+    def refuse(self, sd):
+        raise InsufficientHistoryError("MSTL needs two weeks of open days, got 3 days")
+
+    monkeypatch.setattr(models.MSTLModel, "_fit_series", refuse)
+    with pytest.warns(WFMWarning, match="mstl cannot be fitted.*using weighted_weeks instead"):
+        res = forecast(history, 7, country=None, model="mstl", n_origins=1)
+    assert len(res.forecast) == 5 * 48 and (res.forecast["model"] == "weighted_weeks").all()

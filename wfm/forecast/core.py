@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..calendar import WEEKDAY_LABELS, day_types, normalize_events
-from ..exceptions import InvalidInputError, WFMWarning
+from ..exceptions import InsufficientHistoryError, InvalidInputError, WFMWarning
 from .backtest import COMBO, Calibration, run_backtest
 from .frame import QueueData, SeriesData, _weekday, prepare_history, quantile_column, special_day_kind
 from .models import MODELS, filled_calls, weekday_factors
@@ -88,8 +88,18 @@ def _note(notes: list[str], text: str, warn: bool = True) -> None:
 class _Ensemble:
     """Mean of fitted models' day forecasts."""
 
-    def __init__(self, names: Sequence[str], sd: SeriesData) -> None:
-        self.models = [MODELS[n]()._fit_series(sd) for n in names]
+    def __init__(self, names: Sequence[str], sd: SeriesData, queue: str, notes: list[str]) -> None:
+        self.models = []
+        self.names: list[str] = []
+        for name in names:
+            try:
+                self.models.append(MODELS[name]()._fit_series(sd))
+                self.names.append(name)
+            except InsufficientHistoryError as exc:
+                # a simpler model rather than no forecast
+                _note(notes, f"queue {queue}: {name} cannot be fitted ({exc}); using weighted_weeks instead")
+                self.models.append(MODELS["weighted_weeks"]()._fit_series(sd))
+                self.names.append("weighted_weeks")
 
     def predict(self, dates: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
         return np.mean([m._predict_days(dates, weekdays) for m in self.models], axis=0)
@@ -303,6 +313,8 @@ def forecast(
                          step_days=step_days, combine=combine)
     if aht_sec is not None and not (np.isfinite(aht_sec) and aht_sec > 0):
         raise InvalidInputError(f"aht_sec must be a positive number of seconds, got {aht_sec!r}")
+    if not isinstance(history, pd.DataFrame):
+        raise InvalidInputError(f"history must be a pandas DataFrame, got {type(history).__name__}")
     if "aht_sec" not in history.columns and aht_sec is None:
         raise InvalidInputError(
             "history has no aht_sec column: expected aht_sec per interval, or pass a constant aht_sec (--aht-sec)"
@@ -339,9 +351,9 @@ def forecast(
             errs = outcome.errors.get(used) or outcome.errors.get(members[0])
             calib = Calibration.from_errors(errs, cfg.quantiles)
             score, n_orig = outcome.scores.get(used, float("nan")), len({r["origin"] for r in outcome.rows})
-        label = used if used != COMBO else COMBO + "(" + "+".join(members) + ")"
+        ensemble = _Ensemble(members, sd, name, notes)
+        label = ensemble.names[0] if len(ensemble.names) == 1 else COMBO + "(" + "+".join(ensemble.names) + ")"
         selected.append({"queue": name, "model": label, "backtest_wape": score, "origins": n_orig})
-        ensemble = _Ensemble(members, sd)
         if progress is not None:
             progress(1)
 

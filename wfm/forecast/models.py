@@ -365,14 +365,16 @@ class MSTLModel(_Model):
     Fitted on a recent window of ``window_weeks`` weeks (not years of points: the
     seasonal shape drifts and the decomposition cost grows with length). The series is the
     open days' open slots laid end to end, so a weekdays-only centre has a 5-day week. The
-    forecast is the last trend level plus the last seasonal pattern of the same weekday.
+    forecast is the last week's trend level plus the mean seasonal pattern of the last
+    ``season_weeks`` same weekdays.
     """
 
     name = "mstl"
     min_weeks = 2
 
-    def __init__(self, *, window_weeks: int = 6) -> None:
+    def __init__(self, *, window_weeks: int = 6, season_weeks: int = 3) -> None:
         self.window_weeks = window_weeks
+        self.season_weeks = season_weeks
 
     def _fit_series(self, sd: SeriesData) -> MSTLModel:
         from statsmodels.tsa.seasonal import MSTL
@@ -392,13 +394,14 @@ class MSTLModel(_Model):
             res = MSTL(window.ravel(), periods=periods, iterate=1).fit()
         seasonal = np.asarray(res.seasonal).reshape(window.size, -1).sum(axis=1).reshape(n_days, k)
         trend = np.asarray(res.trend).reshape(n_days, k)
-        # level: the trend over the last week; season: mean of the last two same-weekday
-        # patterns (one day's seasonal estimate still carries that day's noise)
+        # level: the trend over the last week; season: mean of the last ``season_weeks``
+        # same-weekday patterns (one day's seasonal estimate still carries that day's noise:
+        # on the US bank data 1, 2, 3 weeks give one-shot RMSE 23.5, 21.8, 20.8)
         self.level_ = float(trend[-n_open:].mean())
         wd = sd.weekday[-n_days:]
         season = np.zeros((7, sd.n_slots))
         for w in np.flatnonzero(sd.open_weekdays):
-            last = np.flatnonzero(wd == w)[-2:]
+            last = np.flatnonzero(wd == w)[-self.season_weeks:]
             season[w, cols] = seasonal[last].mean(axis=0)
         self.season_ = season
         self.series_ = sd
