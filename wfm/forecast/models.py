@@ -65,7 +65,10 @@ def filled_calls(sd: SeriesData) -> np.ndarray:
     for w in range(7):
         idx = np.flatnonzero((sd.weekday == w) & observed)
         if idx.size:
-            mean_by_wd[w] = np.nanmean(sd.calls[idx[-6:]], axis=0)
+            with warnings.catch_warnings():
+                # an interval missing on all six recent days stays NaN and becomes 0 below
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean_by_wd[w] = np.nanmean(sd.calls[idx[-6:]], axis=0)
     mean_by_wd = np.nan_to_num(mean_by_wd)
     for i in np.flatnonzero(np.isnan(calls).any(axis=1)):
         w = sd.weekday[i]
@@ -79,7 +82,10 @@ def filled_calls(sd: SeriesData) -> np.ndarray:
             near = np.flatnonzero((sd.weekday == w) & observed)
             if near.size:
                 order = near[np.argsort(np.abs(near - i))][:4]
-                calls[i] = np.nanmean(sd.calls[order], axis=0)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    calls[i] = np.where(np.isnan(sd.calls[order]).all(axis=0), mean_by_wd[w],
+                                        np.nanmean(sd.calls[order], axis=0))
             else:
                 calls[i] = mean_by_wd[w]
             calls[i, ~mask[i]] = 0.0
