@@ -171,7 +171,7 @@ def day_types(
     --------
     >>> t = day_types(pd.date_range("2026-02-13", "2026-02-16"))
     >>> t["day_type"].tolist()
-    ['Fri', 'makeup_workday', 'Sun', 'holiday']
+    ['Fri', 'makeup_workday', 'holiday', 'holiday']
     """
     index = _as_dates(dates)
     days = [ts.date() for ts in index]

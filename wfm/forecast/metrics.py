@@ -28,7 +28,7 @@ def wape(actual, forecast) -> float:
 def rmse(actual, forecast) -> float:
     """Root mean squared error.
 
-    >>> rmse([0, 0], [3, 4]) ** 2
+    >>> round(rmse([0, 0], [3, 4]) ** 2, 9)
     12.5
     """
     a, f = _pair(actual, forecast)
