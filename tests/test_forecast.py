@@ -180,6 +180,14 @@ def test_bad_history_is_a_clear_error(history, mutate, match):
         forecast(mutate(history), 7, country=None)
 
 
+def test_queues_with_different_interval_lengths_are_an_error():
+    a = synthetic(days=21, queue="a")
+    b = a.assign(queue="b")
+    b = b[b["interval_start"].dt.minute.isin([0, 30])]
+    with pytest.raises(InvalidInputError, match="one interval length"):
+        forecast(pd.concat([a, b]), 7, country=None)
+
+
 def test_short_history_and_bad_options(history):
     with pytest.raises(InsufficientHistoryError, match="at least 14 days"):
         forecast(history.iloc[:200], 7, country=None)

@@ -238,6 +238,11 @@ def prepare_history(
         if df.empty:
             raise InsufficientHistoryError(f"history has no intervals on or before as_of {pd.Timestamp(as_of).date()}")
     interval = infer_interval(df["interval_start"], df["queue"], frame="history")
+    if df["queue"].nunique() > 1:
+        per_queue = {q: infer_interval(part["interval_start"], frame="history") for q, part in df.groupby("queue")}
+        if len(set(per_queue.values())) > 1:
+            shown = ", ".join(f"{q}: {v.total_seconds() / 60:g} min" for q, v in per_queue.items())
+            raise InvalidInputError(f"history queues must share one interval length, got {shown}")
     periods = parse_exclusions(exclude)
     out: dict[str, QueueData] = {}
     for queue, part in df.groupby("queue", sort=True):
