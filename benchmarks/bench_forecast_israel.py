@@ -56,6 +56,7 @@ def main() -> None:
         results[name] = m
         print(f"  {name:16s} -> {res.selected['model'].iloc[0]:48s} WAPE {wape(m.calls, m.calls_f):.4f} "
               f"RMSE {rmse(m.calls, m.calls_f):6.2f} cover80 {coverage(m.calls, m.calls_lo_80, m.calls_hi_80):.3f} "
+              f"below_q90 {(m.calls <= m.calls_hi_80).mean():.3f} "
               f"({time.perf_counter() - t0:.1f} s)")
     res = forecast(train, 7, model="auto", country="IL", exclude=BURST)
     print("  operating hours learned:", "; ".join(f"{r.weekday} {r.open}" for r in res.operating_hours.itertuples()))
