@@ -19,6 +19,10 @@ from .exceptions import (
     WFMError,
     WFMWarning,
 )
+from .calendar import day_types
+# wfm.forecast stays the subpackage (wfm.forecast.forecast is the function), so the
+# function itself is not re-exported here under the same name
+from .forecast import ForecastResult, reforecast_intraday
 
 from .erlang import (
     ErlangAResult,
@@ -56,4 +60,7 @@ __all__ = [
     "NotFittedError",
     "SolverError",
     "WFMWarning",
+    "day_types",
+    "ForecastResult",
+    "reforecast_intraday",
 ]

@@ -261,6 +261,57 @@ def _given(name: str) -> bool:
     source = ctx.get_parameter_source(name)
     return source is not None and source != click.core.ParameterSource.DEFAULT
 
+def _parse_quantiles(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated numbers such as 0.1,0.9, got {text!r}") from None
+
+
+@main.command("forecast")
+@click.argument("history", type=click.Path(dir_okay=False))
+@click.option("--horizon-days", default=14, show_default=True, type=int, help="Calendar days to forecast.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Forecast file (.csv or .parquet).")
+@click.option("--model", default="auto", show_default=True,
+              help="auto, combo, snaive, weighted_weeks, top_down_level, top_down_ets or mstl.")
+@click.option("--quantiles", default="0.1,0.9", show_default=True, help="Quantiles of calls, comma-separated.")
+@click.option("--country", default="CN", show_default=True, help="Holiday calendar (ISO code; NONE for none).")
+@click.option("--events", type=click.Path(dir_okay=False), help="Events file: date, event[, multiplier].")
+@click.option("--exclude", type=click.Path(dir_okay=False), help="Outlier periods to drop: start, end.")
+@click.option("--backtest-report", type=click.Path(dir_okay=False), help="Write the backtest table here.")
+@click.option("--as-of", help="Last history day to use (YYYY-MM-DD); the forecast starts the day after.")
+@click.option("--aht-sec", type=float, help="Constant handle time when the history has no aht_sec column.")
+@click.option("--origins", default=3, show_default=True, type=int, help="Backtest origins per queue.")
+def forecast_command(history, horizon_days, output, model, quantiles, country, events, exclude, backtest_report,
+                     as_of, aht_sec, origins) -> None:
+    """Forecast calls and AHT per queue and interval, model chosen per queue by backtest.
+
+    \b
+    Example:
+      wfm forecast history.csv --horizon-days 14 -o forecast.csv --backtest-report backtest.csv
+    """
+    from . import io
+    from .forecast import forecast
+
+    hist = io.read_frame(history)
+    if "interval_start" not in hist.columns and "timestamp" in hist.columns:
+        hist = hist.rename(columns={"timestamp": "interval_start"})
+    ev = io.read_frame(events) if events else None
+    ex = io.read_frame(exclude) if exclude else None
+    n_queues = hist["queue"].nunique() if "queue" in hist.columns else 1
+    with click.progressbar(length=n_queues * (origins + 1), label="forecast tournament", file=sys.stderr) as bar:
+        result = forecast(hist, horizon_days, model=model, quantiles=_parse_quantiles(quantiles),
+                          country=None if country.upper() == "NONE" else country, events=ev, exclude=ex,
+                          as_of=as_of, aht_sec=aht_sec, n_origins=origins, progress=bar.update)
+    io.write_frame(result.forecast, output)
+    if backtest_report:
+        io.write_frame(result.backtest, backtest_report)
+    for note in result.notes[:1]:
+        click.echo(note, err=True)
+    for row in result.selected.itertuples():
+        click.echo(f"{row.queue}: {row.model} (backtest WAPE {row.backtest_wape:.3f})", err=True)
+    click.echo(f"wrote {len(result.forecast)} intervals to {output}", err=True)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

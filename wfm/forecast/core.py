@@ -1,0 +1,399 @@
+"""`forecast`: tournament per queue, special days, handle time, prediction intervals."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..calendar import WEEKDAY_LABELS, day_types, normalize_events
+from ..exceptions import InsufficientHistoryError, InvalidInputError, WFMWarning
+from .backtest import COMBO, Calibration, run_backtest
+from .frame import QueueData, SeriesData, _weekday, prepare_history, quantile_column, special_day_kind
+from .models import MODELS, filled_calls, weekday_factors
+
+__all__ = ["ForecastConfig", "ForecastResult", "forecast"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """Forecast settings, validated once."""
+
+    horizon_days: int = 14
+    model: str = "auto"
+    quantiles: tuple[float, ...] = (0.1, 0.9)
+    n_origins: int = 3
+    step_days: int = 7
+    combine: int = 3
+    aht_weeks: int = 6
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.horizon_days, (int, np.integer)) or not 1 <= self.horizon_days <= 366:
+            raise InvalidInputError(f"horizon_days must be a whole number in [1, 366], got {self.horizon_days!r}")
+        if self.model != "auto" and self.model not in MODELS and self.model != COMBO:
+            raise InvalidInputError(f"model must be one of auto, combo, {', '.join(MODELS)}, got {self.model!r}")
+        qs = tuple(float(q) for q in self.quantiles)
+        if any(not 0 < q < 1 or q == 0.5 for q in qs) or len(set(qs)) != len(qs):
+            raise InvalidInputError(f"quantiles must be distinct values in (0, 1) other than 0.5, got {self.quantiles!r}")
+        object.__setattr__(self, "quantiles", tuple(sorted(qs)))
+        if not 1 <= self.n_origins <= 20:
+            raise InvalidInputError(f"n_origins must be in [1, 20], got {self.n_origins}")
+        if self.step_days < 1 or self.combine < 1 or self.aht_weeks < 1:
+            raise InvalidInputError("step_days, combine and aht_weeks must be >= 1")
+
+
+@dataclass
+class ForecastResult:
+    """What :func:`forecast` returns.
+
+    Attributes
+    ----------
+    forecast
+        The forecast contract frame ``queue, interval_start, calls, aht_sec,
+        calls_lo_<p>..., calls_hi_<p>..., model``; open intervals only.
+    backtest
+        One row per queue, model and origin: ``wape, rmse, mae, bias, n_intervals``.
+    selected
+        Per queue: the model used, its backtest WAPE, and the number of origins.
+    operating_hours
+        Per queue and weekday: the open spans learned from the history.
+    missing
+        ``queue, interval_start`` of intervals inside operating hours without data.
+    notes
+        Plain-language notes about fallbacks and special days.
+    """
+
+    forecast: pd.DataFrame
+    backtest: pd.DataFrame
+    selected: pd.DataFrame
+    operating_hours: pd.DataFrame
+    missing: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def _note(notes: list[str], text: str, warn: bool = True) -> None:
+    notes.append(text)
+    if warn:
+        warnings.warn(text, WFMWarning, stacklevel=4)
+    else:
+        log.info(text)
+
+
+class _Ensemble:
+    """Mean of fitted models' day forecasts."""
+
+    def __init__(self, names: Sequence[str], sd: SeriesData, queue: str, notes: list[str]) -> None:
+        self.models = []
+        self.names: list[str] = []
+        for name in names:
+            try:
+                self.models.append(MODELS[name]()._fit_series(sd))
+                self.names.append(name)
+            except InsufficientHistoryError as exc:
+                # a simpler model rather than no forecast
+                _note(notes, f"queue {queue}: {name} cannot be fitted ({exc}); using weighted_weeks instead")
+                self.models.append(MODELS["weighted_weeks"]()._fit_series(sd))
+                self.names.append("weighted_weeks")
+
+    def predict(self, dates: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
+        return np.mean([m._predict_days(dates, weekdays) for m in self.models], axis=0)
+
+
+def _history_ratios(qd: QueueData, sd: SeriesData, kinds: np.ndarray, labels: np.ndarray) -> dict[str, list[float]]:
+    """Observed total of each special history day / mean total of nearby ordinary same-weekday days."""
+    filled = filled_calls(sd)
+    tot = (filled * sd.open_slots[sd.weekday]).sum(axis=1)
+    usable = sd.observed()
+    ratios: dict[str, list[float]] = {}
+    days = qd.days.to_numpy().astype("datetime64[D]")
+    wd = qd.calendar["weekday"].to_numpy()
+    for i in np.flatnonzero(kinds != "ordinary"):
+        if np.isnan(qd.calls[i]).all():
+            continue
+        ref = np.flatnonzero((sd.weekday == wd[i]) & usable & (np.abs((sd.dates - days[i]).astype(int)) <= 21))
+        if ref.size == 0:
+            continue
+        ratios.setdefault(labels[i], []).append(float(np.nansum(qd.calls[i]) / max(tot[ref].mean(), 1e-9)))
+    return ratios
+
+
+def _plan_days(qd: QueueData, sd: SeriesData, horizon_days: int, as_of_day: np.datetime64, country, events, notes) -> pd.DataFrame:
+    """Decide for each horizon day: closed, or forecast as weekday ``proxy`` times ``ratio``."""
+    days = as_of_day + np.arange(1, horizon_days + 1).astype("timedelta64[D]")
+    cal = day_types(pd.DatetimeIndex(days), country=country, events=events)
+    ev = normalize_events(events).set_index("date")["multiplier"] if events is not None else pd.Series(dtype=float)
+    wd = cal["weekday"].to_numpy()
+    labels = cal["day_type"].to_numpy()
+    kinds = np.array([special_day_kind(t) for t in labels])
+
+    hist_labels = qd.calendar["day_type"].to_numpy()
+    hist_kinds = np.array([special_day_kind(t) for t in hist_labels])
+    hist_status = qd.calendar["status"].to_numpy()
+    open_wd_hist = qd.open_weekdays[qd.calendar["weekday"].to_numpy()]
+    hol_open = int(((hist_kinds == "holiday") & (hist_status == "open")).sum())
+    hol_closed = int(((hist_kinds == "holiday") & (hist_status == "closed") & open_wd_hist).sum())
+    ratios = _history_ratios(qd, sd, hist_kinds, hist_labels)
+    # post-holiday days in history: first day with data after a closed holiday
+    post_ratios = []
+    filled = filled_calls(sd)
+    tot = (filled * sd.open_slots[sd.weekday]).sum(axis=1)
+    for i in np.flatnonzero((hist_kinds == "holiday") & (hist_status == "closed")):
+        j = i + 1
+        while j < len(hist_status) and hist_status[j] == "closed":
+            j += 1
+        if j < len(hist_status) and hist_kinds[j] == "ordinary" and hist_status[j] == "open":
+            k = np.flatnonzero(sd.dates == qd.days[j].to_datetime64().astype("datetime64[D]"))
+            ref = np.flatnonzero((sd.weekday == sd.weekday[k[0]]) & sd.observed() &
+                                 (np.abs((sd.dates - sd.dates[k[0]]).astype(int)) <= 21)) if k.size else []
+            ref = [r for r in ref if r != k[0]] if k.size else []
+            if ref:
+                post_ratios.append(tot[k[0]] / tot[ref].mean())
+
+    factors = weekday_factors(tot, sd.weekday, sd.observed(), 6)
+    open_w = np.flatnonzero(qd.open_weekdays)
+    quietest = int(open_w[np.nanargmin(factors[open_w])])
+    median_w = int(open_w[np.argsort(factors[open_w])[len(open_w) // 2]])
+    # the first open weekday after the weekly closure (Monday for a weekdays-only centre)
+    after_closure = None
+    if not qd.open_weekdays.all():
+        for w in range(7):
+            if qd.open_weekdays[w] and not qd.open_weekdays[(w - 1) % 7]:
+                after_closure = w
+                break
+    weekly_closure = after_closure is not None
+
+    proxy = wd.copy()
+    ratio = np.ones(len(days))
+    status = np.where(qd.open_weekdays[wd], "open", "closed").astype(object)
+    said: set[str] = set()
+    for i, kind in enumerate(kinds):
+        if kind == "holiday":
+            if hol_open > hol_closed and "holiday" in ratios:
+                ratio[i] = float(np.median(ratios["holiday"]))
+                if not qd.open_weekdays[wd[i]]:
+                    proxy[i] = quietest
+                status[i] = "open"
+            elif hol_closed > 0 or weekly_closure:
+                status[i] = "closed"
+                if hol_closed == 0 and "hol" not in said:
+                    _note(notes, f"queue {qd.queue}: no public holiday in history; holidays in the horizon "
+                                 "(e.g. " + str(cal['date'].iloc[i].date()) + ") are assumed closed, like the "
+                                 "weekly closure")
+                    said.add("hol")
+            else:
+                proxy[i], status[i] = quietest, "open"
+                if "hol24" not in said:
+                    _note(notes, f"queue {qd.queue}: no public holiday in history; holidays in the horizon are "
+                                 f"forecast like the quietest weekday ({cal['date'].iloc[i].day_name()[:3]} pattern)")
+                    said.add("hol24")
+        elif kind == "makeup":
+            proxy[i], status[i] = median_w, "open"
+        elif kind == "event":
+            name = labels[i]
+            if name in ratios:
+                ratio[i] = float(np.median(ratios[name]))
+            else:
+                mult = ev.get(cal["date"].iloc[i], np.nan)
+                ratio[i] = 1.0 if np.isnan(mult) else float(mult)
+                if np.isnan(mult) and name not in said:
+                    _note(notes, f"queue {qd.queue}: {name} has no history and no multiplier; forecast as an ordinary day")
+                    said.add(name)
+            if not qd.open_weekdays[wd[i]]:
+                proxy[i] = median_w
+            status[i] = "open"
+    # The first open day after a closed holiday carries the backlog: learned from history
+    # when there is one, otherwise it is forecast like the day after the weekly closure.
+    for i in range(len(days)):
+        if status[i] != "closed" or kinds[i] != "holiday":
+            continue
+        j = i + 1
+        while j < len(days) and status[j] == "closed":
+            j += 1
+        if j < len(days) and kinds[j] == "ordinary" and (j == i + 1 or wd[j] != after_closure):
+            if post_ratios:
+                ratio[j] *= float(np.median(post_ratios))
+            elif after_closure is not None and wd[j] != after_closure:
+                proxy[j] = after_closure
+                if "post" not in said:
+                    _note(notes, f"queue {qd.queue}: the first open day after a closed holiday "
+                                 f"({cal['date'].iloc[j].date()}) is forecast like the first day after the "
+                                 f"weekly closure ({WEEKDAY_LABELS[after_closure]})", warn=False)
+                    said.add("post")
+    return pd.DataFrame({"date": days, "weekday": wd, "day_type": labels, "status": status, "proxy": proxy,
+                         "ratio": ratio})
+
+
+def _aht_profile(qd: QueueData, weeks: int) -> np.ndarray:
+    """Calls-weighted AHT per weekday and slot over the last ``weeks`` weeks of ordinary days."""
+    wd = qd.calendar["weekday"].to_numpy()
+    ordinary = qd.calendar["day_type"].map(special_day_kind).to_numpy() == "ordinary"
+    calls = np.nan_to_num(qd.calls)
+    aht = qd.aht_sec
+    ok = ~np.isnan(aht) & ~np.isnan(qd.calls)
+    overall_w = (calls * np.nan_to_num(aht) * ok).sum()
+    overall = overall_w / max((calls * ok).sum(), 1e-9) if (calls * ok).sum() > 0 else np.nanmean(aht)
+    prof = np.full((7, qd.slots_per_day), overall)
+    for w in range(7):
+        idx = np.flatnonzero((wd == w) & ordinary & ok.any(axis=1))[-weeks:]
+        if idx.size == 0:
+            continue
+        c = calls[idx] * ok[idx]
+        num = (c * np.nan_to_num(aht[idx])).sum(axis=0)
+        den = c.sum(axis=0)
+        day_level = num.sum() / den.sum() if den.sum() > 0 else overall
+        prof[w] = np.where(den > 0, num / np.maximum(den, 1e-9), day_level)
+        # shrink thin intervals to the day's level (few calls -> noisy average)
+        weight = den / (den + 20.0)
+        prof[w] = weight * prof[w] + (1 - weight) * day_level
+    return prof
+
+
+def forecast(
+    history: pd.DataFrame,
+    horizon_days: int = 14,
+    *,
+    model: str = "auto",
+    quantiles: Sequence[float] = (0.1, 0.9),
+    country: str | None = "CN",
+    events: pd.DataFrame | None = None,
+    exclude: pd.DataFrame | list | None = None,
+    as_of: object = None,
+    aht_sec: float | None = None,
+    n_origins: int = 3,
+    step_days: int = 7,
+    combine: int = 3,
+    progress: Callable[[int], None] | None = None,
+) -> ForecastResult:
+    """Forecast calls and handle time per queue and interval for the next ``horizon_days`` days.
+
+    Per queue, a rolling-origin backtest (``n_origins`` origins ``step_days`` apart, the
+    real horizon) ranks the models by interval WAPE; ``model="auto"`` keeps the best of
+    the single models and the mean of the best ``combine``. Prediction intervals come from
+    the selected model's backtest errors. Holidays, make-up workdays and events follow the
+    calendar of ``country`` (see :func:`wfm.calendar.day_types`).
+
+    Parameters
+    ----------
+    history
+        ``[queue,] interval_start, calls[, aht_sec]`` at 5, 10, 15, 30 or 60 minutes.
+    horizon_days
+        Calendar days to forecast after ``as_of``.
+    model
+        ``"auto"``, ``"combo"`` or one of ``snaive, weighted_weeks, top_down_level,
+        top_down_ets, mstl``.
+    quantiles
+        Quantiles of the calls forecast, e.g. ``(0.1, 0.9)`` -> ``calls_lo_80, calls_hi_80``.
+    country, events
+        Holiday calendar and user events (``date, event[, multiplier]``).
+    exclude
+        Known outliers to drop from history: a frame ``start, end`` or ``(start, end)`` pairs.
+    as_of
+        Last day of history to use (default: the last day in ``history``); the forecast starts the day after.
+    aht_sec
+        Handle time to use when ``history`` has no ``aht_sec`` column (required then).
+    progress
+        Called with a step count as the tournament advances (the CLI's progress bar).
+
+    Returns
+    -------
+    ForecastResult
+
+    Examples
+    --------
+    >>> result = forecast(history, horizon_days=14, country="CN")   # doctest: +SKIP
+    >>> result.forecast.head()                                      # doctest: +SKIP
+    """
+    cfg = ForecastConfig(horizon_days=horizon_days, model=model, quantiles=tuple(quantiles), n_origins=n_origins,
+                         step_days=step_days, combine=combine)
+    if aht_sec is not None and not (np.isfinite(aht_sec) and aht_sec > 0):
+        raise InvalidInputError(f"aht_sec must be a positive number of seconds, got {aht_sec!r}")
+    if not isinstance(history, pd.DataFrame):
+        raise InvalidInputError(f"history must be a pandas DataFrame, got {type(history).__name__}")
+    if "aht_sec" not in history.columns and aht_sec is None:
+        raise InvalidInputError(
+            "history has no aht_sec column: expected aht_sec per interval, or pass a constant aht_sec (--aht-sec)"
+        )
+    queues = prepare_history(history, country=country, events=events, exclude=exclude, as_of=as_of)
+    notes: list[str] = []
+    frames, bt_rows, selected, hours, missing = [], [], [], [], []
+    candidates = list(MODELS) if cfg.model in ("auto", COMBO) else [cfg.model]
+    for name, qd in queues.items():
+        sd = qd.series()
+        hours.append(qd.operating_hours())
+        if len(qd.missing_intervals):
+            missing.append(pd.DataFrame({"queue": name, "interval_start": qd.missing_intervals}))
+        outcome = run_backtest(sd, candidates, horizon_days=cfg.horizon_days, n_origins=cfg.n_origins,
+                               step_days=cfg.step_days, combine=cfg.combine if cfg.model != "snaive" else 1,
+                               queue=name, progress=progress)
+        if outcome is None:
+            members = ("weighted_weeks",) if cfg.model in ("auto", COMBO) else (cfg.model,)
+            used = members[0]
+            calib = Calibration.poisson(cfg.quantiles)
+            _note(notes, f"queue {name}: too little history for a backtest over a {cfg.horizon_days}-day horizon; "
+                         f"using {used} with Poisson-based intervals")
+            score, n_orig = float("nan"), 0
+        else:
+            bt_rows.extend(outcome.rows)
+            if cfg.model == "auto":
+                used, members = outcome.selected, outcome.members
+            elif cfg.model == COMBO:
+                used = COMBO if COMBO in outcome.scores else outcome.selected
+                members = outcome.members if used != COMBO else tuple(sorted(
+                    (m for m in outcome.scores if m != COMBO), key=outcome.scores.get)[: cfg.combine])
+            else:
+                used, members = cfg.model, (cfg.model,)
+            errs = outcome.errors.get(used) or outcome.errors.get(members[0])
+            calib = Calibration.from_errors(errs, cfg.quantiles)
+            score, n_orig = outcome.scores.get(used, float("nan")), len({r["origin"] for r in outcome.rows})
+        ensemble = _Ensemble(members, sd, name, notes)
+        label = ensemble.names[0] if len(ensemble.names) == 1 else COMBO + "(" + "+".join(ensemble.names) + ")"
+        selected.append({"queue": name, "model": label, "backtest_wape": score, "origins": n_orig})
+        if progress is not None:
+            progress(1)
+
+        as_of_day = sd.dates[-1] if as_of is None else np.datetime64(pd.Timestamp(as_of).normalize().date(), "D")
+        as_of_day = max(as_of_day, qd.days[-1].to_datetime64().astype("datetime64[D]"))
+        plan = _plan_days(qd, sd, cfg.horizon_days, as_of_day, country, events, notes)
+        plan = plan[plan["status"] == "open"]
+        if plan.empty:
+            continue
+        dates = plan["date"].to_numpy().astype("datetime64[D]")
+        proxy = plan["proxy"].to_numpy().astype(np.int64)
+        values = ensemble.predict(dates, proxy) * plan["ratio"].to_numpy()[:, None]
+        r, c = np.nonzero(qd.open_slots[proxy])
+        calls = values[r, c]
+        lead = (dates[r] - as_of_day).astype(int)
+        bounds = calib.bounds(calls, lead)
+        aht_prof = _aht_profile(qd, cfg.aht_weeks) if qd.aht_sec is not None else None
+        out = {
+            "queue": name,
+            "interval_start": pd.DatetimeIndex(dates[r]) + c * qd.interval,
+            "calls": calls,
+            "aht_sec": aht_prof[proxy[r], c] if aht_prof is not None else float(aht_sec),
+        }
+        for j, q in enumerate(cfg.quantiles):
+            out[quantile_column(q)] = bounds[j]
+        out["model"] = label
+        frames.append(pd.DataFrame(out))
+    if frames:
+        fc = pd.concat(frames, ignore_index=True)
+    else:  # every horizon day is closed: an empty frame with the contract's columns and dtypes
+        fc = pd.DataFrame({"queue": pd.Series([], dtype=str), "interval_start": pd.DatetimeIndex([]),
+                           "calls": pd.Series([], dtype=float), "aht_sec": pd.Series([], dtype=float),
+                           **{quantile_column(q): pd.Series([], dtype=float) for q in cfg.quantiles},
+                           "model": pd.Series([], dtype=str)})
+    bt = pd.DataFrame(bt_rows, columns=["queue", "model", "origin", "horizon_days", "wape", "rmse", "mae", "bias",
+                                        "n_intervals"])
+    miss = pd.concat(missing, ignore_index=True) if missing else pd.DataFrame(
+        {"queue": pd.Series([], dtype=str), "interval_start": pd.DatetimeIndex([])})
+    open_note = "; ".join(
+        f"{h['queue'].iloc[0]}: " + ", ".join(f"{r.weekday} {r.open}" for r in h.itertuples() if r.open != "closed")
+        for h in hours)
+    notes.insert(0, f"forecast only inside the learned operating hours ({open_note})")
+    return ForecastResult(fc, bt, pd.DataFrame(selected), pd.concat(hours, ignore_index=True), miss, notes)
