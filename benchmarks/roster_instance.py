@@ -77,7 +77,9 @@ def agents(seed: int = 7, weeks: int = 1) -> pd.DataFrame:
         for d in sorted(rng.choice(horizon_days, size=n_unavailable, replace=False)):
             unavailable.append((START + pd.Timedelta(days=int(d))).strftime("%Y-%m-%d"))
         # Previous week: worked Sunday with probability 0.7, ending a run of 1-5 days.
-        if rng.random() < 0.7:
+        # Two unavailable dates and a long run before the week can leave no legal week (the
+        # 6-day rule); such an agent is taken to have rested at the end of the previous week.
+        if rng.random() < 0.7 and n_unavailable < 2:
             run = int(rng.integers(1, 6))
             last_day = START - pd.Timedelta(days=1)
         else:

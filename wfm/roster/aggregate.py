@@ -59,7 +59,8 @@ class AggregateModel:
     start_var: dict[tuple[int, int, int], int]  # (template, day, start position) -> variable index
     under_var: np.ndarray  # (segments, intervals)
     over_var: np.ndarray
-    constant: float  # objective constant (under-staffing that no shift can reach is still counted)
+    constant: float  # objective constant (carry-in over-staffing no decision can change)
+    link_rows: list[tuple[list[int], list[int]]]  # (start vars, tour vars) of each band link
 
 
 @dataclass
@@ -125,6 +126,7 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
     # Start counts, only where some tour can use them; linked to tours band by band, day by day.
     start_var: dict[tuple[int, int, int], int] = {}
     link: dict[tuple[int, int, int], list[int]] = {}
+    link_rows: list[tuple[list[int], list[int]]] = []
     for w, (d0, n_days) in enumerate(grid.weeks):
         pat = cat.patterns[w]
         for c, cls in enumerate(cat.classes):
@@ -145,6 +147,7 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
             first = (day * DAY + int(plan.starts[pos])) // step
             for i in range(first, min(first + n_len, n_int)):
                 cover_cols[i].append(v)
+        link_rows.append((svars, tvars))
         add_eq(svars + tvars, [1.0] * len(svars) + [-1.0] * len(tvars), 0.0)
 
     # Coverage with convex under-staffing segments and over-staffing, per interval.
@@ -172,7 +175,6 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
             # Carry-in alone over-staffs this interval: that part is fixed, not a decision.
             constant += -need * weights.over_weight
             need = 0
-            vals[-1] = -1.0
         add_eq(cols, vals, float(need))
         # Seat limit: heads on shift (carry-in included) never exceed the seats.
         row = len(b_ub)
@@ -183,7 +185,7 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
     a_eq = sp.csr_matrix((eq_vals, (eq_rows, eq_cols)), shape=(len(b_eq), n_var))
     a_ub = sp.csr_matrix(([1.0] * len(ub_cols), (ub_rows, ub_cols)), shape=(len(b_ub), n_var))
     return AggregateModel(np.array(cost), np.array(lower), np.array(upper), a_eq, np.array(b_eq), a_ub,
-                          np.array(b_ub), tour_var, start_var, under_var, over_var, constant)
+                          np.array(b_ub), tour_var, start_var, under_var, over_var, constant, link_rows)
 
 
 def lp_bound(model: AggregateModel, *, objective: np.ndarray | None = None) -> tuple[float, np.ndarray | None]:
@@ -252,3 +254,33 @@ def solve_aggregate(model: AggregateModel, *, time_limit_sec: float, seed: int, 
     starts = {key: int(values[j]) for key, j in model.start_var.items() if values[j]}
     return AggregatePlan(counts, starts, solver.objective_value / SCALE + model.constant,
                          solver.best_objective_bound / SCALE + model.constant, name, time.perf_counter() - t0)
+
+
+def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[int]) -> AggregatePlan:
+    """Round an LP solution to an integer plan (largest remainders), keeping every equality.
+
+    Tour counts are rounded per class and week so each class still works one tour per agent;
+    start counts are then rounded per (template, day, band) to the rounded tours of that band.
+    The plan may be slightly worse than the integer optimum; the repair stage polishes it.
+    """
+    values = np.zeros(len(model.cost), dtype=np.int64)
+    for per_class in model.tour_var:
+        for c, idx in enumerate(per_class):
+            values[idx] = _largest_remainder(x[idx], n_class[c])
+    # Each link row reads: sum(starts) - sum(tours) == 0; re-balance its starts to the rounded tours.
+    for starts, tours in model.link_rows:
+        values[starts] = _largest_remainder(x[starts], int(values[tours].sum()))
+    counts = [[values[idx] for idx in per_class] for per_class in model.tour_var]
+    start_counts = {key: int(values[j]) for key, j in model.start_var.items() if values[j]}
+    return AggregatePlan(counts, start_counts, float("nan"), float("nan"), "LP_ROUNDED", 0.0)
+
+
+def _largest_remainder(x: np.ndarray, total: int) -> np.ndarray:
+    base = np.floor(np.maximum(x, 0) + 1e-9).astype(np.int64)
+    if base.sum() > total:  # pragma: no cover - LP equalities keep the sum at total
+        base = np.zeros_like(base)
+    left = total - int(base.sum())
+    frac = np.maximum(x, 0) - base
+    order = np.lexsort((np.arange(len(x)), -frac))
+    base[order[:left]] += 1
+    return base
