@@ -238,8 +238,8 @@ class Rules:
     """Every labour rule the roster must respect, the contracts, objective and solver settings.
 
     Weeks are 7-day blocks from the first day of the horizon. A shorter final block (a
-    horizon that is not whole weeks) keeps ``max_hours_week``, prorates ``min_hours_week``
-    by days/7 and needs only the days off that cannot fall outside it:
+    horizon that is not whole weeks) keeps ``max_hours_week`` but has no minimum (the rest of
+    its week is unknown) and needs only the days off that cannot fall outside it:
     ``max(0, min_days_off_per_week - (7 - days))``.
     """
 

@@ -260,7 +260,8 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules) -> Catalogue:
             agent_class[i] = c
         _, tids, night_ok, min_paid, max_paid = cls.key
         for (_, n_days), pat in zip(grid.weeks, patterns):
-            min_here = min_paid * n_days // 7
+            # A block shorter than a week cannot know the rest of its week: only the maximum applies.
+            min_here = min_paid if n_days == 7 else 0
             counts = pat.count
             rows = []
             if min_here == 0:

@@ -12,7 +12,7 @@ Rules checked (the ``rule`` column of the result):
 ``unavailable``, ``night_not_allowed``, ``min_rest`` (previous-week last shift included),
 ``max_consecutive_days`` (previous-week run included), ``days_off`` and ``days_off_consecutive``,
 ``weekly_hours`` (paid hours per 7-day block from the horizon start; a short final block
-prorates the minimum), ``max_night_shifts``, ``start_stability``, ``seats`` (heads on shift at
+has only the maximum), ``max_night_shifts``, ``start_stability``, ``seats`` (heads on shift at
 any instant, previous-week shifts still running included).
 """
 
@@ -228,7 +228,7 @@ def validate(
                     out.append((agent_id, d, "days_off_consecutive",
                                 f"longest run of days off {longest} in the week of {d}, need {off_needed}"))
             paid_minutes = int(week["paid"].sum())
-            min_minutes = terms["min_minutes"] * n_days // 7
+            min_minutes = terms["min_minutes"] if n_days == 7 else 0
             if not min_minutes <= paid_minutes <= terms["max_minutes"]:
                 out.append((agent_id, d, "weekly_hours",
                             f"{paid_minutes / 60:g} paid h in the week of {d}, expected "
