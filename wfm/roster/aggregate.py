@@ -61,6 +61,7 @@ class AggregateModel:
     over_var: np.ndarray
     constant: float  # objective constant (carry-in over-staffing no decision can change)
     link_rows: list[tuple[list[int], list[int]]]  # (start vars, tour vars) of each band link
+    cover_rows: np.ndarray  # equality row of each interval's coverage
 
 
 @dataclass
@@ -73,6 +74,7 @@ class AggregatePlan:
     bound: float
     status: str
     wall_sec: float
+    values: np.ndarray | None = None
 
 
 def build_aggregate(cat: Catalogue) -> AggregateModel:
@@ -154,6 +156,7 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
     segments = weights.under_segments
     under_var = np.empty((len(segments), n_int), dtype=np.int64)
     over_var = np.empty(n_int, dtype=np.int64)
+    cover_rows: list[int] = []
     n_agents = len(cat.agents)
     ub_rows: list[int] = []
     ub_cols: list[int] = []
@@ -175,6 +178,7 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
             # Carry-in alone over-staffs this interval: that part is fixed, not a decision.
             constant += -need * weights.over_weight
             need = 0
+        cover_rows.append(len(b_eq))
         add_eq(cols, vals, float(need))
         # Seat limit: heads on shift (carry-in included) never exceed the seats.
         row = len(b_ub)
@@ -185,7 +189,8 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
     a_eq = sp.csr_matrix((eq_vals, (eq_rows, eq_cols)), shape=(len(b_eq), n_var))
     a_ub = sp.csr_matrix(([1.0] * len(ub_cols), (ub_rows, ub_cols)), shape=(len(b_ub), n_var))
     return AggregateModel(np.array(cost), np.array(lower), np.array(upper), a_eq, np.array(b_eq), a_ub,
-                          np.array(b_ub), tour_var, start_var, under_var, over_var, constant, link_rows)
+                          np.array(b_ub), tour_var, start_var, under_var, over_var, constant, link_rows,
+                          np.array(cover_rows, dtype=np.int64))
 
 
 def lp_bound(model: AggregateModel, *, objective: np.ndarray | None = None) -> tuple[float, np.ndarray | None]:
@@ -270,9 +275,26 @@ def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[int]) -> Aggreg
     # Each link row reads: sum(starts) - sum(tours) == 0; re-balance its starts to the rounded tours.
     for starts, tours in model.link_rows:
         values[starts] = _largest_remainder(x[starts], int(values[tours].sum()))
+    # Under- and over-staffing follow from the starts: fill the under segments in order.
+    for i in range(model.over_var.size):
+        row = model.cover_rows[i]
+        cols = model.a_eq.indices[model.a_eq.indptr[row]:model.a_eq.indptr[row + 1]]
+        vals = model.a_eq.data[model.a_eq.indptr[row]:model.a_eq.indptr[row + 1]]
+        is_start = np.isin(cols, model.under_var[:, i]) | (cols == model.over_var[i])
+        heads = int(values[cols[~is_start]].sum())
+        gap = int(model.b_eq[row]) - heads
+        values[model.over_var[i]] = max(-gap, 0)
+        left = max(gap, 0)
+        for k in range(model.under_var.shape[0]):
+            take = min(left, int(model.upper[model.under_var[k, i]]))
+            values[model.under_var[k, i]] = take
+            left -= take
     counts = [[values[idx] for idx in per_class] for per_class in model.tour_var]
     start_counts = {key: int(values[j]) for key, j in model.start_var.items() if values[j]}
-    return AggregatePlan(counts, start_counts, float("nan"), float("nan"), "LP_ROUNDED", 0.0)
+    objective = float(model.cost @ values) / SCALE + model.constant
+    plan = AggregatePlan(counts, start_counts, objective, float("nan"), "LP_ROUNDED", 0.0)
+    plan.values = values
+    return plan
 
 
 def _largest_remainder(x: np.ndarray, total: int) -> np.ndarray:

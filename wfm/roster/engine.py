@@ -102,10 +102,13 @@ def schedule(
             f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours "
             "together with the previous-week shifts still running")
 
+    rounded = round_lp(model, lp_x, [len(c.agent_index) for c in cat.classes])
+    report(f"aggregate: rounded LP plan {rounded.objective:,.1f}")
     remaining = deadline - time.perf_counter()
     budget = max(1.0, remaining * rules.solver.aggregate_time_share)
+    # CP-SAT starts from the rounded LP plan (a complete hint) and improves it.
     plan = solve_aggregate(model, time_limit_sec=budget, seed=seed, num_workers=num_workers, progress=report,
-                           deterministic_limit=budget * _DETERMINISTIC_PER_SECOND)
+                           deterministic_limit=budget * _DETERMINISTIC_PER_SECOND, hint=rounded.values)
     report(f"aggregate: {plan.status} objective {plan.objective:,.1f} bound {plan.bound:,.1f} "
            f"({plan.wall_sec:.1f} s)")
     if plan.status == "INFEASIBLE":
@@ -118,7 +121,8 @@ def schedule(
     candidates = []
     if plan.tour_counts:
         candidates.append(("cp-sat", plan))
-    candidates.append(("lp-rounded", round_lp(model, lp_x, [len(c.agent_index) for c in cat.classes])))
+    if not plan.tour_counts or plan.objective > rounded.objective:
+        candidates.append(("lp-rounded", rounded))
     best = None
     for name, candidate in candidates:
         cand_state, cand_replaced = assign_plan(cat, candidate)
