@@ -20,8 +20,15 @@ from .exceptions import (
     WFMWarning,
 )
 
+from .roster import RosterResult, Rules, load_rules, schedule, validate
+
 __all__ = [
     "__version__",
+    "load_rules",
+    "Rules",
+    "schedule",
+    "RosterResult",
+    "validate",
     "WFMError",
     "InvalidInputError",
     "ConfigError",

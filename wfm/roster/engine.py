@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..exceptions import InfeasibleRosterError, InvalidInputError
 from .agents import parse_agents
-from .aggregate import SCALE, AggregatePlan, build_aggregate, lp_bound, round_lp, solve_aggregate
+from .aggregate import SCALE, build_aggregate, lp_bound, round_lp, solve_aggregate
 from .assign import assign_plan
 from .repair import evaluate_objective, improve
 from .result import RosterResult, coverage_frame, empty_breaks, roster_frame
@@ -143,7 +143,7 @@ def schedule(
     sched = coverage["scheduled"].to_numpy()
     within = np.where(req > 0, np.abs(sched - req) <= 0.1 * req, sched == 0)
     summary: dict[str, Any] = {
-        "status": _status(plan, stats),
+        "status": "OPTIMAL" if lower > 0 and final["objective"] <= lower * (1 + 1e-6) else "FEASIBLE",
         "objective": round(final["objective"], 3),
         "lower_bound": round(lower, 3),
         "gap": round((final["objective"] - lower) / lower, 6) if lower > 0 else 0.0,
@@ -169,6 +169,7 @@ def schedule(
         "agent_weeks_replaced": int(replaced),
         "repair_passes": int(stats["passes"]),
         "repair_moves": int(stats["moves"]),
+        "repair_stopped_by_time": bool(stats["stopped_by_time"]),
         "build_sec": round(build_sec, 2),
         "aggregate_sec": round(plan.wall_sec, 2),
         "solve_sec": round(solve_sec, 2),
@@ -184,9 +185,5 @@ def schedule(
 _DETERMINISTIC_PER_SECOND = 1.0
 
 
-def _status(plan: AggregatePlan, stats: dict[str, Any]) -> str:
-    if plan.status == "OPTIMAL" and not stats["stopped_by_time"]:
-        return "OPTIMAL_PLAN"
-    return "FEASIBLE"
 
 
