@@ -108,14 +108,14 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
     # Tour counts; every agent works exactly one tour per week.
     tour_var: list[list[np.ndarray]] = []
     template_users = np.zeros(len(cat.templates), dtype=np.int64)
-    for cls in cat.classes:
+    for cls in cat.classes[0]:
         for t in cls.template_ids:
             template_users[t] += len(cls.agent_index)
     for w, (_, n_days) in enumerate(grid.weeks):
         per_class = []
         pat = cat.patterns[w]
-        for cls in cat.classes:
-            tours = cls.tours[w]
+        for cls in cat.classes[w]:
+            tours = cls.tours[0]
             n_agents = len(cls.agent_index)
             idx = np.empty(len(tours), dtype=np.int64)
             for r, (p, t, _b) in enumerate(tours):
@@ -131,8 +131,8 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
     link_rows: list[tuple[list[int], list[int]]] = []
     for w, (d0, n_days) in enumerate(grid.weeks):
         pat = cat.patterns[w]
-        for c, cls in enumerate(cat.classes):
-            for r, (p, t, b) in enumerate(cls.tours[w]):
+        for c, cls in enumerate(cat.classes[w]):
+            for r, (p, t, b) in enumerate(cls.tours[0]):
                 if t < 0:
                     continue
                 for local in np.flatnonzero(pat.on[p]):
@@ -261,7 +261,7 @@ def solve_aggregate(model: AggregateModel, *, time_limit_sec: float, seed: int, 
                          solver.best_objective_bound / SCALE + model.constant, name, time.perf_counter() - t0)
 
 
-def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[int]) -> AggregatePlan:
+def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[list[int]]) -> AggregatePlan:
     """Round an LP solution to an integer plan (largest remainders), keeping every equality.
 
     Tour counts are rounded per class and week so each class still works one tour per agent;
@@ -269,9 +269,9 @@ def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[int]) -> Aggreg
     The plan may be slightly worse than the integer optimum; the repair stage polishes it.
     """
     values = np.zeros(len(model.cost), dtype=np.int64)
-    for per_class in model.tour_var:
+    for w, per_class in enumerate(model.tour_var):
         for c, idx in enumerate(per_class):
-            values[idx] = _largest_remainder(x[idx], n_class[c])
+            values[idx] = _largest_remainder(x[idx], n_class[w][c])
     # Each link row reads: sum(starts) - sum(tours) == 0; re-balance its starts to the rounded tours.
     for starts, tours in model.link_rows:
         values[starts] = _largest_remainder(x[starts], int(values[tours].sum()))
@@ -298,11 +298,15 @@ def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[int]) -> Aggreg
 
 
 def _largest_remainder(x: np.ndarray, total: int) -> np.ndarray:
-    base = np.floor(np.maximum(x, 0) + 1e-9).astype(np.int64)
-    if base.sum() > total:  # pragma: no cover - LP equalities keep the sum at total
-        base = np.zeros_like(base)
-    left = total - int(base.sum())
-    frac = np.maximum(x, 0) - base
-    order = np.lexsort((np.arange(len(x)), -frac))
-    base[order[:left]] += 1
-    return base
+    """Whole numbers summing to ``total`` in proportion to ``x`` (Hamilton's method)."""
+    x = np.maximum(np.asarray(x, dtype=float), 0.0)
+    out = np.zeros(len(x), dtype=np.int64)
+    if total <= 0 or len(x) == 0:
+        return out
+    mass = x.sum()
+    share = x * (total / mass) if mass > 1e-9 else np.full(len(x), total / len(x))
+    out = np.floor(share + 1e-9).astype(np.int64)
+    left = total - int(out.sum())
+    order = np.lexsort((np.arange(len(x)), -(share - out)))
+    out[order[:left]] += 1
+    return out

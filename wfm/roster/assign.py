@@ -36,11 +36,11 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
     for w, (d0, n) in enumerate(cat.grid.weeks):
         pat = cat.patterns[w]
         chosen: dict[int, tuple[int, int, int]] = {}
-        for c, cls in enumerate(cat.classes):
+        for c, cls in enumerate(cat.classes[w]):
             counts = plan.tour_counts[w][c]
             rows = np.flatnonzero(counts > 0)
             agents = np.array(cls.agent_index, dtype=np.int64)
-            tours = cls.tours[w][rows]
+            tours = cls.tours[0][rows]
             legal, late = _legal_arcs(cat, state, agents, tours, w)
             flow = min_cost_flow.SimpleMinCostFlow()
             n_a, n_t = len(agents), len(rows)

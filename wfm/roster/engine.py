@@ -102,7 +102,7 @@ def schedule(
             f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours "
             "together with the previous-week shifts still running")
 
-    rounded = round_lp(model, lp_x, [len(c.agent_index) for c in cat.classes])
+    rounded = round_lp(model, lp_x, [[len(c.agent_index) for c in week] for week in cat.classes])
     report(f"aggregate: rounded LP plan {rounded.objective:,.1f}")
     remaining = deadline - time.perf_counter()
     budget = max(1.0, remaining * rules.solver.aggregate_time_share)

@@ -154,7 +154,7 @@ def _week_options(ctx: _Context, state: RosterState, agent: int, week: int, pref
     cat = ctx.cat
     d0, n = cat.grid.weeks[week]
     pat = cat.patterns[week]
-    tours = cat.classes[int(cat.agent_class[agent])].tours[week]
+    tours = cat.classes[week][int(cat.agent_class[agent, week])].tours[0]
     min_start, max_end, run_before, run_after = _neighbours(cat, state, agent, d0, n)
     step = cat.grid.interval_minutes
     n_int = cat.grid.n_intervals
@@ -223,7 +223,7 @@ def reinsert(ctx: _Context, state: RosterState, agent: int, week: int, *, must_p
     if had and scores[best] <= current + 1e-9:
         _restore(cat, state, agent, d0, saved)
         return 0.0
-    p, t, b = cat.classes[int(cat.agent_class[agent])].tours[week][best]
+    p, t, b = cat.classes[week][int(cat.agent_class[agent, week])].tours[0][best]
     if t >= 0:
         plan = cat.templates[t]
         in_band = np.flatnonzero(plan.band_of_start == b)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..exceptions import ConfigError, InvalidInputError
+from ..exceptions import ConfigError, InfeasibleRosterError, InvalidInputError
 from ..frames import require_columns, to_numeric, to_timestamps
 from .agents import Agent
 from .rules import Rules, ShiftTemplate
@@ -130,10 +130,12 @@ class Pattern:
 
 @dataclass
 class ClassTours:
-    """Agents sharing every tour-relevant attribute, and their legal tours per week.
+    """Agents sharing every tour-relevant attribute in one week, and their legal tours.
 
-    ``tours[w]`` is an int array (n, 3): pattern index, template index, band index
-    (template -1 for the empty week when min hours allow it).
+    ``tours[0]`` is an int array (n, 3): pattern index, template index, band index
+    (template -1 for the empty week when min hours allow it). Legal means: the rules
+    (hours, days off, nights), the agents' unavailable days that week, and in the first week
+    the history (consecutive days before it, rest after the last shift, to the band).
     """
 
     key: tuple
@@ -151,8 +153,8 @@ class Catalogue:
     agents: list[Agent]
     templates: list[TemplatePlan]
     patterns: list[Pattern]  # one per week block
-    classes: list[ClassTours]
-    agent_class: np.ndarray
+    classes: list[list[ClassTours]]  # per week: the agent classes of that week
+    agent_class: np.ndarray  # (agents, weeks): class index within the week
     carry: np.ndarray  # heads from previous-week shifts per interval
     prev_end: np.ndarray  # minutes from horizon start of the last shift end before it (or -inf)
     prev_run: np.ndarray  # consecutive worked days before the horizon
@@ -246,49 +248,6 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules) -> Catalogue:
                 templates.append(_template_plan(tpl, rules, step, agent.contract))
     patterns = [_patterns(n, rules) for _, n in grid.weeks]
 
-    classes: dict[tuple, ClassTours] = {}
-    agent_class = np.zeros(len(agents), dtype=np.int64)
-    for i, agent in enumerate(agents):
-        tids = tuple(sorted(template_index[t] for t in agent.templates))
-        key = (agent.contract, tids, agent.night_allowed, agent.min_paid_minutes_week, agent.max_paid_minutes_week)
-        if key not in classes:
-            classes[key] = ClassTours(key=key, agent_index=[], template_ids=tids)
-        classes[key].agent_index.append(i)
-    class_list = list(classes.values())
-    for c, cls in enumerate(class_list):
-        for i in cls.agent_index:
-            agent_class[i] = c
-        _, tids, night_ok, min_paid, max_paid = cls.key
-        for (_, n_days), pat in zip(grid.weeks, patterns):
-            # A block shorter than a week cannot know the rest of its week: only the maximum applies.
-            min_here = min_paid if n_days == 7 else 0
-            counts = pat.count
-            rows = []
-            if min_here == 0:
-                empty = np.flatnonzero(counts == 0)
-                if empty.size:
-                    rows.append((int(empty[0]), -1, -1))
-            for t in tids:
-                plan = templates[t]
-                paid = plan.template.paid_minutes * counts
-                ok = (counts > 0) & (paid >= min_here) & (paid <= max_paid)
-                for p in np.flatnonzero(ok):
-                    for b in range(plan.n_bands):
-                        if plan.band_night[b] and (not night_ok or counts[p] > rules.max_night_shifts_per_week):
-                            continue
-                        rows.append((int(p), t, b))
-            if not rows:
-                agent = agents[cls.agent_index[0]]
-                lengths = ", ".join(f"{templates[t].template.length_minutes / 60:g} h "
-                                    f"({templates[t].template.paid_minutes / 60:g} h paid)" for t in tids)
-                raise ConfigError(
-                    f"agent {agent.agent_id}: no legal week of {n_days} day(s): min_hours_week "
-                    f"{min_paid / 60:g} to max_hours_week {max_paid / 60:g} with shifts {lengths}, "
-                    f"min_days_off_per_week {rules.min_days_off_per_week}, max_consecutive_days "
-                    f"{rules.max_consecutive_days}, night_allowed {night_ok}, max_night_shifts_per_week "
-                    f"{rules.max_night_shifts_per_week}")
-            cls.tours.append(np.array(rows, dtype=np.int64).reshape(-1, 3))
-
     n_int = grid.n_intervals
     carry = np.zeros(n_int, dtype=np.int64)
     prev_end = np.full(len(agents), -10**9, dtype=np.int64)
@@ -308,5 +267,99 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules) -> Catalogue:
             d = (date - day0).days
             if 0 <= d < grid.n_days:
                 unavailable[i, d] = True
-    return Catalogue(grid, rules, agents, templates, patterns, class_list, agent_class, carry, prev_end,
+
+    # Base tours per contract terms and week (rules only), then agent classes per week: agents
+    # sharing the terms, the week's unavailable days and (first week) the history's effect.
+    base: dict[tuple, list[np.ndarray]] = {}
+    classes: list[list[ClassTours]] = []
+    agent_class = np.zeros((len(agents), len(grid.weeks)), dtype=np.int64)
+    rest = rules.min_rest_minutes
+    for w, ((d0, n_days), pat) in enumerate(zip(grid.weeks, patterns)):
+        by_key: dict[tuple, ClassTours] = {}
+        for i, agent in enumerate(agents):
+            tids = tuple(sorted(template_index[t] for t in agent.templates))
+            terms = (agent.contract, tids, agent.night_allowed, agent.min_paid_minutes_week,
+                     agent.max_paid_minutes_week)
+            if terms not in base:
+                base[terms] = [_base_tours(terms, n, pat_w, templates, rules, agent) for (_, n), pat_w in
+                               zip(grid.weeks, patterns)]
+            off = tuple(np.flatnonzero(unavailable[i, d0:d0 + n_days]).tolist())
+            history: tuple = ()
+            if w == 0:
+                max_lead = max(0, rules.max_consecutive_days - int(prev_run[i]))
+                min_start = int(prev_end[i]) + rest
+                # Bands too early to rest after last week's shift, on the first two days.
+                late = tuple(tuple(int((day * DAY + templates[t].band_last < min_start).sum()) for t in tids)
+                             for day in (0, 1))
+                history = (min(max_lead, n_days + 1), late)
+            key = (terms, off, history)
+            if key not in by_key:
+                by_key[key] = ClassTours(key=key, agent_index=[], template_ids=tids,
+                                         tours=[_agent_tours(base[terms][w], pat, off, history, tids)])
+                if len(by_key[key].tours[0]) == 0:
+                    raise InfeasibleRosterError(
+                        f"agent {agent.agent_id}: no legal week from {grid.date(d0)}: unavailable dates "
+                        f"{', '.join(str(grid.date(d0 + d)) for d in off) or 'none'}"
+                        + (f", prev_consecutive_days {agent.prev_consecutive_days} and prev_shift_end "
+                           f"{agent.prev_shift_end}" if w == 0 else "")
+                        + f" leave no pattern meeting min_hours_week {agent.min_paid_minutes_week / 60:g} with "
+                        f"min_days_off_per_week {rules.min_days_off_per_week} and max_consecutive_days "
+                        f"{rules.max_consecutive_days}")
+            by_key[key].agent_index.append(i)
+        week_classes = list(by_key.values())
+        for c, cls in enumerate(week_classes):
+            agent_class[cls.agent_index, w] = c
+        classes.append(week_classes)
+    return Catalogue(grid, rules, agents, templates, patterns, classes, agent_class, carry, prev_end,
                      prev_run, unavailable)
+
+
+def _base_tours(terms: tuple, n_days: int, pat: Pattern, templates: list[TemplatePlan], rules: Rules,
+                agent: Agent) -> np.ndarray:
+    """Every tour the rules allow for these contract terms in a week block of n_days."""
+    _, tids, night_ok, min_paid, max_paid = terms
+    # A block shorter than a week cannot know the rest of its week: only the maximum applies.
+    min_here = min_paid if n_days == 7 else 0
+    counts = pat.count
+    rows = []
+    if min_here == 0:
+        empty = np.flatnonzero(counts == 0)
+        if empty.size:
+            rows.append((int(empty[0]), -1, -1))
+    for t in tids:
+        plan = templates[t]
+        paid = plan.template.paid_minutes * counts
+        ok = (counts > 0) & (paid >= min_here) & (paid <= max_paid)
+        for p in np.flatnonzero(ok):
+            for b in range(plan.n_bands):
+                if plan.band_night[b] and (not night_ok or counts[p] > rules.max_night_shifts_per_week):
+                    continue
+                rows.append((int(p), t, b))
+    if not rows:
+        lengths = ", ".join(f"{templates[t].template.length_minutes / 60:g} h "
+                            f"({templates[t].template.paid_minutes / 60:g} h paid)" for t in tids)
+        raise ConfigError(
+            f"agent {agent.agent_id}: no legal week of {n_days} day(s): min_hours_week "
+            f"{min_paid / 60:g} to max_hours_week {max_paid / 60:g} with shifts {lengths}, "
+            f"min_days_off_per_week {rules.min_days_off_per_week}, max_consecutive_days "
+            f"{rules.max_consecutive_days}, night_allowed {night_ok}, max_night_shifts_per_week "
+            f"{rules.max_night_shifts_per_week}")
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def _agent_tours(tours: np.ndarray, pat: Pattern, off: tuple, history: tuple, tids: tuple) -> np.ndarray:
+    """The base tours an agent class may work: no unavailable day, and the first week's history."""
+    p, t, b = tours[:, 0], tours[:, 1], tours[:, 2]
+    keep = np.ones(len(tours), dtype=bool)
+    if off:
+        keep &= ~pat.on[p][:, list(off)].any(axis=1)
+    if history:
+        max_lead, late = history
+        keep &= np.where(pat.full[p], pat.on.shape[1] <= max_lead, pat.lead[p] <= max_lead)
+        for day, per_template in enumerate(late):
+            if day >= pat.on.shape[1]:
+                break
+            for k, tid in enumerate(tids):
+                if per_template[k]:
+                    keep &= ~((t == tid) & pat.on[p, day] & (b < per_template[k]))
+    return tours[keep]
