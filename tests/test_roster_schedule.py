@@ -173,3 +173,42 @@ def test_history_and_unavailability_leaving_no_legal_week_is_an_error():
     agents.loc[4, "unavailable_dates"] = "2026-12-05;2026-12-06"  # F5 also rests Monday after 6 days
     with pytest.raises(InfeasibleRosterError, match="agent F5: no legal week"):
         schedule(tiny_requirements(7), agents, tiny_rules(), time_limit_sec=5)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"days_off_consecutive": True},
+        {"max_night_shifts_per_week": 1},
+        {"start_stability_hours": 0},
+        {"min_rest_hours": 14, "max_consecutive_days": 4},
+    ],
+    ids=["consecutive-days-off", "one-night", "fixed-start", "long-rest-short-runs"],
+)
+def test_rule_variants_give_legal_rosters(overrides):
+    rules = tiny_rules(**overrides)
+    agents = tiny_agents()
+    agents["prev_consecutive_days"] = agents["prev_consecutive_days"].clip(upper=rules.max_consecutive_days - 1)
+    agents.loc[4, "unavailable_dates"] = ""  # with consecutive days off it would leave F5 no legal week
+    res = schedule(tiny_requirements(7), agents, rules, time_limit_sec=5)
+    violations = validate(res.roster, agents, rules, horizon_start=START, horizon_days=7)
+    assert violations.empty, violations.to_string()
+
+
+def test_two_week_horizon_respects_rules_across_the_week_boundary():
+    agents = tiny_agents()
+    agents.loc[2, "unavailable_dates"] = "2026-12-08;2026-12-09"
+    res = schedule(tiny_requirements(14), agents, tiny_rules(), time_limit_sec=10)
+    violations = validate(res.roster, agents, tiny_rules(), horizon_start=START, horizon_days=14)
+    assert violations.empty, violations.to_string()
+    weeks = res.roster.assign(week=(res.roster["date"] - START).dt.days // 7)
+    assert (weeks[weeks["agent_id"].str.startswith("F")].groupby(["agent_id", "week"]).size() == 5).all()
+
+
+def test_thirty_minute_intervals():
+    req = tiny_requirements(2)
+    half = pd.DataFrame({"interval_start": pd.date_range(START, periods=len(req) * 2, freq="30min"),
+                         "agents_scheduled": np.repeat(req["agents_scheduled"].to_numpy(), 2)})
+    res = schedule(half, tiny_agents(), tiny_rules(), time_limit_sec=5)
+    assert res.summary["interval_minutes"] == 30 and len(res.coverage) == 96
+    assert validate(res.roster, tiny_agents(), tiny_rules(), horizon_start=START, horizon_days=2).empty

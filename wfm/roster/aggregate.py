@@ -75,6 +75,7 @@ class AggregatePlan:
     status: str
     wall_sec: float
     values: np.ndarray | None = None
+    deterministic_time: float = 0.0
 
 
 def build_aggregate(cat: Catalogue) -> AggregateModel:
@@ -252,13 +253,16 @@ def solve_aggregate(model: AggregateModel, *, time_limit_sec: float, seed: int, 
     solver.parameters.relative_gap_limit = 1e-4
     status = solver.solve(cp, _Progress(progress, t0))
     name = solver.status_name(status)
+    det = float(solver.response_proto.deterministic_time)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return AggregatePlan([], {}, float("nan"), float("nan"), name, time.perf_counter() - t0)
+        return AggregatePlan([], {}, float("nan"), float("nan"), name, time.perf_counter() - t0,
+                             deterministic_time=det)
     values = np.array([solver.value(v) for v in x], dtype=np.int64)
     counts = [[values[idx] for idx in per_class] for per_class in model.tour_var]
     starts = {key: int(values[j]) for key, j in model.start_var.items() if values[j]}
     return AggregatePlan(counts, starts, solver.objective_value / SCALE + model.constant,
-                         solver.best_objective_bound / SCALE + model.constant, name, time.perf_counter() - t0)
+                         solver.best_objective_bound / SCALE + model.constant, name, time.perf_counter() - t0,
+                         deterministic_time=det)
 
 
 def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[list[int]]) -> AggregatePlan:
