@@ -67,6 +67,9 @@ def agents(seed: int = 7, weeks: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
     horizon_days = 7 * weeks
+    hourly = intraday_profile(60)
+    start_weight = np.array([hourly[np.arange(h, h + 9) % 24].sum() for h in range(24)]) ** 3
+    day_hours = (np.arange(24) >= 5) & (np.arange(24) <= 15)  # 9 h shifts that stay off the night window
     for i in range(N_FULL_TIME + N_PART_TIME):
         full = i < N_FULL_TIME
         agent_id = f"FT{i + 1:04d}" if full else f"PT{i - N_FULL_TIME + 1:04d}"
@@ -86,8 +89,9 @@ def agents(seed: int = 7, weeks: int = 1) -> pd.DataFrame:
             run = 0
             last_day = START - pd.Timedelta(days=int(rng.integers(2, 4)))
         if full:
-            start_h = rng.choice([0, 6, 7, 8, 9, 10, 12, 14, 15, 16, 22]) if night_allowed else rng.choice(
-                [6, 7, 8, 9, 10, 12, 14, 15])
+            # Last week's starts follow the load a shift would cover, so few ended at night.
+            weights = start_weight if night_allowed else np.where(day_hours, start_weight, 0)
+            start_h = int(rng.choice(24, p=weights / weights.sum()))
             length_h = 9
         else:
             start_h = rng.choice([8, 10, 12, 14, 16])
