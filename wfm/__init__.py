@@ -3,27 +3,19 @@
 Forecast interval call volume, size the agents each interval needs with Erlang C/A, and
 build named agents' rosters with OR-Tools CP-SAT. Data flows through documented pandas
 frames: history -> forecast -> requirements -> roster.
+
+The modules: :mod:`wfm.forecast` (models, tournament, intraday reforecast),
+:mod:`wfm.calendar` (holidays, day types), :mod:`wfm.erlang` (queueing math),
+:mod:`wfm.staffing` (forecast -> requirements), :mod:`wfm.roster` (rules, CP-SAT engine,
+validator), :mod:`wfm.evaluate` (service at the rostered staffing), :mod:`wfm.report`
+(HTML report), :mod:`wfm.pipeline` (the nightly run), :mod:`wfm.io` (files).
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .exceptions import (
-    ConfigError,
-    InfeasibleRosterError,
-    InsufficientHistoryError,
-    InvalidInputError,
-    NotFittedError,
-    SolverError,
-    WFMError,
-    WFMWarning,
-)
 from .calendar import day_types
-# wfm.forecast stays the subpackage (wfm.forecast.forecast is the function), so the
-# function itself is not re-exported here under the same name
-from .forecast import ForecastResult, reforecast_intraday
-
 from .erlang import (
     ErlangAResult,
     agents_required,
@@ -34,10 +26,38 @@ from .erlang import (
     occupancy,
     service_level,
 )
+from .exceptions import (
+    ConfigError,
+    InfeasibleRosterError,
+    InsufficientHistoryError,
+    InvalidInputError,
+    NotFittedError,
+    SolverError,
+    WFMError,
+    WFMWarning,
+)
+
+# wfm.forecast stays the subpackage (wfm.forecast.forecast is the function), so the
+# function itself is not re-exported here under the same name.
+from .forecast import ForecastResult, reforecast_intraday
+from .roster import RosterResult, Rules, load_rules, schedule, validate
 from .staffing import Targets, TargetSet, load_targets, requirements, seat_report
 
 __all__ = [
     "__version__",
+    # errors
+    "WFMError",
+    "InvalidInputError",
+    "ConfigError",
+    "InsufficientHistoryError",
+    "InfeasibleRosterError",
+    "NotFittedError",
+    "SolverError",
+    "WFMWarning",
+    # forecasting (wfm.calendar, wfm.forecast)
+    "day_types",
+    "ForecastResult",
+    "reforecast_intraday",
     # staffing (wfm.erlang, wfm.staffing)
     "erlang_b",
     "erlang_c",
@@ -52,15 +72,10 @@ __all__ = [
     "load_targets",
     "requirements",
     "seat_report",
-    "WFMError",
-    "InvalidInputError",
-    "ConfigError",
-    "InsufficientHistoryError",
-    "InfeasibleRosterError",
-    "NotFittedError",
-    "SolverError",
-    "WFMWarning",
-    "day_types",
-    "ForecastResult",
-    "reforecast_intraday",
+    # rostering (wfm.roster)
+    "load_rules",
+    "Rules",
+    "schedule",
+    "RosterResult",
+    "validate",
 ]

@@ -312,6 +312,50 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
         click.echo(f"{row.queue}: {row.model} (backtest WAPE {row.backtest_wape:.3f})", err=True)
     click.echo(f"wrote {len(result.forecast)} intervals to {output}", err=True)
 
+@main.command("schedule")
+@click.argument("requirements", type=click.Path(dir_okay=False))
+@click.option("--agents", "agents_path", required=True, type=click.Path(dir_okay=False),
+              help="Agents CSV/Parquet (agent_id, contract, ...; see docs/roster.md).")
+@click.option("--rules", "rules_path", required=True, type=click.Path(dir_okay=False), help="Rules TOML file.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Roster file to write.")
+@click.option("--coverage", "coverage_path", type=click.Path(dir_okay=False), help="Coverage file to write.")
+@click.option("--breaks", "breaks_path", type=click.Path(dir_okay=False),
+              help="Breaks file to write (empty until breaks are planned).")
+@click.option("--summary", "summary_path", type=click.Path(dir_okay=False), help="Summary JSON file to write.")
+@click.option("--time-limit", default=60.0, show_default=True, type=float, help="Solver time limit in seconds.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed (same seed, same roster).")
+@click.option("--workers", default=2, show_default=True, type=int, help="CP-SAT workers.")
+def schedule_command(requirements: str, agents_path: str, rules_path: str, output: str, coverage_path: str | None,
+                     breaks_path: str | None, summary_path: str | None, time_limit: float, seed: int,
+                     workers: int) -> None:
+    """Build a weekly 24x7 roster of named agents under labour rules.
+
+    Prints the summary (objective, lower bound and gap, under/over-staffing, seats, timings);
+    progress goes to stderr. Outputs are written atomically only when the run succeeds.
+
+    \b
+    Example:
+      wfm schedule requirements.csv --agents agents.csv --rules rules.toml -o roster.csv --coverage coverage.csv --time-limit 60
+    """
+    import json
+
+    from .io import read_frame, write_frame, write_json
+    from .roster import load_rules, schedule
+
+    rules = load_rules(rules_path)
+    req = read_frame(requirements)
+    agents = read_frame(agents_path)
+    result = schedule(req, agents, rules, time_limit_sec=time_limit, seed=seed, num_workers=workers,
+                      progress=lambda message: click.echo(message, err=True))
+    write_frame(result.roster, output)
+    if coverage_path:
+        write_frame(result.coverage, coverage_path)
+    if breaks_path:
+        write_frame(result.breaks, breaks_path)
+    if summary_path:
+        write_json(result.summary, summary_path)
+    click.echo(json.dumps(result.summary, indent=2, default=str))
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

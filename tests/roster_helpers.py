@@ -1,0 +1,63 @@
+"""Tiny roster instances shared by the roster tests (a few agents, 60-minute intervals)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from wfm.roster import Rules
+
+START = pd.Timestamp("2026-11-30")  # a Monday
+
+
+def tiny_rules(**overrides) -> Rules:
+    """Full-time 9 h shifts (1 h unpaid, 40 paid h/week) and part-time 4-5 h shifts, 60-min starts."""
+    data = {
+        "rules": {
+            "seats": 20,
+            "min_days_off_per_week": 2,
+            "max_consecutive_days": 6,
+            "min_rest_hours": 11,
+            "max_night_shifts_per_week": 5,
+            "night_window": ["00:00", "05:00"],
+            "start_stability_hours": 2,
+        },
+        "contracts": {
+            "ft": {"min_hours_week": 40, "max_hours_week": 40,
+                   "shifts": [{"length_hours": 9, "unpaid_minutes": 60, "earliest_start": "00:00",
+                               "latest_start": "23:00", "start_step_minutes": 60}]},
+            "pt": {"min_hours_week": 16, "max_hours_week": 25,
+                   "shifts": [{"length_hours": 4, "earliest_start": "06:00", "latest_start": "19:00",
+                               "start_step_minutes": 60},
+                              {"length_hours": 5, "earliest_start": "06:00", "latest_start": "18:00",
+                               "start_step_minutes": 60}]},
+        },
+    }
+    data["rules"].update(overrides)
+    return Rules.from_dict(data)
+
+
+def tiny_requirements(days: int = 7, scale: float = 1.0) -> pd.DataFrame:
+    """Hourly requirement: a day peak, a small night, lighter weekend."""
+    hours = np.arange(24)
+    profile = 1 + 4 * np.exp(-((hours - 11) / 3.5) ** 2) + 3 * np.exp(-((hours - 16) / 3) ** 2)
+    rows = []
+    for d in range(days):
+        factor = 0.6 if d % 7 >= 5 else 1.0
+        for h in hours:
+            rows.append((START + pd.Timedelta(days=d, hours=int(h)), round(profile[h] * factor * scale)))
+    return pd.DataFrame(rows, columns=["interval_start", "agents_scheduled"])
+
+
+def tiny_agents() -> pd.DataFrame:
+    """Six full-time and three part-time agents with some history and unavailability."""
+    return pd.DataFrame({
+        "agent_id": [f"F{i}" for i in range(1, 7)] + ["P1", "P2", "P3"],
+        "contract": ["ft"] * 6 + ["pt"] * 3,
+        "shift_lengths_h": ["9"] * 6 + ["4;5", "4", "5"],
+        "night_allowed": [True, True, False, True, True, False, False, False, False],
+        "unavailable_dates": ["", "2026-12-02", "", "", "2026-12-06", "", "", "2026-11-30", ""],
+        "prev_shift_end": [pd.Timestamp("2026-11-30 02:00"), pd.Timestamp("2026-11-29 18:00"), None, None,
+                           pd.Timestamp("2026-11-29 23:00"), None, None, None, pd.Timestamp("2026-11-29 20:00")],
+        "prev_consecutive_days": [5, 2, 0, 0, 6, 0, 0, 0, 1],
+    })

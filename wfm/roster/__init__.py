@@ -1,0 +1,33 @@
+"""Rostering: named agents' weekly 24x7 rosters under labour rules, with CP-SAT.
+
+Public API: :func:`load_rules`, :class:`Rules`, :func:`schedule` -> :class:`RosterResult`,
+:func:`validate` (an independent re-check of every hard rule). Design: docs/roster.md.
+"""
+
+from __future__ import annotations
+
+from .agents import AGENT_COLUMNS, Agent, parse_agents
+from .engine import schedule
+from .result import BREAK_COLUMNS, COVERAGE_COLUMNS, ROSTER_COLUMNS, RosterResult
+from .validate import VIOLATION_COLUMNS, validate
+from .rules import Contract, ObjectiveWeights, Rules, ShiftTemplate, SolverSettings, UnderSegment, load_rules
+
+__all__ = [
+    "load_rules",
+    "Rules",
+    "Contract",
+    "ShiftTemplate",
+    "ObjectiveWeights",
+    "UnderSegment",
+    "SolverSettings",
+    "schedule",
+    "RosterResult",
+    "parse_agents",
+    "Agent",
+    "AGENT_COLUMNS",
+    "ROSTER_COLUMNS",
+    "BREAK_COLUMNS",
+    "COVERAGE_COLUMNS",
+    "validate",
+    "VIOLATION_COLUMNS",
+]

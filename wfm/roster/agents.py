@@ -1,0 +1,191 @@
+"""The agents frame: validation and conversion to per-agent records.
+
+Columns (CSV-friendly; only ``agent_id`` and ``contract`` are required):
+
+========================  ==========================================================
+``agent_id``              unique id (any text)
+``contract``              a contract name from the rules file
+``min_hours_week``        paid hours per week, lower bound (default: the contract's)
+``max_hours_week``        paid hours per week, upper bound (default: the contract's)
+``shift_lengths_h``       allowed shift lengths, ``"9"`` or ``"4;5;6"`` (default: all of the contract's)
+``night_allowed``         true/false (default true); false bars shifts touching the night window
+``unavailable_dates``     ``"2026-12-01;2026-12-03"``: no shift may start on these dates
+``prev_shift_end``        end of the agent's last shift before the horizon (for rest, and it covers
+                          the horizon's first intervals up to that time)
+``prev_consecutive_days`` days worked in a row up to the day before the horizon (default 0)
+========================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import ConfigError, InvalidInputError
+from ..frames import check_unique, require_columns
+from .rules import Rules, ShiftTemplate
+
+__all__ = ["Agent", "parse_agents", "AGENT_COLUMNS"]
+
+AGENT_COLUMNS = ("agent_id", "contract", "min_hours_week", "max_hours_week", "shift_lengths_h",
+                 "night_allowed", "unavailable_dates", "prev_shift_end", "prev_consecutive_days")
+
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+
+
+@dataclass(frozen=True)
+class Agent:
+    """One agent's contract terms and history, resolved against the rules."""
+
+    agent_id: str
+    contract: str
+    min_paid_minutes_week: int
+    max_paid_minutes_week: int
+    templates: tuple[ShiftTemplate, ...]
+    night_allowed: bool
+    unavailable_dates: frozenset[dt.date]
+    prev_shift_end: pd.Timestamp | None
+    prev_consecutive_days: int
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT or (
+        isinstance(value, str) and value.strip() == "")
+
+
+def _parse_bool(value: object, agent_id: str) -> bool:
+    if _missing(value):
+        return True
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InvalidInputError(f"agents column night_allowed must be true/false, got {value!r} (agent {agent_id})")
+
+
+def _parse_list(value: object) -> list[str]:
+    if _missing(value):
+        return []
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return [repr(float(value))]
+    return [p.strip() for p in str(value).replace(",", ";").split(";") if p.strip()]
+
+
+def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
+    """Validate the agents frame against the rules and return one :class:`Agent` per row.
+
+    Raises
+    ------
+    InvalidInputError
+        On a missing column, duplicated ``agent_id``, unknown contract or unparsable value.
+    ConfigError
+        When an agent's rules contradict (min hours above max, no legal shift length), naming
+        the agent and the rule.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from wfm.roster import Rules
+    >>> rules = Rules.from_dict({"seats": 5, "contracts": {"ft": {"min_hours_week": 8,
+    ...     "max_hours_week": 40, "shifts": [{"length_hours": 9, "unpaid_minutes": 60}]}}})
+    >>> parse_agents(pd.DataFrame({"agent_id": ["a1"], "contract": ["ft"]}), rules)[0].max_paid_minutes_week
+    2400
+    """
+    require_columns(agents, ["agent_id", "contract"], "agents")
+    if agents.empty:
+        raise InvalidInputError("agents frame must list at least one agent, got 0 rows")
+    frame = agents.reset_index(drop=True)
+    if frame["agent_id"].isna().any():
+        raise InvalidInputError(f"agents column agent_id must not be empty, got a missing id at row "
+                                f"{int(np.flatnonzero(frame['agent_id'].isna().to_numpy())[0])}")
+    ids = frame["agent_id"].astype(str)
+    check_unique(pd.DataFrame({"agent_id": ids}), ["agent_id"], "agents")
+    out: list[Agent] = []
+    for row, agent_id in enumerate(ids):
+        rec = frame.iloc[row]
+        contract_name = str(rec["contract"]).strip()
+        contract = rules.contracts.get(contract_name)
+        if contract is None:
+            raise InvalidInputError(
+                f"agent {agent_id}: contract must be one of {', '.join(sorted(rules.contracts))}, got {contract_name!r}")
+
+        def hours(column: str, default: float) -> float:
+            value = rec.get(column, None) if column in frame.columns else None
+            if _missing(value):
+                return default
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise InvalidInputError(f"agents column {column} must be numeric, got {value!r} "
+                                        f"(agent {agent_id})") from None
+            if not np.isfinite(number) or number < 0:
+                raise InvalidInputError(f"agents column {column} must be >= 0, got {value!r} (agent {agent_id})")
+            return number
+
+        min_h = hours("min_hours_week", contract.min_hours_week)
+        max_h = hours("max_hours_week", contract.max_hours_week)
+        if min_h > max_h:
+            raise ConfigError(f"agent {agent_id}: min_hours_week must be <= max_hours_week, got {min_h:g} > {max_h:g}")
+        templates = contract.shifts
+        lengths_raw = _parse_list(rec.get("shift_lengths_h")) if "shift_lengths_h" in frame.columns else []
+        if lengths_raw:
+            wanted: list[int] = []
+            for text in lengths_raw:
+                try:
+                    wanted.append(int(round(float(text) * 60)))
+                except ValueError:
+                    raise InvalidInputError(f"agents column shift_lengths_h must be hours like \"4;5;6\", got "
+                                            f"{rec.get('shift_lengths_h')!r} (agent {agent_id})") from None
+            templates = tuple(t for t in contract.shifts if t.length_minutes in wanted)
+            if not templates:
+                raise ConfigError(
+                    f"agent {agent_id}: no legal shift: shift_lengths_h {rec.get('shift_lengths_h')!r} matches none "
+                    f"of contract {contract_name}'s lengths "
+                    f"{', '.join(f'{t.length_minutes / 60:g}' for t in contract.shifts)} h")
+        night_allowed = _parse_bool(rec.get("night_allowed"), agent_id) if "night_allowed" in frame.columns else True
+        unavailable: set[dt.date] = set()
+        if "unavailable_dates" in frame.columns:
+            for text in _parse_list(rec.get("unavailable_dates")):
+                stamp = pd.to_datetime(text, errors="coerce")
+                if pd.isna(stamp):
+                    raise InvalidInputError(f"agents column unavailable_dates must hold dates like 2026-12-01;"
+                                            f"2026-12-03, got {text!r} (agent {agent_id})")
+                unavailable.add(stamp.date())
+        prev_end = None
+        if "prev_shift_end" in frame.columns and not _missing(rec.get("prev_shift_end")):
+            prev_end = pd.to_datetime(rec.get("prev_shift_end"), errors="coerce")
+            if pd.isna(prev_end):
+                raise InvalidInputError(f"agents column prev_shift_end must be a timestamp, got "
+                                        f"{rec.get('prev_shift_end')!r} (agent {agent_id})")
+            prev_end = pd.Timestamp(prev_end)
+        prev_days = 0
+        if "prev_consecutive_days" in frame.columns and not _missing(rec.get("prev_consecutive_days")):
+            value = rec.get("prev_consecutive_days")
+            try:
+                prev_days = int(float(value))
+            except (TypeError, ValueError):
+                prev_days = -1
+            if prev_days < 0 or prev_days != float(value):
+                raise InvalidInputError(f"agents column prev_consecutive_days must be a whole number >= 0, got "
+                                        f"{value!r} (agent {agent_id})")
+        out.append(Agent(
+            agent_id=agent_id,
+            contract=contract_name,
+            min_paid_minutes_week=int(round(min_h * 60)),
+            max_paid_minutes_week=int(round(max_h * 60)),
+            templates=templates,
+            night_allowed=night_allowed,
+            unavailable_dates=frozenset(unavailable),
+            prev_shift_end=prev_end,
+            prev_consecutive_days=prev_days,
+        ))
+    return out

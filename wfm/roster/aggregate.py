@@ -1,0 +1,316 @@
+"""Stage 1: the aggregate covering model over integer tour counts (implicit start-time bands).
+
+Variables (all integer counts, no agent names):
+
+- ``T[w, class, tour]``: agents of a class working a tour (pattern x template x band) in week w;
+- ``S[template, day, start]``: shifts of a template starting at a time on a day;
+- ``u_k[i]`` (under-staffing, one per convex segment) and ``o[i]`` (over-staffing) per interval.
+
+Constraints:
+
+- every agent of a class works exactly one tour per week (the empty tour when min hours allow);
+- implicit bands (Jacobs & Brusco 1996): on each day, the starts inside a band add up to the
+  tours of that band working that day, so the daily start can move inside the band freely;
+- coverage: starts covering an interval (overnight shifts spill into the next morning; spill past
+  the horizon end is dropped) + carry-in from previous-week shifts + under - over = required;
+- seats: heads in every interval <= seats.
+
+The model is written once as a sparse linear program and handed to CP-SAT (integer) and to
+HiGHS through scipy (LP relaxation, a quick valid lower bound). Labour rules that are not
+agent-specific hold by construction of the tours; agent-specific ones (unavailable dates,
+history) are relaxed here, so the optimum is a lower bound for every roster built from the
+same tour catalogue.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from ortools.sat.python import cp_model
+from scipy.optimize import linprog
+
+from .tours import DAY, Catalogue
+
+__all__ = ["AggregatePlan", "AggregateModel", "build_aggregate", "solve_aggregate", "lp_bound", "SCALE"]
+
+log = logging.getLogger("wfm.roster")
+
+#: internal objective units per weight unit: weights are resolved to 1/60 so costs are integers
+SCALE = 60
+
+
+@dataclass
+class AggregateModel:
+    """The aggregate model in sparse linear form plus the maps back to tours and starts."""
+
+    cost: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    a_eq: sp.csr_matrix
+    b_eq: np.ndarray
+    a_ub: sp.csr_matrix
+    b_ub: np.ndarray
+    tour_var: list[list[np.ndarray]]  # [week][class] -> variable index per tour row
+    start_var: dict[tuple[int, int, int], int]  # (template, day, start position) -> variable index
+    under_var: np.ndarray  # (segments, intervals)
+    over_var: np.ndarray
+    constant: float  # objective constant (carry-in over-staffing no decision can change)
+    link_rows: list[tuple[list[int], list[int]]]  # (start vars, tour vars) of each band link
+    cover_rows: np.ndarray  # equality row of each interval's coverage
+
+
+@dataclass
+class AggregatePlan:
+    """The aggregate solution: tour counts, start counts, objective and bounds (weight units)."""
+
+    tour_counts: list[list[np.ndarray]]
+    start_counts: dict[tuple[int, int, int], int]
+    objective: float
+    bound: float
+    status: str
+    wall_sec: float
+    values: np.ndarray | None = None
+    deterministic_time: float = 0.0
+
+
+def build_aggregate(cat: Catalogue) -> AggregateModel:
+    """Write the aggregate covering model as a sparse linear program."""
+    grid, rules = cat.grid, cat.rules
+    step = grid.interval_minutes
+    n_int = grid.n_intervals
+    weights = rules.objective
+    cost: list[float] = []
+    lower: list[float] = []
+    upper: list[float] = []
+
+    def new_var(c: float, lo: float, hi: float) -> int:
+        cost.append(c)
+        lower.append(lo)
+        upper.append(hi)
+        return len(cost) - 1
+
+    eq_rows: list[int] = []
+    eq_cols: list[int] = []
+    eq_vals: list[float] = []
+    b_eq: list[float] = []
+
+    def add_eq(cols: list[int], vals: list[float], rhs: float) -> None:
+        row = len(b_eq)
+        eq_rows.extend([row] * len(cols))
+        eq_cols.extend(cols)
+        eq_vals.extend(vals)
+        b_eq.append(rhs)
+
+    # Tour counts; every agent works exactly one tour per week.
+    tour_var: list[list[np.ndarray]] = []
+    template_users = np.zeros(len(cat.templates), dtype=np.int64)
+    for cls in cat.classes[0]:
+        for t in cls.template_ids:
+            template_users[t] += len(cls.agent_index)
+    for w, (_, n_days) in enumerate(grid.weeks):
+        per_class = []
+        pat = cat.patterns[w]
+        for cls in cat.classes[w]:
+            tours = cls.tours[0]
+            n_agents = len(cls.agent_index)
+            idx = np.empty(len(tours), dtype=np.int64)
+            for r, (p, t, _b) in enumerate(tours):
+                paid = 0 if t < 0 else cat.templates[t].template.paid_minutes * int(pat.count[p])
+                idx[r] = new_var(round(weights.paid_hour_weight * paid), 0, n_agents)
+            add_eq(idx.tolist(), [1.0] * len(idx), n_agents)
+            per_class.append(idx)
+        tour_var.append(per_class)
+
+    # Start counts, only where some tour can use them; linked to tours band by band, day by day.
+    start_var: dict[tuple[int, int, int], int] = {}
+    link: dict[tuple[int, int, int], list[int]] = {}
+    link_rows: list[tuple[list[int], list[int]]] = []
+    for w, (d0, n_days) in enumerate(grid.weeks):
+        pat = cat.patterns[w]
+        for c, cls in enumerate(cat.classes[w]):
+            for r, (p, t, b) in enumerate(cls.tours[0]):
+                if t < 0:
+                    continue
+                for local in np.flatnonzero(pat.on[p]):
+                    link.setdefault((t, d0 + int(local), int(b)), []).append(int(tour_var[w][c][r]))
+    cover_cols: list[list[int]] = [[] for _ in range(n_int)]
+    for (t, day, b), tvars in sorted(link.items()):
+        plan = cat.templates[t]
+        n_len = plan.template.length_minutes // step
+        svars = []
+        for pos in np.flatnonzero(plan.band_of_start == b):
+            v = new_var(0, 0, int(template_users[t]))
+            start_var[(t, day, int(pos))] = v
+            svars.append(v)
+            first = (day * DAY + int(plan.starts[pos])) // step
+            for i in range(first, min(first + n_len, n_int)):
+                cover_cols[i].append(v)
+        link_rows.append((svars, tvars))
+        add_eq(svars + tvars, [1.0] * len(svars) + [-1.0] * len(tvars), 0.0)
+
+    # Coverage with convex under-staffing segments and over-staffing, per interval.
+    segments = weights.under_segments
+    under_var = np.empty((len(segments), n_int), dtype=np.int64)
+    over_var = np.empty(n_int, dtype=np.int64)
+    cover_rows: list[int] = []
+    n_agents = len(cat.agents)
+    ub_rows: list[int] = []
+    ub_cols: list[int] = []
+    b_ub: list[float] = []
+    constant = 0.0
+    for i in range(n_int):
+        need = int(grid.required[i] - cat.carry[i])
+        cols = list(cover_cols[i])
+        vals = [1.0] * len(cols)
+        left = max(need, 0)
+        for k, seg in enumerate(segments):
+            width = left if seg.width is None else min(seg.width, left)
+            under_var[k, i] = new_var(round(seg.weight * SCALE), 0, width)
+            left -= width
+        over_var[i] = new_var(round(weights.over_weight * SCALE), 0, n_agents + int(cat.carry[i]))
+        cols += under_var[:, i].tolist() + [int(over_var[i])]
+        vals += [1.0] * len(segments) + [-1.0]
+        if need < 0:
+            # Carry-in alone over-staffs this interval: that part is fixed, not a decision.
+            constant += -need * weights.over_weight
+            need = 0
+        cover_rows.append(len(b_eq))
+        add_eq(cols, vals, float(need))
+        # Seat limit: heads on shift (carry-in included) never exceed the seats.
+        row = len(b_ub)
+        ub_rows.extend([row] * len(cover_cols[i]))
+        ub_cols.extend(cover_cols[i])
+        b_ub.append(float(max(rules.seats - int(cat.carry[i]), 0)))
+    n_var = len(cost)
+    a_eq = sp.csr_matrix((eq_vals, (eq_rows, eq_cols)), shape=(len(b_eq), n_var))
+    a_ub = sp.csr_matrix(([1.0] * len(ub_cols), (ub_rows, ub_cols)), shape=(len(b_ub), n_var))
+    return AggregateModel(np.array(cost), np.array(lower), np.array(upper), a_eq, np.array(b_eq), a_ub,
+                          np.array(b_ub), tour_var, start_var, under_var, over_var, constant, link_rows,
+                          np.array(cover_rows, dtype=np.int64))
+
+
+def lp_bound(model: AggregateModel, *, objective: np.ndarray | None = None) -> tuple[float, np.ndarray | None]:
+    """Solve the LP relaxation with HiGHS; return (optimum in internal units, solution) or (nan, None)."""
+    c = model.cost if objective is None else objective
+    res = linprog(c, A_ub=model.a_ub, b_ub=model.b_ub, A_eq=model.a_eq, b_eq=model.b_eq,
+                  bounds=np.column_stack([model.lower, model.upper]), method="highs")
+    if res.status != 0:
+        return float("nan"), None
+    return float(res.fun), res.x
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, report: Callable[[str], None] | None, t0: float) -> None:
+        super().__init__()
+        self._report = report
+        self._t0 = t0
+
+    def on_solution_callback(self) -> None:
+        if self._report is not None:
+            self._report(f"aggregate: solution {self.objective_value / SCALE:,.1f}, bound "
+                         f"{self.best_objective_bound / SCALE:,.1f} at {time.perf_counter() - self._t0:.1f} s")
+
+
+def solve_aggregate(model: AggregateModel, *, time_limit_sec: float, seed: int, num_workers: int,
+                    hint: np.ndarray | None = None, progress: Callable[[str], None] | None = None,
+                    deterministic_limit: float | None = None) -> AggregatePlan:
+    """Solve the aggregate model with CP-SAT (deterministic: interleaved search, fixed seed)."""
+    t0 = time.perf_counter()
+    cp = cp_model.CpModel()
+    n_var = len(model.cost)
+    x = [cp.new_int_var(int(model.lower[j]), int(model.upper[j]), f"x{j}") for j in range(n_var)]
+    for matrix, rhs, equal in ((model.a_eq, model.b_eq, True), (model.a_ub, model.b_ub, False)):
+        indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+        for r in range(matrix.shape[0]):
+            cols = indices[indptr[r]:indptr[r + 1]]
+            vals = data[indptr[r]:indptr[r + 1]].astype(np.int64)
+            if cols.size == 0:
+                continue
+            expr = cp_model.LinearExpr.weighted_sum([x[j] for j in cols], vals.tolist())
+            if equal:
+                cp.add(expr == int(rhs[r]))
+            else:
+                cp.add(expr <= int(rhs[r]))
+    nz = np.flatnonzero(model.cost)
+    cp.minimize(cp_model.LinearExpr.weighted_sum([x[j] for j in nz], model.cost[nz].astype(np.int64).tolist()))
+    if hint is not None:
+        for j in range(n_var):
+            cp.add_hint(x[j], int(hint[j]))
+    solver = cp_model.CpSolver()
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = max(1, num_workers)
+    # Interleaved search plus a deterministic-time limit make the answer reproducible;
+    # the wall-clock limit is only a safety net.
+    solver.parameters.interleave_search = True
+    solver.parameters.max_time_in_seconds = max(1.0, time_limit_sec)
+    if deterministic_limit is not None:
+        solver.parameters.max_deterministic_time = deterministic_limit
+    solver.parameters.relative_gap_limit = 1e-4
+    status = solver.solve(cp, _Progress(progress, t0))
+    name = solver.status_name(status)
+    det = float(solver.response_proto.deterministic_time)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return AggregatePlan([], {}, float("nan"), float("nan"), name, time.perf_counter() - t0,
+                             deterministic_time=det)
+    values = np.array([solver.value(v) for v in x], dtype=np.int64)
+    counts = [[values[idx] for idx in per_class] for per_class in model.tour_var]
+    starts = {key: int(values[j]) for key, j in model.start_var.items() if values[j]}
+    return AggregatePlan(counts, starts, solver.objective_value / SCALE + model.constant,
+                         solver.best_objective_bound / SCALE + model.constant, name, time.perf_counter() - t0,
+                         deterministic_time=det)
+
+
+def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[list[int]]) -> AggregatePlan:
+    """Round an LP solution to an integer plan (largest remainders), keeping every equality.
+
+    Tour counts are rounded per class and week so each class still works one tour per agent;
+    start counts are then rounded per (template, day, band) to the rounded tours of that band.
+    The plan may be slightly worse than the integer optimum; the repair stage polishes it.
+    """
+    values = np.zeros(len(model.cost), dtype=np.int64)
+    for w, per_class in enumerate(model.tour_var):
+        for c, idx in enumerate(per_class):
+            values[idx] = _largest_remainder(x[idx], n_class[w][c])
+    # Each link row reads: sum(starts) - sum(tours) == 0; re-balance its starts to the rounded tours.
+    for starts, tours in model.link_rows:
+        values[starts] = _largest_remainder(x[starts], int(values[tours].sum()))
+    # Under- and over-staffing follow from the starts: fill the under segments in order.
+    for i in range(model.over_var.size):
+        row = model.cover_rows[i]
+        cols = model.a_eq.indices[model.a_eq.indptr[row]:model.a_eq.indptr[row + 1]]
+        vals = model.a_eq.data[model.a_eq.indptr[row]:model.a_eq.indptr[row + 1]]
+        is_start = np.isin(cols, model.under_var[:, i]) | (cols == model.over_var[i])
+        heads = int(values[cols[~is_start]].sum())
+        gap = int(model.b_eq[row]) - heads
+        values[model.over_var[i]] = max(-gap, 0)
+        left = max(gap, 0)
+        for k in range(model.under_var.shape[0]):
+            take = min(left, int(model.upper[model.under_var[k, i]]))
+            values[model.under_var[k, i]] = take
+            left -= take
+    counts = [[values[idx] for idx in per_class] for per_class in model.tour_var]
+    start_counts = {key: int(values[j]) for key, j in model.start_var.items() if values[j]}
+    objective = float(model.cost @ values) / SCALE + model.constant
+    plan = AggregatePlan(counts, start_counts, objective, float("nan"), "LP_ROUNDED", 0.0)
+    plan.values = values
+    return plan
+
+
+def _largest_remainder(x: np.ndarray, total: int) -> np.ndarray:
+    """Whole numbers summing to ``total`` in proportion to ``x`` (Hamilton's method)."""
+    x = np.maximum(np.asarray(x, dtype=float), 0.0)
+    out = np.zeros(len(x), dtype=np.int64)
+    if total <= 0 or len(x) == 0:
+        return out
+    mass = x.sum()
+    share = x * (total / mass) if mass > 1e-9 else np.full(len(x), total / len(x))
+    out = np.floor(share + 1e-9).astype(np.int64)
+    left = total - int(out.sum())
+    order = np.lexsort((np.arange(len(x)), -(share - out)))
+    out[order[:left]] += 1
+    return out

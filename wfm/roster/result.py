@@ -1,0 +1,82 @@
+"""The roster result: frames built from the solver state, and the summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .repair import RosterState
+from .tours import Catalogue
+
+__all__ = ["RosterResult", "ROSTER_COLUMNS", "BREAK_COLUMNS", "COVERAGE_COLUMNS", "roster_frame", "coverage_frame"]
+
+ROSTER_COLUMNS = ("agent_id", "date", "shift_start", "shift_end")
+BREAK_COLUMNS = ("agent_id", "break_start", "break_end", "kind")
+COVERAGE_COLUMNS = ("interval_start", "queue", "required", "scheduled", "under", "over")
+
+
+@dataclass
+class RosterResult:
+    """What :func:`wfm.roster.schedule` returns.
+
+    Attributes
+    ----------
+    roster
+        One row per shift: ``agent_id, date, shift_start, shift_end`` (a shift crossing midnight
+        belongs to the ``date`` it starts).
+    breaks
+        ``agent_id, break_start, break_end, kind``; empty until breaks are planned (issue 5).
+    coverage
+        Per interval: ``interval_start, queue, required, scheduled, under, over``; ``queue`` is
+        ``"pooled"``. ``scheduled`` counts agents on shift, carry-in from previous-week shifts included.
+    summary
+        Status, objective, lower bound and gap, totals, timings (see docs/roster.md).
+    """
+
+    roster: pd.DataFrame
+    breaks: pd.DataFrame
+    coverage: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def roster_frame(cat: Catalogue, state: RosterState) -> pd.DataFrame:
+    """The roster frame, ordered by agent (input order) and date."""
+    agent_idx, day = np.nonzero(state.start >= 0)
+    starts = state.start[agent_idx, day]
+    lengths = np.array([t.template.length_minutes for t in cat.templates], dtype=np.int64)
+    ends = starts + lengths[state.template[agent_idx, day]]
+    origin = cat.grid.start
+    ids = np.array([a.agent_id for a in cat.agents], dtype=object)
+    return pd.DataFrame({
+        "agent_id": pd.Series(ids[agent_idx], dtype="string" if len(agent_idx) else object),
+        "date": pd.to_datetime(origin + pd.to_timedelta(day, unit="D")).normalize() if len(day) else pd.Series([], dtype="datetime64[ns]"),
+        "shift_start": origin + pd.to_timedelta(starts, unit="min"),
+        "shift_end": origin + pd.to_timedelta(ends, unit="min"),
+    }).reset_index(drop=True)
+
+
+def coverage_frame(cat: Catalogue, state: RosterState) -> pd.DataFrame:
+    """The coverage frame (one row per interval of the horizon)."""
+    req = cat.grid.required
+    cov = state.coverage
+    return pd.DataFrame({
+        "interval_start": cat.grid.interval_starts(),
+        "queue": "pooled",
+        "required": req.astype(np.int64),
+        "scheduled": cov.astype(np.int64),
+        "under": np.maximum(req - cov, 0).astype(np.int64),
+        "over": np.maximum(cov - req, 0).astype(np.int64),
+    })
+
+
+def empty_breaks() -> pd.DataFrame:
+    """The breaks frame with its columns and no rows."""
+    return pd.DataFrame({
+        "agent_id": pd.Series([], dtype="string"),
+        "break_start": pd.Series([], dtype="datetime64[ns]"),
+        "break_end": pd.Series([], dtype="datetime64[ns]"),
+        "kind": pd.Series([], dtype="string"),
+    })

@@ -1,0 +1,418 @@
+"""Labour rules, contracts, shift templates and objective weights: frozen dataclasses.
+
+Rules are validated once, here, when they are built (from a TOML file, a dict or in code);
+every later stage trusts them. Messages follow *what, expected, got*.
+
+Examples
+--------
+>>> rules = Rules.from_dict({
+...     "contracts": {"full_time": {"min_hours_week": 40, "max_hours_week": 40,
+...         "shifts": [{"length_hours": 9, "unpaid_minutes": 60}]}},
+...     "seats": 100})
+>>> rules.contracts["full_time"].shifts[0].paid_minutes
+480
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..exceptions import ConfigError
+from ..io import read_toml
+
+__all__ = [
+    "ShiftTemplate",
+    "Contract",
+    "UnderSegment",
+    "ObjectiveWeights",
+    "SolverSettings",
+    "Rules",
+    "load_rules",
+    "parse_clock",
+]
+
+_MINUTES_PER_DAY = 1440
+
+
+def parse_clock(value: Any, what: str) -> int:
+    """Parse ``"HH:MM"`` (00:00 to 24:00) into minutes after midnight."""
+    if isinstance(value, str):
+        parts = value.strip().split(":")
+        if len(parts) == 2 and all(p.isdigit() for p in parts):
+            hours, minutes = int(parts[0]), int(parts[1])
+            if 0 <= hours <= 24 and 0 <= minutes < 60 and hours * 60 + minutes <= _MINUTES_PER_DAY:
+                return hours * 60 + minutes
+    raise ConfigError(f"{what} must be a clock time HH:MM between 00:00 and 24:00, got {value!r}")
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _number(value: Any, what: str, *, minimum: float | None = None, maximum: float | None = None,
+            integer: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{what} must be a finite number, got {value!r}")
+    if integer and float(value) != int(value):
+        raise ConfigError(f"{what} must be a whole number, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{what} must be >= {minimum:g}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{what} must be <= {maximum:g}, got {value!r}")
+    return float(value)
+
+
+def _bool(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{what} must be true or false, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class ShiftTemplate:
+    """A shift a contract may work: its length, unpaid meal and allowed start times.
+
+    Starts are every ``start_step_minutes`` from ``earliest_start`` to ``latest_start``
+    (clock times of the shift's own day; a shift crossing midnight belongs to the day it
+    starts). ``paid_minutes`` = length - unpaid meal.
+    """
+
+    length_minutes: int
+    unpaid_minutes: int = 0
+    earliest_start_minute: int = 0
+    latest_start_minute: int = _MINUTES_PER_DAY - 15
+    start_step_minutes: int = 15
+
+    def __post_init__(self) -> None:
+        what = f"shift template of {self.length_minutes / 60:g} h"
+        if not 60 <= self.length_minutes <= 16 * 60:
+            raise ConfigError(f"{what}: length_hours must be in [1, 16], got {self.length_minutes / 60:g}")
+        if not 0 <= self.unpaid_minutes < self.length_minutes:
+            raise ConfigError(
+                f"{what}: unpaid_minutes must be in [0, length), got {self.unpaid_minutes}")
+        if self.start_step_minutes not in (5, 10, 15, 20, 30, 60):
+            raise ConfigError(
+                f"{what}: start_step_minutes must be one of 5, 10, 15, 20, 30, 60, got {self.start_step_minutes}")
+        if not 0 <= self.earliest_start_minute <= self.latest_start_minute < _MINUTES_PER_DAY:
+            raise ConfigError(
+                f"{what}: expected 00:00 <= earliest_start <= latest_start < 24:00, got "
+                f"{_clock(self.earliest_start_minute)} and {_clock(self.latest_start_minute)}")
+
+    @property
+    def paid_minutes(self) -> int:
+        """Paid minutes of one shift (length minus the unpaid meal)."""
+        return self.length_minutes - self.unpaid_minutes
+
+    def start_minutes(self) -> list[int]:
+        """Every allowed start, in minutes after the shift day's midnight."""
+        return list(range(self.earliest_start_minute, self.latest_start_minute + 1, self.start_step_minutes))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> ShiftTemplate:
+        """Build from a TOML table (keys documented in docs/roster.md)."""
+        _check_keys(data, {"length_hours", "unpaid_minutes", "earliest_start", "latest_start",
+                           "start_step_minutes"}, where)
+        if "length_hours" not in data:
+            raise ConfigError(f"{where}: length_hours is required, got keys {sorted(data)}")
+        length = _number(data["length_hours"], f"{where}.length_hours", minimum=1, maximum=16) * 60
+        if length != int(length):
+            raise ConfigError(f"{where}.length_hours must be a whole number of minutes, got {data['length_hours']}")
+        return cls(
+            length_minutes=int(length),
+            unpaid_minutes=int(_number(data.get("unpaid_minutes", 0), f"{where}.unpaid_minutes",
+                                       minimum=0, integer=True)),
+            earliest_start_minute=parse_clock(data.get("earliest_start", "00:00"), f"{where}.earliest_start"),
+            latest_start_minute=parse_clock(data.get("latest_start", "23:45"), f"{where}.latest_start"),
+            start_step_minutes=int(_number(data.get("start_step_minutes", 15), f"{where}.start_step_minutes",
+                                           minimum=1, integer=True)),
+        )
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A contract: weekly paid-hour bounds and the shift templates its agents may work."""
+
+    name: str
+    min_hours_week: float
+    max_hours_week: float
+    shifts: tuple[ShiftTemplate, ...]
+
+    def __post_init__(self) -> None:
+        if not self.shifts:
+            raise ConfigError(f"contract {self.name}: no legal shift, expected at least one [[shifts]] template")
+        if self.min_hours_week < 0 or self.max_hours_week < 0:
+            raise ConfigError(f"contract {self.name}: weekly hours must be >= 0, got "
+                              f"{self.min_hours_week:g}-{self.max_hours_week:g}")
+        if self.min_hours_week > self.max_hours_week:
+            raise ConfigError(
+                f"contract {self.name}: min_hours_week must be <= max_hours_week, got "
+                f"{self.min_hours_week:g} > {self.max_hours_week:g}")
+        lengths = [s.length_minutes for s in self.shifts]
+        if len(set(lengths)) != len(lengths):
+            raise ConfigError(f"contract {self.name}: shift lengths must be distinct, got "
+                              f"{sorted(x / 60 for x in lengths)} h")
+
+    def template(self, length_minutes: int) -> ShiftTemplate | None:
+        """The template of that length, or None."""
+        for s in self.shifts:
+            if s.length_minutes == length_minutes:
+                return s
+        return None
+
+
+@dataclass(frozen=True)
+class UnderSegment:
+    """One piece of the convex under-staffing penalty: ``width`` agents short at ``weight`` each.
+
+    ``width`` None means unbounded (the last segment).
+    """
+
+    weight: float
+    width: int | None = None
+
+
+@dataclass(frozen=True)
+class ObjectiveWeights:
+    """Objective weights, per agent-interval short/over and per paid hour.
+
+    The under-staffing penalty per interval is piecewise linear and convex: the first
+    ``segments[0].width`` missing agents cost ``segments[0].weight`` each, the next ones more.
+    """
+
+    under_segments: tuple[UnderSegment, ...] = (
+        UnderSegment(100, 2), UnderSegment(150, 3), UnderSegment(250, 5), UnderSegment(400, None))
+    over_weight: float = 10.0
+    paid_hour_weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.under_segments:
+            raise ConfigError("objective.under_segments must list at least one segment, got none")
+        previous = 0.0
+        for i, seg in enumerate(self.under_segments):
+            last = i == len(self.under_segments) - 1
+            if seg.weight <= previous if i else seg.weight <= 0:
+                raise ConfigError(
+                    "objective.under_segments weights must be positive and strictly increasing (convex), "
+                    f"got {[s.weight for s in self.under_segments]}")
+            if (seg.width is None) != last or (seg.width is not None and seg.width < 1):
+                raise ConfigError(
+                    "objective.under_segments: every segment but the last needs a width >= 1 and the last "
+                    f"none, got widths {[s.width for s in self.under_segments]}")
+            previous = seg.weight
+        if self.over_weight < 0 or self.paid_hour_weight < 0:
+            raise ConfigError(f"objective weights must be >= 0, got over_weight {self.over_weight:g}, "
+                              f"paid_hour_weight {self.paid_hour_weight:g}")
+
+    def under_penalty(self, short: float) -> float:
+        """Penalty of one interval ``short`` agents below requirement."""
+        total, left = 0.0, max(0.0, short)
+        for seg in self.under_segments:
+            take = left if seg.width is None else min(left, seg.width)
+            total += take * seg.weight
+            left -= take
+            if left <= 0:
+                break
+        return total
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """Decomposition knobs: start-time band width and the time split between stages."""
+
+    band_width_minutes: int = 120
+    aggregate_time_share: float = 0.6
+
+    def __post_init__(self) -> None:
+        if not 15 <= self.band_width_minutes <= 240:
+            raise ConfigError(f"solver.band_width_minutes must be in [15, 240], got {self.band_width_minutes}")
+        if not 0.1 <= self.aggregate_time_share <= 0.95:
+            raise ConfigError(f"solver.aggregate_time_share must be in [0.1, 0.95], got {self.aggregate_time_share}")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Every labour rule the roster must respect, the contracts, objective and solver settings.
+
+    Weeks are 7-day blocks from the first day of the horizon. A shorter final block (a
+    horizon that is not whole weeks) keeps ``max_hours_week`` but has no minimum (the rest of
+    its week is unknown) and needs only the days off that cannot fall outside it:
+    ``max(0, min_days_off_per_week - (7 - days))``.
+    """
+
+    contracts: Mapping[str, Contract]
+    seats: int
+    min_days_off_per_week: int = 2
+    days_off_consecutive: bool = False
+    max_consecutive_days: int = 6
+    min_rest_hours: float = 11.0
+    max_night_shifts_per_week: int = 5
+    night_start_minute: int = 0
+    night_end_minute: int = 300
+    start_stability_hours: float = 2.0
+    objective: ObjectiveWeights = field(default_factory=ObjectiveWeights)
+    solver: SolverSettings = field(default_factory=SolverSettings)
+
+    def __post_init__(self) -> None:
+        if not self.contracts:
+            raise ConfigError("rules: expected at least one contract under [contracts], got none")
+        if self.seats < 1:
+            raise ConfigError(f"rules.seats must be >= 1, got {self.seats}")
+        if not 0 <= self.min_days_off_per_week <= 6:
+            raise ConfigError(f"rules.min_days_off_per_week must be in [0, 6], got {self.min_days_off_per_week}")
+        if not 1 <= self.max_consecutive_days <= 31:
+            raise ConfigError(f"rules.max_consecutive_days must be in [1, 31], got {self.max_consecutive_days}")
+        if not 0 <= self.min_rest_hours <= 24:
+            raise ConfigError(f"rules.min_rest_hours must be in [0, 24], got {self.min_rest_hours:g}")
+        if not 0 <= self.max_night_shifts_per_week <= 7:
+            raise ConfigError(
+                f"rules.max_night_shifts_per_week must be in [0, 7], got {self.max_night_shifts_per_week}")
+        if not 0 <= self.start_stability_hours <= 24:
+            raise ConfigError(f"rules.start_stability_hours must be in [0, 24], got {self.start_stability_hours:g}")
+        if self.night_start_minute == self.night_end_minute:
+            raise ConfigError("rules.night_window must have a start different from its end, got "
+                              f"{_clock(self.night_start_minute)}-{_clock(self.night_end_minute)}")
+        for name, contract in self.contracts.items():
+            for tpl in contract.shifts:
+                if tpl.length_minutes + self.min_rest_hours * 60 > _MINUTES_PER_DAY:
+                    raise ConfigError(
+                        f"contract {name}: a {tpl.length_minutes / 60:g} h shift plus the "
+                        f"{self.min_rest_hours:g} h min_rest_hours exceeds 24 h, so no two consecutive days "
+                        "could be worked; expected length + rest <= 24 h")
+
+    @property
+    def min_rest_minutes(self) -> int:
+        """Minimum rest in whole minutes."""
+        return int(round(self.min_rest_hours * 60))
+
+    @property
+    def stability_minutes(self) -> int:
+        """Start-time stability window in whole minutes."""
+        return int(round(self.start_stability_hours * 60))
+
+    def is_night(self, start_minute: int, length_minutes: int) -> bool:
+        """Whether a shift starting ``start_minute`` after its day's midnight touches the night window."""
+        ns, ne = self.night_start_minute, self.night_end_minute
+        if ne <= ns:
+            ne += _MINUTES_PER_DAY
+        end = start_minute + length_minutes
+        # The window repeats every day; a shift spans at most two midnights' worth of windows.
+        return any(start_minute < ne + k * _MINUTES_PER_DAY and ns + k * _MINUTES_PER_DAY < end
+                   for k in (-1, 0, 1))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Rules:
+        """Build and validate rules from a dict shaped like the TOML file (docs/roster.md)."""
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"rules must be a table/dict, got {type(data).__name__}")
+        _check_keys(data, {"rules", "contracts", "objective", "solver", "seats"}, "rules file")
+        section = dict(data.get("rules", {}))
+        if "seats" in data:
+            section.setdefault("seats", data["seats"])
+        _check_keys(section, {"seats", "min_days_off_per_week", "days_off_consecutive", "max_consecutive_days",
+                              "min_rest_hours", "max_night_shifts_per_week", "night_window",
+                              "start_stability_hours"}, "[rules]")
+        if "seats" not in section:
+            raise ConfigError("rules: seats is required (the seat limit), got none")
+        contracts_raw = data.get("contracts")
+        if not isinstance(contracts_raw, Mapping) or not contracts_raw:
+            raise ConfigError("rules: expected at least one [contracts.<name>] table, got none")
+        contracts: dict[str, Contract] = {}
+        for name, raw in contracts_raw.items():
+            where = f"contracts.{name}"
+            if not isinstance(raw, Mapping):
+                raise ConfigError(f"{where} must be a table, got {raw!r}")
+            _check_keys(raw, {"min_hours_week", "max_hours_week", "shifts"}, where)
+            for key in ("min_hours_week", "max_hours_week"):
+                if key not in raw:
+                    raise ConfigError(f"{where}.{key} is required, got keys {sorted(raw)}")
+            shifts_raw = raw.get("shifts", [])
+            if not isinstance(shifts_raw, Sequence) or isinstance(shifts_raw, str):
+                raise ConfigError(f"{where}.shifts must be an array of tables, got {shifts_raw!r}")
+            contracts[str(name)] = Contract(
+                name=str(name),
+                min_hours_week=_number(raw["min_hours_week"], f"{where}.min_hours_week", minimum=0),
+                max_hours_week=_number(raw["max_hours_week"], f"{where}.max_hours_week", minimum=0),
+                shifts=tuple(ShiftTemplate.from_dict(s, f"{where}.shifts[{i}]") for i, s in enumerate(shifts_raw)),
+            )
+        night = section.get("night_window", ["00:00", "05:00"])
+        if not isinstance(night, Sequence) or isinstance(night, str) or len(night) != 2:
+            raise ConfigError(f"rules.night_window must be [\"HH:MM\", \"HH:MM\"], got {night!r}")
+        objective_raw = dict(data.get("objective", {}))
+        _check_keys(objective_raw, {"under_segments", "over_weight", "paid_hour_weight"}, "[objective]")
+        objective_kwargs: dict[str, Any] = {}
+        if "under_segments" in objective_raw:
+            segs = objective_raw["under_segments"]
+            if not isinstance(segs, Sequence) or isinstance(segs, str):
+                raise ConfigError(f"objective.under_segments must be an array of {{width, weight}}, got {segs!r}")
+            parsed = []
+            for i, seg in enumerate(segs):
+                if not isinstance(seg, Mapping):
+                    raise ConfigError(f"objective.under_segments[{i}] must be {{width = .., weight = ..}}, got {seg!r}")
+                _check_keys(seg, {"width", "weight"}, f"objective.under_segments[{i}]")
+                width = seg.get("width")
+                parsed.append(UnderSegment(
+                    weight=_number(seg.get("weight"), f"objective.under_segments[{i}].weight", minimum=0),
+                    width=None if width is None else int(_number(width, f"objective.under_segments[{i}].width",
+                                                                 minimum=1, integer=True))))
+            objective_kwargs["under_segments"] = tuple(parsed)
+        for key in ("over_weight", "paid_hour_weight"):
+            if key in objective_raw:
+                objective_kwargs[key] = _number(objective_raw[key], f"objective.{key}", minimum=0)
+        solver_raw = dict(data.get("solver", {}))
+        _check_keys(solver_raw, {"band_width_minutes", "aggregate_time_share"}, "[solver]")
+        solver_kwargs: dict[str, Any] = {}
+        if "band_width_minutes" in solver_raw:
+            solver_kwargs["band_width_minutes"] = int(_number(solver_raw["band_width_minutes"],
+                                                              "solver.band_width_minutes", integer=True))
+        if "aggregate_time_share" in solver_raw:
+            solver_kwargs["aggregate_time_share"] = _number(solver_raw["aggregate_time_share"],
+                                                            "solver.aggregate_time_share")
+        return cls(
+            contracts=contracts,
+            seats=int(_number(section["seats"], "rules.seats", minimum=1, integer=True)),
+            min_days_off_per_week=int(_number(section.get("min_days_off_per_week", 2),
+                                              "rules.min_days_off_per_week", integer=True)),
+            days_off_consecutive=_bool(section.get("days_off_consecutive", False), "rules.days_off_consecutive"),
+            max_consecutive_days=int(_number(section.get("max_consecutive_days", 6),
+                                             "rules.max_consecutive_days", integer=True)),
+            min_rest_hours=_number(section.get("min_rest_hours", 11), "rules.min_rest_hours"),
+            max_night_shifts_per_week=int(_number(section.get("max_night_shifts_per_week", 5),
+                                                  "rules.max_night_shifts_per_week", integer=True)),
+            night_start_minute=parse_clock(night[0], "rules.night_window[0]") % _MINUTES_PER_DAY,
+            night_end_minute=parse_clock(night[1], "rules.night_window[1]") % _MINUTES_PER_DAY,
+            start_stability_hours=_number(section.get("start_stability_hours", 2), "rules.start_stability_hours"),
+            objective=ObjectiveWeights(**objective_kwargs),
+            solver=SolverSettings(**solver_kwargs),
+        )
+
+
+def _check_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(map(str, data)) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; expected some of {', '.join(sorted(allowed))}")
+
+
+def load_rules(path: str | os.PathLike[str]) -> Rules:
+    """Read and validate a rules TOML file.
+
+    Parameters
+    ----------
+    path
+        The TOML file; its schema is documented in ``docs/roster.md`` (see ``examples/rules.toml``).
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, not TOML, or a rule is out of range or contradictory.
+
+    Examples
+    --------
+    >>> rules = load_rules("examples/rules.toml")  # doctest: +SKIP
+    >>> rules.max_consecutive_days                  # doctest: +SKIP
+    6
+    """
+    return Rules.from_dict(read_toml(path))

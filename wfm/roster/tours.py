@@ -1,0 +1,365 @@
+"""The planning grid and the tour catalogue shared by every stage of the decomposition.
+
+Time is counted in whole minutes from the horizon start (midnight of the first day).
+A *tour* is one agent's week: a days-on pattern, one shift template (length) and one
+start-time *band*. A band is a run of allowed starts, at most ``band span`` wide, where
+
+- band span <= start_stability_hours (so the week's starts are stable by construction), and
+- band span <= 24 h - shift length - min_rest (so consecutive days inside the band always
+  rest long enough: a 9 h shift with a 2 h band rests at least 13 h);
+
+and all starts of a band agree on whether the shift touches the night window, so
+``night_allowed`` and the nights-per-week cap are exact at the band level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import ConfigError, InfeasibleRosterError, InvalidInputError
+from ..frames import require_columns, to_numeric, to_timestamps
+from .agents import Agent
+from .rules import Rules, ShiftTemplate
+
+__all__ = ["Grid", "TemplatePlan", "Pattern", "ClassTours", "Catalogue", "build_grid", "build_catalogue"]
+
+DAY = 1440
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The horizon: interval length, days, weeks, required agents per interval."""
+
+    start: pd.Timestamp
+    interval_minutes: int
+    n_days: int
+    required: np.ndarray  # int64, one per interval of the horizon
+    pooled_queues: tuple[str, ...] = ()
+
+    @property
+    def n_intervals(self) -> int:
+        return len(self.required)
+
+    @property
+    def weeks(self) -> list[tuple[int, int]]:
+        """(first day, number of days) of each 7-day block."""
+        return [(d, min(7, self.n_days - d)) for d in range(0, self.n_days, 7)]
+
+    def date(self, day: int) -> dt.date:
+        return (self.start + pd.Timedelta(days=day)).date()
+
+    def interval_starts(self) -> pd.DatetimeIndex:
+        return pd.date_range(self.start, periods=self.n_intervals, freq=f"{self.interval_minutes}min")
+
+
+def build_grid(requirements: pd.DataFrame) -> Grid:
+    """Validate the requirements frame and lay it on a whole-day grid.
+
+    Requirements are rounded up to whole agents; a ``queue`` column is pooled by summing
+    ``agents_scheduled`` per interval. Intervals absent from the frame inside the covered
+    days require 0 agents.
+    """
+    require_columns(requirements, ["interval_start", "agents_scheduled"], "requirements")
+    if requirements.empty:
+        raise InvalidInputError("requirements frame must have at least one row, got 0")
+    stamps = to_timestamps(requirements["interval_start"], "interval_start", "requirements")
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_localize(None)
+    agents = to_numeric(requirements["agents_scheduled"], "agents_scheduled", "requirements", minimum=0.0)
+    queues: tuple[str, ...] = ()
+    if "queue" in requirements.columns:
+        queues = tuple(sorted(map(str, requirements["queue"].dropna().unique())))
+    pooled = pd.Series(agents.to_numpy(), index=pd.DatetimeIndex(stamps)).groupby(level=0).sum().sort_index()
+    if len(pooled) >= 2:
+        offsets = ((pooled.index - pooled.index[0]) / pd.Timedelta(minutes=1)).to_numpy()
+        if (offsets != np.round(offsets)).any():
+            raise InvalidInputError("requirements interval_start values must fall on whole minutes")
+        step = int(np.gcd.reduce(np.diff(offsets).astype(np.int64)))
+    else:
+        step = 60
+    if step <= 0 or DAY % step or step not in (5, 10, 15, 20, 30, 60):
+        raise InvalidInputError(
+            f"requirements interval length must divide a day (5-60 min), got a spacing of {step} min")
+    start = pooled.index[0].normalize()
+    minutes = np.round(((pooled.index - start) / pd.Timedelta(minutes=1)).to_numpy()).astype(np.int64)
+    if (minutes % step != 0).any():
+        raise InvalidInputError(f"requirements interval_start values must align to {step}-minute boundaries")
+    n_days = int((pooled.index[-1].normalize() - start).days) + 1
+    required = np.zeros(n_days * DAY // step, dtype=np.int64)
+    idx = minutes // step
+    # Gross agents may be fractional after shrinkage; a roster can only place whole agents.
+    required[idx] = np.ceil(pooled.to_numpy() - 1e-9).astype(np.int64)
+    return Grid(start=start, interval_minutes=step, n_days=n_days, required=required, pooled_queues=queues)
+
+
+@dataclass(frozen=True)
+class TemplatePlan:
+    """A shift template laid on the grid: effective starts and their bands."""
+
+    template: ShiftTemplate
+    starts: np.ndarray  # minutes after the day's midnight, aligned to the interval
+    band_of_start: np.ndarray  # band index per start
+    band_night: np.ndarray  # bool per band
+    band_first: np.ndarray  # earliest start of each band
+    band_last: np.ndarray  # latest start of each band
+
+    @property
+    def n_bands(self) -> int:
+        return len(self.band_night)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """The days-on patterns of one week block, as a bool matrix and run statistics."""
+
+    n_days: int
+    on: np.ndarray  # (n_patterns, n_days) bool
+    lead: np.ndarray  # worked days at the start
+    trail: np.ndarray  # worked days at the end
+    full: np.ndarray  # bool: every day worked
+
+    @property
+    def count(self) -> np.ndarray:
+        return self.on.sum(axis=1)
+
+
+@dataclass
+class ClassTours:
+    """Agents sharing every tour-relevant attribute in one week, and their legal tours.
+
+    ``tours[0]`` is an int array (n, 3): pattern index, template index, band index
+    (template -1 for the empty week when min hours allow it). Legal means: the rules
+    (hours, days off, nights), the agents' unavailable days that week, and in the first week
+    the history (consecutive days before it, rest after the last shift, to the band).
+    """
+
+    key: tuple
+    agent_index: list[int]
+    template_ids: tuple[int, ...]
+    tours: list[np.ndarray] = field(default_factory=list)
+
+
+@dataclass
+class Catalogue:
+    """Everything the stages share: grid, templates, patterns per week, agent classes."""
+
+    grid: Grid
+    rules: Rules
+    agents: list[Agent]
+    templates: list[TemplatePlan]
+    patterns: list[Pattern]  # one per week block
+    classes: list[list[ClassTours]]  # per week: the agent classes of that week
+    agent_class: np.ndarray  # (agents, weeks): class index within the week
+    carry: np.ndarray  # heads from previous-week shifts per interval
+    prev_end: np.ndarray  # minutes from horizon start of the last shift end before it (or -inf)
+    prev_run: np.ndarray  # consecutive worked days before the horizon
+    unavailable: np.ndarray  # (n_agents, n_days) bool
+
+
+def _template_plan(template: ShiftTemplate, rules: Rules, step: int, contract: str) -> TemplatePlan:
+    length = template.length_minutes
+    if length % step:
+        raise ConfigError(f"contract {contract}: shift length {length / 60:g} h is not a whole number of "
+                          f"{step}-minute intervals; expected a multiple of the requirements interval")
+    starts = np.array([s for s in template.start_minutes() if s % step == 0], dtype=np.int64)
+    if starts.size == 0:
+        raise ConfigError(f"contract {contract}: no legal shift: the {length / 60:g} h template has no start on the "
+                          f"{step}-minute interval grid between its earliest and latest start")
+    eff_step = math.lcm(template.start_step_minutes, step)
+    span_limit = min(rules.stability_minutes, DAY - length - rules.min_rest_minutes)
+    width = max(eff_step, min(rules.solver.band_width_minutes, span_limit + eff_step))
+    night = np.array([rules.is_night(int(s), length) for s in starts])
+    band = np.zeros(len(starts), dtype=np.int64)
+    first = [int(starts[0])]
+    b = 0
+    for i in range(1, len(starts)):
+        # A new band when the block changes, the night flag changes or the span would grow too wide.
+        if (starts[i] // width != starts[i - 1] // width or night[i] != night[i - 1]
+                or starts[i] - first[-1] > span_limit):
+            b += 1
+            first.append(int(starts[i]))
+        band[i] = b
+    n_bands = b + 1
+    band_night = np.array([night[band == k][0] for k in range(n_bands)])
+    band_first = np.array([starts[band == k].min() for k in range(n_bands)])
+    band_last = np.array([starts[band == k].max() for k in range(n_bands)])
+    return TemplatePlan(template, starts, band, band_night, band_first, band_last)
+
+
+def _patterns(n_days: int, rules: Rules) -> Pattern:
+    off_needed = max(0, rules.min_days_off_per_week - (7 - n_days))
+    rows = []
+    for mask in range(1 << n_days):
+        on = np.array([(mask >> d) & 1 for d in range(n_days)], dtype=bool)
+        if n_days - on.sum() < off_needed:
+            continue
+        if _longest_run(on) > rules.max_consecutive_days:
+            continue
+        if rules.days_off_consecutive and off_needed >= 2 and _longest_run(~on) < off_needed:
+            continue
+        rows.append(on)
+    on = np.array(rows, dtype=bool).reshape(-1, n_days)
+    # Deterministic order: fewer days first, then lexicographic.
+    order = np.lexsort(tuple(on[:, ::-1].T) + (on.sum(axis=1),))
+    on = on[order]
+    lead = np.array([_lead(r) for r in on], dtype=np.int64)
+    trail = np.array([_lead(r[::-1]) for r in on], dtype=np.int64)
+    return Pattern(n_days, on, lead, trail, on.all(axis=1))
+
+
+def _longest_run(values: np.ndarray) -> int:
+    best = run = 0
+    for v in values:
+        run = run + 1 if v else 0
+        best = max(best, run)
+    return best
+
+
+def _lead(values: np.ndarray) -> int:
+    n = 0
+    for v in values:
+        if not v:
+            break
+        n += 1
+    return n
+
+
+def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules) -> Catalogue:
+    """Lay templates on the grid, enumerate week patterns and each agent class's legal tours.
+
+    Raises
+    ------
+    ConfigError
+        When an agent has no legal week at all (hours, days off and shift lengths contradict),
+        naming the agent and the binding rules.
+    """
+    step = grid.interval_minutes
+    template_index: dict[ShiftTemplate, int] = {}
+    templates: list[TemplatePlan] = []
+    for agent in agents:
+        for tpl in agent.templates:
+            if tpl not in template_index:
+                template_index[tpl] = len(templates)
+                templates.append(_template_plan(tpl, rules, step, agent.contract))
+    patterns = [_patterns(n, rules) for _, n in grid.weeks]
+
+    n_int = grid.n_intervals
+    carry = np.zeros(n_int, dtype=np.int64)
+    prev_end = np.full(len(agents), -10**9, dtype=np.int64)
+    prev_run = np.zeros(len(agents), dtype=np.int64)
+    unavailable = np.zeros((len(agents), grid.n_days), dtype=bool)
+    day0 = grid.start.date()
+    for i, agent in enumerate(agents):
+        prev_run[i] = agent.prev_consecutive_days
+        if agent.prev_shift_end is not None:
+            end = int((agent.prev_shift_end - grid.start) / pd.Timedelta(minutes=1))
+            prev_end[i] = end
+            if end > 0:
+                # The previous week's last shift is still running: it covers (and occupies a seat in)
+                # every interval of the horizon it overlaps.
+                carry[: min(n_int, -(-end // step))] += 1
+        for date in agent.unavailable_dates:
+            d = (date - day0).days
+            if 0 <= d < grid.n_days:
+                unavailable[i, d] = True
+
+    # Base tours per contract terms and week (rules only), then agent classes per week: agents
+    # sharing the terms, the week's unavailable days and (first week) the history's effect.
+    base: dict[tuple, list[np.ndarray]] = {}
+    classes: list[list[ClassTours]] = []
+    agent_class = np.zeros((len(agents), len(grid.weeks)), dtype=np.int64)
+    rest = rules.min_rest_minutes
+    for w, ((d0, n_days), pat) in enumerate(zip(grid.weeks, patterns)):
+        by_key: dict[tuple, ClassTours] = {}
+        for i, agent in enumerate(agents):
+            tids = tuple(sorted(template_index[t] for t in agent.templates))
+            terms = (agent.contract, tids, agent.night_allowed, agent.min_paid_minutes_week,
+                     agent.max_paid_minutes_week)
+            if terms not in base:
+                base[terms] = [_base_tours(terms, n, pat_w, templates, rules, agent) for (_, n), pat_w in
+                               zip(grid.weeks, patterns)]
+            off = tuple(np.flatnonzero(unavailable[i, d0:d0 + n_days]).tolist())
+            history: tuple = ()
+            if w == 0:
+                max_lead = max(0, rules.max_consecutive_days - int(prev_run[i]))
+                min_start = int(prev_end[i]) + rest
+                # Bands too early to rest after last week's shift, on the first two days.
+                late = tuple(tuple(int((day * DAY + templates[t].band_last < min_start).sum()) for t in tids)
+                             for day in (0, 1))
+                history = (min(max_lead, n_days + 1), late)
+            key = (terms, off, history)
+            if key not in by_key:
+                by_key[key] = ClassTours(key=key, agent_index=[], template_ids=tids,
+                                         tours=[_agent_tours(base[terms][w], pat, off, history, tids)])
+                if len(by_key[key].tours[0]) == 0:
+                    raise InfeasibleRosterError(
+                        f"agent {agent.agent_id}: no legal week from {grid.date(d0)}: unavailable dates "
+                        f"{', '.join(str(grid.date(d0 + d)) for d in off) or 'none'}"
+                        + (f", prev_consecutive_days {agent.prev_consecutive_days} and prev_shift_end "
+                           f"{agent.prev_shift_end}" if w == 0 else "")
+                        + f" leave no pattern meeting min_hours_week {agent.min_paid_minutes_week / 60:g} with "
+                        f"min_days_off_per_week {rules.min_days_off_per_week} and max_consecutive_days "
+                        f"{rules.max_consecutive_days}")
+            by_key[key].agent_index.append(i)
+        week_classes = list(by_key.values())
+        for c, cls in enumerate(week_classes):
+            agent_class[cls.agent_index, w] = c
+        classes.append(week_classes)
+    return Catalogue(grid, rules, agents, templates, patterns, classes, agent_class, carry, prev_end,
+                     prev_run, unavailable)
+
+
+def _base_tours(terms: tuple, n_days: int, pat: Pattern, templates: list[TemplatePlan], rules: Rules,
+                agent: Agent) -> np.ndarray:
+    """Every tour the rules allow for these contract terms in a week block of n_days."""
+    _, tids, night_ok, min_paid, max_paid = terms
+    # A block shorter than a week cannot know the rest of its week: only the maximum applies.
+    min_here = min_paid if n_days == 7 else 0
+    counts = pat.count
+    rows = []
+    if min_here == 0:
+        empty = np.flatnonzero(counts == 0)
+        if empty.size:
+            rows.append((int(empty[0]), -1, -1))
+    for t in tids:
+        plan = templates[t]
+        paid = plan.template.paid_minutes * counts
+        ok = (counts > 0) & (paid >= min_here) & (paid <= max_paid)
+        for p in np.flatnonzero(ok):
+            for b in range(plan.n_bands):
+                if plan.band_night[b] and (not night_ok or counts[p] > rules.max_night_shifts_per_week):
+                    continue
+                rows.append((int(p), t, b))
+    if not rows:
+        lengths = ", ".join(f"{templates[t].template.length_minutes / 60:g} h "
+                            f"({templates[t].template.paid_minutes / 60:g} h paid)" for t in tids)
+        raise ConfigError(
+            f"agent {agent.agent_id}: no legal week of {n_days} day(s): min_hours_week "
+            f"{min_paid / 60:g} to max_hours_week {max_paid / 60:g} with shifts {lengths}, "
+            f"min_days_off_per_week {rules.min_days_off_per_week}, max_consecutive_days "
+            f"{rules.max_consecutive_days}, night_allowed {night_ok}, max_night_shifts_per_week "
+            f"{rules.max_night_shifts_per_week}")
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def _agent_tours(tours: np.ndarray, pat: Pattern, off: tuple, history: tuple, tids: tuple) -> np.ndarray:
+    """The base tours an agent class may work: no unavailable day, and the first week's history."""
+    p, t, b = tours[:, 0], tours[:, 1], tours[:, 2]
+    keep = np.ones(len(tours), dtype=bool)
+    if off:
+        keep &= ~pat.on[p][:, list(off)].any(axis=1)
+    if history:
+        max_lead, late = history
+        keep &= np.where(pat.full[p], pat.on.shape[1] <= max_lead, pat.lead[p] <= max_lead)
+        for day, per_template in enumerate(late):
+            if day >= pat.on.shape[1]:
+                break
+            for k, tid in enumerate(tids):
+                if per_template[k]:
+                    keep &= ~((t == tid) & pat.on[p, day] & (b < per_template[k]))
+    return tours[keep]

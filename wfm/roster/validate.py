@@ -1,0 +1,264 @@
+"""An independent re-check of every hard rule on a roster frame.
+
+Written apart from the model on purpose: it re-reads the agents frame itself and re-derives
+each rule from the shifts' timestamps with plain pandas and datetime arithmetic, sharing no
+code with the tour catalogue, the aggregate model or the repair moves. A roster from any
+source (ours, pyworkforce's, a planner's spreadsheet) can be checked.
+
+Rules checked (the ``rule`` column of the result):
+
+``unknown_agent``, ``shift_date`` (a shift's date is the day it starts), ``one_shift_per_day``,
+``shift_template`` (length and start time allowed by the agent's contract and lengths),
+``unavailable``, ``night_not_allowed``, ``min_rest`` (previous-week last shift included),
+``max_consecutive_days`` (previous-week run included), ``days_off`` and ``days_off_consecutive``,
+``weekly_hours`` (paid hours per 7-day block from the horizon start; a short final block
+has only the maximum), ``max_night_shifts``, ``start_stability``, ``seats`` (heads on shift at
+any instant, previous-week shifts still running included).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import InvalidInputError
+from ..frames import require_columns, to_timestamps
+from .rules import Rules
+
+__all__ = ["validate", "VIOLATION_COLUMNS"]
+
+VIOLATION_COLUMNS = ("agent_id", "date", "rule", "detail")
+
+
+def _blank(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _items(value: object) -> list[str]:
+    if _blank(value):
+        return []
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return [str(float(value))]
+    return [p.strip() for p in str(value).replace(",", ";").split(";") if p.strip()]
+
+
+def _truthy(value: object) -> bool:
+    if _blank(value):
+        return True
+    return str(value).strip().lower() not in {"false", "0", "no", "n", "f", "0.0"}
+
+
+def _agent_terms(row: pd.Series, rules: Rules) -> dict:
+    contract = rules.contracts.get(str(row["contract"]).strip())
+    if contract is None:
+        return {}
+    lengths = {round(float(x) * 60) for x in _items(row.get("shift_lengths_h"))}
+    templates = {s.length_minutes: s for s in contract.shifts if not lengths or s.length_minutes in lengths}
+
+    def hours(name: str, default: float) -> float:
+        value = row.get(name)
+        return default if _blank(value) else float(value)
+
+    prev_end = row.get("prev_shift_end")
+    return {
+        "templates": templates,
+        "min_minutes": round(hours("min_hours_week", contract.min_hours_week) * 60),
+        "max_minutes": round(hours("max_hours_week", contract.max_hours_week) * 60),
+        "night_allowed": _truthy(row.get("night_allowed")),
+        "unavailable": {pd.Timestamp(x).date() for x in _items(row.get("unavailable_dates"))},
+        "prev_end": None if _blank(prev_end) else pd.Timestamp(prev_end),
+        "prev_run": 0 if _blank(row.get("prev_consecutive_days")) else int(float(row.get("prev_consecutive_days"))),
+    }
+
+
+def _night_overlap(start: pd.Timestamp, end: pd.Timestamp, rules: Rules) -> bool:
+    """Whether [start, end) overlaps the nightly window on any calendar day it touches."""
+    night_from = dt.timedelta(minutes=rules.night_start_minute)
+    night_to = dt.timedelta(minutes=rules.night_end_minute)
+    day = start.normalize() - pd.Timedelta(days=1)
+    while day < end:
+        w_start = day + night_from
+        w_end = day + night_to if night_to > night_from else day + pd.Timedelta(days=1) + night_to
+        if start < w_end and w_start < end:
+            return True
+        day += pd.Timedelta(days=1)
+    return False
+
+
+def validate(
+    roster: pd.DataFrame,
+    agents: pd.DataFrame,
+    rules: Rules,
+    *,
+    horizon_start: pd.Timestamp | str | None = None,
+    horizon_days: int | None = None,
+) -> pd.DataFrame:
+    """List every hard-rule violation of a roster.
+
+    Parameters
+    ----------
+    roster
+        ``agent_id, date, shift_start, shift_end``.
+    agents
+        The agents frame the roster was built for (columns in :mod:`wfm.roster.agents`).
+    rules
+        The rules the roster must meet.
+    horizon_start, horizon_days
+        First day and length of the horizon (weeks are 7-day blocks from its start). Default:
+        the roster's first and last dates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``agent_id, date, rule, detail``: one row per violation; empty when the roster is legal.
+        Seat violations have an empty ``agent_id``.
+
+    Examples
+    --------
+    >>> bad = validate(result.roster, agents, rules)  # doctest: +SKIP
+    >>> bad.empty                                     # doctest: +SKIP
+    True
+    """
+    require_columns(roster, ["agent_id", "date", "shift_start", "shift_end"], "roster")
+    require_columns(agents, ["agent_id", "contract"], "agents")
+    shifts = pd.DataFrame({
+        "agent_id": roster["agent_id"].astype(str).to_numpy(),
+        "date": pd.to_datetime(to_timestamps(roster["date"], "date", "roster")).dt.normalize().to_numpy(),
+        "start": to_timestamps(roster["shift_start"], "shift_start", "roster").to_numpy(),
+        "end": to_timestamps(roster["shift_end"], "shift_end", "roster").to_numpy(),
+    }).sort_values(["agent_id", "start"], kind="stable").reset_index(drop=True)
+    out: list[tuple[str | None, object, str, str]] = []
+
+    if horizon_start is None:
+        if shifts.empty:
+            return pd.DataFrame(columns=list(VIOLATION_COLUMNS))
+        horizon_start = shifts["date"].min()
+    origin = pd.Timestamp(horizon_start).normalize()
+    if horizon_days is None:
+        horizon_days = int((shifts["date"].max() - origin).days) + 1 if not shifts.empty else 7
+    if horizon_days < 1:
+        raise InvalidInputError(f"horizon_days must be >= 1, got {horizon_days}")
+
+    terms_by_id: dict[str, dict] = {}
+    for _, row in agents.iterrows():
+        terms = _agent_terms(row, rules)
+        terms_by_id[str(row["agent_id"])] = terms
+
+    rest = pd.Timedelta(hours=rules.min_rest_hours)
+    blocks = [(origin + pd.Timedelta(days=d), min(7, horizon_days - d)) for d in range(0, horizon_days, 7)]
+    for agent_id, group in shifts.groupby("agent_id", sort=True):
+        terms = terms_by_id.get(agent_id)
+        if not terms:
+            out.append((agent_id, group["date"].iloc[0], "unknown_agent",
+                        "agent not in the agents frame (or its contract is not in the rules)"))
+            continue
+        group = group.reset_index(drop=True)
+        paid = []
+        for _, s in group.iterrows():
+            day = s["date"].date()
+            length = int((s["end"] - s["start"]) / pd.Timedelta(minutes=1))
+            clock = int((s["start"] - s["date"]) / pd.Timedelta(minutes=1))
+            if s["start"].normalize() != s["date"]:
+                out.append((agent_id, day, "shift_date", f"shift starting {s['start']} is dated {day}"))
+            tpl = terms["templates"].get(length)
+            if tpl is None:
+                out.append((agent_id, day, "shift_template", f"shift of {length / 60:g} h is not an allowed length "
+                            f"({', '.join(f'{m / 60:g}' for m in sorted(terms['templates']))} h)"))
+                paid.append(length)
+            else:
+                paid.append(length - tpl.unpaid_minutes)
+                if not (tpl.earliest_start_minute <= clock <= tpl.latest_start_minute
+                        and (clock - tpl.earliest_start_minute) % tpl.start_step_minutes == 0):
+                    out.append((agent_id, day, "shift_template",
+                                f"start {s['start'].strftime('%H:%M')} outside the template's starts"))
+            if day in terms["unavailable"]:
+                out.append((agent_id, day, "unavailable", f"shift on unavailable date {day}"))
+            if not terms["night_allowed"] and _night_overlap(s["start"], s["end"], rules):
+                out.append((agent_id, day, "night_not_allowed",
+                            f"shift {s['start']:%H:%M}-{s['end']:%H:%M} touches the night window"))
+        group["paid"] = paid
+        group["night"] = [_night_overlap(a, b, rules) for a, b in zip(group["start"], group["end"])]
+        # One shift per day.
+        for day, count in group["date"].value_counts().items():
+            if count > 1:
+                out.append((agent_id, day.date(), "one_shift_per_day", f"{count} shifts start on {day.date()}"))
+        # Rest between consecutive shifts, starting from the previous week's last shift.
+        previous_end = terms["prev_end"]
+        for _, s in group.iterrows():
+            if previous_end is not None and s["start"] - previous_end < rest:
+                gap = (s["start"] - previous_end) / pd.Timedelta(hours=1)
+                out.append((agent_id, s["date"].date(), "min_rest",
+                            f"{gap:g} h rest before the shift at {s['start']}, need {rules.min_rest_hours:g} h"))
+            previous_end = s["end"] if previous_end is None else max(previous_end, s["end"])
+        # Consecutive working days, continuing the previous week's run.
+        worked = sorted(set(group["date"]))
+        run, last = 0, None
+        for day in worked:
+            if last is not None and (day - last) == pd.Timedelta(days=1):
+                run += 1
+            else:
+                run = 1 + (terms["prev_run"] if day == origin else 0)
+            if run > rules.max_consecutive_days:
+                out.append((agent_id, day.date(), "max_consecutive_days",
+                            f"day {run} in a row, limit {rules.max_consecutive_days}"))
+            last = day
+        # Weekly rules, per 7-day block of the horizon.
+        for block_start, n_days in blocks:
+            block_end = block_start + pd.Timedelta(days=n_days)
+            week = group[(group["date"] >= block_start) & (group["date"] < block_end)]
+            days_on = set(week["date"])
+            off_needed = max(0, rules.min_days_off_per_week - (7 - n_days))
+            off_days = n_days - len(days_on)
+            d = block_start.date()
+            if off_days < off_needed:
+                out.append((agent_id, d, "days_off", f"{off_days} day(s) off in the week of {d}, need {off_needed}"))
+            elif rules.days_off_consecutive and off_needed >= 2:
+                longest = current = 0
+                for k in range(n_days):
+                    current = 0 if (block_start + pd.Timedelta(days=k)) in days_on else current + 1
+                    longest = max(longest, current)
+                if longest < off_needed:
+                    out.append((agent_id, d, "days_off_consecutive",
+                                f"longest run of days off {longest} in the week of {d}, need {off_needed}"))
+            paid_minutes = int(week["paid"].sum())
+            min_minutes = terms["min_minutes"] if n_days == 7 else 0
+            if not min_minutes <= paid_minutes <= terms["max_minutes"]:
+                out.append((agent_id, d, "weekly_hours",
+                            f"{paid_minutes / 60:g} paid h in the week of {d}, expected "
+                            f"{min_minutes / 60:g}-{terms['max_minutes'] / 60:g}"))
+            nights = int(week["night"].sum())
+            if nights > rules.max_night_shifts_per_week:
+                out.append((agent_id, d, "max_night_shifts",
+                            f"{nights} night shifts in the week of {d}, limit {rules.max_night_shifts_per_week}"))
+            if len(week) > 1:
+                clocks = (week["start"] - week["date"]) / pd.Timedelta(hours=1)
+                spread = float(clocks.max() - clocks.min())
+                if spread > rules.start_stability_hours + 1e-9:
+                    out.append((agent_id, d, "start_stability",
+                                f"starts {spread:g} h apart in the week of {d}, limit {rules.start_stability_hours:g} h"))
+
+    # Seats: heads on shift at any instant, previous-week shifts still running included.
+    events: list[tuple[pd.Timestamp, int]] = []
+    for s, e in zip(shifts["start"], shifts["end"]):
+        events += [(s, 1), (e, -1)]
+    for terms in terms_by_id.values():
+        if terms and terms["prev_end"] is not None and terms["prev_end"] > origin:
+            events += [(origin, 1), (terms["prev_end"], -1)]
+    events.sort(key=lambda ev: (ev[0], ev[1]))  # ends before starts at the same instant
+    heads, worst, worst_at = 0, 0, None
+    for when, change in events:
+        heads += change
+        if heads > worst:
+            worst, worst_at = heads, when
+    if worst > rules.seats:
+        out.append((None, worst_at.date(), "seats", f"{worst} agents on shift at {worst_at}, seats {rules.seats}"))
+
+    frame = pd.DataFrame(out, columns=list(VIOLATION_COLUMNS))
+    return frame.sort_values(["rule", "agent_id", "date"], kind="stable", na_position="first").reset_index(drop=True)
