@@ -228,7 +228,7 @@ def _read_sql(url: str, query: str) -> pd.DataFrame:
     try:
         with engine.connect() as conn:
             return pd.read_sql_query(sqlalchemy.text(query), conn)
-    except sqlalchemy.exc.SQLAlchemyError as exc:
+    except (sqlalchemy.exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
         first = str(exc).strip().splitlines()[0]
         raise InvalidInputError(f"history source: query on {url!r} failed: {first}") from exc
     finally:

@@ -333,8 +333,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             len(history), as_of.date(), dropped_future, len(agents),
         )
 
-    with _step("forecast", timings, progress), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", WFMWarning)
+    with _step("forecast", timings, progress), _relay_warnings("forecast", planner_warnings):
         fc = make_forecast(
             history,
             horizon_days=config.horizon_days,
@@ -342,24 +341,21 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             quantiles=config.quantiles,
             country=config.country,
             events=events,
-            outliers=outliers,
-            as_of=as_of,
+            exclude=outliers,
+            # the forecast's as_of is the last day of history; ours is the first planned day
+            as_of=(as_of - pd.Timedelta(days=1)).date(),
         )
         forecast_frame = fc.forecast
         forecast_frame = forecast_frame.loc[
             (forecast_frame["interval_start"] >= as_of) & (forecast_frame["interval_start"] < horizon_end)
         ].reset_index(drop=True)
-        _relay(caught, planner_warnings, "forecast")
         log.info("forecast %d intervals for %d queues", len(forecast_frame), forecast_frame["queue"].nunique())
 
-    with _step("staff", timings, progress), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", WFMWarning)
+    with _step("staff", timings, progress), _relay_warnings("staffing", planner_warnings):
         req = requirements(forecast_frame, targets, seats=config.seats)
-        _relay(caught, planner_warnings, "staffing")
         log.info("sized %d queue-intervals; peak gross requirement %d", len(req), _peak_gross(req))
 
-    with _step("schedule", timings, progress), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", WFMWarning)
+    with _step("schedule", timings, progress), _relay_warnings("roster", planner_warnings):
         result = schedule(
             req,
             agents,
@@ -368,7 +364,6 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             seed=config.seed,
             num_workers=config.num_workers,
         )
-        _relay(caught, planner_warnings, "roster")
         log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.summary).items()))
 
     with _step("evaluate", timings, progress):
@@ -390,9 +385,9 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             roster=result.roster,
             breaks=result.breaks,
             summary=summary,
-            daily=daily,
+            service=daily,
             title=f"{config.title}: {as_of.date()} + {config.horizon_days} days",
-            sample_agents=config.sample_agents,
+            gantt_agents=config.sample_agents,
         )
 
     with _step("publish", timings, progress):
@@ -415,8 +410,16 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
     return RunOutcome(folder=folder, summary=summary, warnings=tuple(summary["warnings"]), timings=timings)
 
 
-def _relay(caught: list[warnings.WarningMessage], sink: list[str], stage: str) -> None:
-    """Keep planner-facing warnings for the summary and pass every warning on to the caller."""
+@contextlib.contextmanager
+def _relay_warnings(stage: str, sink: list[str]) -> Iterator[None]:
+    """Record the warnings of a step; keep planner-facing ones for the summary; re-issue all.
+
+    They are re-issued after the recording context has closed (re-issuing inside it would
+    record them again).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
     for w in caught:
         if issubclass(w.category, WFMWarning):
             sink.append(f"{stage}: {' '.join(str(w.message).split())}")
@@ -450,12 +453,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# Keys of a roster summary that depend on wall-clock time: kept in the log, not in files.
-_VOLATILE = {"solve_time_sec", "wall_time_sec", "build_time_sec", "time_sec", "timings"}
+def _volatile(key: str) -> bool:
+    """Roster summary keys that measure wall-clock time (``solve_sec``, ...): logged, not published."""
+    # The solver's own bound and work done depend on when a wall-clock limit stops it
+    # (under load, the time limit can come before the deterministic work limit).
+    return key.endswith("_sec") or key in {"timings", "aggregate_bound", "aggregate_deterministic_time"}
 
 
 def _summary(config: RunConfig, req: pd.DataFrame, result: Any, daily: pd.DataFrame) -> dict[str, Any]:
-    roster_summary = {k: v for k, v in dict(result.summary).items() if k not in _VOLATILE}
+    roster_summary = {k: v for k, v in dict(result.summary).items() if not _volatile(k)}
     cov = result.coverage
     roster_summary.setdefault("under_agent_intervals", float(cov["under"].sum()) if len(cov) else 0.0)
     roster_summary.setdefault("over_agent_intervals", float(cov["over"].sum()) if len(cov) else 0.0)
@@ -520,7 +526,7 @@ def _publish(
         for name, frame in frames.items():
             if frame is None:
                 continue
-            wfm_io.write_frame(frame, tmp / name)
+            wfm_io.write_frame(_dates_as_days(frame), tmp / name)
         wfm_io.write_json(summary, tmp / "summary.json")
         wfm_io.write_text(html, tmp / "report.html")
         for p in sorted(tmp.iterdir()):
@@ -553,6 +559,13 @@ def _publish(
         raise
     log.info("published %s", final)
     return final
+
+
+def _dates_as_days(frame: pd.DataFrame) -> pd.DataFrame:
+    """Write ``date`` columns as ``YYYY-MM-DD`` rather than as midnight timestamps."""
+    if "date" in frame.columns and pd.api.types.is_datetime64_any_dtype(frame["date"]):
+        return frame.assign(date=frame["date"].dt.strftime("%Y-%m-%d"))
+    return frame
 
 
 def _hash_input(path: Path) -> str | None:

@@ -89,6 +89,7 @@ def render_report(
     title: str = "wfm planning report",
     history_days: int = 28,
     gantt_agents: int = 40,
+    service: pd.DataFrame | None = None,
 ) -> str:
     """Render the planning report as one self-contained HTML string.
 
@@ -116,6 +117,12 @@ def render_report(
         Page title and heading.
     history_days
         Days of history drawn before the forecast (positive).
+    service
+        Optional daily figures at the *rostered* staffing, from
+        :func:`wfm.evaluate.daily_service` (``date, queue, service_level, occupancy,
+        paid_hours, ...``; its ``queue == "ALL"`` rows are used). Given, the daily table
+        shows the service level and occupancy the roster delivers and the paid hours net of
+        unpaid breaks, instead of the values expected at the required staffing.
     gantt_agents
         Number of agents in the Gantt sample (positive); picked evenly over the sorted ids
         so the sample is deterministic.
@@ -162,6 +169,9 @@ def render_report(
     interval = _interval(coverage, requirements, forecast)
     pooled = _pooled_coverage(coverage)
     daily = _daily_table(requirements, pooled, roster, breaks, interval)
+    rostered = service is not None and not service.empty
+    if rostered:
+        daily = _with_rostered_service(daily, service)
 
     bodies = {
         "summary": _key_figures_html(forecast, pooled, roster, interval, summary),
@@ -169,7 +179,7 @@ def render_report(
         "coverage": _coverage_html(pooled) + _queue_coverage_html(coverage),
         "heatmap": _heatmap_html(pooled, interval),
         "gantt": _gantt_html(roster, breaks, gantt_agents),
-        "daily": _daily_html(daily),
+        "daily": _daily_html(daily, rostered=rostered),
     }
     sections = [_section(sid, _HEADINGS[sid], bodies[sid]) for sid in SECTION_IDS]
     nav = " · ".join(f'<a href="#{sid}">{html.escape(sid)}</a>' for sid in SECTION_IDS)
@@ -614,13 +624,27 @@ def _gantt_html(roster: pd.DataFrame, breaks: pd.DataFrame, gantt_agents: int) -
     return note + _figure_html(fig, "Gantt chart of sample agents' shifts and breaks")
 
 
-def _daily_html(daily: pd.DataFrame) -> str:
+def _with_rostered_service(daily: pd.DataFrame, service: pd.DataFrame) -> pd.DataFrame:
+    """Replace the planned service level, occupancy and paid hours by the rostered ones."""
+    require_columns(service, ["date", "queue", "service_level", "occupancy"], "service")
+    total = service.loc[service["queue"] == "ALL"].copy()
+    total.index = pd.to_datetime(total["date"]).dt.normalize()
+    out = daily.copy()
+    for column in ("service_level", "occupancy", "paid_hours"):
+        if column in total.columns:
+            values = pd.to_numeric(total[column], errors="coerce")
+            out[column] = values.reindex(out.index) if not out.empty else values
+    return out
+
+
+def _daily_html(daily: pd.DataFrame, *, rostered: bool = False) -> str:
     if daily.empty:
         return _empty("No daily figures to show.")
+    basis = "rostered" if rostered else "planned"
     columns = [
         ("calls", "calls", lambda v: _fmt(v, 0)),
-        ("service_level", "service level (planned)", lambda v: _pct(v)),
-        ("occupancy", "occupancy (planned)", lambda v: _pct(v)),
+        ("service_level", f"service level ({basis})", lambda v: _pct(v)),
+        ("occupancy", f"occupancy ({basis})", lambda v: _pct(v)),
         ("required_hours", "required agent-hours (net)", lambda v: _fmt(v, 0)),
         ("gross_hours", "required agent-hours (gross)", lambda v: _fmt(v, 0)),
         ("agents_rostered", "agents rostered", lambda v: _fmt(v, 0)),
@@ -641,11 +665,19 @@ def _daily_html(daily: pd.DataFrame) -> str:
             klass = ' class="short"' if short else ""
             cells.append(f"<td{klass}>{html.escape(fmt(value) if _finite(value) else '–')}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    notes = (
-        "<p>Service level and occupancy are the values expected at the required staffing "
-        "(calls-weighted from the requirements; occupancy = workload / agents required). Paid hours "
-        "are the rostered shift lengths, breaks included; shortfalls come from the coverage.</p>"
-    )
+    if rostered:
+        notes = (
+            "<p>Service level and occupancy are what the rostered agents deliver: each interval's heads "
+            "on shift are shared among the queues in proportion to their requirement, net of shrinkage, "
+            "and evaluated with Erlang C/A (calls-weighted service level; occupancy = workload / agents "
+            "available). Paid hours are shift time less unpaid breaks; shortfalls come from the coverage.</p>"
+        )
+    else:
+        notes = (
+            "<p>Service level and occupancy are the values expected at the required staffing "
+            "(calls-weighted from the requirements; occupancy = workload / agents required). Paid hours "
+            "are the rostered shift lengths, breaks included; shortfalls come from the coverage.</p>"
+        )
     return notes + f'<table class="daily"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 

@@ -1,0 +1,221 @@
+"""End-to-end tests of the nightly run on a small centre (one queue, a few dozen agents).
+
+The roster each run publishes is re-checked by the independent validator, the manifest's
+hashes are recomputed from the files, and reruns are compared byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from wfm import pipeline
+from wfm.cli import main
+from wfm.datasets import example_dir, make_example_agents, make_example_history
+from wfm.exceptions import ConfigError, InvalidInputError
+from wfm.io import read_frame, read_history_source, write_frame
+from wfm.roster import load_rules, validate
+
+AS_OF = "2026-10-12"  # a Monday; history runs to the day before
+
+
+@pytest.fixture(scope="module")
+def centre(tmp_path_factory) -> Path:
+    """A small centre: the VIP queue's six weeks of history, 16 agents, the example rules."""
+    folder = tmp_path_factory.mktemp("centre")
+    history = make_example_history(start="2026-08-31", end="2026-10-11")
+    write_frame(history.loc[history["queue"] == "vip"], folder / "history.csv")
+    agents = make_example_agents(n_full_time=12, n_part_time=4, as_of=AS_OF)
+    write_frame(agents, folder / "agents.csv")
+    shutil.copy(example_dir() / "rules.toml", folder / "rules.toml")
+    (folder / "targets.toml").write_text("[default]\nservice_level = 0.9\nanswer_sec = 10\nshrinkage = 0.3\n")
+    (folder / "wfm.toml").write_text(
+        f"""
+[run]
+as_of = "{AS_OF}"
+horizon_days = 7
+output_dir = "runs"
+seed = 3
+
+[history]
+path = "history.csv"
+
+[staffing]
+targets = "targets.toml"
+seats = 30
+
+[roster]
+agents = "agents.csv"
+rules = "rules.toml"
+time_limit_sec = 5
+"""
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def two_runs(centre: Path) -> tuple[Path, Path, object]:
+    """The same configuration run twice through the CLI into two output folders."""
+    runner = CliRunner()
+    results = []
+    for name in ("a", "b"):
+        result = runner.invoke(main, ["-q", "run", str(centre / "wfm.toml"), "-o", str(centre / name)])
+        results.append(result)
+    return centre / "a" / AS_OF, centre / "b" / AS_OF, results
+
+
+def test_run_publishes_every_output(two_runs, centre):
+    folder, _, results = two_runs
+    result = results[0]
+    assert result.exit_code in (0, 1), result.output + str(result.exception)
+    names = {p.name for p in folder.iterdir()}
+    assert names == {
+        "forecast.csv", "backtest.csv", "requirements.csv", "roster.csv", "breaks.csv",
+        "coverage.csv", "daily.csv", "summary.json", "report.html", "manifest.json",
+    }
+    forecast = read_frame(folder / "forecast.csv")
+    ts = pd.to_datetime(forecast["interval_start"])
+    assert ts.min() >= pd.Timestamp(AS_OF) and ts.max() < pd.Timestamp(AS_OF) + pd.Timedelta(days=7)
+    # no temporary folders are left behind
+    assert [p.name for p in folder.parent.iterdir()] == [AS_OF]
+
+
+def test_published_roster_passes_the_independent_validator(two_runs, centre):
+    folder, _, _ = two_runs
+    roster = read_frame(folder / "roster.csv")
+    for column in ("date", "shift_start", "shift_end"):
+        roster[column] = pd.to_datetime(roster[column])
+    agents = read_frame(centre / "agents.csv")
+    violations = validate(roster, agents, load_rules(centre / "rules.toml"))
+    assert violations.empty, violations.head().to_string()
+    assert len(roster) > 0
+
+
+def test_manifest_hashes_match_inputs_and_outputs(two_runs, centre):
+    folder, _, _ = two_runs
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for role in ("config", "history", "targets", "agents", "rules"):
+        entry = manifest["inputs"][role]
+        assert entry["sha256"] == hashlib.sha256(Path(entry["path"]).read_bytes()).hexdigest()
+    for name, digest in manifest["outputs"].items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+    assert manifest["wfm_version"]
+
+
+def test_summary_matches_the_published_frames(two_runs):
+    folder, _, _ = two_runs
+    summary = json.loads((folder / "summary.json").read_text())
+    coverage = read_frame(folder / "coverage.csv")
+    assert summary["roster"]["under_agent_intervals"] == pytest.approx(coverage["under"].sum())
+    assert summary["roster"]["under_staffed_intervals"] == int((coverage["under"] > 0).sum())
+    req = read_frame(folder / "requirements.csv")
+    assert summary["requirements"]["peak_gross_agents"] == int(req.groupby("interval_start")["agents_scheduled"].sum().max())
+    assert not any(k.endswith("_sec") for k in summary["roster"]), "wall-clock timings must stay out of published files"
+
+
+def test_exit_code_one_when_the_plan_needs_a_planner(two_runs):
+    folder, _, results = two_runs
+    summary = json.loads((folder / "summary.json").read_text())
+    # 16 agents cannot cover a 90/10 VIP line around the clock: under-staffing is a result
+    assert summary["roster"]["under_staffed_intervals"] > 0
+    assert results[0].exit_code == 1
+    assert "Attention: roster:" in results[0].stderr
+
+
+def test_rerun_gives_identical_files(two_runs):
+    a, b, _ = two_runs
+    for path in sorted(a.iterdir()):
+        assert path.read_bytes() == (b / path.name).read_bytes(), f"{path.name} differs between identical runs"
+
+
+def test_failed_run_leaves_previous_outputs_untouched(two_runs, centre, monkeypatch):
+    folder, _, _ = two_runs
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def broken_report(**kwargs):
+        raise RuntimeError("killed while writing the report")
+
+    monkeypatch.setattr("wfm.report.render_report", broken_report)
+    config = pipeline.load_config(centre / "wfm.toml", overrides={"output_dir": centre / "a"})
+    with pytest.raises(RuntimeError, match="killed"):
+        pipeline.run(config)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert [p.name for p in folder.parent.iterdir()] == [AS_OF]
+
+
+def test_cli_bad_config_is_one_line_exit_two(centre, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text((centre / "wfm.toml").read_text().replace('agents = "agents.csv"', 'agents = "nobody.csv"')
+                   .replace('path = "history.csv"', f'path = "{centre / "history.csv"}"'))
+    shutil.copy(centre / "rules.toml", tmp_path / "rules.toml")
+    shutil.copy(centre / "targets.toml", tmp_path / "targets.toml")
+    result = CliRunner().invoke(main, ["-q", "run", str(bad), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0 and "nobody.csv" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out" / AS_OF).exists()
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("horizon_days = 7", "horizon_days = 0"), r"horizon_days must be a whole number from 1 to 62, got 0"),
+        (("seed = 3", "seed = 3\ncolour = 1"), r"unknown key\(s\) colour in \[run\]"),
+        (('as_of = "2026-10-12"', 'as_of = "12/10/2026"'), r"as_of must be a date"),
+        (("[history]", "[histroy]"), r"unknown table\(s\) histroy"),
+        (('path = "history.csv"', 'path = "history.csv"\nurl = "sqlite://"'), r"either path"),
+    ],
+)
+def test_config_errors_name_the_key(centre, tmp_path, edit, message):
+    text = (centre / "wfm.toml").read_text().replace(*edit)
+    path = tmp_path / "wfm.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        pipeline.load_config(path)
+
+
+def test_history_from_sqlite_and_from_a_folder(tmp_path):
+    history = make_example_history(start="2026-10-05", end="2026-10-06")
+    history["interval_start"] = history["interval_start"].dt.strftime("%Y-%m-%dT%H:%M:%S")
+    db = tmp_path / "calls.db"
+    with sqlite3.connect(db) as conn:
+        history.to_sql("calls", conn, index=False)
+    got = read_history_source(url=f"sqlite:///{db}", query="SELECT * FROM calls ORDER BY queue, interval_start")
+    pd.testing.assert_frame_equal(got, history.sort_values(["queue", "interval_start"]).reset_index(drop=True), check_dtype=False)
+
+    folder = tmp_path / "hist"
+    for queue, part in history.groupby("queue"):
+        write_frame(part, folder / f"{queue}.csv")
+    (folder / "notes.txt").write_text("ignored")
+    got = read_history_source(folder)
+    assert len(got) == len(history) and set(got["queue"]) == set(history["queue"])
+
+    with pytest.raises(InvalidInputError, match="query on .* failed"):
+        read_history_source(url=f"sqlite:///{db}", query="SELECT * FROM nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InvalidInputError, match="holds no .csv or .parquet"):
+        read_history_source(tmp_path / "empty")
+    with pytest.raises(ConfigError, match="either a path"):
+        read_history_source(None)
+
+
+def test_bundled_example_config_resolves():
+    config = pipeline.example_config()
+    assert config.agents_path.is_file() and config.rules_path.is_file() and config.history_path.is_file()
+    assert config.as_of.isoformat() == "2026-11-01"
+    assert len(read_frame(config.agents_path)) == 1400
+
+
+@pytest.mark.slow
+def test_wfm_run_without_arguments_plans_the_example(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["-q", "run", "--time-limit", "20"])
+    assert result.exit_code in (0, 1), result.output
+    assert (tmp_path / "runs" / "2026-11-01" / "report.html").is_file()
