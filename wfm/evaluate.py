@@ -75,17 +75,18 @@ def interval_service(
         available = np.floor(block["heads"].to_numpy(dtype=float) * (1.0 - shrink) + 1e-9)
         traffic = block["erlangs"].to_numpy(dtype=float)
         aht = np.maximum(block["aht_sec"].to_numpy(dtype=float), 1e-9)
-        answer = t.answer_sec if t.answer_sec is not None else 20.0
+        # A queue without a service-level target (e.g. ASA only) reports no service level.
+        answer = t.answer_sec if t.answer_sec is not None else 0.0
         out = block[["queue", "interval_start", "calls", "erlangs", "heads"]].copy()
         out["agents_available"] = available
         if t.patience_sec is not None:
             res = erlang.erlang_a(traffic, available, aht, t.patience_sec, answer)
-            out["service_level"] = res.service_level
+            out["service_level"] = res.service_level if t.answer_sec is not None else np.nan
             out["asa_sec"] = res.asa_sec
             out["occupancy"] = res.occupancy
             out["abandon_rate"] = res.abandon_probability
         else:
-            out["service_level"] = erlang.service_level(traffic, available, aht, answer)
+            out["service_level"] = erlang.service_level(traffic, available, aht, answer) if t.answer_sec is not None else np.nan
             out["asa_sec"] = erlang.asa(traffic, available, aht)
             out["occupancy"] = erlang.occupancy(traffic, available)
             out["abandon_rate"] = np.nan
@@ -112,8 +113,9 @@ def daily_service(
     pandas.DataFrame
         ``date, queue, calls, service_level, asa_sec, occupancy, abandon_rate,
         required_agent_hours, scheduled_agent_hours, under_agent_hours, paid_hours``.
-        Service level, ASA and abandonment are weighted by calls, occupancy is busy over
-        available agent-time. The hour columns (pooled) are filled on the ``ALL`` rows:
+        Service level, ASA and abandonment are weighted by calls (service level over the
+        queues that have a service-level target), occupancy is busy over available
+        agent-time. The hour columns (pooled) are filled on the ``ALL`` rows:
         ``paid_hours`` is shift time minus unpaid breaks of the shifts starting that day.
     """
     svc = interval_service(requirements, coverage, targets)
@@ -123,6 +125,7 @@ def daily_service(
         return pd.DataFrame(columns=cols)
     svc["date"] = svc["interval_start"].dt.normalize()
     svc["w_sl"] = svc["service_level"] * svc["calls"]
+    svc["sl_calls"] = svc["calls"].where(svc["service_level"].notna(), 0.0)
     finite_asa = np.where(np.isfinite(svc["asa_sec"]), svc["asa_sec"], np.nan)
     svc["w_asa"] = finite_asa * svc["calls"]
     svc["w_ab"] = svc["abandon_rate"] * svc["calls"]
@@ -130,13 +133,14 @@ def daily_service(
 
     def aggregate(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         g = frame.groupby(keys, sort=True).agg(
-            calls=("calls", "sum"), w_sl=("w_sl", "sum"), w_asa=("w_asa", "sum"), w_ab=("w_ab", "sum"),
+            calls=("calls", "sum"), sl_calls=("sl_calls", "sum"), w_sl=("w_sl", "sum"), w_asa=("w_asa", "sum"), w_ab=("w_ab", "sum"),
             busy=("busy", "sum"), avail=("agents_available", "sum"),
             any_ab=("abandon_rate", lambda s: s.notna().any()),
         ).reset_index()
         calls = g["calls"].to_numpy(dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
-            g["service_level"] = np.where(calls > 0, g["w_sl"] / calls, np.nan)
+            sl_calls = g["sl_calls"].to_numpy(dtype=float)
+            g["service_level"] = np.where(sl_calls > 0, g["w_sl"] / sl_calls, np.nan)
             g["asa_sec"] = np.where(calls > 0, g["w_asa"] / calls, np.nan)
             g["abandon_rate"] = np.where((calls > 0) & g["any_ab"], g["w_ab"] / calls, np.nan)
             g["occupancy"] = np.where(g["avail"] > 0, g["busy"] / g["avail"], np.nan)
