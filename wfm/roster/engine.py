@@ -89,6 +89,11 @@ def schedule(
     parsed = parse_agents(agents, rules)
     grid = build_grid(requirements)
     cat = build_catalogue(grid, parsed, rules)
+    crowded = np.flatnonzero(cat.carry > rules.seats)
+    if crowded.size:
+        raise InfeasibleRosterError(
+            f"no legal roster: {int(cat.carry[crowded[0]])} previous-week shifts still running at "
+            f"{grid.interval_starts()[crowded[0]]} exceed the {rules.seats} seats")
     model = build_aggregate(cat)
     build_sec = time.perf_counter() - t0
     report(f"model: {len(parsed)} agents, {grid.n_days} days of {grid.interval_minutes}-min intervals, "
