@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..exceptions import InfeasibleRosterError, InvalidInputError
 from .agents import parse_agents
-from .aggregate import SCALE, build_aggregate, lp_bound, round_lp, solve_aggregate
+from .aggregate import SCALE, build_aggregate, lp_bound, restrict_to_lp_support, round_lp, solve_aggregate
 from .assign import assign_plan
 from .repair import evaluate_objective, improve
 from .result import RosterResult, coverage_frame, empty_breaks, roster_frame
@@ -114,9 +114,15 @@ def schedule(
     # The deterministic limit depends on the inputs only (not on how long the LP took on a
     # busy machine), so the same call gives the same plan.
     det_limit = time_limit_sec * rules.solver.aggregate_time_share * _DETERMINISTIC_PER_SECOND
-    # CP-SAT starts from the rounded LP plan (a complete hint) and improves it.
+    # CP-SAT solves the restricted master: only the tours the LP optimum (or its rounding) uses,
+    # as in price-and-branch. The LP relaxation of the full model stays the lower bound; the
+    # restriction makes the integer search small enough to finish, starting from the rounded
+    # plan as a complete hint.
+    # Small models are solved whole, and then CP-SAT's bound is a valid lower bound too.
+    restrict = len(model.cost) > _RESTRICT_ABOVE_VARIABLES
+    upper = restrict_to_lp_support(model, lp_x, rounded.values) if restrict else None
     plan = solve_aggregate(model, time_limit_sec=budget, seed=seed, num_workers=num_workers, progress=report,
-                           deterministic_limit=det_limit, hint=rounded.values)
+                           deterministic_limit=det_limit, hint=rounded.values, upper=upper)
     report(f"aggregate: {plan.status} objective {plan.objective:,.1f} bound {plan.bound:,.1f} "
            f"({plan.wall_sec:.1f} s)")
     if plan.status == "INFEASIBLE":
@@ -144,8 +150,8 @@ def schedule(
     final = evaluate_objective(cat, state)
     solve_sec = time.perf_counter() - t0
 
-    bounds = [b for b in (plan.bound, lp_value) if np.isfinite(b)]
-    lower = max(bounds) if bounds else float("nan")
+    # A restricted model's CP-SAT bound bounds that model only; then the LP is the lower bound.
+    lower = lp_value if restrict or not np.isfinite(plan.bound) else max(lp_value, plan.bound)
     coverage = coverage_frame(cat, state)
     req = coverage["required"].to_numpy()
     sched = coverage["scheduled"].to_numpy()
@@ -158,6 +164,7 @@ def schedule(
         "aggregate_status": plan.status,
         "aggregate_objective": round(plan.objective, 3),
         "aggregate_bound": round(plan.bound, 3),
+        "aggregate_restricted": bool(restrict),
         "lp_bound": round(lp_value, 3),
         "required_agent_intervals": int(req.sum()),
         "under_agent_intervals": int(final["under"]),
@@ -194,6 +201,9 @@ def schedule(
 # wall second, so this limit (reached after ~2/3 of the wall budget), not the wall clock,
 # normally ends the search, which keeps results reproducible.
 _DETERMINISTIC_PER_SECOND = 1.0
+
+# Above this many aggregate variables CP-SAT searches only the tours the LP uses.
+_RESTRICT_ABOVE_VARIABLES = 20_000
 
 
 
