@@ -24,7 +24,6 @@ same tour catalogue.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,8 +36,6 @@ from scipy.optimize import linprog
 from .tours import DAY, Catalogue
 
 __all__ = ["AggregatePlan", "AggregateModel", "build_aggregate", "solve_aggregate", "lp_bound", "SCALE"]
-
-log = logging.getLogger("wfm.roster")
 
 #: internal objective units per weight unit: weights are resolved to 1/60 so costs are integers
 SCALE = 60
