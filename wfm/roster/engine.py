@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InfeasibleRosterError, InvalidInputError
+from ..exceptions import InfeasibleRosterError, InvalidInputError, SolverError
 from .agents import parse_agents
 from .aggregate import SCALE, build_aggregate, lp_bound, restrict_to_lp_support, round_lp, solve_aggregate
 from .assign import assign_plan
@@ -148,6 +148,11 @@ def schedule(
     after_assign, state, replaced, plan_used = best
     stats = improve(cat, state, seed=seed, deadline=deadline, progress=report)
     final = evaluate_objective(cat, state)
+    over_seats = np.flatnonzero(state.coverage > rules.seats)
+    if over_seats.size:  # pragma: no cover - the plan and every move keep seats; a last guard
+        raise SolverError(
+            f"roster search ended with {int(state.coverage[over_seats[0]])} agents on shift at "
+            f"{grid.interval_starts()[over_seats[0]]}, above the {rules.seats} seats; try a longer time limit")
     solve_sec = time.perf_counter() - t0
 
     # A restricted model's CP-SAT bound bounds that model only; then the LP is the lower bound.
