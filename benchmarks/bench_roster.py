@@ -233,8 +233,10 @@ def main() -> None:
     print("\n== wfm.roster.schedule ==")
     print(f"status {s['status']} (aggregate {s['aggregate_status']}, plan used: {s['plan_used']})")
     print(f"objective {s['objective']:,.1f}   recounted {mine['objective']:,.1f}")
-    print(f"lower bound {s['lower_bound']:,.1f} (CP-SAT aggregate bound {s['aggregate_bound']:,.1f}, "
-          f"LP {s['lp_bound']:,.1f})   gap {s['gap']:.3%}  (target <= 2%)")
+    print(f"lower bound {s['lower_bound']:,.1f} (LP relaxation of the aggregate model {s['lp_bound']:,.1f}; "
+          f"CP-SAT aggregate objective {s['aggregate_objective']:,.1f}, bound {s['aggregate_bound']:,.1f}"
+          f"{' of the LP-support-restricted model' if s['aggregate_restricted'] else ''})   gap {s['gap']:.3%}  "
+          "(target <= 2%)")
     excess = (s["under_agent_intervals"] - ours["least_under_lp"]) / required
     print(f"under-staffing {s['under_agent_intervals']:,} agent-intervals = {s['under_share']:.3%} of {required:,} "
           f"required; least reachable (aggregate LP) {ours['least_under_lp']:,.1f}; excess {excess:.3%} of required "

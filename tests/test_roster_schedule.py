@@ -212,3 +212,15 @@ def test_thirty_minute_intervals():
     res = schedule(half, tiny_agents(), tiny_rules(), time_limit_sec=5)
     assert res.summary["interval_minutes"] == 30 and len(res.coverage) == 96
     assert validate(res.roster, tiny_agents(), tiny_rules(), horizon_start=START, horizon_days=2).empty
+
+
+def test_previous_week_shifts_beyond_the_seats_are_an_error():
+    agents = tiny_agents()
+    agents["prev_shift_end"] = pd.Timestamp("2026-11-30 03:00")
+    with pytest.raises(InfeasibleRosterError, match="previous-week shifts still running"):
+        schedule(tiny_requirements(1), agents, tiny_rules(seats=5), time_limit_sec=5)
+
+
+def test_seats_too_few_for_minimum_hours_is_an_error():
+    with pytest.raises(InfeasibleRosterError, match="seat limit"):
+        schedule(tiny_requirements(7), tiny_agents(), tiny_rules(seats=1), time_limit_sec=5)

@@ -40,8 +40,19 @@ from .exceptions import (
 # wfm.forecast stays the subpackage (wfm.forecast.forecast is the function), so the
 # function itself is not re-exported here under the same name.
 from .forecast import ForecastResult, reforecast_intraday
-from .roster import RosterResult, Rules, load_rules, schedule, validate
 from .staffing import Targets, TargetSet, load_targets, requirements, seat_report
+
+# Roster names load lazily: wfm.roster pulls in OR-Tools and SciPy (~0.4 s), which the
+# forecasting and staffing commands do not need.
+_ROSTER_NAMES = ("load_rules", "Rules", "schedule", "RosterResult", "validate")
+
+
+def __getattr__(name: str):  # noqa: ANN202 - PEP 562 module attribute hook
+    if name in _ROSTER_NAMES:
+        from . import roster
+
+        return getattr(roster, name)
+    raise AttributeError(f"module 'wfm' has no attribute {name!r}")
 
 __all__ = [
     "__version__",

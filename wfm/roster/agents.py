@@ -167,6 +167,9 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
                 raise InvalidInputError(f"agents column prev_shift_end must be a timestamp, got "
                                         f"{rec.get('prev_shift_end')!r} (agent {agent_id})")
             prev_end = pd.Timestamp(prev_end)
+            if prev_end.tzinfo is not None:
+                # Rosters are planned in the site's wall-clock time, like the requirements.
+                prev_end = prev_end.tz_localize(None)
         prev_days = 0
         if "prev_consecutive_days" in frame.columns and not _missing(rec.get("prev_consecutive_days")):
             value = rec.get("prev_consecutive_days")

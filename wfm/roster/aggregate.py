@@ -24,7 +24,6 @@ same tour catalogue.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,8 +36,6 @@ from scipy.optimize import linprog
 from .tours import DAY, Catalogue
 
 __all__ = ["AggregatePlan", "AggregateModel", "build_aggregate", "solve_aggregate", "lp_bound", "SCALE"]
-
-log = logging.getLogger("wfm.roster")
 
 #: internal objective units per weight unit: weights are resolved to 1/60 so costs are integers
 SCALE = 60
@@ -195,10 +192,14 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
 
 
 def lp_bound(model: AggregateModel, *, objective: np.ndarray | None = None) -> tuple[float, np.ndarray | None]:
-    """Solve the LP relaxation with HiGHS; return (optimum in internal units, solution) or (nan, None)."""
+    """Solve the LP relaxation with HiGHS; return (optimum in internal units, solution) or (nan, None).
+
+    Interior point with crossover: ~3x faster than dual simplex on the benchmark week, and the
+    crossover still returns a vertex (few fractional tours), which rounds well.
+    """
     c = model.cost if objective is None else objective
     res = linprog(c, A_ub=model.a_ub, b_ub=model.b_ub, A_eq=model.a_eq, b_eq=model.b_eq,
-                  bounds=np.column_stack([model.lower, model.upper]), method="highs")
+                  bounds=np.column_stack([model.lower, model.upper]), method="highs-ipm")
     if res.status != 0:
         return float("nan"), None
     return float(res.fun), res.x
@@ -216,14 +217,30 @@ class _Progress(cp_model.CpSolverSolutionCallback):
                          f"{self.best_objective_bound / SCALE:,.1f} at {time.perf_counter() - self._t0:.1f} s")
 
 
+def restrict_to_lp_support(model: AggregateModel, *solutions: np.ndarray) -> np.ndarray:
+    """Upper bounds keeping only the tours some solution uses (price-and-branch style)."""
+    upper = model.upper.copy()
+    tour_ids = np.concatenate([idx for week in model.tour_var for idx in week])
+    used = np.zeros(len(tour_ids), dtype=bool)
+    for sol in solutions:
+        used |= sol[tour_ids] > 1e-6
+    upper[tour_ids[~used]] = 0
+    return upper
+
+
 def solve_aggregate(model: AggregateModel, *, time_limit_sec: float, seed: int, num_workers: int,
                     hint: np.ndarray | None = None, progress: Callable[[str], None] | None = None,
-                    deterministic_limit: float | None = None) -> AggregatePlan:
-    """Solve the aggregate model with CP-SAT (deterministic: interleaved search, fixed seed)."""
+                    deterministic_limit: float | None = None, upper: np.ndarray | None = None) -> AggregatePlan:
+    """Solve the aggregate model with CP-SAT (deterministic: interleaved search, fixed seed).
+
+    ``upper`` overrides the variables' upper bounds (e.g. to restrict the tours to the LP's
+    support); the bound CP-SAT reports is then a bound of the restricted model only.
+    """
     t0 = time.perf_counter()
     cp = cp_model.CpModel()
     n_var = len(model.cost)
-    x = [cp.new_int_var(int(model.lower[j]), int(model.upper[j]), f"x{j}") for j in range(n_var)]
+    ub = model.upper if upper is None else upper
+    x = [cp.new_int_var(int(model.lower[j]), int(ub[j]), f"x{j}") for j in range(n_var)]
     for matrix, rhs, equal in ((model.a_eq, model.b_eq, True), (model.a_ub, model.b_ub, False)):
         indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
         for r in range(matrix.shape[0]):

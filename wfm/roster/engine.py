@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InfeasibleRosterError, InvalidInputError
+from ..exceptions import InfeasibleRosterError, InvalidInputError, SolverError
 from .agents import parse_agents
-from .aggregate import SCALE, build_aggregate, lp_bound, round_lp, solve_aggregate
+from .aggregate import SCALE, build_aggregate, lp_bound, restrict_to_lp_support, round_lp, solve_aggregate
 from .assign import assign_plan
 from .repair import evaluate_objective, improve
 from .result import RosterResult, coverage_frame, empty_breaks, roster_frame
@@ -89,6 +89,11 @@ def schedule(
     parsed = parse_agents(agents, rules)
     grid = build_grid(requirements)
     cat = build_catalogue(grid, parsed, rules)
+    crowded = np.flatnonzero(cat.carry > rules.seats)
+    if crowded.size:
+        raise InfeasibleRosterError(
+            f"no legal roster: {int(cat.carry[crowded[0]])} previous-week shifts still running at "
+            f"{grid.interval_starts()[crowded[0]]} exceed the {rules.seats} seats")
     model = build_aggregate(cat)
     build_sec = time.perf_counter() - t0
     report(f"model: {len(parsed)} agents, {grid.n_days} days of {grid.interval_minutes}-min intervals, "
@@ -109,9 +114,15 @@ def schedule(
     # The deterministic limit depends on the inputs only (not on how long the LP took on a
     # busy machine), so the same call gives the same plan.
     det_limit = time_limit_sec * rules.solver.aggregate_time_share * _DETERMINISTIC_PER_SECOND
-    # CP-SAT starts from the rounded LP plan (a complete hint) and improves it.
+    # CP-SAT solves the restricted master: only the tours the LP optimum (or its rounding) uses,
+    # as in price-and-branch. The LP relaxation of the full model stays the lower bound; the
+    # restriction makes the integer search small enough to finish, starting from the rounded
+    # plan as a complete hint.
+    # Small models are solved whole, and then CP-SAT's bound is a valid lower bound too.
+    restrict = len(model.cost) > _RESTRICT_ABOVE_VARIABLES
+    upper = restrict_to_lp_support(model, lp_x, rounded.values) if restrict else None
     plan = solve_aggregate(model, time_limit_sec=budget, seed=seed, num_workers=num_workers, progress=report,
-                           deterministic_limit=det_limit, hint=rounded.values)
+                           deterministic_limit=det_limit, hint=rounded.values, upper=upper)
     report(f"aggregate: {plan.status} objective {plan.objective:,.1f} bound {plan.bound:,.1f} "
            f"({plan.wall_sec:.1f} s)")
     if plan.status == "INFEASIBLE":
@@ -137,10 +148,15 @@ def schedule(
     after_assign, state, replaced, plan_used = best
     stats = improve(cat, state, seed=seed, deadline=deadline, progress=report)
     final = evaluate_objective(cat, state)
+    over_seats = np.flatnonzero(state.coverage > rules.seats)
+    if over_seats.size:  # pragma: no cover - the plan and every move keep seats; a last guard
+        raise SolverError(
+            f"roster search ended with {int(state.coverage[over_seats[0]])} agents on shift at "
+            f"{grid.interval_starts()[over_seats[0]]}, above the {rules.seats} seats; try a longer time limit")
     solve_sec = time.perf_counter() - t0
 
-    bounds = [b for b in (plan.bound, lp_value) if np.isfinite(b)]
-    lower = max(bounds) if bounds else float("nan")
+    # A restricted model's CP-SAT bound bounds that model only; then the LP is the lower bound.
+    lower = lp_value if restrict or not np.isfinite(plan.bound) else max(lp_value, plan.bound)
     coverage = coverage_frame(cat, state)
     req = coverage["required"].to_numpy()
     sched = coverage["scheduled"].to_numpy()
@@ -153,6 +169,7 @@ def schedule(
         "aggregate_status": plan.status,
         "aggregate_objective": round(plan.objective, 3),
         "aggregate_bound": round(plan.bound, 3),
+        "aggregate_restricted": bool(restrict),
         "lp_bound": round(lp_value, 3),
         "required_agent_intervals": int(req.sum()),
         "under_agent_intervals": int(final["under"]),
@@ -189,6 +206,9 @@ def schedule(
 # wall second, so this limit (reached after ~2/3 of the wall budget), not the wall clock,
 # normally ends the search, which keeps results reproducible.
 _DETERMINISTIC_PER_SECOND = 1.0
+
+# Above this many aggregate variables CP-SAT searches only the tours the LP uses.
+_RESTRICT_ABOVE_VARIABLES = 20_000
 
 
 
