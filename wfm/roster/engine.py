@@ -109,8 +109,10 @@ def schedule(
 
     rounded = round_lp(model, lp_x, [[len(c.agent_index) for c in week] for week in cat.classes])
     report(f"aggregate: rounded LP plan {rounded.objective:,.1f}")
-    remaining = deadline - time.perf_counter()
-    budget = max(1.0, remaining * rules.solver.aggregate_time_share)
+    # The wall-clock limit of CP-SAT is only a safety net, _WALL_SAFETY times the nominal
+    # share: the deterministic limit below normally ends the search, so a loaded machine
+    # gives the same plan, later, instead of a different one.
+    budget = max(1.0, time_limit_sec * rules.solver.aggregate_time_share) * _WALL_SAFETY
     # The deterministic limit depends on the inputs only (not on how long the LP took on a
     # busy machine), so the same call gives the same plan.
     det_limit = time_limit_sec * rules.solver.aggregate_time_share * _DETERMINISTIC_PER_SECOND
@@ -146,7 +148,9 @@ def schedule(
         if best is None or value["objective"] < best[0]["objective"] - 1e-9:
             best = (value, cand_state, cand_replaced, name)
     after_assign, state, replaced, plan_used = best
-    stats = improve(cat, state, seed=seed, deadline=deadline, progress=report)
+    # Repair converges in a few passes; its clock limit is a safety net as well.
+    repair_deadline = max(deadline, time.perf_counter() + _WALL_SAFETY * max(1.0, 0.2 * time_limit_sec))
+    stats = improve(cat, state, seed=seed, deadline=repair_deadline, progress=report)
     final = evaluate_objective(cat, state)
     over_seats = np.flatnonzero(state.coverage > rules.seats)
     if over_seats.size:  # pragma: no cover - the plan and every move keep seats; a last guard
@@ -206,6 +210,9 @@ def schedule(
 # wall second, so this limit (reached after ~2/3 of the wall budget), not the wall clock,
 # normally ends the search, which keeps results reproducible.
 _DETERMINISTIC_PER_SECOND = 1.0
+
+# Wall-clock safety nets allow this many times the nominal time budget (see above).
+_WALL_SAFETY = 3.0
 
 # Above this many aggregate variables CP-SAT searches only the tours the LP uses.
 _RESTRICT_ABOVE_VARIABLES = 20_000
