@@ -130,12 +130,15 @@ def schedule(
             f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours")
 
     t_assign = time.perf_counter()
-    # Two candidate plans: CP-SAT's and the rounded LP optimum (a safety net when CP-SAT's
-    # search is cut short). Each is assigned to named agents; the better roster goes on.
+    # Two candidate plans: CP-SAT's and the rounded LP optimum. Each is assigned to named
+    # agents; the better roster goes on.
+    # A CP-SAT plan is used only when CP-SAT finished (optimal within its gap limit): a
+    # two-worker search cut short by a limit was seen to differ between identical runs, and
+    # the same inputs must give the same roster.
     candidates = []
-    if plan.tour_counts:
+    if plan.tour_counts and plan.status == "OPTIMAL":
         candidates.append(("cp-sat", plan))
-    if not plan.tour_counts or plan.objective > rounded.objective:
+    if not candidates or plan.objective > rounded.objective:
         candidates.append(("lp-rounded", rounded))
     best = None
     for name, candidate in candidates:
