@@ -221,7 +221,11 @@ class ObjectiveWeights:
 
 @dataclass(frozen=True)
 class SolverSettings:
-    """Decomposition knobs: start-time band width and the time split between stages."""
+    """Decomposition knobs: start-time band width and CP-SAT's share of the time limit.
+
+    CP-SAT gets ``time_limit_sec * aggregate_time_share * 0.6`` deterministic time units
+    (reproducible), with the wall clock as a safety net.
+    """
 
     band_width_minutes: int = 120
     aggregate_time_share: float = 0.6
