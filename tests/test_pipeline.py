@@ -219,3 +219,21 @@ def test_wfm_run_without_arguments_plans_the_example(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["-q", "run", "--time-limit", "20"])
     assert result.exit_code in (0, 1), result.output
     assert (tmp_path / "runs" / "2026-11-01" / "report.html").is_file()
+
+
+def test_attention_thresholds_for_shortfalls(centre):
+    config = pipeline.load_config(centre / "wfm.toml")
+    coverage = pd.DataFrame({
+        "interval_start": pd.date_range("2026-10-12", periods=4, freq="15min"),
+        "required": [100, 100, 100, 100], "under": [5, 0, 0, 0],
+    })
+    # 5% short in one interval, 1.25% in total: past the total threshold only
+    warnings_ = pipeline._shortfall_warnings(coverage, config)
+    assert len(warnings_) == 1 and "1.2% of the required" in warnings_[0]
+    coverage.loc[1, "under"] = 11  # 11% short: past the interval threshold too
+    warnings_ = pipeline._shortfall_warnings(coverage, config)
+    assert any("short by more than 10%" in w and "11 of 100" in w for w in warnings_)
+    relaxed = pipeline.with_overrides(config, attention_short_share=0.2, attention_total_short_share=0.05)
+    assert pipeline._shortfall_warnings(coverage, relaxed) == []
+    with pytest.raises(ConfigError, match="attention_short_share must be a share"):
+        pipeline.with_overrides(config, attention_short_share=1.5)

@@ -582,7 +582,7 @@ def make_example_agents(
         else:
             run, last_day = 0, start - pd.Timedelta(days=int(rng.integers(2, 4)))
         if full:
-            starts = [6, 7, 8, 9, 10, 12, 14, 15, 22] if night_allowed else [6, 7, 8, 9, 10, 12, 14]
+            starts = [6, 7, 8, 9, 10, 12, 14, 15, 22, 22, 23] if night_allowed else [6, 7, 8, 9, 10, 12, 14]
             start_h, length_h = int(rng.choice(starts)), 9
             lengths = "9"
         else:

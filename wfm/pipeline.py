@@ -49,7 +49,8 @@ log = logging.getLogger("wfm.pipeline")
 STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "evaluate", "report", "publish")
 
 _KNOWN = {
-    "run": {"as_of", "horizon_days", "output_dir", "seed", "lookback_days"},
+    "run": {"as_of", "horizon_days", "output_dir", "seed", "lookback_days", "attention_short_share",
+            "attention_total_short_share"},
     "history": {"path", "url", "query"},
     "forecast": {"model", "quantiles", "country", "events", "outliers"},
     "staffing": {"targets", "seats"},
@@ -75,6 +76,10 @@ class RunConfig:
     seed: int = 0
     #: history used for forecasting: this many days before the as-of date (None: all)
     lookback_days: int | None = None
+    #: an interval short by more than this share of its requirement needs a planner
+    attention_short_share: float = 0.10
+    #: total under-staffing above this share of the required agent-intervals needs a planner
+    attention_total_short_share: float = 0.01
     model: str = "auto"
     quantiles: tuple[float, ...] = (0.1, 0.9)
     country: str = "CN"
@@ -103,6 +108,10 @@ class RunConfig:
             raise ConfigError(f"[run] lookback_days must be a whole number >= 14, got {self.lookback_days!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"[run] seed must be a non-negative whole number, got {self.seed!r}")
+        for name in ("attention_short_share", "attention_total_short_share"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not 0 <= value < 1:
+                raise ConfigError(f"[run] {name} must be a share in [0, 1), got {value!r}")
         if not self.time_limit_sec > 0:
             raise ConfigError(f"[roster] time_limit_sec must be > 0, got {self.time_limit_sec!r}")
         if not isinstance(self.num_workers, int) or self.num_workers < 1:
@@ -224,6 +233,8 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         output_dir=_path(base, run_t.get("output_dir", "runs"), "[run] output_dir"),
         seed=run_t.get("seed", 0),
         lookback_days=run_t.get("lookback_days"),
+        attention_short_share=run_t.get("attention_short_share", 0.10),
+        attention_total_short_share=run_t.get("attention_total_short_share", 0.01),
         model=str(fc.get("model", "auto")),
         quantiles=tuple(float(q) for q in quantiles),
         country=str(fc.get("country", "CN")),
@@ -369,11 +380,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
     with _step("evaluate", timings, progress):
         daily = wfm_evaluate.daily_service(req, result.coverage, result.roster, result.breaks, targets)
         summary = _summary(config, req, result, daily)
-        if summary["roster"].get("under_staffed_intervals", 0):
-            planner_warnings.append(
-                f"roster: {summary['roster']['under_staffed_intervals']} intervals are under-staffed "
-                f"({summary['roster']['under_agent_intervals']} agent-intervals short)"
-            )
+        planner_warnings.extend(_shortfall_warnings(result.coverage, config))
         summary["warnings"] = sorted(set(planner_warnings))
 
     with _step("report", timings, progress):
@@ -424,6 +431,36 @@ def _relay_warnings(stage: str, sink: list[str]) -> Iterator[None]:
         if issubclass(w.category, WFMWarning):
             sink.append(f"{stage}: {' '.join(str(w.message).split())}")
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _shortfall_warnings(coverage: pd.DataFrame, config: RunConfig) -> list[str]:
+    """Under-staffing a planner must look at, by the run's attention thresholds.
+
+    Every shortfall is in the coverage frame and the summary; these are the ones past the
+    thresholds: an interval short by more than ``attention_short_share`` of its requirement,
+    or a total shortfall above ``attention_total_short_share`` of the requirement.
+    """
+    if coverage.empty:
+        return []
+    out = []
+    required = coverage["required"].to_numpy(dtype=float)
+    under = coverage["under"].to_numpy(dtype=float)
+    deep = under > config.attention_short_share * required
+    deep &= under > 0
+    if deep.any():
+        worst = int(np.argmax(np.where(deep, under / np.maximum(required, 1), -1)))
+        out.append(
+            f"roster: {int(deep.sum())} intervals are short by more than {config.attention_short_share:.0%} "
+            f"of their requirement (worst {pd.Timestamp(coverage['interval_start'].iloc[worst])}: "
+            f"{int(under[worst])} of {int(required[worst])} agents missing)"
+        )
+    total_required = required.sum()
+    if total_required > 0 and under.sum() > config.attention_total_short_share * total_required:
+        out.append(
+            f"roster: under-staffing is {under.sum() / total_required:.1%} of the required agent-intervals "
+            f"({int(under.sum())} of {int(total_required)}), above {config.attention_total_short_share:.0%}"
+        )
+    return out
 
 
 def _peak_gross(req: pd.DataFrame) -> int:
@@ -546,6 +583,8 @@ def _publish(
                     "country": config.country,
                     "seats": config.seats,
                     "time_limit_sec": config.time_limit_sec,
+                    "attention_short_share": config.attention_short_share,
+                    "attention_total_short_share": config.attention_total_short_share,
                     "num_workers": config.num_workers,
                 }
             ),
