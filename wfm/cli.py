@@ -60,7 +60,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 @click.group(cls=_WFMGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wfm")
-@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv: debug). Info lines are shown by default.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and warnings.")
 def main(verbose: int, quiet: bool) -> None:
     """Contact-centre workforce management: forecast, size, schedule.
@@ -73,8 +73,6 @@ def main(verbose: int, quiet: bool) -> None:
       wfm schedule requirements.csv --agents agents.csv --rules rules.toml -o roster.csv
     """
     level = logging.WARNING if quiet else (logging.INFO if verbose <= 1 else logging.DEBUG)
-    if not quiet and verbose == 0:
-        level = logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("wfm").setLevel(level)
     warnings.showwarning = _show_warning
