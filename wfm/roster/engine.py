@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -12,12 +13,13 @@ import pandas as pd
 
 from ..exceptions import InfeasibleRosterError, InvalidInputError, SolverError
 from .agents import parse_agents
-from .aggregate import SCALE, build_aggregate, lp_bound, restrict_to_lp_support, round_lp, solve_aggregate
+from .aggregate import SCALE, AggregateModel, AggregatePlan, build_aggregate, lp_bound, restrict_to_lp_support, round_lp, solve_aggregate
 from .assign import assign_plan
-from .repair import evaluate_objective, improve
+from .breaks import breaks_frame, place_breaks
+from .repair import RosterState, evaluate_objective, improve
 from .result import RosterResult, coverage_frame, empty_breaks, roster_frame
 from .rules import Rules
-from .tours import build_catalogue, build_grid
+from .tours import Catalogue, build_catalogue, build_grid
 
 __all__ = ["schedule"]
 
@@ -95,6 +97,7 @@ def schedule(
             f"no legal roster: {int(cat.carry[crowded[0]])} previous-week shifts still running at "
             f"{grid.interval_starts()[crowded[0]]} exceed the {rules.seats} seats")
     model = build_aggregate(cat)
+    has_breaks = model.break_load is not None
     build_sec = time.perf_counter() - t0
     report(f"model: {len(parsed)} agents, {grid.n_days} days of {grid.interval_minutes}-min intervals, "
            f"{len(model.cost):,} aggregate variables ({build_sec:.1f} s)")
@@ -139,16 +142,27 @@ def schedule(
         candidates.append(("lp-rounded", rounded))
     best = None
     for name, candidate in candidates:
-        cand_state, cand_replaced = assign_plan(cat, candidate)
-        value = evaluate_objective(cat, cand_state)
+        # Stages 2-3 see whole shifts. With breaks they aim at the requirement plus the plan's
+        # own agents on break per interval, so they keep the shift mix the plan chose for them.
+        cand_cat = _gross_target(cat, model, candidate)
+        cand_state, cand_replaced = assign_plan(cand_cat, candidate)
+        value = evaluate_objective(cand_cat, cand_state)
         report(f"assign ({name} plan): objective {value['objective']:,.1f}, {cand_replaced} agent-week(s) "
                f"re-placed ({time.perf_counter() - t_assign:.1f} s)")
         if best is None or value["objective"] < best[0]["objective"] - 1e-9:
-            best = (value, cand_state, cand_replaced, name)
-    after_assign, state, replaced, plan_used = best
-    stats = improve(cat, state, seed=seed, deadline=deadline, progress=report)
-    final = evaluate_objective(cat, state)
-    over_seats = np.flatnonzero(state.coverage > rules.seats)
+            best = (value, cand_state, cand_replaced, name, cand_cat)
+    after_assign, state, replaced, plan_used, target_cat = best
+    stats = improve(target_cat, state, seed=seed, deadline=deadline, progress=report)
+    # Stage 4: breaks, placed on the final shifts against the real requirement.
+    t_breaks = time.perf_counter()
+    break_plan = place_breaks(cat, state, seed=seed,
+                              deadline=max(deadline, t_breaks + _BREAK_MIN_SEC) if has_breaks else None)
+    net_state = RosterState(state.start, state.template, break_plan.coverage)
+    if has_breaks:
+        report(f"breaks: {len(break_plan.start):,} placed, {break_plan.moves:,} moves in {break_plan.passes} "
+               f"pass(es) ({time.perf_counter() - t_breaks:.1f} s)")
+    final = evaluate_objective(cat, net_state)
+    over_seats = np.flatnonzero(state.coverage > rules.seats)  # heads on shift, on break or not
     if over_seats.size:  # pragma: no cover - the plan and every move keep seats; a last guard
         raise SolverError(
             f"roster search ended with {int(state.coverage[over_seats[0]])} agents on shift at "
@@ -157,7 +171,7 @@ def schedule(
 
     # A restricted model's CP-SAT bound bounds that model only; then the LP is the lower bound.
     lower = lp_value if restrict or not np.isfinite(plan.bound) else max(lp_value, plan.bound)
-    coverage = coverage_frame(cat, state)
+    coverage = coverage_frame(cat, net_state)
     req = coverage["required"].to_numpy()
     sched = coverage["scheduled"].to_numpy()
     within = np.where(req > 0, np.abs(sched - req) <= 0.1 * req, sched == 0)
@@ -176,7 +190,12 @@ def schedule(
         "over_agent_intervals": int(final["over"]),
         "under_share": round(final["under"] / max(int(req.sum()), 1), 6),
         "within_10pct_share": round(float(within.mean()), 6),
-        "peak_seats_used": int(sched.max()) if len(sched) else 0,
+        "peak_seats_used": int(state.coverage.max()) if len(state.coverage) else 0,
+        "breaks": int(len(break_plan.start)),
+        "on_break_agent_intervals": int(break_plan.on_break),
+        "break_moves": int(break_plan.moves),
+        "break_passes": int(break_plan.passes),
+        "break_sec": round(time.perf_counter() - t_breaks, 2),
         "seats": rules.seats,
         "paid_hours": round(final["paid_hours"], 2),
         "agents": len(parsed),
@@ -198,7 +217,16 @@ def schedule(
         "seed": seed,
         "num_workers": num_workers,
     }
-    return RosterResult(roster_frame(cat, state), empty_breaks(), coverage, summary)
+    breaks = breaks_frame(cat, break_plan) if has_breaks else empty_breaks()
+    return RosterResult(roster_frame(cat, state), breaks, coverage, summary)
+
+
+def _gross_target(cat: Catalogue, model: AggregateModel, plan: AggregatePlan) -> Catalogue:
+    """The catalogue with requirement + the plan's agents on break (whole shifts then aim right)."""
+    if model.break_load is None or plan.values is None:
+        return cat
+    load = np.rint(model.breaks_per_interval(plan.values)).astype(np.int64)
+    return dataclasses.replace(cat, grid=dataclasses.replace(cat.grid, required=cat.grid.required + load))
 
 
 # CP-SAT deterministic time units granted per second of the time limit's aggregate share.
@@ -206,6 +234,9 @@ def schedule(
 # wall second, so this limit (reached after ~2/3 of the wall budget), not the wall clock,
 # normally ends the search, which keeps results reproducible.
 _DETERMINISTIC_PER_SECOND = 1.0
+
+# Break placement always gets at least this long, even when the shifts used the whole limit.
+_BREAK_MIN_SEC = 5.0
 
 # Above this many aggregate variables CP-SAT searches only the tours the LP uses.
 _RESTRICT_ABOVE_VARIABLES = 20_000

@@ -107,6 +107,9 @@ class TemplatePlan:
     band_night: np.ndarray  # bool per band
     band_first: np.ndarray  # earliest start of each band
     band_last: np.ndarray  # latest start of each band
+    # per break of the template: allowed start offsets (minutes after the shift start, on the
+    # interval grid, every rule applied) and the intervals it occupies
+    break_offsets: tuple[tuple[np.ndarray, int], ...] = ()
 
     @property
     def n_bands(self) -> int:
@@ -188,7 +191,27 @@ def _template_plan(template: ShiftTemplate, rules: Rules, step: int, contract: s
     band_night = np.array([night[band == k][0] for k in range(n_bands)])
     band_first = np.array([starts[band == k].min() for k in range(n_bands)])
     band_last = np.array([starts[band == k].max() for k in range(n_bands)])
-    return TemplatePlan(template, starts, band, band_night, band_first, band_last)
+    return TemplatePlan(template, starts, band, band_night, band_first, band_last,
+                        _break_offsets(template, step, contract))
+
+
+def _break_offsets(template: ShiftTemplate, step: int, contract: str) -> tuple[tuple[np.ndarray, int], ...]:
+    """Each break's allowed start offsets on the interval grid and the intervals it occupies.
+
+    A break that does not fill its last interval (a 15-minute break on a 30-minute grid) takes
+    the agent out of that whole interval: coverage is never over-stated.
+    """
+    earliest, latest = template.break_bounds()
+    out = []
+    for rule, lo, hi in zip(template.breaks, earliest, latest):
+        offsets = np.arange(-(-lo // step) * step, hi + 1, step, dtype=np.int64)
+        if offsets.size == 0:
+            raise ConfigError(
+                f"contract {contract}: the {rule.kind} break of the {template.length_minutes / 60:g} h shift has no "
+                f"start on the {step}-minute interval grid between {lo} and {hi} min after the shift start; "
+                "expected a start window at least one interval wide")
+        out.append((offsets, -(-rule.minutes // step)))
+    return tuple(out)
 
 
 def _patterns(n_days: int, rules: Rules) -> Pattern:
