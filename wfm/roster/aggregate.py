@@ -148,6 +148,7 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
     cover_cols: list[list[int]] = [[] for _ in range(n_int)]
     break_cols: list[list[int]] = [[] for _ in range(n_int)]
     break_groups: list[tuple[int, np.ndarray]] = []
+    seq_rows: list[tuple[list[int], list[int]]] = []
     for (t, day, b), tvars in sorted(link.items()):
         plan = cat.templates[t]
         n_len = plan.template.length_minutes // step
@@ -162,7 +163,8 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
             # Bechtold & Jacobs style implicit breaks, per start: each break of the template is
             # counted at one of its allowed offsets; an agent on break is not coverage. Only the
             # minimum work stretch between two breaks of one shift is relaxed here.
-            for offsets, n_occ in plan.break_offsets:
+            prev = None
+            for j, (offsets, n_occ) in enumerate(plan.break_offsets):
                 bvars = np.array([new_var(0, 0, int(template_users[t])) for _ in offsets], dtype=np.int64)
                 for bv, off in zip(bvars, offsets):
                     a = first + int(off) // step
@@ -170,6 +172,17 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
                         break_cols[i].append(int(bv))
                 add_eq(bvars.tolist() + [v], [1.0] * len(bvars) + [-1.0], 0.0)
                 break_groups.append((v, bvars))
+                if prev is not None:
+                    # Forward constraints: breaks j at offsets <= o need as many breaks j-1 ending
+                    # min_work_minutes before o (true of every roster, so the bound stays valid).
+                    p_off, p_vars = prev
+                    gap = plan.template.breaks[j - 1].minutes + plan.template.min_work_minutes
+                    for q, off in enumerate(offsets):
+                        allowed = p_vars[p_off <= off - gap]
+                        if len(allowed) >= len(p_vars) and q == len(offsets) - 1:
+                            continue  # implied by the two equalities
+                        seq_rows.append((bvars[:q + 1].tolist(), allowed.tolist()))
+                prev = (offsets, bvars)
         link_rows.append((svars, tvars))
         add_eq(svars + tvars, [1.0] * len(svars) + [-1.0] * len(tvars), 0.0)
 
@@ -206,9 +219,16 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
         ub_rows.extend([row] * len(cover_cols[i]))
         ub_cols.extend(cover_cols[i])
         b_ub.append(float(max(rules.seats - int(cat.carry[i]), 0)))
+    ub_vals = [1.0] * len(ub_cols)
+    for plus, minus in seq_rows:
+        row = len(b_ub)
+        ub_rows.extend([row] * (len(plus) + len(minus)))
+        ub_cols.extend(plus + minus)
+        ub_vals.extend([1.0] * len(plus) + [-1.0] * len(minus))
+        b_ub.append(0.0)
     n_var = len(cost)
     a_eq = sp.csr_matrix((eq_vals, (eq_rows, eq_cols)), shape=(len(b_eq), n_var))
-    a_ub = sp.csr_matrix(([1.0] * len(ub_cols), (ub_rows, ub_cols)), shape=(len(b_ub), n_var))
+    a_ub = sp.csr_matrix((ub_vals, (ub_rows, ub_cols)), shape=(len(b_ub), n_var))
     break_load = None
     if break_groups:
         rows = [i for i in range(n_int) for _ in break_cols[i]]

@@ -27,6 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ortools.sat.python import cp_model
+
+from .aggregate import SCALE
 from .repair import RosterState, _under_marginals
 from .tours import DAY, Catalogue
 
@@ -47,10 +50,11 @@ class BreakPlan:
     moves: int = 0
     stopped_by_time: bool = False
     on_break: int = 0  # agent-intervals lost to breaks inside the horizon
+    exact_days: int = 0  # days whose breaks the exact count model re-placed
 
 
 def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline: float | None = None,
-                 max_passes: int = 20) -> BreakPlan:
+                 max_passes: int = 20, exact: bool = True, num_workers: int = 2) -> BreakPlan:
     """Place the breaks of every shift in ``state`` (greedy, then exact one-break moves).
 
     Parameters
@@ -63,6 +67,10 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
         ``time.perf_counter()`` value after which no new improvement pass starts.
     max_passes
         Upper limit on improvement passes (they usually stop earlier, at no improvement).
+    exact
+        Re-place each day's breaks with the exact count model (CP-SAT) after the greedy.
+    num_workers
+        CP-SAT workers for the exact model.
     """
     step = cat.grid.interval_minutes
     n_int = cat.grid.n_intervals
@@ -141,6 +149,20 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
             offset[k] = off
             put(int(k), off, +1)
 
+    # Exact count model per day (CP-SAT), each day given the others' breaks.
+    exact_days = 0
+    if exact and n:
+        first_of_shift = np.flatnonzero(rank_a == 0)
+        for d in range(cat.grid.n_days):
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+            ks = first_of_shift[day_a[first_of_shift] == d]
+            if ks.size == 0:
+                continue
+            left = None if deadline is None else max(0.5, (deadline - time.perf_counter()) / (cat.grid.n_days - d))
+            exact_days += _exact_day(cat, ks, tpl_a, base, rank_a, offset, occ, minutes, min_work, cov, req, inside,
+                                     under_w, seed=seed, num_workers=num_workers, wall_limit=left)
+
     # Exact one-break moves until a pass finds nothing.
     rng = np.random.default_rng(seed)
     passes = moves = 0
@@ -166,7 +188,8 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
         if not improved:
             break
     lost = int((state.coverage - cov[:n_int]).sum())
-    return BreakPlan(agent_a, day_a, rank_a, tpl_a, base + offset, cov[:n_int].copy(), passes, moves, stopped, lost)
+    return BreakPlan(agent_a, day_a, rank_a, tpl_a, base + offset, cov[:n_int].copy(), passes, moves, stopped, lost,
+                     exact_days)
 
 
 def breaks_frame(cat: Catalogue, plan: BreakPlan) -> pd.DataFrame:
@@ -184,3 +207,144 @@ def breaks_frame(cat: Catalogue, plan: BreakPlan) -> pd.DataFrame:
         "kind": pd.Series([b.kind for b in rules], dtype="string"),
         "paid": np.array([b.paid for b in rules], dtype=bool),
     }).reset_index(drop=True)
+
+
+def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.ndarray, rank: np.ndarray,
+               offset: np.ndarray, occ: np.ndarray, minutes: np.ndarray, min_work: np.ndarray, cov: np.ndarray,
+               req: np.ndarray, inside: np.ndarray, under_w: np.ndarray, *, seed: int, num_workers: int,
+               wall_limit: float | None) -> int:
+    """Re-place one day's breaks optimally (given the other days') with a count model.
+
+    Shifts of one template starting at the same minute are interchangeable, so the model
+    counts breaks per (group, break, offset). The minimum work stretch between break j-1 and
+    break j of the group's shifts holds for some matching of them iff, for every offset o,
+    breaks j at offsets <= o are no more than breaks j-1 at offsets <= o - minutes - min_work
+    (the forward constraints of Bechtold & Jacobs); matching the k-th earliest of each then
+    meets it. Updates ``offset`` and ``cov`` in place when the model beats the incumbent.
+    Returns 1 when the day was re-placed.
+    """
+    step = cat.grid.interval_minutes
+    obj = cat.rules.objective
+    # Groups: (template, start) -> first-break indices (each shift's breaks follow contiguously).
+    groups: dict[tuple[int, int], list[int]] = {}
+    for k in firsts:
+        groups.setdefault((int(tpl[k]), int(base[k])), []).append(int(k))
+    # Lift this day's breaks out of the coverage.
+    touched: set[int] = set()
+    for ks in groups.values():
+        for k0 in ks:
+            k = k0
+            while k < len(rank) and (k == k0 or rank[k] > 0):
+                a = int((base[k] + offset[k]) // step)
+                cov[a:a + int(occ[k])] += 1
+                touched.update(range(a, a + int(occ[k])))
+                k += 1
+    model = cp_model.CpModel()
+    load: dict[int, list] = {}
+    xs: dict[tuple[int, int, int], tuple[np.ndarray, list]] = {}
+    for (t, start), ks in sorted(groups.items()):
+        plan = cat.templates[t]
+        n = len(ks)
+        prev = None
+        for j, (offsets, n_occ) in enumerate(plan.break_offsets):
+            vars_ = [model.new_int_var(0, n, "") for _ in offsets]
+            model.add(sum(vars_) == n)
+            for v, off in zip(vars_, offsets):
+                a = int((start + off) // step)
+                for i in range(a, a + n_occ):
+                    load.setdefault(i, []).append(v)
+                    touched.add(i)
+            if prev is not None:
+                p_off, p_vars, p_min = prev
+                gap = p_min + plan.template.min_work_minutes
+                for q, off in enumerate(offsets):
+                    allowed = [pv for pv, po in zip(p_vars, p_off) if po <= off - gap]
+                    model.add(sum(vars_[:q + 1]) <= sum(allowed))
+            xs[(t, start, j)] = (offsets, vars_)
+            prev = (offsets, vars_, plan.template.breaks[j].minutes)
+    terms = []
+    for i in sorted(touched):
+        if not inside[i] or i not in load:
+            continue
+        # net = cov[i] - load; shortfall and excess priced like the roster objective.
+        need = int(req[i]) - int(cov[i])
+        short_total = model.new_int_var(0, max(0, need + len(load[i])), "")
+        excess = model.new_int_var(0, max(0, int(cov[i]) - int(req[i])), "")
+        model.add(int(cov[i]) - sum(load[i]) + short_total - excess == int(req[i]))
+        # Convex segments: short_total = sum of pieces, filled in order of weight by the minimiser.
+        pieces = []
+        for seg in obj.under_segments:
+            width = None if seg.width is None else seg.width
+            piece = model.new_int_var(0, width if width is not None else max(0, need + len(load[i])), "")
+            pieces.append(piece)
+            terms.append((piece, round(seg.weight * SCALE)))
+        model.add(sum(pieces) == short_total)
+        terms.append((excess, round(obj.over_weight * SCALE)))
+    model.minimize(sum(c * v for v, c in terms))
+    # Hint: the incumbent (greedy) placement, as counts.
+    for (t, start), ks in groups.items():
+        for j, (offsets, vars_) in enumerate(xs_for(xs, t, start)):
+            counts = {int(o): 0 for o in offsets}
+            for k0 in ks:
+                counts[int(offset[k0 + j])] += 1
+            for v, o in zip(vars_, offsets):
+                model.add_hint(v, counts[int(o)])
+    incumbent = _day_cost(cov, req, inside, under_w, obj.over_weight, groups, offset, base, occ, rank, step)
+    solver = cp_model.CpSolver()
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = max(1, num_workers)
+    solver.parameters.interleave_search = True
+    solver.parameters.max_deterministic_time = _DAY_DETERMINISTIC_LIMIT
+    solver.parameters.max_time_in_seconds = wall_limit if wall_limit is not None else 60.0
+    status = solver.solve(model)
+    improved = 0
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        new = offset.copy()
+        for (t, start), ks in groups.items():
+            shifts = sorted(ks)
+            for j, (offsets, vars_) in enumerate(xs_for(xs, t, start)):
+                chosen = np.repeat(offsets, [solver.value(v) for v in vars_])
+                for k0, off in zip(shifts, chosen):  # k-th earliest to the k-th shift, every break
+                    new[k0 + j] = int(off)
+        cost = _day_cost(cov, req, inside, under_w, obj.over_weight, groups, new, base, occ, rank, step)
+        if cost < incumbent - 1e-9:
+            offset[:] = new
+            improved = 1
+    # Put this day's breaks back into the coverage.
+    for ks in groups.values():
+        for k0 in ks:
+            k = k0
+            while k < len(rank) and (k == k0 or rank[k] > 0):
+                a = int((base[k] + offset[k]) // step)
+                cov[a:a + int(occ[k])] -= 1
+                k += 1
+    return improved
+
+
+def xs_for(xs: dict, t: int, start: int) -> list:
+    out = []
+    j = 0
+    while (t, start, j) in xs:
+        out.append(xs[(t, start, j)])
+        j += 1
+    return out
+
+
+def _day_cost(cov, req, inside, under_w, over_w, groups, offset, base, occ, rank, step) -> float:
+    """Objective of the intervals the day's breaks touch, with the breaks at ``offset`` (cov has them lifted)."""
+    c = cov.copy()
+    for ks in groups.values():
+        for k0 in ks:
+            k = k0
+            while k < len(rank) and (k == k0 or rank[k] > 0):
+                a = int((base[k] + offset[k]) // step)
+                c[a:a + int(occ[k])] -= 1
+                k += 1
+    short = np.where(inside, np.maximum(req - c, 0), 0)
+    over = np.where(inside, np.maximum(c - req, 0), 0)
+    cum = np.concatenate([[0.0], np.cumsum(under_w[1:])])
+    return float(cum[np.minimum(short, len(cum) - 1)].sum() + over_w * over.sum())
+
+
+# CP-SAT deterministic time per day of breaks (the wall limit is only a safety net).
+_DAY_DETERMINISTIC_LIMIT = 3.0

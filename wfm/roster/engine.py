@@ -155,11 +155,12 @@ def schedule(
     stats = improve(target_cat, state, seed=seed, deadline=deadline, progress=report)
     # Stage 4: breaks, placed on the final shifts against the real requirement.
     t_breaks = time.perf_counter()
-    break_plan = place_breaks(cat, state, seed=seed,
+    break_plan = place_breaks(cat, state, seed=seed, num_workers=num_workers,
                               deadline=max(deadline, t_breaks + _BREAK_MIN_SEC) if has_breaks else None)
     net_state = RosterState(state.start, state.template, break_plan.coverage)
     if has_breaks:
-        report(f"breaks: {len(break_plan.start):,} placed, {break_plan.moves:,} moves in {break_plan.passes} "
+        report(f"breaks: {len(break_plan.start):,} placed, exact model on {break_plan.exact_days} day(s), "
+               f"{break_plan.moves:,} moves in {break_plan.passes} "
                f"pass(es) ({time.perf_counter() - t_breaks:.1f} s)")
     final = evaluate_objective(cat, net_state)
     over_seats = np.flatnonzero(state.coverage > rules.seats)  # heads on shift, on break or not
@@ -194,6 +195,7 @@ def schedule(
         "breaks": int(len(break_plan.start)),
         "on_break_agent_intervals": int(break_plan.on_break),
         "break_moves": int(break_plan.moves),
+        "break_exact_days": int(break_plan.exact_days),
         "break_passes": int(break_plan.passes),
         "break_sec": round(time.perf_counter() - t_breaks, 2),
         "seats": rules.seats,
