@@ -51,6 +51,7 @@ class BreakPlan:
     stopped_by_time: bool = False
     on_break: int = 0  # agent-intervals lost to breaks inside the horizon
     exact_days: int = 0  # days whose breaks the exact count model re-placed
+    optimal_days: int = 0  # days whose count model CP-SAT proved optimal (given the other days)
 
 
 def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline: float | None = None,
@@ -150,7 +151,7 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
             put(int(k), off, +1)
 
     # Exact count model per day (CP-SAT), each day given the others' breaks.
-    exact_days = 0
+    exact_days = optimal_days = 0
     if exact and n:
         first_of_shift = np.flatnonzero(rank_a == 0)
         for d in range(cat.grid.n_days):
@@ -160,8 +161,10 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
             if ks.size == 0:
                 continue
             left = None if deadline is None else max(0.5, (deadline - time.perf_counter()) / (cat.grid.n_days - d))
-            exact_days += _exact_day(cat, ks, tpl_a, base, rank_a, offset, occ, minutes, min_work, cov, req, inside,
+            improved_day, optimal_day = _exact_day(cat, ks, tpl_a, base, rank_a, offset, occ, minutes, min_work, cov, req, inside,
                                      under_w, seed=seed, num_workers=num_workers, wall_limit=left)
+            exact_days += improved_day
+            optimal_days += optimal_day
 
     # Exact one-break moves until a pass finds nothing.
     rng = np.random.default_rng(seed)
@@ -189,7 +192,7 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
             break
     lost = int((state.coverage - cov[:n_int]).sum())
     return BreakPlan(agent_a, day_a, rank_a, tpl_a, base + offset, cov[:n_int].copy(), passes, moves, stopped, lost,
-                     exact_days)
+                     exact_days, optimal_days)
 
 
 def breaks_frame(cat: Catalogue, plan: BreakPlan) -> pd.DataFrame:
@@ -212,7 +215,7 @@ def breaks_frame(cat: Catalogue, plan: BreakPlan) -> pd.DataFrame:
 def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.ndarray, rank: np.ndarray,
                offset: np.ndarray, occ: np.ndarray, minutes: np.ndarray, min_work: np.ndarray, cov: np.ndarray,
                req: np.ndarray, inside: np.ndarray, under_w: np.ndarray, *, seed: int, num_workers: int,
-               wall_limit: float | None) -> int:
+               wall_limit: float | None) -> tuple[int, int]:
     """Re-place one day's breaks optimally (given the other days') with a count model.
 
     Shifts of one template starting at the same minute are interchangeable, so the model
@@ -221,7 +224,7 @@ def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.nda
     breaks j at offsets <= o are no more than breaks j-1 at offsets <= o - minutes - min_work
     (the forward constraints of Bechtold & Jacobs); matching the k-th earliest of each then
     meets it. Updates ``offset`` and ``cov`` in place when the model beats the incumbent.
-    Returns 1 when the day was re-placed.
+    Returns (1 when the day was re-placed, 1 when CP-SAT proved the day optimal).
     """
     step = cat.grid.interval_minutes
     obj = cat.rules.objective
@@ -318,7 +321,7 @@ def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.nda
                 a = int((base[k] + offset[k]) // step)
                 cov[a:a + int(occ[k])] -= 1
                 k += 1
-    return improved
+    return improved, int(status == cp_model.OPTIMAL)
 
 
 def xs_for(xs: dict, t: int, start: int) -> list:

@@ -16,7 +16,7 @@ from .agents import parse_agents
 from .aggregate import SCALE, AggregateModel, build_aggregate, lp_bound, restrict_to_lp_support, round_lp, solve_aggregate
 from .assign import assign_plan
 from .breaks import breaks_frame, place_breaks
-from .repair import RosterState, evaluate_objective, improve
+from .repair import RosterState, enforce_windows, evaluate_objective, improve
 from .result import RosterResult, coverage_frame, empty_breaks, roster_frame
 from .rules import Rules
 from .tours import Catalogue, build_catalogue, build_grid
@@ -152,6 +152,7 @@ def schedule(
         # own agents on break per interval, so they keep the shift mix the plan chose for them.
         cand_cat = _gross_target(cat, model, lp_x if _TARGET_FROM_LP else candidate.values)
         cand_state, cand_replaced = assign_plan(cand_cat, candidate)
+        cand_replaced += enforce_windows(cand_cat, cand_state)
         value = evaluate_objective(cand_cat, cand_state)
         report(f"assign ({name} plan): objective {value['objective']:,.1f}, {cand_replaced} agent-week(s) "
                f"re-placed ({time.perf_counter() - t_assign:.1f} s)")
@@ -165,7 +166,8 @@ def schedule(
                               deadline=max(deadline, t_breaks + _BREAK_MIN_SEC) if has_breaks else None)
     net_state = RosterState(state.start, state.template, break_plan.coverage)
     if has_breaks:
-        report(f"breaks: {len(break_plan.start):,} placed, exact model on {break_plan.exact_days} day(s), "
+        report(f"breaks: {len(break_plan.start):,} placed, exact model improved {break_plan.exact_days} day(s) "
+               f"({break_plan.optimal_days} proved optimal), "
                f"{break_plan.moves:,} moves in {break_plan.passes} "
                f"pass(es) ({time.perf_counter() - t_breaks:.1f} s)")
     final = evaluate_objective(cat, net_state)
@@ -202,6 +204,7 @@ def schedule(
         "on_break_agent_intervals": int(break_plan.on_break),
         "break_moves": int(break_plan.moves),
         "break_exact_days": int(break_plan.exact_days),
+        "break_optimal_days": int(break_plan.optimal_days),
         "break_passes": int(break_plan.passes),
         "break_sec": round(time.perf_counter() - t_breaks, 2),
         "seats": rules.seats,

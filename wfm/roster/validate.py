@@ -9,7 +9,8 @@ Rules checked (the ``rule`` column of the result):
 
 ``unknown_agent``, ``shift_date`` (a shift's date is the day it starts), ``one_shift_per_day``,
 ``shift_template`` (length and start time allowed by the agent's contract and lengths),
-``unavailable``, ``night_not_allowed``, ``min_rest`` (previous-week last shift included),
+``unavailable``, ``unavailable_window`` (a shift overlapping an agent's unavailable time
+window), ``night_not_allowed``, ``min_rest`` (previous-week last shift included),
 ``max_consecutive_days`` (previous-week run included), ``days_off`` and ``days_off_consecutive``,
 ``weekly_hours`` (paid hours per 7-day block from the horizon start; a short final block
 has only the maximum), ``max_night_shifts``, ``start_stability``, ``seats`` (heads on shift at
@@ -74,6 +75,7 @@ def _agent_terms(row: pd.Series, rules: Rules) -> dict:
         "max_minutes": round(hours("max_hours_week", contract.max_hours_week) * 60),
         "night_allowed": _truthy(row.get("night_allowed")),
         "unavailable": {pd.Timestamp(x).date() for x in _items(row.get("unavailable_dates"))},
+        "windows": [tuple(pd.Timestamp(p) for p in x.split("/")) for x in _items(row.get("unavailable_windows"))],
         "prev_end": None if _blank(prev_end) else pd.Timestamp(prev_end),
         "prev_run": 0 if _blank(row.get("prev_consecutive_days")) else int(float(row.get("prev_consecutive_days"))),
     }
@@ -188,6 +190,10 @@ def validate(
                                 f"start {s['start'].strftime('%H:%M')} outside the template's starts"))
             if day in terms["unavailable"]:
                 out.append((agent_id, day, "unavailable", f"shift on unavailable date {day}"))
+            for ws, we in terms["windows"]:
+                if s["start"] < we and s["end"] > ws:
+                    out.append((agent_id, day, "unavailable_window",
+                                f"shift {s['start']}-{s['end']} overlaps unavailable window {ws}-{we}"))
             if not terms["night_allowed"] and _night_overlap(s["start"], s["end"], rules):
                 out.append((agent_id, day, "night_not_allowed",
                             f"shift {s['start']:%H:%M}-{s['end']:%H:%M} touches the night window"))
