@@ -236,7 +236,7 @@ def _gross_target(cat: Catalogue, model: AggregateModel, values: np.ndarray | No
     """The catalogue with requirement + a solution's agents on break (whole shifts then aim right)."""
     if model.break_load is None or values is None:
         return cat
-    load = np.rint(model.breaks_per_interval(values)).astype(np.int64)
+    load = np.floor(model.breaks_per_interval(values) + 1e-6).astype(np.int64)
     return dataclasses.replace(cat, grid=dataclasses.replace(cat.grid, required=cat.grid.required + load))
 
 
