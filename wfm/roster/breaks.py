@@ -351,3 +351,143 @@ def _day_cost(cov, req, inside, under_w, over_w, groups, offset, base, occ, rank
 
 # CP-SAT deterministic time per day of breaks (the wall limit is only a safety net).
 _DAY_DETERMINISTIC_LIMIT = 3.0
+
+
+def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int = 0,
+               deadline: float | None = None, max_passes: int = 5) -> tuple[BreakPlan, int]:
+    """One-agent-week moves priced net of the moved shifts' own breaks.
+
+    Each agent-week is lifted with its breaks; every legal tour is priced on the coverage net
+    of everyone else's breaks, each start's value reduced by the cheapest placement of its own
+    breaks; the best week is put back with its breaks placed by the same marginal rule (in
+    order, keeping the minimum work stretches), and kept only if the roster's objective net of
+    breaks falls and no interval exceeds the seats. Returns the updated plan and the moves made.
+    """
+    from .repair import _Context, _week_options, clear_week, set_shift
+
+    step = cat.grid.interval_minutes
+    n_int = cat.grid.n_intervals
+    req = cat.grid.required.astype(np.int64)
+    obj = cat.rules.objective
+    under_w = _under_marginals(cat)
+    cum = np.concatenate([[0.0], np.cumsum(under_w[1:])])
+    ctx = _Context(cat)
+    net = plan.coverage.astype(np.int64).copy()
+    # breaks per (agent, day): list of (template rank, offset)
+    own: dict[tuple[int, int], list[int]] = {}
+    for a, d, r, st in zip(plan.agent, plan.day, plan.rank, plan.start):
+        own.setdefault((int(a), int(d)), []).append(int(st - state.start[a, d]))
+
+    paid_min = np.array([t.template.paid_minutes for t in cat.templates] + [0], dtype=np.int64)
+
+    def cost(c: np.ndarray) -> float:
+        short = np.maximum(req - c, 0)
+        paid = float(paid_min[np.where(state.template >= 0, state.template, len(cat.templates))].sum()) / 60
+        return float(cum[np.minimum(short, len(cum) - 1)].sum() + obj.over_weight * np.maximum(c - req, 0).sum()
+                     + obj.paid_hour_weight * paid)
+
+    def occupy(start: int, t: int, offs: list[int], sign: int) -> None:
+        """sign +1: add the shift net of its breaks to ``net``; -1: take it away."""
+        first = start // step
+        net[first:min(first + ctx.n_len[t], n_int)] += sign
+        for (offsets, n_occ), off in zip(cat.templates[t].break_offsets, offs):
+            a = (start + off) // step
+            net[min(a, n_int):min(a + n_occ, n_int)] -= sign
+
+    def place(start: int, t: int) -> list[int]:
+        tpl = cat.templates[t]
+        offs: list[int] = []
+        lows, _ = tpl.template.break_bounds()
+        prefix = np.concatenate([[0.0], np.cumsum(_marg(net))])
+        for j, ((offsets, n_occ), rule) in enumerate(zip(tpl.break_offsets, tpl.template.breaks)):
+            cand = offsets
+            if offs:
+                prev_rule = tpl.template.breaks[j - 1]
+                cand = cand[cand >= offs[-1] + prev_rule.minutes + tpl.template.min_work_minutes]
+            a = np.minimum((start + cand) // step, n_int)
+            loss = prefix[np.minimum(a + n_occ, n_int)] - prefix[a]
+            offs.append(int(cand[int(np.argmin(loss))]))
+        return offs
+
+    def _marg(c: np.ndarray) -> np.ndarray:
+        short = req - c
+        return np.where(short > 0, under_w[np.clip(short, 0, len(under_w) - 1)], -obj.over_weight)
+
+    rng = np.random.default_rng(seed + 7)
+    moves = passes = 0
+    current = cost(net)
+    while passes < max_passes:
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        passes += 1
+        improved = 0
+        order = [(a, w) for a in range(len(cat.agents)) for w in range(len(cat.grid.weeks))]
+        for idx in rng.permutation(len(order)):
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+            agent, week = order[int(idx)]
+            d0, n = cat.grid.weeks[week]
+            saved_s = state.start[agent, d0:d0 + n].copy()
+            saved_t = state.template[agent, d0:d0 + n].copy()
+            saved_b = {d: own.get((agent, d)) for d in range(d0, d0 + n)}
+            for d in range(d0, d0 + n):
+                if saved_s[d - d0] >= 0:
+                    occupy(int(saved_s[d - d0]), int(saved_t[d - d0]), saved_b[d] or [], -1)
+            clear_week(cat, state, agent, d0, n)
+            prefix = np.concatenate([[0.0], np.cumsum(np.where(state.coverage + 1 > cat.rules.seats, -1e12,
+                                                               _marg(net)))])
+            scores, gains, _, _ = _week_options(ctx, state, agent, week, prefix, net_of_breaks=True)
+            best = int(np.argmax(scores))
+            new_days: list[int] = []
+            if scores[best] > -1e11:
+                p, t, b = cat.classes[week][int(cat.agent_class[agent, week])].tours[0][best]
+                if t >= 0:
+                    tp = cat.templates[t]
+                    in_band = np.flatnonzero(tp.band_of_start == b)
+                    for local in np.flatnonzero(cat.patterns[week].on[p]):
+                        pos = in_band[int(np.argmax(gains[t][local, in_band]))]
+                        day = d0 + int(local)
+                        start = day * DAY + int(tp.starts[pos])
+                        set_shift(cat, state, agent, day, start, int(t))
+                        offs = place(start, int(t))
+                        occupy(start, int(t), offs, +1)
+                        own[(agent, day)] = offs
+                        new_days.append(day)
+            value = cost(net)
+            keep = scores[best] > -1e11 and value < current - 1e-9 and not (state.coverage > cat.rules.seats).any()
+            if keep:
+                current = value
+                improved += 1
+                for d in range(d0, d0 + n):
+                    if d not in new_days:
+                        own.pop((agent, d), None)
+            else:
+                for day in new_days:
+                    occupy(int(state.start[agent, day]), int(state.template[agent, day]), own[(agent, day)], -1)
+                clear_week(cat, state, agent, d0, n)
+                for d in range(d0, d0 + n):
+                    if saved_s[d - d0] >= 0:
+                        set_shift(cat, state, agent, d, int(saved_s[d - d0]), int(saved_t[d - d0]))
+                        occupy(int(saved_s[d - d0]), int(saved_t[d - d0]), saved_b[d] or [], +1)
+                    if saved_b[d] is not None:
+                        own[(agent, d)] = saved_b[d]
+                    else:
+                        own.pop((agent, d), None)
+        moves += improved
+        if not improved:
+            break
+    # Rebuild the plan arrays from the per-shift breaks.
+    agent_l, day_l, rank_l, tpl_l, start_l = [], [], [], [], []
+    for (a, d), offs in sorted(own.items()):
+        t = int(state.template[a, d])
+        for r, off in enumerate(offs):
+            agent_l.append(a)
+            day_l.append(d)
+            rank_l.append(r)
+            tpl_l.append(t)
+            start_l.append(int(state.start[a, d]) + off)
+    arr = lambda x: np.array(x, dtype=np.int64)  # noqa: E731
+    new_plan = BreakPlan(arr(agent_l), arr(day_l), arr(rank_l), arr(tpl_l), arr(start_l), net.copy(),
+                         plan.passes, plan.moves, plan.stopped_by_time, int((state.coverage - net).sum()),
+                         plan.exact_days, plan.optimal_days)
+    return new_plan, moves

@@ -149,7 +149,8 @@ def _neighbours(cat: Catalogue, state: RosterState, agent: int, d0: int, n: int)
     return prev_end + rest, next_start - rest, run_before, run_after
 
 
-def _week_options(ctx: _Context, state: RosterState, agent: int, week: int, prefix: np.ndarray):
+def _week_options(ctx: _Context, state: RosterState, agent: int, week: int, prefix: np.ndarray,
+                  net_of_breaks: bool = False):
     """Score every legal tour of the agent's class for one week; return (scores, per-template gains)."""
     cat = ctx.cat
     d0, n = cat.grid.weeks[week]
@@ -175,6 +176,11 @@ def _week_options(ctx: _Context, state: RosterState, agent: int, week: int, pref
         first = abs_start // step
         last = np.minimum(first + ctx.n_len[t], n_int)
         g = prefix[last] - prefix[first]
+        if net_of_breaks:
+            # Each break costs the value of the intervals it takes, at its cheapest allowed offset.
+            for offsets, n_occ in plan.break_offsets:
+                a = np.minimum(first[:, :, None] + (offsets // step)[None, None, :], n_int)
+                g = g - (prefix[np.minimum(a + n_occ, n_int)] - prefix[a]).min(axis=2)
         legal = (abs_start >= min_start) & (abs_start + length <= max_end)
         for ws, we in (cat.windows[agent] if cat.windows else ()):
             legal &= ~((abs_start < we) & (abs_start + length > ws))  # unavailable time windows
