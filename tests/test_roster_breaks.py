@@ -194,3 +194,36 @@ def test_legal_overnight_breaks_pass():
 def test_each_break_rule_is_caught(rows, rule):
     found = _check(rows)
     assert rule in set(found["rule"]), found.to_string()
+
+
+def test_net_of_breaks_moves_improve_shifts_chosen_without_breaks():
+    """Shifts optimised for whole-shift coverage, then breaks: the net-priced moves must find gains."""
+    from wfm.roster.agents import parse_agents
+    from wfm.roster.breaks import breaks_frame, place_breaks, polish_net
+    from wfm.roster.repair import RosterState, evaluate_objective, set_shift
+    from wfm.roster.result import roster_frame
+    from wfm.roster.tours import DAY, build_catalogue, build_grid
+
+    req, agents = tiny_requirements(7, scale=1.3), tiny_agents()
+    gross = schedule(req, agents, tiny_rules(), time_limit_sec=5, seed=0)
+    rules = rules_with_breaks()
+    cat = build_catalogue(build_grid(req), parse_agents(agents, rules), rules)
+    state = RosterState.empty(cat)
+    ids = [a.agent_id for a in cat.agents]
+    for _, r in gross.roster.iterrows():
+        a = ids.index(r["agent_id"])
+        length = int((r["shift_end"] - r["shift_start"]) / pd.Timedelta(minutes=1))
+        t = next(i for i, tp in enumerate(cat.templates)
+                 if tp.template.length_minutes == length and tp.template in cat.agents[a].templates)
+        start = int((r["shift_start"] - cat.grid.start) / pd.Timedelta(minutes=1))
+        set_shift(cat, state, a, start // DAY, start, t)
+    plan = place_breaks(cat, state, seed=0, exact=False, max_passes=0)
+    before = evaluate_objective(cat, RosterState(state.start, state.template, plan.coverage))["objective"]
+    plan2, moves = polish_net(cat, state, plan, seed=0)
+    after = evaluate_objective(cat, RosterState(state.start, state.template, plan2.coverage))["objective"]
+    assert moves > 0 and after < before
+    roster, breaks = roster_frame(cat, state), breaks_frame(cat, plan2)
+    violations = validate(roster, agents, rules, horizon_start=START, horizon_days=7, breaks=breaks)
+    assert violations.empty, violations.to_string()
+    recount = _net_recount(roster, breaks, pd.Series(cat.grid.interval_starts()), agents, pd.Timedelta(hours=1))
+    np.testing.assert_array_equal(plan2.coverage, recount)
