@@ -41,7 +41,10 @@ def schedule(
     Three stages (docs/roster.md): an aggregate CP-SAT covering model over tour counts
     (its optimum is the lower bound reported), a min-cost-flow assignment of named agents
     to the planned tours, and exact one-agent-week re-planning moves that repair what
-    agents' own constraints stop from following the plan and polish the result.
+    agents' own constraints stop from following the plan and polish the result. When shift
+    templates have breaks, the aggregate model counts them (so the bound is net of breaks) and
+    a fourth stage places every break (:mod:`wfm.roster.breaks`); coverage and every summary
+    figure are then net of breaks.
 
     Parameters
     ----------
@@ -65,7 +68,8 @@ def schedule(
     Returns
     -------
     RosterResult
-        Roster, (empty) breaks, coverage and summary. Under-staffing is a result, not an error.
+        Roster (with ``paid_hours``), breaks (``paid`` flag; empty without break rules), coverage
+        net of breaks and summary. Under-staffing is a result, not an error.
 
     Raises
     ------
