@@ -200,8 +200,10 @@ def score(roster: pd.DataFrame, weeks: int, breaks: pd.DataFrame | None = None) 
 def _child(part: str, args: argparse.Namespace, out: Path) -> dict:
     cmd = [sys.executable, __file__, "--part", part, "--weeks", str(args.weeks), "--time-limit",
            str(args.time_limit), "--seed", str(args.seed), "--out", str(out)]
-    proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
     sys.stderr.write(proc.stderr)
+    if proc.returncode:
+        raise SystemExit(f"{part} run failed with exit code {proc.returncode} (its stderr is above)")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
