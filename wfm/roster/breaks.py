@@ -161,8 +161,9 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
             if ks.size == 0:
                 continue
             left = None if deadline is None else max(0.5, (deadline - time.perf_counter()) / (cat.grid.n_days - d))
-            improved_day, optimal_day = _exact_day(cat, ks, tpl_a, base, rank_a, offset, occ, minutes, min_work, cov, req, inside,
-                                     under_w, seed=seed, num_workers=num_workers, wall_limit=left)
+            improved_day, optimal_day = _exact_day(
+                cat, ks, tpl_a, base, rank_a, offset, occ, minutes, min_work, cov, req, inside, under_w,
+                seed=seed, num_workers=num_workers, wall_limit=left)
             exact_days += improved_day
             optimal_days += optimal_day
 
@@ -286,7 +287,7 @@ def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.nda
     model.minimize(sum(c * v for v, c in terms))
     # Hint: the incumbent (greedy) placement, as counts.
     for (t, start), ks in groups.items():
-        for j, (offsets, vars_) in enumerate(xs_for(xs, t, start)):
+        for j, (offsets, vars_) in enumerate(_xs_for(xs, t, start)):
             counts = {int(o): 0 for o in offsets}
             for k0 in ks:
                 counts[int(offset[k0 + j])] += 1
@@ -305,7 +306,7 @@ def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.nda
         new = offset.copy()
         for (t, start), ks in groups.items():
             shifts = sorted(ks)
-            for j, (offsets, vars_) in enumerate(xs_for(xs, t, start)):
+            for j, (offsets, vars_) in enumerate(_xs_for(xs, t, start)):
                 chosen = np.repeat(offsets, [solver.value(v) for v in vars_])
                 for k0, off in zip(shifts, chosen):  # k-th earliest to the k-th shift, every break
                     new[k0 + j] = int(off)
@@ -324,7 +325,7 @@ def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.nda
     return improved, int(status == cp_model.OPTIMAL)
 
 
-def xs_for(xs: dict, t: int, start: int) -> list:
+def _xs_for(xs: dict, t: int, start: int) -> list:
     out = []
     j = 0
     while (t, start, j) in xs:

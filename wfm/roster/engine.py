@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..exceptions import InfeasibleRosterError, InvalidInputError, SolverError
 from .agents import parse_agents
-from .aggregate import SCALE, AggregateModel, build_aggregate, lp_bound, restrict_to_lp_support, round_lp, solve_aggregate
+from .aggregate import (SCALE, AggregateModel, build_aggregate, lp_bound, restrict_to_lp_support, round_lp,
+                        solve_aggregate)
 from .assign import assign_plan
 from .breaks import breaks_frame, place_breaks, polish_net
 from .repair import RosterState, enforce_windows, evaluate_objective, improve

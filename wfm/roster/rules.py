@@ -162,7 +162,8 @@ class ShiftTemplate:
         for prev, nxt in zip(self.breaks, self.breaks[1:]):
             if nxt.earliest_minute < prev.earliest_minute:
                 raise ConfigError(f"{what}: breaks must be listed in time order, got {nxt.kind} window from "
-                                  f"{_clock(nxt.earliest_minute)} after {prev.kind} from {_clock(prev.earliest_minute)}")
+                                  f"{_clock(nxt.earliest_minute)} after {prev.kind} from "
+                                  f"{_clock(prev.earliest_minute)}")
         earliest, latest = self.break_bounds()
         for b, lo, hi in zip(self.breaks, earliest, latest):
             if lo > hi:

@@ -325,7 +325,8 @@ def _break_violations(shifts: pd.DataFrame, breaks: pd.DataFrame, terms_by_id: d
                                     f"expected {rule.earliest_minute / 60:g}-{rule.latest_minute / 60:g} h"))
                     if b["paid"] is not None and bool(b["paid"]) != rule.paid:
                         out.append((agent_id, day, "break_paid",
-                                    f"{rule.kind} at {b['start']} marked paid={bool(b['paid'])}, rule says {rule.paid}"))
+                                    f"{rule.kind} at {b['start']} marked paid={bool(b['paid'])}, "
+                                    f"rule says {rule.paid}"))
             # Overlaps and work stretches, whatever the kinds.
             edges = [s["start"]] + [t for pair in zip(mine["start"], mine["end"]) for t in pair] + [s["end"]]
             for k in range(len(mine)):
