@@ -2,9 +2,11 @@
 
 The requirement has a morning (10:30) and an afternoon (15:30) peak, a lighter weekend and a
 night trough about a fifteenth of the weekday peak. It is scaled so that the required
-agent-hours are ``load`` (default 95%) of the agents' contracted on-shift hours: 1,100
-full-time agents x 5 shifts x 9 h plus 300 part-time agents x 25 h (the middle of 20-30 h).
-Until breaks are modelled (issue 5), an agent counts as covering every interval of a shift.
+agent-hours are ``load`` (default 95%) of the agents' contracted **on-phone** hours (the
+rules in examples/rules.toml have breaks): 1,100 full-time agents x 5 shifts x (9 h - 1 h
+meal - two 15-min breaks = 7.5 h) plus 300 part-time agents x 25 h (the middle of 20-30 h)
+less one 15-minute break per shift of ~5 h (25 h -> 23.75 h). ``on_phone=False`` gives the
+earlier on-shift scaling (9 h and 25 h), for rules without breaks.
 
 Agents carry realistic noise: 12% of full-time agents may not work nights, ~12% have one or
 two unavailable dates, and every agent has a previous-week history (last shift end and
@@ -48,14 +50,18 @@ def intraday_profile(interval_minutes: int = 15) -> np.ndarray:
     return trough + (1 - trough) * shape
 
 
-def requirements(weeks: int = 1, *, load: float = 0.95, interval_minutes: int = 15, seed: int = 7) -> pd.DataFrame:
+def requirements(weeks: int = 1, *, load: float = 0.95, interval_minutes: int = 15, seed: int = 7,
+                 on_phone: bool = True) -> pd.DataFrame:
     """The pooled requirements frame (``interval_start, agents_scheduled``)."""
     rng = np.random.default_rng(seed)
     profile = intraday_profile(interval_minutes)
     per_day = len(profile)
     days = 7 * weeks
     shape = np.concatenate([profile * DAY_FACTOR[d % 7] * (1 + rng.normal(0, 0.02)) for d in range(days)])
-    contracted_hours = (N_FULL_TIME * 45 + N_PART_TIME * 25) * weeks
+    if on_phone:
+        contracted_hours = (N_FULL_TIME * 5 * 7.5 + N_PART_TIME * 25 * (1 - 0.25 / 5)) * weeks
+    else:
+        contracted_hours = (N_FULL_TIME * 45 + N_PART_TIME * 25) * weeks
     target_agent_intervals = load * contracted_hours * 60 / interval_minutes
     agents = np.round(shape * target_agent_intervals / shape.sum()).astype(int)
     stamps = pd.date_range(START, periods=days * per_day, freq=f"{interval_minutes}min")

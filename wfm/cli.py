@@ -318,7 +318,7 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Roster file to write.")
 @click.option("--coverage", "coverage_path", type=click.Path(dir_okay=False), help="Coverage file to write.")
 @click.option("--breaks", "breaks_path", type=click.Path(dir_okay=False),
-              help="Breaks file to write (empty until breaks are planned).")
+              help="Breaks file to write (agent_id, break_start, break_end, kind, paid; empty when no template has breaks).")
 @click.option("--summary", "summary_path", type=click.Path(dir_okay=False), help="Summary JSON file to write.")
 @click.option("--time-limit", default=60.0, show_default=True, type=float, help="Solver time limit in seconds.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (same seed, same roster).")

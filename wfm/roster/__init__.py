@@ -10,12 +10,13 @@ from .agents import AGENT_COLUMNS, Agent, parse_agents
 from .engine import schedule
 from .result import BREAK_COLUMNS, COVERAGE_COLUMNS, ROSTER_COLUMNS, RosterResult
 from .validate import VIOLATION_COLUMNS, validate
-from .rules import Contract, ObjectiveWeights, Rules, ShiftTemplate, SolverSettings, UnderSegment, load_rules
+from .rules import BreakRule, Contract, ObjectiveWeights, Rules, ShiftTemplate, SolverSettings, UnderSegment, load_rules
 
 __all__ = [
     "load_rules",
     "Rules",
     "Contract",
+    "BreakRule",
     "ShiftTemplate",
     "ObjectiveWeights",
     "UnderSegment",

@@ -10,6 +10,8 @@ Columns (CSV-friendly; only ``agent_id`` and ``contract`` are required):
 ``shift_lengths_h``       allowed shift lengths, ``"9"`` or ``"4;5;6"`` (default: all of the contract's)
 ``night_allowed``         true/false (default true); false bars shifts touching the night window
 ``unavailable_dates``     ``"2026-12-01;2026-12-03"``: no shift may start on these dates
+``unavailable_windows``   ``"2026-12-01T08:00/2026-12-01T12:00;..."``: no shift may overlap these
+                          time windows (approved leave, appointments); hard
 ``prev_shift_end``        end of the agent's last shift before the horizon (for rest, and it covers
                           the horizon's first intervals up to that time)
 ``prev_consecutive_days`` days worked in a row up to the day before the horizon (default 0)
@@ -31,7 +33,8 @@ from .rules import Rules, ShiftTemplate
 __all__ = ["Agent", "parse_agents", "AGENT_COLUMNS"]
 
 AGENT_COLUMNS = ("agent_id", "contract", "min_hours_week", "max_hours_week", "shift_lengths_h",
-                 "night_allowed", "unavailable_dates", "prev_shift_end", "prev_consecutive_days")
+                 "night_allowed", "unavailable_dates", "unavailable_windows", "prev_shift_end",
+                 "prev_consecutive_days")
 
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
@@ -50,6 +53,7 @@ class Agent:
     unavailable_dates: frozenset[dt.date]
     prev_shift_end: pd.Timestamp | None
     prev_consecutive_days: int
+    unavailable_windows: tuple[tuple[pd.Timestamp, pd.Timestamp], ...] = ()
 
 
 def _missing(value: object) -> bool:
@@ -160,6 +164,17 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
                     raise InvalidInputError(f"agents column unavailable_dates must hold dates like 2026-12-01;"
                                             f"2026-12-03, got {text!r} (agent {agent_id})")
                 unavailable.add(stamp.date())
+        windows: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+        if "unavailable_windows" in frame.columns:
+            for text in _parse_list(rec.get("unavailable_windows")):
+                parts = text.split("/")
+                stamps = [pd.to_datetime(p.strip(), errors="coerce") for p in parts] if len(parts) == 2 else []
+                if len(stamps) != 2 or any(pd.isna(x) for x in stamps) or not stamps[0] < stamps[1]:
+                    raise InvalidInputError(
+                        "agents column unavailable_windows must hold start/end pairs like "
+                        f"2026-12-01T08:00/2026-12-01T12:00 with start < end, got {text!r} (agent {agent_id})")
+                windows.append(tuple(pd.Timestamp(x).tz_localize(None) if pd.Timestamp(x).tzinfo else pd.Timestamp(x)
+                                     for x in stamps))
         prev_end = None
         if "prev_shift_end" in frame.columns and not _missing(rec.get("prev_shift_end")):
             prev_end = pd.to_datetime(rec.get("prev_shift_end"), errors="coerce")
@@ -190,5 +205,6 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
             unavailable_dates=frozenset(unavailable),
             prev_shift_end=prev_end,
             prev_consecutive_days=prev_days,
+            unavailable_windows=tuple(sorted(windows)),
         ))
     return out

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -59,6 +59,16 @@ class AggregateModel:
     constant: float  # objective constant (carry-in over-staffing no decision can change)
     link_rows: list[tuple[list[int], list[int]]]  # (start vars, tour vars) of each band link
     cover_rows: np.ndarray  # equality row of each interval's coverage
+    # Implicit break placement: per (start var, break of its template) the variables counting
+    # that break at each allowed offset; they sum to the start count.
+    break_groups: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    break_load: sp.csr_matrix | None = None  # (intervals, variables): agents on break per interval
+
+    def breaks_per_interval(self, values: np.ndarray) -> np.ndarray:
+        """Agents on break per interval in a solution (zeros when no template has breaks)."""
+        if self.break_load is None:
+            return np.zeros(self.over_var.size)
+        return np.asarray(self.break_load @ values, dtype=float)
 
 
 @dataclass
@@ -136,6 +146,9 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
                 for local in np.flatnonzero(pat.on[p]):
                     link.setdefault((t, d0 + int(local), int(b)), []).append(int(tour_var[w][c][r]))
     cover_cols: list[list[int]] = [[] for _ in range(n_int)]
+    break_cols: list[list[int]] = [[] for _ in range(n_int)]
+    break_groups: list[tuple[int, np.ndarray]] = []
+    seq_rows: list[tuple[list[int], list[int]]] = []
     for (t, day, b), tvars in sorted(link.items()):
         plan = cat.templates[t]
         n_len = plan.template.length_minutes // step
@@ -147,6 +160,29 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
             first = (day * DAY + int(plan.starts[pos])) // step
             for i in range(first, min(first + n_len, n_int)):
                 cover_cols[i].append(v)
+            # Bechtold & Jacobs style implicit breaks, per start: each break of the template is
+            # counted at one of its allowed offsets; an agent on break is not coverage. Only the
+            # minimum work stretch between two breaks of one shift is relaxed here.
+            prev = None
+            for j, (offsets, n_occ) in enumerate(plan.break_offsets):
+                bvars = np.array([new_var(0, 0, int(template_users[t])) for _ in offsets], dtype=np.int64)
+                for bv, off in zip(bvars, offsets):
+                    a = first + int(off) // step
+                    for i in range(a, min(a + n_occ, n_int)):
+                        break_cols[i].append(int(bv))
+                add_eq(bvars.tolist() + [v], [1.0] * len(bvars) + [-1.0], 0.0)
+                break_groups.append((v, bvars))
+                if prev is not None:
+                    # Forward constraints: breaks j at offsets <= o need as many breaks j-1 ending
+                    # min_work_minutes before o (true of every roster, so the bound stays valid).
+                    p_off, p_vars = prev
+                    gap = plan.template.breaks[j - 1].minutes + plan.template.min_work_minutes
+                    for q, off in enumerate(offsets):
+                        allowed = p_vars[p_off <= off - gap]
+                        if len(allowed) >= len(p_vars) and q == len(offsets) - 1:
+                            continue  # implied by the two equalities
+                        seq_rows.append((bvars[:q + 1].tolist(), allowed.tolist()))
+                prev = (offsets, bvars)
         link_rows.append((svars, tvars))
         add_eq(svars + tvars, [1.0] * len(svars) + [-1.0] * len(tvars), 0.0)
 
@@ -162,8 +198,8 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
     constant = 0.0
     for i in range(n_int):
         need = int(grid.required[i] - cat.carry[i])
-        cols = list(cover_cols[i])
-        vals = [1.0] * len(cols)
+        cols = list(cover_cols[i]) + break_cols[i]
+        vals = [1.0] * len(cover_cols[i]) + [-1.0] * len(break_cols[i])
         left = max(need, 0)
         for k, seg in enumerate(segments):
             width = left if seg.width is None else min(seg.width, left)
@@ -183,12 +219,24 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
         ub_rows.extend([row] * len(cover_cols[i]))
         ub_cols.extend(cover_cols[i])
         b_ub.append(float(max(rules.seats - int(cat.carry[i]), 0)))
+    ub_vals = [1.0] * len(ub_cols)
+    for plus, minus in seq_rows:
+        row = len(b_ub)
+        ub_rows.extend([row] * (len(plus) + len(minus)))
+        ub_cols.extend(plus + minus)
+        ub_vals.extend([1.0] * len(plus) + [-1.0] * len(minus))
+        b_ub.append(0.0)
     n_var = len(cost)
     a_eq = sp.csr_matrix((eq_vals, (eq_rows, eq_cols)), shape=(len(b_eq), n_var))
-    a_ub = sp.csr_matrix(([1.0] * len(ub_cols), (ub_rows, ub_cols)), shape=(len(b_ub), n_var))
+    a_ub = sp.csr_matrix((ub_vals, (ub_rows, ub_cols)), shape=(len(b_ub), n_var))
+    break_load = None
+    if break_groups:
+        rows = [i for i in range(n_int) for _ in break_cols[i]]
+        cols_b = [c for i in range(n_int) for c in break_cols[i]]
+        break_load = sp.csr_matrix(([1.0] * len(cols_b), (rows, cols_b)), shape=(n_int, n_var))
     return AggregateModel(np.array(cost), np.array(lower), np.array(upper), a_eq, np.array(b_eq), a_ub,
                           np.array(b_ub), tour_var, start_var, under_var, over_var, constant, link_rows,
-                          np.array(cover_rows, dtype=np.int64))
+                          np.array(cover_rows, dtype=np.int64), break_groups, break_load)
 
 
 def lp_bound(model: AggregateModel, *, objective: np.ndarray | None = None) -> tuple[float, np.ndarray | None]:
@@ -279,7 +327,7 @@ def solve_aggregate(model: AggregateModel, *, time_limit_sec: float, seed: int, 
     starts = {key: int(values[j]) for key, j in model.start_var.items() if values[j]}
     return AggregatePlan(counts, starts, solver.objective_value / SCALE + model.constant,
                          solver.best_objective_bound / SCALE + model.constant, name, time.perf_counter() - t0,
-                         deterministic_time=det)
+                         values=values, deterministic_time=det)
 
 
 def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[list[int]]) -> AggregatePlan:
@@ -296,13 +344,15 @@ def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[list[int]]) -> 
     # Each link row reads: sum(starts) - sum(tours) == 0; re-balance its starts to the rounded tours.
     for starts, tours in model.link_rows:
         values[starts] = _largest_remainder(x[starts], int(values[tours].sum()))
+    for start, bvars in model.break_groups:
+        values[bvars] = _largest_remainder(x[bvars], int(values[start]))
     # Under- and over-staffing follow from the starts: fill the under segments in order.
     for i in range(model.over_var.size):
         row = model.cover_rows[i]
         cols = model.a_eq.indices[model.a_eq.indptr[row]:model.a_eq.indptr[row + 1]]
         vals = model.a_eq.data[model.a_eq.indptr[row]:model.a_eq.indptr[row + 1]]
         is_start = np.isin(cols, model.under_var[:, i]) | (cols == model.over_var[i])
-        heads = int(values[cols[~is_start]].sum())
+        heads = int(values[cols[~is_start]] @ vals[~is_start].astype(np.int64))
         gap = int(model.b_eq[row]) - heads
         values[model.over_var[i]] = max(-gap, 0)
         left = max(gap, 0)

@@ -20,7 +20,8 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from .aggregate import AggregatePlan
-from .repair import RosterState, _Context, _neighbours, reinsert, set_shift
+from ..exceptions import InfeasibleRosterError
+from .repair import RosterState, _Context, _neighbours, clear_week, reinsert, set_shift
 from .tours import DAY, Catalogue
 
 __all__ = ["assign_plan"]
@@ -88,8 +89,7 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
                     set_shift(cat, state, agent, day, start, t)
         for agent in range(len(cat.agents)):
             if agent not in chosen:
-                reinsert(ctx, state, agent, w, must_place=True)
-                replaced += 1
+                replaced += place_week(ctx, state, agent, w)
     return state, replaced
 
 
@@ -119,3 +119,24 @@ def _legal_arcs(cat: Catalogue, state: RosterState, agents: np.ndarray, tours: n
     legal &= latest[None, :] >= min_start[:, None]
     late = earliest[None, :] < min_start[:, None]
     return legal, late
+
+
+def place_week(ctx: _Context, state: RosterState, agent: int, week: int) -> int:
+    """Place one agent-week by the exact move; return the number of agent-weeks (re-)placed.
+
+    When the previous week as assigned leaves no legal week (e.g. a run of working days into
+    this week next to unavailable dates), this week is planned first with the previous one
+    cleared, then the previous one around it.
+    """
+    cat = ctx.cat
+    try:
+        reinsert(ctx, state, agent, week, must_place=True)
+        return 1
+    except InfeasibleRosterError:
+        if week == 0:
+            raise
+    d0, n = cat.grid.weeks[week - 1]
+    clear_week(cat, state, agent, d0, n)
+    reinsert(ctx, state, agent, week, must_place=True)
+    reinsert(ctx, state, agent, week - 1, must_place=True)
+    return 2

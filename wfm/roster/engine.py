@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -12,12 +13,14 @@ import pandas as pd
 
 from ..exceptions import InfeasibleRosterError, InvalidInputError, SolverError
 from .agents import parse_agents
-from .aggregate import SCALE, build_aggregate, lp_bound, restrict_to_lp_support, round_lp, solve_aggregate
+from .aggregate import (SCALE, AggregateModel, build_aggregate, lp_bound, restrict_to_lp_support, round_lp,
+                        solve_aggregate)
 from .assign import assign_plan
-from .repair import evaluate_objective, improve
+from .breaks import breaks_frame, place_breaks, polish_net
+from .repair import RosterState, enforce_windows, evaluate_objective, improve
 from .result import RosterResult, coverage_frame, empty_breaks, roster_frame
 from .rules import Rules
-from .tours import build_catalogue, build_grid
+from .tours import Catalogue, build_catalogue, build_grid
 
 __all__ = ["schedule"]
 
@@ -39,7 +42,10 @@ def schedule(
     Three stages (docs/roster.md): an aggregate CP-SAT covering model over tour counts
     (its optimum is the lower bound reported), a min-cost-flow assignment of named agents
     to the planned tours, and exact one-agent-week re-planning moves that repair what
-    agents' own constraints stop from following the plan and polish the result.
+    agents' own constraints stop from following the plan and polish the result. When shift
+    templates have breaks, the aggregate model counts them (so the bound is net of breaks) and
+    a fourth stage places every break (:mod:`wfm.roster.breaks`); coverage and every summary
+    figure are then net of breaks.
 
     Parameters
     ----------
@@ -63,7 +69,8 @@ def schedule(
     Returns
     -------
     RosterResult
-        Roster, (empty) breaks, coverage and summary. Under-staffing is a result, not an error.
+        Roster (with ``paid_hours``), breaks (``paid`` flag; empty without break rules), coverage
+        net of breaks and summary. Under-staffing is a result, not an error.
 
     Raises
     ------
@@ -95,6 +102,7 @@ def schedule(
             f"no legal roster: {int(cat.carry[crowded[0]])} previous-week shifts still running at "
             f"{grid.interval_starts()[crowded[0]]} exceed the {rules.seats} seats")
     model = build_aggregate(cat)
+    has_breaks = model.break_load is not None
     build_sec = time.perf_counter() - t0
     report(f"model: {len(parsed)} agents, {grid.n_days} days of {grid.interval_minutes}-min intervals, "
            f"{len(model.cost):,} aggregate variables ({build_sec:.1f} s)")
@@ -116,6 +124,12 @@ def schedule(
     # The deterministic limit depends on the inputs only (not on how long the LP took on a
     # busy machine), so the same call gives the same plan.
     det_limit = time_limit_sec * rules.solver.aggregate_time_share * _DETERMINISTIC_PER_SECOND
+    if has_breaks:
+        # With breaks the restricted master rarely beats its rounded hint (measured: never on the
+        # benchmark week), while break placement and a second shifts-then-breaks round pay: they
+        # get most of the time.
+        budget /= _BREAK_MASTER_DIVISOR
+        det_limit /= _BREAK_MASTER_DIVISOR
     # CP-SAT solves the restricted master: only the tours the LP optimum (or its rounding) uses,
     # as in price-and-branch. The LP relaxation of the full model stays the lower bound; the
     # restriction makes the integer search small enough to finish, starting from the rounded
@@ -144,18 +158,38 @@ def schedule(
         candidates.append(("lp-rounded", rounded))
     best = None
     for name, candidate in candidates:
-        cand_state, cand_replaced = assign_plan(cat, candidate)
-        value = evaluate_objective(cat, cand_state)
+        # Stages 2-3 see whole shifts. With breaks they aim at the requirement plus the plan's
+        # own agents on break per interval, so they keep the shift mix the plan chose for them.
+        cand_cat = _gross_target(cat, model, lp_x if _TARGET_FROM_LP else candidate.values)
+        cand_state, cand_replaced = assign_plan(cand_cat, candidate)
+        cand_replaced += enforce_windows(cand_cat, cand_state)
+        value = evaluate_objective(cand_cat, cand_state)
         report(f"assign ({name} plan): objective {value['objective']:,.1f}, {cand_replaced} agent-week(s) "
                f"re-placed ({time.perf_counter() - t_assign:.1f} s)")
         if best is None or value["objective"] < best[0]["objective"] - 1e-9:
-            best = (value, cand_state, cand_replaced, name)
-    after_assign, state, replaced, plan_used = best
+            best = (value, cand_state, cand_replaced, name, cand_cat)
+    after_assign, state, replaced, plan_used, target_cat = best
     # Repair converges in a few passes; its clock limit is a safety net as well.
     repair_deadline = max(deadline, time.perf_counter() + _WALL_SAFETY * max(1.0, 0.2 * time_limit_sec))
-    stats = improve(cat, state, seed=seed, deadline=repair_deadline, progress=report)
-    final = evaluate_objective(cat, state)
-    over_seats = np.flatnonzero(state.coverage > rules.seats)
+    stats = improve(target_cat, state, seed=seed, deadline=repair_deadline, progress=report)
+    # Stage 4: breaks, placed on the final shifts against the real requirement.
+    t_breaks = time.perf_counter()
+    break_plan = place_breaks(cat, state, seed=seed, num_workers=num_workers,
+                              deadline=_stage_deadline(deadline, t_breaks, time_limit_sec) if has_breaks else None)
+    polish_moves = 0
+    if has_breaks and _POLISH_NET:
+        t_polish = time.perf_counter()
+        break_plan, polish_moves = polish_net(cat, state, break_plan, seed=seed,
+                                              deadline=_stage_deadline(deadline, t_polish, time_limit_sec))
+        report(f"net-of-breaks moves: {polish_moves} agent-week(s) improved ({time.perf_counter() - t_polish:.1f} s)")
+    net_state = RosterState(state.start, state.template, break_plan.coverage)
+    if has_breaks:
+        report(f"breaks: {len(break_plan.start):,} placed, exact model improved {break_plan.exact_days} day(s) "
+               f"({break_plan.optimal_days} proved optimal), "
+               f"{break_plan.moves:,} moves in {break_plan.passes} "
+               f"pass(es) ({time.perf_counter() - t_breaks:.1f} s)")
+    final = evaluate_objective(cat, net_state)
+    over_seats = np.flatnonzero(state.coverage > rules.seats)  # heads on shift, on break or not
     if over_seats.size:  # pragma: no cover - the plan and every move keep seats; a last guard
         raise SolverError(
             f"roster search ended with {int(state.coverage[over_seats[0]])} agents on shift at "
@@ -164,7 +198,7 @@ def schedule(
 
     # A restricted model's CP-SAT bound bounds that model only; then the LP is the lower bound.
     lower = lp_value if restrict or not np.isfinite(plan.bound) else max(lp_value, plan.bound)
-    coverage = coverage_frame(cat, state)
+    coverage = coverage_frame(cat, net_state)
     req = coverage["required"].to_numpy()
     sched = coverage["scheduled"].to_numpy()
     within = np.where(req > 0, np.abs(sched - req) <= 0.1 * req, sched == 0)
@@ -183,7 +217,15 @@ def schedule(
         "over_agent_intervals": int(final["over"]),
         "under_share": round(final["under"] / max(int(req.sum()), 1), 6),
         "within_10pct_share": round(float(within.mean()), 6),
-        "peak_seats_used": int(sched.max()) if len(sched) else 0,
+        "peak_seats_used": int(state.coverage.max()) if len(state.coverage) else 0,
+        "breaks": int(len(break_plan.start)),
+        "on_break_agent_intervals": int(break_plan.on_break),
+        "break_moves": int(break_plan.moves),
+        "break_exact_days": int(break_plan.exact_days),
+        "break_optimal_days": int(break_plan.optimal_days),
+        "break_passes": int(break_plan.passes),
+        "break_sec": round(time.perf_counter() - t_breaks, 2),
+        "net_of_breaks_moves": int(polish_moves),
         "seats": rules.seats,
         "paid_hours": round(final["paid_hours"], 2),
         "agents": len(parsed),
@@ -205,7 +247,16 @@ def schedule(
         "seed": seed,
         "num_workers": num_workers,
     }
-    return RosterResult(roster_frame(cat, state), empty_breaks(), coverage, summary)
+    breaks = breaks_frame(cat, break_plan) if has_breaks else empty_breaks()
+    return RosterResult(roster_frame(cat, state), breaks, coverage, summary)
+
+
+def _gross_target(cat: Catalogue, model: AggregateModel, values: np.ndarray | None) -> Catalogue:
+    """The catalogue with requirement + a solution's agents on break (whole shifts then aim right)."""
+    if model.break_load is None or values is None:
+        return cat
+    load = np.floor(model.breaks_per_interval(values) + 1e-6).astype(np.int64)
+    return dataclasses.replace(cat, grid=dataclasses.replace(cat.grid, required=cat.grid.required + load))
 
 
 # CP-SAT deterministic time units granted per second of the time limit's aggregate share.
@@ -217,6 +268,25 @@ _DETERMINISTIC_PER_SECOND = 0.6
 
 # Wall-clock safety nets allow this many times the nominal time budget (see above).
 _WALL_SAFETY = 3.0
+
+# Break placement always gets at least this long, even when the shifts used the whole limit.
+_BREAK_MIN_SEC = 5.0
+
+
+def _stage_deadline(deadline: float, now: float, time_limit_sec: float) -> float:
+    """Wall-clock safety net of a late stage (breaks, polish): its own deterministic limits
+    and convergence should end it, so it gets at least _WALL_SAFETY times a nominal share
+    even when earlier stages used up the time limit on a loaded machine."""
+    return max(deadline, now + _WALL_SAFETY * max(_BREAK_MIN_SEC, 0.2 * time_limit_sec))
+
+# With breaks, the CP-SAT restricted master gets this fraction of its usual share.
+_BREAK_MASTER_DIVISOR = 4.0
+
+# After the breaks: one-agent-week moves priced net of the week's own breaks.
+_POLISH_NET = True
+
+# Stages 2-3 aim at requirement + the LP optimum's break load (True) or the integer plan's.
+_TARGET_FROM_LP = True
 
 # Above this many aggregate variables CP-SAT searches only the tours the LP uses.
 _RESTRICT_ABOVE_VARIABLES = 20_000

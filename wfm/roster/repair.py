@@ -21,7 +21,7 @@ import numpy as np
 from ..exceptions import InfeasibleRosterError
 from .tours import DAY, Catalogue
 
-__all__ = ["RosterState", "evaluate_objective", "reinsert", "improve"]
+__all__ = ["RosterState", "evaluate_objective", "reinsert", "improve", "enforce_windows"]
 
 _BIG = 1e12
 _OFF = -1
@@ -149,7 +149,8 @@ def _neighbours(cat: Catalogue, state: RosterState, agent: int, d0: int, n: int)
     return prev_end + rest, next_start - rest, run_before, run_after
 
 
-def _week_options(ctx: _Context, state: RosterState, agent: int, week: int, prefix: np.ndarray):
+def _week_options(ctx: _Context, state: RosterState, agent: int, week: int, prefix: np.ndarray,
+                  net_of_breaks: bool = False):
     """Score every legal tour of the agent's class for one week; return (scores, per-template gains)."""
     cat = ctx.cat
     d0, n = cat.grid.weeks[week]
@@ -175,7 +176,14 @@ def _week_options(ctx: _Context, state: RosterState, agent: int, week: int, pref
         first = abs_start // step
         last = np.minimum(first + ctx.n_len[t], n_int)
         g = prefix[last] - prefix[first]
+        if net_of_breaks:
+            # Each break costs the value of the intervals it takes, at its cheapest allowed offset.
+            for offsets, n_occ in plan.break_offsets:
+                a = np.minimum(first[:, :, None] + (offsets // step)[None, None, :], n_int)
+                g = g - (prefix[np.minimum(a + n_occ, n_int)] - prefix[a]).min(axis=2)
         legal = (abs_start >= min_start) & (abs_start + length <= max_end)
+        for ws, we in (cat.windows[agent] if cat.windows else ()):
+            legal &= ~((abs_start < we) & (abs_start + length > ws))  # unavailable time windows
         g = np.where(legal, g, -_BIG)
         gains[t] = g
         band_best[t] = np.maximum.reduceat(g, ctx.band_edges[t], axis=1)  # (n, bands)
@@ -263,3 +271,33 @@ def improve(cat: Catalogue, state: RosterState, *, seed: int, deadline: float, m
         if stopped_by_time or improved == 0:
             break
     return {"passes": passes, "moves": moves, "stopped_by_time": stopped_by_time}
+
+
+def enforce_windows(cat: Catalogue, state: RosterState) -> int:
+    """Re-plan every agent-week with a shift overlapping one of the agent's unavailable windows.
+
+    The aggregate model and the assignment see windows only when they cover whole days; the
+    exact one-agent-week move sees every window, so it places such weeks legally (or raises
+    :class:`InfeasibleRosterError` naming the agent when no legal week is left). Returns the
+    number of agent-weeks re-planned.
+    """
+    if not cat.windows or not any(cat.windows):
+        return 0
+    ctx = _Context(cat)
+    fixed = 0
+    for agent, wins in enumerate(cat.windows):
+        if not wins:
+            continue
+        for week, (d0, n) in enumerate(cat.grid.weeks):
+            bad = False
+            for day in range(d0, d0 + n):
+                if state.start[agent, day] == _OFF:
+                    continue
+                s = int(state.start[agent, day])
+                e = s + cat.templates[int(state.template[agent, day])].template.length_minutes
+                bad |= any(s < we and e > ws for ws, we in wins)
+            if bad:
+                clear_week(cat, state, agent, d0, n)
+                reinsert(ctx, state, agent, week, must_place=True)
+                fixed += 1
+    return fixed

@@ -13,8 +13,8 @@ from .tours import Catalogue
 
 __all__ = ["RosterResult", "ROSTER_COLUMNS", "BREAK_COLUMNS", "COVERAGE_COLUMNS", "roster_frame", "coverage_frame"]
 
-ROSTER_COLUMNS = ("agent_id", "date", "shift_start", "shift_end")
-BREAK_COLUMNS = ("agent_id", "break_start", "break_end", "kind")
+ROSTER_COLUMNS = ("agent_id", "date", "shift_start", "shift_end", "paid_hours")
+BREAK_COLUMNS = ("agent_id", "break_start", "break_end", "kind", "paid")
 COVERAGE_COLUMNS = ("interval_start", "queue", "required", "scheduled", "under", "over")
 
 
@@ -25,13 +25,14 @@ class RosterResult:
     Attributes
     ----------
     roster
-        One row per shift: ``agent_id, date, shift_start, shift_end`` (a shift crossing midnight
-        belongs to the ``date`` it starts).
+        One row per shift: ``agent_id, date, shift_start, shift_end, paid_hours`` (a shift
+        crossing midnight belongs to the ``date`` it starts; paid hours exclude unpaid breaks).
     breaks
-        ``agent_id, break_start, break_end, kind``; empty until breaks are planned (issue 5).
+        ``agent_id, break_start, break_end, kind, paid``; empty when no shift template has breaks.
     coverage
         Per interval: ``interval_start, queue, required, scheduled, under, over``; ``queue`` is
-        ``"pooled"``. ``scheduled`` counts agents on shift, carry-in from previous-week shifts included.
+        ``"pooled"``. ``scheduled`` counts agents on shift and not on break, carry-in from
+        previous-week shifts included (their breaks are unknown, so they count whole).
     summary
         Status, objective, lower bound and gap, totals, timings (see docs/roster.md).
     """
@@ -47,6 +48,7 @@ def roster_frame(cat: Catalogue, state: RosterState) -> pd.DataFrame:
     agent_idx, day = np.nonzero(state.start >= 0)
     starts = state.start[agent_idx, day]
     lengths = np.array([t.template.length_minutes for t in cat.templates], dtype=np.int64)
+    paid = np.array([t.template.paid_minutes for t in cat.templates], dtype=np.int64)
     ends = starts + lengths[state.template[agent_idx, day]]
     origin = cat.grid.start
     ids = np.array([a.agent_id for a in cat.agents], dtype=object)
@@ -55,6 +57,8 @@ def roster_frame(cat: Catalogue, state: RosterState) -> pd.DataFrame:
         "date": pd.to_datetime(origin + pd.to_timedelta(day, unit="D")).normalize() if len(day) else pd.Series([], dtype="datetime64[ns]"),
         "shift_start": origin + pd.to_timedelta(starts, unit="min"),
         "shift_end": origin + pd.to_timedelta(ends, unit="min"),
+        # shift length minus unpaid breaks (the template's unpaid_minutes)
+        "paid_hours": paid[state.template[agent_idx, day]] / 60.0,
     }).reset_index(drop=True)
 
 
@@ -79,4 +83,5 @@ def empty_breaks() -> pd.DataFrame:
         "break_start": pd.Series([], dtype="datetime64[ns]"),
         "break_end": pd.Series([], dtype="datetime64[ns]"),
         "kind": pd.Series([], dtype="string"),
+        "paid": pd.Series([], dtype=bool),
     })

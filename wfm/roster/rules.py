@@ -25,6 +25,7 @@ from ..exceptions import ConfigError
 from ..io import read_toml
 
 __all__ = [
+    "BreakRule",
     "ShiftTemplate",
     "Contract",
     "UnderSegment",
@@ -73,6 +74,50 @@ def _bool(value: Any, what: str) -> bool:
 
 
 @dataclass(frozen=True)
+class BreakRule:
+    """One break of a shift template: its kind, duration, pay and start window.
+
+    The break starts between ``earliest_minute`` and ``latest_minute`` after the shift start
+    (both inclusive). A template lists its breaks in time order; ``kind`` is free text
+    ("meal", "break"), reported in the breaks frame.
+    """
+
+    kind: str
+    minutes: int
+    earliest_minute: int
+    latest_minute: int
+    paid: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.kind.strip():
+            raise ConfigError(f"break kind must be a non-empty name, got {self.kind!r}")
+        if not 5 <= self.minutes <= 120:
+            raise ConfigError(f"break {self.kind}: minutes must be in [5, 120], got {self.minutes}")
+        if not 0 <= self.earliest_minute <= self.latest_minute:
+            raise ConfigError(f"break {self.kind}: start_window must be [earliest, latest] with earliest <= latest, "
+                              f"got {_clock(self.earliest_minute)}-{_clock(self.latest_minute)}")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> BreakRule:
+        """Build from ``{kind, minutes, paid, start_window = ["HH:MM", "HH:MM"]}`` (after the shift start)."""
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"{where} must be a table {{kind, minutes, paid, start_window}}, got {data!r}")
+        _check_keys(data, {"kind", "minutes", "paid", "start_window"}, where)
+        for key in ("kind", "minutes", "start_window"):
+            if key not in data:
+                raise ConfigError(f"{where}.{key} is required, got keys {sorted(data)}")
+        window = data["start_window"]
+        if not isinstance(window, Sequence) or isinstance(window, str) or len(window) != 2:
+            raise ConfigError(f"{where}.start_window must be [\"HH:MM\", \"HH:MM\"] after the shift start, "
+                              f"got {window!r}")
+        return cls(kind=str(data["kind"]),
+                   minutes=int(_number(data["minutes"], f"{where}.minutes", minimum=1, integer=True)),
+                   earliest_minute=parse_clock(window[0], f"{where}.start_window[0]"),
+                   latest_minute=parse_clock(window[1], f"{where}.start_window[1]"),
+                   paid=_bool(data.get("paid", True), f"{where}.paid"))
+
+
+@dataclass(frozen=True)
 class ShiftTemplate:
     """A shift a contract may work: its length, unpaid meal and allowed start times.
 
@@ -86,9 +131,12 @@ class ShiftTemplate:
     earliest_start_minute: int = 0
     latest_start_minute: int = _MINUTES_PER_DAY - 15
     start_step_minutes: int = 15
+    breaks: tuple[BreakRule, ...] = ()
+    min_work_minutes: int = 0
 
     def __post_init__(self) -> None:
         what = f"shift template of {self.length_minutes / 60:g} h"
+        self._check_breaks(what)
         if not 60 <= self.length_minutes <= 16 * 60:
             raise ConfigError(f"{what}: length_hours must be in [1, 16], got {self.length_minutes / 60:g}")
         if not 0 <= self.unpaid_minutes < self.length_minutes:
@@ -101,6 +149,50 @@ class ShiftTemplate:
             raise ConfigError(
                 f"{what}: expected 00:00 <= earliest_start <= latest_start < 24:00, got "
                 f"{_clock(self.earliest_start_minute)} and {_clock(self.latest_start_minute)}")
+
+    def _check_breaks(self, what: str) -> None:
+        if self.min_work_minutes < 0:
+            raise ConfigError(f"{what}: min_work_minutes must be >= 0, got {self.min_work_minutes}")
+        if not self.breaks:
+            return
+        unpaid = sum(b.minutes for b in self.breaks if not b.paid)
+        if unpaid != self.unpaid_minutes:
+            raise ConfigError(f"{what}: unpaid_minutes must equal the unpaid breaks' minutes, got "
+                              f"{self.unpaid_minutes} and breaks totalling {unpaid}")
+        for prev, nxt in zip(self.breaks, self.breaks[1:]):
+            if nxt.earliest_minute < prev.earliest_minute:
+                raise ConfigError(f"{what}: breaks must be listed in time order, got {nxt.kind} window from "
+                                  f"{_clock(nxt.earliest_minute)} after {prev.kind} from "
+                                  f"{_clock(prev.earliest_minute)}")
+        earliest, latest = self.break_bounds()
+        for b, lo, hi in zip(self.breaks, earliest, latest):
+            if lo > hi:
+                raise ConfigError(
+                    f"{what}: no legal place for the {b.kind} break: its start_window "
+                    f"{_clock(b.earliest_minute)}-{_clock(b.latest_minute)}, the other breaks and min_work_minutes "
+                    f"{self.min_work_minutes} inside a {self.length_minutes / 60:g} h shift leave nothing; expected "
+                    "windows that fit")
+
+    def break_bounds(self) -> tuple[list[int], list[int]]:
+        """Earliest and latest start (minutes after the shift start) of each break, all rules applied.
+
+        Forward: a break starts after the previous one's earliest end plus ``min_work_minutes``;
+        backward: it ends early enough for the later ones and the final work stretch. A break
+        placed anywhere in its range leaves a legal place for every later break.
+        """
+        mw = self.min_work_minutes
+        earliest: list[int] = []
+        for b in self.breaks:
+            lo = max(b.earliest_minute, mw if not earliest else earliest[-1] + prev.minutes + mw)
+            earliest.append(lo)
+            prev = b
+        latest = [0] * len(self.breaks)
+        limit = self.length_minutes - mw
+        for k in range(len(self.breaks) - 1, -1, -1):
+            b = self.breaks[k]
+            latest[k] = min(b.latest_minute, limit - b.minutes)
+            limit = latest[k] - mw
+        return earliest, latest
 
     @property
     def paid_minutes(self) -> int:
@@ -115,7 +207,14 @@ class ShiftTemplate:
     def from_dict(cls, data: Mapping[str, Any], where: str) -> ShiftTemplate:
         """Build from a TOML table (keys documented in docs/roster.md)."""
         _check_keys(data, {"length_hours", "unpaid_minutes", "earliest_start", "latest_start",
-                           "start_step_minutes"}, where)
+                           "start_step_minutes", "breaks", "min_work_minutes"}, where)
+        breaks_raw = data.get("breaks", [])
+        if not isinstance(breaks_raw, Sequence) or isinstance(breaks_raw, str):
+            raise ConfigError(f"{where}.breaks must be an array of {{kind, minutes, paid, start_window}}, "
+                              f"got {breaks_raw!r}")
+        breaks = tuple(BreakRule.from_dict(b, f"{where}.breaks[{i}]") for i, b in enumerate(breaks_raw))
+        # Without an explicit unpaid_minutes, a template with breaks is paid for all but its unpaid breaks.
+        default_unpaid = sum(b.minutes for b in breaks if not b.paid)
         if "length_hours" not in data:
             raise ConfigError(f"{where}: length_hours is required, got keys {sorted(data)}")
         length = _number(data["length_hours"], f"{where}.length_hours", minimum=1, maximum=16) * 60
@@ -123,12 +222,15 @@ class ShiftTemplate:
             raise ConfigError(f"{where}.length_hours must be a whole number of minutes, got {data['length_hours']}")
         return cls(
             length_minutes=int(length),
-            unpaid_minutes=int(_number(data.get("unpaid_minutes", 0), f"{where}.unpaid_minutes",
+            unpaid_minutes=int(_number(data.get("unpaid_minutes", default_unpaid), f"{where}.unpaid_minutes",
                                        minimum=0, integer=True)),
             earliest_start_minute=parse_clock(data.get("earliest_start", "00:00"), f"{where}.earliest_start"),
             latest_start_minute=parse_clock(data.get("latest_start", "23:45"), f"{where}.latest_start"),
             start_step_minutes=int(_number(data.get("start_step_minutes", 15), f"{where}.start_step_minutes",
                                            minimum=1, integer=True)),
+            breaks=breaks,
+            min_work_minutes=int(_number(data.get("min_work_minutes", 0), f"{where}.min_work_minutes",
+                                         minimum=0, integer=True)),
         )
 
 

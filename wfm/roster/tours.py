@@ -107,6 +107,9 @@ class TemplatePlan:
     band_night: np.ndarray  # bool per band
     band_first: np.ndarray  # earliest start of each band
     band_last: np.ndarray  # latest start of each band
+    # per break of the template: allowed start offsets (minutes after the shift start, on the
+    # interval grid, every rule applied) and the intervals it occupies
+    break_offsets: tuple[tuple[np.ndarray, int], ...] = ()
 
     @property
     def n_bands(self) -> int:
@@ -159,6 +162,8 @@ class Catalogue:
     prev_end: np.ndarray  # minutes from horizon start of the last shift end before it (or -inf)
     prev_run: np.ndarray  # consecutive worked days before the horizon
     unavailable: np.ndarray  # (n_agents, n_days) bool
+    # per agent: unavailable time windows as (start, end) minutes from the horizon start
+    windows: list[list[tuple[int, int]]] = field(default_factory=list)
 
 
 def _template_plan(template: ShiftTemplate, rules: Rules, step: int, contract: str) -> TemplatePlan:
@@ -188,7 +193,27 @@ def _template_plan(template: ShiftTemplate, rules: Rules, step: int, contract: s
     band_night = np.array([night[band == k][0] for k in range(n_bands)])
     band_first = np.array([starts[band == k].min() for k in range(n_bands)])
     band_last = np.array([starts[band == k].max() for k in range(n_bands)])
-    return TemplatePlan(template, starts, band, band_night, band_first, band_last)
+    return TemplatePlan(template, starts, band, band_night, band_first, band_last,
+                        _break_offsets(template, step, contract))
+
+
+def _break_offsets(template: ShiftTemplate, step: int, contract: str) -> tuple[tuple[np.ndarray, int], ...]:
+    """Each break's allowed start offsets on the interval grid and the intervals it occupies.
+
+    A break that does not fill its last interval (a 15-minute break on a 30-minute grid) takes
+    the agent out of that whole interval: coverage is never over-stated.
+    """
+    earliest, latest = template.break_bounds()
+    out = []
+    for rule, lo, hi in zip(template.breaks, earliest, latest):
+        offsets = np.arange(-(-lo // step) * step, hi + 1, step, dtype=np.int64)
+        if offsets.size == 0:
+            raise ConfigError(
+                f"contract {contract}: the {rule.kind} break of the {template.length_minutes / 60:g} h shift has no "
+                f"start on the {step}-minute interval grid between {lo} and {hi} min after the shift start; "
+                "expected a start window at least one interval wide")
+        out.append((offsets, -(-rule.minutes // step)))
+    return tuple(out)
 
 
 def _patterns(n_days: int, rules: Rules) -> Pattern:
@@ -254,6 +279,7 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules) -> Catalogue:
     prev_run = np.zeros(len(agents), dtype=np.int64)
     unavailable = np.zeros((len(agents), grid.n_days), dtype=bool)
     day0 = grid.start.date()
+    windows: list[list[tuple[int, int]]] = []
     for i, agent in enumerate(agents):
         prev_run[i] = agent.prev_consecutive_days
         if agent.prev_shift_end is not None:
@@ -267,6 +293,19 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules) -> Catalogue:
             d = (date - day0).days
             if 0 <= d < grid.n_days:
                 unavailable[i, d] = True
+        mine = []
+        for ws, we in agent.unavailable_windows:
+            a = int((ws - grid.start) / pd.Timedelta(minutes=1))
+            b = int(-(-(we - grid.start) // pd.Timedelta(minutes=1)))
+            if b <= -DAY or a >= grid.n_days * DAY:
+                continue
+            mine.append((a, b))
+            # A window over a whole day bars every shift starting that day: a true unavailable
+            # date, which the aggregate model (and so the bound) can use.
+            for d in range(max(0, -(-a // DAY)), min(grid.n_days, b // DAY)):
+                if d * DAY >= a and (d + 1) * DAY <= b:
+                    unavailable[i, d] = True
+        windows.append(mine)
 
     # Base tours per contract terms and week (rules only), then agent classes per week: agents
     # sharing the terms, the week's unavailable days and (first week) the history's effect.
@@ -311,7 +350,7 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules) -> Catalogue:
             agent_class[cls.agent_index, w] = c
         classes.append(week_classes)
     return Catalogue(grid, rules, agents, templates, patterns, classes, agent_class, carry, prev_end,
-                     prev_run, unavailable)
+                     prev_run, unavailable, windows)
 
 
 def _base_tours(terms: tuple, n_days: int, pat: Pattern, templates: list[TemplatePlan], rules: Rules,

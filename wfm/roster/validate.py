@@ -9,11 +9,13 @@ Rules checked (the ``rule`` column of the result):
 
 ``unknown_agent``, ``shift_date`` (a shift's date is the day it starts), ``one_shift_per_day``,
 ``shift_template`` (length and start time allowed by the agent's contract and lengths),
-``unavailable``, ``night_not_allowed``, ``min_rest`` (previous-week last shift included),
+``unavailable``, ``unavailable_window`` (a shift overlapping an agent's unavailable time
+window), ``night_not_allowed``, ``min_rest`` (previous-week last shift included),
 ``max_consecutive_days`` (previous-week run included), ``days_off`` and ``days_off_consecutive``,
 ``weekly_hours`` (paid hours per 7-day block from the horizon start; a short final block
 has only the maximum), ``max_night_shifts``, ``start_stability``, ``seats`` (heads on shift at
-any instant, previous-week shifts still running included).
+any instant, previous-week shifts still running included), and with a breaks frame the break
+rules (``break_*``, see :func:`validate`).
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ def _agent_terms(row: pd.Series, rules: Rules) -> dict:
         "max_minutes": round(hours("max_hours_week", contract.max_hours_week) * 60),
         "night_allowed": _truthy(row.get("night_allowed")),
         "unavailable": {pd.Timestamp(x).date() for x in _items(row.get("unavailable_dates"))},
+        "windows": [tuple(pd.Timestamp(p) for p in x.split("/")) for x in _items(row.get("unavailable_windows"))],
         "prev_end": None if _blank(prev_end) else pd.Timestamp(prev_end),
         "prev_run": 0 if _blank(row.get("prev_consecutive_days")) else int(float(row.get("prev_consecutive_days"))),
     }
@@ -99,8 +102,9 @@ def validate(
     *,
     horizon_start: pd.Timestamp | str | None = None,
     horizon_days: int | None = None,
+    breaks: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """List every hard-rule violation of a roster.
+    """List every hard-rule violation of a roster (and of its breaks when given).
 
     Parameters
     ----------
@@ -113,6 +117,12 @@ def validate(
     horizon_start, horizon_days
         First day and length of the horizon (weeks are 7-day blocks from its start). Default:
         the roster's first and last dates.
+    breaks
+        ``agent_id, break_start, break_end, kind`` (``paid`` optional). When given, every
+        shift's breaks are checked against its template's break rules: ``break_outside_shift``,
+        ``break_count`` (kinds and number, in time order), ``break_duration``, ``break_window``
+        (start measured from the shift start), ``break_overlap``, ``break_min_work`` (work
+        before, between and after breaks), ``break_paid``. None skips the break rules.
 
     Returns
     -------
@@ -180,6 +190,10 @@ def validate(
                                 f"start {s['start'].strftime('%H:%M')} outside the template's starts"))
             if day in terms["unavailable"]:
                 out.append((agent_id, day, "unavailable", f"shift on unavailable date {day}"))
+            for ws, we in terms["windows"]:
+                if s["start"] < we and s["end"] > ws:
+                    out.append((agent_id, day, "unavailable_window",
+                                f"shift {s['start']}-{s['end']} overlaps unavailable window {ws}-{we}"))
             if not terms["night_allowed"] and _night_overlap(s["start"], s["end"], rules):
                 out.append((agent_id, day, "night_not_allowed",
                             f"shift {s['start']:%H:%M}-{s['end']:%H:%M} touches the night window"))
@@ -260,5 +274,74 @@ def validate(
     if worst > rules.seats:
         out.append((None, worst_at.date(), "seats", f"{worst} agents on shift at {worst_at}, seats {rules.seats}"))
 
+    if breaks is not None:
+        out += _break_violations(shifts, breaks, terms_by_id)
+
     frame = pd.DataFrame(out, columns=list(VIOLATION_COLUMNS))
     return frame.sort_values(["rule", "agent_id", "date"], kind="stable", na_position="first").reset_index(drop=True)
+
+
+def _break_violations(shifts: pd.DataFrame, breaks: pd.DataFrame, terms_by_id: dict[str, dict]) -> list[tuple]:
+    """Every break rule, re-derived from the timestamps of the shifts and breaks."""
+    require_columns(breaks, ["agent_id", "break_start", "break_end", "kind"], "breaks")
+    frame = pd.DataFrame({
+        "agent_id": breaks["agent_id"].astype(str).to_numpy(),
+        "start": to_timestamps(breaks["break_start"], "break_start", "breaks").to_numpy(),
+        "end": to_timestamps(breaks["break_end"], "break_end", "breaks").to_numpy(),
+        "kind": breaks["kind"].astype(str).to_numpy(),
+        "paid": breaks["paid"].map(_truthy).to_numpy() if "paid" in breaks.columns else None,
+    })
+    out: list[tuple] = []
+    minute = pd.Timedelta(minutes=1)
+    by_agent = {a: g.sort_values("start", kind="stable") for a, g in frame.groupby("agent_id", sort=True)}
+    owned: set[int] = set()
+    for agent_id, group in shifts.groupby("agent_id", sort=True):
+        terms = terms_by_id.get(agent_id)
+        agent_breaks = by_agent.get(agent_id, frame.iloc[:0])
+        for _, s in group.iterrows():
+            day = s["date"].date()
+            mine = agent_breaks[(agent_breaks["start"] >= s["start"]) & (agent_breaks["end"] <= s["end"])]
+            owned.update(mine.index.tolist())
+            tpl = terms["templates"].get(int((s["end"] - s["start"]) / minute)) if terms else None
+            if tpl is None:
+                continue  # the shift itself is already reported (unknown agent or template)
+            rules_ = list(tpl.breaks)
+            kinds = mine["kind"].tolist()
+            expected = [b.kind for b in rules_]
+            if kinds != expected:
+                out.append((agent_id, day, "break_count",
+                            f"shift at {s['start']} has breaks [{', '.join(kinds)}], expected "
+                            f"[{', '.join(expected)}] in that order"))
+            else:
+                for (_, b), rule in zip(mine.iterrows(), rules_):
+                    length = (b["end"] - b["start"]) / minute
+                    if length != rule.minutes:
+                        out.append((agent_id, day, "break_duration",
+                                    f"{rule.kind} at {b['start']} lasts {length:g} min, expected {rule.minutes}"))
+                    offset = (b["start"] - s["start"]) / minute
+                    if not rule.earliest_minute <= offset <= rule.latest_minute:
+                        out.append((agent_id, day, "break_window",
+                                    f"{rule.kind} starts {offset / 60:g} h into the shift at {s['start']}, "
+                                    f"expected {rule.earliest_minute / 60:g}-{rule.latest_minute / 60:g} h"))
+                    if b["paid"] is not None and bool(b["paid"]) != rule.paid:
+                        out.append((agent_id, day, "break_paid",
+                                    f"{rule.kind} at {b['start']} marked paid={bool(b['paid'])}, "
+                                    f"rule says {rule.paid}"))
+            # Overlaps and work stretches, whatever the kinds.
+            edges = [s["start"]] + [t for pair in zip(mine["start"], mine["end"]) for t in pair] + [s["end"]]
+            for k in range(len(mine)):
+                if k and mine["start"].iloc[k] < mine["end"].iloc[k - 1]:
+                    out.append((agent_id, day, "break_overlap",
+                                f"break at {mine['start'].iloc[k]} overlaps the one ending {mine['end'].iloc[k - 1]}"))
+            if tpl.min_work_minutes and len(mine):
+                for k in range(0, len(edges), 2):
+                    work = (edges[k + 1] - edges[k]) / minute
+                    if 0 <= work < tpl.min_work_minutes:
+                        out.append((agent_id, day, "break_min_work",
+                                    f"{work:g} min of work from {edges[k]} to {edges[k + 1]}, need "
+                                    f"{tpl.min_work_minutes}"))
+    for idx, b in frame.iterrows():
+        if idx not in owned:
+            out.append((b["agent_id"], pd.Timestamp(b["start"]).date(), "break_outside_shift",
+                        f"{b['kind']} {b['start']}-{b['end']} is not inside one of the agent's shifts"))
+    return out
