@@ -200,6 +200,8 @@ def score(roster: pd.DataFrame, weeks: int, breaks: pd.DataFrame | None = None) 
 def _child(part: str, args: argparse.Namespace, out: Path) -> dict:
     cmd = [sys.executable, __file__, "--part", part, "--weeks", str(args.weeks), "--time-limit",
            str(args.time_limit), "--seed", str(args.seed), "--out", str(out)]
+    if args.no_breaks:
+        cmd.append("--no-breaks")
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
     sys.stderr.write(proc.stderr)
     if proc.returncode:
@@ -214,9 +216,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-pyworkforce", action="store_true")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--no-breaks", action="store_true",
+                        help="rules without breaks (examples/rules_no_breaks.toml) and on-shift scaling: issue 4's instance")
     parser.add_argument("--part", choices=["ours", "pyworkforce"], help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.no_breaks:
+        # Issue 4's instance: no breaks, requirement scaled to on-shift hours.
+        import functools
+
+        instance.RULES_PATH = instance.ROOT / "examples" / "rules_no_breaks.toml"
+        instance.requirements = functools.partial(instance.requirements, on_phone=False)
     if args.part == "ours":
         print(json.dumps(run_ours(args.weeks, args.time_limit, args.seed, args.out), default=str))
         return
@@ -255,8 +265,8 @@ def main() -> None:
     print(f"over-staffing {s['over_agent_intervals']:,}; within +/-10%: {s['within_10pct_share']:.1%} of intervals; "
           f"peak seats {s['peak_seats_used']} / {s['seats']}; paid hours {s['paid_hours']:,.0f}")
     print(f"breaks: {len(breaks):,} ({breaks['kind'].value_counts().to_dict()}), "
-          f"{s['on_break_agent_intervals']:,} agent-intervals on break, {s['break_moves']:,} improving moves in "
-          f"{s['break_passes']} pass(es), {s['break_sec']} s")
+          f"{s.get('on_break_agent_intervals', 0):,} agent-intervals on break, {s.get('break_moves', 0):,} improving moves in "
+          f"{s.get('break_passes', 0)} pass(es), {s.get('break_sec', 0)} s")
     print(f"validator (shifts and breaks): {len(violations)} violation(s) (checked in {time.perf_counter() - t0:.1f} s)")
     print(f"wall {ours['wall_sec']:.1f} s (model building included; target < 120 s), "
           f"peak RSS {ours['peak_rss_mb']:,.0f} MB (target < 4,096 MB)")
