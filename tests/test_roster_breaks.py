@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
+
 import pandas as pd
 import pytest
 from roster_helpers import START, tiny_agents, tiny_requirements, tiny_rules
 
 from wfm.exceptions import ConfigError
 from wfm.roster import BREAK_COLUMNS, BreakRule, Rules, load_rules, schedule, validate
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def rules_with_breaks() -> Rules:
@@ -105,8 +109,19 @@ def test_same_inputs_same_breaks(result):
     pd.testing.assert_frame_equal(again.roster, result.roster)
 
 
-def test_rules_files_carry_breaks():
-    for path in ("examples/rules.toml", "data/example/rules.toml"):
+def test_rules_files_carry_breaks(tmp_path):
+    # The example centre ships its breaks commented out (its shrinkage covers them); they
+    # must still be valid when a planner switches them on.
+    example = (ROOT / "data" / "example" / "rules.toml").read_text()
+    switched_on = "\n".join(
+        line[2:] if line.startswith("# min_work_minutes") or line.startswith("# breaks = ") or line.startswith("#   {")
+        or line == "# ]" else line
+        for line in example.splitlines()
+    )
+    (tmp_path / "rules.toml").write_text(switched_on)
+    assert all(not t.breaks for c in load_rules(ROOT / "data" / "example" / "rules.toml").contracts.values()
+               for t in c.shifts)
+    for path in (ROOT / "examples" / "rules.toml", tmp_path / "rules.toml"):
         rules = load_rules(path)
         nine = rules.contracts["full_time"].template(540)
         assert [b.kind for b in nine.breaks] == ["break", "meal", "break"]

@@ -374,6 +374,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             time_limit_sec=config.time_limit_sec,
             seed=config.seed,
             num_workers=config.num_workers,
+            progress=lambda message: log.info("roster: %s", message),
         )
         log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.summary).items()))
 
