@@ -237,3 +237,24 @@ def test_attention_thresholds_for_shortfalls(centre):
     assert pipeline._shortfall_warnings(coverage, relaxed) == []
     with pytest.raises(ConfigError, match="attention_short_share must be a share"):
         pipeline.with_overrides(config, attention_short_share=1.5)
+
+
+def test_bad_history_and_agents_name_the_file(centre, tmp_path):
+    for name in ("wfm.toml", "targets.toml", "rules.toml", "agents.csv"):
+        shutil.copy(centre / name, tmp_path / name)
+    history = read_frame(centre / "history.csv")
+    history.loc[5, "calls"] = -3
+    write_frame(history, tmp_path / "history.csv")
+    result = CliRunner().invoke(main, ["-q", "run", str(tmp_path / "wfm.toml"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "history.csv" in result.stderr and "calls" in result.stderr and "-3" in result.stderr
+    assert not (tmp_path / "out" / AS_OF).exists()
+
+    write_frame(read_frame(centre / "history.csv"), tmp_path / "history.csv")
+    agents = read_frame(centre / "agents.csv")
+    agents.loc[0, "contract"] = "no_such_contract"
+    write_frame(agents, tmp_path / "agents.csv")
+    result = CliRunner().invoke(main, ["-q", "run", str(tmp_path / "wfm.toml"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "agents.csv" in result.stderr and "no_such_contract" in result.stderr
+    assert result.stderr.strip().count("\n") == 0

@@ -39,7 +39,8 @@ import pandas as pd
 from . import __version__
 from . import io as wfm_io
 from .datasets import example_dir
-from .exceptions import ConfigError, WFMWarning
+from .exceptions import ConfigError, InvalidInputError, WFMWarning
+from .frames import require_columns, to_timestamps
 
 __all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_dir", "run", "STEPS"]
 
@@ -315,6 +316,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
     from . import report as wfm_report
     from .forecast import forecast as make_forecast
     from .roster import load_rules, schedule
+    from .roster.agents import parse_agents
     from .staffing import Targets, load_targets, requirements
 
     timings: dict[str, float] = {}
@@ -322,29 +324,34 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
     as_of = pd.Timestamp(config.as_of)
     horizon_end = as_of + pd.Timedelta(days=config.horizon_days)
 
+    history_label = f"history {config.history_path}" if config.history_path else f"history query on {config.history_url}"
     with _step("load", timings, progress):
-        history = wfm_io.read_history_source(config.history_path, url=config.history_url, query=config.history_query)
-        if "interval_start" not in history.columns:
-            from .frames import require_columns
-
+        with _about(history_label):
+            history = wfm_io.read_history_source(config.history_path, url=config.history_url, query=config.history_query)
             require_columns(history, ["interval_start", "calls"], "history")
-        history = history.assign(interval_start=pd.to_datetime(history["interval_start"], errors="coerce", format="mixed"))
+            history = history.assign(interval_start=to_timestamps(history["interval_start"], "interval_start", "history"))
         before = history["interval_start"] < as_of
         if config.lookback_days is not None:
             before &= history["interval_start"] >= as_of - pd.Timedelta(days=config.lookback_days)
         dropped_future = int((history["interval_start"] >= as_of).sum())
-        history = history.loc[before | history["interval_start"].isna()].reset_index(drop=True)
-        events = wfm_io.read_frame(config.events_path) if config.events_path else None
-        outliers = wfm_io.read_frame(config.outliers_path) if config.outliers_path else None
-        targets = load_targets(config.targets_path) if config.targets_path else Targets()
-        agents = wfm_io.read_frame(config.agents_path)
-        rules = load_rules(config.rules_path)
+        history = history.loc[before].reset_index(drop=True)
+        with _about(f"events {config.events_path}"):
+            events = wfm_io.read_frame(config.events_path) if config.events_path else None
+        with _about(f"outliers {config.outliers_path}"):
+            outliers = wfm_io.read_frame(config.outliers_path) if config.outliers_path else None
+        with _about(f"targets {config.targets_path}"):
+            targets = load_targets(config.targets_path) if config.targets_path else Targets()
+        with _about(f"rules {config.rules_path}"):
+            rules = load_rules(config.rules_path)
+        with _about(f"agents {config.agents_path}"):
+            agents = wfm_io.read_frame(config.agents_path)
+            parse_agents(agents, rules)  # validated here so an error names the file
         log.info(
             "loaded %d history rows up to %s (%d rows on or after the as-of date ignored), %d agents",
             len(history), as_of.date(), dropped_future, len(agents),
         )
 
-    with _step("forecast", timings, progress), _relay_warnings("forecast", planner_warnings):
+    with _step("forecast", timings, progress), _relay_warnings("forecast", planner_warnings), _about(history_label):
         fc = make_forecast(
             history,
             horizon_days=config.horizon_days,
@@ -416,6 +423,17 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
     for name in STEPS:
         log.info("timing %-9s %7.2f s", name, timings.get(name, 0.0))
     return RunOutcome(folder=folder, summary=summary, warnings=tuple(summary["warnings"]), timings=timings)
+
+
+@contextlib.contextmanager
+def _about(label: str) -> Iterator[None]:
+    """Prefix input errors raised inside with the file they concern (unless they name it)."""
+    try:
+        yield
+    except InvalidInputError as exc:
+        if label.split(" ", 1)[-1] in str(exc):
+            raise
+        raise type(exc)(f"{label}: {exc}") from exc
 
 
 @contextlib.contextmanager
