@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import erlang
-from .frames import require_columns
+from .frames import interval_hours, require_columns
 from .staffing import Targets, TargetSet
 
 __all__ = ["interval_service", "daily_service"]
@@ -151,8 +151,7 @@ def daily_service(
 
     cov = coverage.copy()
     cov["interval_start"] = pd.to_datetime(cov["interval_start"])
-    starts = np.sort(cov["interval_start"].unique())
-    step_h = pd.Timedelta(starts[1] - starts[0]).total_seconds() / 3600 if len(starts) > 1 else 0.25
+    step_h = interval_hours(cov["interval_start"], frame="coverage")
     cov["date"] = cov["interval_start"].dt.normalize()
     hours = cov.groupby("date")[["required", "scheduled", "under"]].sum() * step_h
     hours.columns = ["required_agent_hours", "scheduled_agent_hours", "under_agent_hours"]

@@ -19,6 +19,7 @@ __all__ = [
     "to_numeric",
     "check_unique",
     "infer_interval",
+    "interval_hours",
     "ALLOWED_INTERVAL_MINUTES",
 ]
 
@@ -148,3 +149,11 @@ def infer_interval(
             f"{frame} frame interval_start values must be aligned to {minutes:g}-minute boundaries, got {bad_ts}"
         )
     return step
+
+
+def interval_hours(timestamps: pd.Series, *, default_minutes: int = 15, frame: str = "input") -> float:
+    """The interval length in hours (:func:`infer_interval`), or ``default_minutes`` when
+    fewer than two distinct timestamps leave nothing to infer it from."""
+    if pd.Series(timestamps).nunique() < 2:
+        return default_minutes / 60
+    return infer_interval(timestamps, frame=frame).total_seconds() / 3600

@@ -40,7 +40,7 @@ from . import __version__
 from . import io as wfm_io
 from .datasets import example_dir
 from .exceptions import ConfigError, InvalidInputError, WFMWarning
-from .frames import require_columns, to_timestamps
+from .frames import interval_hours, require_columns, to_timestamps
 
 __all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_dir", "run", "STEPS"]
 
@@ -561,9 +561,7 @@ def _weighted(daily: pd.DataFrame, column: str) -> float | None:
 def _agent_hours(req: pd.DataFrame, column: str) -> float:
     if req.empty:
         return 0.0
-    starts = np.sort(req["interval_start"].unique())
-    step_h = (pd.Timedelta(starts[1] - starts[0]).total_seconds() / 3600) if len(starts) > 1 else 0.25
-    return float(req[column].sum() * step_h)
+    return float(req[column].sum() * interval_hours(req["interval_start"], frame="requirements"))
 
 
 def _publish(
