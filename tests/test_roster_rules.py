@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -93,3 +94,51 @@ def test_bad_agents(column, value, error, message):
 def test_duplicate_agent_ids():
     with pytest.raises(InvalidInputError, match="duplicated"):
         parse_agents(pd.DataFrame({"agent_id": ["x", "x"], "contract": ["ft", "ft"]}), tiny_rules())
+
+
+# --- shift types -------------------------------------------------------------------------------
+
+
+def test_default_shift_types_cover_the_day():
+    rules = Rules.from_dict(_base())
+    expected = {0: "night", 3 * 60 + 59: "night", 4 * 60: "early", 9 * 60 + 59: "early", 10 * 60: "day",
+                14 * 60: "late", 19 * 60 + 59: "late", 20 * 60: "night", 23 * 60 + 59: "night"}
+    assert {m: rules.shift_type(m) for m in expected} == expected
+
+
+def test_custom_shift_types_wrap_midnight_and_leave_gaps_untyped():
+    data = _base()
+    data["shift_types"] = {"early": ["06:00", "09:00"], "overnight": ["22:00", "02:00"]}
+    rules = Rules.from_dict(data)
+    assert [t.name for t in rules.shift_types] == ["early", "overnight"]
+    assert rules.shift_type(23 * 60) == "overnight" and rules.shift_type(60) == "overnight"
+    assert rules.shift_type(2 * 60) == "" and rules.shift_type_index(12 * 60) == -1
+    assert rules.shift_type(6 * 60) == "early" and rules.shift_type(9 * 60) == ""
+
+
+@pytest.mark.parametrize(("types", "message"), [
+    ({"a": ["06:00", "10:00"], "b": ["09:00", "12:00"]}, "must not overlap, got a and b both containing 09:00"),
+    ({"a": ["06:00", "06:00"]}, "from != to"),
+    ({"a": "06:00"}, "shift_types.a must be"),
+    ({"a": ["6", "07:00"]}, "shift_types.a[0] must be a clock time"),
+    ([], "[shift_types] must be a table"),
+])
+def test_bad_shift_types_are_config_errors(types, message):
+    data = _base()
+    data["shift_types"] = types
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Rules.from_dict(data)
+
+
+def test_bands_never_mix_shift_types():
+    from wfm.roster.tours import _template_plan
+
+    data = _base()
+    data["shift_types"] = {"early": ["05:00", "09:30"], "day": ["09:30", "05:00"]}
+    rules = Rules.from_dict(data)
+    plan = _template_plan(rules.contracts["ft"].shifts[0], rules, 15, "ft")
+    for b in range(plan.n_bands):
+        starts = plan.starts[plan.band_of_start == b]
+        assert {rules.shift_type(int(s)) for s in starts} == {rules.shift_types[plan.band_type[b]].name}
+    # 09:15 and 09:30 would share the 08:00-10:00 block but not a type
+    assert plan.band_of_start[list(plan.starts).index(555)] != plan.band_of_start[list(plan.starts).index(570)]

@@ -34,6 +34,10 @@ def week_result():
 def test_week_roster_is_legal_and_coverage_adds_up(week_result):
     res = week_result
     assert tuple(res.roster.columns) == ROSTER_COLUMNS
+    hour = res.roster["shift_start"].dt.hour
+    by_hand = np.select([(hour >= 4) & (hour < 10), (hour >= 10) & (hour < 14), (hour >= 14) & (hour < 20)],
+                        ["early", "day", "late"], "night")  # the default [shift_types]
+    assert list(res.roster["shift_type"]) == list(by_hand)
     assert tuple(res.breaks.columns) == BREAK_COLUMNS and res.breaks.empty
     assert tuple(res.coverage.columns) == COVERAGE_COLUMNS
     violations = validate(res.roster, tiny_agents(), tiny_rules(), horizon_start=START, horizon_days=7)

@@ -13,7 +13,7 @@ from .tours import Catalogue
 
 __all__ = ["RosterResult", "ROSTER_COLUMNS", "BREAK_COLUMNS", "COVERAGE_COLUMNS", "roster_frame", "coverage_frame"]
 
-ROSTER_COLUMNS = ("agent_id", "date", "shift_start", "shift_end", "paid_hours")
+ROSTER_COLUMNS = ("agent_id", "date", "shift_start", "shift_end", "paid_hours", "shift_type")
 BREAK_COLUMNS = ("agent_id", "break_start", "break_end", "kind", "paid")
 COVERAGE_COLUMNS = ("interval_start", "queue", "required", "scheduled", "under", "over")
 
@@ -25,8 +25,9 @@ class RosterResult:
     Attributes
     ----------
     roster
-        One row per shift: ``agent_id, date, shift_start, shift_end, paid_hours`` (a shift
-        crossing midnight belongs to the ``date`` it starts; paid hours exclude unpaid breaks).
+        One row per shift: ``agent_id, date, shift_start, shift_end, paid_hours, shift_type`` (a
+        shift crossing midnight belongs to the ``date`` it starts; paid hours exclude unpaid
+        breaks; ``shift_type`` is the rules' ``[shift_types]`` name of its start time).
     breaks
         ``agent_id, break_start, break_end, kind, paid``; empty when no shift template has breaks.
     coverage
@@ -59,7 +60,15 @@ def roster_frame(cat: Catalogue, state: RosterState) -> pd.DataFrame:
         "shift_end": origin + pd.to_timedelta(ends, unit="min"),
         # shift length minus unpaid breaks (the template's unpaid_minutes)
         "paid_hours": paid[state.template[agent_idx, day]] / 60.0,
+        # the rules' [shift_types] name of the start's clock time ("" when no type contains it)
+        "shift_type": pd.Series(_type_names(cat)[starts % (24 * 60)], dtype="string"),
     }).reset_index(drop=True)
+
+
+def _type_names(cat: Catalogue) -> np.ndarray:
+    """Shift type name per clock minute of a start."""
+    names = np.array([""] + [t.name for t in cat.rules.shift_types], dtype=object)
+    return names[np.array([cat.rules.shift_type_index(m) for m in range(24 * 60)]) + 1]
 
 
 def coverage_frame(cat: Catalogue, state: RosterState) -> pd.DataFrame:

@@ -31,6 +31,8 @@ __all__ = [
     "UnderSegment",
     "ObjectiveWeights",
     "SolverSettings",
+    "ShiftType",
+    "DEFAULT_SHIFT_TYPES",
     "Rules",
     "load_rules",
     "parse_clock",
@@ -340,6 +342,44 @@ class SolverSettings:
 
 
 @dataclass(frozen=True)
+class ShiftType:
+    """A named type of shift ("early", "late", ...) by its start clock time.
+
+    A shift is of this type when it starts in ``[start_minute, end_minute)`` of its own day; a
+    window with ``end_minute <= start_minute`` wraps midnight (``["20:00", "04:00"]``). Types
+    feed preferences, fairness and forbidden successions. The night *rule* (a shift touching
+    ``night_window``) is separate: a 16:00-01:00 shift is of type "late" and is a night shift.
+    """
+
+    name: str
+    start_minute: int
+    end_minute: int
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ConfigError(f"shift type name must be non-empty, got {self.name!r}")
+        if self.start_minute == self.end_minute:
+            raise ConfigError(f"shift_types.{self.name}: expected a window [from, to) with from != to, got "
+                              f"{_clock(self.start_minute)}-{_clock(self.end_minute)}")
+
+    def contains(self, start_minute: int) -> bool:
+        """Whether a shift starting ``start_minute`` after its day's midnight is of this type."""
+        m = start_minute % _MINUTES_PER_DAY
+        if self.start_minute < self.end_minute:
+            return self.start_minute <= m < self.end_minute
+        return m >= self.start_minute or m < self.end_minute
+
+
+# Used when the rules file has no [shift_types] table: the whole day, split at 04, 10, 14, 20 h.
+DEFAULT_SHIFT_TYPES: tuple[ShiftType, ...] = (
+    ShiftType("early", 4 * 60, 10 * 60),
+    ShiftType("day", 10 * 60, 14 * 60),
+    ShiftType("late", 14 * 60, 20 * 60),
+    ShiftType("night", 20 * 60, 4 * 60),
+)
+
+
+@dataclass(frozen=True)
 class Rules:
     """Every labour rule the roster must respect, the contracts, objective and solver settings.
 
@@ -359,6 +399,7 @@ class Rules:
     night_start_minute: int = 0
     night_end_minute: int = 300
     start_stability_hours: float = 2.0
+    shift_types: tuple[ShiftType, ...] = DEFAULT_SHIFT_TYPES
     objective: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     solver: SolverSettings = field(default_factory=SolverSettings)
 
@@ -381,6 +422,14 @@ class Rules:
         if self.night_start_minute == self.night_end_minute:
             raise ConfigError("rules.night_window must have a start different from its end, got "
                               f"{_clock(self.night_start_minute)}-{_clock(self.night_end_minute)}")
+        names = [t.name for t in self.shift_types]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"shift_types: names must be unique, got {', '.join(names)}")
+        for m in range(_MINUTES_PER_DAY):
+            hits = [t.name for t in self.shift_types if t.contains(m)]
+            if len(hits) > 1:
+                raise ConfigError(f"shift_types: windows must not overlap, got {hits[0]} and {hits[1]} both "
+                                  f"containing {_clock(m)}")
         for name, contract in self.contracts.items():
             for tpl in contract.shifts:
                 if tpl.length_minutes + self.min_rest_hours * 60 > _MINUTES_PER_DAY:
@@ -409,12 +458,24 @@ class Rules:
         return any(start_minute < ne + k * _MINUTES_PER_DAY and ns + k * _MINUTES_PER_DAY < end
                    for k in (-1, 0, 1))
 
+    def shift_type(self, start_minute: int) -> str:
+        """The type name of a shift starting ``start_minute`` after its day's midnight ("" when untyped)."""
+        index = self.shift_type_index(start_minute)
+        return self.shift_types[index].name if index >= 0 else ""
+
+    def shift_type_index(self, start_minute: int) -> int:
+        """Index into ``shift_types`` of a shift's type, -1 when no window contains its start."""
+        for i, t in enumerate(self.shift_types):
+            if t.contains(start_minute):
+                return i
+        return -1
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Rules:
         """Build and validate rules from a dict shaped like the TOML file (docs/roster.md)."""
         if not isinstance(data, Mapping):
             raise ConfigError(f"rules must be a table/dict, got {type(data).__name__}")
-        _check_keys(data, {"rules", "contracts", "objective", "solver", "seats"}, "rules file")
+        _check_keys(data, {"rules", "contracts", "objective", "solver", "seats", "shift_types"}, "rules file")
         section = dict(data.get("rules", {}))
         if "seats" in data:
             section.setdefault("seats", data["seats"])
@@ -477,8 +538,22 @@ class Rules:
         if "aggregate_time_share" in solver_raw:
             solver_kwargs["aggregate_time_share"] = _number(solver_raw["aggregate_time_share"],
                                                             "solver.aggregate_time_share")
+        types = DEFAULT_SHIFT_TYPES
+        if "shift_types" in data:
+            raw_types = data["shift_types"]
+            if not isinstance(raw_types, Mapping) or not raw_types:
+                raise ConfigError(f"[shift_types] must be a table of name = [\"HH:MM\", \"HH:MM\"], got {raw_types!r}")
+            types_list = []
+            for name, window in raw_types.items():
+                if not isinstance(window, Sequence) or isinstance(window, str) or len(window) != 2:
+                    raise ConfigError(f"shift_types.{name} must be [\"HH:MM\", \"HH:MM\"] (start clock times, "
+                                      f"from inclusive, to exclusive), got {window!r}")
+                types_list.append(ShiftType(str(name), parse_clock(window[0], f"shift_types.{name}[0]") % _MINUTES_PER_DAY,
+                                            parse_clock(window[1], f"shift_types.{name}[1]") % _MINUTES_PER_DAY))
+            types = tuple(types_list)
         return cls(
             contracts=contracts,
+            shift_types=types,
             seats=int(_number(section["seats"], "rules.seats", minimum=1, integer=True)),
             min_days_off_per_week=int(_number(section.get("min_days_off_per_week", 2),
                                               "rules.min_days_off_per_week", integer=True)),

@@ -110,6 +110,8 @@ class TemplatePlan:
     # per break of the template: allowed start offsets (minutes after the shift start, on the
     # interval grid, every rule applied) and the intervals it occupies
     break_offsets: tuple[tuple[np.ndarray, int], ...] = ()
+    # per band: index into rules.shift_types of its starts' type (-1: untyped); bands never mix types
+    band_type: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_bands(self) -> int:
@@ -179,12 +181,14 @@ def _template_plan(template: ShiftTemplate, rules: Rules, step: int, contract: s
     span_limit = min(rules.stability_minutes, DAY - length - rules.min_rest_minutes)
     width = max(eff_step, min(rules.solver.band_width_minutes, span_limit + eff_step))
     night = np.array([rules.is_night(int(s), length) for s in starts])
+    kind = np.array([rules.shift_type_index(int(s)) for s in starts], dtype=np.int64)
     band = np.zeros(len(starts), dtype=np.int64)
     first = [int(starts[0])]
     b = 0
     for i in range(1, len(starts)):
-        # A new band when the block changes, the night flag changes or the span would grow too wide.
-        if (starts[i] // width != starts[i - 1] // width or night[i] != night[i - 1]
+        # A new band when the block changes, the night flag or shift type changes, or the span would
+        # grow too wide.
+        if (starts[i] // width != starts[i - 1] // width or night[i] != night[i - 1] or kind[i] != kind[i - 1]
                 or starts[i] - first[-1] > span_limit):
             b += 1
             first.append(int(starts[i]))
@@ -193,8 +197,9 @@ def _template_plan(template: ShiftTemplate, rules: Rules, step: int, contract: s
     band_night = np.array([night[band == k][0] for k in range(n_bands)])
     band_first = np.array([starts[band == k].min() for k in range(n_bands)])
     band_last = np.array([starts[band == k].max() for k in range(n_bands)])
+    band_type = np.array([kind[band == k][0] for k in range(n_bands)], dtype=np.int64)
     return TemplatePlan(template, starts, band, band_night, band_first, band_last,
-                        _break_offsets(template, step, contract))
+                        _break_offsets(template, step, contract), band_type)
 
 
 def _break_offsets(template: ShiftTemplate, step: int, contract: str) -> tuple[tuple[np.ndarray, int], ...]:
