@@ -16,6 +16,12 @@ Columns (CSV-friendly; only ``agent_id`` and ``contract`` are required):
                           the horizon's first intervals up to that time)
 ``prev_consecutive_days`` days worked in a row up to the day before the horizon (default 0)
 ========================  ==========================================================
+
+Soft wishes (optional; priced by the rules' ``[preferences]`` weights, see
+:mod:`wfm.roster.preferences`): ``preferred_days_off`` (``"Sat;Sun"`` and/or dates),
+``preferred_earliest_start`` / ``preferred_latest_start`` (clock ``"07:00"``),
+``preferred_shift_types`` (``"early;day"``, names of the rules' ``[shift_types]``) and
+``priority`` (multiplier of the agent's wish prices, default 1).
 """
 
 from __future__ import annotations
@@ -28,13 +34,14 @@ import pandas as pd
 
 from ..exceptions import ConfigError, InvalidInputError
 from ..frames import check_unique, require_columns
+from .preferences import NO_PREFERENCES, PREFERENCE_COLUMNS, AgentPreferences, parse_preferences
 from .rules import Rules, ShiftTemplate
 
 __all__ = ["Agent", "parse_agents", "AGENT_COLUMNS"]
 
 AGENT_COLUMNS = ("agent_id", "contract", "min_hours_week", "max_hours_week", "shift_lengths_h",
                  "night_allowed", "unavailable_dates", "unavailable_windows", "prev_shift_end",
-                 "prev_consecutive_days")
+                 "prev_consecutive_days") + PREFERENCE_COLUMNS
 
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
@@ -54,6 +61,7 @@ class Agent:
     prev_shift_end: pd.Timestamp | None
     prev_consecutive_days: int
     unavailable_windows: tuple[tuple[pd.Timestamp, pd.Timestamp], ...] = ()
+    preferences: AgentPreferences = NO_PREFERENCES
 
 
 def _missing(value: object) -> bool:
@@ -206,5 +214,7 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
             prev_shift_end=prev_end,
             prev_consecutive_days=prev_days,
             unavailable_windows=tuple(sorted(windows)),
+            preferences=parse_preferences({c: rec.get(c) for c in PREFERENCE_COLUMNS if c in frame.columns},
+                                          agent_id, tuple(t.name for t in rules.shift_types)),
         ))
     return out

@@ -6,7 +6,9 @@ tour: no shift on an unavailable date, consecutive days including the previous w
 the limit, and on each worked day a start in the band late enough to rest after the previous
 week's last shift. Arcs that need a late start cost 1 so unconstrained agents take them
 only when nobody else can; an agent who fits no planned tour takes an arc to "unassigned"
-(cost 1000) and is placed by the repair move instead.
+(cost 1000) and is placed by the repair move instead. Agents' wishes (:mod:`.preferences`)
+add their price to the arcs (the least price of the tour's band each day), and each agent
+takes the start of its band it prefers among those it may work.
 
 Within a tour's band, the day's planned starts (the plan's start counts) go to the agents of
 that band, the most constrained agent first, each taking the earliest start it may work.
@@ -27,6 +29,8 @@ from .tours import DAY, Catalogue
 __all__ = ["assign_plan"]
 
 _UNASSIGNED_COST = 1000
+# Preference prices (objective units) on the flow's integer arcs: x100, so a late start (cost 1) stays a tie-break.
+_PRICE_SCALE = 100
 
 
 def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
@@ -43,6 +47,12 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
             agents = np.array(cls.agent_index, dtype=np.int64)
             tours = cls.tours[0][rows]
             legal, late = _legal_arcs(cat, state, agents, tours, w)
+            arc_cost = late.astype(np.int64)
+            unassigned_cost = _UNASSIGNED_COST
+            if ctx.prefs:
+                # Wishes priced in objective units, scaled to integers; the late-start tie-break stays below.
+                arc_cost = arc_cost + np.rint(_PRICE_SCALE * ctx.prefs.tour_prices(cat, agents, tours, w)).astype(np.int64)
+                unassigned_cost += int(arc_cost.max(initial=0)) * len(agents)
             flow = min_cost_flow.SimpleMinCostFlow()
             n_a, n_t = len(agents), len(rows)
             source, sink, spare = 0, 1 + n_a + n_t, 2 + n_a + n_t
@@ -53,8 +63,8 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
                 np.concatenate([1 + np.arange(n_a), 1 + n_a + ti, np.full(n_t, sink), np.full(n_a, spare), [sink]]),
                 np.concatenate([np.ones(n_a, dtype=np.int64), np.ones(len(ai), dtype=np.int64), counts[rows],
                                 np.ones(n_a, dtype=np.int64), [n_a]]),
-                np.concatenate([np.zeros(n_a, dtype=np.int64), late[ai, ti].astype(np.int64),
-                                np.zeros(n_t, dtype=np.int64), np.full(n_a, _UNASSIGNED_COST), [0]]),
+                np.concatenate([np.zeros(n_a, dtype=np.int64), arc_cost[ai, ti],
+                                np.zeros(n_t, dtype=np.int64), np.full(n_a, unassigned_cost), [0]]),
             )
             flow.set_node_supply(source, n_a)
             flow.set_node_supply(sink, -n_a)
@@ -82,7 +92,7 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
                 for agent in sorted(members, key=lambda a: (-need[a], a)):
                     k = bisect.bisect_left(pool, need[agent])
                     if k < len(pool):
-                        start = pool.pop(k)
+                        start = pool.pop(ctx.prefs.pick_start(cat, agent, t, day, pool, k) if ctx.prefs else k)
                     else:
                         # The plan has no start left that this agent may take: the earliest legal one.
                         start = band_starts[bisect.bisect_left(band_starts, need[agent])]

@@ -431,6 +431,7 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
             saved_s = state.start[agent, d0:d0 + n].copy()
             saved_t = state.template[agent, d0:d0 + n].copy()
             saved_b = {d: own.get((agent, d)) for d in range(d0, d0 + n)}
+            price_before = ctx.prefs.week_price(cat, agent, saved_s, saved_t, d0)
             for d in range(d0, d0 + n):
                 if saved_s[d - d0] >= 0:
                     occupy(int(saved_s[d - d0]), int(saved_t[d - d0]), saved_b[d] or [], -1)
@@ -455,7 +456,10 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
                         own[(agent, day)] = offs
                         new_days.append(day)
             value = cost(net)
-            keep = scores[best] > -1e11 and value < current - 1e-9 and not (state.coverage > cat.rules.seats).any()
+            # the agent's wishes: the week's price change counts like the coverage change
+            price_change = ctx.prefs.week_price(cat, agent, state.start[agent, d0:d0 + n],
+                                                state.template[agent, d0:d0 + n], d0) - price_before
+            keep = scores[best] > -1e11 and value + price_change < current - 1e-9 and not (state.coverage > cat.rules.seats).any()
             if keep:
                 current = value
                 improved += 1

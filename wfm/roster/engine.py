@@ -17,7 +17,9 @@ from .aggregate import (SCALE, AggregateModel, build_aggregate, lp_bound, restri
                         solve_aggregate)
 from .assign import assign_plan
 from .breaks import breaks_frame, place_breaks, polish_net
+from .preferences import PreferencePricing
 from .repair import RosterState, enforce_windows, evaluate_objective, improve
+from .agent_report import balance_hook, report_frames, report_summary
 from .result import RosterResult, coverage_frame, empty_breaks, roster_frame
 from .rules import Rules
 from .tours import Catalogue, build_catalogue, build_grid
@@ -172,6 +174,8 @@ def schedule(
     # Repair converges in a few passes; its clock limit is a safety net as well.
     repair_deadline = max(deadline, time.perf_counter() + _WALL_SAFETY * max(1.0, 0.2 * time_limit_sec))
     stats = improve(target_cat, state, seed=seed, deadline=repair_deadline, progress=report)
+    # Fairness: coverage-neutral swaps of week plans inside each class (rules' [fairness]).
+    fair_stats = balance_hook(target_cat, state, report)
     # Stage 4: breaks, placed on the final shifts against the real requirement.
     t_breaks = time.perf_counter()
     break_plan = place_breaks(cat, state, seed=seed, num_workers=num_workers,
@@ -189,6 +193,11 @@ def schedule(
                f"{break_plan.moves:,} moves in {break_plan.passes} "
                f"pass(es) ({time.perf_counter() - t_breaks:.1f} s)")
     final = evaluate_objective(cat, net_state)
+    coverage_objective = final["objective"]
+    pricing = PreferencePricing(cat)
+    preference_objective = pricing.total(cat, state) if pricing else 0.0
+    # Wishes cost >= 0 and the bound ignores them, so it stays a lower bound of the sum.
+    final = dict(final, objective=coverage_objective + preference_objective)
     over_seats = np.flatnonzero(state.coverage > rules.seats)  # heads on shift, on break or not
     if over_seats.size:  # pragma: no cover - the plan and every move keep seats; a last guard
         raise SolverError(
@@ -205,6 +214,8 @@ def schedule(
     summary: dict[str, Any] = {
         "status": "OPTIMAL" if lower > 0 and final["objective"] <= lower * (1 + 1e-6) else "FEASIBLE",
         "objective": round(final["objective"], 3),
+        "coverage_objective": round(coverage_objective, 3),
+        "preference_objective": round(preference_objective, 3),
         "lower_bound": round(lower, 3),
         "gap": round((final["objective"] - lower) / lower, 6) if lower > 0 else 0.0,
         "aggregate_status": plan.status,
@@ -248,7 +259,11 @@ def schedule(
         "num_workers": num_workers,
     }
     breaks = breaks_frame(cat, break_plan) if has_breaks else empty_breaks()
-    return RosterResult(roster_frame(cat, state), breaks, coverage, summary)
+    roster = roster_frame(cat, state)
+    agent_summary, fairness = report_frames(roster, cat)
+    summary.update(fair_stats)
+    summary.update(report_summary(agent_summary, fairness))
+    return RosterResult(roster, breaks, coverage, summary, agent_summary=agent_summary, fairness=fairness)
 
 
 def _gross_target(cat: Catalogue, model: AggregateModel, values: np.ndarray | None) -> Catalogue:

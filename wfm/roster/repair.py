@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exceptions import InfeasibleRosterError
+from .preferences import PreferencePricing
 from .tours import DAY, Catalogue
 
 __all__ = ["RosterState", "evaluate_objective", "reinsert", "improve", "enforce_windows"]
@@ -111,6 +112,8 @@ class _Context:
         # band boundaries of the (sorted) starts of each template, for reduceat
         self.band_edges = [np.flatnonzero(np.r_[True, np.diff(t.band_of_start) != 0]) for t in cat.templates]
         self.paid_cost = [cat.rules.objective.paid_hour_weight * t.template.paid_minutes / 60 for t in cat.templates]
+        # agents' soft wishes, priced per start (empty, and free, when nobody has any)
+        self.prefs = PreferencePricing(cat)
 
     def marginal_prefix(self, coverage: np.ndarray) -> np.ndarray:
         cat = self.cat
@@ -181,6 +184,9 @@ def _week_options(ctx: _Context, state: RosterState, agent: int, week: int, pref
             for offsets, n_occ in plan.break_offsets:
                 a = np.minimum(first[:, :, None] + (offsets // step)[None, None, :], n_int)
                 g = g - (prefix[np.minimum(a + n_occ, n_int)] - prefix[a]).min(axis=2)
+        price = ctx.prefs.start_prices(agent, int(t), d0, n)
+        if price is not None:
+            g = g - price  # the agent's wishes, in objective units
         legal = (abs_start >= min_start) & (abs_start + length <= max_end)
         for ws, we in (cat.windows[agent] if cat.windows else ()):
             legal &= ~((abs_start < we) & (abs_start + length > ws))  # unavailable time windows
@@ -216,7 +222,7 @@ def reinsert(ctx: _Context, state: RosterState, agent: int, week: int, *, must_p
     saved = (state.start[agent, d0:d0 + n].copy(), state.template[agent, d0:d0 + n].copy())
     clear_week(cat, state, agent, d0, n)
     prefix = ctx.marginal_prefix(state.coverage)
-    current = _saved_score(ctx, saved, prefix) if had else -_BIG
+    current = _saved_score(ctx, saved, prefix) - ctx.prefs.week_price(cat, agent, *saved, d0) if had else -_BIG
     scores, gains, _, _ = _week_options(ctx, state, agent, week, prefix)
     best = int(np.argmax(scores))
     if scores[best] <= -_BIG / 2:

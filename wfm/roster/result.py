@@ -36,12 +36,22 @@ class RosterResult:
         previous-week shifts included (their breaks are unknown, so they count whole).
     summary
         Status, objective, lower bound and gap, totals, timings (see docs/roster.md).
+    agent_summary
+        One row per agent: ``agent_id, contract, night_allowed, paid_hours, shifts,
+        weekend_days_worked, night_shifts, late_shifts, short_weeks, preferences_asked,
+        preferences_granted, granted_share`` (and the asked/granted split per wish kind);
+        see :mod:`wfm.roster.fairness` and :mod:`wfm.roster.preferences`.
+    fairness
+        The distribution of each fairness metric per contract over the agents who can work it:
+        ``metric, contract, agents, min, max, mean, std, spread, least_spread``.
     """
 
     roster: pd.DataFrame
     breaks: pd.DataFrame
     coverage: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
+    agent_summary: pd.DataFrame | None = None
+    fairness: pd.DataFrame | None = None
 
 
 def roster_frame(cat: Catalogue, state: RosterState) -> pd.DataFrame:

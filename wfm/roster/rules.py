@@ -23,6 +23,8 @@ from typing import Any
 
 from ..exceptions import ConfigError
 from ..io import read_toml
+from .fairness import FairnessSettings
+from .preferences import PreferenceWeights
 
 __all__ = [
     "BreakRule",
@@ -402,6 +404,8 @@ class Rules:
     shift_types: tuple[ShiftType, ...] = DEFAULT_SHIFT_TYPES
     objective: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     solver: SolverSettings = field(default_factory=SolverSettings)
+    preferences: PreferenceWeights = field(default_factory=PreferenceWeights)
+    fairness: FairnessSettings = field(default_factory=FairnessSettings)
 
     def __post_init__(self) -> None:
         if not self.contracts:
@@ -475,7 +479,8 @@ class Rules:
         """Build and validate rules from a dict shaped like the TOML file (docs/roster.md)."""
         if not isinstance(data, Mapping):
             raise ConfigError(f"rules must be a table/dict, got {type(data).__name__}")
-        _check_keys(data, {"rules", "contracts", "objective", "solver", "seats", "shift_types"}, "rules file")
+        _check_keys(data, {"rules", "contracts", "objective", "solver", "seats", "shift_types", "preferences",
+                           "fairness"}, "rules file")
         section = dict(data.get("rules", {}))
         if "seats" in data:
             section.setdefault("seats", data["seats"])
@@ -568,6 +573,9 @@ class Rules:
             start_stability_hours=_number(section.get("start_stability_hours", 2), "rules.start_stability_hours"),
             objective=ObjectiveWeights(**objective_kwargs),
             solver=SolverSettings(**solver_kwargs),
+            preferences=PreferenceWeights.from_dict(data.get("preferences", {})),
+            fairness=(FairnessSettings.from_dict(data["fairness"], tuple(t.name for t in types))
+                      if "fairness" in data else FairnessSettings()),
         )
 
 

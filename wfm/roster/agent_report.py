@@ -1,0 +1,67 @@
+"""Per-agent reporting of a roster (fairness metrics, wishes granted) and the engine's fairness hook."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from .fairness import FAIRNESS_METRICS, agent_metrics, balance, distribution
+from .preferences import PreferencePricing, granted_counts
+
+__all__ = ["balance_hook", "report_frames", "report_summary"]
+
+
+def balance_hook(cat: Any, state: Any, report: Callable[[str], None]) -> dict[str, Any]:
+    """Run the fairness pass when the rules enable it; return its summary keys."""
+    settings = cat.rules.fairness
+    if not settings.enabled:
+        return {"fairness_enabled": False}
+    t0 = time.perf_counter()
+    coverage_before = state.coverage.copy()
+    stats = balance(cat, state, PreferencePricing(cat))
+    if (state.coverage != coverage_before).any():  # pragma: no cover - permutations inside a class
+        raise AssertionError("the fairness pass changed the coverage")
+    report(f"fairness: {stats['fairness_moves']} agent-week(s) swapped in {stats['fairness_sweeps']} sweep(s), "
+           f"weighted cost {stats['fairness_cost_before']:,.0f} -> {stats['fairness_cost_after']:,.0f} "
+           f"({time.perf_counter() - t0:.1f} s)")
+    return {"fairness_enabled": True, "fairness_objective": settings.objective,
+            "fairness_moves": int(stats["fairness_moves"]), "fairness_sweeps": int(stats["fairness_sweeps"]),
+            "fairness_cost_before": round(stats["fairness_cost_before"], 3),
+            "fairness_cost_after": round(stats["fairness_cost_after"], 3),
+            "fairness_sec": round(time.perf_counter() - t0, 2)}
+
+
+def report_frames(roster: pd.DataFrame, cat: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(agent summary, fairness distribution) of a roster frame."""
+    metrics = agent_metrics(roster, cat.agents, cat.rules, cat.grid.start, cat.grid.n_days)
+    granted = granted_counts(roster, cat.agents, cat.grid.start, cat.grid.n_days)
+    frame = metrics.merge(granted, on="agent_id", how="left")
+    asked = frame["preferences_asked"]
+    frame["granted_share"] = (frame["preferences_granted"] / asked.where(asked > 0)).round(4)
+    frame["priority"] = [a.preferences.priority for a in cat.agents]
+    return frame, distribution(metrics)
+
+
+def report_summary(agent_summary: pd.DataFrame, fairness: pd.DataFrame) -> dict[str, Any]:
+    """Summary keys: wishes asked/granted, and per fairness metric the worst contract's spread."""
+    asked = int(agent_summary["preferences_asked"].sum())
+    granted = int(agent_summary["preferences_granted"].sum())
+    out: dict[str, Any] = {
+        "agents_with_preferences": int((agent_summary["preferences_asked"] > 0).sum()),
+        "preferences_asked": asked,
+        "preferences_granted": granted,
+        "preferences_granted_share": round(granted / asked, 4) if asked else None,
+    }
+    for kind in ("days_off", "start_window", "shift_type"):
+        out[f"preferences_{kind}_asked"] = int(agent_summary[f"{kind}_asked"].sum())
+        out[f"preferences_{kind}_granted"] = int(agent_summary[f"{kind}_granted"].sum())
+    for metric in FAIRNESS_METRICS:
+        rows = fairness[fairness["metric"] == metric]
+        out[f"fairness_{metric}_spread"] = float(rows["spread"].max()) if len(rows) else 0.0
+        out[f"fairness_{metric}_least_spread"] = float(rows["least_spread"].max()) if len(rows) else 0.0
+        out[f"fairness_{metric}_max"] = float(rows["max"].max()) if len(rows) else 0.0
+        out[f"fairness_{metric}_std"] = float(rows["std"].max()) if len(rows) else 0.0
+    return out

@@ -1,0 +1,336 @@
+"""Fairness over the horizon: metrics per agent, a coverage-neutral evening-out pass, the report.
+
+Metrics per agent (counted from the roster; a shift belongs to the date it starts):
+
+- ``weekend_days_worked``: shifts starting on a Saturday or Sunday;
+- ``night_shifts``: shifts touching the rules' ``night_window`` (:meth:`Rules.is_night`);
+- ``late_shifts``: shifts whose type is one of ``late_types`` (default ``["late"]``);
+- ``short_weeks``: whole 7-day weeks whose paid hours are below the agent's ``max_hours_week``
+  (so for a part-timer on 20-30 h, a week of 20 h or 25 h is short, 30 h is not).
+
+A metric is shared "among the agents who can work it": agents are compared within their
+contract, and for night shifts only agents with ``night_allowed``.
+
+**The pass.** Agents of one class in one week (same contract terms, unavailable days and, in
+the first week, history effect) can work each other's week plans, and swapping two of them
+leaves the coverage of every interval unchanged. So for each week and class, a linear
+assignment (scipy's ``linear_sum_assignment``) gives the class's current week plans to its
+agents at least cost, where an agent may take a plan only if it stays legal against the
+agent's own neighbouring weeks (rest across the week boundary, consecutive days, unavailable
+time windows). The cost of agent a taking plan p is ``sum_metric weight x f(total_a + x_p -
+target)`` over the horizon totals of the agent's other weeks, with ``target`` the mean total
+of the agent's group and ``f(z) = z^2`` (objective ``spread``) or ``max(z, 0)^2`` (objective
+``max``: only totals above the mean cost), plus the agent's preference price of the plan (in
+the same objective units). Sweeps over the weeks repeat until one changes nothing; each
+solves its assignment exactly, so the weighted sum never rises, and the coverage objective is
+identical by construction.
+
+TOML::
+
+    [fairness]                    # present = the pass runs (enabled = false switches it off)
+    objective = "spread"          # or "max"
+    weekend_weight = 20           # per squared deviation of an agent's total from its group mean
+    night_weight = 20
+    late_weight = 10
+    short_week_weight = 20
+    late_types = ["late"]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import ConfigError
+
+__all__ = ["FairnessSettings", "FAIRNESS_METRICS", "balance", "agent_metrics", "distribution"]
+
+FAIRNESS_METRICS = ("weekend_days_worked", "night_shifts", "late_shifts", "short_weeks")
+_OBJECTIVES = ("spread", "max")
+_DAY = 1440
+_ILLEGAL = 1e15
+
+
+@dataclass(frozen=True)
+class FairnessSettings:
+    """Weights and objective of the fairness pass (see the module docstring)."""
+
+    enabled: bool = False
+    objective: str = "spread"
+    weekend_weight: float = 20.0
+    night_weight: float = 20.0
+    late_weight: float = 10.0
+    short_week_weight: float = 20.0
+    late_types: tuple[str, ...] = ("late",)
+    max_sweeps: int = 5
+
+    def __post_init__(self) -> None:
+        if self.objective not in _OBJECTIVES:
+            raise ConfigError(f"fairness.objective must be one of {', '.join(_OBJECTIVES)}, got {self.objective!r}")
+        for key in ("weekend_weight", "night_weight", "late_weight", "short_week_weight"):
+            value = getattr(self, key)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value) or value < 0:
+                raise ConfigError(f"fairness.{key} must be a number >= 0, got {value!r}")
+        if not isinstance(self.max_sweeps, int) or isinstance(self.max_sweeps, bool) or not 1 <= self.max_sweeps <= 50:
+            raise ConfigError(f"fairness.max_sweeps must be a whole number in [1, 50], got {self.max_sweeps!r}")
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Weight per metric, in FAIRNESS_METRICS order."""
+        return np.array([self.weekend_weight, self.night_weight, self.late_weight, self.short_week_weight])
+
+    @classmethod
+    def from_dict(cls, data: Any, shift_type_names: tuple[str, ...]) -> FairnessSettings:
+        """Build from the ``[fairness]`` table (its presence enables the pass)."""
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"[fairness] must be a table, got {data!r}")
+        allowed = {"enabled", "objective", "weekend_weight", "night_weight", "late_weight", "short_week_weight",
+                   "late_types", "max_sweeps"}
+        unknown = sorted(set(map(str, data)) - allowed)
+        if unknown:
+            raise ConfigError(f"[fairness]: unknown key(s) {', '.join(unknown)}; expected some of "
+                              f"{', '.join(sorted(allowed))}")
+        kwargs = dict(data)
+        enabled = kwargs.pop("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ConfigError(f"fairness.enabled must be true or false, got {enabled!r}")
+        if "late_types" in kwargs:
+            types = kwargs["late_types"]
+            if isinstance(types, str) or not isinstance(types, (list, tuple)):
+                raise ConfigError(f"fairness.late_types must be an array of shift type names, got {types!r}")
+            for name in types:
+                if name not in shift_type_names:
+                    raise ConfigError(f"fairness.late_types must name shift types ({', '.join(shift_type_names)}), "
+                                      f"got {name!r}")
+            kwargs["late_types"] = tuple(str(t) for t in types)
+        return cls(enabled=enabled, **kwargs)
+
+
+def _settings(rules: Any) -> FairnessSettings:
+    return getattr(rules, "fairness", None) or FairnessSettings()
+
+
+def _night_table(cat: Any) -> list[np.ndarray]:
+    """Per template: whether each start (clock) is a night shift, and a late shift."""
+    rules = cat.rules
+    late_types = set(_settings(rules).late_types)
+    type_names = np.array([t.name for t in rules.shift_types] + [""], dtype=object)
+    out = []
+    for plan in cat.templates:
+        night = np.array([rules.is_night(int(s), plan.template.length_minutes) for s in plan.starts])
+        late = np.isin(type_names[plan.band_type[plan.band_of_start]], list(late_types))
+        out.append((night, late))
+    return out
+
+
+def _week_metrics(cat: Any, tables: list, starts: np.ndarray, templates: np.ndarray, d0: int,
+                  max_paid: int) -> np.ndarray:
+    """(weekend days, nights, lates, short) of one week plan (absolute starts/templates per day)."""
+    weekend = nights = lates = paid = 0
+    for i, (s, t) in enumerate(zip(starts, templates)):
+        if s < 0:
+            continue
+        day = d0 + i
+        pos = int(np.searchsorted(cat.templates[t].starts, s - day * _DAY))
+        night, late = tables[t]
+        weekend += cat.grid.date(day).weekday() >= 5
+        nights += bool(night[pos])
+        lates += bool(late[pos])
+        paid += cat.templates[t].template.paid_minutes
+    short = len(starts) == 7 and paid < max_paid
+    return np.array([weekend, nights, lates, short], dtype=float)
+
+
+def _groups(cat: Any) -> np.ndarray:
+    """(agents, metrics) group id: contract, and for nights the night_allowed flag too."""
+    contracts = {c: i for i, c in enumerate(sorted({a.contract for a in cat.agents}))}
+    g = np.array([contracts[a.contract] for a in cat.agents], dtype=np.int64)
+    night = np.array([a.night_allowed for a in cat.agents])
+    return np.stack([g, np.where(night, g, -1 - g), g, g], axis=1)
+
+
+def balance(cat: Any, state: Any, pricing: Any = None) -> dict[str, float]:
+    """Even out the fairness metrics by coverage-neutral permutations of week plans in each class.
+
+    ``state`` is changed in place; its coverage stays identical. Returns the number of
+    agent-weeks that changed hands, sweeps run and the weighted fairness cost before and after.
+    """
+    from .repair import _neighbours, clear_week, set_shift  # noqa: PLC0415 - avoids an import cycle
+
+    from scipy.optimize import linear_sum_assignment
+
+    settings = _settings(cat.rules)
+    weights = settings.weights
+    tables = _night_table(cat)
+    weeks = cat.grid.weeks
+    n_agents = len(cat.agents)
+    max_paid = np.array([a.max_paid_minutes_week for a in cat.agents])
+    groups = _groups(cat)
+    # metrics[a, w] per week, kept current as plans move
+    metrics = np.zeros((n_agents, len(weeks), len(FAIRNESS_METRICS)))
+    for w, (d0, n) in enumerate(weeks):
+        for a in range(n_agents):
+            metrics[a, w] = _week_metrics(cat, tables, state.start[a, d0:d0 + n], state.template[a, d0:d0 + n], d0,
+                                          int(max_paid[a]))
+    rest = cat.rules.min_rest_minutes
+    max_run = cat.rules.max_consecutive_days
+
+    def cost_of(totals: np.ndarray) -> float:
+        z = totals - _targets(totals, groups)
+        if settings.objective == "max":
+            z = np.maximum(z, 0)
+        return float((weights * z ** 2).sum())
+
+    before = cost_of(metrics.sum(axis=1))
+    moved = sweeps = 0
+    for sweeps in range(1, settings.max_sweeps + 1):
+        changed = 0
+        for w, (d0, n) in enumerate(weeks):
+            totals = metrics.sum(axis=1)
+            target = _targets(totals, groups)
+            for cls in cat.classes[w]:
+                members = np.array(cls.agent_index, dtype=np.int64)
+                if len(members) < 2:
+                    continue
+                plans_s = state.start[members, d0:d0 + n].copy()
+                plans_t = state.template[members, d0:d0 + n].copy()
+                x = metrics[members, w]  # (plans, metrics)
+                if not (np.ptp(x, axis=0) > 0).any():
+                    continue  # every plan has the same metrics: nothing to even out
+                others = totals[members] - x  # (agents, metrics)
+                z = others[:, None, :] + x[None, :, :] - target[members][:, None, :]
+                if settings.objective == "max":
+                    z = np.maximum(z, 0)
+                cost = (weights * z ** 2).sum(axis=2)  # (agents, plans)
+                cost = cost + _legality(cat, state, members, plans_s, plans_t, d0, n, rest, max_run, _neighbours)
+                if pricing:
+                    for i, a in enumerate(members):
+                        if int(a) in pricing.day:
+                            cost[i] += [pricing.week_price(cat, int(a), plans_s[j], plans_t[j], d0)
+                                        for j in range(len(members))]
+                rows, cols = linear_sum_assignment(cost)
+                perm = np.empty(len(members), dtype=np.int64)
+                perm[rows] = cols
+                keep = np.arange(len(members))
+                new = cost[keep, perm]
+                if (perm == keep).all() or new.max() >= _ILLEGAL / 2 or new.sum() >= cost[keep, keep].sum() - 1e-9:
+                    continue
+                for i, a in enumerate(members):
+                    clear_week(cat, state, int(a), d0, n)
+                for i, a in enumerate(members):
+                    j = perm[i]
+                    for k in range(n):
+                        if plans_s[j, k] >= 0:
+                            set_shift(cat, state, int(a), d0 + k, int(plans_s[j, k]), int(plans_t[j, k]))
+                metrics[members, w] = x[perm]
+                changed += int((perm != keep).sum())
+        moved += changed
+        if not changed:
+            break
+    return {"fairness_moves": moved, "fairness_sweeps": sweeps, "fairness_cost_before": before,
+            "fairness_cost_after": cost_of(metrics.sum(axis=1))}
+
+
+def _targets(totals: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Per agent and metric: the mean total of the agent's group."""
+    out = np.zeros_like(totals)
+    for m in range(totals.shape[1]):
+        ids, inverse = np.unique(groups[:, m], return_inverse=True)
+        sums = np.bincount(inverse, weights=totals[:, m], minlength=len(ids))
+        counts = np.bincount(inverse, minlength=len(ids))
+        out[:, m] = (sums / counts)[inverse]
+    return out
+
+
+def _legality(cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarray, plans_t: np.ndarray, d0: int, n: int,
+              rest: int, max_run: int, neighbours: Any) -> np.ndarray:
+    """(agents, plans): 0 where the agent may work the plan next to its own other weeks, else a huge cost."""
+    lengths = np.array([t.template.length_minutes for t in cat.templates] + [0])
+    on = plans_s >= 0
+    ends = np.where(on, plans_s + lengths[np.where(on, plans_t, -1)], -10**12)
+    first = np.where(on.any(axis=1), np.where(on, plans_s, 10**13).min(axis=1), 10**13)
+    last_end = ends.max(axis=1)
+    lead = np.array([_lead(r) for r in on])
+    trail = np.array([_lead(r[::-1]) for r in on])
+    full = on.all(axis=1)
+    info = np.array([neighbours(cat, state, int(a), d0, n) for a in members], dtype=np.int64).reshape(-1, 4)
+    min_start, max_end, run_before, run_after = (info[:, k][:, None] for k in range(4))
+    ok = (first[None, :] >= min_start) & (last_end[None, :] <= max_end)
+    ok &= np.where(full[None, :], run_before + n + run_after <= max_run,
+                   (lead[None, :] + run_before <= max_run) & (trail[None, :] + run_after <= max_run))
+    if cat.windows:
+        for i, a in enumerate(members):
+            wins = cat.windows[int(a)]
+            for ws, we in wins:
+                ok[i] &= ~((on & (plans_s < we) & (ends > ws)).any(axis=1))
+    return np.where(ok, 0.0, _ILLEGAL)
+
+
+def _lead(values: np.ndarray) -> int:
+    n = 0
+    for v in values:
+        if not v:
+            break
+        n += 1
+    return n
+
+
+def agent_metrics(roster: pd.DataFrame, agents: list[Any], rules: Any, horizon_start: pd.Timestamp,
+                  n_days: int) -> pd.DataFrame:
+    """Per agent: ``agent_id, contract, paid_hours, shifts`` and the FAIRNESS_METRICS, from the roster frame."""
+    late_types = set(_settings(rules).late_types)
+    frame = roster.copy()
+    frame["agent_id"] = frame["agent_id"].astype(str)
+    start = pd.to_datetime(frame["shift_start"])
+    length = ((pd.to_datetime(frame["shift_end"]) - start) / pd.Timedelta(minutes=1)).astype(int)
+    clock = (start.dt.hour * 60 + start.dt.minute).astype(int)
+    frame["weekend"] = pd.to_datetime(frame["date"]).dt.dayofweek >= 5
+    frame["night"] = [rules.is_night(int(c), int(n)) for c, n in zip(clock, length)]
+    frame["late"] = frame["shift_type"].astype(str).isin(late_types)
+    day = ((pd.to_datetime(frame["date"]) - horizon_start) / pd.Timedelta(days=1)).astype(int)
+    frame["week"] = day // 7
+    per = frame.groupby("agent_id").agg(paid_hours=("paid_hours", "sum"), shifts=("paid_hours", "size"),
+                                        weekend_days_worked=("weekend", "sum"), night_shifts=("night", "sum"),
+                                        late_shifts=("late", "sum"))
+    week_hours = frame.groupby(["agent_id", "week"])["paid_hours"].sum()
+    full_weeks = n_days // 7
+    rows = []
+    for agent in agents:
+        aid = agent.agent_id
+        rec = per.loc[aid] if aid in per.index else None
+        hours = [float(week_hours.get((aid, w), 0.0)) for w in range(full_weeks)]
+        short = sum(h * 60 < agent.max_paid_minutes_week - 1e-6 for h in hours)
+        rows.append((aid, agent.contract, agent.night_allowed,
+                     float(rec["paid_hours"]) if rec is not None else 0.0,
+                     int(rec["shifts"]) if rec is not None else 0,
+                     int(rec["weekend_days_worked"]) if rec is not None else 0,
+                     int(rec["night_shifts"]) if rec is not None else 0,
+                     int(rec["late_shifts"]) if rec is not None else 0,
+                     int(short)))
+    return pd.DataFrame(rows, columns=["agent_id", "contract", "night_allowed", "paid_hours", "shifts",
+                                       *FAIRNESS_METRICS])
+
+
+def distribution(summary_frame: pd.DataFrame) -> pd.DataFrame:
+    """Per metric and contract, over the agents who can work it: agents, min, max, mean, std, spread,
+    and ``least_spread``: the least max-min any split of the same total could have (0 when the
+    total divides evenly, else 1)."""
+    rows = []
+    for metric in FAIRNESS_METRICS:
+        frame = summary_frame
+        if metric == "night_shifts":
+            frame = frame[frame["night_allowed"].astype(bool)]
+        for contract, group in frame.groupby("contract", sort=True):
+            values = group[metric].to_numpy(dtype=float)
+            if not len(values):
+                continue
+            total = values.sum()
+            rows.append((metric, str(contract), len(values), float(values.min()), float(values.max()),
+                         round(float(values.mean()), 4), round(float(values.std()), 4),
+                         float(values.max() - values.min()), float(total % len(values) != 0)))
+    return pd.DataFrame(rows, columns=["metric", "contract", "agents", "min", "max", "mean", "std", "spread",
+                                       "least_spread"])
