@@ -320,12 +320,14 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
 @click.option("--breaks", "breaks_path", type=click.Path(dir_okay=False),
               help="Breaks file to write (agent_id, break_start, break_end, kind, paid; empty when no template has breaks).")
 @click.option("--summary", "summary_path", type=click.Path(dir_okay=False), help="Summary JSON file to write.")
+@click.option("--agents-summary", "agents_summary_path", type=click.Path(dir_okay=False),
+              help="Per-agent file to write: hours, weekend days, nights, late shifts, short weeks, wishes granted.")
 @click.option("--time-limit", default=60.0, show_default=True, type=float, help="Solver time limit in seconds.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (same seed, same roster).")
 @click.option("--workers", default=2, show_default=True, type=int, help="CP-SAT workers.")
 def schedule_command(requirements: str, agents_path: str, rules_path: str, output: str, coverage_path: str | None,
                      breaks_path: str | None, summary_path: str | None, time_limit: float, seed: int,
-                     workers: int) -> None:
+                     workers: int, agents_summary_path: str | None = None) -> None:
     """Build a weekly 24x7 roster of named agents under labour rules.
 
     Prints the summary (objective, lower bound and gap, under/over-staffing, seats, timings);
@@ -352,6 +354,8 @@ def schedule_command(requirements: str, agents_path: str, rules_path: str, outpu
         write_frame(result.breaks, breaks_path)
     if summary_path:
         write_json(result.summary, summary_path)
+    if agents_summary_path and result.agent_summary is not None:
+        write_frame(result.agent_summary, agents_summary_path)
     click.echo(json.dumps(result.summary, indent=2, default=str))
 
 

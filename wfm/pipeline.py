@@ -291,7 +291,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
 
     Outputs (in ``output_dir / <as_of>``): ``forecast.csv``, ``backtest.csv``,
     ``requirements.csv``, ``roster.csv``, ``breaks.csv``, ``coverage.csv``, ``daily.csv``,
-    ``summary.json``, ``report.html`` and ``manifest.json`` (input hashes, library version,
+    ``agents_summary.csv``, ``summary.json``, ``report.html`` and ``manifest.json`` (input hashes, library version,
     configuration).
 
     Parameters
@@ -401,6 +401,8 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             breaks=result.breaks,
             summary=summary,
             service=daily,
+            fairness=getattr(result, "fairness", None),
+            agent_summary=getattr(result, "agent_summary", None),
             title=f"{config.title}: {as_of.date()} + {config.horizon_days} days",
             gantt_agents=config.sample_agents,
         )
@@ -416,6 +418,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
                 "breaks.csv": result.breaks,
                 "coverage.csv": result.coverage,
                 "daily.csv": daily,
+                "agents_summary.csv": getattr(result, "agent_summary", None),
             },
             summary,
             html,

@@ -49,7 +49,7 @@ from .io import write_text
 __all__ = ["render_report", "write_report", "SECTION_IDS"]
 
 #: ids of the report's sections, in page order (tests and links rely on them)
-SECTION_IDS: tuple[str, ...] = ("summary", "forecast", "coverage", "heatmap", "gantt", "daily")
+SECTION_IDS: tuple[str, ...] = ("summary", "forecast", "coverage", "heatmap", "gantt", "daily", "fairness")
 
 _HEADINGS = {
     "summary": "Key figures",
@@ -58,6 +58,7 @@ _HEADINGS = {
     "heatmap": "Under- and over-staffing by weekday and time of day",
     "gantt": "Shifts and breaks of a sample of agents",
     "daily": "Daily figures",
+    "fairness": "Fairness and preferences granted",
 }
 # Columns each input must have (only those the report uses; see the frame contracts).
 _SERIES_COLUMNS = ["queue", "interval_start", "calls"]
@@ -90,6 +91,8 @@ def render_report(
     history_days: int = 28,
     gantt_agents: int = 40,
     service: pd.DataFrame | None = None,
+    fairness: pd.DataFrame | None = None,
+    agent_summary: pd.DataFrame | None = None,
 ) -> str:
     """Render the planning report as one self-contained HTML string.
 
@@ -126,6 +129,10 @@ def render_report(
     gantt_agents
         Number of agents in the Gantt sample (positive); picked evenly over the sorted ids
         so the sample is deterministic.
+    fairness, agent_summary
+        Optional :attr:`wfm.roster.RosterResult.fairness` (the distribution of weekend days,
+        nights, late shifts and short weeks per contract) and ``agent_summary`` (wishes asked
+        and granted per agent); shown in the "fairness" section when given.
 
     Returns
     -------
@@ -180,6 +187,7 @@ def render_report(
         "heatmap": _heatmap_html(pooled, interval),
         "gantt": _gantt_html(roster, breaks, gantt_agents),
         "daily": _daily_html(daily, rostered=rostered),
+        "fairness": _fairness_html(fairness, agent_summary),
     }
     sections = [_section(sid, _HEADINGS[sid], bodies[sid]) for sid in SECTION_IDS]
     nav = " · ".join(f'<a href="#{sid}">{html.escape(sid)}</a>' for sid in SECTION_IDS)
@@ -635,6 +643,32 @@ def _with_rostered_service(daily: pd.DataFrame, service: pd.DataFrame) -> pd.Dat
             values = pd.to_numeric(total[column], errors="coerce")
             out[column] = values.reindex(out.index) if not out.empty else values
     return out
+
+
+def _fairness_html(fairness: pd.DataFrame | None, agent_summary: pd.DataFrame | None) -> str:
+    if fairness is None or fairness.empty:
+        return _empty("No fairness figures to show.")
+    parts = []
+    if agent_summary is not None and "preferences_asked" in agent_summary.columns:
+        asked = int(agent_summary["preferences_asked"].sum())
+        granted = int(agent_summary["preferences_granted"].sum())
+        wishing = int((agent_summary["preferences_asked"] > 0).sum())
+        share = f" ({granted / asked:.1%})" if asked else ""
+        parts.append(f"<p>Preferences granted: {granted:,} of {asked:,}{share}, from {wishing:,} agents with "
+                     "wishes (per agent in agents_summary.csv).</p>")
+    labels = {"weekend_days_worked": "weekend days worked", "night_shifts": "night shifts",
+              "late_shifts": "late shifts", "short_weeks": "short weeks"}
+    head = "".join(f"<th>{h}</th>" for h in ("per agent over the horizon", "contract", "agents", "min", "mean", "max",
+                                             "spread", "least possible spread"))
+    body = []
+    for row in fairness.itertuples(index=False):
+        cells = [labels.get(row.metric, row.metric), row.contract, _fmt(row.agents, 0), _fmt(row.min, 0),
+                 _fmt(row.mean, 2), _fmt(row.max, 0), _fmt(row.spread, 0), _fmt(row.least_spread, 0)]
+        body.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
+    parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    parts.append("<p>Spread is max - min over the agents of a contract who can work the shifts (night shifts: "
+                 "agents allowed nights); the least possible spread is 0 when the total divides evenly, else 1.</p>")
+    return "\n".join(parts)
 
 
 def _daily_html(daily: pd.DataFrame, *, rostered: bool = False) -> str:

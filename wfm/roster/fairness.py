@@ -288,7 +288,7 @@ def agent_metrics(roster: pd.DataFrame, agents: list[Any], rules: Any, horizon_s
     start = pd.to_datetime(frame["shift_start"])
     length = ((pd.to_datetime(frame["shift_end"]) - start) / pd.Timedelta(minutes=1)).astype(int)
     clock = (start.dt.hour * 60 + start.dt.minute).astype(int)
-    frame["weekend"] = pd.to_datetime(frame["date"]).dt.dayofweek >= 5
+    frame["weekend"] = pd.to_datetime(frame["date"]).dt.day_of_week >= 5
     frame["night"] = [rules.is_night(int(c), int(n)) for c, n in zip(clock, length)]
     frame["late"] = frame["shift_type"].astype(str).isin(late_types)
     day = ((pd.to_datetime(frame["date"]) - horizon_start) / pd.Timedelta(days=1)).astype(int)
