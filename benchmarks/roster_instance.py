@@ -14,7 +14,7 @@ consecutive days worked) drawn from a plausible previous roster.
 
 Usage::
 
-    python benchmarks/roster_instance.py OUTDIR [--weeks 1] [--seed 7]
+    python benchmarks/roster_instance.py OUTDIR [--weeks 1] [--seed 7] [--wishes]
 """
 
 from __future__ import annotations
@@ -68,8 +68,9 @@ def requirements(weeks: int = 1, *, load: float = 0.95, interval_minutes: int = 
     return pd.DataFrame({"interval_start": stamps, "agents_scheduled": agents})
 
 
-def agents(seed: int = 7, weeks: int = 1) -> pd.DataFrame:
-    """The agents frame: contracts, night permission, unavailability and previous-week history."""
+def agents(seed: int = 7, weeks: int = 1, *, wishes: bool = False) -> pd.DataFrame:
+    """The agents frame: contracts, night permission, unavailability and previous-week history
+    (and with ``wishes`` the soft preferences of :func:`add_wishes`)."""
     rng = np.random.default_rng(seed)
     rows = []
     horizon_days = 7 * weeks
@@ -114,7 +115,41 @@ def agents(seed: int = 7, weeks: int = 1) -> pd.DataFrame:
             "prev_shift_end": prev_end,
             "prev_consecutive_days": run,
         })
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    return add_wishes(frame, seed=seed, weeks=weeks) if wishes else frame
+
+
+def add_wishes(agents_frame: pd.DataFrame, *, seed: int = 7, weeks: int = 1) -> pd.DataFrame:
+    """Soft wishes of a plausible centre, drawn with their own seeded generator (the base instance is unchanged).
+
+    About 25% of agents ask for days off (weekends mostly, some a fixed weekday, a few one date of
+    the horizon), 15% for a start window (early birds 06:00-09:00, afternoon people 12:00-16:00),
+    10% for shift types ("early;day" or "late"), and 10% have priority 2 (seniority).
+    """
+    rng = np.random.default_rng(seed + 1000)
+    n = len(agents_frame)
+    days_off, earliest, latest, types, priority = [], [], [], [], []
+    for _ in range(n):
+        u = rng.random()
+        if u < 0.12:
+            wish = "Sat;Sun"
+        elif u < 0.18:
+            wish = str(rng.choice(["Sat", "Sun"]))
+        elif u < 0.22:
+            wish = str(rng.choice(["Mon", "Wed", "Fri"]))
+        elif u < 0.25:
+            wish = (START + pd.Timedelta(days=int(rng.integers(0, 7 * weeks)))).strftime("%Y-%m-%d")
+        else:
+            wish = ""
+        days_off.append(wish)
+        u = rng.random()
+        earliest.append("06:00" if u < 0.08 else ("12:00" if u < 0.15 else ""))
+        latest.append("09:00" if u < 0.08 else ("16:00" if u < 0.15 else ""))
+        u = rng.random()
+        types.append("early;day" if u < 0.06 else ("late" if u < 0.10 else ""))
+        priority.append(2 if rng.random() < 0.10 else 1)
+    return agents_frame.assign(preferred_days_off=days_off, preferred_earliest_start=earliest,
+                               preferred_latest_start=latest, preferred_shift_types=types, priority=priority)
 
 
 def main() -> None:
@@ -122,10 +157,11 @@ def main() -> None:
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--weeks", type=int, default=1)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--wishes", action="store_true", help="add the agents' soft preferences (add_wishes)")
     args = parser.parse_args()
     args.outdir.mkdir(parents=True, exist_ok=True)
     write_frame(requirements(args.weeks, seed=args.seed), args.outdir / "requirements.csv")
-    write_frame(agents(args.seed, args.weeks), args.outdir / "agents.csv")
+    write_frame(agents(args.seed, args.weeks, wishes=args.wishes), args.outdir / "agents.csv")
     print(f"wrote {args.outdir}/requirements.csv and agents.csv; rules: {RULES_PATH}")
 
 

@@ -78,8 +78,16 @@ def test_run_publishes_every_output(two_runs, centre):
     names = {p.name for p in folder.iterdir()}
     assert names == {
         "forecast.csv", "backtest.csv", "requirements.csv", "roster.csv", "breaks.csv",
-        "coverage.csv", "daily.csv", "summary.json", "report.html", "manifest.json",
+        "coverage.csv", "daily.csv", "agents_summary.csv", "summary.json", "report.html", "manifest.json",
     }
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert "agents_summary.csv" in manifest["outputs"]
+    per_agent = read_frame(folder / "agents_summary.csv")
+    roster = read_frame(folder / "roster.csv")
+    assert len(per_agent) == len(read_frame(centre / "agents.csv"))
+    shifts = roster.groupby("agent_id").size()
+    assert (per_agent.set_index("agent_id").loc[shifts.index, "shifts"] == shifts).all()
+    assert "fairness" in (folder / "report.html").read_text()
     forecast = read_frame(folder / "forecast.csv")
     ts = pd.to_datetime(forecast["interval_start"])
     assert ts.min() >= pd.Timestamp(AS_OF) and ts.max() < pd.Timestamp(AS_OF) + pd.Timedelta(days=7)

@@ -100,7 +100,8 @@ def test_objective_splits_into_coverage_and_preference_parts(wished):
     weights = PreferenceWeights()
     table = res.agent_summary.set_index("agent_id")
     priority = {a: float(w.get("priority", 1)) for a, w in WISHES.items()}
-    denied = sum(priority[a] * (weights.day_off_weight * (table.loc[a, "days_off_asked"] - table.loc[a, "days_off_granted"])
+    denied = sum(priority[a] * (weights.day_off_weight * (table.loc[a, "days_off_asked"]
+                                                          - table.loc[a, "days_off_granted"])
                                 + weights.start_window_weight * (table.loc[a, "start_window_asked"]
                                                                  - table.loc[a, "start_window_granted"])
                                 + weights.shift_type_weight * (table.loc[a, "shift_type_asked"]
@@ -166,9 +167,15 @@ def _fair_rules(enabled: bool, objective: str = "spread") -> Rules:
 
 
 def _fair_agents() -> pd.DataFrame:
-    """Eight interchangeable full-time agents (one class per week) and two part-timers."""
+    """Eight full-time agents on the same terms (some with unavailable days and a history, so
+    swaps must respect them) and two part-timers."""
     return pd.DataFrame({"agent_id": [f"F{i}" for i in range(8)] + ["P0", "P1"],
-                         "contract": ["ft"] * 8 + ["pt"] * 2, "shift_lengths_h": [""] * 8 + ["4", "4"]})
+                         "contract": ["ft"] * 8 + ["pt"] * 2, "shift_lengths_h": [""] * 8 + ["4", "4"],
+                         "unavailable_dates": ["", "2026-12-02", "", "2026-12-12;2026-12-13", "", "", "2026-12-19",
+                                               "", "", ""],
+                         "prev_shift_end": [pd.Timestamp("2026-11-30 03:00"), None, None, None,
+                                            pd.Timestamp("2026-11-29 22:00"), None, None, None, None, None],
+                         "prev_consecutive_days": [5, 0, 0, 0, 6, 0, 0, 0, 0, 0]})
 
 
 @pytest.mark.slow
@@ -253,3 +260,46 @@ def test_bad_preference_and_fairness_tables():
     ):
         with pytest.raises(ConfigError, match=match):
             Rules.from_dict({**data, **extra})
+
+
+@pytest.mark.slow
+def test_fairness_swaps_carry_their_breaks():
+    from test_roster_breaks import _net_recount, rules_with_breaks
+
+    days = 14
+    agents = _fair_agents()
+    rules = dataclasses.replace(rules_with_breaks(), fairness=FairnessSettings(enabled=True))
+    req = tiny_requirements(days, scale=1.4)
+    on = schedule(req, agents, rules, time_limit_sec=6, seed=0)
+    off = schedule(req, agents, dataclasses.replace(rules, fairness=FairnessSettings()), time_limit_sec=6, seed=0)
+    assert on.summary["fairness_moves"] > 0
+    violations = validate(on.roster, agents, rules, horizon_start=START, horizon_days=days, breaks=on.breaks)
+    assert violations.empty, violations.to_string()
+    recount = _net_recount(on.roster, on.breaks, on.coverage["interval_start"], agents, pd.Timedelta(hours=1))
+    np.testing.assert_array_equal(on.coverage["scheduled"].to_numpy(), recount)
+    pd.testing.assert_frame_equal(on.coverage, off.coverage)
+    assert on.summary["coverage_objective"] == off.summary["coverage_objective"]
+
+
+def test_cli_schedule_writes_the_agents_summary(tmp_path):
+    from click.testing import CliRunner
+
+    from wfm.cli import main
+
+    tiny_requirements(2).to_csv(tmp_path / "req.csv", index=False)
+    _with_wishes(tiny_agents(), WISHES).to_csv(tmp_path / "agents.csv", index=False)
+    (tmp_path / "rules.toml").write_text(
+        "[rules]\nseats = 20\n[preferences]\nday_off_weight = 80\n[fairness]\nobjective = \"max\"\n"
+        "[contracts.ft]\nmin_hours_week = 0\nmax_hours_week = 40\n"
+        "[[contracts.ft.shifts]]\nlength_hours = 9\nunpaid_minutes = 60\nstart_step_minutes = 60\n"
+        "[contracts.pt]\nmin_hours_week = 0\nmax_hours_week = 25\n"
+        "[[contracts.pt.shifts]]\nlength_hours = 4\nstart_step_minutes = 60\n"
+        "[[contracts.pt.shifts]]\nlength_hours = 5\nstart_step_minutes = 60\n")
+    out = CliRunner().invoke(main, ["schedule", str(tmp_path / "req.csv"), "--agents", str(tmp_path / "agents.csv"),
+                                    "--rules", str(tmp_path / "rules.toml"), "-o", str(tmp_path / "roster.csv"),
+                                    "--agents-summary", str(tmp_path / "per_agent.csv"), "--time-limit", "3"])
+    assert out.exit_code == 0, out.output
+    per_agent = pd.read_csv(tmp_path / "per_agent.csv")
+    assert list(per_agent["agent_id"]) == list(tiny_agents()["agent_id"])
+    assert {"preferences_asked", "preferences_granted", "granted_share", "weekend_days_worked",
+            "night_shifts", "late_shifts", "short_weeks"} <= set(per_agent.columns)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .fairness import FAIRNESS_METRICS, agent_metrics, balance, distribution
@@ -14,24 +16,49 @@ from .preferences import PreferencePricing, granted_counts
 __all__ = ["balance_hook", "report_frames", "report_summary"]
 
 
-def balance_hook(cat: Any, state: Any, report: Callable[[str], None]) -> dict[str, Any]:
-    """Run the fairness pass when the rules enable it; return its summary keys."""
+def balance_hook(cat: Any, state: Any, report: Callable[[str], None], break_plan: Any = None) -> tuple[dict, Any]:
+    """Coverage-neutral swaps of whole week plans between agents on the same terms: for fairness
+    when the rules enable it, else (when agents have wishes) only to grant wishes. Each shift
+    keeps its breaks (``break_plan`` is relabelled), so coverage net of breaks is unchanged.
+    Returns its summary keys and the break plan."""
     settings = cat.rules.fairness
-    if not settings.enabled:
-        return {"fairness_enabled": False}
+    pricing = PreferencePricing(cat)
+    if not settings.enabled and not pricing:
+        return {"fairness_enabled": False}, break_plan
     t0 = time.perf_counter()
     coverage_before = state.coverage.copy()
-    stats = balance(cat, state, PreferencePricing(cat))
+    stats = balance(cat, state, pricing, fairness=settings.enabled)
     if (state.coverage != coverage_before).any():  # pragma: no cover - permutations inside a class
         raise AssertionError("the fairness pass changed the coverage")
+    if break_plan is not None and len(break_plan.agent):
+        break_plan = _relabel_breaks(cat, break_plan, stats["owner"])
+    sec = time.perf_counter() - t0
+    if not settings.enabled:
+        report(f"wishes: {stats['fairness_moves']} agent-week(s) swapped between agents on the same terms "
+               f"({sec:.1f} s)")
+        return {"fairness_enabled": False, "preference_swaps": int(stats["fairness_moves"])}, break_plan
     report(f"fairness: {stats['fairness_moves']} agent-week(s) swapped in {stats['fairness_sweeps']} sweep(s), "
-           f"weighted cost {stats['fairness_cost_before']:,.0f} -> {stats['fairness_cost_after']:,.0f} "
-           f"({time.perf_counter() - t0:.1f} s)")
-    return {"fairness_enabled": True, "fairness_objective": settings.objective,
-            "fairness_moves": int(stats["fairness_moves"]), "fairness_sweeps": int(stats["fairness_sweeps"]),
-            "fairness_cost_before": round(stats["fairness_cost_before"], 3),
-            "fairness_cost_after": round(stats["fairness_cost_after"], 3),
-            "fairness_sec": round(time.perf_counter() - t0, 2)}
+           f"weighted cost {stats['fairness_cost_before']:,.0f} -> {stats['fairness_cost_after']:,.0f}; spread "
+           + ", ".join(f"{m} {stats['spread_before'][m]:g} -> {stats['spread_after'][m]:g}" for m in FAIRNESS_METRICS)
+           + f" ({sec:.1f} s)")
+    out: dict[str, Any] = {
+        "fairness_enabled": True, "fairness_objective": settings.objective,
+        "fairness_moves": int(stats["fairness_moves"]), "fairness_sweeps": int(stats["fairness_sweeps"]),
+        "fairness_cost_before": round(stats["fairness_cost_before"], 3),
+        "fairness_cost_after": round(stats["fairness_cost_after"], 3),
+        "fairness_sec": round(sec, 2)}
+    for m in FAIRNESS_METRICS:
+        out[f"fairness_{m}_spread_before_pass"] = stats["spread_before"][m]
+    return out, break_plan
+
+
+def _relabel_breaks(cat: Any, plan: Any, owner: np.ndarray) -> Any:
+    """Give each break to the agent who now works its shift."""
+    week_of_day = np.concatenate([np.full(n, w) for w, (_, n) in enumerate(cat.grid.weeks)])
+    holder = np.empty_like(owner)
+    for w in range(owner.shape[1]):
+        holder[owner[:, w], w] = np.arange(owner.shape[0])
+    return dataclasses.replace(plan, agent=holder[plan.agent, week_of_day[plan.day]])
 
 
 def report_frames(roster: pd.DataFrame, cat: Any) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -51,7 +51,8 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
             unassigned_cost = _UNASSIGNED_COST
             if ctx.prefs:
                 # Wishes priced in objective units, scaled to integers; the late-start tie-break stays below.
-                arc_cost = arc_cost + np.rint(_PRICE_SCALE * ctx.prefs.tour_prices(cat, agents, tours, w)).astype(np.int64)
+                prices = ctx.prefs.tour_prices(cat, agents, tours, w)
+                arc_cost = arc_cost + np.rint(_PRICE_SCALE * prices).astype(np.int64)
                 unassigned_cost += int(arc_cost.max(initial=0)) * len(agents)
             flow = min_cost_flow.SimpleMinCostFlow()
             n_a, n_t = len(agents), len(rows)

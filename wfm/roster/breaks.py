@@ -459,7 +459,8 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
             # the agent's wishes: the week's price change counts like the coverage change
             price_change = ctx.prefs.week_price(cat, agent, state.start[agent, d0:d0 + n],
                                                 state.template[agent, d0:d0 + n], d0) - price_before
-            keep = scores[best] > -1e11 and value + price_change < current - 1e-9 and not (state.coverage > cat.rules.seats).any()
+            keep = (scores[best] > -1e11 and value + price_change < current - 1e-9
+                    and not (state.coverage > cat.rules.seats).any())
             if keep:
                 current = value
                 improved += 1

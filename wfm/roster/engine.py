@@ -174,8 +174,6 @@ def schedule(
     # Repair converges in a few passes; its clock limit is a safety net as well.
     repair_deadline = max(deadline, time.perf_counter() + _WALL_SAFETY * max(1.0, 0.2 * time_limit_sec))
     stats = improve(target_cat, state, seed=seed, deadline=repair_deadline, progress=report)
-    # Fairness: coverage-neutral swaps of week plans inside each class (rules' [fairness]).
-    fair_stats = balance_hook(target_cat, state, report)
     # Stage 4: breaks, placed on the final shifts against the real requirement.
     t_breaks = time.perf_counter()
     break_plan = place_breaks(cat, state, seed=seed, num_workers=num_workers,
@@ -186,6 +184,9 @@ def schedule(
         break_plan, polish_moves = polish_net(cat, state, break_plan, seed=seed,
                                               deadline=_stage_deadline(deadline, t_polish, time_limit_sec))
         report(f"net-of-breaks moves: {polish_moves} agent-week(s) improved ({time.perf_counter() - t_polish:.1f} s)")
+    # Fairness and wishes: coverage-neutral swaps of whole week plans (with their breaks) between
+    # agents on the same terms (rules' [fairness]; wishes only when it is off).
+    fair_stats, break_plan = balance_hook(cat, state, report, break_plan)
     net_state = RosterState(state.start, state.template, break_plan.coverage)
     if has_breaks:
         report(f"breaks: {len(break_plan.start):,} placed, exact model improved {break_plan.exact_days} day(s) "
@@ -215,6 +216,7 @@ def schedule(
         "status": "OPTIMAL" if lower > 0 and final["objective"] <= lower * (1 + 1e-6) else "FEASIBLE",
         "objective": round(final["objective"], 3),
         "coverage_objective": round(coverage_objective, 3),
+        "coverage_gap": round((coverage_objective - lower) / lower, 6) if lower > 0 else 0.0,
         "preference_objective": round(preference_objective, 3),
         "lower_bound": round(lower, 3),
         "gap": round((final["objective"] - lower) / lower, 6) if lower > 0 else 0.0,

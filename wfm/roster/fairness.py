@@ -11,13 +11,14 @@ Metrics per agent (counted from the roster; a shift belongs to the date it start
 A metric is shared "among the agents who can work it": agents are compared within their
 contract, and for night shifts only agents with ``night_allowed``.
 
-**The pass.** Agents of one class in one week (same contract terms, unavailable days and, in
-the first week, history effect) can work each other's week plans, and swapping two of them
-leaves the coverage of every interval unchanged. So for each week and class, a linear
-assignment (scipy's ``linear_sum_assignment``) gives the class's current week plans to its
-agents at least cost, where an agent may take a plan only if it stays legal against the
-agent's own neighbouring weeks (rest across the week boundary, consecutive days, unavailable
-time windows). The cost of agent a taking plan p is ``sum_metric weight x f(total_a + x_p -
+**The pass.** Agents on the same contract terms (contract, shift templates, night permission,
+weekly hours) can work each other's week plans in a week, as long as a plan avoids the taker's
+unavailable days, and permuting their plans leaves the coverage of every interval unchanged.
+So for each week and set of terms, a linear assignment (scipy's ``linear_sum_assignment``)
+gives the group's current week plans (tours with their exact starts) to its agents at least
+cost, where an agent may take a plan only if it avoids the agent's unavailable days and time
+windows and stays legal against the agent's own neighbouring weeks or history (rest across
+the week boundary, consecutive days); the rules inside a week hold by the shared terms. The cost of agent a taking plan p is ``sum_metric weight x f(total_a + x_p -
 target)`` over the horizon totals of the agent's other weeks, with ``target`` the mean total
 of the agent's group and ``f(z) = z^2`` (objective ``spread``) or ``max(z, 0)^2`` (objective
 ``max``: only totals above the mean cost), plus the agent's preference price of the plan (in
@@ -66,7 +67,7 @@ class FairnessSettings:
     late_weight: float = 10.0
     short_week_weight: float = 20.0
     late_types: tuple[str, ...] = ("late",)
-    max_sweeps: int = 5
+    max_sweeps: int = 20
 
     def __post_init__(self) -> None:
         if self.objective not in _OBJECTIVES:
@@ -153,18 +154,22 @@ def _groups(cat: Any) -> np.ndarray:
     return np.stack([g, np.where(night, g, -1 - g), g, g], axis=1)
 
 
-def balance(cat: Any, state: Any, pricing: Any = None) -> dict[str, float]:
+def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True) -> dict[str, float]:
     """Even out the fairness metrics by coverage-neutral permutations of week plans in each class.
 
-    ``state`` is changed in place; its coverage stays identical. Returns the number of
-    agent-weeks that changed hands, sweeps run and the weighted fairness cost before and after.
+    ``state`` is changed in place; its coverage stays identical. ``pricing`` (a
+    :class:`~wfm.roster.preferences.PreferencePricing`) adds the agents' wish prices; with
+    ``fairness=False`` only those count (coverage-neutral swaps that grant wishes). Returns the
+    number of agent-weeks that changed hands, sweeps run, the weighted fairness cost before and
+    after, the worst contract's spread of each metric before and after, and ``owner`` (agents,
+    weeks): whose original week plan each agent now works.
     """
     from .repair import _neighbours, clear_week, set_shift  # noqa: PLC0415 - avoids an import cycle
 
     from scipy.optimize import linear_sum_assignment
 
     settings = _settings(cat.rules)
-    weights = settings.weights
+    weights = settings.weights if fairness else np.zeros(len(FAIRNESS_METRICS))
     tables = _night_table(cat)
     weeks = cat.grid.weeks
     n_agents = len(cat.agents)
@@ -186,21 +191,24 @@ def balance(cat: Any, state: Any, pricing: Any = None) -> dict[str, float]:
         return float((weights * z ** 2).sum())
 
     before = cost_of(metrics.sum(axis=1))
+    # owner[a, w]: the agent whose week-w plan agent a now works (to move breaks along)
+    owner = np.repeat(np.arange(n_agents)[:, None], len(weeks), axis=1)
+    spread_before = _spreads(metrics.sum(axis=1), groups)
     moved = sweeps = 0
     for sweeps in range(1, settings.max_sweeps + 1):
         changed = 0
         for w, (d0, n) in enumerate(weeks):
             totals = metrics.sum(axis=1)
             target = _targets(totals, groups)
-            for cls in cat.classes[w]:
-                members = np.array(cls.agent_index, dtype=np.int64)
+            for members in _swap_groups(cat, w):
                 if len(members) < 2:
                     continue
                 plans_s = state.start[members, d0:d0 + n].copy()
                 plans_t = state.template[members, d0:d0 + n].copy()
                 x = metrics[members, w]  # (plans, metrics)
-                if not (np.ptp(x, axis=0) > 0).any():
-                    continue  # every plan has the same metrics: nothing to even out
+                wishing = bool(pricing) and any(int(a) in pricing.day for a in members)
+                if not wishing and not (np.ptp(x[:, weights > 0], axis=0) > 0).any():
+                    continue  # the plans do not differ in anything priced: nothing to gain
                 others = totals[members] - x  # (agents, metrics)
                 z = others[:, None, :] + x[None, :, :] - target[members][:, None, :]
                 if settings.objective == "max":
@@ -208,10 +216,10 @@ def balance(cat: Any, state: Any, pricing: Any = None) -> dict[str, float]:
                 cost = (weights * z ** 2).sum(axis=2)  # (agents, plans)
                 cost = cost + _legality(cat, state, members, plans_s, plans_t, d0, n, rest, max_run, _neighbours)
                 if pricing:
+                    index, on = pricing.plan_index(cat, plans_s, plans_t, d0)
                     for i, a in enumerate(members):
                         if int(a) in pricing.day:
-                            cost[i] += [pricing.week_price(cat, int(a), plans_s[j], plans_t[j], d0)
-                                        for j in range(len(members))]
+                            cost[i] += pricing.plans_price(int(a), index, on, d0)
                 rows, cols = linear_sum_assignment(cost)
                 perm = np.empty(len(members), dtype=np.int64)
                 perm[rows] = cols
@@ -227,12 +235,36 @@ def balance(cat: Any, state: Any, pricing: Any = None) -> dict[str, float]:
                         if plans_s[j, k] >= 0:
                             set_shift(cat, state, int(a), d0 + k, int(plans_s[j, k]), int(plans_t[j, k]))
                 metrics[members, w] = x[perm]
+                owner[members, w] = owner[members[perm], w]
                 changed += int((perm != keep).sum())
         moved += changed
         if not changed:
             break
     return {"fairness_moves": moved, "fairness_sweeps": sweeps, "fairness_cost_before": before,
-            "fairness_cost_after": cost_of(metrics.sum(axis=1))}
+            "fairness_cost_after": cost_of(metrics.sum(axis=1)), "spread_before": spread_before, "owner": owner,
+            "spread_after": _spreads(metrics.sum(axis=1), groups)}
+
+
+def _spreads(totals: np.ndarray, groups: np.ndarray) -> dict[str, float]:
+    """Per metric: the largest max - min over the groups (agents who can work it, per contract)."""
+    out = {}
+    for m, name in enumerate(FAIRNESS_METRICS):
+        keep = groups[:, m] >= 0
+        spread = 0.0
+        for g in np.unique(groups[keep, m]):
+            values = totals[groups[:, m] == g, m]
+            spread = max(spread, float(values.max() - values.min()))
+        out[name] = spread
+    return out
+
+
+def _swap_groups(cat: Any, week: int) -> list[np.ndarray]:
+    """Agents whose week plans are interchangeable up to their own unavailable days and
+    neighbouring weeks: one group per set of contract terms (the classes' first key part)."""
+    groups: dict[tuple, list[int]] = {}
+    for cls in cat.classes[week]:
+        groups.setdefault(cls.key[0], []).extend(cls.agent_index)
+    return [np.array(sorted(g), dtype=np.int64) for _, g in sorted(groups.items(), key=lambda kv: repr(kv[0]))]
 
 
 def _targets(totals: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -260,6 +292,9 @@ def _legality(cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarray, pl
     info = np.array([neighbours(cat, state, int(a), d0, n) for a in members], dtype=np.int64).reshape(-1, 4)
     min_start, max_end, run_before, run_after = (info[:, k][:, None] for k in range(4))
     ok = (first[None, :] >= min_start) & (last_end[None, :] <= max_end)
+    # Classes of one contract term set differ only in unavailable days (and first-week history,
+    # checked above through the neighbours): a plan may not work an agent's unavailable day.
+    ok &= ~(cat.unavailable[members, d0:d0 + n].astype(np.int64) @ on.T.astype(np.int64)).astype(bool)
     ok &= np.where(full[None, :], run_before + n + run_after <= max_run,
                    (lead[None, :] + run_before <= max_run) & (trail[None, :] + run_after <= max_run))
     if cat.windows:

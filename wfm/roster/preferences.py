@@ -209,6 +209,7 @@ class PreferencePricing:
         type_names = np.array([t.name for t in rules.shift_types] + [""], dtype=object)
         self.day: dict[int, np.ndarray] = {}
         self.clock: dict[int, list[np.ndarray]] = {}
+        self.flat: dict[int, np.ndarray] = {}
         dates = [cat.grid.date(d) for d in range(cat.grid.n_days)]
         for a, agent in enumerate(cat.agents):
             prefs: AgentPreferences = getattr(agent, "preferences", NO_PREFERENCES)
@@ -228,6 +229,9 @@ class PreferencePricing:
             if day.any() or any(c.any() for c in clock):
                 self.day[a] = day
                 self.clock[a] = clock
+                self.flat[a] = np.concatenate(clock)
+        # offset of each template's starts in an agent's flat clock prices
+        self.offsets = np.cumsum([0] + [len(p.starts) for p in cat.templates])[:-1]
 
     def __bool__(self) -> bool:
         return bool(self.day)
@@ -251,6 +255,23 @@ class PreferencePricing:
             return 0.0
         return sum(self.shift_price(cat, agent, d0 + i, int(s), int(t))
                    for i, (s, t) in enumerate(zip(starts, templates)) if s >= 0)
+
+    def plan_index(self, cat: Any, plans_s: np.ndarray, plans_t: np.ndarray, d0: int) -> tuple[np.ndarray, np.ndarray]:
+        """(flat start index, worked) per plan and day, for :meth:`plans_price` (any agent)."""
+        on = plans_s >= 0
+        index = np.zeros(plans_s.shape, dtype=np.int64)
+        clock = plans_s - (d0 + np.arange(plans_s.shape[1]))[None, :] * _DAY
+        for t in np.unique(plans_t[on]):
+            here = on & (plans_t == t)
+            index[here] = self.offsets[t] + np.searchsorted(cat.templates[t].starts, clock[here])
+        return index, on
+
+    def plans_price(self, agent: int, index: np.ndarray, on: np.ndarray, d0: int) -> np.ndarray:
+        """Price of each of several week plans for one agent (zeros without wishes)."""
+        if agent not in self.day:
+            return np.zeros(len(on))
+        n = on.shape[1]
+        return np.where(on, self.day[agent][d0:d0 + n][None, :] + self.flat[agent][index], 0.0).sum(axis=1)
 
     def total(self, cat: Any, state: Any) -> float:
         """The roster's preference cost."""
