@@ -1,13 +1,16 @@
 """Rostering: named agents' weekly 24x7 rosters under labour rules, with CP-SAT.
 
 Public API: :func:`load_rules`, :class:`Rules`, :func:`schedule` -> :class:`RosterResult`,
-:func:`validate` (an independent re-check of every hard rule). Design: docs/roster.md.
+:func:`validate` (an independent re-check of every hard rule); soft wishes priced by
+:class:`PreferenceWeights`, fairness over the horizon by :class:`FairnessSettings`. Design: docs/roster.md.
 """
 
 from __future__ import annotations
 
 from .agents import AGENT_COLUMNS, Agent, parse_agents
 from .engine import schedule
+from .fairness import FAIRNESS_METRICS, FairnessSettings
+from .preferences import PREFERENCE_COLUMNS, PreferenceWeights
 from .result import BREAK_COLUMNS, COVERAGE_COLUMNS, ROSTER_COLUMNS, RosterResult
 from .validate import VIOLATION_COLUMNS, validate
 from .rules import BreakRule, Contract, ObjectiveWeights, Rules, ShiftTemplate, SolverSettings, UnderSegment, load_rules
@@ -21,6 +24,10 @@ __all__ = [
     "ObjectiveWeights",
     "UnderSegment",
     "SolverSettings",
+    "PreferenceWeights",
+    "FairnessSettings",
+    "PREFERENCE_COLUMNS",
+    "FAIRNESS_METRICS",
     "schedule",
     "RosterResult",
     "parse_agents",
