@@ -457,14 +457,15 @@ def _capacity_hours(agents: list[Agent], rules: Rules, grid: Grid) -> tuple[floa
         for d0, n in grid.weeks:
             off_needed = max(0, rules.min_days_off_per_week - (7 - n))
             away = sum(1 for d in agent.unavailable_dates if 0 <= (d - day0).days - d0 < n)
-            days = max(0, n - max(off_needed, 0) - away) if away <= off_needed else max(0, n - away)
-            days = min(days, n - off_needed)
+            days = min(n - away, n - off_needed)
             total += max((_on_phone(t) * min(days, agent.max_paid_minutes_week // max(t.paid_minutes, 1))
                           for t in agent.templates), default=0) / 60
     for name, c in rules.contracts.items():
-        days = 7 - rules.min_days_off_per_week
-        per_contract[name] = max(_on_phone(t) * min(days, int(c.max_hours_week * 60) // max(t.paid_minutes, 1))
-                                 for t in c.shifts) / 60
+        # One more agent of the contract, with no leave: the same sum over the horizon's weeks.
+        per_contract[name] = sum(
+            max(_on_phone(t) * min(n - max(0, rules.min_days_off_per_week - (7 - n)),
+                                   int(c.max_hours_week * 60) // max(t.paid_minutes, 1)) for t in c.shifts) / 60
+            for _, n in grid.weeks)
     return total, per_contract
 
 
@@ -654,6 +655,8 @@ def diagnose_shortfall(
             cost = np.zeros(len(model.cost))
             cost[column] = 1.0
             for p in periods:
+                if p["lp_short_agent_hours"] < _BIND_MIN_AGENT_HOURS:
+                    continue  # the rules already allow covering it: more agents are not the answer
                 if time.perf_counter() + slowest > deadline:
                     skipped[name] = "out of time (some periods)"
                     break
@@ -662,7 +665,7 @@ def diagnose_shortfall(
                 upper = _under_caps(model, base_under)
                 upper[model.under_var[:, p["index"]].ravel()] = 0.0
                 x = _solve_lp(model, cost=cost, upper=upper, time_limit_sec=max(1.0, deadline - time.perf_counter()))
-                p["_more"][contract] = None if x is None else int(math.ceil(x[column] - 1e-6))
+                p["_more"][contract] = None if x is None else int(math.ceil(x[column] - 1e-4))
             sec = time.perf_counter() - t
             slowest = max(slowest, sec / max(1, len(periods)))
             run.append(name)
@@ -700,12 +703,12 @@ def _period_sentence(p: dict, source: str) -> str:
     """One period's finding: how short, what binds and what would help."""
     text = (f"{p['label']}: {_fmt(p['peak_short_agents'])} agent(s) short at peak "
             f"({_fmt(p['short_agent_hours'])} agent-hours).")
-    if source == "roster" and p["lp_short_agent_hours"] < 0.25:
-        text += (" The rules allow covering it (the best plan the rules allow is not short here): the gap "
-                 "comes from placing named agents, not from the rules; a longer time limit may close it.")
+    if source == "roster" and p["lp_short_agent_hours"] < _BIND_MIN_AGENT_HOURS:
+        text += (" The best plan the rules allow (LP bound) covers it: the gap comes from placing named agents "
+                 "(or the best plan leaves smaller gaps elsewhere instead), not from the rules here.")
     elif source == "roster":
-        text += (f" No roster under these rules does much better: the best plan the rules allow (LP bound) is "
-                 f"{_fmt(p['lp_peak_short_agents'])} short at peak here.")
+        text += (f" Even the best plan the rules allow (LP bound) is {_fmt(p['lp_peak_short_agents'])} short at "
+                 "peak here.")
     if p["binding_rule"]:
         drop, relax, peak, hours = max(p["_bound"], key=lambda b: b[0])
         text = text.rstrip() + (f" {_capitalise(relax.rule)} binds: {relax.change} the shortfall here falls to "
@@ -976,7 +979,7 @@ def _suggest(agent: Agent, rules: Rules, grid: Grid, week: int, core: list[str])
                 solver.parameters.linearization_level = 2
                 solver.parameters.max_time_in_seconds = 10.0
                 if solver.solve(wm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                    out.append(f"lower min_hours_week to {solver.objective_value / 60:g}")
+                    out.append(f"lower min_hours_week to {round(solver.objective_value) / 60 + 0.0:g}")
         elif fam == "max_hours_week":
             for extra in range(1, 7):
                 bump = extra * max(t.paid_minutes for t in agent.templates)
