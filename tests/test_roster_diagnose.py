@@ -56,7 +56,7 @@ def test_hole_after_last_weeks_late_shift_names_the_rest_rule():
     assert row["label"] == "Mon 2026-11-30 06:00-08:00"
     assert row["binding_rule"] == "min_rest_hours"
     assert row["lp_short_agent_hours_after"] == pytest.approx(0, abs=1e-6)
-    assert "11 h rest rule binds: at 9 h rest" in diag.sentences[0]
+    assert "11 h rest rule binds: at 9 h rest the shortfall here could fall to 0" in diag.sentences[0]
     assert "more_agents:ft" not in diag.checks_run
 
 
