@@ -902,11 +902,12 @@ class _WeekModel:
         # Start-time stability: latest minus earliest clock start in the week.
         stab = int(round(over.get("start_stability_hours", rules.start_stability_hours) * 60))
         if n > 1 and stab < DAY and (a := lit("start_stability_hours")) is not None:
-            clock = [sum(s * v for (dd, _, s), v in x.items() if dd == d) for d in range(n)]
-            for d1 in range(n):
-                for d2 in range(n):
-                    if d1 != d2:
-                        m.add(clock[d1] - clock[d2] <= stab).only_enforce_if([a, worked[d1], worked[d2]])
+            # Every worked day's clock start lies in [lo, lo + stab] (2n constraints, not n^2 pairs).
+            lo = m.new_int_var(0, DAY, "earliest_clock")
+            for d in range(n):
+                clock = sum(s * v for (dd, _, s), v in x.items() if dd == d)
+                m.add(clock >= lo).only_enforce_if([a, worked[d]])
+                m.add(clock <= lo + stab).only_enforce_if([a, worked[d]])
         # Unavailable dates and windows: one literal each, so the answer can name them.
         day0 = grid.start.date()
         for date in sorted(agent.unavailable_dates):
@@ -932,6 +933,8 @@ class _WeekModel:
         # The rules are linear constraints enforced by their literal; only with them in the LP
         # (level 2) does CP-SAT prove a week infeasible at once (measured: 0.01 s against >20 s).
         solver.parameters.linearization_level = 2
+        # Presolve costs more than the search on a model this small (measured 0.12 s vs 0.025 s).
+        solver.parameters.cp_model_presolve = False
         solver.parameters.max_time_in_seconds = 10.0
         status = solver.solve(self.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.INFEASIBLE):
