@@ -199,3 +199,13 @@ latest_start = "23:00"
     text = (tmp_path / "diagnosis.md").read_text()
     assert "night ban" in text
     assert "Mon 2026-11-30 01:00-04:00: 2 agent(s) short at peak" in out.output
+
+
+def test_a_roster_without_shortfall_is_said_to_meet_the_requirement():
+    req = _one_day({9: 1, 10: 1})
+    agents = pd.DataFrame({"agent_id": ["F1"], "contract": ["ft"]})
+    result = schedule(req, agents, tiny_rules(), time_limit_sec=5)
+    assert result.coverage["under"].sum() == 0
+    diag = diagnose_shortfall(req, agents, tiny_rules(), result)
+    assert diag.sentences == ["No interval is short: the roster meets the requirement everywhere."]
+    assert diag.periods.empty and diag.checks_run == []

@@ -79,15 +79,21 @@ _FOCUS = 1.01
 
 # --------------------------------------------------------------------------- relaxations
 
+_Transform = Callable[[Rules, list[Agent]], tuple[Rules, list[Agent]]]
+
+
 @dataclass(frozen=True)
 class _Relaxation:
-    """One rule family relaxed: name (the check), planners' phrase of the rule, and the change."""
+    """One rule family relaxed: the check's name, planners' phrase of the rule, the change, and
+    the transform of (rules, agents) that makes it (transforms compose for ``all_rules``)."""
 
     name: str
     rule: str  # "the 11 h rest rule"
     change: str  # "at 9 h rest"
-    rules: Rules
-    agents: list[Agent]
+    transform: _Transform
+
+    def apply(self, rules: Rules, agents: list[Agent]) -> tuple[Rules, list[Agent]]:
+        return self.transform(rules, agents)
 
 
 def _replace_templates(rules: Rules, agents: list[Agent], fn: Callable[[ShiftTemplate], ShiftTemplate]
@@ -105,137 +111,111 @@ def _replace_templates(rules: Rules, agents: list[Agent], fn: Callable[[ShiftTem
     return dataclasses.replace(rules, contracts=contracts), new_agents
 
 
+def _rule_change(**changes: Any) -> _Transform:
+    return lambda r, a: (dataclasses.replace(r, **changes), a)
+
+
+def _agent_change(**changes: Any) -> _Transform:
+    return lambda r, a: (r, [dataclasses.replace(x, **changes) for x in a])
+
+
+def _wider_stability(hours: float) -> _Transform:
+    # Bands are at most solver.band_width_minutes wide: widen them with the rule (max 240).
+    return lambda r, a: (dataclasses.replace(r, start_stability_hours=hours, solver=dataclasses.replace(
+        r.solver, band_width_minutes=min(240, max(r.solver.band_width_minutes, int(hours * 60))))), a)
+
+
+def _all_lengths(r: Rules, a: list[Agent]) -> tuple[Rules, list[Agent]]:
+    return r, [dataclasses.replace(x, templates=r.contracts[x.contract].shifts) for x in a]
+
+
+def _open_windows(last_start: int) -> _Transform:
+    return lambda r, a: _replace_templates(r, a, lambda t: dataclasses.replace(
+        t, earliest_start_minute=0, latest_start_minute=max(t.latest_start_minute, last_start)))
+
+
+def _one_more_shift(r: Rules, a: list[Agent]) -> tuple[Rules, list[Agent]]:
+    extra = {n: max(t.paid_minutes for t in c.shifts) for n, c in r.contracts.items()}
+    contracts = {n: dataclasses.replace(c, max_hours_week=c.max_hours_week + extra[n] / 60)
+                 for n, c in r.contracts.items()}
+    return (dataclasses.replace(r, contracts=contracts),
+            [dataclasses.replace(x, max_paid_minutes_week=x.max_paid_minutes_week + extra[x.contract]) for x in a])
+
+
 def _max_worked_days(rules: Rules) -> int:
     return 7 - rules.min_days_off_per_week
 
 
-def _relaxations(rules: Rules, agents: list[Agent], grid: Grid, seats_tight: bool) -> tuple[list[_Relaxation], dict[str, str]]:
+def _relaxations(rules: Rules, agents: list[Agent], grid: Grid, seats_tight: bool
+                 ) -> tuple[list[_Relaxation], dict[str, str]]:
     """Every single-family relaxation that can matter here, cheapest and likeliest first, and
     the ones skipped with the reason."""
     out: list[_Relaxation] = []
     skipped: dict[str, str] = {}
 
-    def add(name: str, applies: bool, why_not: str, build: Callable[[], _Relaxation]) -> None:
+    def add(applies: bool, why_not: str, relax: _Relaxation) -> None:
         if applies:
-            out.append(build())
+            out.append(relax)
         else:
-            skipped[name] = why_not
+            skipped[relax.name] = why_not
 
-    banned = [a for a in agents if not a.night_allowed]
-    add("night_allowed", bool(banned), "every agent may work nights",
-        lambda: _Relaxation("night_allowed", f"the night ban on {len(banned)} agent(s) (night_allowed = false)",
-                            "with every agent allowed nights", rules,
-                            [dataclasses.replace(a, night_allowed=True) for a in agents]))
+    banned = sum(1 for a in agents if not a.night_allowed)
+    add(banned > 0, "every agent may work nights",
+        _Relaxation("night_allowed", f"the night ban on {banned} agent(s) (night_allowed = false)",
+                    "with every agent allowed nights", _agent_change(night_allowed=True)))
     cap = rules.max_night_shifts_per_week
-    add("max_night_shifts_per_week", cap < _max_worked_days(rules),
-        f"{cap} nights a week cannot bind with {rules.min_days_off_per_week} days off",
-        lambda: _Relaxation("max_night_shifts_per_week", f"the cap of {cap} night shifts a week",
-                            "with no cap on nights", dataclasses.replace(rules, max_night_shifts_per_week=7), agents))
+    add(cap < _max_worked_days(rules), f"{cap} nights a week cannot bind with {rules.min_days_off_per_week} days off",
+        _Relaxation("max_night_shifts_per_week", f"the cap of {cap} night shifts a week", "with no cap on nights",
+                    _rule_change(max_night_shifts_per_week=7)))
     rest = rules.min_rest_hours
-    relaxed_rest = max(0.0, rest - 2)
-    add("min_rest_hours", rest > 0, "min_rest_hours is 0",
-        lambda: _Relaxation("min_rest_hours", f"the {rest:g} h rest rule", f"at {relaxed_rest:g} h rest",
-                            dataclasses.replace(rules, min_rest_hours=relaxed_rest), agents))
+    add(rest > 0, "min_rest_hours is 0",
+        _Relaxation("min_rest_hours", f"the {rest:g} h rest rule", f"at {max(0.0, rest - 2):g} h rest",
+                    _rule_change(min_rest_hours=max(0.0, rest - 2))))
     stab = rules.start_stability_hours
-    wider = min(24.0, stab + 2)
-    add("start_stability_hours", stab < 4, f"starts may already vary by {stab:g} h (bands are at most 4 h wide)",
-        lambda: _Relaxation(
-            "start_stability_hours", f"start-time stability ({stab:g} h)", f"with starts varying by up to {wider:g} h",
-            dataclasses.replace(rules, start_stability_hours=wider, solver=dataclasses.replace(
-                rules.solver, band_width_minutes=min(240, max(rules.solver.band_width_minutes, int(wider * 60))))),
-            agents))
+    add(stab < 4, f"starts may already vary by {stab:g} h (bands are at most 4 h wide)",
+        _Relaxation("start_stability_hours", f"start-time stability ({stab:g} h)",
+                    f"with starts varying by up to {min(24.0, stab + 2):g} h", _wider_stability(min(24.0, stab + 2))))
     off = rules.min_days_off_per_week
-    add("min_days_off_per_week", off > 0, "min_days_off_per_week is 0",
-        lambda: _Relaxation("min_days_off_per_week", f"{off} days off a week", f"with {off - 1} day(s) off",
-                            dataclasses.replace(rules, min_days_off_per_week=off - 1), agents))
-    add("days_off_consecutive", rules.days_off_consecutive and off >= 2, "days off need not be consecutive",
-        lambda: _Relaxation("days_off_consecutive", "consecutive days off", "with days off apart",
-                            dataclasses.replace(rules, days_off_consecutive=False), agents))
+    add(off > 0, "min_days_off_per_week is 0",
+        _Relaxation("min_days_off_per_week", f"{off} days off a week", f"with {off - 1} day(s) off",
+                    _rule_change(min_days_off_per_week=max(0, off - 1))))
+    add(rules.days_off_consecutive and off >= 2, "days off need not be consecutive",
+        _Relaxation("days_off_consecutive", "consecutive days off", "with days off apart",
+                    _rule_change(days_off_consecutive=False)))
     mc = rules.max_consecutive_days
-    history_binds = any(a.prev_consecutive_days + 1 > mc for a in agents) or mc < _max_worked_days(rules)
-    add("max_consecutive_days", history_binds and mc < 31,
-        f"no agent's history or week reaches {mc} days in a row",
-        lambda: _Relaxation("max_consecutive_days", f"at most {mc} days in a row", f"at {mc + 1} days in a row",
-                            dataclasses.replace(rules, max_consecutive_days=mc + 1), agents))
-    on_leave = [a for a in agents if a.unavailable_dates or a.unavailable_windows]
-    add("unavailable", bool(on_leave), "no agent has unavailable dates or windows",
-        lambda: _Relaxation("unavailable", f"leave and unavailability of {len(on_leave)} agent(s)",
-                            "with nobody unavailable", rules,
-                            [dataclasses.replace(a, unavailable_dates=frozenset(), unavailable_windows=())
-                             for a in agents]))
-    restricted = [a for a in agents if len(a.templates) < len(rules.contracts[a.contract].shifts)]
-    add("shift_lengths", bool(restricted), "every agent may work every shift length of the contract",
-        lambda: _Relaxation("shift_lengths", f"the shift lengths allowed to {len(restricted)} agent(s)",
-                            "with every agent allowed every length of the contract", rules,
-                            [dataclasses.replace(a, templates=rules.contracts[a.contract].shifts) for a in agents]))
+    reached = any(a.prev_consecutive_days + 1 > mc for a in agents) or mc < _max_worked_days(rules)
+    add(reached and mc < 31, f"no agent's history or week reaches {mc} days in a row",
+        _Relaxation("max_consecutive_days", f"at most {mc} days in a row", f"at {mc + 1} days in a row",
+                    _rule_change(max_consecutive_days=min(31, mc + 1))))
+    on_leave = sum(1 for a in agents if a.unavailable_dates or a.unavailable_windows)
+    add(on_leave > 0, "no agent has unavailable dates or windows",
+        _Relaxation("unavailable", f"leave and unavailability of {on_leave} agent(s)", "with nobody unavailable",
+                    _agent_change(unavailable_dates=frozenset(), unavailable_windows=())))
+    restricted = sum(1 for a in agents if len(a.templates) < len(rules.contracts[a.contract].shifts))
+    add(restricted > 0, "every agent may work every shift length of the contract",
+        _Relaxation("shift_lengths", f"the shift lengths allowed to {restricted} agent(s)",
+                    "with every agent allowed every length of the contract", _all_lengths))
     last = DAY - grid.interval_minutes
     narrow = any(t.earliest_start_minute > 0 or t.latest_start_minute < last
                  for c in rules.contracts.values() for t in c.shifts)
-
-    def open_windows() -> _Relaxation:
-        r, a = _replace_templates(rules, agents, lambda t: dataclasses.replace(
-            t, earliest_start_minute=0, latest_start_minute=max(t.latest_start_minute, last)))
-        return _Relaxation("start_windows", "the shift templates' start windows", "with shifts starting at any time",
-                           r, a)
-    add("start_windows", narrow, "every template may start at any time", open_windows)
-
-    def more_hours() -> _Relaxation:
-        contracts = {}
-        extra = {}
-        for name, c in rules.contracts.items():
-            extra[name] = max(t.paid_minutes for t in c.shifts) / 60
-            contracts[name] = dataclasses.replace(c, max_hours_week=c.max_hours_week + extra[name])
-        bumped = [dataclasses.replace(a, max_paid_minutes_week=a.max_paid_minutes_week + int(extra[a.contract] * 60))
-                  for a in agents]
-        return _Relaxation("max_hours_week", "the contracts' weekly hours (max_hours_week)",
-                           "with one more shift's hours a week allowed",
-                           dataclasses.replace(rules, contracts=contracts), bumped)
-    add("max_hours_week", True, "", more_hours)
-    add("seats", seats_tight, "the seat limit is not reached in the best plan",
-        lambda: _Relaxation("seats", f"the {rules.seats} seats", "with unlimited seats",
-                            dataclasses.replace(rules, seats=max(rules.seats, len(agents)) * 4), agents))
+    add(narrow, "every template may start at any time",
+        _Relaxation("start_windows", "the shift templates' start windows", "with shifts starting at any time",
+                    _open_windows(last)))
+    add(True, "", _Relaxation("max_hours_week", "the contracts' weekly hours (max_hours_week)",
+                              "with one more shift's hours a week allowed", _one_more_shift))
+    add(seats_tight, "the seat limit is not reached in the best plan",
+        _Relaxation("seats", f"the {rules.seats} seats", "with unlimited seats",
+                    _rule_change(seats=max(rules.seats, len(agents)) * 4)))
     return out, skipped
 
 
-def _relax_all(rules: Rules, agents: list[Agent], singles: Sequence[_Relaxation], grid: Grid) -> _Relaxation:
+def _relax_all(singles: Sequence[_Relaxation]) -> _Relaxation:
     """Every applicable relaxation at once (the lowest the rules alone could bring the shortfall)."""
-    r, a = rules, agents
-    names = {x.name for x in singles}
-    if "night_allowed" in names:
-        a = [dataclasses.replace(x, night_allowed=True) for x in a]
-    if "unavailable" in names:
-        a = [dataclasses.replace(x, unavailable_dates=frozenset(), unavailable_windows=()) for x in a]
-    repl: dict[str, Any] = {}
-    if "max_night_shifts_per_week" in names:
-        repl["max_night_shifts_per_week"] = 7
-    if "min_rest_hours" in names:
-        repl["min_rest_hours"] = max(0.0, rules.min_rest_hours - 2)
-    if "start_stability_hours" in names:
-        wider = min(24.0, rules.start_stability_hours + 2)
-        repl["start_stability_hours"] = wider
-        repl["solver"] = dataclasses.replace(rules.solver, band_width_minutes=min(
-            240, max(rules.solver.band_width_minutes, int(wider * 60))))
-    if "min_days_off_per_week" in names:
-        repl["min_days_off_per_week"] = rules.min_days_off_per_week - 1
-    if "days_off_consecutive" in names:
-        repl["days_off_consecutive"] = False
-    if "max_consecutive_days" in names:
-        repl["max_consecutive_days"] = rules.max_consecutive_days + 1
-    if "seats" in names:
-        repl["seats"] = max(rules.seats, len(agents)) * 4
-    r = dataclasses.replace(r, **repl)
-    if "shift_lengths" in names:
-        a = [dataclasses.replace(x, templates=r.contracts[x.contract].shifts) for x in a]
-    if "start_windows" in names:
-        last = DAY - grid.interval_minutes
-        r, a = _replace_templates(r, a, lambda t: dataclasses.replace(
-            t, earliest_start_minute=0, latest_start_minute=max(t.latest_start_minute, last)))
-    if "max_hours_week" in names:
-        extra = {n: max(t.paid_minutes for t in c.shifts) for n, c in r.contracts.items()}
-        r = dataclasses.replace(r, contracts={n: dataclasses.replace(c, max_hours_week=c.max_hours_week + extra[n] / 60)
-                                              for n, c in r.contracts.items()})
-        a = [dataclasses.replace(x, max_paid_minutes_week=x.max_paid_minutes_week + extra[x.contract]) for x in a]
-    return _Relaxation("all_rules", "the rules together", "with every rule above relaxed at once", r, a)
+    def transform(rules: Rules, agents: list[Agent]) -> tuple[Rules, list[Agent]]:
+        for relax in singles:
+            rules, agents = relax.apply(rules, agents)
+        return rules, agents
+    return _Relaxation("all_rules", "the rules together", "with every rule above relaxed at once", transform)
 
 
 # --------------------------------------------------------------------------- LP helpers
@@ -551,17 +531,22 @@ def diagnose_shortfall(
         short = np.where(under > 1e-6, under, 0.0)
         source = "lp"
     periods, more_periods = _periods(grid, short, merge_gap_minutes=merge_gap_minutes, max_periods=max_periods)
-    focus = np.concatenate([p["index"] for p in periods]) if periods else np.zeros(0, dtype=np.int64)
+    required_hours = float((grid.required - np.minimum(base_cat.carry, grid.required)).sum() * step_h)
+    capacity, per_agent = _capacity_hours(parsed, rules, grid)
+    hours = {"required_agent_hours": round(required_hours, 2), "max_on_phone_agent_hours": round(capacity, 2)}
+    if not periods:
+        # Nothing is short: no LP to solve.
+        sentence = ("No interval is short: the roster meets the requirement everywhere." if source == "roster"
+                    else "No interval is short in the best plan the rules allow.")
+        return Diagnosis(pd.DataFrame(columns=list(PERIOD_COLUMNS)), pd.DataFrame(columns=list(CHECK_COLUMNS)),
+                         [sentence], [], {}, hours, 0, round(time.perf_counter() - t0, 2))
+    focus = np.concatenate([p["index"] for p in periods])
     base_x = _solve_lp(base_model, cost=_focused_cost(base_model, focus))
     slowest = time.perf_counter() - lp_t
     if base_x is None:
         raise InfeasibleRosterError("no legal roster: the aggregate LP is infeasible; see explain_infeasible")
     base_under = _lp_under(base_model, base_x)
     report(f"diagnose: base LP {slowest:.1f} s, {base_under.sum() * step_h:,.1f} short agent-hours")
-
-    required_hours = float((grid.required - np.minimum(base_cat.carry, grid.required)).sum() * step_h)
-    capacity, per_agent = _capacity_hours(parsed, rules, grid)
-    hours = {"required_agent_hours": round(required_hours, 2), "max_on_phone_agent_hours": round(capacity, 2)}
 
     def period_figures(under: np.ndarray, p: dict) -> tuple[float, float]:
         vals = under[p["index"]]
@@ -598,7 +583,8 @@ def diagnose_shortfall(
         nonlocal slowest
         t = time.perf_counter()
         try:
-            model = build_aggregate(build_catalogue(grid, relax.agents, relax.rules))
+            relaxed_rules, relaxed_agents = relax.apply(rules, parsed)
+            model = build_aggregate(build_catalogue(grid, relaxed_agents, relaxed_rules))
         except WFMError as exc:
             skipped[relax.name] = f"could not build: {exc}"
             return None
@@ -628,7 +614,7 @@ def diagnose_shortfall(
     # to blame and the singles are skipped there (they cannot do better than all together).
     rules_matter = True
     if singles and periods:
-        joint = _relax_all(rules, parsed, singles, grid)
+        joint = _relax_all(singles)
         if (wanted is None or "all_rules" in wanted) and time_left("all_rules"):
             under = run_check(joint)
             if under is not None:
@@ -688,9 +674,6 @@ def diagnose_shortfall(
     sentences.append(_hours_sentence(required_hours, capacity, per_agent, parsed, rules))
     if more_periods:
         sentences.append(f"{more_periods} smaller short period(s) were not diagnosed (max_periods={max_periods}).")
-    if not periods:
-        sentences.insert(0, "No interval is short: the roster meets the requirement everywhere."
-                         if source == "roster" else "No interval is short in the best plan the rules allow.")
 
     frame = pd.DataFrame([{k: p.get(k) for k in PERIOD_COLUMNS} for p in periods], columns=list(PERIOD_COLUMNS))
     for col in ("short_agent_hours", "peak_short_agents", "avg_short_agents", "lp_short_agent_hours",
@@ -1139,7 +1122,15 @@ def explain_infeasible(exc: BaseException, requirements: pd.DataFrame, agents: p
                     texts.append(found.text)
             if len(texts) >= 3:
                 break
-        return " | ".join(texts) if texts else (
+        if texts:
+            return " | ".join(texts)
+        if "for " in message and "history leave no pattern" in message:
+            # repair.py: a later week made impossible by the week before it as assigned.
+            return ("the rules alone give the agent a legal week in every week block taken on its own; the "
+                    "previous week as assigned (its last shift and run of working days) leaves none: check the "
+                    "agent's unavailable dates around the week boundary or relax max_consecutive_days or "
+                    "min_rest_hours")
+        return (
             "the rules alone give every such agent a legal week; the engine's tours (one shift length and one "
             f"{rules.solver.band_width_minutes}-minute start band per week) do not: widen solver.band_width_minutes "
             "or the start windows")
