@@ -43,6 +43,9 @@ def test_night_requirement_with_night_banned_agents_names_the_night_ban():
     # Each agent covers at most one head per interval: 2 more night-capable full-timers are the least.
     assert row["more_agents_contract"] == "ft" and row["more_agents"] == 2
     assert "night ban" in diag.sentences[0] and "2 more ft" in diag.sentences[0]
+    # The engine agrees: with nights allowed the same agents cover it.
+    allowed = agents.assign(night_allowed=True)
+    assert schedule(req, allowed, tiny_rules(), time_limit_sec=5).coverage["under"].sum() == 0
 
 
 def test_hole_after_last_weeks_late_shift_names_the_rest_rule():
@@ -58,6 +61,8 @@ def test_hole_after_last_weeks_late_shift_names_the_rest_rule():
     assert row["lp_short_agent_hours_after"] == pytest.approx(0, abs=1e-6)
     assert "11 h rest rule binds: at 9 h rest the shortfall here could fall to 0" in diag.sentences[0]
     assert "more_agents:ft" not in diag.checks_run
+    # The engine agrees: at 9 h rest both agents start at 06:00.
+    assert schedule(req, agents, tiny_rules(min_rest_hours=9), time_limit_sec=5).coverage["under"].sum() == 0
 
 
 def test_too_few_agents_asks_for_more_agents_and_blames_no_rule():
@@ -79,6 +84,11 @@ def test_too_few_agents_asks_for_more_agents_and_blames_no_rule():
     # Singles are skipped where every rule relaxed at once does not help.
     assert diag.checks_run[0] == "all_rules"
     assert "every rule relaxed at once" in diag.checks_skipped.get("min_rest_hours", "")
+    # Brute force: the engine closes the gap with 2 more full-timers and not with 1.
+    for extra, closed in ((1, False), (2, True)):
+        more = pd.DataFrame({"agent_id": [f"F{i}" for i in range(1 + extra)], "contract": ["ft"] * (1 + extra)})
+        under = schedule(req, more, tiny_rules(), time_limit_sec=5).coverage["under"].sum()
+        assert (under == 0) == closed, (extra, under)
 
 
 def test_diagnosis_of_a_roster_uses_its_coverage_and_respects_a_zero_budget():

@@ -40,10 +40,10 @@ from scipy.optimize import linprog
 
 from ..exceptions import ConfigError, InfeasibleRosterError, InvalidInputError, WFMError
 from .agents import Agent, parse_agents
-from .aggregate import SCALE, AggregateModel, build_aggregate
+from .aggregate import AggregateModel, build_aggregate
 from .result import RosterResult
-from .rules import Contract, Rules, ShiftTemplate
-from .tours import DAY, ClassTours, Catalogue, Grid, build_catalogue, build_grid
+from .rules import Rules, ShiftTemplate
+from .tours import DAY, ClassTours, Grid, build_catalogue, build_grid
 
 __all__ = [
     "Diagnosis",
@@ -706,7 +706,8 @@ def _period_sentence(p: dict, source: str) -> str:
     elif "_all" in p and p["lp_short_agent_hours"] >= 0.25:
         peak, hours = p["_all"]
         if p["lp_short_agent_hours"] - hours < max(_BIND_MIN_AGENT_HOURS, _BIND_SHARE * p["lp_short_agent_hours"]):
-            text += " No rule binds: even with every rule relaxed it stays short; there are too few agents at these times."
+            text += (" No rule binds: even with every rule relaxed it stays short; there are too few agents at "
+                     "these times.")
         else:
             text += (f" The rules bind together (relaxed all at once the shortfall falls to {_fmt(hours)} "
                      "agent-hours) but no single one does.")
@@ -1102,7 +1103,8 @@ def explain_agent_week(agent: Agent, rules: Rules, grid: Grid, week: int = 0) ->
 _AGENT_IN_MESSAGE = re.compile(r"^agent (\S+?):")
 
 
-def explain_infeasible(exc: BaseException, requirements: pd.DataFrame, agents: pd.DataFrame, rules: Rules) -> str | None:
+def explain_infeasible(exc: BaseException, requirements: pd.DataFrame, agents: pd.DataFrame,
+                       rules: Rules) -> str | None:
     """The diagnosis of a "no legal week"/"no legal roster" error, or None when there is nothing to add.
 
     For an agent with no legal week: :func:`explain_agent_week` for each week it has none. For the
@@ -1111,17 +1113,17 @@ def explain_infeasible(exc: BaseException, requirements: pd.DataFrame, agents: p
     message = str(exc)
     if "no legal week" in message:
         match = _AGENT_IN_MESSAGE.match(message)
+        if match is None:
+            return None  # every "no legal week" names its agent; scanning all agents could take minutes
         parsed = parse_agents(agents, rules)
         grid = build_grid(requirements)
-        chosen = [a for a in parsed if match and a.agent_id == match.group(1)] or parsed
+        chosen = [a for a in parsed if a.agent_id == match.group(1)]
         texts = []
         for agent in chosen:
             for week in range(len(grid.weeks)):
                 found = explain_agent_week(agent, rules, grid, week)
                 if found is not None:
                     texts.append(found.text)
-            if len(texts) >= 3:
-                break
         if texts:
             return " | ".join(texts)
         if "for " in message and "history leave no pattern" in message:
