@@ -219,3 +219,29 @@ def test_a_roster_without_shortfall_is_said_to_meet_the_requirement():
     diag = diagnose_shortfall(req, agents, tiny_rules(), result)
     assert diag.sentences == ["No interval is short: the roster meets the requirement everywhere."]
     assert diag.periods.empty and diag.checks_run == []
+
+
+def test_a_hole_every_monday_of_two_weeks_is_one_recurring_period():
+    req = _one_day({1: 2, 2: 2, 3: 2, 24 * 7 + 1: 2, 24 * 7 + 2: 2, 24 * 7 + 3: 2}, days=14)
+    agents = pd.DataFrame({"agent_id": ["F1", "F2"], "contract": ["ft", "ft"], "night_allowed": [False, False]})
+    diag = diagnose_shortfall(req, agents, tiny_rules(), time_limit_sec=60, more_agents=False)
+    assert list(diag.periods["label"]) == ["Mondays 01:00-04:00"]
+    row = diag.periods.iloc[0]
+    assert row["days"] == "2026-11-30;2026-12-07" and pd.isna(row["date"])
+    assert row["short_agent_hours"] == pytest.approx(12) and row["binding_rule"] == "night_allowed"
+    assert diag.sentences[0].startswith("Mondays 01:00-04:00: 2 agent(s) short at peak (12 agent-hours).")
+
+
+def test_cli_infeasible_agent_is_one_line_with_the_diagnosis(tmp_path):
+    _one_day({}, days=7).to_csv(tmp_path / "req.csv", index=False)
+    pd.DataFrame({"agent_id": ["F1"], "contract": ["ft"], "min_hours_week": [48], "max_hours_week": [48]}).to_csv(
+        tmp_path / "agents.csv", index=False)
+    (tmp_path / "rules.toml").write_text(
+        '[rules]\nseats = 5\n[contracts.ft]\nmin_hours_week = 40\nmax_hours_week = 48\n'
+        '[[contracts.ft.shifts]]\nlength_hours = 9\nunpaid_minutes = 60\nstart_step_minutes = 60\nlatest_start = "23:00"\n')
+    out = CliRunner().invoke(main, ["schedule", str(tmp_path / "req.csv"), "--agents", str(tmp_path / "agents.csv"),
+                                    "--rules", str(tmp_path / "rules.toml"), "-o", str(tmp_path / "roster.csv")])
+    assert out.exit_code == 2
+    assert out.stderr.strip().count("\n") == 0
+    assert "Diagnosis: agent F1" in out.stderr and "lower min_days_off_per_week to 1" in out.stderr
+    assert not (tmp_path / "roster.csv").exists()
