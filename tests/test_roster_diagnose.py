@@ -70,7 +70,7 @@ def test_too_few_agents_asks_for_more_agents_and_blames_no_rule():
     # and exactly 2 more full-time agents close it (arithmetic: 2 missing heads for 9 h = 2 shifts).
     req = _one_day({h: 3 for h in range(8, 17)})
     agents = pd.DataFrame({"agent_id": ["F1"], "contract": ["ft"]})
-    diag = diagnose_shortfall(req, agents, tiny_rules(), time_limit_sec=60)
+    diag = diagnose_shortfall(req, agents, tiny_rules(), time_limit_sec=60, max_period_minutes=600)
     row = diag.periods.iloc[0]
     assert row["label"] == "Mon 2026-11-30 08:00-17:00"
     assert row["peak_short_agents"] == pytest.approx(2)
@@ -245,3 +245,12 @@ def test_cli_infeasible_agent_is_one_line_with_the_diagnosis(tmp_path):
     assert out.stderr.strip().count("\n") == 0
     assert "Diagnosis: agent F1" in out.stderr and "lower min_days_off_per_week to 1" in out.stderr
     assert not (tmp_path / "roster.csv").exists()
+
+
+def test_a_day_short_all_day_is_cut_into_planner_sized_periods():
+    grid = build_grid(_one_day({}, days=1))
+    short = np.ones(grid.n_intervals)
+    short[10:14] = 5  # 10:00-14:00 is the worst
+    periods, left = _periods(grid, short, merge_gap_minutes=30, max_periods=2, max_period_minutes=240)
+    assert [p["label"] for p in periods] == ["Mon 2026-11-30 08:00-12:00", "Mon 2026-11-30 12:00-16:00"]
+    assert left == 4  # six 4-hour pieces in all

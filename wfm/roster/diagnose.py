@@ -314,16 +314,18 @@ def _extra_agent_model(grid: Grid, agents: list[Agent], rules: Rules, contract: 
 
 # --------------------------------------------------------------------------- periods
 
-def _periods(grid: Grid, short: np.ndarray, *, merge_gap_minutes: int, max_periods: int) -> tuple[list[dict], int]:
+def _periods(grid: Grid, short: np.ndarray, *, merge_gap_minutes: int, max_periods: int,
+             max_period_minutes: int = 240) -> tuple[list[dict], int]:
     """Under-staffed intervals grouped into planner-sized periods, biggest shortfall first.
 
     Runs of short intervals on one calendar day (gaps up to ``merge_gap_minutes`` merged) form
-    windows; a window with the same weekday and clock times in several weeks is one recurring
+    windows, runs longer than ``max_period_minutes`` cut into equal pieces; a window with the same weekday and clock times in several weeks is one recurring
     period ("Mondays 06:00-08:00"). Returns the kept periods and how many smaller ones were left.
     """
     step = grid.interval_minutes
     per_day = DAY // step
     gap = max(0, merge_gap_minutes // step)
+    max_len = max(1, max_period_minutes // step)
     windows: dict[tuple[int, int, int], list[int]] = {}  # (weekday, first, end) -> days
     for day in range(grid.n_days):
         row = short[day * per_day:(day + 1) * per_day]
@@ -335,7 +337,11 @@ def _periods(grid: Grid, short: np.ndarray, *, merge_gap_minutes: int, max_perio
             if i is not None and int(i) - prev - 1 <= gap:
                 prev = int(i)
                 continue
-            windows.setdefault((grid.date(day).weekday(), first, prev + 1), []).append(day)
+            # A long run (a centre short all day) is cut into equal pieces of at most max_len.
+            pieces = -(-(prev + 1 - first) // max_len)
+            size = -(-(prev + 1 - first) // pieces)
+            for a in range(first, prev + 1, size):
+                windows.setdefault((grid.date(day).weekday(), a, min(a + size, prev + 1)), []).append(day)
             if i is not None:
                 first = prev = int(i)
     periods = []
@@ -389,7 +395,10 @@ class Diagnosis:
         Names of the checks that ran; the ones skipped, with the reason (not applicable, or out
         of time).
     hours
-        Required agent-hours against the most the agents can work on shift (see ``sentences``).
+        ``required_agent_hours`` (net of previous-week shifts still running) against
+        ``max_on_phone_agent_hours``, the most the agents can work on the phones (an upper bound).
+    more_periods
+        Short periods left out (beyond ``max_periods``).
     elapsed_sec
         Wall time of the diagnosis.
     """
@@ -464,6 +473,7 @@ def diagnose_shortfall(
     time_limit_sec: float = 120.0,
     max_periods: int = 6,
     merge_gap_minutes: int = 30,
+    max_period_minutes: int = 240,
     checks: Sequence[str] | None = None,
     more_agents: bool = True,
     progress: Callable[[str], None] | None = None,
@@ -485,6 +495,9 @@ def diagnose_shortfall(
         Diagnose at most this many periods (those with the most short agent-hours).
     merge_gap_minutes
         Short runs on one day separated by at most this gap form one period.
+    max_period_minutes
+        Longer runs are cut into equal pieces no longer than this (a centre short all day gets
+        planner-sized periods, not "00:00-24:00").
     checks
         Restrict the checks to these names (see :data:`RELAXATIONS`; ``"more_agents"`` too).
     more_agents
@@ -530,7 +543,8 @@ def diagnose_shortfall(
         under = _lp_under(base_model, plain)
         short = np.where(under > 1e-6, under, 0.0)
         source = "lp"
-    periods, more_periods = _periods(grid, short, merge_gap_minutes=merge_gap_minutes, max_periods=max_periods)
+    periods, more_periods = _periods(grid, short, merge_gap_minutes=merge_gap_minutes, max_periods=max_periods,
+                                     max_period_minutes=max_period_minutes)
     required_hours = float((grid.required - np.minimum(base_cat.carry, grid.required)).sum() * step_h)
     capacity, per_agent = _capacity_hours(parsed, rules, grid)
     hours = {"required_agent_hours": round(required_hours, 2), "max_on_phone_agent_hours": round(capacity, 2)}
