@@ -80,6 +80,8 @@ def schedule(
         Bad frames; contradictory rules for an agent (naming the agent and rule).
     InfeasibleRosterError
         When no legal roster exists at all (e.g. seats cannot hold the agents' minimum hours).
+        "No legal week/roster" messages end with ``Diagnosis:``, the rules that conflict and what
+        to relax (:mod:`wfm.roster.diagnose`).
 
     Examples
     --------
