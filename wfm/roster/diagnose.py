@@ -218,6 +218,54 @@ def _relax_all(singles: Sequence[_Relaxation]) -> _Relaxation:
     return _Relaxation("all_rules", "the rules together", "with every rule above relaxed at once", transform)
 
 
+def _combine(relaxations: Sequence[_Relaxation]) -> _Relaxation:
+    """Several relaxations as one check named ``a+b`` (in planners' words: "a and b")."""
+    joint = _relax_all(relaxations)
+    rules_text = [r.rule for r in relaxations]
+    changes = [r.change for r in relaxations]
+    join = (lambda xs: xs[0] if len(xs) == 1 else f"{', '.join(xs[:-1])} and {xs[-1]}")
+    return dataclasses.replace(joint, name="+".join(r.name for r in relaxations), rule=join(rules_text),
+                               change=join(changes))
+
+
+def _rules_together(periods: list[dict], singles: Sequence[_Relaxation], rows: list[dict],
+                    run_check: Callable[[_Relaxation], np.ndarray | None], time_left: Callable[[str], bool]) -> None:
+    """Where the rules bind only together, find a minimal set of them that does (a deletion filter).
+
+    Start from every relaxation at once; drop one relaxation at a time (the one helping least on
+    its own first) and keep it dropped when the rest still keep at least half of the joint gain
+    in those periods. What remains is a minimal set: the rules that bind together there.
+    """
+    together = [p for p in periods if "_all" in p and not p["_bound"]
+                and p["lp_short_agent_hours"] - p["_all"][1]
+                >= max(_BIND_MIN_AGENT_HOURS, _BIND_SHARE * p["lp_short_agent_hours"])]
+    if not together or len(singles) < 2:
+        return
+    base = sum(p["lp_short_agent_hours"] for p in together)
+    goal = base - 0.5 * (base - sum(p["_all"][1] for p in together))
+
+    def after(name: str) -> float:
+        return sum(p.get("_seen", {}).get(name, (0.0, p["lp_short_agent_hours"]))[1] for p in together)
+
+    keep = list(singles)
+    for relax in sorted(singles, key=lambda r: -after(r.name)):  # least helpful alone first
+        trial = [r for r in keep if r is not relax]
+        if not trial:
+            break
+        combo = _combine(trial)
+        if not time_left(combo.name) or run_check(combo) is None:
+            return
+        if after(combo.name) <= goal + 1e-9:
+            keep = trial
+    final = _combine(keep)
+    if final.name not in together[0].get("_seen", {}):
+        if not time_left(final.name) or run_check(final) is None:
+            return
+    for p in together:
+        peak, hours = p["_seen"][final.name]
+        p["_together"] = (final, peak, hours)
+
+
 # --------------------------------------------------------------------------- LP helpers
 
 def _solve_lp(model: AggregateModel, *, cost: np.ndarray | None = None, upper: np.ndarray | None = None,
@@ -319,7 +367,8 @@ def _periods(grid: Grid, short: np.ndarray, *, merge_gap_minutes: int, max_perio
     """Under-staffed intervals grouped into planner-sized periods, biggest shortfall first.
 
     Runs of short intervals on one calendar day (gaps up to ``merge_gap_minutes`` merged) form
-    windows, runs longer than ``max_period_minutes`` cut into equal pieces; a window with the same weekday and clock times in several weeks is one recurring
+    windows, runs longer than ``max_period_minutes`` cut into equal pieces; a window with the
+    same weekday and clock times in several weeks is one recurring
     period ("Mondays 06:00-08:00"). Returns the kept periods and how many smaller ones were left.
     """
     step = grid.interval_minutes
@@ -619,8 +668,9 @@ def diagnose_shortfall(
                          "lp_short_agent_hours": round(p["lp_short_agent_hours"], 2),
                          "lp_peak_after": round(peak, 2), "lp_short_agent_hours_after": round(agent_hours, 2),
                          "binds": bool(binds), "sec": round(sec, 2)})
-            if binds and relax.name != "all_rules":
+            if binds and relax.name != "all_rules" and "+" not in relax.name:
                 p["_bound"].append((drop, relax, peak, agent_hours))
+            p.setdefault("_seen", {})[relax.name] = (peak, agent_hours)
         report(f"diagnose: {relax.name} {relax.change}: {under.sum() * step_h:,.1f} short agent-hours ({sec:.1f} s)")
         return under
 
@@ -639,6 +689,7 @@ def diagnose_shortfall(
         for relax in singles:
             if time_left(relax.name):
                 run_check(relax)
+        _rules_together(periods, singles, rows, run_check, time_left)
     elif singles and periods:
         for relax in singles:
             skipped.setdefault(relax.name, "every rule relaxed at once did not lower the shortfall")
@@ -680,6 +731,10 @@ def diagnose_shortfall(
             drop, relax, peak, agent_hours = max(p["_bound"], key=lambda b: b[0])
             p.update(binding_rule=relax.name, relaxation=relax.change, lp_peak_after_relaxation=round(peak, 2),
                      lp_short_agent_hours_after=round(agent_hours, 2))
+        elif "_together" in p:
+            relax, peak, agent_hours = p["_together"]
+            p.update(binding_rule=relax.name, relaxation=relax.change, lp_peak_after_relaxation=round(peak, 2),
+                     lp_short_agent_hours_after=round(agent_hours, 2))
         closing = {c: n for c, n in p["_more"].items() if n is not None}
         if closing:
             contract = min(closing, key=lambda c: (closing[c], c))
@@ -708,7 +763,7 @@ def _period_sentence(p: dict, source: str) -> str:
     elif source == "roster":
         text += (f" Even the best plan the rules allow (LP bound) is {_fmt(p['lp_peak_short_agents'])} short at "
                  "peak here.")
-    if p["binding_rule"]:
+    if p["_bound"]:
         drop, relax, peak, hours = max(p["_bound"], key=lambda b: b[0])
         text = text.rstrip() + (f" {_capitalise(relax.rule)} binds: {relax.change} the shortfall here could fall "
                                 f"to {_fmt(peak)} at peak ({_fmt(hours)} agent-hours instead of "
@@ -717,6 +772,12 @@ def _period_sentence(p: dict, source: str) -> str:
         if others:
             text += " Also binding: " + ", ".join(f"{b[1].rule} ({b[1].change}: {_fmt(b[3])} agent-hours)"
                                                   for b in others[:3]) + "."
+    elif "_together" in p:
+        relax, peak, hours = p["_together"]
+        verb = "bind together (none alone)" if "+" in relax.name else "binds (across these periods)"
+        text += (f" {_capitalise(relax.rule)} {verb}: {relax.change} the shortfall here could "
+                 f"fall to {_fmt(peak)} at peak ({_fmt(hours)} agent-hours instead of "
+                 f"{_fmt(p['lp_short_agent_hours'])}; LP bounds).")
     elif "_all" in p and p["lp_short_agent_hours"] >= 0.25:
         peak, hours = p["_all"]
         if p["lp_short_agent_hours"] - hours < max(_BIND_MIN_AGENT_HOURS, _BIND_SHARE * p["lp_short_agent_hours"]):
