@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from roster_helpers import START, tiny_rules
 
 from wfm.cli import main
-from wfm.exceptions import ConfigError, InfeasibleRosterError
+from wfm.exceptions import ConfigError, InfeasibleRosterError, InvalidInputError
 from wfm.roster import parse_agents, schedule
 from wfm.roster.diagnose import (CHECK_COLUMNS, PERIOD_COLUMNS, _periods, diagnose_shortfall, explain_agent_week)
 from wfm.roster.tours import build_grid
@@ -281,3 +281,21 @@ def test_two_rules_that_bind_only_together_are_named_together():
         relaxed = tiny_rules(min_rest_hours=rest, start_stability_hours=4)
         under = schedule(req, agents.assign(night_allowed=night), relaxed, time_limit_sec=5).coverage["under"].sum()
         assert (under == 0) == covered, (night, rest, under)
+
+
+def test_bad_arguments_name_the_valid_values():
+    req = _one_day({1: 1})
+    agents = pd.DataFrame({"agent_id": ["F1"], "contract": ["ft"]})
+    with pytest.raises(InvalidInputError, match=r"checks must be some of all_rules, .*, got nights"):
+        diagnose_shortfall(req, agents, tiny_rules(), checks=["nights"])
+    with pytest.raises(InvalidInputError, match=r"time_limit_sec must be > 0, got 0"):
+        diagnose_shortfall(req, agents, tiny_rules(), time_limit_sec=0)
+
+
+def test_only_the_requested_checks_run():
+    req = _one_day({1: 2, 2: 2, 3: 2})
+    agents = pd.DataFrame({"agent_id": ["F1", "F2"], "contract": ["ft", "ft"], "night_allowed": [False, False]})
+    diag = diagnose_shortfall(req, agents, tiny_rules(), checks=["night_allowed"])
+    assert diag.checks_run == ["night_allowed"]
+    assert diag.checks_skipped["min_rest_hours"] == "not requested"
+    assert diag.periods.iloc[0]["binding_rule"] == "night_allowed"

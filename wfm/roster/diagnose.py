@@ -568,9 +568,18 @@ def diagnose_shortfall(
     --------
     >>> diag = diagnose_shortfall(requirements, agents, rules, result, time_limit_sec=60)  # doctest: +SKIP
     >>> print(diag.to_text())  # doctest: +SKIP
-    Tue 2026-12-01 06:00-08:00: 4 agents short at peak (7.5 agent-hours). The 11 h rest rule binds: ...
+    Mon 2026-11-30 06:00-08:00: 2 agent(s) short at peak (4 agent-hours). ... The 11 h rest rule binds: at 9 h
+    rest the shortfall here could fall to 0 at peak (0 agent-hours instead of 4; LP bounds).
     """
     t0 = time.perf_counter()
+    if not time_limit_sec > 0:
+        raise InvalidInputError(f"time_limit_sec must be > 0, got {time_limit_sec!r}")
+    if max_periods < 1 or merge_gap_minutes < 0 or max_period_minutes < 1:
+        raise InvalidInputError("max_periods and max_period_minutes must be >= 1 and merge_gap_minutes >= 0, got "
+                                f"{max_periods}, {max_period_minutes} and {merge_gap_minutes}")
+    unknown = sorted(set(checks or ()) - set(RELAXATIONS))
+    if unknown:
+        raise InvalidInputError(f"checks must be some of {', '.join(RELAXATIONS)}, got {', '.join(unknown)}")
     report = progress or (lambda message: None)
     wanted = set(checks) if checks is not None else None
     parsed = parse_agents(agents, rules)
