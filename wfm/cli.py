@@ -353,17 +353,18 @@ def schedule_command(requirements: str, agents_path: str, rules_path: str, outpu
     agents = read_frame(agents_path)
     result = schedule(req, agents, rules, time_limit_sec=time_limit, seed=seed, num_workers=workers,
                       progress=lambda message: click.echo(message, err=True))
+    diagnosis = None
+    if diagnose_path:  # before any output is written: a failed diagnosis leaves nothing half-written
+        from .roster.diagnose import diagnose_shortfall
+
+        diagnosis = diagnose_shortfall(req, agents, rules, result, time_limit_sec=diagnose_time_limit,
+                                       progress=lambda message: click.echo(message, err=True))
     write_frame(result.roster, output)
     if coverage_path:
         write_frame(result.coverage, coverage_path)
     if breaks_path:
         write_frame(result.breaks, breaks_path)
-    diagnosis = None
-    if diagnose_path:
-        from .roster.diagnose import diagnose_shortfall
-
-        diagnosis = diagnose_shortfall(req, agents, rules, result, time_limit_sec=diagnose_time_limit,
-                                       progress=lambda message: click.echo(message, err=True))
+    if diagnosis is not None:
         write_frame(diagnosis.periods, diagnose_path)
         write_text(diagnosis.to_markdown(), Path(diagnose_path).with_suffix(".md"))
     if summary_path:
@@ -371,7 +372,6 @@ def schedule_command(requirements: str, agents_path: str, rules_path: str, outpu
     click.echo(json.dumps(result.summary, indent=2, default=str))
     if diagnosis is not None:
         click.echo(diagnosis.to_text(), nl=False)
-
 
 if __name__ == "__main__":  # pragma: no cover
     main()
