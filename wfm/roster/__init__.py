@@ -1,13 +1,15 @@
 """Rostering: named agents' weekly 24x7 rosters under labour rules, with CP-SAT.
 
 Public API: :func:`load_rules`, :class:`Rules`, :func:`schedule` -> :class:`RosterResult`,
-:func:`validate` (an independent re-check of every hard rule); soft wishes priced by
+:func:`validate` (an independent re-check of every hard rule), :func:`diagnose_shortfall` and
+:func:`explain_agent_week` (why a roster is short or impossible); soft wishes priced by
 :class:`PreferenceWeights`, fairness over the horizon by :class:`FairnessSettings`. Design: docs/roster.md.
 """
 
 from __future__ import annotations
 
 from .agents import AGENT_COLUMNS, Agent, parse_agents
+from .diagnose import Diagnosis, diagnose_shortfall, explain_agent_week, explain_infeasible
 from .engine import schedule
 from .fairness import FAIRNESS_METRICS, FairnessSettings
 from .preferences import PREFERENCE_COLUMNS, PreferenceWeights
@@ -38,4 +40,8 @@ __all__ = [
     "COVERAGE_COLUMNS",
     "validate",
     "VIOLATION_COLUMNS",
+    "diagnose_shortfall",
+    "Diagnosis",
+    "explain_agent_week",
+    "explain_infeasible",
 ]

@@ -149,6 +149,13 @@ def parse_preferences(rec: Mapping[str, Any], agent_id: str, shift_type_names: t
     InvalidInputError
         On an unknown weekday or date, a bad clock time, an unknown shift type or a negative
         priority, naming the agent, the column and the value.
+
+    Examples
+    --------
+    >>> wish = parse_preferences({"preferred_days_off": "Sat;Sun", "preferred_earliest_start": "07:00",
+    ...                           "priority": 2}, "a1", ("early", "day", "late", "night"))
+    >>> sorted(wish.weekdays_off), wish.earliest_start, wish.priority
+    ([5, 6], 420, 2.0)
     """
     weekdays: set[int] = set()
     dates: set[dt.date] = set()

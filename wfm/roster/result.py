@@ -38,8 +38,10 @@ class RosterResult:
         Status, objective, lower bound and gap, totals, timings (see docs/roster.md).
     agent_summary
         One row per agent: ``agent_id, contract, night_allowed, paid_hours, shifts,
-        weekend_days_worked, night_shifts, late_shifts, short_weeks, preferences_asked,
-        preferences_granted, granted_share`` (and the asked/granted split per wish kind);
+        weekend_days_worked, night_shifts, late_shifts, short_weeks``, the asked/granted split
+        per wish kind (``days_off_*``, ``start_window_*``, ``shift_type_*``),
+        ``preferences_asked, preferences_granted, granted_share`` (empty when nothing was
+        asked) and ``priority``;
         see :mod:`wfm.roster.fairness` and :mod:`wfm.roster.preferences`.
     fairness
         The distribution of each fairness metric per contract over the agents who can work it:
