@@ -303,3 +303,19 @@ def test_cli_schedule_writes_the_agents_summary(tmp_path):
     assert list(per_agent["agent_id"]) == list(tiny_agents()["agent_id"])
     assert {"preferences_asked", "preferences_granted", "granted_share", "weekend_days_worked",
             "night_shifts", "late_shifts", "short_weeks"} <= set(per_agent.columns)
+
+
+def test_swaps_across_terms_keep_each_agents_own_terms():
+    # tiny_agents mixes night permission, shift lengths (4;5 / 4 / 5), history and unavailable
+    # dates inside each contract: swaps between them must respect every agent's own terms.
+    days = 14
+    rules = _fair_rules(True)
+    on = schedule(tiny_requirements(days), tiny_agents(), rules, time_limit_sec=2, seed=0)
+    off = schedule(tiny_requirements(days), tiny_agents(), _fair_rules(False), time_limit_sec=2, seed=0)
+    violations = validate(on.roster, tiny_agents(), rules, horizon_start=START, horizon_days=days)
+    assert violations.empty, violations.to_string()
+    pd.testing.assert_frame_equal(on.coverage, off.coverage)
+    lengths = {"P1": {4, 5}, "P2": {4}, "P3": {5}}
+    hours = (on.roster["shift_end"] - on.roster["shift_start"]) / pd.Timedelta(hours=1)
+    for agent, allowed in lengths.items():
+        assert set(hours[on.roster["agent_id"] == agent]) <= allowed

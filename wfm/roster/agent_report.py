@@ -17,7 +17,7 @@ __all__ = ["balance_hook", "report_frames", "report_summary"]
 
 
 def balance_hook(cat: Any, state: Any, report: Callable[[str], None], break_plan: Any = None) -> tuple[dict, Any]:
-    """Coverage-neutral swaps of whole week plans between agents on the same terms: for fairness
+    """Coverage-neutral swaps of whole week plans between agents of one contract: for fairness
     when the rules enable it, else (when agents have wishes) only to grant wishes. Each shift
     keeps its breaks (``break_plan`` is relabelled), so coverage net of breaks is unchanged.
     Returns its summary keys and the break plan."""
@@ -34,7 +34,7 @@ def balance_hook(cat: Any, state: Any, report: Callable[[str], None], break_plan
         break_plan = _relabel_breaks(cat, break_plan, stats["owner"])
     sec = time.perf_counter() - t0
     if not settings.enabled:
-        report(f"wishes: {stats['fairness_moves']} agent-week(s) swapped between agents on the same terms "
+        report(f"wishes: {stats['fairness_moves']} agent-week(s) swapped between agents of a contract "
                f"({sec:.1f} s)")
         return {"fairness_enabled": False, "preference_swaps": int(stats["fairness_moves"])}, break_plan
     report(f"fairness: {stats['fairness_moves']} agent-week(s) swapped in {stats['fairness_sweeps']} sweep(s), "

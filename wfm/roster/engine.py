@@ -189,7 +189,7 @@ def schedule(
                                               deadline=_stage_deadline(deadline, t_polish, time_limit_sec))
         report(f"net-of-breaks moves: {polish_moves} agent-week(s) improved ({time.perf_counter() - t_polish:.1f} s)")
     # Fairness and wishes: coverage-neutral swaps of whole week plans (with their breaks) between
-    # agents on the same terms (rules' [fairness]; wishes only when it is off).
+    # agents of one contract (rules' [fairness]; wishes only when it is off).
     fair_stats, break_plan = balance_hook(cat, state, report, break_plan)
     net_state = RosterState(state.start, state.template, break_plan.coverage)
     if has_breaks:

@@ -11,14 +11,16 @@ Metrics per agent (counted from the roster; a shift belongs to the date it start
 A metric is shared "among the agents who can work it": agents are compared within their
 contract, and for night shifts only agents with ``night_allowed``.
 
-**The pass.** Agents on the same contract terms (contract, shift templates, night permission,
-weekly hours) can work each other's week plans in a week, as long as a plan avoids the taker's
-unavailable days, and permuting their plans leaves the coverage of every interval unchanged.
-So for each week and set of terms, a linear assignment (scipy's ``linear_sum_assignment``)
-gives the group's current week plans (tours with their exact starts) to its agents at least
-cost, where an agent may take a plan only if it avoids the agent's unavailable days and time
-windows and stays legal against the agent's own neighbouring weeks or history (rest across
-the week boundary, consecutive days); the rules inside a week hold by the shared terms. The cost of agent a taking plan p is ``sum_metric weight x f(total_a + x_p -
+**The pass.** Agents of one contract can work each other's week plans in a week, as long as
+the plan is a tour the taker's own terms allow (shift length, night permission, weekly hours)
+and it avoids the taker's unavailable days, and permuting their plans leaves the coverage of
+every interval unchanged. So for each week and contract, a linear assignment (scipy's
+``linear_sum_assignment``) gives the group's current week plans (tours with their exact starts)
+to its agents at least cost, where an agent may take a plan only if its terms allow it, it
+avoids the agent's unavailable days and time windows, and it stays legal against the agent's
+own neighbouring weeks or history (rest across the week boundary, consecutive days); the other
+rules inside a week (days off, stability, nights per week) belong to the plan itself.
+The cost of agent a taking plan p is ``sum_metric weight x f(total_a + x_p -
 target)`` over the horizon totals of the agent's other weeks, with ``target`` the mean total
 of the agent's group and ``f(z) = z^2`` (objective ``spread``) or ``max(z, 0)^2`` (objective
 ``max``: only totals above the mean cost), plus the agent's preference price of the plan (in
@@ -174,6 +176,7 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
     weeks = cat.grid.weeks
     n_agents = len(cat.agents)
     max_paid = np.array([a.max_paid_minutes_week for a in cat.agents])
+    paid_per = np.array([t.template.paid_minutes for t in cat.templates] + [0])
     groups = _groups(cat)
     # metrics[a, w] per week, kept current as plans move
     metrics = np.zeros((n_agents, len(weeks), len(FAIRNESS_METRICS)))
@@ -210,11 +213,16 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
                 if not wishing and not (np.ptp(x[:, weights > 0], axis=0) > 0).any():
                     continue  # the plans do not differ in anything priced: nothing to gain
                 others = totals[members] - x  # (agents, metrics)
-                z = others[:, None, :] + x[None, :, :] - target[members][:, None, :]
+                # Each agent's own count of each plan: a week is short against the taker's max hours.
+                x_ap = np.repeat(x[None, :, :], len(members), axis=0)
+                plan_paid = np.where(plans_s >= 0, paid_per[np.where(plans_s >= 0, plans_t, -1)], 0).sum(axis=1)
+                x_ap[:, :, 3] = (n == 7) & (plan_paid[None, :] < max_paid[members][:, None])
+                z = others[:, None, :] + x_ap - target[members][:, None, :]
                 if settings.objective == "max":
                     z = np.maximum(z, 0)
                 cost = (weights * z ** 2).sum(axis=2)  # (agents, plans)
                 cost = cost + _legality(cat, state, members, plans_s, plans_t, d0, n, rest, max_run, _neighbours)
+                cost = cost + np.where(_terms_ok(cat, members, plans_s, plans_t, w, n, x[:, 1]), 0.0, _ILLEGAL)
                 if pricing:
                     index, on = pricing.plan_index(cat, plans_s, plans_t, d0)
                     for i, a in enumerate(members):
@@ -234,7 +242,7 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
                     for k in range(n):
                         if plans_s[j, k] >= 0:
                             set_shift(cat, state, int(a), d0 + k, int(plans_s[j, k]), int(plans_t[j, k]))
-                metrics[members, w] = x[perm]
+                metrics[members, w] = x_ap[keep, perm]
                 owner[members, w] = owner[members[perm], w]
                 changed += int((perm != keep).sum())
         moved += changed
@@ -259,12 +267,32 @@ def _spreads(totals: np.ndarray, groups: np.ndarray) -> dict[str, float]:
 
 
 def _swap_groups(cat: Any, week: int) -> list[np.ndarray]:
-    """Agents whose week plans are interchangeable up to their own unavailable days and
-    neighbouring weeks: one group per set of contract terms (the classes' first key part)."""
-    groups: dict[tuple, list[int]] = {}
+    """Agents who may trade week plans: one group per contract (whose terms differ in shift
+    lengths, night permission or hours are kept legal by :func:`_terms_ok`)."""
+    groups: dict[str, list[int]] = {}
     for cls in cat.classes[week]:
-        groups.setdefault(cls.key[0], []).extend(cls.agent_index)
-    return [np.array(sorted(g), dtype=np.int64) for _, g in sorted(groups.items(), key=lambda kv: repr(kv[0]))]
+        groups.setdefault(cls.key[0][0], []).extend(cls.agent_index)
+    return [np.array(sorted(g), dtype=np.int64) for _, g in sorted(groups.items())]
+
+
+def _terms_ok(cat: Any, members: np.ndarray, plans_s: np.ndarray, plans_t: np.ndarray, week: int, n: int,
+              nights: np.ndarray) -> np.ndarray:
+    """(agents, plans): the plan is a tour the agent's own terms allow (shift length, nights, weekly hours)."""
+    on = plans_s >= 0
+    template = np.where(on.any(axis=1), np.where(on, plans_t, -1).max(axis=1), -1)
+    paid_per = np.array([t.template.paid_minutes for t in cat.templates] + [0])
+    paid = np.where(on, paid_per[np.where(on, plans_t, -1)], 0).sum(axis=1)
+    ok = np.ones((len(members), len(plans_s)), dtype=bool)
+    terms = [cat.classes[week][int(cat.agent_class[a, week])].key[0] for a in members]
+    for key in set(terms):
+        rows = np.array([k == key for k in terms])
+        _, tids, night_ok, min_paid, max_paid = key
+        allowed = np.isin(template, list(tids)) | (template < 0)
+        allowed &= (paid >= (min_paid if n == 7 else 0)) & (paid <= max_paid)
+        if not night_ok:
+            allowed &= nights == 0
+        ok[rows] &= allowed[None, :]
+    return ok
 
 
 def _targets(totals: np.ndarray, groups: np.ndarray) -> np.ndarray:
