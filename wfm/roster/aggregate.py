@@ -33,6 +33,7 @@ import scipy.sparse as sp
 from ortools.sat.python import cp_model
 from scipy.optimize import linprog
 
+from . import cycle
 from .tours import DAY, Catalogue
 
 __all__ = ["AggregatePlan", "AggregateModel", "build_aggregate", "solve_aggregate", "lp_bound", "SCALE"]
@@ -226,6 +227,13 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
         ub_cols.extend(plus + minus)
         ub_vals.extend([1.0] * len(plus) + [-1.0] * len(minus))
         b_ub.append(0.0)
+    # Rules spanning weeks, summed per contract (true of every legal roster: still a relaxation).
+    for cols, coefs, rhs in cycle.aggregate_rows(cat, tour_var):
+        row = len(b_ub)
+        ub_rows.extend([row] * len(cols))
+        ub_cols.extend(cols)
+        ub_vals.extend(float(c) for c in coefs)
+        b_ub.append(float(rhs))
     n_var = len(cost)
     a_eq = sp.csr_matrix((eq_vals, (eq_rows, eq_cols)), shape=(len(b_eq), n_var))
     a_ub = sp.csr_matrix((ub_vals, (ub_rows, ub_cols)), shape=(len(b_ub), n_var))

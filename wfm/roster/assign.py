@@ -19,6 +19,7 @@ import bisect
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from . import cycle
 from .aggregate import AggregatePlan
 from ..exceptions import InfeasibleRosterError
 from .repair import RosterState, _Context, _neighbours, clear_week, reinsert, set_shift
@@ -32,6 +33,7 @@ _UNASSIGNED_COST = 1000
 def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
     """Build a named roster following the plan; return it and the number of agent-weeks re-placed."""
     state = RosterState.empty(cat)
+    state.placed = np.zeros((len(cat.agents), len(cat.grid.weeks)), dtype=bool)
     ctx = _Context(cat)
     replaced = 0
     for w, (d0, n) in enumerate(cat.grid.weeks):
@@ -43,6 +45,7 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
             agents = np.array(cls.agent_index, dtype=np.int64)
             tours = cls.tours[0][rows]
             legal, late = _legal_arcs(cat, state, agents, tours, w)
+            late = late.astype(np.int64) + cycle.arc_costs(cat, state, agents, tours, w)
             flow = min_cost_flow.SimpleMinCostFlow()
             n_a, n_t = len(agents), len(rows)
             source, sink, spare = 0, 1 + n_a + n_t, 2 + n_a + n_t
@@ -87,9 +90,12 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
                         # The plan has no start left that this agent may take: the earliest legal one.
                         start = band_starts[bisect.bisect_left(band_starts, need[agent])]
                     set_shift(cat, state, agent, day, start, t)
+        for agent in chosen:
+            state.placed[agent, w] = True
         for agent in range(len(cat.agents)):
             if agent not in chosen:
                 replaced += place_week(ctx, state, agent, w)
+    state.placed = None
     return state, replaced
 
 
@@ -118,6 +124,9 @@ def _legal_arcs(cat: Catalogue, state: RosterState, agents: np.ndarray, tours: n
             earliest[r] = (d0 + first_day[r]) * DAY + int(tpl.band_first[b])
     legal &= latest[None, :] >= min_start[:, None]
     late = earliest[None, :] < min_start[:, None]
+    if cycle.active(rules):
+        legal &= np.array([cycle.week_mask(cat, state, int(a), week, tours) for a in agents],
+                          dtype=bool).reshape(len(agents), len(tours))
     return legal, late
 
 
@@ -132,11 +141,37 @@ def place_week(ctx: _Context, state: RosterState, agent: int, week: int) -> int:
     try:
         reinsert(ctx, state, agent, week, must_place=True)
         return 1
-    except InfeasibleRosterError:
+    except InfeasibleRosterError as error:
         if week == 0:
             raise
-    d0, n = cat.grid.weeks[week - 1]
-    clear_week(cat, state, agent, d0, n)
-    reinsert(ctx, state, agent, week, must_place=True)
-    reinsert(ctx, state, agent, week - 1, must_place=True)
-    return 2
+        first_error = error
+    # Rules spanning weeks (cycle hours, weekends) can need more than the previous week: re-plan
+    # back to k weeks before, this week first, then backwards.
+    deepest = week if cycle.active(cat.rules) else 1
+    for k in range(1, deepest + 1):
+        weeks = list(range(week - k, week))
+        saved = [(state.start[agent, d0:d0 + n].copy(), state.template[agent, d0:d0 + n].copy())
+                 for d0, n in (cat.grid.weeks[x] for x in weeks)]
+        for x in weeks:
+            d0, n = cat.grid.weeks[x]
+            clear_week(cat, state, agent, d0, n)
+            if state.placed is not None:
+                state.placed[agent, x] = False
+        try:
+            for x in [week] + weeks[::-1]:
+                reinsert(ctx, state, agent, x, must_place=True)
+            return 1 + k
+        except InfeasibleRosterError:
+            for x in [week] + weeks:
+                d0, n = cat.grid.weeks[x]
+                clear_week(cat, state, agent, d0, n)
+            for x, (starts, templates) in zip(weeks, saved):
+                d0, n = cat.grid.weeks[x]
+                for i, (s, t) in enumerate(zip(starts, templates)):
+                    if s >= 0:
+                        set_shift(cat, state, agent, d0 + i, int(s), int(t))
+                if state.placed is not None:
+                    state.placed[agent, x] = True
+            if state.placed is not None:
+                state.placed[agent, week] = False
+    raise first_error

@@ -1,0 +1,451 @@
+"""Rules spanning weeks: hour balancing over a cycle, weekends per cycle, work stretches, successions.
+
+China's comprehensive working-hours system (综合计算工时制) balances paid hours over a cycle of
+``rules.cycle_weeks`` weeks: a contract's ``avg_hours_week`` times the cycle length, within
+``cycle_tolerance_hours`` and at most ``max_overtime_hours_per_cycle`` above that norm, while
+each week stays within the contract's ``min_hours_week``-``max_hours_week``. The other rules
+here are ``max_weekends_worked_per_cycle``, ``min_work_stretch_days`` (no isolated working day)
+and ``forbidden_successions`` of shift types on consecutive days; all of them continue across
+week boundaries and from the previous roster (the agents frame's ``prev_*`` and ``cycle_*``
+columns).
+
+This module gives the stages what they need, without touching their structure:
+
+- :func:`inner_stretch_ok` and :func:`band_repeats_forbidden` filter week patterns and tours by
+  what is decidable inside one week (tours.py);
+- :func:`aggregate_rows` adds rows to the aggregate model that every legal roster satisfies
+  (contract-level sums), so its LP stays a relaxation and its optimum a lower bound;
+- :func:`week_mask` is the per-agent legality of a week's tours given the agent's other weeks
+  (hours left in the cycle, weekends, stretches and successions at the week's edges), used by
+  the assignment arcs and the exact one-agent-week move; :func:`arc_costs` steers each
+  agent's running hours toward the cycle average so its last week stays feasible;
+- :func:`check_agents` raises :class:`InfeasibleRosterError` naming the agent and the rules
+  when its history leaves no legal cycle.
+
+Cycles start at the horizon start unless the agent's ``cycle_weeks_done`` says how far into
+its current cycle it already is; weeks are the 7-day blocks from the horizon start. A weekend
+(Saturday and Sunday) is worked when either day is; it counts in the cycle of the block holding
+its Saturday (the first block when that Saturday is before the horizon). A cycle that
+continues past the horizon keeps the hours its remaining weeks could still bring; a cycle
+holding a shorter final block has only its maximum (the rest of that week is unknown).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import InfeasibleRosterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .rules import Rules
+    from .tours import Catalogue
+
+__all__ = ["active", "inner_stretch_ok", "band_repeats_forbidden", "aggregate_rows", "week_mask", "arc_costs",
+           "check_agents", "forbidden_pairs"]
+
+_DAY = 1440
+_NO_LOWER = -(10**12)
+
+
+def active(rules: Rules) -> bool:
+    """Whether any rule spanning weeks is switched on."""
+    return (any(c.avg_hours_week is not None for c in rules.contracts.values())
+            or rules.max_weekends_worked_per_cycle is not None or rules.min_work_stretch_days > 1
+            or bool(rules.forbidden_successions))
+
+
+def forbidden_pairs(rules: Rules) -> set[tuple[int, int]]:
+    """Forbidden successions as (type index on a day, type index on the next day)."""
+    index = {t.name: i for i, t in enumerate(rules.shift_types)}
+    return {(index[a], index[b]) for a, b in rules.forbidden_successions}
+
+
+def inner_stretch_ok(on: np.ndarray, min_days: int) -> bool:
+    """No run of working days strictly inside the block (touching neither edge) is shorter than ``min_days``."""
+    if min_days <= 1:
+        return True
+    n = len(on)
+    d = 0
+    while d < n:
+        if not on[d]:
+            d += 1
+            continue
+        e = d
+        while e < n and on[e]:
+            e += 1
+        if d > 0 and e < n and e - d < min_days:
+            return False
+        d = e
+    return True
+
+
+def band_repeats_forbidden(rules: Rules, type_index: int) -> bool:
+    """Whether a shift type may not follow itself (then a tour of it cannot work two days in a row)."""
+    return type_index >= 0 and (type_index, type_index) in forbidden_pairs(rules)
+
+
+@dataclass
+class _Cycle:
+    """One agent's cycle as the horizon sees it."""
+
+    weeks: list[int]  # week blocks of the horizon inside it
+    after: int  # weeks of the cycle after the horizon end
+    so_far: int  # paid minutes before the horizon
+    weekends_so_far: int
+    lower: int  # least paid minutes of the whole cycle (_NO_LOWER: none)
+    upper: int  # most (a large number: none)
+    has_target: bool
+
+
+@dataclass
+class _Info:
+    """Per catalogue: each agent's cycles, weekly hour options and weekends of the horizon."""
+
+    on: bool
+    week_cycle: np.ndarray  # (agents, weeks) index into cycles[agent]
+    cycles: list[list[_Cycle]]
+    paid: np.ndarray  # paid minutes per template index
+    short_week: int  # index of a final block shorter than 7 days, -1 when none
+    generic: list[np.ndarray]  # per agent: sorted paid minutes of a whole 7-day week (rules only)
+    weekends: list[tuple[int, int, int]]  # (saturday day, sunday day, block counting it)
+    weekend_cycle_ok: bool  # every weekend inside one block (the aggregate can count it)
+    start_type: np.ndarray  # shift type index per clock minute of a start
+    pairs: set[tuple[int, int]]
+    band_type: list[np.ndarray]
+    sums: dict = field(default_factory=dict)
+    week_sets: dict = field(default_factory=dict)
+
+
+def _info(cat: Catalogue) -> _Info:
+    cached = cat.__dict__.get("_cycle_info")
+    if cached is not None:
+        return cached
+    rules, grid = cat.rules, cat.grid
+    weeks = grid.weeks
+    n_agents = len(cat.agents)
+    on = active(rules)
+    week_cycle = np.zeros((n_agents, len(weeks)), dtype=np.int64)
+    cycles: list[list[_Cycle]] = []
+    short_week = len(weeks) - 1 if weeks and weeks[-1][1] < 7 else -1
+    generic = []
+    for a, agent in enumerate(cat.agents):
+        contract = rules.contracts[agent.contract]
+        done = agent.cycle_weeks_done
+        mine: list[_Cycle] = []
+        for w in range(len(weeks)):
+            c = (w + done) // rules.cycle_weeks
+            week_cycle[a, w] = c
+            while len(mine) <= c:
+                k = len(mine)
+                first = k == 0
+                inside = [x for x in range(len(weeks)) if (x + done) // rules.cycle_weeks == k]
+                before = done if first else 0
+                after = rules.cycle_weeks - before - len(inside)
+                lower, upper, target = _NO_LOWER, 10**12, contract.avg_hours_week is not None
+                if target:
+                    lower, upper = rules.cycle_bounds_minutes(contract)
+                    if short_week in inside:
+                        lower = _NO_LOWER
+                mine.append(_Cycle(inside, after, agent.cycle_minutes_so_far if first else 0,
+                                   agent.cycle_weekends_worked if first else 0, lower, upper, target))
+        cycles.append(mine)
+        generic.append(np.array(sorted(rules.weekly_paid_minutes(agent.min_paid_minutes_week,
+                                                                  agent.max_paid_minutes_week, agent.templates)),
+                                dtype=np.int64))
+    weekends = []
+    for d in range(-1, grid.n_days):
+        if (grid.start + pd.Timedelta(days=d)).weekday() == 5:
+            weekends.append((d, d + 1, max(d, 0) // 7))
+    start_type = np.array([rules.shift_type_index(m) for m in range(_DAY)], dtype=np.int64)
+    info = _Info(on, week_cycle, cycles, np.array([t.template.paid_minutes for t in cat.templates], dtype=np.int64),
+                 short_week, generic, weekends, grid.start.weekday() != 6, start_type, forbidden_pairs(rules),
+                 [t.band_type for t in cat.templates])
+    cat.__dict__["_cycle_info"] = info
+    return info
+
+
+def _tour_minutes(info: _Info, cat: Catalogue, week: int, tours: np.ndarray) -> np.ndarray:
+    p, t = tours[:, 0], tours[:, 1]
+    return np.where(t >= 0, info.paid[np.maximum(t, 0)] * cat.patterns[week].count[p], 0)
+
+
+def _week_set(info: _Info, cat: Catalogue, agent: int, week: int) -> np.ndarray:
+    """Sorted paid minutes the agent's class may work in a horizon week (its unavailable days included)."""
+    key = (week, int(cat.agent_class[agent, week]))
+    if key not in info.week_sets:
+        tours = cat.classes[week][key[1]].tours[0]
+        info.week_sets[key] = np.unique(_tour_minutes(info, cat, week, tours))
+    return info.week_sets[key]
+
+
+def _sumset(info: _Info, cat: Catalogue, agent: int, open_weeks: list[int], after: int) -> np.ndarray:
+    """Every total the open horizon weeks and the weeks after the horizon can still bring."""
+    key = (tuple((w, int(cat.agent_class[agent, w])) for w in open_weeks), after,
+           tuple(info.generic[agent].tolist()) if after else ())
+    if key not in info.sums:
+        total = np.zeros(1, dtype=np.int64)
+        parts = [_week_set(info, cat, agent, w) for w in open_weeks] + [info.generic[agent]] * after
+        for part in parts:
+            total = np.unique((total[:, None] + part[None, :]).ravel())
+        info.sums[key] = total
+    return info.sums[key]
+
+
+def _week_minutes(info: _Info, state, agent: int, d0: int, n: int) -> int:
+    tpl = state.template[agent, d0:d0 + n]
+    return int(info.paid[tpl[tpl >= 0]].sum())
+
+
+def _placed(state, agent: int, week: int) -> bool:
+    placed = getattr(state, "placed", None)
+    return True if placed is None else bool(placed[agent, week])
+
+
+def _hours_window(info: _Info, cat: Catalogue, state, agent: int, week: int) -> tuple[int, int, np.ndarray] | None:
+    """(least, most) paid minutes of the cycle left for this week and the open weeks, and what those can bring."""
+    cyc = info.cycles[agent][int(info.week_cycle[agent, week])]
+    if not cyc.has_target:
+        return None
+    fixed = 0
+    open_weeks = []
+    for w in cyc.weeks:
+        if w == week:
+            continue
+        d0, n = cat.grid.weeks[w]
+        if _placed(state, agent, w):
+            fixed += _week_minutes(info, state, agent, d0, n)
+        elif w != info.short_week:
+            open_weeks.append(w)
+    reach = _sumset(info, cat, agent, open_weeks, cyc.after)
+    low = cyc.lower - cyc.so_far - fixed if cyc.lower > _NO_LOWER else _NO_LOWER
+    return low, cyc.upper - cyc.so_far - fixed, reach
+
+
+def week_mask(cat: Catalogue, state, agent: int, week: int, tours: np.ndarray) -> np.ndarray:
+    """Which of these tours (rows pattern, template, band) the agent may work this week, given its other weeks.
+
+    Checks the rules spanning weeks only (the caller checks the others): hours left in the cycle
+    (so that the cycle's open weeks can still close it), weekends worked per cycle, the minimum
+    work stretch at the week's edges and forbidden successions into and out of the week. Weeks
+    not placed yet (``state.placed``) are open: they constrain only through what they could hold.
+    """
+    info = _info(cat)
+    ok = np.ones(len(tours), dtype=bool)
+    if not info.on or len(tours) == 0:
+        return ok
+    rules = cat.rules
+    d0, n = cat.grid.weeks[week]
+    pat = cat.patterns[week]
+    p, t, b = tours[:, 0], tours[:, 1], tours[:, 2]
+    on = pat.on[p]
+    window = _hours_window(info, cat, state, agent, week)
+    if window is not None:
+        low, high, reach = window
+        minutes = _tour_minutes(info, cat, week, tours)
+        for h in np.unique(minutes):
+            k = bisect.bisect_left(reach.tolist(), low - int(h)) if low > _NO_LOWER else 0
+            if not (k < len(reach) and reach[k] <= high - int(h)):
+                ok &= minutes != h
+    n_days = cat.grid.n_days
+    next_open = d0 + n >= n_days or not _placed(state, agent, week + 1)
+    worked = state.start[agent] >= 0
+    if rules.max_weekends_worked_per_cycle is not None:
+        ok &= _weekend_ok(info, cat, state, agent, week, on, worked, next_open)
+    m = rules.min_work_stretch_days
+    if m > 1:
+        run_before = 0
+        day = d0 - 1
+        while day >= 0 and worked[day]:
+            run_before += 1
+            day -= 1
+        if day < 0:
+            run_before += int(cat.prev_run[agent])
+        run_after, day = 0, d0 + n
+        while not next_open and day < n_days and worked[day]:
+            run_after += 1
+            day += 1
+        after_reaches_end = not next_open and day >= n_days and run_after > 0
+        lead, trail, full = pat.lead[p], pat.trail[p], pat.full[p]
+        # A run of the previous roster ending the day before the horizon is that roster's (open) end.
+        lead_ok = np.where(lead == 0, (run_before == 0) | (run_before >= m) | (d0 == 0), run_before + lead >= m)
+        if next_open or after_reaches_end:
+            trail_ok = np.ones(len(tours), dtype=bool)
+        else:
+            trail_ok = np.where(trail == 0, (run_after == 0) | (run_after >= m), trail + run_after >= m)
+        full_ok = next_open or after_reaches_end or (run_before + n + run_after >= m)
+        ok &= np.where(full, full_ok, lead_ok & trail_ok)
+    if info.pairs:
+        kind = np.full(len(tours), -1, dtype=np.int64)
+        for tid in np.unique(t[t >= 0]):
+            rows = t == tid
+            kind[rows] = info.band_type[int(tid)][b[rows]]
+        before = -1
+        if d0 > 0 and worked[d0 - 1]:
+            before = int(info.start_type[int(state.start[agent, d0 - 1]) % _DAY])
+        elif d0 == 0 and cat.prev_run[agent] >= 1 and cat.agents[agent].prev_shift_type:
+            names = [x.name for x in rules.shift_types]
+            before = names.index(cat.agents[agent].prev_shift_type)
+        if before >= 0:
+            bad = np.array([(before, int(k)) in info.pairs for k in kind], dtype=bool)
+            ok &= ~(bad & on[:, 0])
+        if not next_open and d0 + n < n_days and worked[d0 + n]:
+            nxt = int(info.start_type[int(state.start[agent, d0 + n]) % _DAY])
+            bad = np.array([(int(k), nxt) in info.pairs for k in kind], dtype=bool)
+            ok &= ~(bad & on[:, n - 1])
+    return ok
+
+
+def _weekend_ok(info: _Info, cat: Catalogue, state, agent: int, week: int, on: np.ndarray, worked: np.ndarray,
+                next_open: bool) -> np.ndarray:
+    """Weekends worked per cycle stay within the limit, counting this week's pattern."""
+    limit = cat.rules.max_weekends_worked_per_cycle
+    d0, n = cat.grid.weeks[week]
+    n_days = cat.grid.n_days
+    counts: dict[int, np.ndarray] = {}
+    for sat, sun, block in info.weekends:
+        c = int(info.week_cycle[agent, block])
+        days = [d for d in (sat, sun) if 0 <= d < n_days]
+        inside = [d - d0 for d in days if d0 <= d < d0 + n]
+        fixed = any(worked[d] for d in days if not d0 <= d < d0 + n)
+        value = np.full(len(on), fixed) | (on[:, inside].any(axis=1) if inside else False)
+        counts[c] = counts.get(c, np.zeros(len(on), dtype=np.int64)) + value
+    ok = np.ones(len(on), dtype=bool)
+    for c, count in counts.items():
+        ok &= count + info.cycles[agent][c].weekends_so_far <= limit
+    return ok
+
+
+def arc_costs(cat: Catalogue, state, agents: np.ndarray, tours: np.ndarray, week: int) -> np.ndarray:
+    """Assignment cost (hours off the cycle average after this week) per agent x tour; zeros without targets.
+
+    Steering every agent's running hours toward ``avg_hours_week`` per week elapsed keeps the
+    cycle's last weeks free to close it (the masks make it exact; this keeps them from binding).
+    """
+    info = _info(cat)
+    out = np.zeros((len(agents), len(tours)), dtype=np.int64)
+    if not info.on:
+        return out
+    minutes = _tour_minutes(info, cat, week, tours)
+    for r, a in enumerate(agents):
+        a = int(a)
+        contract = cat.rules.contracts[cat.agents[a].contract]
+        if contract.avg_hours_week is None:
+            continue
+        cyc = info.cycles[a][int(info.week_cycle[a, week])]
+        elapsed = cat.agents[a].cycle_weeks_done if cyc is info.cycles[a][0] else 0
+        done = cyc.so_far
+        for w in cyc.weeks:
+            if w == week:
+                break
+            d0, n = cat.grid.weeks[w]
+            done += _week_minutes(info, state, a, d0, n)
+            elapsed += 1
+        target = contract.avg_hours_week * 60 * (elapsed + 1)
+        out[r] = np.rint(np.abs(done + minutes - target) / 60).astype(np.int64)
+    return out
+
+
+def aggregate_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tuple[list[int], list[int], int]]:
+    """Rows ``sum(coef * x) <= rhs`` every legal roster satisfies, for the aggregate model.
+
+    Per contract and cycle (or over the whole horizon when its agents are at different points
+    of their cycles): the paid minutes of the contract's tours lie between the sums of its
+    agents' least and most cycle minutes left for the horizon, and the weekends its tours work
+    stay within the sum of its agents' weekends left. Each agent's own rule implies the sum, so
+    any legal roster of the tour catalogue maps to a feasible point: the LP stays a relaxation.
+    """
+    info = _info(cat)
+    if not info.on:
+        return []
+    rules = cat.rules
+    rows: list[tuple[list[int], list[int], int]] = []
+    by_contract: dict[str, list[int]] = {}
+    for a, agent in enumerate(cat.agents):
+        by_contract.setdefault(agent.contract, []).append(a)
+    n_weeks = len(cat.grid.weeks)
+    for name, members in sorted(by_contract.items()):
+        contract = rules.contracts[name]
+        phases = {cat.agents[a].cycle_weeks_done for a in members}
+        if len(phases) == 1:
+            windows = [cyc.weeks for cyc in info.cycles[members[0]]]
+            per_agent = [[(info.cycles[a][k],) for a in members] for k in range(len(windows))]
+        else:
+            windows = [list(range(n_weeks))]
+            per_agent = [[tuple(info.cycles[a]) for a in members]]
+        for weeks, agent_cycles in zip(windows, per_agent):
+            if not weeks:
+                continue
+            cols: list[int] = []
+            minutes: list[int] = []
+            weekend_cols: list[int] = []
+            for w in weeks:
+                for c, cls in enumerate(cat.classes[w]):
+                    if cls.key[0][0] != name:
+                        continue
+                    tours = cls.tours[0]
+                    cols += tour_var[w][c].tolist()
+                    minutes += _tour_minutes(info, cat, w, tours).tolist()
+                    if rules.max_weekends_worked_per_cycle is not None and info.weekend_cycle_ok:
+                        d0, n = cat.grid.weeks[w]
+                        local = [d - d0 for sat, sun, _ in info.weekends for d in (sat, sun) if d0 <= d < d0 + n]
+                        if local:
+                            works = cat.patterns[w].on[tours[:, 0]][:, local].any(axis=1)
+                            weekend_cols += tour_var[w][c][works].tolist()
+            if contract.avg_hours_week is not None:
+                lower = upper = 0
+                for a, cycs in zip(members, agent_cycles):
+                    lo_w, hi_w = cat.agents[a].min_paid_minutes_week, cat.agents[a].max_paid_minutes_week
+                    for cyc in cycs:
+                        upper += cyc.upper - cyc.so_far - lo_w * cyc.after
+                        if lower > _NO_LOWER and cyc.lower > _NO_LOWER:
+                            lower += cyc.lower - cyc.so_far - hi_w * cyc.after
+                        else:
+                            lower = _NO_LOWER
+                rows.append((cols, minutes, int(upper)))
+                if lower > 0:
+                    rows.append((cols, [-m for m in minutes], -int(lower)))
+            if weekend_cols:
+                left = sum(rules.max_weekends_worked_per_cycle - cyc.weekends_so_far
+                           for cycs in agent_cycles for cyc in cycs)
+                rows.append((weekend_cols, [1] * len(weekend_cols), int(left)))
+    # Integer coefficients over their gcd (minutes -> hours usually): the left side is a multiple of
+    # the gcd, so flooring the right side keeps the same integer points and a better-scaled LP.
+    out = []
+    for cols, coefs, rhs in rows:
+        g = int(np.gcd.reduce(np.abs(np.array(coefs, dtype=np.int64)))) if coefs else 1
+        g = max(g, 1)
+        out.append((cols, [c // g for c in coefs], rhs // g))
+    return out
+
+
+def check_agents(cat: Catalogue) -> None:
+    """Raise InfeasibleRosterError naming the agent when its cycle history leaves no legal cycle."""
+    info = _info(cat)
+    if not info.on:
+        return
+    rules = cat.rules
+    for a, agent in enumerate(cat.agents):
+        for cyc in info.cycles[a]:
+            if not cyc.has_target:
+                continue
+            open_weeks = [w for w in cyc.weeks if w != info.short_week]
+            reach = _sumset(info, cat, a, open_weeks, cyc.after)
+            low = cyc.lower - cyc.so_far
+            high = cyc.upper - cyc.so_far
+            if not ((reach >= low) & (reach <= high)).any():
+                contract = rules.contracts[agent.contract]
+                d0 = cat.grid.weeks[cyc.weeks[0]][0]
+                raise InfeasibleRosterError(
+                    f"agent {agent.agent_id}: no legal cycle from {cat.grid.date(d0)} (rule cycle_hours): "
+                    f"cycle_hours_so_far {agent.cycle_minutes_so_far / 60:g} h after cycle_weeks_done "
+                    f"{agent.cycle_weeks_done if cyc is info.cycles[a][0] else 0} of {rules.cycle_weeks}, "
+                    f"avg_hours_week {contract.avg_hours_week:g} (tolerance {contract.cycle_tolerance_hours:g} h, "
+                    f"max_overtime_hours_per_cycle {rules.max_overtime_hours_per_cycle}) need "
+                    f"{max(low, 0) / 60:g}-{high / 60:g} h more, but its weeks (min_hours_week "
+                    f"{agent.min_paid_minutes_week / 60:g}, max_hours_week {agent.max_paid_minutes_week / 60:g}, "
+                    f"unavailable dates) can bring {', '.join(f'{x / 60:g}' for x in reach[:12])} h")
