@@ -345,6 +345,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             rules = load_rules(config.rules_path)
         with _about(f"agents {config.agents_path}"):
             agents = wfm_io.read_frame(config.agents_path)
+            agents = _history_from_previous_runs(agents, config.output_dir, as_of, rules)
             parse_agents(agents, rules)  # validated here so an error names the file
         log.info(
             "loaded %d history rows up to %s (%d rows on or after the as-of date ignored), %d agents",
@@ -423,6 +424,49 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
     for name in STEPS:
         log.info("timing %-9s %7.2f s", name, timings.get(name, 0.0))
     return RunOutcome(folder=folder, summary=summary, warnings=tuple(summary["warnings"]), timings=timings)
+
+
+def _history_from_previous_runs(agents: pd.DataFrame, output_dir: Path, as_of: pd.Timestamp, rules: Any) -> pd.DataFrame:
+    """Fill blank ``prev_shift_end``, ``prev_consecutive_days``, ``prev_shift_type`` from earlier runs' rosters.
+
+    The folders ``output_dir/<date>`` with a date before the as-of date (newest first, up to
+    ``_HISTORY_LOOKBACK_DAYS`` back) each give their roster's shifts from their own date up to the
+    next newer folder's date (a newer run re-planned what followed). Values the agents file
+    gives are kept.
+    """
+    from .roster.history import fill_history, history_from_roster
+
+    root = Path(output_dir)
+    if not root.is_dir():
+        return agents
+    folders = []
+    for path in root.iterdir():
+        try:
+            day = pd.Timestamp(dt.date.fromisoformat(path.name))
+        except ValueError:
+            continue
+        if as_of - pd.Timedelta(days=_HISTORY_LOOKBACK_DAYS) <= day < as_of and (path / "roster.csv").is_file():
+            folders.append((day, path))
+    parts = []
+    until = as_of
+    for day, path in sorted(folders, reverse=True):
+        with _about(f"previous roster {path / 'roster.csv'}"):
+            roster = wfm_io.read_frame(path / "roster.csv")
+            require_columns(roster, ["agent_id", "date", "shift_start", "shift_end"], "previous roster")
+            dates = to_timestamps(roster["date"], "date", "previous roster").dt.normalize()
+        parts.append(roster.loc[(dates >= day) & (dates < until)])
+        until = day
+    if not parts:
+        return agents
+    history = history_from_roster(pd.concat(parts, ignore_index=True), as_of, rules)
+    filled, count = fill_history(agents, history)
+    log.info("history: %d agents' prev_shift_end/prev_consecutive_days/prev_shift_type taken from the rosters of "
+             "%s", count, ", ".join(p.name for _, p in sorted(folders, reverse=True)))
+    return filled
+
+
+#: how far back ``wfm run`` looks for earlier runs' rosters (a work stretch is at most 31 days)
+_HISTORY_LOOKBACK_DAYS = 35
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ from ortools.graph.python import min_cost_flow
 from . import cycle
 from .aggregate import AggregatePlan
 from ..exceptions import InfeasibleRosterError
-from .repair import RosterState, _Context, _neighbours, clear_week, reinsert, set_shift
+from .repair import _BIG, RosterState, _Context, _neighbours, _week_options, clear_week, reinsert, set_shift
 from .tours import DAY, Catalogue
 
 __all__ = ["assign_plan"]
@@ -36,6 +36,8 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
     state.placed = np.zeros((len(cat.agents), len(cat.grid.weeks)), dtype=bool)
     ctx = _Context(cat)
     replaced = 0
+    # Rules spanning weeks: each agent's (hours, weekend) per week, closing its cycle, near the plan.
+    trajectories = cycle.plan_trajectories(cat, plan)
     for w, (d0, n) in enumerate(cat.grid.weeks):
         pat = cat.patterns[w]
         chosen: dict[int, tuple[int, int, int]] = {}
@@ -45,7 +47,8 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
             agents = np.array(cls.agent_index, dtype=np.int64)
             tours = cls.tours[0][rows]
             legal, late = _legal_arcs(cat, state, agents, tours, w)
-            late = late.astype(np.int64) + cycle.arc_costs(cat, state, agents, tours, w)
+            late = late.astype(np.int64) + cycle.arc_costs(cat, state, agents, tours, w,
+                                                           getattr(plan, "cycle_flow", None), trajectories)
             flow = min_cost_flow.SimpleMinCostFlow()
             n_a, n_t = len(agents), len(rows)
             source, sink, spare = 0, 1 + n_a + n_t, 2 + n_a + n_t
@@ -135,7 +138,8 @@ def place_week(ctx: _Context, state: RosterState, agent: int, week: int) -> int:
 
     When the previous week as assigned leaves no legal week (e.g. a run of working days into
     this week next to unavailable dates), this week is planned first with the previous one
-    cleared, then the previous one around it.
+    cleared, then the previous one around it (jointly, see :func:`_place_jointly`); with rules
+    spanning weeks, up to every earlier week of the horizon is re-planned that way.
     """
     cat = ctx.cat
     try:
@@ -157,21 +161,75 @@ def place_week(ctx: _Context, state: RosterState, agent: int, week: int) -> int:
             clear_week(cat, state, agent, d0, n)
             if state.placed is not None:
                 state.placed[agent, x] = False
-        try:
-            for x in [week] + weeks[::-1]:
-                reinsert(ctx, state, agent, x, must_place=True)
+        # This week first, then backwards; failing that, in calendar order (each order finds
+        # different first choices within the budget).
+        if (_place_jointly(ctx, state, agent, [week] + weeks[::-1], [_JOINT_BUDGET])
+                or _place_jointly(ctx, state, agent, weeks + [week], [_JOINT_BUDGET])):
             return 1 + k
-        except InfeasibleRosterError:
-            for x in [week] + weeks:
-                d0, n = cat.grid.weeks[x]
-                clear_week(cat, state, agent, d0, n)
-            for x, (starts, templates) in zip(weeks, saved):
-                d0, n = cat.grid.weeks[x]
-                for i, (s, t) in enumerate(zip(starts, templates)):
-                    if s >= 0:
-                        set_shift(cat, state, agent, d0 + i, int(s), int(t))
-                if state.placed is not None:
-                    state.placed[agent, x] = True
+        # Not this deep: put the earlier weeks back as they were and go one week deeper.
+        for x in [week] + weeks:
+            d0, n = cat.grid.weeks[x]
+            clear_week(cat, state, agent, d0, n)
+        for x, (starts, templates) in zip(weeks, saved):
+            d0, n = cat.grid.weeks[x]
+            for i, (s, t) in enumerate(zip(starts, templates)):
+                if s >= 0:
+                    set_shift(cat, state, agent, d0 + i, int(s), int(t))
             if state.placed is not None:
-                state.placed[agent, week] = False
+                state.placed[agent, x] = True
+        if state.placed is not None:
+            state.placed[agent, week] = False
     raise first_error
+
+
+# Tours tried at most by one joint re-plan of an agent's weeks (a depth-first search).
+_JOINT_BUDGET = 2000
+
+
+def _place_jointly(ctx: _Context, state: RosterState, agent: int, weeks: list[int], budget: list[int]) -> bool:
+    """Place these agent-weeks in order, each at its best legal tour that leaves the later ones a legal tour.
+
+    Depth-first: the first choice at every level is the exact move's own, so when it works the
+    result is the plain sequential re-plan; otherwise the next tours are tried (one per pattern,
+    template and shift type), within a budget. Rules spanning weeks need it: the best last week
+    of a cycle can leave an earlier week with no legal tour (hours, weekends and unavailable
+    days together), which a sequential re-plan cannot see.
+    """
+    if not weeks:
+        return True
+    cat = ctx.cat
+    week = weeks[0]
+    d0, n = cat.grid.weeks[week]
+    pat = cat.patterns[week]
+    tours = cat.classes[week][int(cat.agent_class[agent, week])].tours[0]
+    clear_week(cat, state, agent, d0, n)
+    scores, gains, _, _ = _week_options(ctx, state, agent, week, ctx.marginal_prefix(state.coverage))
+    seen: set[tuple] = set()
+    paid = np.array([tpl.template.paid_minutes for tpl in cat.templates] + [0], dtype=np.int64)
+    weekend = [d - d0 for d in range(d0, d0 + n) if cat.grid.date(d).weekday() >= 5]
+    for r in np.argsort(-scores, kind="stable"):
+        if scores[r] <= -_BIG / 2 or budget[0] <= 0:
+            break
+        p, t, b = (int(v) for v in tours[r])
+        # Tours alike to the other weeks (hours, weekend days, edge runs, shift type, first and last
+        # day) are tried once, the best first: the search spends its budget on real alternatives.
+        key = (int(paid[t] * pat.count[p]), tuple(pat.on[p, weekend]), int(pat.lead[p]), int(pat.trail[p]),
+               bool(pat.on[p, 0]), bool(pat.on[p, n - 1]), -2 if t < 0 else int(cat.templates[t].band_type[b]))
+        if key in seen:
+            continue
+        seen.add(key)
+        budget[0] -= 1
+        if t >= 0:
+            plan = cat.templates[t]
+            in_band = np.flatnonzero(plan.band_of_start == b)
+            for local in np.flatnonzero(pat.on[p]):
+                pos = in_band[int(np.argmax(gains[t][local, in_band]))]
+                set_shift(cat, state, agent, d0 + int(local), (d0 + int(local)) * DAY + int(plan.starts[pos]), t)
+        if state.placed is not None:
+            state.placed[agent, week] = True
+        if _place_jointly(ctx, state, agent, weeks[1:], budget):
+            return True
+        clear_week(cat, state, agent, d0, n)
+        if state.placed is not None:
+            state.placed[agent, week] = False
+    return False

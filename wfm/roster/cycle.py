@@ -32,9 +32,10 @@ holding a shorter final block has only its maximum (the rest of that week is unk
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import logging
 
 import numpy as np
 import pandas as pd
@@ -48,8 +49,13 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["active", "inner_stretch_ok", "band_repeats_forbidden", "aggregate_rows", "week_mask", "arc_costs",
            "check_agents", "forbidden_pairs"]
 
+_log = logging.getLogger("wfm.roster")
 _DAY = 1440
 _NO_LOWER = -(10**12)
+# CP-SAT deterministic time for the agents' cycle trajectories (plan_trajectories).
+_TRAJECTORY_DET_LIMIT = 5.0
+# Cost of a tour off the agent's trajectory option in the assignment flow.
+_TRAJECTORY_STEER = 30
 
 
 def active(rules: Rules) -> bool:
@@ -226,6 +232,15 @@ def _hours_window(info: _Info, cat: Catalogue, state, agent: int, week: int) -> 
     return low, cyc.upper - cyc.so_far - fixed, reach
 
 
+def _weekend_flags(info: _Info, cat: Catalogue, week: int, tours: np.ndarray) -> np.ndarray:
+    """1 where a tour works a weekend day of its week (when weekends per cycle are limited and countable)."""
+    d0, n = cat.grid.weeks[week]
+    local = [d - d0 for sat, sun, _ in info.weekends for d in (sat, sun) if d0 <= d < d0 + n]
+    if not local or cat.rules.max_weekends_worked_per_cycle is None or not info.weekend_cycle_ok:
+        return np.zeros(len(tours), dtype=np.int64)
+    return cat.patterns[week].on[tours[:, 0]][:, local].any(axis=1).astype(np.int64)
+
+
 def week_mask(cat: Catalogue, state, agent: int, week: int, tours: np.ndarray) -> np.ndarray:
     """Which of these tours (rows pattern, template, band) the agent may work this week, given its other weeks.
 
@@ -247,10 +262,12 @@ def week_mask(cat: Catalogue, state, agent: int, week: int, tours: np.ndarray) -
     if window is not None:
         low, high, reach = window
         minutes = _tour_minutes(info, cat, week, tours)
-        for h in np.unique(minutes):
-            k = bisect.bisect_left(reach.tolist(), low - int(h)) if low > _NO_LOWER else 0
-            if not (k < len(reach) and reach[k] <= high - int(h)):
-                ok &= minutes != h
+        values = np.unique(minutes)
+        # Some total x the open weeks can bring must put the cycle within [low, high].
+        k = np.searchsorted(reach, low - values) if low > _NO_LOWER else np.zeros(len(values), dtype=np.int64)
+        closable = (k < len(reach)) & (reach[np.minimum(k, len(reach) - 1)] <= high - values)
+        if not closable.all():
+            ok &= np.isin(minutes, values[closable])
     n_days = cat.grid.n_days
     next_open = d0 + n >= n_days or not _placed(state, agent, week + 1)
     worked = state.start[agent] >= 0
@@ -320,20 +337,32 @@ def _weekend_ok(info: _Info, cat: Catalogue, state, agent: int, week: int, on: n
     return ok
 
 
-def arc_costs(cat: Catalogue, state, agents: np.ndarray, tours: np.ndarray, week: int) -> np.ndarray:
-    """Assignment cost (hours off the cycle average after this week) per agent x tour; zeros without targets.
+def arc_costs(cat: Catalogue, state, agents: np.ndarray, tours: np.ndarray, week: int,
+              flow: dict[tuple[str, int, int], dict[int, float]] | None = None,
+              trajectories: dict[tuple[int, int], tuple[int, int]] | None = None) -> np.ndarray:
+    """Assignment cost per agent x tour steering each agent's cycle hours; zeros without targets.
 
-    Steering every agent's running hours toward ``avg_hours_week`` per week elapsed keeps the
-    cycle's last weeks free to close it (the masks make it exact; this keeps them from binding).
+    With the plan's hours flow (:func:`add_hours_flow`), an agent at ``D`` paid minutes so far
+    pays ``_FLOW_STEER`` times the share of the plan's agents at ``D`` that do *not* step this
+    tour's minutes this week: the agents follow the plan's trajectories, so the plan's last week
+    of the cycle finds the agents it expects. Without it (or at a total the plan has nobody at),
+    the cost is the hours off ``avg_hours_week`` per elapsed week after the tour. Either keeps
+    the cycle's last weeks free to close it (the masks make that exact).
     """
     info = _info(cat)
     out = np.zeros((len(agents), len(tours)), dtype=np.int64)
     if not info.on:
         return out
     minutes = _tour_minutes(info, cat, week, tours)
+    flag = _weekend_flags(info, cat, week, tours)
     for r, a in enumerate(agents):
         a = int(a)
-        contract = cat.rules.contracts[cat.agents[a].contract]
+        if trajectories and (a, week) in trajectories:
+            m, f = trajectories[(a, week)]
+            out[r] = _TRAJECTORY_STEER * ((minutes != m) | (flag != f)).astype(np.int64)
+            continue
+        name = cat.agents[a].contract
+        contract = cat.rules.contracts[name]
         if contract.avg_hours_week is None:
             continue
         cyc = info.cycles[a][int(info.week_cycle[a, week])]
@@ -345,9 +374,21 @@ def arc_costs(cat: Catalogue, state, agents: np.ndarray, tours: np.ndarray, week
             d0, n = cat.grid.weeks[w]
             done += _week_minutes(info, state, a, d0, n)
             elapsed += 1
+        if flow:
+            steps = flow.get((name, week, done), {})
+            total = sum(steps.values())
+            if total > 1e-6:
+                share = np.array([steps.get(int(m), 0.0) for m in minutes]) / total
+                out[r] = np.rint(_FLOW_STEER * (1 - share)).astype(np.int64)
+                continue
         target = contract.avg_hours_week * 60 * (elapsed + 1)
         out[r] = np.rint(np.abs(done + minutes - target) / 60).astype(np.int64)
     return out
+
+
+# Cost of a tour whose step nobody at the agent's total takes in the plan (vs 1 for a late start
+# and 1,000 for leaving the agent-week to the repair).
+_FLOW_STEER = 20
 
 
 def aggregate_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tuple[list[int], list[int], int]]:
@@ -413,6 +454,7 @@ def aggregate_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tup
                 left = sum(rules.max_weekends_worked_per_cycle - cyc.weekends_so_far
                            for cycs in agent_cycles for cyc in cycs)
                 rows.append((weekend_cols, [1] * len(weekend_cols), int(left)))
+    rows += _boundary_rows(cat, info, tour_var, by_contract)
     # Integer coefficients over their gcd (minutes -> hours usually): the left side is a multiple of
     # the gcd, so flooring the right side keeps the same integer points and a better-scaled LP.
     out = []
@@ -421,6 +463,65 @@ def aggregate_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tup
         g = max(g, 1)
         out.append((cols, [c // g for c in coefs], rhs // g))
     return out
+
+
+def _boundary_rows(cat: Catalogue, info: _Info, tour_var: list[list[np.ndarray]],
+                   by_contract: dict[str, list[int]]) -> list[tuple[list[int], list[int], int]]:
+    """Hall-type rows between consecutive weeks, per contract: the agents ending a week one way are
+    at most the agents starting the next week in a way that may follow it.
+
+    Consecutive days: agents whose week ends with a run of >= k days need a next week starting
+    with <= max_consecutive_days - k; work stretch: a run of 1..k days at the end needs one of
+    >= m - k at the start (and the other way round); successions: a last day of type a needs a
+    first day that is not of a forbidden successor. Every agent of a legal roster pairs its two
+    weeks that way, so the counts satisfy each row (a relaxation); without them the plan mixes
+    week ends and week starts no agent can join.
+    """
+    rules = cat.rules
+    big_m, m = rules.max_consecutive_days, rules.min_work_stretch_days
+    rows: list[tuple[list[int], list[int], int]] = []
+    for name in sorted(by_contract):
+        for w in range(len(cat.grid.weeks) - 1):
+            ends: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+            for week in (w, w + 1):
+                d0, n = cat.grid.weeks[week]
+                pat = cat.patterns[week]
+                cols, lead, trail, first, last = [], [], [], [], []
+                for c, cls in enumerate(cat.classes[week]):
+                    if cls.key[0][0] != name:
+                        continue
+                    tours = cls.tours[0]
+                    p, t, b = tours[:, 0], tours[:, 1], tours[:, 2]
+                    kind = np.full(len(tours), -1, dtype=np.int64)
+                    for tid in np.unique(t[t >= 0]):
+                        kind[t == tid] = info.band_type[int(tid)][b[t == tid]]
+                    cols.append(tour_var[week][c])
+                    lead.append(pat.lead[p])
+                    trail.append(pat.trail[p])
+                    first.append(np.where(pat.on[p, 0], kind, -2))
+                    last.append(np.where(pat.on[p, n - 1], kind, -2))
+                if not cols:
+                    break
+                ends.append(tuple(np.concatenate(x) for x in (cols, lead, trail, first, last)))
+            if len(ends) < 2:
+                continue
+            (cols_a, _, trail_a, _, last_a), (cols_b, lead_b, _, first_b, _) = ends
+
+            def row(plus_cols: np.ndarray, plus: np.ndarray, minus_cols: np.ndarray, minus: np.ndarray) -> None:
+                if plus.any():
+                    rows.append((plus_cols[plus].tolist() + minus_cols[minus].tolist(),
+                                 [1] * int(plus.sum()) + [-1] * int(minus.sum()), 0))
+
+            for k in range(1, big_m + 1):
+                row(cols_a, trail_a >= k, cols_b, lead_b <= big_m - k)
+            # A run through the whole final block reaches the horizon end: it is open, never too short.
+            open_b = (lead_b == cat.grid.weeks[w + 1][1]) & (w + 1 == len(cat.grid.weeks) - 1)
+            for k in range(1, m):
+                row(cols_a, (trail_a >= 1) & (trail_a <= k), cols_b, (lead_b >= m - k) | open_b)
+                row(cols_b, (lead_b >= 1) & (lead_b <= k), cols_a, trail_a >= m - k)
+            for a, b in sorted(info.pairs):
+                row(cols_a, last_a == a, cols_b, first_b != b)
+    return rows
 
 
 def check_agents(cat: Catalogue) -> None:
@@ -449,3 +550,300 @@ def check_agents(cat: Catalogue) -> None:
                     f"{max(low, 0) / 60:g}-{high / 60:g} h more, but its weeks (min_hours_week "
                     f"{agent.min_paid_minutes_week / 60:g}, max_hours_week {agent.max_paid_minutes_week / 60:g}, "
                     f"unavailable dates) can bring {', '.join(f'{x / 60:g}' for x in reach[:12])} h")
+
+
+def improve_cycles(cat: Catalogue, state, *, seed: int, deadline: float, progress=None) -> dict[str, float]:
+    """One-agent-cycle moves: re-plan all of an agent's weeks of one cycle at once, hours moving between weeks.
+
+    With an exact cycle target a one-agent-week move must keep its week's hours; this move
+    does not. The agent's shifts never overlap one another (rest), so against the coverage
+    without the agent the value of a cycle is the sum of its weeks' values: the best tour of
+    each week per paid-hours level (exact moves, the other weeks open), then a dynamic program
+    over the levels whose total closes the cycle. The chosen levels are placed week by week,
+    each week's best legal tour of its level given the weeks before (edges, weekends), and the
+    cycle is kept only if its value beats the current one; otherwise it is put back.
+    """
+    import time
+
+    from .repair import _BIG, _Context, _saved_score, _week_options, clear_week, set_shift
+
+    info = _info(cat)
+    stats = {"cycle_moves": 0, "cycle_tried": 0, "cycle_stopped_by_time": False}
+    if not info.on or not any(c.avg_hours_week is not None for c in cat.rules.contracts.values()):
+        return stats
+    ctx = _Context(cat)
+    rng = np.random.default_rng(seed)
+    n_agents, n_weeks = len(cat.agents), len(cat.grid.weeks)
+    state.placed = np.ones((n_agents, n_weeks), dtype=bool)
+    try:
+        for a in rng.permutation(n_agents):
+            a = int(a)
+            for cyc in info.cycles[a]:
+                if not cyc.has_target or len(cyc.weeks) < 2:
+                    continue
+                if time.perf_counter() > deadline:
+                    stats["cycle_stopped_by_time"] = True
+                    return stats
+                stats["cycle_tried"] += 1
+                stats["cycle_moves"] += _cycle_move(ctx, info, state, a, cyc, _BIG, _saved_score, _week_options,
+                                                    clear_week, set_shift)
+    finally:
+        state.placed = None
+    if progress is not None:
+        progress(f"cycle moves: {stats['cycle_moves']} of {stats['cycle_tried']} agent-cycles improved")
+    return stats
+
+
+def _cycle_move(ctx, info: _Info, state, agent: int, cyc: _Cycle, big: float, saved_score, week_options,
+                clear_week, set_shift) -> int:
+    cat = ctx.cat
+    weeks = cyc.weeks
+    spans = [cat.grid.weeks[w] for w in weeks]
+    saved = [(state.start[agent, d0:d0 + n].copy(), state.template[agent, d0:d0 + n].copy()) for d0, n in spans]
+    for d0, n in spans:
+        clear_week(cat, state, agent, d0, n)
+    state.placed[agent, weeks] = False
+    prefix = ctx.marginal_prefix(state.coverage)
+    current = sum(saved_score(ctx, s, prefix) for s in saved)
+    # Best value per paid-minutes level of each week, the other weeks of the cycle open.
+    levels: list[dict[int, float]] = []
+    for w in weeks:
+        scores, _, _, _ = week_options(ctx, state, agent, w, prefix)
+        tours = cat.classes[w][int(cat.agent_class[agent, w])].tours[0]
+        minutes = _tour_minutes(info, cat, w, tours)
+        best: dict[int, float] = {}
+        for m, v in zip(minutes.tolist(), scores.tolist()):
+            if v > -big / 2 and v > best.get(m, -big):
+                best[m] = v
+        levels.append(best)
+    # Dynamic program over cumulative minutes; the total must leave the cycle closable.
+    table: dict[int, tuple[float, list[int]]] = {0: (0.0, [])}
+    for best in levels:
+        nxt: dict[int, tuple[float, list[int]]] = {}
+        for total, (value, path) in table.items():
+            for m, v in best.items():
+                key = total + m
+                if key not in nxt or value + v > nxt[key][0]:
+                    nxt[key] = (value + v, path + [m])
+        table = nxt
+    reach = _sumset(info, cat, agent, [], cyc.after)
+    low = cyc.lower - cyc.so_far if cyc.lower > _NO_LOWER else _NO_LOWER
+    high = cyc.upper - cyc.so_far
+    choices = sorted(((value, path) for total, (value, path) in table.items()
+                      if ((reach + total >= low) & (reach + total <= high)).any()), key=lambda vp: -vp[0])
+    moved = 0
+    for value, path in choices[:3]:
+        if value <= current + 1e-9:
+            break
+        if _place_levels(ctx, info, state, agent, weeks, path, prefix, big, week_options, set_shift) > current + 1e-9:
+            moved = 1
+            break
+        for d0, n in spans:
+            clear_week(cat, state, agent, d0, n)
+        state.placed[agent, weeks] = False
+    if not moved:
+        for (d0, n), (starts, templates) in zip(spans, saved):
+            clear_week(cat, state, agent, d0, n)
+            for i, (s, t) in enumerate(zip(starts, templates)):
+                if s >= 0:
+                    set_shift(cat, state, agent, d0 + i, int(s), int(t))
+    state.placed[agent, weeks] = True
+    return moved
+
+
+def _place_levels(ctx, info: _Info, state, agent: int, weeks: list[int], path: list[int], prefix: np.ndarray,
+                  big: float, week_options, set_shift) -> float:
+    """Place each week's best legal tour of its chosen paid minutes, in order; return the total value (-big: failed)."""
+    cat = ctx.cat
+    total = 0.0
+    for w, level in zip(weeks, path):
+        d0, n = cat.grid.weeks[w]
+        scores, gains, _, _ = week_options(ctx, state, agent, w, prefix)
+        tours = cat.classes[w][int(cat.agent_class[agent, w])].tours[0]
+        scores = np.where(_tour_minutes(info, cat, w, tours) == level, scores, -big)
+        r = int(np.argmax(scores))
+        if scores[r] <= -big / 2:
+            return -big
+        total += float(scores[r])
+        p, t, b = (int(v) for v in tours[r])
+        if t >= 0:
+            plan = cat.templates[t]
+            in_band = np.flatnonzero(plan.band_of_start == b)
+            for local in np.flatnonzero(cat.patterns[w].on[p]):
+                pos = in_band[int(np.argmax(gains[t][local, in_band]))]
+                set_shift(cat, state, agent, d0 + int(local), (d0 + int(local)) * _DAY + int(plan.starts[pos]), t)
+        state.placed[agent, w] = True
+    return total
+
+
+def add_hours_flow(cat: Catalogue, tour_var: list[list[np.ndarray]], new_var, add_eq) -> dict:
+    """Add to the aggregate model, per contract with a cycle target, a flow of agents over paid-hours totals.
+
+    ``F[contract, w, D, h]`` counts the contract's agents with ``D`` paid minutes in their cycle
+    before week ``w`` (``cycle_hours_so_far`` included) that work ``h`` minutes in week ``w``.
+    Conservation: the agents at ``D`` before week ``w`` are those arriving there from week ``w - 1``
+    (or starting there); linking: the agents stepping ``h`` in week ``w`` are the contract's tours
+    of ``h`` paid minutes that week; a step exists only when ``D + h`` can still close the cycle
+    with the weeks left (each at the contract's weekly bounds). Any legal roster gives such a
+    flow (count its agents by total and step), so the model stays a relaxation, and its plan's
+    weekly hours are consistent with every agent closing the cycle - which the sum rows alone do
+    not ensure. Contracts whose agents are at different points of their cycles get the sum rows
+    of :func:`aggregate_rows` only.
+    """
+    info = _info(cat)
+    out: dict[tuple[str, int, int, int], int] = {}
+    if not info.on:
+        return out
+    rules = cat.rules
+    by_contract: dict[str, list[int]] = {}
+    for a, agent in enumerate(cat.agents):
+        by_contract.setdefault(agent.contract, []).append(a)
+    for name, members in sorted(by_contract.items()):
+        if rules.contracts[name].avg_hours_week is None:
+            continue
+        if len({cat.agents[a].cycle_weeks_done for a in members}) != 1:
+            continue
+        weekly = np.unique(np.concatenate([info.generic[a] for a in members]))
+        for k, cyc in enumerate(info.cycles[members[0]]):
+            weeks = cyc.weeks
+            if not weeks:
+                continue
+            states: dict[int, list[tuple[int, float]]] = {}
+            for a in members:
+                so_far = info.cycles[a][k].so_far
+                states.setdefault(so_far, []).append((-1, 1.0))
+            for j, w in enumerate(weeks):
+                later = [x for x in weeks[j + 1:] if x != info.short_week]
+                open_short = any(x == info.short_week for x in weeks[j + 1:])
+                rest = np.zeros(1, dtype=np.int64)
+                for _ in range(len(later) + cyc.after):
+                    rest = np.unique((rest[:, None] + weekly[None, :]).ravel())
+                levels: dict[int, list[int]] = {}
+                for c, cls in enumerate(cat.classes[w]):
+                    if cls.key[0][0] != name:
+                        continue
+                    for var, m in zip(tour_var[w][c].tolist(), _tour_minutes(info, cat, w, cls.tours[0]).tolist()):
+                        levels.setdefault(int(m), []).append(var)
+                step_vars: dict[int, list[int]] = {h: [] for h in levels}
+                nxt: dict[int, list[tuple[int, float]]] = {}
+                for total, incoming in sorted(states.items()):
+                    outgoing = []
+                    for h in sorted(levels):
+                        after_total = total + h
+                        closing = after_total + rest
+                        no_lower = cyc.lower <= _NO_LOWER or open_short
+                        if not ((closing <= cyc.upper) & ((closing >= cyc.lower) | no_lower)).any():
+                            continue
+                        v = new_var(0, 0, len(members))
+                        out[(name, w, int(total), int(h))] = v
+                        outgoing.append(v)
+                        step_vars[h].append(v)
+                        nxt.setdefault(after_total, []).append((v, 1.0))
+                    # Everyone at this total steps on (a contradiction makes the LP infeasible: no legal roster).
+                    constant = sum(c for v, c in incoming if v < 0)
+                    add_eq(outgoing + [v for v, _ in incoming if v >= 0],
+                           [1.0] * len(outgoing) + [-1.0] * sum(1 for v, _ in incoming if v >= 0), float(constant))
+                for h, tvars in levels.items():
+                    add_eq(step_vars[h] + tvars, [1.0] * len(step_vars[h]) + [-1.0] * len(tvars), 0.0)
+                states = nxt
+    return out
+
+
+def flow_values(model, values: np.ndarray | None) -> dict[tuple[str, int, int], dict[int, float]]:
+    """The hours flow of a solution of the aggregate model: (contract, week, minutes so far) -> {step: agents}."""
+    out: dict[tuple[str, int, int], dict[int, float]] = {}
+    if values is None or not getattr(model, "cycle_flow", None):
+        return out
+    for (name, week, total, step), v in model.cycle_flow.items():
+        out.setdefault((name, week, total), {})[step] = float(values[v])
+    return out
+
+
+def plan_trajectories(cat: Catalogue, plan, *, passes: int = 3) -> dict[tuple[int, int], tuple[int, int]]:
+    """Give every agent with a cycle rule a week-by-week trajectory of (paid minutes, weekend worked).
+
+    The aggregate plan says, per week and agent class, how many agents work each tour; it does
+    not say which agents, and an agent's cycle (hours, weekends) ties its weeks together. Each
+    agent, most constrained first, takes the trajectory (one (minutes, weekend) option of its
+    class's tours per week) that closes its cycle - hours within the cycle bounds with the weeks
+    after the horizon still able to bring the rest, weekends within the limit - and takes the
+    most options the plan still has room for (a dynamic program over the weeks of the cycle with
+    the state (minutes, weekends)); then a few passes re-choose each agent's trajectory against
+    the others'. The assignment steers each agent-week to tours of its option, so the plan is
+    followed where the cycles allow (the week masks keep every choice legal in any case).
+    Returns (agent, week) -> (minutes, weekend flag); empty without cycle targets or weekend limits.
+    """
+    info = _info(cat)
+    rules = cat.rules
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    weekends = rules.max_weekends_worked_per_cycle is not None and info.weekend_cycle_ok
+    if not info.on or not plan.tour_counts:
+        return out
+    targets = {a for a, agent in enumerate(cat.agents) if rules.contracts[agent.contract].avg_hours_week is not None}
+    if not targets and not weekends:
+        return out
+    n_weeks = len(cat.grid.weeks)
+    # Room per (week, class, option) left by the plan, and each agent-week's options.
+    room: dict[tuple[int, int, tuple[int, int]], int] = {}
+    options: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for w in range(n_weeks):
+        for c, cls in enumerate(cat.classes[w]):
+            tours = cls.tours[0]
+            pairs = list(zip(_tour_minutes(info, cat, w, tours).tolist(), _weekend_flags(info, cat, w, tours).tolist()))
+            for o, k in zip(pairs, np.asarray(plan.tour_counts[w][c]).tolist()):
+                room[(w, c, o)] = room.get((w, c, o), 0) + int(k)
+            distinct = sorted(set(pairs))
+            for a in cls.agent_index:
+                options[(a, w)] = distinct
+    agents = sorted({a for a in range(len(cat.agents)) if a in targets or weekends},
+                    key=lambda a: (sum(len(options[(a, w)]) for w in range(n_weeks)), a))
+    chosen: dict[int, list[tuple[int, tuple[int, int]]]] = {}
+    for sweep in range(passes):
+        changed = 0
+        for a in agents:
+            old = chosen.pop(a, [])
+            for w, o in old:
+                room[(w, int(cat.agent_class[a, w]), o)] += 1
+            path: list[tuple[int, tuple[int, int]]] = []
+            for cyc in info.cycles[a]:
+                path += _best_trajectory(cat, info, a, cyc, options, room, a in targets, weekends)
+            for w, o in path:
+                room[(w, int(cat.agent_class[a, w]), o)] -= 1
+            chosen[a] = path
+            changed += path != old
+        if not changed:
+            break
+    for a, path in chosen.items():
+        for w, o in path:
+            out[(a, w)] = o
+    return out
+
+
+def _best_trajectory(cat: Catalogue, info: _Info, agent: int, cyc: _Cycle, options, room, target: bool,
+                     weekends: bool) -> list[tuple[int, tuple[int, int]]]:
+    """The agent's options over one cycle's weeks that close it and use the most room the plan has left."""
+    if not cyc.weeks:
+        return []
+    limit = cat.rules.max_weekends_worked_per_cycle - cyc.weekends_so_far if weekends else 10**6
+    # state (minutes, weekends) -> (value, path)
+    table: dict[tuple[int, int], tuple[int, list]] = {(0, 0): (0, [])}
+    for w in cyc.weeks:
+        c = int(cat.agent_class[agent, w])
+        nxt: dict[tuple[int, int], tuple[int, list]] = {}
+        for (minutes, worked), (value, path) in table.items():
+            for o in options[(agent, w)]:
+                key = (minutes + o[0] if target else 0, worked + o[1])
+                if key[1] > limit:
+                    continue
+                gain = value + (1 if room.get((w, c, o), 0) > 0 else -1)
+                if key not in nxt or gain > nxt[key][0]:
+                    nxt[key] = (gain, path + [(w, o)])
+        table = nxt
+    if target:
+        reach = _sumset(info, cat, agent, [], cyc.after)
+        high = cyc.upper - cyc.so_far
+        low = cyc.lower - cyc.so_far if cyc.lower > _NO_LOWER else _NO_LOWER
+        table = {k: v for k, v in table.items() if ((k[0] + reach <= high) & (k[0] + reach >= low)).any()}
+    if not table:
+        return []
+    return max(table.values(), key=lambda vp: vp[0])[1]
