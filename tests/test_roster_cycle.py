@@ -184,6 +184,7 @@ def test_engine_rosters_meet_every_rule_spanning_weeks(weeks):
     assert result.summary["lower_bound"] <= result.summary["objective"] + 1e-6
 
 
+@pytest.mark.slow
 def test_six_week_horizon_with_three_two_week_cycles():
     rules = cycle_rules()
     agents = _with_history(tiny_agents())
@@ -196,6 +197,7 @@ def test_six_week_horizon_with_three_two_week_cycles():
         assert (totals[totals.index.str.startswith("F")] == 80).all()
 
 
+@pytest.mark.slow
 def test_cycle_hours_vary_by_week_but_average_exactly():
     # A busy week then a quiet one: hours move to the busy week, the cycle still averages 40 h.
     busy = tiny_requirements(days=7, scale=1.4)
@@ -218,6 +220,7 @@ def test_cycle_hours_vary_by_week_but_average_exactly():
     assert (loose[loose.index.str.startswith("F")].sum(axis=1) != 80).any()
 
 
+@pytest.mark.slow
 def test_the_rules_change_the_roster():
     # The same instance without the rules spanning weeks breaks them; with them it does not.
     rules = cycle_rules()
@@ -271,3 +274,51 @@ def test_agents_at_different_points_of_their_cycles():
     assert found.empty, found.to_string()
     weekly = _weekly(result.roster)
     assert weekly.loc["F1", 0] == 32 and weekly.loc["F3", 0] == 48  # each closes its own cycle
+
+
+def test_aggregate_rows_hold_for_a_legal_roster():
+    """The rows added to the aggregate model are true of any legal roster (so its LP stays a relaxation):
+    map an engine roster to tour counts and check every row."""
+    from wfm.roster import cycle
+    from wfm.roster.tours import DAY, build_catalogue, build_grid
+
+    rules = cycle_rules()
+    agents = _with_history(tiny_agents())
+    req = tiny_requirements(days=14)
+    result = schedule(req, agents, rules, time_limit_sec=5, num_workers=1)
+    assert validate(result.roster, agents, rules, horizon_start=START, horizon_days=14).empty
+    cat = build_catalogue(build_grid(req), parse_agents(agents, rules), rules)
+    offset, tour_var, counts = 0, [], []
+    for w in range(len(cat.grid.weeks)):
+        per_class = []
+        for cls in cat.classes[w]:
+            per_class.append(np.arange(offset, offset + len(cls.tours[0])))
+            offset += len(cls.tours[0])
+            counts.append(np.zeros(len(cls.tours[0]), dtype=np.int64))
+        tour_var.append(per_class)
+    x = np.zeros(offset, dtype=np.int64)
+    ids = [a.agent_id for a in cat.agents]
+    roster = result.roster.assign(day=(result.roster["date"] - START).dt.days)
+    for a, agent_id in enumerate(ids):
+        mine = roster[roster["agent_id"] == agent_id]
+        for w, (d0, n) in enumerate(cat.grid.weeks):
+            week = mine[(mine["day"] >= d0) & (mine["day"] < d0 + n)]
+            on = np.zeros(n, dtype=bool)
+            on[(week["day"] - d0).to_numpy()] = True
+            p = int(np.flatnonzero((cat.patterns[w].on == on).all(axis=1))[0])
+            cls = cat.classes[w][int(cat.agent_class[a, w])]
+            tours = cls.tours[0]
+            if week.empty:
+                r = int(np.flatnonzero((tours[:, 0] == p) & (tours[:, 1] < 0))[0])
+            else:
+                length = int((week["shift_end"].iloc[0] - week["shift_start"].iloc[0]) / pd.Timedelta(minutes=1))
+                t = next(i for i, tp in enumerate(cat.templates) if tp.template.length_minutes == length
+                         and i in cls.template_ids)
+                clock = int((week["shift_start"].iloc[0] - week["date"].iloc[0]) / pd.Timedelta(minutes=1)) % DAY
+                b = int(cat.templates[t].band_of_start[int(np.flatnonzero(cat.templates[t].starts == clock)[0])])
+                r = int(np.flatnonzero((tours[:, 0] == p) & (tours[:, 1] == t) & (tours[:, 2] == b))[0])
+            x[tour_var[w][int(cat.agent_class[a, w])][r]] += 1
+    rows = cycle.aggregate_rows(cat, tour_var)
+    assert len(rows) > 10
+    for cols, coefs, rhs in rows:
+        assert int(np.dot(x[cols], coefs)) <= rhs

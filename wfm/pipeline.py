@@ -459,6 +459,9 @@ def _history_from_previous_runs(agents: pd.DataFrame, output_dir: Path, as_of: p
     if not parts:
         return agents
     history = history_from_roster(pd.concat(parts, ignore_index=True), as_of, rules)
+    # A type the current rules no longer name (the rules changed since) is no history.
+    known = {t.name for t in rules.shift_types}
+    history.loc[~history["prev_shift_type"].isin(known), "prev_shift_type"] = ""
     filled, count = fill_history(agents, history)
     log.info("history: %d agents' prev_shift_end/prev_consecutive_days/prev_shift_type taken from the rosters of "
              "%s", count, ", ".join(p.name for _, p in sorted(folders, reverse=True)))
