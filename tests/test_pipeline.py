@@ -78,7 +78,7 @@ def test_run_publishes_every_output(two_runs, centre):
     names = {p.name for p in folder.iterdir()}
     assert names == {
         "forecast.csv", "backtest.csv", "requirements.csv", "roster.csv", "breaks.csv",
-        "coverage.csv", "daily.csv", "summary.json", "report.html", "manifest.json",
+        "agent_history.csv", "coverage.csv", "daily.csv", "summary.json", "report.html", "manifest.json",
     }
     forecast = read_frame(folder / "forecast.csv")
     ts = pd.to_datetime(forecast["interval_start"])

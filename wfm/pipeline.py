@@ -290,7 +290,8 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
     evaluate the roster's service per queue and day; write the report; publish.
 
     Outputs (in ``output_dir / <as_of>``): ``forecast.csv``, ``backtest.csv``,
-    ``requirements.csv``, ``roster.csv``, ``breaks.csv``, ``coverage.csv``, ``daily.csv``,
+    ``requirements.csv``, ``roster.csv``, ``breaks.csv``, ``agent_history.csv`` (each agent's history at
+    the as-of date, as the roster used it), ``coverage.csv``, ``daily.csv``,
     ``summary.json``, ``report.html`` and ``manifest.json`` (input hashes, library version,
     configuration).
 
@@ -415,6 +416,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
                 "requirements.csv": req,
                 "roster.csv": result.roster,
                 "breaks.csv": result.breaks,
+                "agent_history.csv": _agent_history(agents),
                 "coverage.csv": result.coverage,
                 "daily.csv": daily,
             },
@@ -459,6 +461,16 @@ def _history_from_previous_runs(agents: pd.DataFrame, output_dir: Path, as_of: p
     if not parts:
         return agents
     history = history_from_roster(pd.concat(parts, ignore_index=True), as_of, rules)
+    # A run reaching back to the oldest roster's first day continues that run's own history.
+    oldest_day, oldest = min(folders)
+    spans_all = history["prev_consecutive_days"] == (as_of - oldest_day).days
+    if spans_all.any() and (oldest / "agent_history.csv").is_file():
+        with _about(f"previous history {oldest / 'agent_history.csv'}"):
+            before = wfm_io.read_frame(oldest / "agent_history.csv")
+        if "prev_consecutive_days" in before.columns:
+            earlier = before.set_index(before["agent_id"].astype(str))["prev_consecutive_days"]
+            extra = pd.to_numeric(history["agent_id"].map(earlier), errors="coerce").fillna(0).astype(int)
+            history.loc[spans_all, "prev_consecutive_days"] += extra[spans_all]
     # A type the current rules no longer name (the rules changed since) is no history.
     known = {t.name for t in rules.shift_types}
     history.loc[~history["prev_shift_type"].isin(known), "prev_shift_type"] = ""
@@ -466,6 +478,13 @@ def _history_from_previous_runs(agents: pd.DataFrame, output_dir: Path, as_of: p
     log.info("history: %d agents' prev_shift_end/prev_consecutive_days/prev_shift_type taken from the rosters of "
              "%s", count, ", ".join(p.name for _, p in sorted(folders, reverse=True)))
     return filled
+
+
+def _agent_history(agents: pd.DataFrame) -> pd.DataFrame:
+    """The agents' history columns as this run used them (the next night continues from them)."""
+    columns = ["agent_id"] + [c for c in ("prev_shift_end", "prev_consecutive_days", "prev_shift_type")
+                              if c in agents.columns]
+    return agents[columns].reset_index(drop=True)
 
 
 #: how far back ``wfm run`` looks for earlier runs' rosters (a work stretch is at most 31 days)
