@@ -322,3 +322,16 @@ def test_aggregate_rows_hold_for_a_legal_roster():
     assert len(rows) > 10
     for cols, coefs, rhs in rows:
         assert int(np.dot(x[cols], coefs)) <= rhs
+
+
+@pytest.mark.parametrize("first_day, days", [(6, 14), (0, 10)])
+def test_horizons_starting_on_a_sunday_or_ending_in_a_short_block(first_day, days):
+    # A Sunday start splits weekends across 7-day blocks (no weekend rows in the aggregate, the
+    # masks count them); a 10-day horizon ends in a 3-day block (its cycle has only a maximum).
+    rules = cycle_rules()
+    agents = _with_history(tiny_agents()).assign(unavailable_dates="")
+    req = tiny_requirements(days=days + first_day).iloc[24 * first_day:].reset_index(drop=True)
+    origin = START + pd.Timedelta(days=first_day)
+    result = schedule(req, agents, rules, time_limit_sec=5, num_workers=1)
+    found = validate(result.roster, agents, rules, horizon_start=origin, horizon_days=days)
+    assert found.empty, found.to_string()
