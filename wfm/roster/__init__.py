@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .agents import AGENT_COLUMNS, Agent, parse_agents
 from .engine import schedule
+from .history import fill_history, history_from_roster
 from .result import BREAK_COLUMNS, COVERAGE_COLUMNS, ROSTER_COLUMNS, RosterResult
 from .validate import VIOLATION_COLUMNS, validate
 from .rules import BreakRule, Contract, ObjectiveWeights, Rules, ShiftTemplate, SolverSettings, UnderSegment, load_rules
@@ -31,4 +32,6 @@ __all__ = [
     "COVERAGE_COLUMNS",
     "validate",
     "VIOLATION_COLUMNS",
+    "history_from_roster",
+    "fill_history",
 ]
