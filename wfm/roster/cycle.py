@@ -565,7 +565,7 @@ def improve_cycles(cat: Catalogue, state, *, seed: int, deadline: float, progres
     """
     import time
 
-    from .repair import _BIG, _Context, _saved_score, _week_options, clear_week, set_shift
+    from .repair import _Context
 
     info = _info(cat)
     stats = {"cycle_moves": 0, "cycle_tried": 0, "cycle_stopped_by_time": False}
@@ -585,8 +585,7 @@ def improve_cycles(cat: Catalogue, state, *, seed: int, deadline: float, progres
                     stats["cycle_stopped_by_time"] = True
                     return stats
                 stats["cycle_tried"] += 1
-                stats["cycle_moves"] += _cycle_move(ctx, info, state, a, cyc, _BIG, _saved_score, _week_options,
-                                                    clear_week, set_shift)
+                stats["cycle_moves"] += _cycle_move(ctx, info, state, a, cyc)
     finally:
         state.placed = None
     if progress is not None:
@@ -594,8 +593,14 @@ def improve_cycles(cat: Catalogue, state, *, seed: int, deadline: float, progres
     return stats
 
 
-def _cycle_move(ctx, info: _Info, state, agent: int, cyc: _Cycle, big: float, saved_score, week_options,
-                clear_week, set_shift) -> int:
+def _cycle_move(ctx, info: _Info, state, agent: int, cyc: _Cycle) -> int:
+    """One one-agent-cycle move (see :func:`improve_cycles`); 1 when kept, 0 when put back."""
+    # repair imports this module: its helpers are imported here, at call time.
+    from .repair import _BIG as big
+    from .repair import _saved_score as saved_score
+    from .repair import _week_options as week_options
+    from .repair import clear_week, set_shift
+
     cat = ctx.cat
     weeks = cyc.weeks
     spans = [cat.grid.weeks[w] for w in weeks]
@@ -635,7 +640,7 @@ def _cycle_move(ctx, info: _Info, state, agent: int, cyc: _Cycle, big: float, sa
     for value, path in choices[:3]:
         if value <= current + 1e-9:
             break
-        if _place_levels(ctx, info, state, agent, weeks, path, prefix, big, week_options, set_shift) > current + 1e-9:
+        if _place_levels(ctx, info, state, agent, weeks, path, prefix) > current + 1e-9:
             moved = 1
             break
         for d0, n in spans:
@@ -651,9 +656,12 @@ def _cycle_move(ctx, info: _Info, state, agent: int, cyc: _Cycle, big: float, sa
     return moved
 
 
-def _place_levels(ctx, info: _Info, state, agent: int, weeks: list[int], path: list[int], prefix: np.ndarray,
-                  big: float, week_options, set_shift) -> float:
+def _place_levels(ctx, info: _Info, state, agent: int, weeks: list[int], path: list[int], prefix: np.ndarray) -> float:
     """Place each week's best legal tour of its chosen paid minutes, in order; return the total value (-big: failed)."""
+    from .repair import _BIG as big
+    from .repair import _week_options as week_options
+    from .repair import set_shift
+
     cat = ctx.cat
     total = 0.0
     for w, level in zip(weeks, path):
