@@ -291,3 +291,29 @@ def test_next_night_respects_the_previous_roster(two_runs, centre, tmp_path):
     found = validate(both, original, rules, horizon_start=AS_OF, horizon_days=8)
     across = found[found["rule"].isin(["min_rest", "max_consecutive_days", "one_shift_per_day", "seats"])]
     assert across.empty, across.to_string()
+
+
+def test_diagnose_option_is_read_and_checked(centre, tmp_path):
+    text = (centre / "wfm.toml").read_text().replace("time_limit_sec = 5", "time_limit_sec = 5\ndiagnose = true")
+    path = tmp_path / "wfm.toml"
+    path.write_text(text)
+    config = pipeline.load_config(path)
+    assert config.diagnose is True and config.diagnose_time_limit_sec == 120.0
+    path.write_text(text.replace("diagnose = true", 'diagnose = "yes"'))
+    with pytest.raises(ConfigError, match=r"\[roster\] diagnose must be true or false, got 'yes'"):
+        pipeline.load_config(path)
+
+
+@pytest.mark.slow
+def test_run_with_diagnose_publishes_the_findings(centre, tmp_path):
+    text = (centre / "wfm.toml").read_text().replace("time_limit_sec = 5", "time_limit_sec = 5\ndiagnose = true\n"
+                                                     "diagnose_time_limit_sec = 10")
+    path = centre / "wfm_diagnose.toml"
+    path.write_text(text)
+    outcome = pipeline.run(pipeline.load_config(path, overrides={"output_dir": tmp_path}))
+    # The VIP line is short (see test_exit_code_one_when_the_plan_needs_a_planner): it is diagnosed.
+    periods = read_frame(outcome.folder / "diagnosis.csv")
+    assert len(periods) > 0 and {"label", "binding_rule", "more_agents"} <= set(periods.columns)
+    findings = outcome.summary["diagnosis"]["findings"]
+    assert any("short at peak" in f for f in findings)
+    assert "all_rules" in outcome.summary["diagnosis"]["checks_run"] + list(outcome.summary["diagnosis"]["checks_skipped"])

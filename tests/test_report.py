@@ -357,3 +357,13 @@ def test_report_renders_in_headless_chromium(browser: str, plan: dict, tmp_path:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_diagnosis_findings_get_their_own_section():
+    inputs = make_plan(queues=("vip",), n_agents=10, days=1)
+    findings = ["Mon 2026-11-30 06:00-08:00: 4 agent(s) short at peak <b>", "Hours: enough."]
+    inputs["summary"] = {"agents": 3, "diagnosis": {"findings": findings, "checks_run": []}}
+    page = render_report(**inputs)
+    parsed = _parse(page)
+    assert parsed.sections == ["summary", "forecast", "coverage", "diagnosis", "heatmap", "gantt", "daily"]
+    assert "4 agent(s) short at peak &lt;b&gt;" in page

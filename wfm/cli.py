@@ -324,21 +324,29 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
 @click.option("--time-limit", default=60.0, show_default=True, type=float, help="Solver time limit in seconds.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (same seed, same roster).")
 @click.option("--workers", default=2, show_default=True, type=int, help="CP-SAT workers.")
+@click.option("--diagnose", "diagnose_path", type=click.Path(dir_okay=False),
+              help="Diagnose the shortfall: write its periods (CSV) here and the findings beside it (.md), and "
+                   "print them (see docs/roster.md, Diagnosis).")
+@click.option("--diagnose-time-limit", default=120.0, show_default=True, type=float,
+              help="Budget of --diagnose in seconds (LP checks run while time is left).")
 def schedule_command(requirements: str, agents_path: str, rules_path: str, output: str, coverage_path: str | None,
                      breaks_path: str | None, summary_path: str | None, time_limit: float, seed: int,
-                     workers: int) -> None:
+                     workers: int, diagnose_path: str | None, diagnose_time_limit: float) -> None:
     """Build a weekly 24x7 roster of named agents under labour rules.
 
     Prints the summary (objective, lower bound and gap, under/over-staffing, seats, timings);
-    progress goes to stderr. Outputs are written atomically only when the run succeeds.
+    progress goes to stderr. Outputs are written atomically only when the run succeeds. With
+    --diagnose, the findings (where coverage is short, which rules bind there, what would help)
+    are printed after the summary. When no legal roster exists, the error says which rules conflict.
 
     \b
     Example:
       wfm schedule requirements.csv --agents agents.csv --rules rules.toml -o roster.csv --coverage coverage.csv --time-limit 60
+      wfm schedule requirements.csv --agents agents.csv --rules rules.toml -o roster.csv --diagnose diagnosis.csv
     """
     import json
 
-    from .io import read_frame, write_frame, write_json
+    from .io import read_frame, write_frame, write_json, write_text
     from .roster import load_rules, schedule
 
     rules = load_rules(rules_path)
@@ -346,15 +354,25 @@ def schedule_command(requirements: str, agents_path: str, rules_path: str, outpu
     agents = read_frame(agents_path)
     result = schedule(req, agents, rules, time_limit_sec=time_limit, seed=seed, num_workers=workers,
                       progress=lambda message: click.echo(message, err=True))
+    diagnosis = None
+    if diagnose_path:  # before any output is written: a failed diagnosis leaves nothing half-written
+        from .roster.diagnose import diagnose_shortfall
+
+        diagnosis = diagnose_shortfall(req, agents, rules, result, time_limit_sec=diagnose_time_limit,
+                                       progress=lambda message: click.echo(message, err=True))
     write_frame(result.roster, output)
     if coverage_path:
         write_frame(result.coverage, coverage_path)
     if breaks_path:
         write_frame(result.breaks, breaks_path)
+    if diagnosis is not None:
+        write_frame(diagnosis.periods, diagnose_path)
+        write_text(diagnosis.to_markdown(), Path(diagnose_path).with_suffix(".md"))
     if summary_path:
         write_json(result.summary, summary_path)
     click.echo(json.dumps(result.summary, indent=2, default=str))
-
+    if diagnosis is not None:
+        click.echo(diagnosis.to_text(), nl=False)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -55,7 +55,7 @@ _KNOWN = {
     "history": {"path", "url", "query"},
     "forecast": {"model", "quantiles", "country", "events", "outliers"},
     "staffing": {"targets", "seats"},
-    "roster": {"agents", "rules", "time_limit_sec", "num_workers"},
+    "roster": {"agents", "rules", "time_limit_sec", "num_workers", "diagnose", "diagnose_time_limit_sec"},
     "report": {"title", "sample_agents"},
 }
 
@@ -92,6 +92,9 @@ class RunConfig:
     rules_path: Path | None = None
     time_limit_sec: float = 60.0
     num_workers: int = 2
+    #: diagnose a shortfall (which rules bind where, what would help): diagnosis.csv and summary
+    diagnose: bool = False
+    diagnose_time_limit_sec: float = 120.0
     title: str = "Staff plan"
     sample_agents: int = 40
     #: files whose hashes go into the manifest (the config file itself, if any)
@@ -117,6 +120,10 @@ class RunConfig:
             raise ConfigError(f"[roster] time_limit_sec must be > 0, got {self.time_limit_sec!r}")
         if not isinstance(self.num_workers, int) or self.num_workers < 1:
             raise ConfigError(f"[roster] num_workers must be a whole number >= 1, got {self.num_workers!r}")
+        if not isinstance(self.diagnose, bool):
+            raise ConfigError(f"[roster] diagnose must be true or false, got {self.diagnose!r}")
+        if not self.diagnose_time_limit_sec > 0:
+            raise ConfigError(f"[roster] diagnose_time_limit_sec must be > 0, got {self.diagnose_time_limit_sec!r}")
         if self.seats is not None and (not isinstance(self.seats, int) or self.seats < 1):
             raise ConfigError(f"[staffing] seats must be a whole number >= 1, got {self.seats!r}")
         if self.agents_path is None or self.rules_path is None:
@@ -247,6 +254,8 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         rules_path=_path(base, ro.get("rules"), "[roster] rules"),
         time_limit_sec=float(ro.get("time_limit_sec", 60.0)),
         num_workers=ro.get("num_workers", 2),
+        diagnose=ro.get("diagnose", False),
+        diagnose_time_limit_sec=float(ro.get("diagnose_time_limit_sec", 120.0)),
         title=str(rep.get("title", "Staff plan")),
         sample_agents=rep.get("sample_agents", 40),
         config_path=path.resolve(),
@@ -386,12 +395,23 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             progress=lambda message: log.info("roster: %s", message),
         )
         log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.summary).items()))
+        diagnosis = None
+        if config.diagnose and int(result.coverage["under"].sum()) > 0:
+            from .roster.diagnose import diagnose_shortfall
+
+            diagnosis = diagnose_shortfall(req, agents, rules, result, time_limit_sec=config.diagnose_time_limit_sec,
+                                           progress=lambda message: log.info("roster: %s", message))
+            for sentence in diagnosis.sentences:
+                log.info("diagnosis: %s", sentence)
 
     with _step("evaluate", timings, progress):
         daily = wfm_evaluate.daily_service(req, result.coverage, result.roster, result.breaks, targets)
         summary = _summary(config, req, result, daily)
         planner_warnings.extend(_shortfall_warnings(result.coverage, config))
         summary["warnings"] = sorted(set(planner_warnings))
+        if diagnosis is not None:
+            summary["diagnosis"] = {"findings": diagnosis.sentences, "checks_run": diagnosis.checks_run,
+                                    "checks_skipped": diagnosis.checks_skipped}
 
     with _step("report", timings, progress):
         html = wfm_report.render_report(
@@ -419,6 +439,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
                 "agent_history.csv": _agent_history(agents),
                 "coverage.csv": result.coverage,
                 "daily.csv": daily,
+                "diagnosis.csv": diagnosis.periods if diagnosis is not None else None,
             },
             summary,
             html,
@@ -669,6 +690,7 @@ def _publish(
                     "attention_short_share": config.attention_short_share,
                     "attention_total_short_share": config.attention_total_short_share,
                     "num_workers": config.num_workers,
+                    "diagnose": config.diagnose,
                 }
             ),
             "outputs": written,

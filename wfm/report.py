@@ -181,8 +181,14 @@ def render_report(
         "gantt": _gantt_html(roster, breaks, gantt_agents),
         "daily": _daily_html(daily, rostered=rostered),
     }
-    sections = [_section(sid, _HEADINGS[sid], bodies[sid]) for sid in SECTION_IDS]
-    nav = " · ".join(f'<a href="#{sid}">{html.escape(sid)}</a>' for sid in SECTION_IDS)
+    ids = list(SECTION_IDS)
+    findings = (summary.get("diagnosis") or {}).get("findings") if isinstance(summary.get("diagnosis"), Mapping) else None
+    if findings:
+        # Shown only when the run was diagnosed (wfm run with [roster] diagnose = true).
+        ids.insert(ids.index("coverage") + 1, "diagnosis")
+        bodies["diagnosis"] = "<ul>\n" + "\n".join(f"<li>{html.escape(str(f))}</li>" for f in findings) + "\n</ul>"
+    sections = [_section(sid, _HEADINGS.get(sid, "Diagnosis: why coverage is short"), bodies[sid]) for sid in ids]
+    nav = " · ".join(f'<a href="#{sid}">{html.escape(sid)}</a>' for sid in ids)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -386,7 +392,7 @@ def _key_figures_html(
         f'<div class="card"><div class="value">{html.escape(v)}</div><div class="label">{html.escape(k)}</div></div>'
         for k, v in cards
     )
-    rows = _flatten(summary)
+    rows = _flatten({k: v for k, v in summary.items() if k != "diagnosis"})  # findings have their own section
     if rows:
         table = (
             '<table class="kv"><thead><tr><th>figure</th><th>value</th></tr></thead><tbody>'

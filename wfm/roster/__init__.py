@@ -1,12 +1,14 @@
 """Rostering: named agents' weekly 24x7 rosters under labour rules, with CP-SAT.
 
 Public API: :func:`load_rules`, :class:`Rules`, :func:`schedule` -> :class:`RosterResult`,
-:func:`validate` (an independent re-check of every hard rule). Design: docs/roster.md.
+:func:`validate` (an independent re-check of every hard rule), :func:`diagnose_shortfall` and
+:func:`explain_agent_week` (why a roster is short or impossible). Design: docs/roster.md.
 """
 
 from __future__ import annotations
 
 from .agents import AGENT_COLUMNS, Agent, parse_agents
+from .diagnose import Diagnosis, diagnose_shortfall, explain_agent_week, explain_infeasible
 from .engine import schedule
 from .history import fill_history, history_from_roster
 from .result import BREAK_COLUMNS, COVERAGE_COLUMNS, ROSTER_COLUMNS, RosterResult
@@ -34,4 +36,8 @@ __all__ = [
     "VIOLATION_COLUMNS",
     "history_from_roster",
     "fill_history",
+    "diagnose_shortfall",
+    "Diagnosis",
+    "explain_agent_week",
+    "explain_infeasible",
 ]

@@ -18,6 +18,7 @@ from .aggregate import (SCALE, AggregateModel, build_aggregate, lp_bound, restri
                         solve_aggregate)
 from .assign import assign_plan
 from .breaks import breaks_frame, place_breaks, polish_net
+from .diagnose import explained
 from .repair import RosterState, enforce_windows, evaluate_objective, improve
 from .result import RosterResult, coverage_frame, empty_breaks, roster_frame
 from .rules import Rules
@@ -28,6 +29,7 @@ __all__ = ["schedule"]
 log = logging.getLogger("wfm.roster")
 
 
+@explained  # "no legal week/roster" errors say which rules conflict and what to relax
 def schedule(
     requirements: pd.DataFrame,
     agents: pd.DataFrame,
@@ -79,6 +81,8 @@ def schedule(
         Bad frames; contradictory rules for an agent (naming the agent and rule).
     InfeasibleRosterError
         When no legal roster exists at all (e.g. seats cannot hold the agents' minimum hours).
+        "No legal week/roster" messages end with ``Diagnosis:``, the rules that conflict and what
+        to relax (:mod:`wfm.roster.diagnose`).
 
     Examples
     --------
