@@ -546,7 +546,7 @@ def check_agents(cat: Catalogue) -> None:
                     f"cycle_hours_so_far {agent.cycle_minutes_so_far / 60:g} h after cycle_weeks_done "
                     f"{agent.cycle_weeks_done if cyc is info.cycles[a][0] else 0} of {rules.cycle_weeks}, "
                     f"avg_hours_week {contract.avg_hours_week:g} (tolerance {contract.cycle_tolerance_hours:g} h, "
-                    f"max_overtime_hours_per_cycle {rules.max_overtime_hours_per_cycle}) need "
+                    f"max_overtime_hours_per_cycle {_hours(rules.max_overtime_hours_per_cycle)}) need "
                     f"{max(low, 0) / 60:g}-{high / 60:g} h more, but its weeks (min_hours_week "
                     f"{agent.min_paid_minutes_week / 60:g}, max_hours_week {agent.max_paid_minutes_week / 60:g}, "
                     f"unavailable dates) can bring {', '.join(f'{x / 60:g}' for x in reach[:12])} h")
@@ -855,3 +855,7 @@ def _best_trajectory(cat: Catalogue, info: _Info, agent: int, cyc: _Cycle, optio
     if not table:
         return []
     return max(table.values(), key=lambda vp: vp[0])[1]
+
+
+def _hours(value: float | None) -> str:
+    return "none" if value is None else f"{value:g}"
