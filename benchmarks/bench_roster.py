@@ -6,6 +6,7 @@ rosters with the independent validator and scores both with the same objective.
 Usage::
 
     python benchmarks/bench_roster.py [--weeks 1] [--time-limit 60] [--skip-pyworkforce] [--repeat 2]
+                                      [--no-breaks | --rules examples/rules_cycle.toml]
 
 ``--repeat 2`` runs our engine twice to check the roster is identical (determinism).
 """
@@ -202,6 +203,8 @@ def _child(part: str, args: argparse.Namespace, out: Path) -> dict:
            str(args.time_limit), "--seed", str(args.seed), "--out", str(out)]
     if args.no_breaks:
         cmd.append("--no-breaks")
+    if args.rules:
+        cmd += ["--rules", str(args.rules)]
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
     sys.stderr.write(proc.stderr)
     if proc.returncode:
@@ -218,6 +221,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--no-breaks", action="store_true",
                         help="rules without breaks (examples/rules_no_breaks.toml) and on-shift scaling: issue 4's instance")
+    parser.add_argument("--rules", type=Path,
+                        help="another rules file (e.g. examples/rules_cycle.toml); without breaks in it the "
+                             "requirement is scaled to on-shift hours, and with cycle hour balancing the agents "
+                             "take the contract's weekly bounds")
     parser.add_argument("--part", choices=["ours", "pyworkforce"], help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -227,6 +234,17 @@ def main() -> None:
 
         instance.RULES_PATH = instance.ROOT / "examples" / "rules_no_breaks.toml"
         instance.requirements = functools.partial(instance.requirements, on_phone=False)
+    if args.rules:
+        import functools
+
+        instance.RULES_PATH = args.rules.resolve()
+        custom = load_rules(instance.RULES_PATH)
+        if not any(t.breaks for c in custom.contracts.values() for t in c.shifts):
+            instance.requirements = functools.partial(instance.requirements, on_phone=False)
+        if any(c.avg_hours_week is not None for c in custom.contracts.values()):
+            # Hour balancing: each week within the contract's bounds, the cycle at its average.
+            plain = instance.agents
+            instance.agents = lambda *a, **k: plain(*a, **k).drop(columns=["min_hours_week", "max_hours_week"])
     if args.part == "ours":
         print(json.dumps(run_ours(args.weeks, args.time_limit, args.seed, args.out), default=str))
         return
@@ -279,6 +297,13 @@ def main() -> None:
               f"(objectives {[r['summary']['objective'] for r in ours_runs]})")
     if not violations.empty:
         print(violations["rule"].value_counts().to_string())
+    if any(c.avg_hours_week is not None for c in rules.contracts.values()) and len(roster):
+        weekly = roster.assign(week=(roster["date"] - instance.START).dt.days // 7).pivot_table(
+            index="agent_id", columns="week", values="paid_hours", aggfunc="sum", fill_value=0)
+        ft = weekly.index.str.startswith("FT")
+        print(f"cycle: full-time weekly paid hours {weekly[ft].stack().value_counts().sort_index().to_dict()}; "
+              f"cycle totals {weekly[ft].sum(axis=1).value_counts().sort_index().to_dict()}; part-time cycle "
+              f"totals {weekly[~ft].sum(axis=1).describe()[['min', 'mean', 'max']].round(1).to_dict()}")
 
     if not args.skip_pyworkforce:
         pw = _child("pyworkforce", args, tmp / "pw.pkl")

@@ -104,6 +104,9 @@ def agents(seed: int = 7, weeks: int = 1, *, wishes: bool = False) -> pd.DataFra
             start_h = rng.choice([8, 10, 12, 14, 16])
             length_h = int(rng.choice([4, 5, 6]))
         prev_end = last_day + pd.Timedelta(hours=int(start_h) + length_h, minutes=int(rng.choice([0, 15, 30, 45])))
+        # The default [shift_types] of that last shift's start (for forbidden successions).
+        prev_type = ("early", "day", "late", "night")[
+            0 if 4 <= start_h < 10 else 1 if 10 <= start_h < 14 else 2 if 14 <= start_h < 20 else 3]
         rows.append({
             "agent_id": agent_id,
             "contract": "full_time" if full else "part_time",
@@ -114,6 +117,7 @@ def agents(seed: int = 7, weeks: int = 1, *, wishes: bool = False) -> pd.DataFra
             "unavailable_dates": ";".join(unavailable),
             "prev_shift_end": prev_end,
             "prev_consecutive_days": run,
+            "prev_shift_type": prev_type,
         })
     frame = pd.DataFrame(rows)
     return add_wishes(frame, seed=seed, weeks=weeks) if wishes else frame

@@ -61,3 +61,30 @@ def tiny_agents() -> pd.DataFrame:
                            pd.Timestamp("2026-11-29 23:00"), None, None, None, pd.Timestamp("2026-11-29 20:00")],
         "prev_consecutive_days": [5, 2, 0, 0, 6, 0, 0, 0, 1],
     })
+
+
+def cycle_rules(contract_overrides: dict | None = None, **overrides) -> Rules:
+    """tiny_rules with every rule spanning weeks on: a 2-week cycle (full-time 40 h a week on average,
+    32-48 h in any week; part-time 20 +/- 2 h), overtime caps, one weekend of two, stretches of 2
+    days, no early shift after a late one."""
+    data = {
+        "rules": {"seats": 20, "min_days_off_per_week": 1, "max_consecutive_days": 6, "min_rest_hours": 11,
+                  "max_night_shifts_per_week": 5, "start_stability_hours": 2, "cycle_weeks": 2,
+                  "max_weekends_worked_per_cycle": 1, "min_work_stretch_days": 2,
+                  "forbidden_successions": [["late", "early"]], "standard_day_hours": 8,
+                  "max_overtime_hours_per_day": 3, "max_overtime_hours_per_cycle": 36},
+        "contracts": {
+            "ft": {"min_hours_week": 32, "max_hours_week": 48, "avg_hours_week": 40,
+                   "shifts": [{"length_hours": 9, "unpaid_minutes": 60, "latest_start": "23:00",
+                               "start_step_minutes": 60}]},
+            "pt": {"min_hours_week": 16, "max_hours_week": 25, "avg_hours_week": 20, "cycle_tolerance_hours": 2,
+                   "shifts": [{"length_hours": 4, "earliest_start": "06:00", "latest_start": "19:00",
+                               "start_step_minutes": 60},
+                              {"length_hours": 5, "earliest_start": "06:00", "latest_start": "18:00",
+                               "start_step_minutes": 60}]},
+        },
+    }
+    data["rules"].update(overrides)
+    for name, extra in (contract_overrides or {}).items():
+        data["contracts"][name].update(extra)
+    return Rules.from_dict(data)

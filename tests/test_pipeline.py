@@ -78,7 +78,8 @@ def test_run_publishes_every_output(two_runs, centre):
     names = {p.name for p in folder.iterdir()}
     assert names == {
         "forecast.csv", "backtest.csv", "requirements.csv", "roster.csv", "breaks.csv",
-        "coverage.csv", "daily.csv", "agents_summary.csv", "summary.json", "report.html", "manifest.json",
+        "agent_history.csv", "coverage.csv", "daily.csv", "agents_summary.csv", "summary.json", "report.html",
+        "manifest.json",
     }
     manifest = json.loads((folder / "manifest.json").read_text())
     assert "agents_summary.csv" in manifest["outputs"]
@@ -266,6 +267,39 @@ def test_bad_history_and_agents_name_the_file(centre, tmp_path):
     assert result.exit_code == 2, result.output
     assert "agents.csv" in result.stderr and "no_such_contract" in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.slow
+def test_next_night_respects_the_previous_roster(two_runs, centre, tmp_path):
+    """An agents file without history: the previous night's published roster gives it."""
+    from wfm.roster.history import fill_history, history_from_roster
+
+    folder, _, _ = two_runs
+    out = tmp_path / "runs"
+    shutil.copytree(folder, out / AS_OF)
+    original = read_frame(centre / "agents.csv")
+    write_frame(original.drop(columns=["prev_shift_end", "prev_consecutive_days"]), tmp_path / "agents.csv")
+    next_day = (pd.Timestamp(AS_OF) + pd.Timedelta(days=1)).date()
+    config = pipeline.load_config(centre / "wfm.toml", overrides={
+        "output_dir": out, "as_of": next_day, "agents_path": tmp_path / "agents.csv"})
+    outcome = pipeline.run(config)
+    rules = load_rules(centre / "rules.toml")
+
+    def shifts(path: Path) -> pd.DataFrame:
+        frame = read_frame(path)
+        for column in ("date", "shift_start", "shift_end"):
+            frame[column] = pd.to_datetime(frame[column])
+        return frame
+
+    new, old = shifts(outcome.folder / "roster.csv"), shifts(out / AS_OF / "roster.csv")
+    derived, filled = fill_history(read_frame(tmp_path / "agents.csv"), history_from_roster(old, next_day, rules))
+    assert filled > 0
+    assert validate(new, derived, rules, horizon_start=next_day, horizon_days=7).empty
+    # Yesterday's shifts and the new roster together keep the rules across the boundary.
+    both = pd.concat([old[old["date"] < pd.Timestamp(next_day)], new], ignore_index=True)
+    found = validate(both, original, rules, horizon_start=AS_OF, horizon_days=8)
+    across = found[found["rule"].isin(["min_rest", "max_consecutive_days", "one_shift_per_day", "seats"])]
+    assert across.empty, across.to_string()
 
 
 def test_diagnose_option_is_read_and_checked(centre, tmp_path):

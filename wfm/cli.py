@@ -100,8 +100,9 @@ def run_command(
     agents) is planned one week ahead into ./runs/<as-of>/.
 
     Outputs for one as-of date are published together and atomically: forecast,
-    requirements, roster, breaks, coverage, daily figures, summary.json, report.html and
-    manifest.json. Exit code 0: success; 1: finished, but the plan needs a planner
+    requirements, roster, breaks, agent history, coverage, daily figures, summary.json,
+    report.html and manifest.json. Blank agent history (prev_shift_end, prev_consecutive_days,
+    prev_shift_type) is taken from earlier runs' rosters in the output folder. Exit code 0: success; 1: finished, but the plan needs a planner
     (under-staffed intervals, seat limit binding); 2: bad input or configuration;
     3: internal failure.
 

@@ -299,8 +299,9 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
     evaluate the roster's service per queue and day; write the report; publish.
 
     Outputs (in ``output_dir / <as_of>``): ``forecast.csv``, ``backtest.csv``,
-    ``requirements.csv``, ``roster.csv``, ``breaks.csv``, ``coverage.csv``, ``daily.csv``,
-    ``agents_summary.csv``, ``summary.json``, ``report.html`` and ``manifest.json`` (input hashes, library version,
+    ``requirements.csv``, ``roster.csv``, ``breaks.csv``, ``agent_history.csv`` (each agent's history at
+    the as-of date, as the roster used it), ``coverage.csv``, ``daily.csv``, ``agents_summary.csv``,
+    ``summary.json``, ``report.html`` and ``manifest.json`` (input hashes, library version,
     configuration).
 
     Parameters
@@ -354,6 +355,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             rules = load_rules(config.rules_path)
         with _about(f"agents {config.agents_path}"):
             agents = wfm_io.read_frame(config.agents_path)
+            agents = _history_from_previous_runs(agents, config.output_dir, as_of, rules)
             parse_agents(agents, rules)  # validated here so an error names the file
         log.info(
             "loaded %d history rows up to %s (%d rows on or after the as-of date ignored), %d agents",
@@ -436,6 +438,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
                 "requirements.csv": req,
                 "roster.csv": result.roster,
                 "breaks.csv": result.breaks,
+                "agent_history.csv": _agent_history(agents),
                 "coverage.csv": result.coverage,
                 "daily.csv": daily,
                 "agents_summary.csv": getattr(result, "agent_summary", None),
@@ -447,6 +450,69 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
     for name in STEPS:
         log.info("timing %-9s %7.2f s", name, timings.get(name, 0.0))
     return RunOutcome(folder=folder, summary=summary, warnings=tuple(summary["warnings"]), timings=timings)
+
+
+def _history_from_previous_runs(agents: pd.DataFrame, output_dir: Path, as_of: pd.Timestamp, rules: Any) -> pd.DataFrame:
+    """Fill blank ``prev_shift_end``, ``prev_consecutive_days``, ``prev_shift_type`` from earlier runs' rosters.
+
+    The folders ``output_dir/<date>`` with a date before the as-of date (newest first, up to
+    ``_HISTORY_LOOKBACK_DAYS`` back) each give their roster's shifts from their own date up to the
+    next newer folder's date (a newer run re-planned what followed). Values the agents file
+    gives are kept.
+    """
+    from .roster.history import fill_history, history_from_roster
+
+    root = Path(output_dir)
+    if not root.is_dir():
+        return agents
+    folders = []
+    for path in root.iterdir():
+        try:
+            day = pd.Timestamp(dt.date.fromisoformat(path.name))
+        except ValueError:
+            continue
+        if as_of - pd.Timedelta(days=_HISTORY_LOOKBACK_DAYS) <= day < as_of and (path / "roster.csv").is_file():
+            folders.append((day, path))
+    parts = []
+    until = as_of
+    for day, path in sorted(folders, reverse=True):
+        with _about(f"previous roster {path / 'roster.csv'}"):
+            roster = wfm_io.read_frame(path / "roster.csv")
+            require_columns(roster, ["agent_id", "date", "shift_start", "shift_end"], "previous roster")
+            dates = to_timestamps(roster["date"], "date", "previous roster").dt.normalize()
+        parts.append(roster.loc[(dates >= day) & (dates < until)])
+        until = day
+    if not parts:
+        return agents
+    history = history_from_roster(pd.concat(parts, ignore_index=True), as_of, rules)
+    # A run reaching back to the oldest roster's first day continues that run's own history.
+    oldest_day, oldest = min(folders)
+    spans_all = history["prev_consecutive_days"] == (as_of - oldest_day).days
+    if spans_all.any() and (oldest / "agent_history.csv").is_file():
+        with _about(f"previous history {oldest / 'agent_history.csv'}"):
+            before = wfm_io.read_frame(oldest / "agent_history.csv")
+        if "prev_consecutive_days" in before.columns:
+            earlier = before.set_index(before["agent_id"].astype(str))["prev_consecutive_days"]
+            extra = pd.to_numeric(history["agent_id"].map(earlier), errors="coerce").fillna(0).astype(int)
+            history.loc[spans_all, "prev_consecutive_days"] += extra[spans_all]
+    # A type the current rules no longer name (the rules changed since) is no history.
+    known = {t.name for t in rules.shift_types}
+    history.loc[~history["prev_shift_type"].isin(known), "prev_shift_type"] = ""
+    filled, count = fill_history(agents, history)
+    log.info("history: %d agents' prev_shift_end/prev_consecutive_days/prev_shift_type taken from the rosters of "
+             "%s", count, ", ".join(p.name for _, p in sorted(folders, reverse=True)))
+    return filled
+
+
+def _agent_history(agents: pd.DataFrame) -> pd.DataFrame:
+    """The agents' history columns as this run used them (the next night continues from them)."""
+    columns = ["agent_id"] + [c for c in ("prev_shift_end", "prev_consecutive_days", "prev_shift_type")
+                              if c in agents.columns]
+    return agents[columns].reset_index(drop=True)
+
+
+#: how far back ``wfm run`` looks for earlier runs' rosters (a work stretch is at most 31 days)
+_HISTORY_LOOKBACK_DAYS = 35
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ from .diagnose import Diagnosis, diagnose_shortfall, explain_agent_week, explain
 from .engine import schedule
 from .fairness import FAIRNESS_METRICS, FairnessSettings
 from .preferences import PREFERENCE_COLUMNS, PreferenceWeights
+from .history import fill_history, history_from_roster
 from .result import BREAK_COLUMNS, COVERAGE_COLUMNS, ROSTER_COLUMNS, RosterResult
 from .validate import VIOLATION_COLUMNS, validate
 from .rules import BreakRule, Contract, ObjectiveWeights, Rules, ShiftTemplate, SolverSettings, UnderSegment, load_rules
@@ -40,6 +41,8 @@ __all__ = [
     "COVERAGE_COLUMNS",
     "validate",
     "VIOLATION_COLUMNS",
+    "history_from_roster",
+    "fill_history",
     "diagnose_shortfall",
     "Diagnosis",
     "explain_agent_week",

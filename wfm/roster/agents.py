@@ -15,6 +15,13 @@ Columns (CSV-friendly; only ``agent_id`` and ``contract`` are required):
 ``prev_shift_end``        end of the agent's last shift before the horizon (for rest, and it covers
                           the horizon's first intervals up to that time)
 ``prev_consecutive_days`` days worked in a row up to the day before the horizon (default 0)
+``prev_shift_type``       the ``[shift_types]`` name of the last shift before the horizon; with
+                          ``prev_consecutive_days >= 1`` it was on the day before, for
+                          ``forbidden_successions`` (default: none)
+``cycle_weeks_done``      whole weeks of the current hour-balancing cycle already worked before the
+                          horizon (default 0: the cycle starts with the horizon)
+``cycle_hours_so_far``    paid hours worked in those weeks (default 0)
+``cycle_weekends_worked`` weekends worked in those weeks (default 0)
 ========================  ==========================================================
 
 Soft wishes (optional; priced by the rules' ``[preferences]`` weights, see
@@ -41,7 +48,8 @@ __all__ = ["Agent", "parse_agents", "AGENT_COLUMNS"]
 
 AGENT_COLUMNS = ("agent_id", "contract", "min_hours_week", "max_hours_week", "shift_lengths_h",
                  "night_allowed", "unavailable_dates", "unavailable_windows", "prev_shift_end",
-                 "prev_consecutive_days") + PREFERENCE_COLUMNS
+                 "prev_consecutive_days", "prev_shift_type", "cycle_weeks_done", "cycle_hours_so_far",
+                 "cycle_weekends_worked") + PREFERENCE_COLUMNS
 
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
@@ -61,6 +69,10 @@ class Agent:
     prev_shift_end: pd.Timestamp | None
     prev_consecutive_days: int
     unavailable_windows: tuple[tuple[pd.Timestamp, pd.Timestamp], ...] = ()
+    prev_shift_type: str = ""
+    cycle_weeks_done: int = 0
+    cycle_minutes_so_far: int = 0
+    cycle_weekends_worked: int = 0
     preferences: AgentPreferences = NO_PREFERENCES
 
 
@@ -203,6 +215,7 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
             if prev_days < 0 or prev_days != float(value):
                 raise InvalidInputError(f"agents column prev_consecutive_days must be a whole number >= 0, got "
                                         f"{value!r} (agent {agent_id})")
+        cycle = _cycle_columns(frame, rec, rules, agent_id)
         out.append(Agent(
             agent_id=agent_id,
             contract=contract_name,
@@ -216,5 +229,58 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
             unavailable_windows=tuple(sorted(windows)),
             preferences=parse_preferences({c: rec.get(c) for c in PREFERENCE_COLUMNS if c in frame.columns},
                                           agent_id, tuple(t.name for t in rules.shift_types)),
+            **cycle,
         ))
+    return out
+
+
+def _cycle_columns(frame: pd.DataFrame, rec: pd.Series, rules: Rules, agent_id: str) -> dict:
+    """The history columns of rules spanning weeks: previous shift type and the cycle so far."""
+    out: dict = {}
+    if "prev_shift_type" in frame.columns and not _missing(rec.get("prev_shift_type")):
+        name = str(rec.get("prev_shift_type")).strip()
+        names = [t.name for t in rules.shift_types]
+        if name not in names:
+            raise InvalidInputError(f"agents column prev_shift_type must be one of {', '.join(names)}, got "
+                                    f"{name!r} (agent {agent_id})")
+        out["prev_shift_type"] = name
+
+    def whole(column: str) -> int | None:
+        if column not in frame.columns or _missing(rec.get(column)):
+            return None
+        value = rec.get(column)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = -1.0
+        if not np.isfinite(number) or number < 0 or number != int(number):
+            raise InvalidInputError(f"agents column {column} must be a whole number >= 0, got {value!r} "
+                                    f"(agent {agent_id})")
+        return int(number)
+
+    done = whole("cycle_weeks_done")
+    weekends = whole("cycle_weekends_worked")
+    hours = None
+    if "cycle_hours_so_far" in frame.columns and not _missing(rec.get("cycle_hours_so_far")):
+        value = rec.get("cycle_hours_so_far")
+        try:
+            hours = float(value)
+        except (TypeError, ValueError):
+            hours = -1.0
+        if not np.isfinite(hours) or hours < 0:
+            raise InvalidInputError(f"agents column cycle_hours_so_far must be a number of hours >= 0, got "
+                                    f"{value!r} (agent {agent_id})")
+    done = done or 0
+    if done >= rules.cycle_weeks:
+        raise InvalidInputError(f"agents column cycle_weeks_done must be below rules.cycle_weeks = "
+                                f"{rules.cycle_weeks}, got {done} (agent {agent_id})")
+    if done == 0 and (hours or weekends):
+        raise InvalidInputError(f"agents columns cycle_hours_so_far and cycle_weekends_worked need "
+                                f"cycle_weeks_done >= 1, got {hours or 0:g} h and {weekends or 0} weekend(s) "
+                                f"after 0 weeks (agent {agent_id})")
+    if weekends and weekends > done:
+        raise InvalidInputError(f"agents column cycle_weekends_worked must be <= cycle_weeks_done = {done}, got "
+                                f"{weekends} (agent {agent_id})")
+    out.update(cycle_weeks_done=done, cycle_minutes_so_far=int(round((hours or 0) * 60)),
+               cycle_weekends_worked=weekends or 0)
     return out

@@ -33,6 +33,7 @@ import scipy.sparse as sp
 from ortools.sat.python import cp_model
 from scipy.optimize import linprog
 
+from . import cycle
 from .tours import DAY, Catalogue
 
 __all__ = ["AggregatePlan", "AggregateModel", "build_aggregate", "solve_aggregate", "lp_bound", "SCALE"]
@@ -63,6 +64,9 @@ class AggregateModel:
     # that break at each allowed offset; they sum to the start count.
     break_groups: list[tuple[int, np.ndarray]] = field(default_factory=list)
     break_load: sp.csr_matrix | None = None  # (intervals, variables): agents on break per interval
+    # Cycle hour balancing: (contract, week, paid minutes so far, paid minutes this week) -> variable
+    # counting the contract's agents making that step (cycle.add_hours_flow).
+    cycle_flow: dict[tuple[str, int, int, int], int] = field(default_factory=dict)
 
     def breaks_per_interval(self, values: np.ndarray) -> np.ndarray:
         """Agents on break per interval in a solution (zeros when no template has breaks)."""
@@ -132,6 +136,8 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
             add_eq(idx.tolist(), [1.0] * len(idx), n_agents)
             per_class.append(idx)
         tour_var.append(per_class)
+    # Cycle hour balancing: how many agents of each contract are at each paid-hours total, week by week.
+    cycle_flow = cycle.add_hours_flow(cat, tour_var, new_var, add_eq)
 
     # Start counts, only where some tour can use them; linked to tours band by band, day by day.
     start_var: dict[tuple[int, int, int], int] = {}
@@ -226,6 +232,13 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
         ub_cols.extend(plus + minus)
         ub_vals.extend([1.0] * len(plus) + [-1.0] * len(minus))
         b_ub.append(0.0)
+    # Rules spanning weeks, summed per contract (true of every legal roster: still a relaxation).
+    for cols, coefs, rhs in cycle.aggregate_rows(cat, tour_var):
+        row = len(b_ub)
+        ub_rows.extend([row] * len(cols))
+        ub_cols.extend(cols)
+        ub_vals.extend(float(c) for c in coefs)
+        b_ub.append(float(rhs))
     n_var = len(cost)
     a_eq = sp.csr_matrix((eq_vals, (eq_rows, eq_cols)), shape=(len(b_eq), n_var))
     a_ub = sp.csr_matrix((ub_vals, (ub_rows, ub_cols)), shape=(len(b_ub), n_var))
@@ -236,7 +249,7 @@ def build_aggregate(cat: Catalogue) -> AggregateModel:
         break_load = sp.csr_matrix(([1.0] * len(cols_b), (rows, cols_b)), shape=(n_int, n_var))
     return AggregateModel(np.array(cost), np.array(lower), np.array(upper), a_eq, np.array(b_eq), a_ub,
                           np.array(b_ub), tour_var, start_var, under_var, over_var, constant, link_rows,
-                          np.array(cover_rows, dtype=np.int64), break_groups, break_load)
+                          np.array(cover_rows, dtype=np.int64), break_groups, break_load, cycle_flow)
 
 
 def lp_bound(model: AggregateModel, *, objective: np.ndarray | None = None) -> tuple[float, np.ndarray | None]:

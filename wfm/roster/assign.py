@@ -21,9 +21,10 @@ import bisect
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from . import cycle
 from .aggregate import AggregatePlan
 from ..exceptions import InfeasibleRosterError
-from .repair import RosterState, _Context, _neighbours, clear_week, reinsert, set_shift
+from .repair import _BIG, RosterState, _Context, _neighbours, _week_options, clear_week, reinsert, set_shift
 from .tours import DAY, Catalogue
 
 __all__ = ["assign_plan"]
@@ -31,13 +32,18 @@ __all__ = ["assign_plan"]
 _UNASSIGNED_COST = 1000
 # Preference prices (objective units) on the flow's integer arcs: x100, so a late start (cost 1) stays a tie-break.
 _PRICE_SCALE = 100
+# With wishes, one unit of the cycle's steering cost weighs this much (above any week of wishes x100).
+_CYCLE_SCALE = 10_000
 
 
 def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
     """Build a named roster following the plan; return it and the number of agent-weeks re-placed."""
     state = RosterState.empty(cat)
+    state.placed = np.zeros((len(cat.agents), len(cat.grid.weeks)), dtype=bool)
     ctx = _Context(cat)
     replaced = 0
+    # Rules spanning weeks: each agent's (hours, weekend) per week, closing its cycle, near the plan.
+    trajectories = cycle.plan_trajectories(cat, plan)
     for w, (d0, n) in enumerate(cat.grid.weeks):
         pat = cat.patterns[w]
         chosen: dict[int, tuple[int, int, int]] = {}
@@ -47,12 +53,15 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
             agents = np.array(cls.agent_index, dtype=np.int64)
             tours = cls.tours[0][rows]
             legal, late = _legal_arcs(cat, state, agents, tours, w)
-            arc_cost = late.astype(np.int64)
+            late = late.astype(np.int64)
+            steer = cycle.arc_costs(cat, state, agents, tours, w, getattr(plan, "cycle_flow", None), trajectories)
+            arc_cost = late + steer
             unassigned_cost = _UNASSIGNED_COST
             if ctx.prefs:
-                # Wishes priced in objective units, scaled to integers; the late-start tie-break stays below.
+                # Wishes priced in objective units x100 as integers; the cycle's steering costs are scaled
+                # far above a week of wishes, so cycle hours keep their priority; the late-start tie-break stays below.
                 prices = ctx.prefs.tour_prices(cat, agents, tours, w)
-                arc_cost = arc_cost + np.rint(_PRICE_SCALE * prices).astype(np.int64)
+                arc_cost = late + steer * _CYCLE_SCALE + np.rint(_PRICE_SCALE * prices).astype(np.int64)
                 unassigned_cost += int(arc_cost.max(initial=0)) * len(agents)
             flow = min_cost_flow.SimpleMinCostFlow()
             n_a, n_t = len(agents), len(rows)
@@ -98,9 +107,12 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
                         # The plan has no start left that this agent may take: the earliest legal one.
                         start = band_starts[bisect.bisect_left(band_starts, need[agent])]
                     set_shift(cat, state, agent, day, start, t)
+        for agent in chosen:
+            state.placed[agent, w] = True
         for agent in range(len(cat.agents)):
             if agent not in chosen:
                 replaced += place_week(ctx, state, agent, w)
+    state.placed = None
     return state, replaced
 
 
@@ -129,6 +141,9 @@ def _legal_arcs(cat: Catalogue, state: RosterState, agents: np.ndarray, tours: n
             earliest[r] = (d0 + first_day[r]) * DAY + int(tpl.band_first[b])
     legal &= latest[None, :] >= min_start[:, None]
     late = earliest[None, :] < min_start[:, None]
+    if cycle.active(rules):
+        legal &= np.array([cycle.week_mask(cat, state, int(a), week, tours) for a in agents],
+                          dtype=bool).reshape(len(agents), len(tours))
     return legal, late
 
 
@@ -137,17 +152,98 @@ def place_week(ctx: _Context, state: RosterState, agent: int, week: int) -> int:
 
     When the previous week as assigned leaves no legal week (e.g. a run of working days into
     this week next to unavailable dates), this week is planned first with the previous one
-    cleared, then the previous one around it.
+    cleared, then the previous one around it (jointly, see :func:`_place_jointly`); with rules
+    spanning weeks, up to every earlier week of the horizon is re-planned that way.
     """
     cat = ctx.cat
     try:
         reinsert(ctx, state, agent, week, must_place=True)
         return 1
-    except InfeasibleRosterError:
+    except InfeasibleRosterError as error:
         if week == 0:
             raise
-    d0, n = cat.grid.weeks[week - 1]
+        first_error = error
+    # Rules spanning weeks (cycle hours, weekends) can need more than the previous week: re-plan
+    # back to k weeks before, this week first, then backwards.
+    deepest = week if cycle.active(cat.rules) else 1
+    for k in range(1, deepest + 1):
+        weeks = list(range(week - k, week))
+        saved = [(state.start[agent, d0:d0 + n].copy(), state.template[agent, d0:d0 + n].copy())
+                 for d0, n in (cat.grid.weeks[x] for x in weeks)]
+        for x in weeks:
+            d0, n = cat.grid.weeks[x]
+            clear_week(cat, state, agent, d0, n)
+            if state.placed is not None:
+                state.placed[agent, x] = False
+        # This week first, then backwards; failing that, in calendar order (each order finds
+        # different first choices within the budget).
+        if (_place_jointly(ctx, state, agent, [week] + weeks[::-1], [_JOINT_BUDGET])
+                or _place_jointly(ctx, state, agent, weeks + [week], [_JOINT_BUDGET])):
+            return 1 + k
+        # Not this deep: put the earlier weeks back as they were and go one week deeper.
+        for x in [week] + weeks:
+            d0, n = cat.grid.weeks[x]
+            clear_week(cat, state, agent, d0, n)
+        for x, (starts, templates) in zip(weeks, saved):
+            d0, n = cat.grid.weeks[x]
+            for i, (s, t) in enumerate(zip(starts, templates)):
+                if s >= 0:
+                    set_shift(cat, state, agent, d0 + i, int(s), int(t))
+            if state.placed is not None:
+                state.placed[agent, x] = True
+        if state.placed is not None:
+            state.placed[agent, week] = False
+    raise first_error
+
+
+# Tours tried at most by one joint re-plan of an agent's weeks (a depth-first search).
+_JOINT_BUDGET = 2000
+
+
+def _place_jointly(ctx: _Context, state: RosterState, agent: int, weeks: list[int], budget: list[int]) -> bool:
+    """Place these agent-weeks in order, each at its best legal tour that leaves the later ones a legal tour.
+
+    Depth-first: the first choice at every level is the exact move's own, so when it works the
+    result is the plain sequential re-plan; otherwise the next tours are tried (one per pattern,
+    template and shift type), within a budget. Rules spanning weeks need it: the best last week
+    of a cycle can leave an earlier week with no legal tour (hours, weekends and unavailable
+    days together), which a sequential re-plan cannot see.
+    """
+    if not weeks:
+        return True
+    cat = ctx.cat
+    week = weeks[0]
+    d0, n = cat.grid.weeks[week]
+    pat = cat.patterns[week]
+    tours = cat.classes[week][int(cat.agent_class[agent, week])].tours[0]
     clear_week(cat, state, agent, d0, n)
-    reinsert(ctx, state, agent, week, must_place=True)
-    reinsert(ctx, state, agent, week - 1, must_place=True)
-    return 2
+    scores, gains, _, _ = _week_options(ctx, state, agent, week, ctx.marginal_prefix(state.coverage))
+    seen: set[tuple] = set()
+    paid = np.array([tpl.template.paid_minutes for tpl in cat.templates] + [0], dtype=np.int64)
+    weekend = [d - d0 for d in range(d0, d0 + n) if cat.grid.date(d).weekday() >= 5]
+    for r in np.argsort(-scores, kind="stable"):
+        if scores[r] <= -_BIG / 2 or budget[0] <= 0:
+            break
+        p, t, b = (int(v) for v in tours[r])
+        # Tours alike to the other weeks (hours, weekend days, edge runs, shift type, first and last
+        # day) are tried once, the best first: the search spends its budget on real alternatives.
+        key = (int(paid[t] * pat.count[p]), tuple(pat.on[p, weekend]), int(pat.lead[p]), int(pat.trail[p]),
+               bool(pat.on[p, 0]), bool(pat.on[p, n - 1]), -2 if t < 0 else int(cat.templates[t].band_type[b]))
+        if key in seen:
+            continue
+        seen.add(key)
+        budget[0] -= 1
+        if t >= 0:
+            plan = cat.templates[t]
+            in_band = np.flatnonzero(plan.band_of_start == b)
+            for local in np.flatnonzero(pat.on[p]):
+                pos = in_band[int(np.argmax(gains[t][local, in_band]))]
+                set_shift(cat, state, agent, d0 + int(local), (d0 + int(local)) * DAY + int(plan.starts[pos]), t)
+        if state.placed is not None:
+            state.placed[agent, week] = True
+        if _place_jointly(ctx, state, agent, weeks[1:], budget):
+            return True
+        clear_week(cat, state, agent, d0, n)
+        if state.placed is not None:
+            state.placed[agent, week] = False
+    return False

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InfeasibleRosterError, InvalidInputError, SolverError
+from . import cycle
 from .agents import parse_agents
 from .aggregate import (SCALE, AggregateModel, build_aggregate, lp_bound, restrict_to_lp_support, round_lp,
                         solve_aggregate)
@@ -119,9 +120,13 @@ def schedule(
     if not np.isfinite(lp_value):
         raise InfeasibleRosterError(
             f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours "
-            "together with the previous-week shifts still running")
+            "together with the previous-week shifts still running"
+            + (", or the rules spanning weeks (cycle hours, weekends, work stretches, successions) contradict "
+               "the contracts' weeks" if cycle.active(rules) else ""))
 
     rounded = round_lp(model, lp_x, [[len(c.agent_index) for c in week] for week in cat.classes])
+    # Rules spanning weeks: the LP's flow of agents over cycle-hours totals steers the assignment.
+    rounded.cycle_flow = cycle.flow_values(model, lp_x)
     report(f"aggregate: rounded LP plan {rounded.objective:,.1f}")
     # The wall-clock limit of CP-SAT is only a safety net, _WALL_SAFETY times the nominal
     # share: the deterministic limit below normally ends the search, so a loaded machine
@@ -147,7 +152,10 @@ def schedule(
                            deterministic_limit=det_limit, hint=rounded.values, upper=upper)
     report(f"aggregate: {plan.status} objective {plan.objective:,.1f} bound {plan.bound:,.1f} "
            f"({plan.wall_sec:.1f} s)")
-    if plan.status == "INFEASIBLE":
+    plan.cycle_flow = cycle.flow_values(model, plan.values if plan.values is not None else lp_x)
+    # The restricted master can be infeasible with rules spanning weeks (its tours are the LP's
+    # support only); the rounded LP plan then goes on to the assignment, which repairs it.
+    if plan.status == "INFEASIBLE" and not restrict:
         raise InfeasibleRosterError(
             f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours")
 
@@ -178,6 +186,12 @@ def schedule(
     # Repair converges in a few passes; its clock limit is a safety net as well.
     repair_deadline = max(deadline, time.perf_counter() + _WALL_SAFETY * max(1.0, 0.2 * time_limit_sec))
     stats = improve(target_cat, state, seed=seed, deadline=repair_deadline, progress=report)
+    # Rules spanning weeks: one-agent-cycle moves shift hours between an agent's weeks, then polish again.
+    cycle_stats = cycle.improve_cycles(target_cat, state, seed=seed, deadline=repair_deadline, progress=report)
+    if cycle_stats["cycle_moves"]:
+        more = improve(target_cat, state, seed=seed + 1, deadline=repair_deadline, progress=report)
+        stats = {"passes": stats["passes"] + more["passes"], "moves": stats["moves"] + more["moves"],
+                 "stopped_by_time": stats["stopped_by_time"] or more["stopped_by_time"]}
     # Stage 4: breaks, placed on the final shifts against the real requirement.
     t_breaks = time.perf_counter()
     break_plan = place_breaks(cat, state, seed=seed, num_workers=num_workers,
@@ -255,7 +269,8 @@ def schedule(
         "agent_weeks_replaced": int(replaced),
         "repair_passes": int(stats["passes"]),
         "repair_moves": int(stats["moves"]),
-        "repair_stopped_by_time": bool(stats["stopped_by_time"]),
+        "repair_stopped_by_time": bool(stats["stopped_by_time"] or cycle_stats["cycle_stopped_by_time"]),
+        "cycle_moves": int(cycle_stats["cycle_moves"]),
         "build_sec": round(build_sec, 2),
         "aggregate_sec": round(plan.wall_sec, 2),
         "aggregate_deterministic_time": round(plan.deterministic_time, 2),

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exceptions import InfeasibleRosterError
+from . import cycle
 from .preferences import PreferencePricing
 from .tours import DAY, Catalogue
 
@@ -35,6 +36,9 @@ class RosterState:
     start: np.ndarray  # (agents, days) int64
     template: np.ndarray  # (agents, days) int64
     coverage: np.ndarray  # heads per interval, carry-in included
+    # (agents, weeks) bool while the assignment is placing weeks: rules spanning weeks treat an
+    # unplaced week as open, not as a week off. None: every week is placed.
+    placed: np.ndarray | None = None
 
     @classmethod
     def empty(cls, cat: Catalogue) -> RosterState:
@@ -202,6 +206,8 @@ def _week_options(ctx: _Context, state: RosterState, agent: int, week: int, pref
     empty = np.flatnonzero(tours[:, 1] < 0)
     scores[empty] = 0.0
     scores = np.where(run_ok[tours[:, 0]] & (scores > -_BIG / 2), scores, -_BIG)
+    # Rules spanning weeks: cycle hours, weekends, work stretches and successions at the edges.
+    scores = np.where(cycle.week_mask(cat, state, agent, week, tours), scores, -_BIG)
     return scores, gains, d0, n
 
 
@@ -233,7 +239,9 @@ def reinsert(ctx: _Context, state: RosterState, agent: int, week: int, *, must_p
         raise InfeasibleRosterError(
             f"agent {agent_rec.agent_id}: no legal week from {cat.grid.date(d0)} for {n} day(s): its unavailable "
             f"dates, rest and consecutive-day history leave no pattern meeting min_hours_week "
-            f"{agent_rec.min_paid_minutes_week / 60:g} with min_days_off_per_week {cat.rules.min_days_off_per_week}")
+            f"{agent_rec.min_paid_minutes_week / 60:g} with min_days_off_per_week {cat.rules.min_days_off_per_week}"
+            + (" and the rules spanning weeks (cycle hours, weekends per cycle, min_work_stretch_days, "
+               "forbidden_successions) given its other weeks" if cycle.active(cat.rules) else ""))
     if had and scores[best] <= current + 1e-9:
         _restore(cat, state, agent, d0, saved)
         return 0.0
@@ -244,6 +252,8 @@ def reinsert(ctx: _Context, state: RosterState, agent: int, week: int, *, must_p
         for local in np.flatnonzero(cat.patterns[week].on[p]):
             pos = in_band[int(np.argmax(gains[t][local, in_band]))]
             set_shift(cat, state, agent, d0 + int(local), (d0 + int(local)) * DAY + int(plan.starts[pos]), int(t))
+    if state.placed is not None:
+        state.placed[agent, week] = True
     return float(scores[best] - current) if had else 0.0
 
 

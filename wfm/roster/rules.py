@@ -246,6 +246,10 @@ class Contract:
     min_hours_week: float
     max_hours_week: float
     shifts: tuple[ShiftTemplate, ...]
+    #: comprehensive working hours: the cycle's paid hours average this per week (None: no cycle target)
+    avg_hours_week: float | None = None
+    #: the cycle total may differ from avg_hours_week x cycle_weeks by at most this many hours
+    cycle_tolerance_hours: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.shifts:
@@ -257,6 +261,12 @@ class Contract:
             raise ConfigError(
                 f"contract {self.name}: min_hours_week must be <= max_hours_week, got "
                 f"{self.min_hours_week:g} > {self.max_hours_week:g}")
+        if self.avg_hours_week is not None and not self.min_hours_week <= self.avg_hours_week <= self.max_hours_week:
+            raise ConfigError(f"contract {self.name}: avg_hours_week must lie within min_hours_week-max_hours_week "
+                              f"{self.min_hours_week:g}-{self.max_hours_week:g}, got {self.avg_hours_week:g}")
+        if self.cycle_tolerance_hours < 0:
+            raise ConfigError(f"contract {self.name}: cycle_tolerance_hours must be >= 0, got "
+                              f"{self.cycle_tolerance_hours:g}")
         lengths = [s.length_minutes for s in self.shifts]
         if len(set(lengths)) != len(lengths):
             raise ConfigError(f"contract {self.name}: shift lengths must be distinct, got "
@@ -404,6 +414,14 @@ class Rules:
     shift_types: tuple[ShiftType, ...] = DEFAULT_SHIFT_TYPES
     objective: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     solver: SolverSettings = field(default_factory=SolverSettings)
+    # Rules spanning weeks (docs/roster.md, "Rules spanning weeks"); the defaults switch them off.
+    cycle_weeks: int = 1
+    max_weekends_worked_per_cycle: int | None = None
+    min_work_stretch_days: int = 1
+    forbidden_successions: tuple[tuple[str, str], ...] = ()
+    standard_day_hours: float = 8.0
+    max_overtime_hours_per_day: float | None = None
+    max_overtime_hours_per_cycle: float | None = None
     preferences: PreferenceWeights = field(default_factory=PreferenceWeights)
     fairness: FairnessSettings = field(default_factory=FairnessSettings)
 
@@ -434,6 +452,7 @@ class Rules:
             if len(hits) > 1:
                 raise ConfigError(f"shift_types: windows must not overlap, got {hits[0]} and {hits[1]} both "
                                   f"containing {_clock(m)}")
+        self._check_cycle_rules(names)
         for name, contract in self.contracts.items():
             for tpl in contract.shifts:
                 if tpl.length_minutes + self.min_rest_hours * 60 > _MINUTES_PER_DAY:
@@ -441,6 +460,73 @@ class Rules:
                         f"contract {name}: a {tpl.length_minutes / 60:g} h shift plus the "
                         f"{self.min_rest_hours:g} h min_rest_hours exceeds 24 h, so no two consecutive days "
                         "could be worked; expected length + rest <= 24 h")
+
+    def _check_cycle_rules(self, type_names: list[str]) -> None:
+        if not 1 <= self.cycle_weeks <= 13:
+            raise ConfigError(f"rules.cycle_weeks must be in [1, 13], got {self.cycle_weeks}")
+        if self.max_weekends_worked_per_cycle is not None and not 0 <= self.max_weekends_worked_per_cycle <= self.cycle_weeks:
+            raise ConfigError(f"rules.max_weekends_worked_per_cycle must be in [0, cycle_weeks = {self.cycle_weeks}], "
+                              f"got {self.max_weekends_worked_per_cycle}")
+        if not 1 <= self.min_work_stretch_days <= min(7, self.max_consecutive_days):
+            raise ConfigError(f"rules.min_work_stretch_days must be in [1, min(7, max_consecutive_days = "
+                              f"{self.max_consecutive_days})], got {self.min_work_stretch_days}")
+        for pair in self.forbidden_successions:
+            for name in pair:
+                if name not in type_names:
+                    raise ConfigError(f"rules.forbidden_successions: {name!r} is not a shift type; expected one of "
+                                      f"{', '.join(type_names)}, got the pair {list(pair)}")
+        if not 1 <= self.standard_day_hours <= 16:
+            raise ConfigError(f"rules.standard_day_hours must be in [1, 16], got {self.standard_day_hours:g}")
+        for key in ("max_overtime_hours_per_day", "max_overtime_hours_per_cycle"):
+            value = getattr(self, key)
+            if value is not None and value < 0:
+                raise ConfigError(f"rules.{key} must be >= 0, got {value:g}")
+        cap = self.max_overtime_hours_per_day
+        for name, contract in self.contracts.items():
+            for tpl in contract.shifts:
+                if cap is not None and tpl.paid_minutes > (self.standard_day_hours + cap) * 60 + 1e-9:
+                    raise ConfigError(
+                        f"contract {name}: the {tpl.length_minutes / 60:g} h shift pays {tpl.paid_minutes / 60:g} h, "
+                        f"above standard_day_hours {self.standard_day_hours:g} + max_overtime_hours_per_day {cap:g}; "
+                        "expected shorter paid shifts (overtime_day)")
+            if contract.avg_hours_week is not None:
+                self._check_cycle_reachable(contract)
+
+    def _check_cycle_reachable(self, contract: Contract) -> None:
+        """A contract whose weekly hours can never add up to its cycle target is a ConfigError."""
+        lo, hi = self.cycle_bounds_minutes(contract)
+        weekly = self.weekly_paid_minutes(int(round(contract.min_hours_week * 60)),
+                                          int(round(contract.max_hours_week * 60)), contract.shifts)
+        reach = {0}
+        for _ in range(self.cycle_weeks):
+            reach = {a + b for a in reach for b in weekly}
+        if not any(lo <= total <= hi for total in reach):
+            raise ConfigError(
+                f"contract {contract.name}: no cycle of {self.cycle_weeks} week(s) reaches avg_hours_week "
+                f"{contract.avg_hours_week:g} (total {lo / 60:g}-{hi / 60:g} h with cycle_tolerance_hours and "
+                f"max_overtime_hours_per_cycle): its weeks can pay "
+                f"{', '.join(f'{m / 60:g}' for m in sorted(weekly)) or 'nothing'} h; expected a reachable target")
+
+    def cycle_bounds_minutes(self, contract: Contract) -> tuple[int, int]:
+        """Least and most paid minutes of a whole cycle of the contract (its target, tolerance and overtime cap)."""
+        assert contract.avg_hours_week is not None
+        norm = contract.avg_hours_week * self.cycle_weeks
+        hi = norm + contract.cycle_tolerance_hours
+        if self.max_overtime_hours_per_cycle is not None:
+            hi = min(hi, norm + self.max_overtime_hours_per_cycle)
+        return int(round((norm - contract.cycle_tolerance_hours) * 60)), int(round(hi * 60))
+
+    def weekly_paid_minutes(self, min_minutes: int, max_minutes: int,
+                            templates: Sequence[ShiftTemplate]) -> set[int]:
+        """Paid minutes a whole 7-day week can hold: one template, a count of days the weekly rules allow."""
+        most_days = min(7 - self.min_days_off_per_week, 7 - 7 // (self.max_consecutive_days + 1))
+        out = {0} if min_minutes == 0 else set()
+        for tpl in templates:
+            for days in range(1, most_days + 1):
+                paid = tpl.paid_minutes * days
+                if min_minutes <= paid <= max_minutes:
+                    out.add(paid)
+        return out
 
     @property
     def min_rest_minutes(self) -> int:
@@ -486,7 +572,9 @@ class Rules:
             section.setdefault("seats", data["seats"])
         _check_keys(section, {"seats", "min_days_off_per_week", "days_off_consecutive", "max_consecutive_days",
                               "min_rest_hours", "max_night_shifts_per_week", "night_window",
-                              "start_stability_hours"}, "[rules]")
+                              "start_stability_hours", "cycle_weeks", "max_weekends_worked_per_cycle",
+                              "min_work_stretch_days", "forbidden_successions", "standard_day_hours",
+                              "max_overtime_hours_per_day", "max_overtime_hours_per_cycle"}, "[rules]")
         if "seats" not in section:
             raise ConfigError("rules: seats is required (the seat limit), got none")
         contracts_raw = data.get("contracts")
@@ -497,7 +585,8 @@ class Rules:
             where = f"contracts.{name}"
             if not isinstance(raw, Mapping):
                 raise ConfigError(f"{where} must be a table, got {raw!r}")
-            _check_keys(raw, {"min_hours_week", "max_hours_week", "shifts"}, where)
+            _check_keys(raw, {"min_hours_week", "max_hours_week", "shifts", "avg_hours_week",
+                              "cycle_tolerance_hours"}, where)
             for key in ("min_hours_week", "max_hours_week"):
                 if key not in raw:
                     raise ConfigError(f"{where}.{key} is required, got keys {sorted(raw)}")
@@ -509,6 +598,10 @@ class Rules:
                 min_hours_week=_number(raw["min_hours_week"], f"{where}.min_hours_week", minimum=0),
                 max_hours_week=_number(raw["max_hours_week"], f"{where}.max_hours_week", minimum=0),
                 shifts=tuple(ShiftTemplate.from_dict(s, f"{where}.shifts[{i}]") for i, s in enumerate(shifts_raw)),
+                avg_hours_week=(None if "avg_hours_week" not in raw else
+                                _number(raw["avg_hours_week"], f"{where}.avg_hours_week", minimum=0)),
+                cycle_tolerance_hours=_number(raw.get("cycle_tolerance_hours", 0), f"{where}.cycle_tolerance_hours",
+                                              minimum=0),
             )
         night = section.get("night_window", ["00:00", "05:00"])
         if not isinstance(night, Sequence) or isinstance(night, str) or len(night) != 2:
@@ -571,12 +664,43 @@ class Rules:
             night_start_minute=parse_clock(night[0], "rules.night_window[0]") % _MINUTES_PER_DAY,
             night_end_minute=parse_clock(night[1], "rules.night_window[1]") % _MINUTES_PER_DAY,
             start_stability_hours=_number(section.get("start_stability_hours", 2), "rules.start_stability_hours"),
+            **_cycle_kwargs(section),
             objective=ObjectiveWeights(**objective_kwargs),
             solver=SolverSettings(**solver_kwargs),
             preferences=PreferenceWeights.from_dict(data.get("preferences", {})),
             fairness=(FairnessSettings.from_dict(data["fairness"], tuple(t.name for t in types))
                       if "fairness" in data else FairnessSettings()),
         )
+
+
+def _cycle_kwargs(section: Mapping[str, Any]) -> dict[str, Any]:
+    """The [rules] keys of rules spanning weeks, parsed (absent keys keep the dataclass defaults)."""
+    out: dict[str, Any] = {}
+    if "cycle_weeks" in section:
+        out["cycle_weeks"] = int(_number(section["cycle_weeks"], "rules.cycle_weeks", integer=True))
+    if "max_weekends_worked_per_cycle" in section:
+        out["max_weekends_worked_per_cycle"] = int(_number(section["max_weekends_worked_per_cycle"],
+                                                           "rules.max_weekends_worked_per_cycle", integer=True))
+    if "min_work_stretch_days" in section:
+        out["min_work_stretch_days"] = int(_number(section["min_work_stretch_days"], "rules.min_work_stretch_days",
+                                                   integer=True))
+    if "forbidden_successions" in section:
+        raw = section["forbidden_successions"]
+        pairs = []
+        if not isinstance(raw, Sequence) or isinstance(raw, str):
+            raise ConfigError(f"rules.forbidden_successions must be an array of [\"from type\", \"to type\"] pairs, "
+                              f"got {raw!r}")
+        for pair in raw:
+            if (not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2
+                    or not all(isinstance(x, str) for x in pair)):
+                raise ConfigError(f"rules.forbidden_successions entries must be [\"from type\", \"to type\"], "
+                                  f"got {pair!r}")
+            pairs.append((pair[0], pair[1]))
+        out["forbidden_successions"] = tuple(pairs)
+    for key in ("standard_day_hours", "max_overtime_hours_per_day", "max_overtime_hours_per_cycle"):
+        if key in section:
+            out[key] = _number(section[key], f"rules.{key}")
+    return out
 
 
 def _check_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:

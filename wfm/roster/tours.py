@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..exceptions import ConfigError, InfeasibleRosterError, InvalidInputError
 from ..frames import require_columns, to_numeric, to_timestamps
+from . import cycle
 from .agents import Agent
 from .rules import Rules, ShiftTemplate
 
@@ -232,6 +233,8 @@ def _patterns(n_days: int, rules: Rules) -> Pattern:
             continue
         if rules.days_off_consecutive and off_needed >= 2 and _longest_run(~on) < off_needed:
             continue
+        if not cycle.inner_stretch_ok(on, rules.min_work_stretch_days):
+            continue  # a work stretch inside the week shorter than min_work_stretch_days
         rows.append(on)
     on = np.array(rows, dtype=bool).reshape(-1, n_days)
     # Deterministic order: fewer days first, then lexicographic.
@@ -354,8 +357,10 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules) -> Catalogue:
         for c, cls in enumerate(week_classes):
             agent_class[cls.agent_index, w] = c
         classes.append(week_classes)
-    return Catalogue(grid, rules, agents, templates, patterns, classes, agent_class, carry, prev_end,
-                     prev_run, unavailable, windows)
+    cat = Catalogue(grid, rules, agents, templates, patterns, classes, agent_class, carry, prev_end,
+                    prev_run, unavailable, windows)
+    cycle.check_agents(cat)  # rules spanning weeks: a history leaving no legal cycle names the agent
+    return cat
 
 
 def _base_tours(terms: tuple, n_days: int, pat: Pattern, templates: list[TemplatePlan], rules: Rules,
@@ -365,6 +370,8 @@ def _base_tours(terms: tuple, n_days: int, pat: Pattern, templates: list[Templat
     # A block shorter than a week cannot know the rest of its week: only the maximum applies.
     min_here = min_paid if n_days == 7 else 0
     counts = pat.count
+    # A shift type that may not follow itself cannot fill a tour working two days in a row.
+    back_to_back = (pat.on[:, 1:] & pat.on[:, :-1]).any(axis=1)
     rows = []
     if min_here == 0:
         empty = np.flatnonzero(counts == 0)
@@ -377,6 +384,8 @@ def _base_tours(terms: tuple, n_days: int, pat: Pattern, templates: list[Templat
         for p in np.flatnonzero(ok):
             for b in range(plan.n_bands):
                 if plan.band_night[b] and (not night_ok or counts[p] > rules.max_night_shifts_per_week):
+                    continue
+                if back_to_back[p] and cycle.band_repeats_forbidden(rules, int(plan.band_type[b])):
                     continue
                 rows.append((int(p), t, b))
     if not rows:

@@ -14,7 +14,9 @@ window), ``night_not_allowed``, ``min_rest`` (previous-week last shift included)
 ``max_consecutive_days`` (previous-week run included), ``days_off`` and ``days_off_consecutive``,
 ``weekly_hours`` (paid hours per 7-day block from the horizon start; a short final block
 has only the maximum), ``max_night_shifts``, ``start_stability``, ``seats`` (heads on shift at
-any instant, previous-week shifts still running included), and with a breaks frame the break
+any instant, previous-week shifts still running included), the rules spanning weeks
+(``cycle_hours``, ``overtime_day``, ``overtime_cycle``, ``weekends_worked``, ``min_work_stretch``,
+``forbidden_succession``; see :func:`_cycle_violations`), and with a breaks frame the break
 rules (``break_*``, see :func:`validate`).
 """
 
@@ -69,7 +71,18 @@ def _agent_terms(row: pd.Series, rules: Rules) -> dict:
         return default if _blank(value) else float(value)
 
     prev_end = row.get("prev_shift_end")
+
+    def whole(name: str) -> float:
+        value = row.get(name)
+        return 0.0 if _blank(value) else float(value)
+
     return {
+        "avg_minutes": None if contract.avg_hours_week is None else contract.avg_hours_week * 60,
+        "tolerance_minutes": contract.cycle_tolerance_hours * 60,
+        "prev_type": "" if _blank(row.get("prev_shift_type")) else str(row.get("prev_shift_type")).strip(),
+        "cycle_done": int(whole("cycle_weeks_done")),
+        "cycle_minutes_so_far": whole("cycle_hours_so_far") * 60,
+        "cycle_weekends_so_far": int(whole("cycle_weekends_worked")),
         "templates": templates,
         "min_minutes": round(hours("min_hours_week", contract.min_hours_week) * 60),
         "max_minutes": round(hours("max_hours_week", contract.max_hours_week) * 60),
@@ -258,6 +271,8 @@ def validate(
                     out.append((agent_id, d, "start_stability",
                                 f"starts {spread:g} h apart in the week of {d}, limit {rules.start_stability_hours:g} h"))
 
+    out += _cycle_violations(shifts, terms_by_id, rules, origin, horizon_days)
+
     # Seats: heads on shift at any instant, previous-week shifts still running included.
     events: list[tuple[pd.Timestamp, int]] = []
     for s, e in zip(shifts["start"], shifts["end"]):
@@ -344,4 +359,122 @@ def _break_violations(shifts: pd.DataFrame, breaks: pd.DataFrame, terms_by_id: d
         if idx not in owned:
             out.append((b["agent_id"], pd.Timestamp(b["start"]).date(), "break_outside_shift",
                         f"{b['kind']} {b['start']}-{b['end']} is not inside one of the agent's shifts"))
+    return out
+
+
+def _type_of(clock_minutes: int, rules: Rules) -> str:
+    """The shift type whose [from, to) start window holds this clock time ("" when none)."""
+    for t in rules.shift_types:
+        lo, hi = t.start_minute, t.end_minute
+        inside = lo <= clock_minutes < hi if lo < hi else (clock_minutes >= lo or clock_minutes < hi)
+        if inside:
+            return t.name
+    return ""
+
+
+def _cycle_violations(shifts: pd.DataFrame, terms_by_id: dict[str, dict], rules: Rules, origin: pd.Timestamp,
+                      horizon_days: int) -> list[tuple]:
+    """Rules spanning weeks, for every agent (also those without shifts), from the timestamps.
+
+    ``overtime_day`` (a shift paying more than standard_day_hours + max_overtime_hours_per_day);
+    ``cycle_hours`` (paid hours of a cycle, with the agent's ``cycle_hours_so_far``, outside
+    avg_hours_week x cycle_weeks +/- cycle_tolerance_hours: a cycle running past the horizon
+    fails only if its remaining weeks, at min/max_hours_week, could not bring it back; a cycle
+    holding a shorter final block has only the maximum); ``overtime_cycle`` (more than
+    max_overtime_hours_per_cycle above that norm, counting the remaining weeks at their minimum);
+    ``weekends_worked`` (a weekend is worked when its Saturday or Sunday is; counted in the cycle
+    of the 7-day block holding its Saturday); ``min_work_stretch`` (a run of working days shorter
+    than min_work_stretch_days, its days before the horizon counted; runs reaching the horizon end
+    are open, and the previous roster's run ending the day before the horizon is not judged);
+    ``forbidden_succession`` (shift types on consecutive days, from prev_shift_type too).
+    """
+    out: list[tuple] = []
+    one_day = pd.Timedelta(days=1)
+    last_day = origin + pd.Timedelta(days=horizon_days - 1)
+    n_blocks = -(-horizon_days // 7)
+    short = horizon_days % 7 != 0
+    pairs = set(map(tuple, rules.forbidden_successions))
+    by_agent = {a: g for a, g in shifts.groupby("agent_id", sort=True)}
+    for agent_id, terms in sorted(terms_by_id.items()):
+        if not terms:
+            continue
+        group = by_agent.get(agent_id, shifts.iloc[:0])
+        paid_by_date: dict[pd.Timestamp, float] = {}
+        type_by_date: dict[pd.Timestamp, str] = {}
+        for _, s in group.iterrows():
+            length = (s["end"] - s["start"]) / pd.Timedelta(minutes=1)
+            tpl = terms["templates"].get(int(length))
+            paid = length - (tpl.unpaid_minutes if tpl is not None else 0)
+            paid_by_date[s["date"]] = paid_by_date.get(s["date"], 0.0) + paid
+            type_by_date[s["date"]] = _type_of(int((s["start"] - s["date"]) / pd.Timedelta(minutes=1)), rules)
+            if rules.max_overtime_hours_per_day is not None and \
+                    paid - rules.standard_day_hours * 60 > rules.max_overtime_hours_per_day * 60 + 1e-6:
+                out.append((agent_id, s["date"].date(), "overtime_day",
+                            f"{paid / 60:g} paid h on {s['date'].date()}: "
+                            f"{paid / 60 - rules.standard_day_hours:g} h above standard_day_hours "
+                            f"{rules.standard_day_hours:g}, limit {rules.max_overtime_hours_per_day:g}"))
+        done = terms["cycle_done"]
+        # Cycles of this agent: block b belongs to cycle (b + done) // cycle_weeks.
+        cycles: dict[int, list[int]] = {}
+        for b in range(n_blocks):
+            cycles.setdefault((b + done) // rules.cycle_weeks, []).append(b)
+        for c, blocks in cycles.items():
+            first = origin + pd.Timedelta(days=7 * blocks[0])
+            if terms["avg_minutes"] is None:
+                continue
+            total = terms["cycle_minutes_so_far"] if c == 0 else 0.0
+            total += sum(m for d, m in paid_by_date.items() if (d - origin).days // 7 in blocks)
+            after = rules.cycle_weeks - (done if c == 0 else 0) - len(blocks)
+            norm = terms["avg_minutes"] * rules.cycle_weeks
+            lowest = total + terms["min_minutes"] * after
+            highest = total + terms["max_minutes"] * after
+            has_short = short and (n_blocks - 1) in blocks
+            if lowest > norm + terms["tolerance_minutes"] + 1e-6 or (
+                    not has_short and highest < norm - terms["tolerance_minutes"] - 1e-6):
+                out.append((agent_id, first.date(), "cycle_hours",
+                            f"{total / 60:g} paid h in the cycle from {first.date()} (cycle_hours_so_far included"
+                            f"{f', {after} week(s) after the horizon' if after else ''}), expected "
+                            f"{(norm - terms['tolerance_minutes']) / 60:g}-{(norm + terms['tolerance_minutes']) / 60:g}"))
+            cap = rules.max_overtime_hours_per_cycle
+            if cap is not None and lowest - norm > cap * 60 + 1e-6:
+                out.append((agent_id, first.date(), "overtime_cycle",
+                            f"{(lowest - norm) / 60:g} h above the cycle norm {norm / 60:g} h in the cycle from "
+                            f"{first.date()}, limit {cap:g}"))
+        worked = sorted(paid_by_date)
+        if rules.max_weekends_worked_per_cycle is not None:
+            counts: dict[int, int] = {}
+            for d in range(-1, horizon_days):
+                sat = origin + pd.Timedelta(days=d)
+                if sat.weekday() != 5:
+                    continue
+                days = [x for x in (sat, sat + one_day) if origin <= x <= last_day]
+                c = (max(d, 0) // 7 + done) // rules.cycle_weeks
+                counts[c] = counts.get(c, terms["cycle_weekends_so_far"] if c == 0 else 0) + \
+                    int(any(x in paid_by_date for x in days))
+            for c, count in sorted(counts.items()):
+                if count > rules.max_weekends_worked_per_cycle:
+                    block = max(0, c * rules.cycle_weeks - done)
+                    out.append((agent_id, (origin + pd.Timedelta(days=7 * block)).date(), "weekends_worked",
+                                f"{count} weekends worked in the cycle from "
+                                f"{(origin + pd.Timedelta(days=7 * block)).date()} (cycle_weekends_worked included), "
+                                f"limit {rules.max_weekends_worked_per_cycle}"))
+        if rules.min_work_stretch_days > 1:
+            k = 0
+            while k < len(worked):
+                j = k
+                while j + 1 < len(worked) and worked[j + 1] - worked[j] == one_day:
+                    j += 1
+                length = j - k + 1 + (terms["prev_run"] if worked[k] == origin else 0)
+                if worked[j] < last_day and length < rules.min_work_stretch_days:
+                    out.append((agent_id, worked[k].date(), "min_work_stretch",
+                                f"{length} working day(s) in a row from {worked[k].date()}, need "
+                                f"{rules.min_work_stretch_days}"))
+                k = j + 1
+        if pairs:
+            previous = (origin - one_day, terms["prev_type"]) if terms["prev_run"] >= 1 and terms["prev_type"] else None
+            for d in worked:
+                if previous is not None and d - previous[0] == one_day and (previous[1], type_by_date[d]) in pairs:
+                    out.append((agent_id, d.date(), "forbidden_succession",
+                                f"{type_by_date[d]} shift on {d.date()} after a {previous[1]} shift the day before"))
+                previous = (d, type_by_date[d])
     return out
