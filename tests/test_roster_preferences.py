@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from roster_helpers import START, tiny_agents, tiny_requirements, tiny_rules
+from roster_helpers import START, cycle_rules, tiny_agents, tiny_requirements, tiny_rules
 
 from wfm.exceptions import ConfigError, InvalidInputError
 from wfm.roster import Rules, parse_agents, schedule, validate
@@ -321,14 +321,24 @@ def test_swaps_across_terms_keep_each_agents_own_terms():
         assert set(hours[on.roster["agent_id"] == agent]) <= allowed
 
 
-def test_swap_pass_stands_aside_when_rules_span_weeks():
-    # Cross-week rules (here a minimum work stretch) are not checked per swap yet: the pass is skipped,
-    # wishes are still priced by the assignment and the one-agent-week moves, and the roster is legal.
-    days = 14
-    rules = dataclasses.replace(_fair_rules(True), min_work_stretch_days=2)
+@pytest.mark.parametrize("weeks", [2, 4])
+def test_swaps_keep_the_rules_spanning_weeks(weeks):
+    # Cycle hours (a two-week cycle averaging 40 h with 32-48 h weeks), weekends per cycle, a
+    # minimum work stretch and no early after late: swapping week plans moves hours, weekends and
+    # week edges between agents, so each swap is checked against them. The independent validator
+    # re-derives every one of these rules from the roster; coverage must not move.
+    days = 7 * weeks
+    base = cycle_rules()
+    on_rules = dataclasses.replace(base, fairness=FairnessSettings(enabled=True))
+    off_rules = dataclasses.replace(base, fairness=FairnessSettings(enabled=False))
     agents = _with_wishes(_fair_agents(), {"F1": {"preferred_days_off": "Sun"}})
-    res = schedule(tiny_requirements(days, scale=1.4), agents, rules, time_limit_sec=3, seed=0)
-    assert res.summary["fairness_skipped_cycle_rules"] is True
-    assert "fairness_moves" not in res.summary and res.summary["preferences_asked"] == 2
-    violations = validate(res.roster, agents, rules, horizon_start=START, horizon_days=days)
+    req = tiny_requirements(days, scale=1.4)
+    on = schedule(req, agents, on_rules, time_limit_sec=3, seed=0, num_workers=1)
+    off = schedule(req, agents, off_rules, time_limit_sec=3, seed=0, num_workers=1)
+    violations = validate(on.roster, agents, on_rules, horizon_start=START, horizon_days=days)
     assert violations.empty, violations.to_string()
+    if weeks == 4:  # swaps happen here (7 on this instance; night spread 10 -> 5) and stay legal
+        assert on.summary["fairness_moves"] > 0
+    pd.testing.assert_frame_equal(on.coverage, off.coverage)
+    for metric in ("weekend_days_worked", "night_shifts", "late_shifts"):
+        assert on.summary[f"fairness_{metric}_spread"] <= off.summary[f"fairness_{metric}_spread"]

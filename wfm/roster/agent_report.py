@@ -25,12 +25,6 @@ def balance_hook(cat: Any, state: Any, report: Callable[[str], None], break_plan
     pricing = PreferencePricing(cat)
     if not settings.enabled and not pricing:
         return {"fairness_enabled": False}, break_plan
-    if _cross_week_rules(cat.rules):
-        # Swapping week plans would move cycle hours, weekends and stretches between agents, which
-        # the swap's legality check does not cover yet: keep the roster as it is.
-        report("fairness/wish swaps skipped: rules spanning weeks are active (cycle hours, weekends per cycle, "
-               "work stretches, successions or cycle overtime)")
-        return {"fairness_enabled": bool(settings.enabled), "fairness_skipped_cycle_rules": True}, break_plan
     t0 = time.perf_counter()
     coverage_before = state.coverage.copy()
     stats = balance(cat, state, pricing, fairness=settings.enabled)
@@ -65,13 +59,6 @@ def _relabel_breaks(cat: Any, plan: Any, owner: np.ndarray) -> Any:
     for w in range(owner.shape[1]):
         holder[owner[:, w], w] = np.arange(owner.shape[0])
     return dataclasses.replace(plan, agent=holder[plan.agent, week_of_day[plan.day]])
-
-
-def _cross_week_rules(rules: Any) -> bool:
-    """Whether a rule spanning weeks (docs/roster.md, "Rules spanning weeks") is on."""
-    from . import cycle  # noqa: PLC0415
-
-    return cycle.active(rules) or getattr(rules, "max_overtime_hours_per_cycle", None) is not None
 
 
 def report_frames(roster: pd.DataFrame, cat: Any) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -186,6 +186,9 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
                                           int(max_paid[a]))
     rest = cat.rules.min_rest_minutes
     max_run = cat.rules.max_consecutive_days
+    from . import cycle  # noqa: PLC0415
+
+    spanning = cycle.active(cat.rules)
 
     def cost_of(totals: np.ndarray) -> float:
         z = totals - _targets(totals, groups)
@@ -223,6 +226,8 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
                 cost = (weights * z ** 2).sum(axis=2)  # (agents, plans)
                 cost = cost + _legality(cat, state, members, plans_s, plans_t, d0, n, rest, max_run, _neighbours)
                 cost = cost + np.where(_terms_ok(cat, members, plans_s, plans_t, w, n, x[:, 1]), 0.0, _ILLEGAL)
+                if spanning:
+                    cost = cost + _cycle_legality(cat, state, members, plans_s, plans_t, w, d0)
                 if pricing:
                     index, on = pricing.plan_index(cat, plans_s, plans_t, d0)
                     for i, a in enumerate(members):
@@ -331,6 +336,38 @@ def _legality(cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarray, pl
             for ws, we in wins:
                 ok[i] &= ~((on & (plans_s < we) & (ends > ws)).any(axis=1))
     return np.where(ok, 0.0, _ILLEGAL)
+
+
+def _cycle_legality(cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarray, plans_t: np.ndarray,
+                    week: int, d0: int) -> np.ndarray:
+    """(agents, plans): 0 where the rules spanning weeks (cycle hours and overtime, weekends per
+    cycle, work stretches and successions at the week's edges) let the agent work the plan next
+    to its own other weeks, else a huge cost. Each plan is read back as its tour (pattern,
+    template, band) and checked by :func:`wfm.roster.cycle.week_mask`, the check the assignment
+    and the one-agent-week moves use."""
+    from . import cycle  # noqa: PLC0415
+
+    pat = cat.patterns[week]
+    row_of = {r.tobytes(): i for i, r in enumerate(pat.on)}
+    on = plans_s >= 0
+    tours = np.full((len(plans_s), 3), -1, dtype=np.int64)
+    known = np.ones(len(plans_s), dtype=bool)
+    for j in range(len(plans_s)):
+        p = row_of.get(on[j].tobytes())
+        if p is None:  # pragma: no cover - every plan came from a tour of this week
+            known[j] = False
+            continue
+        tours[j, 0] = p
+        days = np.flatnonzero(on[j])
+        if days.size:
+            t = int(plans_t[j, days[0]])
+            plan = cat.templates[t]
+            pos = int(np.searchsorted(plan.starts, int(plans_s[j, days[0]]) % _DAY))
+            tours[j, 1], tours[j, 2] = t, int(plan.band_of_start[min(pos, len(plan.starts) - 1)])
+    out = np.zeros((len(members), len(plans_s)))
+    for i, a in enumerate(members):
+        out[i] = np.where(cycle.week_mask(cat, state, int(a), week, tours) & known, 0.0, _ILLEGAL)
+    return out
 
 
 def _lead(values: np.ndarray) -> int:
