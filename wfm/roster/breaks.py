@@ -381,7 +381,7 @@ def _day_cost(cov, req, inside, under_w, over_w, groups, offset, base, occ, rank
 
 
 # CP-SAT deterministic time per day of breaks (the wall limit is only a safety net).
-_DAY_DETERMINISTIC_LIMIT = 3.0
+_DAY_DETERMINISTIC_LIMIT = 2.0
 
 
 def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int = 0,

@@ -13,10 +13,10 @@ import pandas as pd
 
 from ..exceptions import InfeasibleRosterError, InvalidInputError, SolverError
 from .agents import parse_agents
-from .aggregate import (SCALE, AggregateModel, AggregatePlan, build_aggregate, dive_tours, lp_bound,
+from .aggregate import (SCALE, AggregateModel, AggregatePlan, build_aggregate, dive_tours, lp_bound, lp_relaxation,
                         restrict_to_lp_support, round_lp, solve_aggregate)
 from .assign import assign_plan
-from .breaks import breaks_frame, place_breaks, polish_net
+from .breaks import _DAY_DETERMINISTIC_LIMIT, breaks_frame, place_breaks, polish_net
 from .repair import RosterState, enforce_windows, evaluate_objective, improve
 from .result import RosterResult, coverage_frame, empty_breaks, roster_frame
 from .rules import Rules
@@ -107,10 +107,27 @@ def schedule(
     report(f"model: {len(parsed)} agents, {grid.n_days} days of {grid.interval_minutes}-min intervals, "
            f"{len(model.cost):,} aggregate variables ({build_sec:.1f} s)")
 
-    lp_value, lp_x = lp_bound(model)
-    lp_value = lp_value / SCALE + model.constant if np.isfinite(lp_value) else float("nan")
-    report(f"aggregate: LP relaxation bound {lp_value:,.1f} ({time.perf_counter() - t0:.1f} s)")
-    if not np.isfinite(lp_value):
+    if has_breaks:
+        # With breaks the LP gets a time limit and skips crossover (it stalled for minutes on the
+        # example centre); its multipliers give a certified bound whether or not it finished.
+        lp = lp_relaxation(model, time_limit=_WALL_SAFETY * _LP_SHARE * time_limit_sec, crossover=False)
+        lp_x = lp.x
+        lp_value = lp.value / SCALE + model.constant if np.isfinite(lp.value) else float("nan")
+        certified = lp.bound / SCALE + model.constant if np.isfinite(lp.bound) else float("nan")
+        bound_kind = "lp" if lp.status == "OPTIMAL" else "lagrangian"
+        if lp.status == "OPTIMAL" and np.isfinite(certified):
+            lp_value = min(lp_value, certified)  # the certified figure, when tolerances differ
+        elif lp.status != "INFEASIBLE":
+            lp_value = certified if np.isfinite(certified) else float("nan")
+        report(f"aggregate: LP {lp.status}, bound {lp_value:,.1f} ({bound_kind}, {lp.wall_sec:.1f} s)")
+        if lp.status == "INFEASIBLE" or lp_x is None:
+            lp_value = float("nan")
+    else:
+        bound_kind = "lp"
+        lp_value, lp_x = lp_bound(model)
+        lp_value = lp_value / SCALE + model.constant if np.isfinite(lp_value) else float("nan")
+        report(f"aggregate: LP relaxation bound {lp_value:,.1f} ({time.perf_counter() - t0:.1f} s)")
+    if lp_x is None:
         raise InfeasibleRosterError(
             f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours "
             "together with the previous-week shifts still running")
@@ -129,25 +146,32 @@ def schedule(
     det_limit = time_limit_sec * rules.solver.aggregate_time_share * _DETERMINISTIC_PER_SECOND
     # Small models are solved whole, and then CP-SAT's bound is a valid lower bound too.
     restrict = len(model.cost) > _RESTRICT_ABOVE_VARIABLES
+    plan = None
     if has_breaks and restrict:
+        det_limit = 0.0
         # With breaks the CP-SAT restricted master never beat its rounded hint (measured), and
         # largest-remainder rounding of the LP loses ~15%: an LP dive makes the tours whole
         # instead, re-timing starts and breaks at every round (aggregate.dive_tours).
         # The dive runs on the model with history cuts, whose plans named agents can follow
         # exactly (measured: the shared-start plan left 18 shifts to move, +4,600 on the week).
+        # Each round is an LP, so only models of about a week get it (size decides, not the clock).
         t_dive = time.perf_counter()
-        plan_model = build_aggregate(cat, history_cuts=True)
-        _, cut_x = lp_bound(plan_model)
-        if cut_x is None:  # pragma: no cover - the cuts keep every class's last band start
-            plan_model, cut_x = model, lp_x
-        dive = dive_tours(plan_model, cut_x, deadline=t_dive + _WALL_SAFETY * _DIVE_SHARE * time_limit_sec)
-        target_x = dive.values
-        rounded = round_lp(plan_model, dive.values, n_class)
-        plan = AggregatePlan([], {}, dive.objective, float("nan"), "DIVE" if dive.complete else "DIVE_STOPPED",
-                             time.perf_counter() - t_dive)
-        det_limit = 0.0
-        report(f"aggregate: LP dive {dive.objective:,.1f} after {dive.rounds} round(s), tours "
-               f"{'whole' if dive.complete else 'still fractional'} ({plan.wall_sec:.1f} s)")
+        cut_lp = None
+        if len(model.cost) <= _DIVE_MAX_VARIABLES:
+            plan_model = build_aggregate(cat, history_cuts=True)
+            cut_lp = lp_relaxation(plan_model, time_limit=_WALL_SAFETY * _LP_SHARE * time_limit_sec)
+        if cut_lp is not None and cut_lp.status == "OPTIMAL":
+            dive = dive_tours(plan_model, cut_lp.x, deadline=t_dive + _WALL_SAFETY * time_limit_sec)
+            target_x = dive.values
+            rounded = round_lp(plan_model, dive.values, n_class)
+            plan = AggregatePlan([], {}, dive.objective, float("nan"), "DIVE" if dive.complete else "DIVE_STOPPED",
+                                 time.perf_counter() - t_dive)
+            report(f"aggregate: LP dive {dive.objective:,.1f} after {dive.rounds} round(s), tours "
+                   f"{'whole' if dive.complete else 'still fractional'} ({plan.wall_sec:.1f} s)")
+        else:
+            # Too large to dive, or the cut model's LP did not finish: the rounded LP plan.
+            plan_model = model
+            plan = AggregatePlan([], {}, rounded.objective, float("nan"), "LP_ROUNDED", time.perf_counter() - t_dive)
     else:
         # CP-SAT solves the restricted master: only the tours the LP optimum (or its rounding)
         # uses, as in price-and-branch. The LP relaxation of the full model stays the lower
@@ -199,7 +223,9 @@ def schedule(
     t_breaks = time.perf_counter()
     break_plan = place_breaks(cat, state, seed=seed, num_workers=num_workers,
                               planned=_planned_breaks(cat, plan_model, target_x) if has_breaks else None,
-                              deadline=_stage_deadline(deadline, t_breaks, time_limit_sec) if has_breaks else None)
+                              deadline=max(_stage_deadline(deadline, t_breaks, time_limit_sec),
+                                           t_breaks + grid.n_days * _DAY_DETERMINISTIC_LIMIT
+                                           / _LOADED_DETERMINISTIC_PER_SECOND) if has_breaks else None)
     polish_moves = 0
     if has_breaks and _POLISH_NET:
         t_polish = time.perf_counter()
@@ -222,6 +248,8 @@ def schedule(
 
     # A restricted model's CP-SAT bound bounds that model only; then the LP is the lower bound.
     lower = lp_value if restrict or not np.isfinite(plan.bound) else max(lp_value, plan.bound)
+    if not restrict and np.isfinite(plan.bound) and plan.bound > lp_value:
+        bound_kind = "cp-sat"
     coverage = coverage_frame(cat, net_state)
     req = coverage["required"].to_numpy()
     sched = coverage["scheduled"].to_numpy()
@@ -236,6 +264,7 @@ def schedule(
         "aggregate_bound": round(plan.bound, 3),
         "aggregate_restricted": bool(restrict),
         "lp_bound": round(lp_value, 3),
+        "lower_bound_kind": bound_kind,
         "required_agent_intervals": int(req.sum()),
         "under_agent_intervals": int(final["under"]),
         "over_agent_intervals": int(final["over"]),
@@ -314,6 +343,11 @@ def _gross_target(cat: Catalogue, model: AggregateModel, values: np.ndarray | No
 # needs ~17 units to prove its restricted master optimal (60 s x 0.6 x 0.6 = 21.6 granted).
 _DETERMINISTIC_PER_SECOND = 0.6
 
+# The break stage's safety net lets every day's exact model reach its deterministic limit at
+# this rate (measured ~0.2 units per wall second at load average 9.5 on the shared machine;
+# at a 70 s net one day of seven was cut and a repeat run differed).
+_LOADED_DETERMINISTIC_PER_SECOND = 0.2
+
 # Wall-clock safety nets allow this many times the nominal time budget (see above).
 _WALL_SAFETY = 3.0
 
@@ -327,9 +361,13 @@ def _stage_deadline(deadline: float, now: float, time_limit_sec: float) -> float
     even when earlier stages used up the time limit on a loaded machine."""
     return max(deadline, now + _WALL_SAFETY * max(_BREAK_MIN_SEC, 0.2 * time_limit_sec))
 
-# With breaks the LP dive replaces the restricted master; its wall-clock share of the limit
-# (the dive normally ends much sooner, when the tours are whole).
-_DIVE_SHARE = 0.3
+# With breaks, each LP (the bound, the cut model's) gets this share of the time limit, times
+# _WALL_SAFETY; past it the bound is the Lagrangian one of the LP's last multipliers.
+_LP_SHARE = 0.3
+
+# The LP dive (one LP per round) runs on models up to this size: the benchmark week has 68,614
+# variables (dive ~30-40 s), four weeks 162,214 (one LP alone took ~100 s).
+_DIVE_MAX_VARIABLES = 100_000
 
 # After the breaks: one-agent-week moves priced net of the week's own breaks.
 _POLISH_NET = True
