@@ -56,7 +56,8 @@ class BreakPlan:
 
 def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline: float | None = None,
                  max_passes: int = 20, exact: bool = True, num_workers: int = 2,
-                 planned: dict[tuple[int, int], list[np.ndarray]] | None = None) -> BreakPlan:
+                 planned: dict[tuple[int, int], list[np.ndarray]] | None = None,
+                 day_deterministic_limit: float | None = None) -> BreakPlan:
     """Place the breaks of every shift in ``state`` (greedy, then exact one-break moves).
 
     Parameters
@@ -73,6 +74,8 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
         Re-place each day's breaks with the exact count model (CP-SAT) after the greedy.
     num_workers
         CP-SAT workers for the exact model.
+    day_deterministic_limit
+        CP-SAT deterministic time per day of the exact model (default ``_DAY_DETERMINISTIC_LIMIT``).
     planned
         Break offsets planned per shift group, ``(template, absolute start) -> [offsets of
         break 0, offsets of break 1, ...]`` (one offset per shift of the group, e.g. from the
@@ -190,7 +193,8 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
             left = None if deadline is None else max(0.5, (deadline - time.perf_counter()) / (cat.grid.n_days - d))
             improved_day, optimal_day = _exact_day(
                 cat, ks, tpl_a, base, rank_a, offset, occ, minutes, min_work, cov, req, inside, under_w,
-                seed=seed, num_workers=num_workers, wall_limit=left)
+                seed=seed, num_workers=num_workers, wall_limit=left,
+                deterministic_limit=day_deterministic_limit or _DAY_DETERMINISTIC_LIMIT)
             exact_days += improved_day
             optimal_days += optimal_day
 
@@ -243,7 +247,7 @@ def breaks_frame(cat: Catalogue, plan: BreakPlan) -> pd.DataFrame:
 def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.ndarray, rank: np.ndarray,
                offset: np.ndarray, occ: np.ndarray, minutes: np.ndarray, min_work: np.ndarray, cov: np.ndarray,
                req: np.ndarray, inside: np.ndarray, under_w: np.ndarray, *, seed: int, num_workers: int,
-               wall_limit: float | None) -> tuple[int, int]:
+               wall_limit: float | None, deterministic_limit: float) -> tuple[int, int]:
     """Re-place one day's breaks optimally (given the other days') with a count model.
 
     Shifts of one template starting at the same minute are interchangeable, so the model
@@ -328,7 +332,7 @@ def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.nda
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = max(1, num_workers)
     solver.parameters.interleave_search = True
-    solver.parameters.max_deterministic_time = _DAY_DETERMINISTIC_LIMIT
+    solver.parameters.max_deterministic_time = deterministic_limit
     solver.parameters.max_time_in_seconds = wall_limit if wall_limit is not None else 60.0
     status = solver.solve(model)
     improved = 0

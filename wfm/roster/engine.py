@@ -221,10 +221,15 @@ def schedule(
         stats = improve(target_cat, state, seed=seed, deadline=repair_deadline, progress=report)
     # Stage 4: breaks, placed on the final shifts against the real requirement.
     t_breaks = time.perf_counter()
+    # The exact per-day break model's work is budgeted from the time limit alone (deterministic):
+    # up to _DAY_DETERMINISTIC_LIMIT per day, less on long horizons.
+    day_det = min(_DAY_DETERMINISTIC_LIMIT, max(0.5, time_limit_sec * _BREAK_SHARE * _DETERMINISTIC_PER_SECOND
+                                                / max(grid.n_days, 1)))
     break_plan = place_breaks(cat, state, seed=seed, num_workers=num_workers,
                               planned=_planned_breaks(cat, plan_model, target_x) if has_breaks else None,
+                              day_deterministic_limit=day_det,
                               deadline=max(_stage_deadline(deadline, t_breaks, time_limit_sec),
-                                           t_breaks + grid.n_days * _DAY_DETERMINISTIC_LIMIT
+                                           t_breaks + grid.n_days * day_det
                                            / _LOADED_DETERMINISTIC_PER_SECOND) if has_breaks else None)
     polish_moves = 0
     if has_breaks and _POLISH_NET:
@@ -360,6 +365,9 @@ def _stage_deadline(deadline: float, now: float, time_limit_sec: float) -> float
     and convergence should end it, so it gets at least _WALL_SAFETY times a nominal share
     even when earlier stages used up the time limit on a loaded machine."""
     return max(deadline, now + _WALL_SAFETY * max(_BREAK_MIN_SEC, 0.2 * time_limit_sec))
+
+# Share of the time limit for the exact per-day break model (as deterministic time).
+_BREAK_SHARE = 0.3
 
 # With breaks, each LP (the bound, the cut model's) gets this share of the time limit, times
 # _WALL_SAFETY; past it the bound is the Lagrangian one of the LP's last multipliers.
