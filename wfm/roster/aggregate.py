@@ -308,21 +308,23 @@ def lp_bound(model: AggregateModel, *, objective: np.ndarray | None = None, lowe
 class LPResult:
     """An LP solve: status, optimum and solution when solved, and a certified lower bound."""
 
-    status: str  # OPTIMAL, TIME_LIMIT, INFEASIBLE or the HiGHS message
+    status: str  # OPTIMAL, LIMIT (time or iterations), INFEASIBLE or the HiGHS message
     value: float  # LP optimum, internal units (nan unless OPTIMAL)
-    x: np.ndarray | None  # the solution (OPTIMAL), or the last iterate (TIME_LIMIT), or None
+    x: np.ndarray | None  # the solution (OPTIMAL), or the last iterate (LIMIT), or None
     bound: float  # Lagrangian bound from the returned multipliers, internal units (nan if none)
     wall_sec: float
 
 
 def lp_relaxation(model: AggregateModel, *, objective: np.ndarray | None = None, lower: np.ndarray | None = None,
                   upper: np.ndarray | None = None, time_limit: float | None = None,
-                  crossover: bool = True) -> LPResult:
+                  crossover: bool = True, iteration_limit: int | None = None) -> LPResult:
     """Solve the LP relaxation with HiGHS (interior point), optionally under a time limit.
 
     ``crossover=False`` skips HiGHS's crossover to a vertex: on the example centre's week with
     breaks the interior point converged in ~9 s but crossover's simplex clean-up stalled for
-    minutes on a degenerate vertex; the bound needs no vertex.
+    minutes on a degenerate vertex; the bound needs no vertex. ``iteration_limit`` caps HiGHS's
+    interior point and simplex iterations (not IPX's crossover), a deterministic stop for that
+    clean-up: the benchmark week's crossover needs no simplex iteration at all.
 
     Whatever the outcome, the row multipliers HiGHS returns are turned into a lower bound by
     :func:`lagrangian_bound`, which is valid for *any* multipliers: at the optimum it equals the
@@ -336,6 +338,8 @@ def lp_relaxation(model: AggregateModel, *, objective: np.ndarray | None = None,
     options: dict = {} if time_limit is None else {"time_limit": max(1.0, float(time_limit))}
     if not crossover:
         options["run_crossover"] = "off"  # a HiGHS option scipy passes through verbatim
+    if iteration_limit is not None:
+        options["maxiter"] = int(iteration_limit)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OptimizeWarning)
         res = linprog(c, A_ub=model.a_ub, b_ub=model.b_ub, A_eq=model.a_eq, b_eq=model.b_eq,
@@ -348,7 +352,7 @@ def lp_relaxation(model: AggregateModel, *, objective: np.ndarray | None = None,
         return LPResult("OPTIMAL", float(res.fun), res.x, bound, wall)
     if res.status == 2:
         return LPResult("INFEASIBLE", float("nan"), None, float("nan"), wall)
-    status = "TIME_LIMIT" if res.status == 1 else str(res.message)
+    status = "LIMIT" if res.status == 1 else str(res.message)  # time or iteration limit
     return LPResult(status, float("nan"), res.x, bound, wall)
 
 

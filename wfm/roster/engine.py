@@ -159,7 +159,8 @@ def schedule(
         cut_lp = None
         if len(model.cost) <= _DIVE_MAX_VARIABLES:
             plan_model = build_aggregate(cat, history_cuts=True)
-            cut_lp = lp_relaxation(plan_model, time_limit=_WALL_SAFETY * _LP_SHARE * time_limit_sec)
+            cut_lp = lp_relaxation(plan_model, time_limit=_WALL_SAFETY * _LP_SHARE * time_limit_sec,
+                                   iteration_limit=_CUT_LP_ITERATIONS)
         if cut_lp is not None and cut_lp.status == "OPTIMAL":
             dive = dive_tours(plan_model, cut_lp.x, deadline=t_dive + _WALL_SAFETY * time_limit_sec)
             target_x = dive.values
@@ -372,6 +373,12 @@ _BREAK_SHARE = 0.3
 # With breaks, each LP (the bound, the cut model's) gets this share of the time limit, times
 # _WALL_SAFETY; past it the bound is the Lagrangian one of the LP's last multipliers.
 _LP_SHARE = 0.3
+
+# The history-cut LP (a vertex for the dive) stops after this many interior-point or simplex
+# iterations (a deterministic stop; crossover's own iterations do not count): on the benchmark
+# week it needs 76 and no simplex clean-up, on the example centre the clean-up after an
+# imprecise interior point stalled for minutes; the rounded LP plan is then used instead.
+_CUT_LP_ITERATIONS = 5_000
 
 # The LP dive (one LP per round) runs on models up to this size: the benchmark week has 68,614
 # variables (dive ~30-40 s), four weeks 162,214 (one LP alone took ~100 s).
