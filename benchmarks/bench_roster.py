@@ -272,10 +272,14 @@ def main() -> None:
     print("\n== wfm.roster.schedule ==")
     print(f"status {s['status']} (aggregate {s['aggregate_status']}, plan used: {s['plan_used']})")
     print(f"objective {s['objective']:,.1f}   recounted {mine['objective']:,.1f}")
-    print(f"lower bound {s['lower_bound']:,.1f} (LP relaxation of the aggregate model {s['lp_bound']:,.1f}; "
-          f"CP-SAT aggregate objective {s['aggregate_objective']:,.1f}, bound {s['aggregate_bound']:,.1f}"
-          f"{' of the LP-support-restricted model' if s['aggregate_restricted'] else ''})   gap {s['gap']:.3%}  "
-          "(target <= 3% with breaks)")
+    kind = s.get("lower_bound_kind", "lp")
+    if s["aggregate_status"] in ("DIVE", "DIVE_STOPPED", "LP_ROUNDED"):
+        plan = f"plan {s['aggregate_status']} objective {s['aggregate_objective']:,.1f}"
+    else:
+        plan = (f"CP-SAT aggregate objective {s['aggregate_objective']:,.1f}, bound {s['aggregate_bound']:,.1f}"
+                f"{' of the LP-support-restricted model' if s['aggregate_restricted'] else ''}")
+    print(f"lower bound {s['lower_bound']:,.1f} ({kind}; LP relaxation of the aggregate model {s['lp_bound']:,.1f}; "
+          f"{plan})   gap {s['gap']:.3%}  (target <= 3% with breaks)")
     excess = (s["under_agent_intervals"] - ours["least_under_lp"]) / required
     print(f"under-staffing {s['under_agent_intervals']:,} agent-intervals = {s['under_share']:.3%} of {required:,} "
           f"required; least reachable (aggregate LP) {ours['least_under_lp']:,.1f}; excess {excess:.3%} of required "

@@ -55,7 +55,9 @@ class BreakPlan:
 
 
 def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline: float | None = None,
-                 max_passes: int = 20, exact: bool = True, num_workers: int = 2) -> BreakPlan:
+                 max_passes: int = 20, exact: bool = True, num_workers: int = 2,
+                 planned: dict[tuple[int, int], list[np.ndarray]] | None = None,
+                 day_deterministic_limit: float | None = None) -> BreakPlan:
     """Place the breaks of every shift in ``state`` (greedy, then exact one-break moves).
 
     Parameters
@@ -72,6 +74,15 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
         Re-place each day's breaks with the exact count model (CP-SAT) after the greedy.
     num_workers
         CP-SAT workers for the exact model.
+    day_deterministic_limit
+        CP-SAT deterministic time per day of the exact model (default ``_DAY_DETERMINISTIC_LIMIT``).
+    planned
+        Break offsets planned per shift group, ``(template, absolute start) -> [offsets of
+        break 0, offsets of break 1, ...]`` (one offset per shift of the group, e.g. from the
+        aggregate plan's whole break counts). A group with as many shifts as planned takes them
+        (the k-th earliest of every break to its k-th shift, legal by the forward constraints);
+        a group with fewer shifts takes the earliest planned of every break, and extra shifts
+        and other groups start from the greedy.
     """
     step = cat.grid.interval_minutes
     n_int = cat.grid.n_intervals
@@ -143,9 +154,28 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
         a = int((base[k] + off) // step)
         cov[a:a + int(occ[k])] -= sign
 
+    # Planned groups first: their breaks as the plan counted them.
+    if planned and n:
+        groups: dict[tuple[int, int], list[int]] = {}
+        for k in np.flatnonzero(rank_a == 0):
+            groups.setdefault((int(tpl_a[k]), int(base[k])), []).append(int(k))
+        for key, firsts in groups.items():
+            offsets_by_break = planned.get(key)
+            if offsets_by_break is None:
+                continue
+            # When the group has fewer shifts than planned, the earliest planned breaks of every
+            # rank still pair legally (the k-th earliest of each); extra shifts go to the greedy.
+            m = min([len(firsts)] + [len(o) for o in offsets_by_break])
+            for j, offs in enumerate(offsets_by_break):
+                for k0, off in zip(sorted(firsts)[:m], np.sort(offs)[:m]):
+                    offset[k0 + j] = int(off)
+                    put(k0 + j, int(off), +1)
+
     # Greedy: all first breaks, then all second breaks, ... in shift-start order.
     for r in range(int(rank_a.max()) + 1 if n else 0):
         for k in np.flatnonzero(rank_a == r):
+            if offset[k] >= 0:
+                continue
             off, _ = best(int(k))
             offset[k] = off
             put(int(k), off, +1)
@@ -163,7 +193,8 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
             left = None if deadline is None else max(0.5, (deadline - time.perf_counter()) / (cat.grid.n_days - d))
             improved_day, optimal_day = _exact_day(
                 cat, ks, tpl_a, base, rank_a, offset, occ, minutes, min_work, cov, req, inside, under_w,
-                seed=seed, num_workers=num_workers, wall_limit=left)
+                seed=seed, num_workers=num_workers, wall_limit=left,
+                deterministic_limit=day_deterministic_limit or _DAY_DETERMINISTIC_LIMIT)
             exact_days += improved_day
             optimal_days += optimal_day
 
@@ -216,7 +247,7 @@ def breaks_frame(cat: Catalogue, plan: BreakPlan) -> pd.DataFrame:
 def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.ndarray, rank: np.ndarray,
                offset: np.ndarray, occ: np.ndarray, minutes: np.ndarray, min_work: np.ndarray, cov: np.ndarray,
                req: np.ndarray, inside: np.ndarray, under_w: np.ndarray, *, seed: int, num_workers: int,
-               wall_limit: float | None) -> tuple[int, int]:
+               wall_limit: float | None, deterministic_limit: float) -> tuple[int, int]:
     """Re-place one day's breaks optimally (given the other days') with a count model.
 
     Shifts of one template starting at the same minute are interchangeable, so the model
@@ -245,6 +276,7 @@ def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.nda
                 k += 1
     model = cp_model.CpModel()
     load: dict[int, list] = {}
+    load_max: dict[int, int] = {}  # most agents the day's breaks can take out of an interval
     xs: dict[tuple[int, int, int], tuple[np.ndarray, list]] = {}
     for (t, start), ks in sorted(groups.items()):
         plan = cat.templates[t]
@@ -257,6 +289,7 @@ def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.nda
                 a = int((start + off) // step)
                 for i in range(a, a + n_occ):
                     load.setdefault(i, []).append(v)
+                    load_max[i] = load_max.get(i, 0) + n
                     touched.add(i)
             if prev is not None:
                 p_off, p_vars, p_min = prev
@@ -272,14 +305,15 @@ def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.nda
             continue
         # net = cov[i] - load; shortfall and excess priced like the roster objective.
         need = int(req[i]) - int(cov[i])
-        short_total = model.new_int_var(0, max(0, need + len(load[i])), "")
+        # Each count variable can take a whole group out (not just one agent): bound by load_max.
+        short_total = model.new_int_var(0, max(0, need + load_max[i]), "")
         excess = model.new_int_var(0, max(0, int(cov[i]) - int(req[i])), "")
         model.add(int(cov[i]) - sum(load[i]) + short_total - excess == int(req[i]))
         # Convex segments: short_total = sum of pieces, filled in order of weight by the minimiser.
         pieces = []
         for seg in obj.under_segments:
             width = None if seg.width is None else seg.width
-            piece = model.new_int_var(0, width if width is not None else max(0, need + len(load[i])), "")
+            piece = model.new_int_var(0, width if width is not None else max(0, need + load_max[i]), "")
             pieces.append(piece)
             terms.append((piece, round(seg.weight * SCALE)))
         model.add(sum(pieces) == short_total)
@@ -298,7 +332,7 @@ def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.nda
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = max(1, num_workers)
     solver.parameters.interleave_search = True
-    solver.parameters.max_deterministic_time = _DAY_DETERMINISTIC_LIMIT
+    solver.parameters.max_deterministic_time = deterministic_limit
     solver.parameters.max_time_in_seconds = wall_limit if wall_limit is not None else 60.0
     status = solver.solve(model)
     improved = 0
@@ -351,7 +385,7 @@ def _day_cost(cov, req, inside, under_w, over_w, groups, offset, base, occ, rank
 
 
 # CP-SAT deterministic time per day of breaks (the wall limit is only a safety net).
-_DAY_DETERMINISTIC_LIMIT = 3.0
+_DAY_DETERMINISTIC_LIMIT = 2.0
 
 
 def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int = 0,

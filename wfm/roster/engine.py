@@ -14,17 +14,17 @@ import pandas as pd
 from ..exceptions import InfeasibleRosterError, InvalidInputError, SolverError
 from . import cycle
 from .agents import parse_agents
-from .aggregate import (SCALE, AggregateModel, build_aggregate, lp_bound, restrict_to_lp_support, round_lp,
-                        solve_aggregate)
+from .aggregate import (SCALE, AggregateModel, AggregatePlan, build_aggregate, dive_tours, lp_bound, lp_relaxation,
+                        restrict_to_lp_support, round_lp, solve_aggregate)
 from .assign import assign_plan
-from .breaks import breaks_frame, place_breaks, polish_net
+from .breaks import _DAY_DETERMINISTIC_LIMIT, breaks_frame, place_breaks, polish_net
 from .preferences import PreferencePricing
 from .diagnose import explained
 from .repair import RosterState, enforce_windows, evaluate_objective, improve
 from .agent_report import balance_hook, report_frames, report_summary
 from .result import RosterResult, coverage_frame, empty_breaks, roster_frame
 from .rules import Rules
-from .tours import Catalogue, build_catalogue, build_grid
+from .tours import DAY, Catalogue, build_catalogue, build_grid
 
 __all__ = ["schedule"]
 
@@ -114,20 +114,40 @@ def schedule(
     report(f"model: {len(parsed)} agents, {grid.n_days} days of {grid.interval_minutes}-min intervals, "
            f"{len(model.cost):,} aggregate variables ({build_sec:.1f} s)")
 
-    lp_value, lp_x = lp_bound(model)
-    lp_value = lp_value / SCALE + model.constant if np.isfinite(lp_value) else float("nan")
-    report(f"aggregate: LP relaxation bound {lp_value:,.1f} ({time.perf_counter() - t0:.1f} s)")
-    if not np.isfinite(lp_value):
+    if has_breaks:
+        # With breaks the LP gets a time limit and skips crossover (it stalled for minutes on the
+        # example centre); its multipliers give a certified bound whether or not it finished.
+        lp = lp_relaxation(model, time_limit=_WALL_SAFETY * _LP_SHARE * time_limit_sec, crossover=False)
+        lp_x = lp.x
+        lp_value = lp.value / SCALE + model.constant if np.isfinite(lp.value) else float("nan")
+        certified = lp.bound / SCALE + model.constant if np.isfinite(lp.bound) else float("nan")
+        bound_kind = "lp" if lp.status == "OPTIMAL" else "lagrangian"
+        if lp.status == "OPTIMAL" and np.isfinite(certified):
+            lp_value = min(lp_value, certified)  # the certified figure, when tolerances differ
+        elif lp.status != "INFEASIBLE":
+            lp_value = certified if np.isfinite(certified) else float("nan")
+        report(f"aggregate: LP {lp.status}, bound {lp_value:,.1f} ({bound_kind}, {lp.wall_sec:.1f} s)")
+        if lp.status == "INFEASIBLE" or lp_x is None:
+            lp_value = float("nan")
+    else:
+        bound_kind = "lp"
+        lp_value, lp_x = lp_bound(model)
+        lp_value = lp_value / SCALE + model.constant if np.isfinite(lp_value) else float("nan")
+        report(f"aggregate: LP relaxation bound {lp_value:,.1f} ({time.perf_counter() - t0:.1f} s)")
+    if lp_x is None:
         raise InfeasibleRosterError(
             f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours "
             "together with the previous-week shifts still running"
             + (", or the rules spanning weeks (cycle hours, weekends, work stretches, successions) contradict "
                "the contracts' weeks" if cycle.active(rules) else ""))
 
-    rounded = round_lp(model, lp_x, [[len(c.agent_index) for c in week] for week in cat.classes])
+    n_class = [[len(c.agent_index) for c in week] for week in cat.classes]
+    rounded = round_lp(model, lp_x, n_class)
     # Rules spanning weeks: the LP's flow of agents over cycle-hours totals steers the assignment.
     rounded.cycle_flow = cycle.flow_values(model, lp_x)
     report(f"aggregate: rounded LP plan {rounded.objective:,.1f}")
+    target_x = lp_x
+    plan_model = model
     # The wall-clock limit of CP-SAT is only a safety net, _WALL_SAFETY times the nominal
     # share: the deterministic limit below normally ends the search, so a loaded machine
     # gives the same plan, later, instead of a different one.
@@ -135,24 +155,47 @@ def schedule(
     # The deterministic limit depends on the inputs only (not on how long the LP took on a
     # busy machine), so the same call gives the same plan.
     det_limit = time_limit_sec * rules.solver.aggregate_time_share * _DETERMINISTIC_PER_SECOND
-    if has_breaks:
-        # With breaks the restricted master rarely beats its rounded hint (measured: never on the
-        # benchmark week), while break placement and a second shifts-then-breaks round pay: they
-        # get most of the time.
-        budget /= _BREAK_MASTER_DIVISOR
-        det_limit /= _BREAK_MASTER_DIVISOR
-    # CP-SAT solves the restricted master: only the tours the LP optimum (or its rounding) uses,
-    # as in price-and-branch. The LP relaxation of the full model stays the lower bound; the
-    # restriction makes the integer search small enough to finish, starting from the rounded
-    # plan as a complete hint.
     # Small models are solved whole, and then CP-SAT's bound is a valid lower bound too.
     restrict = len(model.cost) > _RESTRICT_ABOVE_VARIABLES
-    upper = restrict_to_lp_support(model, lp_x, rounded.values) if restrict else None
-    plan = solve_aggregate(model, time_limit_sec=budget, seed=seed, num_workers=num_workers, progress=report,
-                           deterministic_limit=det_limit, hint=rounded.values, upper=upper)
-    report(f"aggregate: {plan.status} objective {plan.objective:,.1f} bound {plan.bound:,.1f} "
-           f"({plan.wall_sec:.1f} s)")
-    plan.cycle_flow = cycle.flow_values(model, plan.values if plan.values is not None else lp_x)
+    plan = None
+    if has_breaks and restrict:
+        det_limit = 0.0
+        # With breaks the CP-SAT restricted master never beat its rounded hint (measured), and
+        # largest-remainder rounding of the LP loses ~15%: an LP dive makes the tours whole
+        # instead, re-timing starts and breaks at every round (aggregate.dive_tours).
+        # The dive runs on the model with history cuts, whose plans named agents can follow
+        # exactly (measured: the shared-start plan left 18 shifts to move, +4,600 on the week).
+        # Each round is an LP, so only models of about a week get it (size decides, not the clock).
+        t_dive = time.perf_counter()
+        cut_lp = None
+        if len(model.cost) <= _DIVE_MAX_VARIABLES:
+            plan_model = build_aggregate(cat, history_cuts=True)
+            cut_lp = lp_relaxation(plan_model, time_limit=_WALL_SAFETY * _LP_SHARE * time_limit_sec,
+                                   iteration_limit=_CUT_LP_ITERATIONS)
+        if cut_lp is not None and cut_lp.status == "OPTIMAL":
+            dive = dive_tours(plan_model, cut_lp.x, deadline=t_dive + _WALL_SAFETY * time_limit_sec)
+            target_x = dive.values
+            rounded = round_lp(plan_model, dive.values, n_class)
+            rounded.cycle_flow = cycle.flow_values(plan_model, dive.values)
+            plan = AggregatePlan([], {}, dive.objective, float("nan"), "DIVE" if dive.complete else "DIVE_STOPPED",
+                                 time.perf_counter() - t_dive)
+            report(f"aggregate: LP dive {dive.objective:,.1f} after {dive.rounds} round(s), tours "
+                   f"{'whole' if dive.complete else 'still fractional'} ({plan.wall_sec:.1f} s)")
+        else:
+            # Too large to dive, or the cut model's LP did not finish: the rounded LP plan.
+            plan_model = model
+            plan = AggregatePlan([], {}, rounded.objective, float("nan"), "LP_ROUNDED", time.perf_counter() - t_dive)
+    else:
+        # CP-SAT solves the restricted master: only the tours the LP optimum (or its rounding)
+        # uses, as in price-and-branch. The LP relaxation of the full model stays the lower
+        # bound; the restriction makes the integer search small enough to finish, starting
+        # from the rounded plan as a complete hint.
+        upper = restrict_to_lp_support(model, lp_x, rounded.values) if restrict else None
+        plan = solve_aggregate(model, time_limit_sec=budget, seed=seed, num_workers=num_workers, progress=report,
+                               deterministic_limit=det_limit, hint=rounded.values, upper=upper)
+        report(f"aggregate: {plan.status} objective {plan.objective:,.1f} bound {plan.bound:,.1f} "
+               f"({plan.wall_sec:.1f} s)")
+        plan.cycle_flow = cycle.flow_values(model, plan.values if plan.values is not None else lp_x)
     # The restricted master can be infeasible with rules spanning weeks (its tours are the LP's
     # support only); the rounded LP plan then goes on to the assignment, which repairs it.
     if plan.status == "INFEASIBLE" and not restrict:
@@ -174,7 +217,7 @@ def schedule(
     for name, candidate in candidates:
         # Stages 2-3 see whole shifts. With breaks they aim at the requirement plus the plan's
         # own agents on break per interval, so they keep the shift mix the plan chose for them.
-        cand_cat = _gross_target(cat, model, lp_x if _TARGET_FROM_LP else candidate.values)
+        cand_cat = _gross_target(cat, plan_model, target_x if _TARGET_FROM_LP else candidate.values)
         cand_state, cand_replaced = assign_plan(cand_cat, candidate)
         cand_replaced += enforce_windows(cand_cat, cand_state)
         value = evaluate_objective(cand_cat, cand_state)
@@ -185,7 +228,13 @@ def schedule(
     after_assign, state, replaced, plan_used, target_cat = best
     # Repair converges in a few passes; its clock limit is a safety net as well.
     repair_deadline = max(deadline, time.perf_counter() + _WALL_SAFETY * max(1.0, 0.2 * time_limit_sec))
-    stats = improve(target_cat, state, seed=seed, deadline=repair_deadline, progress=report)
+    if plan.status == "DIVE" and replaced == 0:
+        # The dive's plan is whole down to the breaks and was followed exactly; polishing it
+        # against the gross target (a proxy once breaks move) made it worse (measured +650), so
+        # only the net-of-breaks moves after break placement polish it.
+        stats = {"passes": 0, "moves": 0, "stopped_by_time": False}
+    else:
+        stats = improve(target_cat, state, seed=seed, deadline=repair_deadline, progress=report)
     # Rules spanning weeks: one-agent-cycle moves shift hours between an agent's weeks, then polish again.
     cycle_stats = cycle.improve_cycles(target_cat, state, seed=seed, deadline=repair_deadline, progress=report)
     if cycle_stats["cycle_moves"]:
@@ -194,8 +243,16 @@ def schedule(
                  "stopped_by_time": stats["stopped_by_time"] or more["stopped_by_time"]}
     # Stage 4: breaks, placed on the final shifts against the real requirement.
     t_breaks = time.perf_counter()
+    # The exact per-day break model's work is budgeted from the time limit alone (deterministic):
+    # up to _DAY_DETERMINISTIC_LIMIT per day, less on long horizons.
+    day_det = min(_DAY_DETERMINISTIC_LIMIT, max(0.5, time_limit_sec * _BREAK_SHARE * _DETERMINISTIC_PER_SECOND
+                                                / max(grid.n_days, 1)))
     break_plan = place_breaks(cat, state, seed=seed, num_workers=num_workers,
-                              deadline=_stage_deadline(deadline, t_breaks, time_limit_sec) if has_breaks else None)
+                              planned=_planned_breaks(cat, plan_model, target_x) if has_breaks else None,
+                              day_deterministic_limit=day_det,
+                              deadline=max(_stage_deadline(deadline, t_breaks, time_limit_sec),
+                                           t_breaks + grid.n_days * day_det
+                                           / _LOADED_DETERMINISTIC_PER_SECOND) if has_breaks else None)
     polish_moves = 0
     if has_breaks and _POLISH_NET:
         t_polish = time.perf_counter()
@@ -226,6 +283,8 @@ def schedule(
 
     # A restricted model's CP-SAT bound bounds that model only; then the LP is the lower bound.
     lower = lp_value if restrict or not np.isfinite(plan.bound) else max(lp_value, plan.bound)
+    if not restrict and np.isfinite(plan.bound) and plan.bound > lp_value:
+        bound_kind = "cp-sat"
     coverage = coverage_frame(cat, net_state)
     req = coverage["required"].to_numpy()
     sched = coverage["scheduled"].to_numpy()
@@ -243,6 +302,7 @@ def schedule(
         "aggregate_bound": round(plan.bound, 3),
         "aggregate_restricted": bool(restrict),
         "lp_bound": round(lp_value, 3),
+        "lower_bound_kind": bound_kind,
         "required_agent_intervals": int(req.sum()),
         "under_agent_intervals": int(final["under"]),
         "over_agent_intervals": int(final["over"]),
@@ -287,6 +347,30 @@ def schedule(
     return RosterResult(roster, breaks, coverage, summary, agent_summary=agent_summary, fairness=fairness)
 
 
+def _planned_breaks(cat: Catalogue, model: AggregateModel,
+                    values: np.ndarray | None) -> dict[tuple[int, int], list[np.ndarray]] | None:
+    """Whole break counts of a plan per (template, absolute start), as offsets (None if fractional)."""
+    if values is None or not model.break_groups:
+        return None
+    key_of = {v: key for key, vs in model.start_items() for v in vs}
+    per_key: dict[tuple[int, int], list[list[np.ndarray]]] = {}
+    rank: dict[int, int] = {}
+    for start, bvars in model.break_groups:
+        counts = np.round(values[bvars]).astype(np.int64)
+        if np.abs(values[bvars] - counts).max() > 1e-6:
+            return None
+        j = rank.get(start, 0)
+        rank[start] = j + 1
+        if round(values[start]) <= 0:
+            continue
+        t, day, pos = key_of[start]
+        tpl = cat.templates[t]
+        lists = per_key.setdefault((t, day * DAY + int(tpl.starts[pos])), [[] for _ in tpl.break_offsets])
+        lists[j].append(np.repeat(tpl.break_offsets[j][0], counts))
+    planned = {key: [np.sort(np.concatenate(parts)) for parts in lists] for key, lists in per_key.items()}
+    return planned
+
+
 def _gross_target(cat: Catalogue, model: AggregateModel, values: np.ndarray | None) -> Catalogue:
     """The catalogue with requirement + a solution's agents on break (whole shifts then aim right)."""
     if model.break_load is None or values is None:
@@ -302,6 +386,11 @@ def _gross_target(cat: Catalogue, model: AggregateModel, values: np.ndarray | No
 # needs ~17 units to prove its restricted master optimal (60 s x 0.6 x 0.6 = 21.6 granted).
 _DETERMINISTIC_PER_SECOND = 0.6
 
+# The break stage's safety net lets every day's exact model reach its deterministic limit at
+# this rate (measured ~0.2 units per wall second at load average 9.5 on the shared machine;
+# at a 70 s net one day of seven was cut and a repeat run differed).
+_LOADED_DETERMINISTIC_PER_SECOND = 0.2
+
 # Wall-clock safety nets allow this many times the nominal time budget (see above).
 _WALL_SAFETY = 3.0
 
@@ -315,8 +404,22 @@ def _stage_deadline(deadline: float, now: float, time_limit_sec: float) -> float
     even when earlier stages used up the time limit on a loaded machine."""
     return max(deadline, now + _WALL_SAFETY * max(_BREAK_MIN_SEC, 0.2 * time_limit_sec))
 
-# With breaks, the CP-SAT restricted master gets this fraction of its usual share.
-_BREAK_MASTER_DIVISOR = 4.0
+# Share of the time limit for the exact per-day break model (as deterministic time).
+_BREAK_SHARE = 0.3
+
+# With breaks, each LP (the bound, the cut model's) gets this share of the time limit, times
+# _WALL_SAFETY; past it the bound is the Lagrangian one of the LP's last multipliers.
+_LP_SHARE = 0.3
+
+# The history-cut LP (a vertex for the dive) stops after this many interior-point or simplex
+# iterations (a deterministic stop; crossover's own iterations do not count): on the benchmark
+# week it needs 76 and no simplex clean-up, on the example centre the clean-up after an
+# imprecise interior point stalled for minutes; the rounded LP plan is then used instead.
+_CUT_LP_ITERATIONS = 5_000
+
+# The LP dive (one LP per round) runs on models up to this size: the benchmark week has 68,614
+# variables (dive ~30-40 s), four weeks 162,214 (one LP alone took ~100 s).
+_DIVE_MAX_VARIABLES = 100_000
 
 # After the breaks: one-agent-week moves priced net of the week's own breaks.
 _POLISH_NET = True
