@@ -11,7 +11,7 @@ coverage objective paid for the wishes can be read off.
 Usage::
 
     python benchmarks/bench_fairness.py [--weeks 1] [--time-limit 100] [--objective spread] [--baseline]
-        [--no-breaks] [--no-wishes] [--no-fairness]
+        [--no-breaks] [--no-wishes] [--no-fairness] [--rules examples/rules_cycle.toml]
 """
 
 from __future__ import annotations
@@ -87,10 +87,18 @@ def main() -> None:
     parser.add_argument("--no-breaks", action="store_true", help="rules without breaks, on-shift scaling")
     parser.add_argument("--no-wishes", action="store_true")
     parser.add_argument("--no-fairness", action="store_true")
+    parser.add_argument("--rules", type=Path, help="another rules file (e.g. examples/rules_cycle.toml for hour "
+                        "balancing over a 4-week cycle); the requirement is scaled on-phone when it has breaks")
     args = parser.parse_args()
-    rules_path = instance.ROOT / "examples" / ("rules_no_breaks.toml" if args.no_breaks else "rules.toml")
+    rules_path = args.rules or instance.ROOT / "examples" / ("rules_no_breaks.toml" if args.no_breaks else "rules.toml")
     base_rules = load_rules(rules_path)
-    req = instance.requirements(args.weeks, on_phone=not args.no_breaks)
+    has_breaks = any(t.breaks for c in base_rules.contracts.values() for t in c.shifts)
+    req = instance.requirements(args.weeks, on_phone=has_breaks)
+    if any(c.avg_hours_week is not None for c in base_rules.contracts.values()):
+        # Hour balancing: each week within the contract's bounds, the cycle at its average (as
+        # bench_roster.py --rules): the instance's fixed per-agent weekly hours are dropped.
+        plain = instance.agents
+        instance.agents = lambda *a, **k: plain(*a, **k).drop(columns=["min_hours_week", "max_hours_week"])
     print(f"preferences and fairness benchmark: {args.weeks} week(s), 1,400 agents, time limit "
           f"{args.time_limit:g} s, rules {rules_path.name}, {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f}")

@@ -335,3 +335,14 @@ def test_horizons_starting_on_a_sunday_or_ending_in_a_short_block(first_day, day
     result = schedule(req, agents, rules, time_limit_sec=5, num_workers=1)
     found = validate(result.roster, agents, rules, horizon_start=origin, horizon_days=days)
     assert found.empty, found.to_string()
+
+
+def test_no_legal_week_from_a_rule_spanning_weeks_is_named_in_the_diagnosis():
+    # Mon, Wed, Fri off leave Tue, Thu, Sat, Sun: four days are enough for 32 h under the weekly
+    # rules, but Tue and Thu are isolated working days, so min_work_stretch_days 2 leaves 16 h.
+    agents = pd.DataFrame({"agent_id": ["A", "B"], "contract": ["ft", "ft"],
+                           "unavailable_dates": ["2026-11-30;2026-12-02;2026-12-04", ""]})
+    with pytest.raises(InfeasibleRosterError, match=r"agent A: no legal week .*Diagnosis: the weekly rules alone "
+                                                    r"give the agent a legal week; the rules spanning weeks "
+                                                    r"\(min_work_stretch_days 2"):
+        schedule(tiny_requirements(days=14), agents, cycle_rules(), time_limit_sec=2, num_workers=1)

@@ -1187,6 +1187,21 @@ def explain_agent_week(agent: Agent, rules: Rules, grid: Grid, week: int = 0) ->
 _AGENT_IN_MESSAGE = re.compile(r"^agent (\S+?):")
 
 
+def _spanning_rules(rules: Rules) -> list[str]:
+    """The rules spanning weeks that are switched on, in planners' words (for messages)."""
+    out = []
+    if rules.min_work_stretch_days > 1:
+        out.append(f"min_work_stretch_days {rules.min_work_stretch_days}")
+    if rules.forbidden_successions:
+        out.append("forbidden_successions " + ", ".join(f"{a}->{b}" for a, b in rules.forbidden_successions))
+    if rules.max_weekends_worked_per_cycle is not None:
+        out.append(f"max_weekends_worked_per_cycle {rules.max_weekends_worked_per_cycle}")
+    cycled = sorted(n for n, c in rules.contracts.items() if c.avg_hours_week is not None)
+    if cycled:
+        out.append(f"cycle hours over {rules.cycle_weeks} week(s) for {', '.join(cycled)}")
+    return out
+
+
 def explain_infeasible(exc: BaseException, requirements: pd.DataFrame, agents: pd.DataFrame,
                        rules: Rules) -> str | None:
     """The diagnosis of a "no legal week"/"no legal roster" error, or None when there is nothing to add.
@@ -1216,6 +1231,12 @@ def explain_infeasible(exc: BaseException, requirements: pd.DataFrame, agents: p
                     "previous week as assigned (its last shift and run of working days) leaves none: check the "
                     "agent's unavailable dates around the week boundary or relax max_consecutive_days or "
                     "min_rest_hours")
+        spanning = _spanning_rules(rules)
+        if spanning:
+            return (
+                "the weekly rules alone give the agent a legal week; the rules spanning weeks ("
+                + ", ".join(spanning) + ") are not part of this check and are the likely cause: relax one of them "
+                "for this agent (or its unavailable dates), or widen solver.band_width_minutes")
         return (
             "the rules alone give every such agent a legal week; the engine's tours (one shift length and one "
             f"{rules.solver.band_width_minutes}-minute start band per week) do not: widen solver.band_width_minutes "
