@@ -117,7 +117,7 @@ def schedule(
     if has_breaks:
         # With breaks the LP gets a time limit and skips crossover (it stalled for minutes on the
         # example centre); its multipliers give a certified bound whether or not it finished.
-        lp = lp_relaxation(model, time_limit=_WALL_SAFETY * _LP_SHARE * time_limit_sec, crossover=False)
+        lp = lp_relaxation(model, time_limit=_safety(_LP_SHARE * time_limit_sec), crossover=False)
         lp_x = lp.x
         lp_value = lp.value / SCALE + model.constant if np.isfinite(lp.value) else float("nan")
         certified = lp.bound / SCALE + model.constant if np.isfinite(lp.bound) else float("nan")
@@ -151,7 +151,7 @@ def schedule(
     # The wall-clock limit of CP-SAT is only a safety net, _WALL_SAFETY times the nominal
     # share: the deterministic limit below normally ends the search, so a loaded machine
     # gives the same plan, later, instead of a different one.
-    budget = max(1.0, time_limit_sec * rules.solver.aggregate_time_share) * _WALL_SAFETY
+    budget = _safety(max(1.0, time_limit_sec * rules.solver.aggregate_time_share))
     # The deterministic limit depends on the inputs only (not on how long the LP took on a
     # busy machine), so the same call gives the same plan.
     det_limit = time_limit_sec * rules.solver.aggregate_time_share * _DETERMINISTIC_PER_SECOND
@@ -170,10 +170,10 @@ def schedule(
         cut_lp = None
         if len(model.cost) <= _DIVE_MAX_VARIABLES:
             plan_model = build_aggregate(cat, history_cuts=True)
-            cut_lp = lp_relaxation(plan_model, time_limit=_WALL_SAFETY * _LP_SHARE * time_limit_sec,
+            cut_lp = lp_relaxation(plan_model, time_limit=_safety(_LP_SHARE * time_limit_sec),
                                    iteration_limit=_CUT_LP_ITERATIONS)
         if cut_lp is not None and cut_lp.status == "OPTIMAL":
-            dive = dive_tours(plan_model, cut_lp.x, deadline=t_dive + _WALL_SAFETY * time_limit_sec)
+            dive = dive_tours(plan_model, cut_lp.x, deadline=t_dive + _safety(time_limit_sec))
             target_x = dive.values
             rounded = round_lp(plan_model, dive.values, n_class)
             rounded.cycle_flow = cycle.flow_values(plan_model, dive.values)
@@ -227,7 +227,7 @@ def schedule(
             best = (value, cand_state, cand_replaced, name, cand_cat)
     after_assign, state, replaced, plan_used, target_cat = best
     # Repair converges in a few passes; its clock limit is a safety net as well.
-    repair_deadline = max(deadline, time.perf_counter() + _WALL_SAFETY * max(1.0, 0.2 * time_limit_sec))
+    repair_deadline = max(deadline, time.perf_counter() + _safety(max(1.0, 0.2 * time_limit_sec)))
     if plan.status == "DIVE" and replaced == 0:
         # The dive's plan is whole down to the breaks and was followed exactly; polishing it
         # against the gross target (a proxy once breaks move) made it worse (measured +650), so
@@ -394,6 +394,16 @@ _LOADED_DETERMINISTIC_PER_SECOND = 0.2
 # Wall-clock safety nets allow this many times the nominal time budget (see above).
 _WALL_SAFETY = 3.0
 
+# ... and never less than this: with small time limits (tests, quick what-ifs) on a loaded
+# machine the deterministic limits, not the wall clock, must still end every stage, or
+# identical runs could differ (seen once in the pipeline rerun test at load average ~7).
+_WALL_FLOOR_SEC = 30.0
+
+
+def _safety(nominal_sec: float) -> float:
+    """Wall-clock safety net of a stage whose nominal budget is ``nominal_sec``."""
+    return max(_WALL_FLOOR_SEC, _WALL_SAFETY * nominal_sec)
+
 # Break placement always gets at least this long, even when the shifts used the whole limit.
 _BREAK_MIN_SEC = 5.0
 
@@ -402,7 +412,7 @@ def _stage_deadline(deadline: float, now: float, time_limit_sec: float) -> float
     """Wall-clock safety net of a late stage (breaks, polish): its own deterministic limits
     and convergence should end it, so it gets at least _WALL_SAFETY times a nominal share
     even when earlier stages used up the time limit on a loaded machine."""
-    return max(deadline, now + _WALL_SAFETY * max(_BREAK_MIN_SEC, 0.2 * time_limit_sec))
+    return max(deadline, now + _safety(max(_BREAK_MIN_SEC, 0.2 * time_limit_sec)))
 
 # Share of the time limit for the exact per-day break model (as deterministic time).
 _BREAK_SHARE = 0.3
