@@ -319,6 +319,8 @@ def _legality(cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarray, pl
     ends = np.where(on, plans_s + lengths[np.where(on, plans_t, -1)], -10**12)
     first = np.where(on.any(axis=1), np.where(on, plans_s, 10**13).min(axis=1), 10**13)
     last_end = ends.max(axis=1)
+    from .tours import _lead  # noqa: PLC0415 - rules -> fairness -> tours -> rules at import time
+
     lead = np.array([_lead(r) for r in on])
     trail = np.array([_lead(r[::-1]) for r in on])
     full = on.all(axis=1)
@@ -368,15 +370,6 @@ def _cycle_legality(cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarr
     for i, a in enumerate(members):
         out[i] = np.where(cycle.week_mask(cat, state, int(a), week, tours) & known, 0.0, _ILLEGAL)
     return out
-
-
-def _lead(values: np.ndarray) -> int:
-    n = 0
-    for v in values:
-        if not v:
-            break
-        n += 1
-    return n
 
 
 def agent_metrics(roster: pd.DataFrame, agents: list[Any], rules: Any, horizon_start: pd.Timestamp,
