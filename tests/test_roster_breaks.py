@@ -242,3 +242,49 @@ def test_net_of_breaks_moves_improve_shifts_chosen_without_breaks():
     assert violations.empty, violations.to_string()
     recount = _net_recount(roster, breaks, pd.Series(cat.grid.interval_starts()), agents, pd.Timedelta(hours=1))
     np.testing.assert_array_equal(plan2.coverage, recount)
+
+
+# --- break start granularity ---------------------------------------------------------------------
+
+
+def _stepped_rules(step: int) -> Rules:
+    """rules_with_breaks with every break starting a multiple of ``step`` minutes into its shift."""
+    r = rules_with_breaks()
+    contracts = {}
+    for name, c in r.contracts.items():
+        shifts = tuple(dataclasses.replace(s, breaks=tuple(dataclasses.replace(b, start_step_minutes=step)
+                                                           for b in s.breaks)) for s in c.shifts)
+        contracts[name] = dataclasses.replace(c, shifts=shifts)
+    return dataclasses.replace(r, contracts=contracts)
+
+
+def test_break_start_step_is_kept_on_a_finer_grid():
+    # 15-minute intervals: without a step breaks may start every 15 min; with 30 only on the half hour
+    # of the shift's clock (shifts start on the hour here).
+    hourly = tiny_requirements(2)
+    req = pd.DataFrame({"interval_start": [t + pd.Timedelta(minutes=m) for t in hourly["interval_start"]
+                                           for m in (0, 15, 30, 45)],
+                        "agents_scheduled": np.repeat(hourly["agents_scheduled"].to_numpy(), 4)})
+    rules = _stepped_rules(30)
+    res = schedule(req, tiny_agents(), rules, time_limit_sec=5, seed=0, num_workers=1)
+    assert len(res.breaks)
+    violations = validate(res.roster, tiny_agents(), rules, horizon_start=START, horizon_days=2, breaks=res.breaks)
+    assert violations.empty, violations.to_string()
+    starts = res.roster.set_index("agent_id")["shift_start"]
+    for agent, b_start in zip(res.breaks["agent_id"], res.breaks["break_start"]):
+        own = starts.loc[[agent]]
+        shift_start = own[own <= b_start].max()
+        assert ((b_start - shift_start) / pd.Timedelta(minutes=1)) % 30 == 0
+
+
+def test_break_off_its_step_is_caught_and_a_step_leaving_no_start_is_a_config_error():
+    rows = [GOOD[0], (T("01:45"), T("02:45"), "meal", False), GOOD[2]]  # 225 min into the 22:00 shift
+    found = validate(SHIFT, AGENTS, _stepped_rules(30), horizon_start=START, horizon_days=7, breaks=_breaks(*rows))
+    assert set(found["rule"]) == {"break_step"}, found.to_string()
+    assert validate(SHIFT, AGENTS, _stepped_rules(30), horizon_start=START, horizon_days=7,
+                    breaks=_breaks(*GOOD)).empty  # 90, 240 and 420 min in
+    rules = Rules.from_dict({"seats": 10, "contracts": {"c": {"min_hours_week": 0, "max_hours_week": 40, "shifts": [
+        {"length_hours": 4, "breaks": [{"kind": "b", "minutes": 15, "start_window": ["01:15", "01:45"],
+                                        "start_step_minutes": 60}]}]}}})
+    with pytest.raises(ConfigError, match="grid and a multiple of 60 min"):
+        schedule(tiny_requirements(1), pd.DataFrame({"agent_id": ["A"], "contract": ["c"]}), rules, time_limit_sec=5)

@@ -21,6 +21,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import time
 from dataclasses import dataclass
 
@@ -94,7 +96,7 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
     over_w = cat.rules.objective.over_weight
 
     # One entry per break of every worked shift whose template has breaks.
-    agent_l, day_l, rank_l, tpl_l, base_l, lo_l, hi_l, occ_l, len_l = ([] for _ in range(9))
+    agent_l, day_l, rank_l, tpl_l, base_l, lo_l, hi_l, occ_l, len_l, gran_l = ([] for _ in range(10))
     agents, days = np.nonzero(state.start >= 0)
     order = np.lexsort((agents, state.start[agents, days]))
     shift_first: list[int] = []
@@ -112,9 +114,11 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
             hi_l.append(int(offsets[-1]))
             occ_l.append(n_occ)
             len_l.append(rule.minutes)
+            gran_l.append(math.lcm(step, rule.start_step_minutes) if rule.start_step_minutes else step)
     n = len(agent_l)
     agent_a, day_a, rank_a, tpl_a = (np.array(x, dtype=np.int64) for x in (agent_l, day_l, rank_l, tpl_l))
-    base, lo, hi, occ, minutes = (np.array(x, dtype=np.int64) for x in (base_l, lo_l, hi_l, occ_l, len_l))
+    base, lo, hi, occ, minutes, gran = (np.array(x, dtype=np.int64)
+                                        for x in (base_l, lo_l, hi_l, occ_l, len_l, gran_l))
     # Neighbours within the shift: the previous / next break (or -1).
     prev = np.full(n, -1, dtype=np.int64)
     nxt = np.full(n, -1, dtype=np.int64)
@@ -138,12 +142,13 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
             first = max(first, int(offset[p] + minutes[p] + min_work[k]))
         if q >= 0 and offset[q] >= 0:
             last = min(last, int(offset[q] - min_work[k] - minutes[k]))
-        first = -(-first // step) * step
+        g = int(gran[k])  # the grid, and the break's start step when it has one
+        first = -(-first // g) * g
         return first, last
 
     def best(k: int) -> tuple[int, float]:
         first, last = options(k)
-        cands = np.arange(first, last + 1, step, dtype=np.int64)
+        cands = np.arange(first, last + 1, int(gran[k]), dtype=np.int64)
         start_int = (base[k] + cands) // step
         idx = start_int[:, None] + np.arange(int(occ[k]))[None, :]
         cost = marginal(idx.ravel()).reshape(idx.shape).sum(axis=1)

@@ -91,12 +91,18 @@ class BreakRule:
     earliest_minute: int
     latest_minute: int
     paid: bool = True
+    # break start granularity: the break starts a multiple of this many minutes after the shift
+    # start (0: any start on the requirement's interval grid)
+    start_step_minutes: int = 0
 
     def __post_init__(self) -> None:
         if not self.kind.strip():
             raise ConfigError(f"break kind must be a non-empty name, got {self.kind!r}")
         if not 5 <= self.minutes <= 120:
             raise ConfigError(f"break {self.kind}: minutes must be in [5, 120], got {self.minutes}")
+        if self.start_step_minutes < 0 or self.start_step_minutes > 120:
+            raise ConfigError(f"break {self.kind}: start_step_minutes must be in [0, 120] (0: the interval grid), "
+                              f"got {self.start_step_minutes}")
         if not 0 <= self.earliest_minute <= self.latest_minute:
             raise ConfigError(f"break {self.kind}: start_window must be [earliest, latest] with earliest <= latest, "
                               f"got {_clock(self.earliest_minute)}-{_clock(self.latest_minute)}")
@@ -106,7 +112,7 @@ class BreakRule:
         """Build from ``{kind, minutes, paid, start_window = ["HH:MM", "HH:MM"]}`` (after the shift start)."""
         if not isinstance(data, Mapping):
             raise ConfigError(f"{where} must be a table {{kind, minutes, paid, start_window}}, got {data!r}")
-        _check_keys(data, {"kind", "minutes", "paid", "start_window"}, where)
+        _check_keys(data, {"kind", "minutes", "paid", "start_window", "start_step_minutes"}, where)
         for key in ("kind", "minutes", "start_window"):
             if key not in data:
                 raise ConfigError(f"{where}.{key} is required, got keys {sorted(data)}")
@@ -118,7 +124,9 @@ class BreakRule:
                    minutes=int(_number(data["minutes"], f"{where}.minutes", minimum=1, integer=True)),
                    earliest_minute=parse_clock(window[0], f"{where}.start_window[0]"),
                    latest_minute=parse_clock(window[1], f"{where}.start_window[1]"),
-                   paid=_bool(data.get("paid", True), f"{where}.paid"))
+                   paid=_bool(data.get("paid", True), f"{where}.paid"),
+                   start_step_minutes=int(_number(data.get("start_step_minutes", 0), f"{where}.start_step_minutes",
+                                                  minimum=0, integer=True)))
 
 
 @dataclass(frozen=True)

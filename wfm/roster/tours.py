@@ -213,12 +213,31 @@ def _break_offsets(template: ShiftTemplate, step: int, contract: str) -> tuple[t
     out = []
     for rule, lo, hi in zip(template.breaks, earliest, latest):
         offsets = np.arange(-(-lo // step) * step, hi + 1, step, dtype=np.int64)
+        if rule.start_step_minutes:
+            offsets = offsets[offsets % rule.start_step_minutes == 0]  # break start granularity
         if offsets.size == 0:
+            granularity = f" and a multiple of {rule.start_step_minutes} min" if rule.start_step_minutes else ""
             raise ConfigError(
                 f"contract {contract}: the {rule.kind} break of the {template.length_minutes / 60:g} h shift has no "
-                f"start on the {step}-minute interval grid between {lo} and {hi} min after the shift start; "
-                "expected a start window at least one interval wide")
+                f"start on the {step}-minute interval grid{granularity} between {lo} and {hi} min after the shift "
+                "start; expected a start window at least one interval wide")
         out.append((offsets, -(-rule.minutes // step)))
+    # On the discrete starts, keep the break_bounds promise (a break anywhere in its range leaves
+    # a legal start for every other break): trim each range against its neighbours' starts.
+    mw = template.min_work_minutes
+    rules_ = template.breaks
+    for j in range(len(out) - 2, -1, -1):
+        o, occ = out[j]
+        out[j] = (o[o + rules_[j].minutes + mw <= out[j + 1][0].max(initial=-1)], occ)
+    for j in range(1, len(out)):
+        o, occ = out[j]
+        out[j] = (o[o >= out[j - 1][0].min(initial=10**9) + rules_[j - 1].minutes + mw], occ)
+    for (o, _), rule in zip(out, rules_):
+        if o.size == 0:
+            raise ConfigError(
+                f"contract {contract}: the {rule.kind} break of the {template.length_minutes / 60:g} h shift has no "
+                f"start on the {step}-minute interval grid (and its start step) that leaves room for the other "
+                "breaks and min_work_minutes; expected start windows and steps that fit together")
     return tuple(out)
 
 

@@ -135,7 +135,8 @@ def validate(
         shift's breaks are checked against its template's break rules: ``break_outside_shift``,
         ``break_count`` (kinds and number, in time order), ``break_duration``, ``break_window``
         (start measured from the shift start), ``break_overlap``, ``break_min_work`` (work
-        before, between and after breaks), ``break_paid``. None skips the break rules.
+        before, between and after breaks), ``break_paid``, ``break_step`` (a start that is not a
+        multiple of the break's ``start_step_minutes`` into the shift). None skips the break rules.
 
     Returns
     -------
@@ -338,6 +339,10 @@ def _break_violations(shifts: pd.DataFrame, breaks: pd.DataFrame, terms_by_id: d
                         out.append((agent_id, day, "break_window",
                                     f"{rule.kind} starts {offset / 60:g} h into the shift at {s['start']}, "
                                     f"expected {rule.earliest_minute / 60:g}-{rule.latest_minute / 60:g} h"))
+                    if rule.start_step_minutes and offset % rule.start_step_minutes:
+                        out.append((agent_id, day, "break_step",
+                                    f"{rule.kind} starts {offset:g} min into the shift at {s['start']}, expected a "
+                                    f"multiple of {rule.start_step_minutes} min"))
                     if b["paid"] is not None and bool(b["paid"]) != rule.paid:
                         out.append((agent_id, day, "break_paid",
                                     f"{rule.kind} at {b['start']} marked paid={bool(b['paid'])}, "
