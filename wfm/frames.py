@@ -14,6 +14,8 @@ import pandas as pd
 from .exceptions import InvalidInputError
 
 __all__ = [
+    "is_missing",
+    "split_list",
     "require_columns",
     "to_timestamps",
     "to_numeric",
@@ -157,3 +159,22 @@ def interval_hours(timestamps: pd.Series, *, default_minutes: int = 15, frame: s
     if pd.Series(timestamps).nunique() < 2:
         return default_minutes / 60
     return infer_interval(timestamps, frame=frame).total_seconds() / 3600
+
+
+def is_missing(value: object) -> bool:
+    """Whether a cell is empty: None, NaN, NA, NaT or blank text (CSV-friendly optional columns)."""
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT or (
+        isinstance(value, str) and value.strip() == "")
+
+
+def split_list(value: object) -> list[str]:
+    """A cell holding a list, ``"a;b"`` or ``"a,b"``, as its stripped non-empty items ([] when empty).
+
+    >>> split_list("Sat; Sun,")
+    ['Sat', 'Sun']
+    """
+    if is_missing(value):
+        return []
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return [repr(float(value))]
+    return [p.strip() for p in str(value).replace(",", ";").split(";") if p.strip()]

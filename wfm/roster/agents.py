@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ConfigError, InvalidInputError
-from ..frames import check_unique, require_columns
+from ..frames import check_unique, is_missing as _missing, require_columns, split_list as _parse_list
 from .preferences import NO_PREFERENCES, PREFERENCE_COLUMNS, AgentPreferences, parse_preferences
 from .rules import Rules, ShiftTemplate
 
@@ -76,11 +76,6 @@ class Agent:
     preferences: AgentPreferences = NO_PREFERENCES
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT or (
-        isinstance(value, str) and value.strip() == "")
-
-
 def _parse_bool(value: object, agent_id: str) -> bool:
     if _missing(value):
         return True
@@ -94,14 +89,6 @@ def _parse_bool(value: object, agent_id: str) -> bool:
     if text in _FALSE:
         return False
     raise InvalidInputError(f"agents column night_allowed must be true/false, got {value!r} (agent {agent_id})")
-
-
-def _parse_list(value: object) -> list[str]:
-    if _missing(value):
-        return []
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return [repr(float(value))]
-    return [p.strip() for p in str(value).replace(",", ";").split(";") if p.strip()]
 
 
 def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ConfigError, InvalidInputError
+from ..frames import is_missing as _missing, split_list
 
 __all__ = ["PreferenceWeights", "AgentPreferences", "PREFERENCE_COLUMNS", "parse_preferences",
            "PreferencePricing", "granted_counts"]
@@ -124,11 +125,6 @@ class AgentPreferences:
 NO_PREFERENCES = AgentPreferences()
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or (
-        isinstance(value, str) and value.strip() == "")
-
-
 def _clock(value: object, column: str, agent_id: str) -> int | None:
     if _missing(value):
         return None
@@ -161,10 +157,7 @@ def parse_preferences(rec: Mapping[str, Any], agent_id: str, shift_type_names: t
     dates: set[dt.date] = set()
     raw = rec.get("preferred_days_off")
     if not _missing(raw):
-        for text in str(raw).replace(",", ";").split(";"):
-            text = text.strip()
-            if not text:
-                continue
+        for text in split_list(raw):
             if text[:3].lower() in WEEKDAYS and text.isalpha():
                 weekdays.add(WEEKDAYS[text[:3].lower()])
                 continue
@@ -179,10 +172,7 @@ def parse_preferences(rec: Mapping[str, Any], agent_id: str, shift_type_names: t
     types: set[str] = set()
     raw = rec.get("preferred_shift_types")
     if not _missing(raw):
-        for text in str(raw).replace(",", ";").split(";"):
-            text = text.strip()
-            if not text:
-                continue
+        for text in split_list(raw):
             if text not in shift_type_names:
                 raise InvalidInputError(
                     f"agents column preferred_shift_types must name shift types of the rules "
