@@ -24,7 +24,8 @@ from ortools.graph.python import min_cost_flow
 from . import cycle
 from .aggregate import AggregatePlan
 from ..exceptions import InfeasibleRosterError
-from .repair import _BIG, RosterState, _Context, _neighbours, _week_options, clear_week, reinsert, set_shift
+from .repair import (_BIG, RosterState, _Context, _neighbours, _week_options, clear_week, lay_tour, reinsert,
+                     set_shift)
 from .tours import DAY, Catalogue
 
 __all__ = ["assign_plan"]
@@ -233,12 +234,7 @@ def _place_jointly(ctx: _Context, state: RosterState, agent: int, weeks: list[in
             continue
         seen.add(key)
         budget[0] -= 1
-        if t >= 0:
-            plan = cat.templates[t]
-            in_band = np.flatnonzero(plan.band_of_start == b)
-            for local in np.flatnonzero(pat.on[p]):
-                pos = in_band[int(np.argmax(gains[t][local, in_band]))]
-                set_shift(cat, state, agent, d0 + int(local), (d0 + int(local)) * DAY + int(plan.starts[pos]), t)
+        lay_tour(cat, state, agent, week, (p, t, b), gains)
         if state.placed is not None:
             state.placed[agent, week] = True
         if _place_jointly(ctx, state, agent, weeks[1:], budget):

@@ -403,7 +403,7 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
     order, keeping the minimum work stretches), and kept only if the roster's objective net of
     breaks falls and no interval exceeds the seats. Returns the updated plan and the moves made.
     """
-    from .repair import _Context, _week_options, clear_week, set_shift
+    from .repair import _Context, _week_options, clear_week, set_shift, tour_shifts
 
     step = cat.grid.interval_minutes
     n_int = cat.grid.n_intervals
@@ -481,19 +481,13 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
             best = int(np.argmax(scores))
             new_days: list[int] = []
             if scores[best] > -1e11:
-                p, t, b = cat.classes[week][int(cat.agent_class[agent, week])].tours[0][best]
-                if t >= 0:
-                    tp = cat.templates[t]
-                    in_band = np.flatnonzero(tp.band_of_start == b)
-                    for local in np.flatnonzero(cat.patterns[week].on[p]):
-                        pos = in_band[int(np.argmax(gains[t][local, in_band]))]
-                        day = d0 + int(local)
-                        start = day * DAY + int(tp.starts[pos])
-                        set_shift(cat, state, agent, day, start, int(t))
-                        offs = place(start, int(t))
-                        occupy(start, int(t), offs, +1)
-                        own[(agent, day)] = offs
-                        new_days.append(day)
+                tour = cat.classes[week][int(cat.agent_class[agent, week])].tours[0][best]
+                for day, start, t in tour_shifts(cat, week, tour, gains):
+                    set_shift(cat, state, agent, day, start, t)
+                    offs = place(start, t)
+                    occupy(start, t, offs, +1)
+                    own[(agent, day)] = offs
+                    new_days.append(day)
             value = cost(net)
             # the agent's wishes: the week's price change counts like the coverage change
             price_change = ctx.prefs.week_price(cat, agent, state.start[agent, d0:d0 + n],

@@ -660,12 +660,11 @@ def _place_levels(ctx, info: _Info, state, agent: int, weeks: list[int], path: l
     """Place each week's best legal tour of its chosen paid minutes, in order; return the total value (-big: failed)."""
     from .repair import _BIG as big
     from .repair import _week_options as week_options
-    from .repair import set_shift
+    from .repair import lay_tour
 
     cat = ctx.cat
     total = 0.0
     for w, level in zip(weeks, path):
-        d0, n = cat.grid.weeks[w]
         scores, gains, _, _ = week_options(ctx, state, agent, w, prefix)
         tours = cat.classes[w][int(cat.agent_class[agent, w])].tours[0]
         scores = np.where(_tour_minutes(info, cat, w, tours) == level, scores, -big)
@@ -673,13 +672,7 @@ def _place_levels(ctx, info: _Info, state, agent: int, weeks: list[int], path: l
         if scores[r] <= -big / 2:
             return -big
         total += float(scores[r])
-        p, t, b = (int(v) for v in tours[r])
-        if t >= 0:
-            plan = cat.templates[t]
-            in_band = np.flatnonzero(plan.band_of_start == b)
-            for local in np.flatnonzero(cat.patterns[w].on[p]):
-                pos = in_band[int(np.argmax(gains[t][local, in_band]))]
-                set_shift(cat, state, agent, d0 + int(local), (d0 + int(local)) * _DAY + int(plan.starts[pos]), t)
+        lay_tour(cat, state, agent, w, tours[r], gains)
         state.placed[agent, w] = True
     return total
 

@@ -245,16 +245,33 @@ def reinsert(ctx: _Context, state: RosterState, agent: int, week: int, *, must_p
     if had and scores[best] <= current + 1e-9:
         _restore(cat, state, agent, d0, saved)
         return 0.0
-    p, t, b = cat.classes[week][int(cat.agent_class[agent, week])].tours[0][best]
-    if t >= 0:
-        plan = cat.templates[t]
-        in_band = np.flatnonzero(plan.band_of_start == b)
-        for local in np.flatnonzero(cat.patterns[week].on[p]):
-            pos = in_band[int(np.argmax(gains[t][local, in_band]))]
-            set_shift(cat, state, agent, d0 + int(local), (d0 + int(local)) * DAY + int(plan.starts[pos]), int(t))
+    lay_tour(cat, state, agent, week, cat.classes[week][int(cat.agent_class[agent, week])].tours[0][best], gains)
     if state.placed is not None:
         state.placed[agent, week] = True
     return float(scores[best] - current) if had else 0.0
+
+
+def tour_shifts(cat: Catalogue, week: int, tour, gains: dict[int, np.ndarray]) -> list[tuple[int, int, int]]:
+    """(day, absolute start minute, template) of each shift of a tour (pattern, template, band)
+    in a week, each day at the band's start of greatest gain (``gains`` from :func:`_week_options`)."""
+    p, t, b = (int(v) for v in tour)
+    if t < 0:
+        return []
+    d0 = cat.grid.weeks[week][0]
+    plan = cat.templates[t]
+    in_band = np.flatnonzero(plan.band_of_start == b)
+    out = []
+    for local in np.flatnonzero(cat.patterns[week].on[p]):
+        pos = in_band[int(np.argmax(gains[t][local, in_band]))]
+        day = d0 + int(local)
+        out.append((day, day * DAY + int(plan.starts[pos]), t))
+    return out
+
+
+def lay_tour(cat: Catalogue, state: RosterState, agent: int, week: int, tour, gains: dict[int, np.ndarray]) -> None:
+    """Put a tour's shifts (:func:`tour_shifts`) in the state for one agent (its week must be free)."""
+    for day, start, t in tour_shifts(cat, week, tour, gains):
+        set_shift(cat, state, agent, day, start, t)
 
 
 def _restore(cat: Catalogue, state: RosterState, agent: int, d0: int, saved: tuple[np.ndarray, np.ndarray]) -> None:
