@@ -525,6 +525,27 @@ def _prepare(
         b_agent = pd.Series([], dtype=object)
         b_start = b_end = pd.Series([], dtype="datetime64[ns]")
 
+    # A previous shift still running at the horizon start (the agents' prev_shift_end, as the
+    # roster counts it) covers the first intervals up to its end.
+    carry_agent: list[str] = []
+    carry_end: list[pd.Timestamp] = []
+    if "prev_shift_end" in agents.columns:
+        raw = agents["prev_shift_end"].reset_index(drop=True)
+        parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
+        bad = parsed.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InvalidInputError(
+                f"agents column prev_shift_end must be a timestamp, got {raw[i]!r} (agent {skills.agent_ids[i]})"
+            )
+        running = np.flatnonzero((parsed > origin).to_numpy())
+        carry_agent = [skills.agent_ids[i] for i in running]
+        carry_end = [parsed[i] for i in running]
+    if carry_agent:
+        r_agent = pd.concat([r_agent, pd.Series(carry_agent, dtype=object)], ignore_index=True)
+        s_start = pd.concat([s_start, pd.Series([origin] * len(carry_agent))], ignore_index=True)
+        s_end = pd.concat([s_end, pd.Series(carry_end)], ignore_index=True)
+
     # Rostered agents, sorted by skill group (so each group is one block of rows).
     rostered = np.array(sorted({known[a] for a in r_agent}, key=lambda i: (int(skills.group_of[i]), i)), dtype=np.int64)
     row_of = {int(i): r for r, i in enumerate(rostered)}
