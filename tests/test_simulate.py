@@ -279,3 +279,45 @@ def test_a_queue_no_rostered_agent_holds_warns() -> None:
         res = simulate(roster, agent_frame, _volumes({"a": 1.0, "b": 1.0}, 180.0, hours=2), replications=2)
     d = res.daily.set_index("queue")
     assert d.loc["b", "answered"] == 0 and d.loc["b", "service_level"] == 0.0
+
+
+def test_cli_simulate_writes_daily_figures_and_fails_in_one_line(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from wfm.cli import main
+    from wfm.io import read_frame, write_frame
+
+    roster, agent_frame = _roster({"a": 14}, hours=6)
+    write_frame(roster, tmp_path / "roster.csv")
+    write_frame(agent_frame, tmp_path / "agents.csv")
+    write_frame(_volumes({"a": 10.0}, 180.0, hours=6), tmp_path / "volumes.csv")
+    (tmp_path / "targets.toml").write_text("[default]\nservice_level = 0.8\nanswer_sec = 20\n")
+    args = ["simulate", str(tmp_path / "roster.csv"), "--agents", str(tmp_path / "agents.csv"), "--volumes",
+            str(tmp_path / "volumes.csv"), "--targets", str(tmp_path / "targets.toml"), "--replications", "5",
+            "--seed", "3", "-o", str(tmp_path / "service.csv"), "--intervals", str(tmp_path / "iv.csv")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    daily = read_frame(tmp_path / "service.csv")
+    assert list(daily["queue"]) == ["a"] and daily["service_level_lo"].iloc[0] <= daily["service_level"].iloc[0]
+    assert "a: " in result.stdout and "within 20 s" in result.stdout
+    assert len(read_frame(tmp_path / "iv.csv")) == 12
+    write_frame(roster.assign(agent_id="ghost"), tmp_path / "bad.csv")
+    bad = CliRunner().invoke(main, [*args[:1], str(tmp_path / "bad.csv"), *args[2:]])
+    assert bad.exit_code == 2
+    assert bad.stderr.count("\n") == 1 and "ghost" in bad.stderr and "Traceback" not in bad.output
+
+
+def test_compare_to_plan_flags_misses_beyond_two_points() -> None:
+    from wfm.simulate import compare_to_plan, miss_warnings
+
+    roster, agent_frame = _roster({"a": 11, "b": 11}, hours=6)
+    vol = _volumes({"a": 10.0, "b": 5.0}, 180.0, hours=6)
+    targets = TargetSet(Targets(service_level=0.8, answer_sec=20), {"b": Targets(service_level=None, answer_sec=None, asa_sec=30.0)})
+    res = simulate(roster, agent_frame, vol, targets, replications=5, seed=4)
+    planned = pd.DataFrame({"date": [START, START], "queue": ["a", "b"], "service_level": [0.81, np.nan], "asa_sec": [9.0, 0.5]})
+    cmp_ = compare_to_plan(res.daily, planned, targets).set_index("queue")
+    assert cmp_.loc["a", "metric"] == "service_level" and cmp_.loc["a", "planned"] == 0.81
+    assert cmp_.loc["a", "misses"]  # 10 Erlangs on 11 agents is far below 80/20
+    assert cmp_.loc["b", "metric"] == "asa_sec" and not cmp_.loc["b", "misses"]
+    lines = miss_warnings(compare_to_plan(res.daily, planned, targets))
+    assert len(lines) == 1 and lines[0].startswith("simulate: a misses its service level 80% target") and "03-02" in lines[0]

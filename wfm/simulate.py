@@ -77,6 +77,8 @@ __all__ = [
     "simulate",
     "SimulationResult",
     "service_figures",
+    "compare_to_plan",
+    "miss_warnings",
     "VOLUME_COLUMNS",
     "HANDLE_DISTRIBUTIONS",
     "SHRINKAGE_MODELS",
@@ -1013,3 +1015,80 @@ def simulate(
     }
     return SimulationResult(interval=interval, daily=daily, backlog=_backlog_frame(plan, reps),
                             counts=counts_frame, summary=summary)
+
+
+def compare_to_plan(
+    simulated: pd.DataFrame,
+    planned: pd.DataFrame,
+    targets: Targets | TargetSet | Mapping[str, Targets] | None = None,
+    *,
+    tolerance: float = 0.02,
+) -> pd.DataFrame:
+    """Per queue and day: the target, what the plan promises, what the simulation gives.
+
+    Parameters
+    ----------
+    simulated
+        :attr:`SimulationResult.daily`.
+    planned
+        The plan's daily figures per queue (``date, queue, service_level, asa_sec``, e.g.
+        :func:`wfm.evaluate.daily_service`); rows of other queues (``ALL``) are ignored.
+    targets
+        The targets the plan was sized with.
+    tolerance
+        How far the simulated figure may fall short of the target before ``misses`` is set:
+        2 points of service level, or 2% of an ASA target.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``queue, date, calls, metric, target, planned, simulated, simulated_lo, simulated_hi,
+        misses``. ``metric`` is ``service_level`` (the share answered within ``threshold_sec``;
+        for a deferrable queue, started within its deadline) where the queue has a
+        service-level target, else ``asa_sec``. Days without calls are left out.
+    """
+    require_columns(simulated, ["queue", "date", "calls", "service_level", "asa_sec", "threshold_sec"], "simulated")
+    require_columns(planned, ["queue", "date"], "planned")
+    tset = _as_target_set(targets)
+    plan = planned.copy()
+    plan["date"] = pd.to_datetime(plan["date"]).dt.normalize()
+    plan = plan.set_index(["queue", "date"])
+    rows = []
+    for rec in simulated.itertuples(index=False):
+        if not rec.offered > 0:
+            continue
+        t = tset.for_queue(rec.queue)
+        key = (rec.queue, pd.Timestamp(rec.date).normalize())
+        deferrable = getattr(t, "deadline_sec", None) is not None
+        if t.service_level is not None and np.isfinite(rec.threshold_sec):
+            metric, target = "service_level", float(t.service_level)
+            sim, lo, hi = rec.service_level, rec.service_level_lo, rec.service_level_hi
+            misses = sim < target - tolerance
+        elif t.asa_sec is not None and not deferrable:
+            metric, target = "asa_sec", float(t.asa_sec)
+            sim, lo, hi = rec.asa_sec, rec.asa_sec_lo, rec.asa_sec_hi
+            misses = sim > target * (1.0 + tolerance)
+        else:
+            continue
+        promised = plan[metric].get(key, np.nan) if metric in plan.columns else np.nan
+        rows.append({"queue": rec.queue, "date": key[1], "calls": rec.calls, "metric": metric, "target": target,
+                     "planned": float(promised), "simulated": float(sim), "simulated_lo": float(lo),
+                     "simulated_hi": float(hi), "misses": bool(misses)})
+    cols = ["queue", "date", "calls", "metric", "target", "planned", "simulated", "simulated_lo", "simulated_hi", "misses"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def miss_warnings(comparison: pd.DataFrame, *, tolerance: float = 0.02) -> list[str]:
+    """One line per queue whose simulated service misses its target on some days (for a run's warnings)."""
+    out = []
+    for queue, block in comparison.loc[comparison["misses"]].groupby("queue", sort=True):
+        days = ", ".join(f"{d:%a %m-%d}" for d in block["date"])
+        if block["metric"].iloc[0] == "service_level":
+            worst = block["simulated"].min()
+            what = (f"service level {block['target'].iloc[0]:.0%} target by more than {tolerance * 100:g} points "
+                    f"(simulated down to {worst:.1%})")
+        else:
+            worst = block["simulated"].max()
+            what = f"ASA target {block['target'].iloc[0]:g} s (simulated up to {worst:,.0f} s)"
+        out.append(f"simulate: {queue} misses its {what} on {days}")
+    return out
