@@ -268,8 +268,11 @@ def test_bad_input_names_the_value() -> None:
     with pytest.raises(InvalidInputError, match="nobody"):
         simulate(roster, agent_frame, vol, breaks=pd.DataFrame({"agent_id": ["nobody"], "break_start": [START],
                                                                 "break_end": [START + pd.Timedelta(minutes=15)]}))
-    with pytest.raises(InvalidInputError, match="'zz'"):
-        simulate(roster, agent_frame.assign(skills="a;zz"), vol)
+    with pytest.raises(InvalidInputError, match="level"):
+        simulate(roster, agent_frame.assign(skills="a:12"), vol)
+    # a skill for a queue without volumes is no error: that queue simply has no calls
+    res = simulate(roster, agent_frame.assign(skills="a;zz"), vol, replications=1)
+    assert set(res.daily["queue"]) == {"a"}
 
 
 def test_a_queue_no_rostered_agent_holds_warns() -> None:

@@ -70,7 +70,7 @@ import pandas as pd
 
 from .exceptions import InvalidInputError, WFMWarning
 from .frames import check_unique, infer_interval, require_columns, to_numeric, to_timestamps
-from .skills import SkillMatrix, parse_skills
+from .skills import SkillMatrix, parse_skill_text, parse_skills
 from .staffing import Targets, TargetSet
 
 __all__ = [
@@ -369,6 +369,7 @@ class _Plan:
     n_ext: int                    # intervals simulated (horizon + shifts running past its end)
     step: float                   # availability grid step, seconds
     queues: tuple[str, ...]
+    n_reported: int               # the first n_reported queues are the volumes' (the rest: held, no calls)
     row_q: np.ndarray             # per volume row: queue index
     row_k: np.ndarray             # per volume row: interval index
     row_calls: np.ndarray
@@ -482,16 +483,29 @@ def _prepare(
     row_k = (offset // length).astype(np.int64)
     n_intervals = int(row_k.max()) + 1
     queues = tuple(dict.fromkeys(sorted(vol_queue.unique())))
-    unknown_targets = sorted(set(tset.queues) - set(queues))
-    if unknown_targets:
-        raise InvalidInputError(f"targets name queue(s) not in the volumes ({', '.join(queues)}): got {unknown_targets[0]!r}")
     q_index = {q: j for j, q in enumerate(queues)}
     row_q = vol_queue.map(q_index).to_numpy(dtype=np.int64)
 
     # Skills (the agents frame) and the roster.
     if not isinstance(agents, pd.DataFrame):
         raise InvalidInputError(f"agents must be a pandas DataFrame, got {type(agents).__name__}")
-    skills = parse_skills(agents, queues, routing=routing)
+    # The centre's queues: the volumes' and any the agents hold beyond them (those get no calls).
+    vol_queues = queues
+    if "skills" in agents.columns:
+        held = {q for a, text in zip(agents["agent_id"].astype(str), agents["skills"], strict=True)
+                for q in parse_skill_text(text, a)}
+        queues = vol_queues + tuple(sorted(held - set(vol_queues)))
+    skills = parse_skills(agents, queues, routing=routing, require_all_queues=False)
+    unknown_targets = sorted(set(tset.queues) - set(queues))
+    if unknown_targets:
+        raise InvalidInputError(
+            f"targets name queue(s) neither in the volumes nor held by agents ({', '.join(queues)}): got {unknown_targets[0]!r}"
+        )
+    unserved = [q for j, q in enumerate(vol_queues) if not skills.level[:, j].any()]
+    if unserved:
+        raise InvalidInputError(
+            f"every queue of the volumes needs at least one agent holding its skill, got none for {', '.join(unserved)}"
+        )
     require_columns(roster, ["agent_id", "shift_start", "shift_end"], "roster")
     r_agent = roster["agent_id"].astype(str).reset_index(drop=True)
     known = {a: i for i, a in enumerate(skills.agent_ids)}
@@ -641,13 +655,13 @@ def _prepare(
     rostered_groups = np.zeros(len(skills.groups), dtype=bool)
     rostered_groups[agent_group] = True
     q_calls = np.bincount(row_q, weights=calls, minlength=len(queues))
-    for j, q in enumerate(queues):
+    for j, q in enumerate(vol_queues):
         if q_calls[j] > 0 and not (holds[:, j] & rostered_groups).any():
             warnings.warn(f"queue {q!r} has {q_calls[j]:.0f} calls but no rostered agent holds its skill: none is answered",
                           WFMWarning, stacklevel=3)
 
     plan = _Plan(
-        origin=origin, length=length, n_intervals=n_intervals, n_ext=n_ext, step=float(step), queues=queues,
+        origin=origin, length=length, n_intervals=n_intervals, n_ext=n_ext, step=float(step), queues=queues, n_reported=len(vol_queues),
         row_q=row_q, row_k=row_k, row_calls=calls, row_aht=aht, patience=patience, threshold=threshold,
         defer=defer, cv=cv, base=base, present=present, shrink=shrink, agent_group=agent_group,
         g_ptr=g_ptr, g_q=np.array(g_q, dtype=np.int64), g_lv=np.array(g_lv, dtype=np.int64),
@@ -819,7 +833,7 @@ def service_figures(counts: pd.DataFrame, keys: list[str], threshold: Mapping[st
 
 
 def _counts_frame(plan: _Plan, reps: list[_Replication]) -> pd.DataFrame:
-    n_q, n_k = len(plan.queues), plan.n_intervals
+    n_q, n_k = plan.n_reported, plan.n_intervals
     cells = n_q * n_k
     parts = []
     holds = plan.group_holds.astype(float)  # groups x queues
@@ -830,8 +844,8 @@ def _counts_frame(plan: _Plan, reps: list[_Replication]) -> pd.DataFrame:
         wait = rep.wait[inside]
         thr = plan.threshold[rep.q[inside]]
         within = (out == _ANSWERED) & (wait <= thr)  # NaN threshold: never within
-        busy = (holds.T @ rep.busy[:, :n_k]).ravel()
-        on_phone = (holds.T @ (rep.busy[:, :n_k] + rep.idle[:, :n_k])).ravel()
+        busy = (holds[:, :n_q].T @ rep.busy[:, :n_k]).ravel()
+        on_phone = (holds[:, :n_q].T @ (rep.busy[:, :n_k] + rep.idle[:, :n_k])).ravel()
         parts.append(
             {
                 "replication": np.full(cells, r, dtype=np.int64),
@@ -857,7 +871,7 @@ def _backlog_frame(plan: _Plan, reps: list[_Replication]) -> pd.DataFrame:
     marks = np.arange(0.0, plan.n_intervals * plan.length + 1e-9, 3600.0)
     rows = []
     for r, rep in enumerate(reps):
-        for j, q in enumerate(plan.queues):
+        for j, q in enumerate(plan.queues[: plan.n_reported]):
             mine = rep.q == j
             arrive = np.sort(rep.t[mine])
             leave = np.sort(rep.t[mine] + rep.wait[mine])
@@ -1010,7 +1024,7 @@ def simulate(
         "calls_per_replication": float(np.mean([len(r.t) for r in reps])),
         "agents_rostered": int(plan.present.shape[0]),
         "interval_minutes": plan.length / 60.0,
-        "queues": list(plan.queues),
+        "queues": list(plan.queues[: plan.n_reported]),
         "deferrable_queues": [q for j, q in enumerate(plan.queues) if plan.defer[j]],
     }
     return SimulationResult(interval=interval, daily=daily, backlog=_backlog_frame(plan, reps),
