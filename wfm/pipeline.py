@@ -47,7 +47,7 @@ __all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_
 log = logging.getLogger("wfm.pipeline")
 
 #: the steps of a run, in order
-STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "evaluate", "report", "publish")
+STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "evaluate", "simulate", "report", "publish")
 
 _KNOWN = {
     "run": {"as_of", "horizon_days", "output_dir", "seed", "lookback_days", "attention_short_share",
@@ -57,6 +57,7 @@ _KNOWN = {
     "staffing": {"targets", "seats"},
     "roster": {"agents", "rules", "time_limit_sec", "num_workers", "diagnose", "diagnose_time_limit_sec"},
     "report": {"title", "sample_agents"},
+    "simulate": {"replications"},
 }
 
 
@@ -95,6 +96,8 @@ class RunConfig:
     #: diagnose a shortfall (which rules bind where, what would help): diagnosis.csv and summary
     diagnose: bool = False
     diagnose_time_limit_sec: float = 120.0
+    #: replications of the simulation judging the published plan (0: no simulation, no service.csv)
+    simulate_replications: int = 10
     title: str = "Staff plan"
     sample_agents: int = 40
     #: files whose hashes go into the manifest (the config file itself, if any)
@@ -124,6 +127,9 @@ class RunConfig:
             raise ConfigError(f"[roster] diagnose must be true or false, got {self.diagnose!r}")
         if not self.diagnose_time_limit_sec > 0:
             raise ConfigError(f"[roster] diagnose_time_limit_sec must be > 0, got {self.diagnose_time_limit_sec!r}")
+        if isinstance(self.simulate_replications, bool) or not isinstance(self.simulate_replications, int) or (
+                self.simulate_replications < 0):
+            raise ConfigError(f"[simulate] replications must be a whole number >= 0, got {self.simulate_replications!r}")
         if self.seats is not None and (not isinstance(self.seats, int) or self.seats < 1):
             raise ConfigError(f"[staffing] seats must be a whole number >= 1, got {self.seats!r}")
         if self.agents_path is None or self.rules_path is None:
@@ -258,6 +264,7 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         diagnose_time_limit_sec=float(ro.get("diagnose_time_limit_sec", 120.0)),
         title=str(rep.get("title", "Staff plan")),
         sample_agents=rep.get("sample_agents", 40),
+        simulate_replications=_table(raw, "simulate").get("replications", 10),
         config_path=path.resolve(),
     )
     if kwargs["history_url"] is not None and not isinstance(kwargs["history_url"], str):
@@ -413,6 +420,11 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             summary["diagnosis"] = {"findings": diagnosis.sentences, "checks_run": diagnosis.checks_run,
                                     "checks_skipped": diagnosis.checks_skipped}
 
+    service = None
+    if config.simulate_replications > 0:
+        with _step("simulate", timings, progress), _relay_warnings("simulate", planner_warnings):
+            service = _simulated_service(config, forecast_frame, result, agents, targets, daily, summary, planner_warnings)
+
     with _step("report", timings, progress):
         html = wfm_report.render_report(
             history=history,
@@ -441,6 +453,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
                 "agent_history.csv": _agent_history(agents),
                 "coverage.csv": result.coverage,
                 "daily.csv": daily,
+                "service.csv": service,
                 "agents_summary.csv": getattr(result, "agent_summary", None),
                 "diagnosis.csv": diagnosis.periods if diagnosis is not None else None,
             },
@@ -450,6 +463,32 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
     for name in STEPS:
         log.info("timing %-9s %7.2f s", name, timings.get(name, 0.0))
     return RunOutcome(folder=folder, summary=summary, warnings=tuple(summary["warnings"]), timings=timings)
+
+
+def _simulated_service(config: RunConfig, forecast_frame: pd.DataFrame, result: Any, agents: pd.DataFrame,
+                       targets: Any, daily: pd.DataFrame, summary: dict[str, Any],
+                       planner_warnings: list[str]) -> pd.DataFrame:
+    """Simulate the published plan against the forecast: per queue and day, target, planned, simulated.
+
+    A queue whose simulated service misses its target by more than 2 points on some day
+    becomes a planner warning (exit code 1) naming the queue and the days.
+    """
+    from .simulate import compare_to_plan, miss_warnings, simulate
+
+    sim = simulate(result.roster, agents, forecast_frame, targets, breaks=result.breaks,
+                   replications=config.simulate_replications, seed=config.seed)
+    service = compare_to_plan(sim.daily, daily, targets)
+    found = miss_warnings(service)
+    planner_warnings.extend(found)
+    summary["warnings"] = sorted(set(planner_warnings))
+    summary["service"]["simulated"] = _plain({
+        "replications": config.simulate_replications,
+        "queue_days_missing_target": int(service["misses"].sum()),
+        "queues_missing_target": sorted(service.loc[service["misses"], "queue"].unique().tolist()),
+    })
+    log.info("simulated the plan (%d replications): %d queue-days miss their target by more than 2 points",
+             config.simulate_replications, int(service["misses"].sum()))
+    return service
 
 
 def _history_from_previous_runs(agents: pd.DataFrame, output_dir: Path, as_of: pd.Timestamp, rules: Any) -> pd.DataFrame:
