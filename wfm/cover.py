@@ -56,7 +56,7 @@ from scipy.optimize import OptimizeWarning, linprog
 from .exceptions import InvalidInputError, WFMError
 from .skills import SkillMatrix
 
-__all__ = ["Cover", "allocate", "heads_by_group", "queue_cover", "COVER_COLUMNS"]
+__all__ = ["Cover", "allocate", "heads_by_group", "queue_cover", "requirement_matrix", "deadline_steps_for", "COVER_COLUMNS"]
 
 #: columns of :func:`queue_cover`'s frame
 COVER_COLUMNS: tuple[str, ...] = ("queue", "interval_start", "required", "scheduled", "under", "over", "backlog", "price")
@@ -89,6 +89,9 @@ class Cover:
         ``(T, Q)`` dual of each covering / deadline row (see the module doc).
     status
         ``"OPTIMAL"``; anything else raises.
+    budget_price
+        ``(G,)`` with a budget: the dual of each group's budget row (shortfall removed per
+        extra head-interval of that group); None without.
     """
 
     allocated: np.ndarray
@@ -99,6 +102,7 @@ class Cover:
     backlog: np.ndarray
     price: np.ndarray
     status: str
+    budget_price: np.ndarray | None = None
 
     @property
     def shortfall(self) -> float:
@@ -121,6 +125,7 @@ def allocate(
     holds: np.ndarray,
     *,
     deadline_steps: Sequence[int | None] | np.ndarray | None = None,
+    budget: np.ndarray | None = None,
 ) -> Cover:
     """Allocate heads on shift to queues (see the module doc for the program).
 
@@ -135,6 +140,11 @@ def allocate(
         ``(G, Q)`` whether a group holds a queue's skill.
     deadline_steps
         Per queue: ``None`` (interval queue) or the deadline in intervals (>= 1).
+    budget
+        Optional ``(G,)`` head-intervals each group can work over the whole horizon
+        (``sum_{t,q} x[t, g, q] <= budget[g]``): with ``heads`` = the group's size in every
+        interval this is the capacity relaxation of :func:`skill_capacity`. Without a budget
+        no spare heads are shared out when one is given (``scheduled`` = ``served``).
 
     Raises
     ------
@@ -229,6 +239,16 @@ def allocate(
         vals_ub += [np.ones(n_t), -np.ones(n_t)]
         rhs_ub.append(recent)
         n_ub += n_t
+    budget_row0 = n_ub
+    if budget is not None:
+        budget = _as_array(budget, "budget", 1)
+        if budget.shape != (n_g,):
+            raise InvalidInputError(f"budget must give one value per group ({n_g}), got shape {budget.shape}")
+        rows_ub.append(n_ub + gg)
+        cols_ub.append(np.arange(n_x))
+        vals_ub.append(np.ones(n_x))
+        rhs_ub.append(budget)
+        n_ub += n_g
     a_ub = sp.csr_matrix((np.concatenate(vals_ub), (np.concatenate(rows_ub), np.concatenate(cols_ub))),
                          shape=(n_ub, n_var))
     b_ub = np.concatenate(rhs_ub)
@@ -261,6 +281,9 @@ def allocate(
     has = deadline_row >= 0
     price[has] = duals[deadline_row[has]]
 
+    if budget is not None:
+        return Cover(alloc, served, served.copy(), required, under, backlog, price, "OPTIMAL",
+                     budget_price=duals[budget_row0:budget_row0 + n_g])
     # Spare heads: shared among the group's interval queues in proportion to their requirement
     # (equally where none requires anything); a group holding only deferrable queues keeps its
     # spare on them (idle time on that work).
@@ -332,7 +355,7 @@ def heads_by_group(
     return np.maximum(out, 0.0)
 
 
-def _deadline_steps(queues: Sequence[str], targets: object, step_sec: float) -> list[int | None]:
+def deadline_steps_for(queues: Sequence[str], targets: object, step_sec: float) -> list[int | None]:
     out: list[int | None] = []
     for q in queues:
         t = targets.for_queue(q) if targets is not None and hasattr(targets, "for_queue") else targets
@@ -354,7 +377,7 @@ def requirement_matrix(
     req["interval_start"] = pd.to_datetime(req["interval_start"])
     starts = pd.DatetimeIndex(sorted(req["interval_start"].unique()))
     value = req["agents_scheduled"].to_numpy(dtype=float)
-    steps = _deadline_steps(queues, targets, 1.0)
+    steps = deadline_steps_for(queues, targets, 1.0)
     deferrable = {q for q, d in zip(queues, steps) if d is not None}
     if deferrable:
         rows = req["queue"].astype(str).isin(deferrable).to_numpy()
@@ -394,7 +417,7 @@ def queue_cover(
     starts, req = requirement_matrix(requirements, queues, targets)
     step_sec = (starts[1] - starts[0]).total_seconds() if len(starts) > 1 else 900.0
     heads = heads_by_group(roster, skills, starts, breaks=breaks, agents=agents)
-    cover = allocate(heads, req, skills.group_holds(), deadline_steps=_deadline_steps(queues, targets, step_sec))
+    cover = allocate(heads, req, skills.group_holds(), deadline_steps=deadline_steps_for(queues, targets, step_sec))
     n_t, n_q = req.shape
     frame = pd.DataFrame({
         "queue": np.repeat(np.asarray(queues, dtype=object), n_t),
