@@ -77,7 +77,7 @@ def test_run_publishes_every_output(two_runs, centre):
     assert result.exit_code in (0, 1), result.output + str(result.exception)
     names = {p.name for p in folder.iterdir()}
     assert names == {
-        "forecast.csv", "backtest.csv", "requirements.csv", "roster.csv", "breaks.csv",
+        "forecast.csv", "backtest.csv", "requirements.csv", "roster.csv", "breaks.csv", "queue_coverage.csv",
         "agent_history.csv", "coverage.csv", "daily.csv", "service.csv", "agents_summary.csv", "summary.json",
         "report.html", "manifest.json",
     }

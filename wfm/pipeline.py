@@ -412,9 +412,19 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
                 log.info("diagnosis: %s", sentence)
 
     with _step("evaluate", timings, progress):
-        daily = wfm_evaluate.daily_service(req, result.coverage, result.roster, result.breaks, targets)
+        queue_coverage, skill_warnings, skill_findings = _skill_cover(req, agents, rules, result, targets, config)
+        coverage_for_service = result.coverage
+        if queue_coverage is not None:
+            coverage_for_service = pd.concat([result.coverage, queue_coverage[list(result.coverage.columns)]],
+                                             ignore_index=True)
+        daily = wfm_evaluate.daily_service(req, coverage_for_service, result.roster, result.breaks, targets)
         summary = _summary(config, req, result, daily)
         planner_warnings.extend(_shortfall_warnings(result.coverage, config))
+        planner_warnings.extend(skill_warnings)
+        if skill_findings:
+            summary["skills"] = skill_findings
+        for sentence in skill_warnings:
+            log.info("diagnosis: %s", sentence)
         summary["warnings"] = sorted(set(planner_warnings))
         if diagnosis is not None:
             summary["diagnosis"] = {"findings": diagnosis.sentences, "checks_run": diagnosis.checks_run,
@@ -452,6 +462,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
                 "breaks.csv": result.breaks,
                 "agent_history.csv": _agent_history(agents),
                 "coverage.csv": result.coverage,
+                "queue_coverage.csv": queue_coverage,
                 "daily.csv": daily,
                 "service.csv": service,
                 "agents_summary.csv": getattr(result, "agent_summary", None),
@@ -581,6 +592,58 @@ def _relay_warnings(stage: str, sink: list[str]) -> Iterator[None]:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
+def _skill_cover(req: pd.DataFrame, agents: pd.DataFrame, rules: Any, result: Any, targets: Any,
+                 config: RunConfig) -> tuple[pd.DataFrame | None, list[str], dict[str, Any]]:
+    """Per-queue coverage of the roster by skilled heads, and the queues short of skilled agents.
+
+    Returns the per-queue coverage frame (None for a single-skill centre without deadlines:
+    the pooled coverage is then every queue's), one warning per queue short by more than
+    ``attention_total_short_share`` of its requirement in this roster, or short in every roster
+    of the agents file (the capacity relaxation of :mod:`wfm.skill_check`), and the findings
+    for the summary.
+    """
+    from .roster import parse_agents
+    from .skill_check import roster_gaps, skill_capacity
+    from .skills import parse_skills
+
+    queues = sorted(req["queue"].astype(str).unique())
+    if "skills" in agents.columns:
+        # A run may plan some of the centre's queues: skills naming the others are allowed (they get
+        # no requirement); a planned queue nobody holds is still an error.
+        queues = sorted(set(queues) | set(parse_skills(agents, require_all_queues=False).queues))
+    skills = parse_skills(agents, queues)
+    deferrable = any(getattr(_targets_for(targets, q), "deadline_sec", None) is not None for q in queues)
+    if len(skills.groups) == 1 and not deferrable:
+        return None, [], {}
+    frame, _, gaps = roster_gaps(req, result.roster, skills, targets, breaks=result.breaks, agents=agents,
+                                 min_share=config.attention_total_short_share)
+    weeks = pd.to_datetime(req["interval_start"]).dt.normalize().nunique() / 7
+    hours = np.array([weeks * a.max_paid_minutes_week / 60 * max(t.length_minutes / t.paid_minutes for t in a.templates)
+                      for a in parse_agents(agents, rules)])
+    _, proven = skill_capacity(req, skills, hours, targets)
+    proven_by_queue = {p.queue: p for p in proven}
+    warnings_out = []
+    for gap in gaps:
+        text = f"skills: {gap.sentence}"
+        if gap.queue in proven_by_queue:
+            text += f"; and {proven_by_queue.pop(gap.queue).sentence}"
+        else:
+            text += ("; the skilled agents' hours could cover it in another roster (the roster engine plans the pooled "
+                     "requirement; docs/roster.md)")
+        warnings_out.append(text)
+    warnings_out.extend(f"skills: {p.sentence}" for p in proven_by_queue.values())
+    findings = {
+        "skill_groups": len(skills.groups),
+        "queues_short_in_roster": [g.queue for g in gaps],
+        "queues_short_in_every_roster": [p.queue for p in proven],
+    }
+    return frame, warnings_out, findings
+
+
+def _targets_for(targets: Any, queue: str) -> Any:
+    return targets.for_queue(queue) if hasattr(targets, "for_queue") else targets
+
+
 def _shortfall_warnings(coverage: pd.DataFrame, config: RunConfig) -> list[str]:
     """Under-staffing a planner must look at, by the run's attention thresholds.
 
@@ -684,6 +747,8 @@ def _weighted(daily: pd.DataFrame, column: str) -> float | None:
     if column not in daily or "calls" not in daily or daily["calls"].sum() <= 0:
         return None
     ok = daily[column].notna()
+    if daily.loc[ok, "calls"].sum() <= 0:
+        return None
     return float((daily.loc[ok, column] * daily.loc[ok, "calls"]).sum() / daily.loc[ok, "calls"].sum())
 
 
