@@ -7,7 +7,7 @@
   idempotent per as-of date.
 
 :class:`PublishOptions` is the ``[publish]`` table of the run configuration
-(``docs/pipeline.md``); :func:`write_files` and :func:`database` are what ``wfm run`` calls
+(``docs/pipeline.md``); :func:`write_files` and :func:`database_transaction` are what ``wfm run`` calls
 in its publish step. Everything here takes the documented frames (README, Data contracts).
 """
 
@@ -29,8 +29,8 @@ from .database import DEFAULT_PREFIX, RUN_TABLES, check_url, publishing, safe_ur
 from .excel import write_roster_workbook
 from .ical import calendars, check_timezone
 
-__all__ = ["PublishOptions", "PUBLISH_KEYS", "write_files", "write_calendars", "database", "WORKBOOK_NAME",
-           "CALENDAR_FOLDER"]
+__all__ = ["PublishOptions", "PUBLISH_KEYS", "write_files", "write_calendars", "database_transaction",
+           "WORKBOOK_NAME", "CALENDAR_FOLDER"]
 
 #: the keys of the ``[publish]`` configuration table
 PUBLISH_KEYS: frozenset[str] = frozenset(
@@ -188,7 +188,7 @@ def write_files(
 
 
 @contextlib.contextmanager
-def database(
+def database_transaction(
     options: PublishOptions,
     frames: Mapping[str, pd.DataFrame | None],
     *,

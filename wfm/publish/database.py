@@ -42,7 +42,7 @@ import sqlalchemy as sa
 from ..exceptions import ConfigError, InvalidInputError, WFMError
 from ..frames import to_timestamps
 
-__all__ = ["publish_run", "publishing", "read_run", "RUN_TABLES", "DEFAULT_PREFIX", "safe_url", "check_url"]
+__all__ = ["publish_run", "publishing", "read_run", "DatabasePublishError", "RUN_TABLES", "DEFAULT_PREFIX", "safe_url", "check_url"]
 
 #: the frames a run publishes, in write order (the runs table is written last)
 RUN_TABLES: tuple[str, ...] = ("roster", "breaks", "coverage", "requirements", "forecast")
