@@ -79,7 +79,7 @@ def test_run_publishes_every_output(two_runs, centre):
     assert names == {
         "forecast.csv", "backtest.csv", "requirements.csv", "roster.csv", "breaks.csv",
         "agent_history.csv", "coverage.csv", "daily.csv", "agents_summary.csv", "summary.json", "report.html",
-        "manifest.json",
+        "manifest.json", "roster.xlsx",
     }
     manifest = json.loads((folder / "manifest.json").read_text())
     assert "agents_summary.csv" in manifest["outputs"]
