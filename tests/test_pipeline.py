@@ -79,7 +79,7 @@ def test_run_publishes_every_output(two_runs, centre):
     assert names == {
         "forecast.csv", "backtest.csv", "requirements.csv", "roster.csv", "breaks.csv", "queue_coverage.csv",
         "agent_history.csv", "coverage.csv", "daily.csv", "service.csv", "agents_summary.csv", "summary.json",
-        "report.html", "manifest.json",
+        "report.html", "manifest.json", "roster.xlsx",
     }
     manifest = json.loads((folder / "manifest.json").read_text())
     assert "agents_summary.csv" in manifest["outputs"]

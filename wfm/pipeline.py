@@ -41,6 +41,9 @@ from . import io as wfm_io
 from .datasets import example_dir
 from .exceptions import ConfigError, InvalidInputError, WFMWarning
 from .frames import interval_hours, require_columns, to_timestamps
+from .publish import PUBLISH_KEYS, PublishOptions
+from .publish import database_transaction as publish_database
+from .publish import write_files as publish_files
 
 __all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_dir", "run", "STEPS"]
 
@@ -58,6 +61,7 @@ _KNOWN = {
     "roster": {"agents", "rules", "time_limit_sec", "num_workers", "diagnose", "diagnose_time_limit_sec"},
     "report": {"title", "sample_agents"},
     "simulate": {"replications"},
+    "publish": set(PUBLISH_KEYS),
 }
 
 
@@ -102,6 +106,8 @@ class RunConfig:
     sample_agents: int = 40
     #: files whose hashes go into the manifest (the config file itself, if any)
     config_path: Path | None = None
+    #: the [publish] table: roster.xlsx, agents' calendars, a database (docs/pipeline.md)
+    publish: PublishOptions = field(default_factory=PublishOptions)
 
     def __post_init__(self) -> None:
         if (self.history_path is None) == (self.history_url is None):
@@ -266,6 +272,7 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         sample_agents=rep.get("sample_agents", 40),
         simulate_replications=_table(raw, "simulate").get("replications", 10),
         config_path=path.resolve(),
+        publish=PublishOptions.from_table(_table(raw, "publish")),
     )
     if kwargs["history_url"] is not None and not isinstance(kwargs["history_url"], str):
         raise ConfigError(f"config: [history] url must be a string, got {kwargs['history_url']!r}")
@@ -452,9 +459,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
         )
 
     with _step("publish", timings, progress):
-        folder = _publish(
-            config,
-            {
+        outputs: dict[str, pd.DataFrame | None] = {
                 "forecast.csv": forecast_frame,
                 "backtest.csv": getattr(fc, "backtest", None),
                 "requirements.csv": req,
@@ -467,10 +472,17 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
                 "service.csv": service,
                 "agents_summary.csv": getattr(result, "agent_summary", None),
                 "diagnosis.csv": diagnosis.periods if diagnosis is not None else None,
-            },
-            summary,
-            html,
-        )
+        }
+        named = {name.split(".")[0]: frame for name, frame in outputs.items()}
+        run_row = {"status": "attention" if summary["warnings"] else "ok", "exit_code": 1 if summary["warnings"] else 0,
+                   "wfm_version": __version__, "warnings": summary["warnings"],
+                   "inputs": {role: _hash_input(p) for role, p in config.input_files().items()}}
+        # The database transaction commits only once the folder is in place (and is rolled back if not).
+        with publish_database(config.publish, named, as_of=config.as_of, run=run_row):
+            folder = _publish(config, outputs, summary, html,
+                              extra=lambda tmp: publish_files(tmp, config.publish, named, as_of=config.as_of,
+                                                              horizon_days=config.horizon_days, agents=agents,
+                                                              title=config.title))
     for name in STEPS:
         log.info("timing %-9s %7.2f s", name, timings.get(name, 0.0))
     return RunOutcome(folder=folder, summary=summary, warnings=tuple(summary["warnings"]), timings=timings)
@@ -763,8 +775,13 @@ def _publish(
     frames: dict[str, pd.DataFrame | None],
     summary: dict[str, Any],
     html: str,
+    extra: Callable[[Path], Any] | None = None,
 ) -> Path:
-    """Write every output into a temporary folder, then rename it into place."""
+    """Write every output into a temporary folder, then rename it into place.
+
+    ``extra`` writes further outputs into the temporary folder (the workbook, the calendars)
+    before the manifest hashes every file.
+    """
     out_root = Path(config.output_dir)
     out_root.mkdir(parents=True, exist_ok=True)
     final = out_root / config.as_of.isoformat()
@@ -777,8 +794,10 @@ def _publish(
             wfm_io.write_frame(_dates_as_days(frame), tmp / name)
         wfm_io.write_json(summary, tmp / "summary.json")
         wfm_io.write_text(html, tmp / "report.html")
-        for p in sorted(tmp.iterdir()):
-            written[p.name] = wfm_io.file_sha256(p)
+        if extra is not None:
+            extra(tmp)
+        for p in sorted(p for p in tmp.rglob("*") if p.is_file()):
+            written[p.relative_to(tmp).as_posix()] = wfm_io.file_sha256(p)
         manifest = {
             "as_of": config.as_of.isoformat(),
             "wfm_version": __version__,
@@ -798,6 +817,7 @@ def _publish(
                     "attention_total_short_share": config.attention_total_short_share,
                     "num_workers": config.num_workers,
                     "diagnose": config.diagnose,
+                    "publish": config.publish.settings(),
                 }
             ),
             "outputs": written,
