@@ -162,6 +162,7 @@ def test_correction_csv_and_summary_say_what_the_loop_did(two_runs):
     assert list(rounds.columns) == list(CORRECTION_COLUMNS)
     summary = json.loads((folder / "summary.json").read_text())["correction"]
     assert summary["rounds_run"] == rounds["round"].max() <= 2
+    assert "plan_sec" not in summary  # wall-clock times are not published
     assert summary["stop_reason"] in ("converged", "round_limit", "no_progress", "nothing_to_raise")
     chosen = rounds.loc[rounds["round"] == summary["chosen_round"]]
     assert summary["added_agent_intervals"] == chosen["added_agent_intervals"].sum()
@@ -169,9 +170,6 @@ def test_correction_csv_and_summary_say_what_the_loop_did(two_runs):
     req = read_frame(folder / "requirements.csv")
     assert req["agents_added"].sum() == summary["added_agent_intervals"]
     assert (req["agents_added"] >= 0).all()
-    # The published plan's service.csv is the chosen round's simulation (same seed and replications).
-    service = read_frame(folder / "service.csv")
-    assert service["misses"].sum() == chosen["days_missing"].sum() or summary["chosen_round"] >= 0
     assert "Simulation-corrected requirements" in (folder / "report.html").read_text()
 
 

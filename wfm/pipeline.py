@@ -437,7 +437,9 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
         if correction is not None:
             from .correct import describe
 
-            summary["correction"] = _plain({**correction.summary, "findings": describe(correction)})
+            # wall-clock seconds per round are logged, not published (reruns stay byte-identical)
+            summary["correction"] = _plain({**{k: v for k, v in correction.summary.items() if not _volatile(k)},
+                                            "findings": describe(correction)})
         if diagnosis is not None:
             summary["diagnosis"] = {"findings": diagnosis.sentences, "checks_run": diagnosis.checks_run,
                                     "checks_skipped": diagnosis.checks_skipped}
