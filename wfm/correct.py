@@ -58,7 +58,7 @@ from .frames import require_columns, to_timestamps
 from .simulate import SimulationResult, compare_to_plan, service_figures, simulate
 from .staffing import Targets, TargetSet
 
-__all__ = ["correct_requirements", "CorrectionResult", "CORRECTION_COLUMNS", "STOP_REASONS", "effective_agents"]
+__all__ = ["correct_requirements", "describe", "CorrectionResult", "CORRECTION_COLUMNS", "STOP_REASONS", "effective_agents"]
 
 #: columns of :attr:`CorrectionResult.rounds` (one row per round and queue)
 CORRECTION_COLUMNS: tuple[str, ...] = (
@@ -516,3 +516,29 @@ def correct_requirements(
     }
     return CorrectionResult(requirements=req_c.reset_index(drop=True), plan=plan_c, simulation=sim_c,
                             rounds=rounds_frame, summary=summary)
+
+
+def describe(result: CorrectionResult) -> list[str]:
+    """Plain sentences on what the correction did: one per round, then the outcome (for reports)."""
+    out = []
+    for r, block in result.rounds.groupby("round", sort=True):
+        parts = []
+        for rec in block.itertuples(index=False):
+            figure = f"{rec.simulated:.1%}" if rec.metric == "service_level" else f"ASA {rec.simulated:,.0f} s"
+            target = f"{rec.target:.0%}" if rec.metric == "service_level" else f"{rec.target:,.0f} s"
+            note = f"{rec.days_missing} days missing" if rec.days_missing else "met"
+            if rec.status == "no_progress":
+                note += ", no progress"
+            parts.append(f"{rec.queue} {figure} (target {target}, {note})")
+        added = int(block["added_agent_intervals"].sum())
+        raised = int(block["raise_next"].sum())
+        out.append(f"round {r}: {'; '.join(parts)}; {added} agent-intervals added so far"
+                   + (f", raising {raised} more" if raised else ""))
+    s = result.summary
+    reason = {"converged": "every queue within tolerance of its target",
+              "round_limit": "round limit reached", "nothing_to_raise": "no interval left to raise",
+              "no_progress": "raising the requirement no longer buys service on "
+                             + ", ".join(result.rounds.loc[result.rounds["status"] == "no_progress", "queue"].unique())}
+    out.append(f"stopped after {s['rounds_run']} re-plans ({reason.get(s['stop_reason'], s['stop_reason'])}); "
+               f"published round {s['chosen_round']}, {s['added_agent_intervals']} agent-intervals over the Erlang requirement")
+    return out
