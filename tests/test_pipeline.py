@@ -78,8 +78,8 @@ def test_run_publishes_every_output(two_runs, centre):
     names = {p.name for p in folder.iterdir()}
     assert names == {
         "forecast.csv", "backtest.csv", "requirements.csv", "roster.csv", "breaks.csv", "queue_coverage.csv",
-        "agent_history.csv", "coverage.csv", "daily.csv", "service.csv", "agents_summary.csv", "summary.json",
-        "report.html", "manifest.json", "roster.xlsx",
+        "agent_history.csv", "coverage.csv", "daily.csv", "service.csv", "correction.csv", "agents_summary.csv",
+        "summary.json", "report.html", "manifest.json", "roster.xlsx",
     }
     manifest = json.loads((folder / "manifest.json").read_text())
     assert "agents_summary.csv" in manifest["outputs"]
@@ -153,6 +153,25 @@ def test_service_csv_holds_promised_and_simulated_service(two_runs):
         assert "Attention: simulate: vip misses its service level 90% target" in results[0].stderr
 
 
+def test_correction_csv_and_summary_say_what_the_loop_did(two_runs):
+    folder, _, _ = two_runs
+    rounds = read_frame(folder / "correction.csv")
+    from wfm.correct import CORRECTION_COLUMNS
+
+    assert list(rounds.columns) == list(CORRECTION_COLUMNS)
+    summary = json.loads((folder / "summary.json").read_text())["correction"]
+    assert summary["rounds_run"] == rounds["round"].max() <= 2
+    assert "plan_sec" not in summary  # wall-clock times are not published
+    assert summary["stop_reason"] in ("converged", "round_limit", "no_progress", "nothing_to_raise")
+    chosen = rounds.loc[rounds["round"] == summary["chosen_round"]]
+    assert summary["added_agent_intervals"] == chosen["added_agent_intervals"].sum()
+    # The published requirement is the chosen round's: the Erlang figure plus what was added.
+    req = read_frame(folder / "requirements.csv")
+    assert req["agents_added"].sum() == summary["added_agent_intervals"]
+    assert (req["agents_added"] >= 0).all()
+    assert "Simulation-corrected requirements" in (folder / "report.html").read_text()
+
+
 def test_rerun_gives_identical_files(two_runs):
     a, b, _ = two_runs
     for path in sorted(a.iterdir()):
@@ -195,6 +214,9 @@ def test_cli_bad_config_is_one_line_exit_two(centre, tmp_path):
         (('as_of = "2026-10-12"', 'as_of = "12/10/2026"'), r"as_of must be a date"),
         (("[history]", "[histroy]"), r"unknown table\(s\) histroy"),
         (('path = "history.csv"', 'path = "history.csv"\nurl = "sqlite://"'), r"either path"),
+        (("seed = 3", "seed = 3\n[simulate]\ncorrect_rounds = -1"), r"correct_rounds must be a whole number from 0 to 10, got -1"),
+        (("seed = 3", "seed = 3\n[simulate]\ncorrect_time_limit_sec = 0"), r"correct_time_limit_sec must be > 0, got 0"),
+        (("seed = 3", "seed = 3\n[simulate]\ncorrect_round = 1"), r"unknown key\(s\) correct_round in \[simulate\]"),
     ],
 )
 def test_config_errors_name_the_key(centre, tmp_path, edit, message):

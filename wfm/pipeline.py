@@ -50,7 +50,7 @@ __all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_
 log = logging.getLogger("wfm.pipeline")
 
 #: the steps of a run, in order
-STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "evaluate", "simulate", "report", "publish")
+STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "correct", "evaluate", "simulate", "report", "publish")
 
 _KNOWN = {
     "run": {"as_of", "horizon_days", "output_dir", "seed", "lookback_days", "attention_short_share",
@@ -60,7 +60,7 @@ _KNOWN = {
     "staffing": {"targets", "seats"},
     "roster": {"agents", "rules", "time_limit_sec", "num_workers", "diagnose", "diagnose_time_limit_sec"},
     "report": {"title", "sample_agents"},
-    "simulate": {"replications"},
+    "simulate": {"replications", "correct_rounds", "correct_time_limit_sec"},
     "publish": set(PUBLISH_KEYS),
 }
 
@@ -102,6 +102,10 @@ class RunConfig:
     diagnose_time_limit_sec: float = 120.0
     #: replications of the simulation judging the published plan (0: no simulation, no service.csv)
     simulate_replications: int = 10
+    #: simulation-corrected requirements: re-plans at most (0: off; needs simulate_replications > 0)
+    correct_rounds: int = 2
+    #: roster time limit of each correction re-plan (None: the run's time_limit_sec, at most 30 s)
+    correct_time_limit_sec: float | None = None
     title: str = "Staff plan"
     sample_agents: int = 40
     #: files whose hashes go into the manifest (the config file itself, if any)
@@ -136,6 +140,13 @@ class RunConfig:
         if isinstance(self.simulate_replications, bool) or not isinstance(self.simulate_replications, int) or (
                 self.simulate_replications < 0):
             raise ConfigError(f"[simulate] replications must be a whole number >= 0, got {self.simulate_replications!r}")
+        if isinstance(self.correct_rounds, bool) or not isinstance(self.correct_rounds, int) or not (
+                0 <= self.correct_rounds <= 10):
+            raise ConfigError(f"[simulate] correct_rounds must be a whole number from 0 to 10, got {self.correct_rounds!r}")
+        if self.correct_time_limit_sec is not None and (
+                isinstance(self.correct_time_limit_sec, bool) or not isinstance(self.correct_time_limit_sec, int | float)
+                or not self.correct_time_limit_sec > 0):
+            raise ConfigError(f"[simulate] correct_time_limit_sec must be > 0, got {self.correct_time_limit_sec!r}")
         if self.seats is not None and (not isinstance(self.seats, int) or self.seats < 1):
             raise ConfigError(f"[staffing] seats must be a whole number >= 1, got {self.seats!r}")
         if self.agents_path is None or self.rules_path is None:
@@ -271,6 +282,8 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         title=str(rep.get("title", "Staff plan")),
         sample_agents=rep.get("sample_agents", 40),
         simulate_replications=_table(raw, "simulate").get("replications", 10),
+        correct_rounds=_table(raw, "simulate").get("correct_rounds", 2),
+        correct_time_limit_sec=_table(raw, "simulate").get("correct_time_limit_sec"),
         config_path=path.resolve(),
         publish=PublishOptions.from_table(_table(raw, "publish")),
     )
@@ -418,6 +431,11 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             for sentence in diagnosis.sentences:
                 log.info("diagnosis: %s", sentence)
 
+    correction = None
+    if config.correct_rounds > 0 and config.simulate_replications > 0:
+        with _step("correct", timings, progress), _relay_warnings("roster", planner_warnings):
+            req, result, correction = _corrected(config, req, forecast_frame, targets, agents, rules, result)
+
     with _step("evaluate", timings, progress):
         queue_coverage, skill_warnings, skill_findings = _skill_cover(req, agents, rules, result, targets, config)
         coverage_for_service = result.coverage
@@ -433,6 +451,12 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
         for sentence in skill_warnings:
             log.info("diagnosis: %s", sentence)
         summary["warnings"] = sorted(set(planner_warnings))
+        if correction is not None:
+            from .correct import describe
+
+            # wall-clock seconds per round are logged, not published (reruns stay byte-identical)
+            summary["correction"] = _plain({**{k: v for k, v in correction.summary.items() if not _volatile(k)},
+                                            "findings": describe(correction)})
         if diagnosis is not None:
             summary["diagnosis"] = {"findings": diagnosis.sentences, "checks_run": diagnosis.checks_run,
                                     "checks_skipped": diagnosis.checks_skipped}
@@ -470,6 +494,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
                 "queue_coverage.csv": queue_coverage,
                 "daily.csv": daily,
                 "service.csv": service,
+                "correction.csv": correction.rounds if correction is not None else None,
                 "agents_summary.csv": getattr(result, "agent_summary", None),
                 "diagnosis.csv": diagnosis.periods if diagnosis is not None else None,
         }
@@ -486,6 +511,31 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
     for name in STEPS:
         log.info("timing %-9s %7.2f s", name, timings.get(name, 0.0))
     return RunOutcome(folder=folder, summary=summary, warnings=tuple(summary["warnings"]), timings=timings)
+
+
+def _corrected(config: RunConfig, req: pd.DataFrame, forecast_frame: pd.DataFrame, targets: Any, agents: pd.DataFrame,
+               rules: Any, result: Any) -> tuple[pd.DataFrame, Any, Any]:
+    """Simulation-corrected requirements (:mod:`wfm.correct`): raise, re-plan, for a few rounds.
+
+    Each re-plan uses ``correct_time_limit_sec``; the simulation is the simulate step's own
+    (same replications and seed), so the published plan's service.csv is the chosen round's.
+    """
+    from .correct import correct_requirements
+    from .roster import schedule
+
+    limit = config.correct_time_limit_sec or min(config.time_limit_sec, 30.0)
+
+    def plan(frame: pd.DataFrame) -> Any:
+        return schedule(frame, agents, rules, time_limit_sec=limit, seed=config.seed, num_workers=config.num_workers,
+                        progress=lambda message: log.info("roster (correction): %s", message))
+
+    out = correct_requirements(req, forecast_frame, targets, agents, plan, initial=result, rounds=config.correct_rounds,
+                               replications=config.simulate_replications, seed=config.seed,
+                               progress=lambda message: log.info("correction: %s", message))
+    s = out.summary
+    log.info("correction: %d re-plans, stopped (%s), chose round %d, %d agent-intervals added",
+             s["rounds_run"], s["stop_reason"], s["chosen_round"], s["added_agent_intervals"])
+    return out.requirements, out.plan, out
 
 
 def _simulated_service(config: RunConfig, forecast_frame: pd.DataFrame, result: Any, agents: pd.DataFrame,
@@ -818,6 +868,9 @@ def _publish(
                     "num_workers": config.num_workers,
                     "diagnose": config.diagnose,
                     "publish": config.publish.settings(),
+                    "simulate_replications": config.simulate_replications,
+                    "correct_rounds": config.correct_rounds,
+                    "correct_time_limit_sec": config.correct_time_limit_sec,
                 }
             ),
             "outputs": written,

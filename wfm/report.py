@@ -195,7 +195,13 @@ def render_report(
         # Shown only when the run was diagnosed (wfm run with [roster] diagnose = true).
         ids.insert(ids.index("coverage") + 1, "diagnosis")
         bodies["diagnosis"] = "<ul>\n" + "\n".join(f"<li>{html.escape(str(f))}</li>" for f in findings) + "\n</ul>"
-    sections = [_section(sid, _HEADINGS.get(sid, "Diagnosis: why coverage is short"), bodies[sid]) for sid in ids]
+    steps = (summary.get("correction") or {}).get("findings") if isinstance(summary.get("correction"), Mapping) else None
+    if steps:
+        # Shown when the run corrected its requirements by simulation ([simulate] correct_rounds > 0).
+        ids.insert(ids.index("coverage") + 1, "correction")
+        bodies["correction"] = "<ul>\n" + "\n".join(f"<li>{html.escape(str(f))}</li>" for f in steps) + "\n</ul>"
+    headings = {**_HEADINGS, "correction": "Simulation-corrected requirements"}
+    sections = [_section(sid, headings.get(sid, "Diagnosis: why coverage is short"), bodies[sid]) for sid in ids]
     nav = " · ".join(f'<a href="#{sid}">{html.escape(sid)}</a>' for sid in ids)
     return (
         "<!DOCTYPE html>\n"
@@ -400,7 +406,8 @@ def _key_figures_html(
         f'<div class="card"><div class="value">{html.escape(v)}</div><div class="label">{html.escape(k)}</div></div>'
         for k, v in cards
     )
-    rows = _flatten({k: v for k, v in summary.items() if k != "diagnosis"})  # findings have their own section
+    rows = _flatten({k: (v if k != "correction" else {x: y for x, y in v.items() if x != "findings"})
+                     for k, v in summary.items() if k != "diagnosis"})  # findings have their own section
     if rows:
         table = (
             '<table class="kv"><thead><tr><th>figure</th><th>value</th></tr></thead><tbody>'
