@@ -32,7 +32,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from .aggregate import SCALE
-from .repair import RosterState, _under_marginals
+from .state import MoveContext, RosterState, clear_week, set_shift, tour_shifts, under_marginals, week_options
 from .tours import DAY, Catalogue
 
 __all__ = ["BreakPlan", "place_breaks", "breaks_frame"]
@@ -92,7 +92,7 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
     req = np.concatenate([cat.grid.required.astype(np.int64), np.zeros(pad, dtype=np.int64)])
     cov = np.concatenate([state.coverage.astype(np.int64), np.zeros(pad, dtype=np.int64)])
     inside = np.arange(len(req)) < n_int
-    under_w = _under_marginals(cat)
+    under_w = under_marginals(cat)
     over_w = cat.rules.objective.over_weight
 
     # One entry per break of every worked shift whose template has breaks.
@@ -403,15 +403,13 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
     order, keeping the minimum work stretches), and kept only if the roster's objective net of
     breaks falls and no interval exceeds the seats. Returns the updated plan and the moves made.
     """
-    from .repair import _Context, _week_options, clear_week, set_shift, tour_shifts
-
     step = cat.grid.interval_minutes
     n_int = cat.grid.n_intervals
     req = cat.grid.required.astype(np.int64)
     obj = cat.rules.objective
-    under_w = _under_marginals(cat)
+    under_w = under_marginals(cat)
     cum = np.concatenate([[0.0], np.cumsum(under_w[1:])])
-    ctx = _Context(cat)
+    ctx = MoveContext(cat)
     net = plan.coverage.astype(np.int64).copy()
     # breaks per (agent, day): list of (template rank, offset)
     own: dict[tuple[int, int], list[int]] = {}
@@ -477,7 +475,7 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
             clear_week(cat, state, agent, d0, n)
             prefix = np.concatenate([[0.0], np.cumsum(np.where(state.coverage + 1 > cat.rules.seats, -1e12,
                                                                _marg(net)))])
-            scores, gains, _, _ = _week_options(ctx, state, agent, week, prefix, net_of_breaks=True)
+            scores, gains, _, _ = week_options(ctx, state, agent, week, prefix, net_of_breaks=True)
             best = int(np.argmax(scores))
             new_days: list[int] = []
             if scores[best] > -1e11:

@@ -17,6 +17,7 @@ from .agents import parse_agents
 from .aggregate import (SCALE, AggregateModel, AggregatePlan, build_aggregate, dive_tours, lp_bound, lp_relaxation,
                         restrict_to_lp_support, round_lp, solve_aggregate)
 from .assign import assign_plan
+from .cycle_moves import improve_cycles
 from .breaks import _DAY_DETERMINISTIC_LIMIT, breaks_frame, place_breaks, polish_net
 from .preferences import PreferencePricing
 from .diagnose import explained
@@ -236,7 +237,7 @@ def schedule(
     else:
         stats = improve(target_cat, state, seed=seed, deadline=repair_deadline, progress=report)
     # Rules spanning weeks: one-agent-cycle moves shift hours between an agent's weeks, then polish again.
-    cycle_stats = cycle.improve_cycles(target_cat, state, seed=seed, deadline=repair_deadline, progress=report)
+    cycle_stats = improve_cycles(target_cat, state, seed=seed, deadline=repair_deadline, progress=report)
     if cycle_stats["cycle_moves"]:
         more = improve(target_cat, state, seed=seed + 1, deadline=repair_deadline, progress=report)
         stats = {"passes": stats["passes"] + more["passes"], "moves": stats["moves"] + more["moves"],

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .repair import RosterState
+from .state import RosterState
 from .tours import Catalogue
 
 __all__ = ["RosterResult", "ROSTER_COLUMNS", "BREAK_COLUMNS", "COVERAGE_COLUMNS", "roster_frame", "coverage_frame"]

@@ -23,8 +23,7 @@ from typing import Any
 
 from ..exceptions import ConfigError
 from ..io import read_toml
-from .fairness import FairnessSettings
-from .preferences import PreferenceWeights
+from .settings import FairnessSettings, PreferenceWeights, SolverSettings
 
 __all__ = [
     "BreakRule",
@@ -341,24 +340,6 @@ class ObjectiveWeights:
             if left <= 0:
                 break
         return total
-
-
-@dataclass(frozen=True)
-class SolverSettings:
-    """Decomposition knobs: start-time band width and CP-SAT's share of the time limit.
-
-    CP-SAT gets ``time_limit_sec * aggregate_time_share * 0.6`` deterministic time units
-    (reproducible), with the wall clock as a safety net.
-    """
-
-    band_width_minutes: int = 120
-    aggregate_time_share: float = 0.6
-
-    def __post_init__(self) -> None:
-        if not 15 <= self.band_width_minutes <= 240:
-            raise ConfigError(f"solver.band_width_minutes must be in [15, 240], got {self.band_width_minutes}")
-        if not 0.1 <= self.aggregate_time_share <= 0.95:
-            raise ConfigError(f"solver.aggregate_time_share must be in [0.1, 0.95], got {self.aggregate_time_share}")
 
 
 @dataclass(frozen=True)
