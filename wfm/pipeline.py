@@ -394,7 +394,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             num_workers=config.num_workers,
             progress=lambda message: log.info("roster: %s", message),
         )
-        log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.summary).items()))
+        log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.as_dict()).items()))
         diagnosis = None
         if config.diagnose and int(result.coverage["under"].sum()) > 0:
             from .roster.diagnose import diagnose_shortfall
@@ -607,7 +607,7 @@ def _volatile(key: str) -> bool:
 
 
 def _summary(config: RunConfig, req: pd.DataFrame, result: Any, daily: pd.DataFrame) -> dict[str, Any]:
-    roster_summary = {k: v for k, v in dict(result.summary).items() if not _volatile(k)}
+    roster_summary = {k: v for k, v in result.as_dict().items() if not _volatile(k)}
     cov = result.coverage
     roster_summary.setdefault("under_agent_intervals", float(cov["under"].sum()) if len(cov) else 0.0)
     roster_summary.setdefault("over_agent_intervals", float(cov["over"].sum()) if len(cov) else 0.0)

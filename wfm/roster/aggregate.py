@@ -107,6 +107,8 @@ class AggregatePlan:
     wall_sec: float
     values: np.ndarray | None = None
     deterministic_time: float = 0.0
+    # the hours flow of the plan's solution (cycle.flow_values): steers the assignment's cycle hours
+    cycle_flow: dict[tuple[str, int, int], dict[int, float]] | None = None
 
 
 def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateModel:

@@ -55,7 +55,7 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
             tours = cls.tours[0][rows]
             legal, late = _legal_arcs(cat, state, agents, tours, w)
             late = late.astype(np.int64)
-            steer = cycle.arc_costs(cat, state, agents, tours, w, getattr(plan, "cycle_flow", None), trajectories)
+            steer = cycle.arc_costs(cat, state, agents, tours, w, plan.cycle_flow, trajectories)
             arc_cost = late + steer
             unassigned_cost = _UNASSIGNED_COST
             if ctx.prefs:

@@ -32,6 +32,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from .aggregate import SCALE
+from .settings import SolverSettings
 from .state import MoveContext, RosterState, clear_week, set_shift, tour_shifts, under_marginals, week_options
 from .tours import DAY, Catalogue
 
@@ -390,7 +391,8 @@ def _day_cost(cov, req, inside, under_w, over_w, groups, offset, base, occ, rank
 
 
 # CP-SAT deterministic time per day of breaks (the wall limit is only a safety net).
-_DAY_DETERMINISTIC_LIMIT = 2.0
+# CP-SAT deterministic time per day of the exact break model (SolverSettings.break_day_deterministic_limit).
+_DAY_DETERMINISTIC_LIMIT = SolverSettings.break_day_deterministic_limit
 
 
 def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int = 0,
