@@ -368,7 +368,7 @@ def schedule_command(requirements: str, agents_path: str, rules_path: str, outpu
         write_frame(result.coverage, coverage_path)
     if breaks_path:
         write_frame(result.breaks, breaks_path)
-    if diagnosis is not None:
+    if diagnosis is not None and diagnose_path:
         write_frame(diagnosis.periods, diagnose_path)
         write_text(diagnosis.to_markdown(), Path(diagnose_path).with_suffix(".md"))
     if summary_path:

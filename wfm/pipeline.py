@@ -351,6 +351,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             outliers = wfm_io.read_frame(config.outliers_path) if config.outliers_path else None
         with _about(f"targets {config.targets_path}"):
             targets = load_targets(config.targets_path) if config.targets_path else Targets()
+        assert config.rules_path is not None and config.agents_path is not None  # RunConfig checks both
         with _about(f"rules {config.rules_path}"):
             rules = load_rules(config.rules_path)
         with _about(f"agents {config.agents_path}"):

@@ -84,7 +84,8 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
             first_tour_arc = n_a
             for k in range(len(ai)):
                 if flow.flow(first_tour_arc + k):
-                    chosen[int(agents[ai[k]])] = tuple(int(v) for v in tours[ti[k]])
+                    p_, t_, b_ = (int(v) for v in tours[ti[k]])
+                    chosen[int(agents[ai[k]])] = (p_, t_, b_)
         # Hand out the planned starts of each (template, day, band), most constrained agent first.
         for day_local in range(n):
             day = d0 + day_local

@@ -383,7 +383,8 @@ def aggregate_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tup
         phases = {cat.agents[a].cycle_weeks_done for a in members}
         if len(phases) == 1:
             windows = [cyc.weeks for cyc in info.cycles[members[0]]]
-            per_agent = [[(info.cycles[a][k],) for a in members] for k in range(len(windows))]
+            per_agent: list[list[tuple[Cycle, ...]]] = [[(info.cycles[a][k],) for a in members]
+                                                        for k in range(len(windows))]
         else:
             windows = [list(range(n_weeks))]
             per_agent = [[tuple(info.cycles[a]) for a in members]]
@@ -420,6 +421,7 @@ def aggregate_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tup
                 if lower > 0:
                     rows.append((cols, [-m for m in minutes], -int(lower)))
             if weekend_cols:
+                assert rules.max_weekends_worked_per_cycle is not None  # weekend_cols only then
                 left = sum(rules.max_weekends_worked_per_cycle - cyc.weekends_so_far
                            for cycs in agent_cycles for cyc in cycs)
                 rows.append((weekend_cols, [1] * len(weekend_cols), int(left)))
@@ -451,7 +453,7 @@ def _boundary_rows(cat: Catalogue, info: CycleInfo, tour_var: list[list[np.ndarr
     rows: list[tuple[list[int], list[int], int]] = []
     for name in sorted(by_contract):
         for w in range(len(cat.grid.weeks) - 1):
-            ends: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+            ends: list[tuple[np.ndarray, ...]] = []
             for week in (w, w + 1):
                 d0, n = cat.grid.weeks[week]
                 pat = cat.patterns[week]
@@ -488,8 +490,8 @@ def _boundary_rows(cat: Catalogue, info: CycleInfo, tour_var: list[list[np.ndarr
             for k in range(1, m):
                 row(cols_a, (trail_a >= 1) & (trail_a <= k), cols_b, (lead_b >= m - k) | open_b)
                 row(cols_b, (lead_b >= 1) & (lead_b <= k), cols_a, trail_a >= m - k)
-            for a, b in sorted(info.pairs):
-                row(cols_a, last_a == a, cols_b, first_b != b)
+            for type_a, type_b in sorted(info.pairs):
+                row(cols_a, last_a == type_a, cols_b, first_b != type_b)
     return rows
 
 
@@ -643,7 +645,7 @@ def plan_trajectories(cat: Catalogue, plan, *, passes: int = 3) -> dict[tuple[in
     agents = sorted({a for a in range(len(cat.agents)) if a in targets or weekends},
                     key=lambda a: (sum(len(options[(a, w)]) for w in range(n_weeks)), a))
     chosen: dict[int, list[tuple[int, tuple[int, int]]]] = {}
-    for sweep in range(passes):
+    for _sweep in range(passes):
         changed = 0
         for a in agents:
             old = chosen.pop(a, [])
@@ -669,7 +671,8 @@ def _best_trajectory(cat: Catalogue, info: CycleInfo, agent: int, cyc: Cycle, op
     """The agent's options over one cycle's weeks that close it and use the most room the plan has left."""
     if not cyc.weeks:
         return []
-    limit = cat.rules.max_weekends_worked_per_cycle - cyc.weekends_so_far if weekends else 10**6
+    cap = cat.rules.max_weekends_worked_per_cycle
+    limit = cap - cyc.weekends_so_far if weekends and cap is not None else 10**6
     # state (minutes, weekends) -> (value, path)
     table: dict[tuple[int, int], tuple[int, list]] = {(0, 0): (0, [])}
     for w in cyc.weeks:

@@ -65,7 +65,9 @@ def _cycle_move(ctx: MoveContext, info: CycleInfo, state: RosterState, agent: in
     saved = [(state.start[agent, d0:d0 + n].copy(), state.template[agent, d0:d0 + n].copy()) for d0, n in spans]
     for d0, n in spans:
         clear_week(cat, state, agent, d0, n)
-    state.placed[agent, weeks] = False
+    placed = state.placed
+    assert placed is not None  # improve_cycles marks every week placed while it runs
+    placed[agent, weeks] = False
     prefix = ctx.marginal_prefix(state.coverage)
     current = sum(saved_score(ctx, s, prefix) for s in saved)
     # Best value per paid-minutes level of each week, the other weeks of the cycle open.
@@ -103,20 +105,22 @@ def _cycle_move(ctx: MoveContext, info: CycleInfo, state: RosterState, agent: in
             break
         for d0, n in spans:
             clear_week(cat, state, agent, d0, n)
-        state.placed[agent, weeks] = False
+        placed[agent, weeks] = False
     if not moved:
         for (d0, n), (starts, templates) in zip(spans, saved):
             clear_week(cat, state, agent, d0, n)
             for i, (s, t) in enumerate(zip(starts, templates)):
                 if s >= 0:
                     set_shift(cat, state, agent, d0 + i, int(s), int(t))
-    state.placed[agent, weeks] = True
+    placed[agent, weeks] = True
     return moved
 
 
 def _place_levels(ctx: MoveContext, info: CycleInfo, state: RosterState, agent: int, weeks: list[int], path: list[int], prefix: np.ndarray) -> float:
     """Place each week's best legal tour of its chosen paid minutes, in order; return the total value (-BIG: failed)."""
     cat = ctx.cat
+    placed = state.placed
+    assert placed is not None  # improve_cycles marks every week placed while it runs
     total = 0.0
     for w, level in zip(weeks, path):
         scores, gains, _, _ = week_options(ctx, state, agent, w, prefix)
@@ -127,5 +131,5 @@ def _place_levels(ctx: MoveContext, info: CycleInfo, state: RosterState, agent: 
             return -BIG
         total += float(scores[r])
         lay_tour(cat, state, agent, w, tours[r], gains)
-        state.placed[agent, w] = True
+        placed[agent, w] = True
     return total

@@ -62,7 +62,7 @@ def _settings(rules: Any) -> FairnessSettings:
     return getattr(rules, "fairness", None) or FairnessSettings()
 
 
-def _night_table(cat: Any) -> list[np.ndarray]:
+def _night_table(cat: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per template: whether each start (clock) is a night shift, and a late shift."""
     rules = cat.rules
     late_types = set(_settings(rules).late_types)
@@ -75,7 +75,7 @@ def _night_table(cat: Any) -> list[np.ndarray]:
     return out
 
 
-def _week_metrics(cat: Any, tables: list, starts: np.ndarray, templates: np.ndarray, d0: int,
+def _week_metrics(cat: Any, tables: list[tuple[np.ndarray, np.ndarray]], starts: np.ndarray, templates: np.ndarray, d0: int,
                   max_paid: int) -> np.ndarray:
     """(weekend days, nights, lates, short) of one week plan (absolute starts/templates per day)."""
     weekend = nights = lates = paid = 0
@@ -101,7 +101,7 @@ def _groups(cat: Any) -> np.ndarray:
     return np.stack([g, np.where(night, g, -1 - g), g, g], axis=1)
 
 
-def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True) -> dict[str, float]:
+def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True) -> dict[str, Any]:
     """Even out the fairness metrics by coverage-neutral permutations of week plans in each class.
 
     ``state`` is changed in place; its coverage stays identical. ``pricing`` (a
@@ -140,7 +140,7 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
     owner = np.repeat(np.arange(n_agents)[:, None], len(weeks), axis=1)
     spread_before = _spreads(metrics.sum(axis=1), groups)
     moved = sweeps = 0
-    for sweeps in range(1, settings.max_sweeps + 1):
+    for sweeps in range(1, settings.max_sweeps + 1):  # noqa: B007 - the count is reported
         changed = 0
         for w, (d0, n) in enumerate(weeks):
             totals = metrics.sum(axis=1)
@@ -179,7 +179,7 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
                 new = cost[keep, perm]
                 if (perm == keep).all() or new.max() >= _ILLEGAL / 2 or new.sum() >= cost[keep, keep].sum() - 1e-9:
                     continue
-                for i, a in enumerate(members):
+                for a in members:
                     clear_week(cat, state, int(a), d0, n)
                 for i, a in enumerate(members):
                     j = perm[i]
@@ -260,7 +260,7 @@ def _legality(cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarray, pl
     last_end = ends.max(axis=1)
     lead = np.array([leading_days(r) for r in on])
     trail = np.array([leading_days(r[::-1]) for r in on])
-    full = on.all(axis=1)
+    full = np.asarray(on.all(axis=1))
     info = np.array([neighbours(cat, state, int(a), d0, n) for a in members], dtype=np.int64).reshape(-1, 4)
     min_start, max_end, run_before, run_after = (info[:, k][:, None] for k in range(4))
     ok = (first[None, :] >= min_start) & (last_end[None, :] <= max_end)

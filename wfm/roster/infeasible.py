@@ -116,13 +116,13 @@ class _WeekModel:
         # Shift lengths: the agent's shift_lengths_h (others of the contract are barred).
         barred = [k for k, t in enumerate(templates) if t not in agent.templates]
         if barred and (a := lit("shift_lengths")) is not None:
-            for (d, k, s), v in x.items():
+            for (_d, k, _s), v in x.items():
                 if k in barred:
                     m.add(v == 0).only_enforce_if(a)
         # One shift length per agent-week (the engine's tours; not a labour rule).
         if len(templates) > 1 and (a := lit("one_length")) is not None:
             used = [m.new_bool_var(f"used{k}") for k in range(len(templates))]
-            for (d, k, s), v in x.items():
+            for (_d, k, _s), v in x.items():
                 m.add_implication(v, used[k])
             m.add(sum(used) <= 1).only_enforce_if(a)
         # Weekly paid hours: a block shorter than a week has no minimum.
@@ -164,7 +164,7 @@ class _WeekModel:
         if (a := lit("min_rest_hours")) is not None:
             if week == 0 and agent.prev_shift_end is not None:
                 prev_end = int((agent.prev_shift_end - grid.start) / pd.Timedelta(minutes=1))
-                for (d, k, s), v in x.items():
+                for (_d, _k, _s), v in x.items():
                     if (d0 + d) * DAY + s < prev_end + rest:
                         m.add(v == 0).only_enforce_if(a)
             for d in range(n - 1):

@@ -148,7 +148,7 @@ def parse_preferences(rec: Mapping[str, Any], agent_id: str, shift_type_names: t
     raw = rec.get("priority")
     if not _missing(raw):
         try:
-            priority = float(raw)
+            priority = float(raw)  # type: ignore[arg-type]  # not missing: a value, checked here
         except (TypeError, ValueError):
             priority = float("nan")
         if not np.isfinite(priority) or priority < 0:

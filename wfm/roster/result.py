@@ -120,7 +120,7 @@ class RosterResult:
         keys = set(RosterSummary.keys())
         spread = {m: float(figures[f"fairness_{m}_spread"]) for m in FAIRNESS_METRICS
                   if f"fairness_{m}_spread" in figures}
-        summary = RosterSummary(**{k: figures[k] for k in RosterSummary.keys()}, fairness_spread=spread)
+        summary = RosterSummary(**{k: figures[k] for k in keys}, fairness_spread=spread)
         taken = keys | {f"fairness_{m}_spread" for m in spread}
         rest = {k: v for k, v in figures.items() if k not in taken}
         return cls(roster, breaks, coverage, summary, MappingProxyType(rest), agent_summary, fairness)

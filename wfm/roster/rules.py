@@ -193,10 +193,9 @@ class ShiftTemplate:
         """
         mw = self.min_work_minutes
         earliest: list[int] = []
-        for b in self.breaks:
-            lo = max(b.earliest_minute, mw if not earliest else earliest[-1] + prev.minutes + mw)
+        for k, b in enumerate(self.breaks):
+            lo = max(b.earliest_minute, mw if not k else earliest[-1] + self.breaks[k - 1].minutes + mw)
             earliest.append(lo)
-            prev = b
         latest = [0] * len(self.breaks)
         limit = self.length_minutes - mw
         for k in range(len(self.breaks) - 1, -1, -1):

@@ -212,7 +212,10 @@ def _combine(relaxations: Sequence[_Relaxation]) -> _Relaxation:
     joint = _relax_all(relaxations)
     rules_text = [r.rule for r in relaxations]
     changes = [r.change for r in relaxations]
-    join = (lambda xs: xs[0] if len(xs) == 1 else f"{', '.join(xs[:-1])} and {xs[-1]}")
+
+    def join(xs: list[str]) -> str:
+        return xs[0] if len(xs) == 1 else f"{', '.join(xs[:-1])} and {xs[-1]}"
+
     return dataclasses.replace(joint, name="+".join(r.name for r in relaxations), rule=join(rules_text),
                                change=join(changes))
 
@@ -247,9 +250,8 @@ def _rules_together(periods: list[dict], singles: Sequence[_Relaxation], rows: l
         if after(combo.name) <= goal + 1e-9:
             keep = trial
     final = _combine(keep)
-    if final.name not in together[0].get("_seen", {}):
-        if not time_left(final.name) or run_check(final) is None:
-            return
+    if final.name not in together[0].get("_seen", {}) and (not time_left(final.name) or run_check(final) is None):
+        return
     for p in together:
         peak, hours = p["_seen"][final.name]
         p["_together"] = (final, peak, hours)
@@ -382,7 +384,7 @@ def _periods(grid: Grid, short: np.ndarray, *, merge_gap_minutes: int, max_perio
                 windows.setdefault((grid.date(day).weekday(), a, min(a + size, prev + 1)), []).append(day)
             if i is not None:
                 first = prev = int(i)
-    periods = []
+    periods: list[dict[str, Any]] = []
     for (weekday, first, end), days in windows.items():
         idx = np.concatenate([np.arange(d * per_day + first, d * per_day + end) for d in days])
         recurring = len(days) > 1
@@ -678,11 +680,11 @@ def diagnose_shortfall(
     if singles and periods:
         joint = _relax_all(singles)
         if (wanted is None or "all_rules" in wanted) and time_left("all_rules"):
-            under = run_check(joint)
-            if under is not None:
+            joint_under = run_check(joint)
+            if joint_under is not None:
                 rules_matter = any(r["binds"] for r in rows if r["check"] == "all_rules")
                 for p in periods:
-                    p["_all"] = period_figures(under, p)
+                    p["_all"] = period_figures(joint_under, p)
     if rules_matter and periods:
         for relax in singles:
             if time_left(relax.name):

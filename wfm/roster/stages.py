@@ -228,6 +228,7 @@ def plan_tours(problem: Problem, bound: Bound, *, time_limit_sec: float, seed: i
         # uses, as in price-and-branch. The LP relaxation of the full model stays the lower
         # bound; the restriction makes the integer search small enough to finish, starting
         # from the rounded plan as a complete hint.
+        assert rounded.values is not None  # round_lp always gives values
         upper = restrict_to_lp_support(model, lp_x, rounded.values) if restrict else None
         plan = solve_aggregate(model, time_limit_sec=budget, seed=seed, num_workers=num_workers, progress=report,
                                deterministic_limit=det_limit, hint=rounded.values, upper=upper)

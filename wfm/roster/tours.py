@@ -265,7 +265,7 @@ def _patterns(n_days: int, rules: Rules) -> Pattern:
     on = on[order]
     lead = np.array([leading_days(r) for r in on], dtype=np.int64)
     trail = np.array([leading_days(r[::-1]) for r in on], dtype=np.int64)
-    return Pattern(n_days, on, lead, trail, on.all(axis=1))
+    return Pattern(n_days, on, lead, trail, np.asarray(on.all(axis=1)))
 
 
 def _longest_run(values: np.ndarray) -> int:
