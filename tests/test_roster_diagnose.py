@@ -11,7 +11,8 @@ from roster_helpers import START, tiny_rules
 from wfm.cli import main
 from wfm.exceptions import ConfigError, InfeasibleRosterError, InvalidInputError
 from wfm.roster import parse_agents, schedule
-from wfm.roster.diagnose import (CHECK_COLUMNS, PERIOD_COLUMNS, _periods, diagnose_shortfall, explain_agent_week)
+from wfm.roster.diagnose import CHECK_COLUMNS, PERIOD_COLUMNS, diagnose_shortfall, explain_agent_week
+from wfm.roster.shortfall import _periods
 from wfm.roster.tours import build_grid
 
 

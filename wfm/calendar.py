@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -90,7 +91,7 @@ def _china_flags(days: list[dt.date]) -> tuple[list[bool], list[str | None], lis
     names: list[str | None] = []
     makeup: list[bool] = []
     fallback_years: set[int] = set()
-    fallback_cache: dict[int, object] = {}
+    fallback_cache: dict[int, Any] = {}
     for day in days:
         try:
             on_holiday, name = chinese_calendar.get_holiday_detail(day)
@@ -134,7 +135,7 @@ def _country_flags(days: list[dt.date], country: str) -> tuple[list[bool], list[
             f"country must be an ISO 3166 code known to the holidays package (e.g. CN, US, IL), got {country!r}"
         ) from exc
     names = [cal.get(d) for d in days]
-    weekend_workdays = getattr(cal, "weekend_workdays", set())
+    weekend_workdays: set[dt.date] = getattr(cal, "weekend_workdays", set())
     return (
         [n is not None for n in names],
         [str(n) if n is not None else None for n in names],
@@ -176,7 +177,8 @@ def day_types(
     index = _as_dates(dates)
     days = [ts.date() for ts in index]
     if country is None or not days:
-        is_hol, names, makeup = [False] * len(days), [None] * len(days), [False] * len(days)
+        names: list[str | None] = [None] * len(days)
+        is_hol, makeup = [False] * len(days), [False] * len(days)
     else:
         code = str(country).upper()
         if code in ("CN", "CHN", "CHINA"):

@@ -368,14 +368,14 @@ def schedule_command(requirements: str, agents_path: str, rules_path: str, outpu
         write_frame(result.coverage, coverage_path)
     if breaks_path:
         write_frame(result.breaks, breaks_path)
-    if diagnosis is not None:
+    if diagnosis is not None and diagnose_path:
         write_frame(diagnosis.periods, diagnose_path)
         write_text(diagnosis.to_markdown(), Path(diagnose_path).with_suffix(".md"))
     if summary_path:
-        write_json(result.summary, summary_path)
+        write_json(result.as_dict(), summary_path)
     if agents_summary_path and result.agent_summary is not None:
         write_frame(result.agent_summary, agents_summary_path)
-    click.echo(json.dumps(result.summary, indent=2, default=str))
+    click.echo(json.dumps(result.as_dict(), indent=2, default=str))
     if diagnosis is not None:
         click.echo(diagnosis.to_text(), nl=False)
 

@@ -378,6 +378,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             outliers = wfm_io.read_frame(config.outliers_path) if config.outliers_path else None
         with _about(f"targets {config.targets_path}"):
             targets = load_targets(config.targets_path) if config.targets_path else Targets()
+        assert config.rules_path is not None and config.agents_path is not None  # RunConfig checks both
         with _about(f"rules {config.rules_path}"):
             rules = load_rules(config.rules_path)
         with _about(f"agents {config.agents_path}"):
@@ -421,7 +422,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             num_workers=config.num_workers,
             progress=lambda message: log.info("roster: %s", message),
         )
-        log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.summary).items()))
+        log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.as_dict()).items()))
         diagnosis = None
         if config.diagnose and int(result.coverage["under"].sum()) > 0:
             from .roster.diagnose import diagnose_shortfall
@@ -771,7 +772,7 @@ def _volatile(key: str) -> bool:
 
 
 def _summary(config: RunConfig, req: pd.DataFrame, result: Any, daily: pd.DataFrame) -> dict[str, Any]:
-    roster_summary = {k: v for k, v in dict(result.summary).items() if not _volatile(k)}
+    roster_summary = {k: v for k, v in result.as_dict().items() if not _volatile(k)}
     cov = result.coverage
     roster_summary.setdefault("under_agent_intervals", float(cov["under"].sum()) if len(cov) else 0.0)
     roster_summary.setdefault("over_agent_intervals", float(cov["over"].sum()) if len(cov) else 0.0)

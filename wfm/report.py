@@ -795,7 +795,7 @@ def _fmt_value(value: Any) -> str:
     if isinstance(value, (int, np.integer)):
         return f"{int(value):,}"
     if isinstance(value, (float, np.floating)):
-        return _fmt(float(value), 3 if abs(value) < 10 else 1)
+        return _fmt(float(value), 3 if abs(float(value)) < 10 else 1)
     return str(value)
 
 

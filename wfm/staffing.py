@@ -568,6 +568,7 @@ def requirements(
         agents[live] = n
         answer = tgt.answer_sec if tgt.answer_sec is not None else 0.0
         if tgt.model == "erlang_a":
+            assert tgt.patience_sec is not None  # erlang_a means a patience is given (Targets.model)
             res = erlang.erlang_a(a, n, h, tgt.patience_sec, answer)
             sl[live], wait[live], occ[live], abandon[live] = (
                 res.service_level,

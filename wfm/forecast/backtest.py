@@ -102,7 +102,7 @@ def run_backtest(
             scores[name] = float(np.abs(a - f).sum() / max(a.sum(), 1e-9))
     if not scores:
         return None
-    ranked = sorted(scores, key=scores.get)
+    ranked = sorted(scores, key=lambda m: scores[m])
     members = tuple(ranked[: max(1, combine)])
     if len(members) > 1:
         combo_err = []
@@ -117,7 +117,7 @@ def run_backtest(
         a = np.concatenate([e[2] for e in combo_err])
         f = np.concatenate([e[1] for e in combo_err])
         scores[COMBO] = float(np.abs(a - f).sum() / max(a.sum(), 1e-9))
-    best = min(scores, key=scores.get)
+    best = min(scores, key=lambda m: scores[m])
     return BacktestOutcome(rows, errors, best, members if best == COMBO else (best,), scores)
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from ..calendar import WEEKDAY_LABELS, day_types, normalize_events
 from ..exceptions import InsufficientHistoryError, InvalidInputError, WFMWarning
 from .backtest import COMBO, Calibration, run_backtest
-from .frame import QueueData, SeriesData, _weekday, prepare_history, quantile_column, special_day_kind
+from .frame import QueueData, SeriesData, prepare_history, quantile_column, special_day_kind
 from .models import MODELS, filled_calls, weekday_factors
 
 __all__ = ["ForecastConfig", "ForecastResult", "forecast"]
@@ -149,7 +149,7 @@ def _plan_days(qd: QueueData, sd: SeriesData, horizon_days: int, as_of_day: np.d
             j += 1
         if j < len(hist_status) and hist_kinds[j] == "ordinary" and hist_status[j] == "open":
             k = np.flatnonzero(sd.dates == qd.days[j].to_datetime64().astype("datetime64[D]"))
-            ref = np.flatnonzero((sd.weekday == sd.weekday[k[0]]) & sd.observed() &
+            ref: list[int] | np.ndarray = np.flatnonzero((sd.weekday == sd.weekday[k[0]]) & sd.observed() &
                                  (np.abs((sd.dates - sd.dates[k[0]]).astype(int)) <= 21)) if k.size else []
             ref = [r for r in ref if r != k[0]] if k.size else []
             if ref:
@@ -332,7 +332,7 @@ def forecast(
                                step_days=cfg.step_days, combine=cfg.combine if cfg.model != "snaive" else 1,
                                queue=name, progress=progress)
         if outcome is None:
-            members = ("weighted_weeks",) if cfg.model in ("auto", COMBO) else (cfg.model,)
+            members: tuple[str, ...] = ("weighted_weeks",) if cfg.model in ("auto", COMBO) else (cfg.model,)
             used = members[0]
             calib = Calibration.poisson(cfg.quantiles)
             _note(notes, f"queue {name}: too little history for a backtest over a {cfg.horizon_days}-day horizon; "
@@ -345,7 +345,7 @@ def forecast(
             elif cfg.model == COMBO:
                 used = COMBO if COMBO in outcome.scores else outcome.selected
                 members = outcome.members if used != COMBO else tuple(sorted(
-                    (m for m in outcome.scores if m != COMBO), key=outcome.scores.get)[: cfg.combine])
+                    (m for m in outcome.scores if m != COMBO), key=lambda m: outcome.scores[m])[: cfg.combine])
             else:
                 used, members = cfg.model, (cfg.model,)
             errs = outcome.errors.get(used) or outcome.errors.get(members[0])

@@ -283,7 +283,7 @@ def _queue_data(queue, part, interval, country, events, periods, min_days) -> Qu
             continue
         share = (np.nan_to_num(calls[sel]) > 0).mean(axis=0)
         open_slots[w] = _fill_gaps(share >= OPEN_SHARE, int(MAX_GAP / interval))
-    open_weekdays = open_slots.any(axis=1)
+    open_weekdays = np.asarray(open_slots.any(axis=1))
     if not open_weekdays.any():
         raise InsufficientHistoryError(f"queue {queue}: history has no intervals with calls; cannot learn operating hours")
 
