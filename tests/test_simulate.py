@@ -10,7 +10,6 @@ one check in twenty in the grid would fail by chance alone.
 
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -186,15 +185,10 @@ def test_specialists_are_tried_first() -> None:
     assert occ["b"] < 0.05 < occ["a"]
 
 
-@dataclasses.dataclass(frozen=True)
-class _DeadlineTargets(Targets):
-    deadline_sec: float | None = None
-
-
 def test_deferrable_work_waits_for_inbound_and_never_abandons() -> None:
     roster, agent_frame = _roster({"in;out": 12})
     inbound = Targets(service_level=0.8, answer_sec=20, patience_sec=200.0)
-    out = _DeadlineTargets(service_level=None, answer_sec=None, asa_sec=3600.0, patience_sec=200.0, deadline_sec=4 * 3600.0)
+    out = Targets(service_level=None, answer_sec=None, deadline_sec=4 * 3600.0)
     vol = _volumes({"in": 6.0, "out": 5.0}, 240.0)
     res = simulate(roster, agent_frame, vol, TargetSet(inbound, {"out": out}), replications=10, seed=10)
     d = res.daily.set_index("queue")

@@ -289,7 +289,7 @@ def _judge(req: pd.DataFrame, original: np.ndarray, sim: SimulationResult, plan_
     for queue in np.unique(q[short]):
         t = tset.for_queue(queue)
         m = short & (q == queue)
-        deferrable = getattr(t, "deadline_sec", None) is not None
+        deferrable = t.deadline_sec is not None
         if deferrable or kind[m][0] not in ("service_level", "asa_sec"):
             # No Erlang curve: in proportion to the shortfall (SL points, or relative ASA excess).
             gap = np.where(is_sl[m], tgt[m] - val[m], np.minimum((val[m] - tgt[m]) / tgt[m], 1.0))

@@ -116,7 +116,7 @@ def interval_service(
         answer = t.answer_sec if t.answer_sec is not None else 0.0
         out = block[["queue", "interval_start", "calls", "erlangs", "heads"]].copy()
         out["agents_available"] = available
-        if getattr(t, "deadline_sec", None) is not None:
+        if t.deadline_sec is not None:
             # Deferrable work: no waiting-time figure per interval (see the cover model's backlog).
             out["service_level"] = np.nan
             out["asa_sec"] = np.nan

@@ -613,7 +613,7 @@ def _prepare(
     q_shrink = np.zeros((len(queues), n_ext))
     for j, q in enumerate(queues):
         t = tset.for_queue(q)
-        deadline = getattr(t, "deadline_sec", None)
+        deadline = t.deadline_sec
         if deadline is not None:
             defer[j] = 1
             threshold[j] = float(deadline)
@@ -1073,7 +1073,7 @@ def compare_to_plan(
             continue
         t = tset.for_queue(rec.queue)
         key = (rec.queue, pd.Timestamp(rec.date).normalize())
-        deferrable = getattr(t, "deadline_sec", None) is not None
+        deferrable = t.deadline_sec is not None
         if t.service_level is not None and np.isfinite(rec.threshold_sec):
             metric, target = "service_level", float(t.service_level)
             sim, lo, hi = rec.service_level, rec.service_level_lo, rec.service_level_hi
