@@ -318,3 +318,23 @@ def test_compare_to_plan_flags_misses_beyond_two_points() -> None:
     assert cmp_.loc["b", "metric"] == "asa_sec" and not cmp_.loc["b", "misses"]
     lines = miss_warnings(compare_to_plan(res.daily, planned, targets))
     assert len(lines) == 1 and lines[0].startswith("simulate: a misses its service level 80% target") and "03-02" in lines[0]
+
+
+def test_compare_to_plan_judges_deferrable_work_by_its_deadline() -> None:
+    from wfm.simulate import compare_to_plan, miss_warnings
+
+    # 2 agents on 6 h of callbacks at 3 Erlangs: the backlog grows all day, so late items miss
+    # a 1-hour deadline; 6 agents clear it easily.
+    deadline = TargetSet(Targets(service_level=None, answer_sec=None, deadline_sec=3600.0))
+    vol = _volumes({"cb": 3.0}, 300.0, hours=6)
+    planned = pd.DataFrame({"date": [START], "queue": ["cb"], "service_level": [np.nan], "asa_sec": [np.nan]})
+    short = compare_to_plan(simulate(*_roster({"cb": 2}, hours=6), vol, deadline, replications=4, seed=3).daily,
+                            planned, deadline).set_index("queue")
+    ample = compare_to_plan(simulate(*_roster({"cb": 6}, hours=6), vol, deadline, replications=4, seed=3).daily,
+                            planned, deadline).set_index("queue")
+    assert short.loc["cb", "metric"] == ample.loc["cb", "metric"] == "within_deadline"
+    assert short.loc["cb", "target"] == 1.0 and short.loc["cb", "misses"] and short.loc["cb", "simulated"] < 0.9
+    assert not ample.loc["cb", "misses"] and ample.loc["cb", "simulated"] >= 0.98
+    lines = miss_warnings(compare_to_plan(simulate(*_roster({"cb": 2}, hours=6), vol, deadline, replications=4,
+                                                   seed=3).daily, planned, deadline))
+    assert len(lines) == 1 and lines[0].startswith("simulate: cb misses its deadline")

@@ -1057,9 +1057,9 @@ def compare_to_plan(
     -------
     pandas.DataFrame
         ``queue, date, calls, metric, target, planned, simulated, simulated_lo, simulated_hi,
-        misses``. ``metric`` is ``service_level`` (the share answered within ``threshold_sec``;
-        for a deferrable queue, started within its deadline) where the queue has a
-        service-level target, else ``asa_sec``. Days without calls are left out.
+        misses``. ``metric`` is ``within_deadline`` for a deferrable queue (the share of items
+        started within the deadline; target 1), ``service_level`` (the share answered within
+        ``threshold_sec``) where the queue has a service-level target, else ``asa_sec``. Days without calls are left out.
     """
     require_columns(simulated, ["queue", "date", "calls", "service_level", "asa_sec", "threshold_sec"], "simulated")
     require_columns(planned, ["queue", "date"], "planned")
@@ -1074,7 +1074,12 @@ def compare_to_plan(
         t = tset.for_queue(rec.queue)
         key = (rec.queue, pd.Timestamp(rec.date).normalize())
         deferrable = t.deadline_sec is not None
-        if t.service_level is not None and np.isfinite(rec.threshold_sec):
+        if deferrable:
+            # Deferrable work's promise is "every item started within its deadline".
+            metric, target = "within_deadline", 1.0
+            sim, lo, hi = rec.service_level, rec.service_level_lo, rec.service_level_hi
+            misses = sim < target - tolerance
+        elif t.service_level is not None and np.isfinite(rec.threshold_sec):
             metric, target = "service_level", float(t.service_level)
             sim, lo, hi = rec.service_level, rec.service_level_lo, rec.service_level_hi
             misses = sim < target - tolerance
@@ -1084,7 +1089,12 @@ def compare_to_plan(
             misses = sim > target * (1.0 + tolerance)
         else:
             continue
-        promised = plan[metric].get(key, np.nan) if metric in plan.columns else np.nan
+        if metric == "within_deadline":
+            # The plan's cover model holds the backlog to the deadline unless it reports the queue short.
+            under = plan["under_agent_hours"].get(key, np.nan) if "under_agent_hours" in plan.columns else np.nan
+            promised = 1.0 if not (np.isfinite(under) and under > 0) else np.nan
+        else:
+            promised = plan[metric].get(key, np.nan) if metric in plan.columns else np.nan
         rows.append({"queue": rec.queue, "date": key[1], "calls": rec.calls, "metric": metric, "target": target,
                      "planned": float(promised), "simulated": float(sim), "simulated_lo": float(lo),
                      "simulated_hi": float(hi), "misses": bool(misses)})
@@ -1097,7 +1107,10 @@ def miss_warnings(comparison: pd.DataFrame, *, tolerance: float = 0.02) -> list[
     out = []
     for queue, block in comparison.loc[comparison["misses"]].groupby("queue", sort=True):
         days = ", ".join(f"{d:%a %m-%d}" for d in block["date"])
-        if block["metric"].iloc[0] == "service_level":
+        if block["metric"].iloc[0] == "within_deadline":
+            worst = block["simulated"].min()
+            what = f"deadline (only {worst:.1%} of items started within it)"
+        elif block["metric"].iloc[0] == "service_level":
             worst = block["simulated"].min()
             what = (f"service level {block['target'].iloc[0]:.0%} target by more than {tolerance * 100:g} points "
                     f"(simulated down to {worst:.1%})")
