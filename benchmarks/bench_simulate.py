@@ -137,7 +137,7 @@ def main() -> None:
     for name in args.instances.split(","):
         inst = INSTANCES[name]()
 
-        def run(replications: int, **kw):
+        def run(replications: int, inst=inst, **kw):
             return simulate(inst["roster"], inst["agents"], inst["volumes"], inst["targets"], breaks=inst["breaks"],
                             replications=replications, seed=0, **inst["options"], **kw)
 

@@ -48,7 +48,7 @@ def test_one_calendar_per_agent_with_every_shift_and_break_at_its_time(zone):
         assert got == want
         for ev in evs:
             assert ev["DTSTART"].params["TZID"] == zone and ev["DTEND"].params["TZID"] == zone
-            assert ev.decoded("DTSTAMP") == STAMP.replace(tzinfo=dt.timezone.utc)
+            assert ev.decoded("DTSTAMP") == STAMP.replace(tzinfo=dt.UTC)
             assert str(ev["SUMMARY"]) and str(ev["UID"])
     assert total == len(roster) + len(breaks)
 
@@ -61,7 +61,7 @@ def test_vtimezone_gives_the_zone_offsets_across_a_daylight_saving_change():
     ours = vtz.to_tz()  # a tzinfo built from our VTIMEZONE only
     berlin = zoneinfo.ZoneInfo("Europe/Berlin")
     for hours in range(0, 72):
-        instant = dt.datetime(2026, 10, 24, tzinfo=dt.timezone.utc) + dt.timedelta(hours=hours)
+        instant = dt.datetime(2026, 10, 24, tzinfo=dt.UTC) + dt.timedelta(hours=hours)
         assert instant.astimezone(ours).utcoffset() == instant.astimezone(berlin).utcoffset(), instant
 
 

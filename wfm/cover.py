@@ -229,7 +229,9 @@ def allocate(
         rhs_eq.append(required[:, q])
         # b[t] - late[t] <= w[t-D+2] + ... + w[t]: the work of interval k is done by the end
         # of interval k + D - 1, i.e. within the deadline of the interval's start (strict).
-        d = int(steps[q])
+        step_q = steps[q]
+        assert step_q is not None  # only deferrable queues reach here
+        d = int(step_q)
         csum = np.concatenate([[0.0], np.cumsum(required[:, q])])
         t_idx = np.arange(n_t)
         recent = csum[t_idx + 1] - csum[np.maximum(t_idx + 2 - d, 0)]

@@ -603,7 +603,7 @@ def _prepare(
     on_break = np.cumsum(diff, axis=1)[:, :n_steps] > 0
     base = on_shift & ~on_break
     per = int(length // step)
-    present = on_shift.reshape(n_agents, n_ext, per).any(axis=2)
+    present: np.ndarray = np.asarray(on_shift.reshape(n_agents, n_ext, per).any(axis=2))
 
     # Targets per queue: patience, threshold, deadline; shrinkage per agent and interval.
     patience = np.full(len(queues), np.inf)
@@ -719,7 +719,7 @@ def _availability_events(plan: _Plan, rng: np.random.Generator) -> tuple[np.ndar
         off = plan.present & (keys < plan.shrink)
     else:
         off = np.zeros((n_agents, n_ext), dtype=bool)
-        bounds = np.flatnonzero(np.diff(np.concatenate([[-1], plan.agent_group, [plan.n_groups + 1]]))) if n_agents else []
+        bounds: Any = np.flatnonzero(np.diff(np.concatenate([[-1], plan.agent_group, [plan.n_groups + 1]]))) if n_agents else []
         u = rng.random((plan.n_groups, n_ext))
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=False):
             g = int(plan.agent_group[lo])

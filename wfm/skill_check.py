@@ -271,7 +271,7 @@ def roster_gaps(
             continue
         window = shortfall_window(starts, cover.under[:, j] > _TOL, step)
 
-        def closes(trial: Cover) -> bool:
+        def closes(trial: Cover, j: int = j, total: float = total) -> bool:
             return bool(trial.under[:, j].sum() <= max(min_share * total, _TOL) / 2)
 
         spare = heads - _served_by_group(cover)

@@ -346,7 +346,7 @@ def _plain_column(values: pd.Series) -> list[Any]:
         return [None if pd.isna(v) else int(v) for v in values]
     if pd.api.types.is_float_dtype(values):
         return [None if not np.isfinite(v) else float(v) for v in values.to_numpy(dtype=float, na_value=np.nan)]
-    out = []
+    out: list[Any] = []
     for v in values.tolist():
         if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
             out.append(None)
@@ -372,5 +372,5 @@ def _run_row(as_of: dt.date, run: Mapping[str, Any], counts: Mapping[str, int]) 
         "settings": text(run.get("settings")),
         "warnings": text(list(run.get("warnings", []))),
         "row_counts": text(dict(counts)),
-        "published_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+        "published_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
     }

@@ -112,7 +112,7 @@ def calendars(
     pauses["uid"] = [_uid(a, d, ("shift" if k == 0 else f"shift{k + 1}") + f"-break{n}")
                      for a, d, k, n in zip(pauses["agent_id"], pauses["date"], pauses["position"], pauses["number"])]
     if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
     owner = _owners(shifts, agents, group_by)
     span = _span(shifts, pauses, tz)
 
@@ -178,8 +178,8 @@ def _span(shifts: pd.DataFrame, pauses: pd.DataFrame, tz: zoneinfo.ZoneInfo) -> 
         lo, hi = shifts["shift_start"].min(), shifts["shift_end"].max()
     else:
         lo = hi = pd.Timestamp("2000-01-01")
-    lo_utc = lo.normalize().to_pydatetime().replace(tzinfo=tz).astimezone(dt.timezone.utc) - dt.timedelta(days=1)
-    hi_utc = hi.to_pydatetime().replace(tzinfo=tz).astimezone(dt.timezone.utc) + dt.timedelta(days=1)
+    lo_utc = lo.normalize().to_pydatetime().replace(tzinfo=tz).astimezone(dt.UTC) - dt.timedelta(days=1)
+    hi_utc = hi.to_pydatetime().replace(tzinfo=tz).astimezone(dt.UTC) + dt.timedelta(days=1)
     return lo_utc, hi_utc
 
 
@@ -245,7 +245,8 @@ def _fold(line: str) -> str:
     if len(line.encode()) <= 75:
         return line
     parts: list[str] = []
-    current, size, limit = [], 0, 75
+    current: list[str] = []
+    size, limit = 0, 75
     for ch in line:
         n = len(ch.encode())
         if size + n > limit:
@@ -290,13 +291,15 @@ def _vtimezone(name: str, tz: zoneinfo.ZoneInfo, lo: dt.datetime, hi: dt.datetim
     for t in _transitions(tz, lo, hi):
         observances.append((t, observances[-1][2].utcoffset(), t.astimezone(tz)))
     for when, offset_from, local in observances:
+        offset_to = local.utcoffset()
+        assert offset_from is not None and offset_to is not None  # aware datetimes in a ZoneInfo
         kind = "DAYLIGHT" if local.dst() else "STANDARD"
         onset = (when + offset_from).replace(tzinfo=None)  # local time in the prior offset
         lines += [
             f"BEGIN:{kind}",
             f"DTSTART:{onset:%Y%m%dT%H%M%S}",
             f"TZOFFSETFROM:{_offset(offset_from)}",
-            f"TZOFFSETTO:{_offset(local.utcoffset())}",
+            f"TZOFFSETTO:{_offset(offset_to)}",
             f"TZNAME:{_text(local.tzname() or name)}",
             f"END:{kind}",
         ]
