@@ -331,10 +331,13 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
                    "print them (see docs/roster.md, Diagnosis).")
 @click.option("--diagnose-time-limit", default=120.0, show_default=True, type=float,
               help="Budget of --diagnose in seconds (LP checks run while time is left).")
+@click.option("--missing-intervals", default="error", show_default=True, type=click.Choice(["error", "closed"]),
+              help="An interval of a planned day with no requirement row: an error, or the centre is closed then "
+                   "(0 agents). Duplicated (queue, interval_start) rows are always an error.")
 def schedule_command(requirements: str, agents_path: str, rules_path: str, output: str, coverage_path: str | None,
                      breaks_path: str | None, summary_path: str | None, time_limit: float, seed: int,
                      workers: int, diagnose_path: str | None, diagnose_time_limit: float,
-                     agents_summary_path: str | None = None) -> None:
+                     agents_summary_path: str | None = None, missing_intervals: str = "error") -> None:
     """Build a weekly 24x7 roster of named agents under labour rules.
 
     Prints the summary (objective, lower bound and gap, under/over-staffing, seats, timings);
@@ -356,7 +359,7 @@ def schedule_command(requirements: str, agents_path: str, rules_path: str, outpu
     req = read_frame(requirements)
     agents = read_frame(agents_path)
     result = schedule(req, agents, rules, time_limit_sec=time_limit, seed=seed, num_workers=workers,
-                      progress=lambda message: click.echo(message, err=True))
+                      progress=lambda message: click.echo(message, err=True), missing_intervals=missing_intervals)
     diagnosis = None
     if diagnose_path:  # before any output is written: a failed diagnosis leaves nothing half-written
         from .roster.diagnose import diagnose_shortfall

@@ -55,7 +55,8 @@ _KNOWN = {
     "history": {"path", "url", "query"},
     "forecast": {"model", "quantiles", "country", "events", "outliers"},
     "staffing": {"targets", "seats"},
-    "roster": {"agents", "rules", "time_limit_sec", "num_workers", "diagnose", "diagnose_time_limit_sec"},
+    "roster": {"agents", "rules", "time_limit_sec", "num_workers", "diagnose", "diagnose_time_limit_sec",
+               "missing_intervals"},
     "report": {"title", "sample_agents"},
 }
 
@@ -95,6 +96,8 @@ class RunConfig:
     #: diagnose a shortfall (which rules bind where, what would help): diagnosis.csv and summary
     diagnose: bool = False
     diagnose_time_limit_sec: float = 120.0
+    #: a requirement interval with no row: "error", or "closed" (0 agents; wfm.roster.inputs)
+    missing_intervals: str = "error"
     title: str = "Staff plan"
     sample_agents: int = 40
     #: files whose hashes go into the manifest (the config file itself, if any)
@@ -124,6 +127,8 @@ class RunConfig:
             raise ConfigError(f"[roster] diagnose must be true or false, got {self.diagnose!r}")
         if not self.diagnose_time_limit_sec > 0:
             raise ConfigError(f"[roster] diagnose_time_limit_sec must be > 0, got {self.diagnose_time_limit_sec!r}")
+        if self.missing_intervals not in ("error", "closed"):
+            raise ConfigError(f"[roster] missing_intervals must be 'error' or 'closed', got {self.missing_intervals!r}")
         if self.seats is not None and (not isinstance(self.seats, int) or self.seats < 1):
             raise ConfigError(f"[staffing] seats must be a whole number >= 1, got {self.seats!r}")
         if self.agents_path is None or self.rules_path is None:
@@ -256,6 +261,7 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         num_workers=ro.get("num_workers", 2),
         diagnose=ro.get("diagnose", False),
         diagnose_time_limit_sec=float(ro.get("diagnose_time_limit_sec", 120.0)),
+        missing_intervals=ro.get("missing_intervals", "error"),
         title=str(rep.get("title", "Staff plan")),
         sample_agents=rep.get("sample_agents", 40),
         config_path=path.resolve(),
@@ -393,6 +399,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             seed=config.seed,
             num_workers=config.num_workers,
             progress=lambda message: log.info("roster: %s", message),
+            missing_intervals=config.missing_intervals,
         )
         log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.summary).items()))
         diagnosis = None

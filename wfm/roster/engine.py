@@ -23,6 +23,7 @@ from .diagnose import explained
 from .repair import RosterState, enforce_windows, evaluate_objective, improve
 from .agent_report import balance_hook, report_frames, report_summary
 from .result import RosterResult, coverage_frame, empty_breaks, roster_frame
+from .inputs import check_requirement_rows
 from .rules import Rules
 from .tours import DAY, Catalogue, build_catalogue, build_grid
 
@@ -41,6 +42,7 @@ def schedule(
     seed: int = 0,
     num_workers: int = 2,
     progress: Callable[[str], None] | None = None,
+    missing_intervals: str = "error",
 ) -> RosterResult:
     """Build a legal named roster covering the requirement as closely as possible.
 
@@ -70,6 +72,10 @@ def schedule(
         ``num_workers`` and ``seed`` unless the wall-clock limit cuts a stage short.
     progress
         Called with one-line progress messages.
+    missing_intervals
+        An interval of a planned day with no requirement row: ``"error"`` (default) or
+        ``"closed"`` (the centre is closed then: 0 agents). Duplicated rows are always an error
+        (:func:`wfm.roster.inputs.check_requirement_rows`).
 
     Returns
     -------
@@ -100,6 +106,7 @@ def schedule(
     report = progress or (lambda message: log.debug(message))
     t0 = time.perf_counter()
     deadline = t0 + time_limit_sec
+    check_requirement_rows(requirements, missing_intervals=missing_intervals)
     parsed = parse_agents(agents, rules)
     grid = build_grid(requirements)
     cat = build_catalogue(grid, parsed, rules)
