@@ -23,7 +23,7 @@ from .diagnose import explained
 from .repair import RosterState, enforce_windows, evaluate_objective, improve
 from .agent_report import balance_hook, report_frames, report_summary
 from .result import RosterResult, coverage_frame, empty_breaks, roster_frame
-from .inputs import check_requirement_rows
+from .inputs import check_prev_shift_ends, check_requirement_rows
 from .rules import Rules
 from .tours import DAY, Catalogue, build_catalogue, build_grid
 
@@ -109,6 +109,7 @@ def schedule(
     check_requirement_rows(requirements, missing_intervals=missing_intervals)
     parsed = parse_agents(agents, rules)
     grid = build_grid(requirements)
+    check_prev_shift_ends(parsed, grid.start, end=grid.start + pd.Timedelta(days=grid.n_days))
     cat = build_catalogue(grid, parsed, rules)
     crowded = np.flatnonzero(cat.carry > rules.seats)
     if crowded.size:
