@@ -138,6 +138,14 @@ def test_exit_code_one_when_the_plan_needs_a_planner(two_runs):
     assert "Attention: roster:" in results[0].stderr
 
 
+def test_report_and_summary_state_the_attention_rule(two_runs):
+    folder, _, _ = two_runs
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["attention"]["short_share"] == 0.1 and summary["attention"]["total_short_share"] == 0.01
+    text = " ".join((folder / "report.html").read_text().split())
+    assert "Needs a planner: " in text and "more than 10% of its requirement" in text and "above 1% of the required" in text
+
+
 def test_rerun_gives_identical_files(two_runs):
     a, b, _ = two_runs
     for path in sorted(a.iterdir()):

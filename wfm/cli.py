@@ -8,17 +8,21 @@ Set ``WFM_DEBUG=1`` to see the traceback instead.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__
+from .attention import SHORT_SHARE, TOTAL_SHORT_SHARE, AttentionThresholds, planner_messages, shortfall_warnings
+from .attention import exit_code as attention_exit_code
 from .exceptions import WFMError
 
 __all__ = ["main"]
@@ -58,6 +62,35 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     click.echo(f"Warning: {_one_line(message)}", err=True)
 
 
+#: the attention rule of every command, as --help states it (wfm.attention)
+_ATTENTION_HELP = AttentionThresholds().describe()
+
+
+@contextlib.contextmanager
+def _recorded_warnings() -> Iterator[list[warnings.WarningMessage]]:
+    """Record the warnings issued inside, then show them all (as ``Warning:`` lines)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
+    for w in caught:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+def _attention_help(command: click.Command) -> click.Command:
+    """Put the attention rule, with its default thresholds, where the help says ``{attention}``."""
+    command.help = (command.help or "").replace("{attention}", _ATTENTION_HELP)
+    return command
+
+
+def _finish(messages: list[str]) -> None:
+    """Print the planner-facing messages and exit with the shared attention code (wfm.attention)."""
+    for message in messages:
+        click.echo(f"Attention: {message}", err=True)
+    code = attention_exit_code(messages)
+    if code:
+        click.get_current_context().exit(code)
+
+
 @click.group(cls=_WFMGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wfm")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv: debug). Info lines are shown by default.")
@@ -78,6 +111,7 @@ def main(verbose: int, quiet: bool) -> None:
     warnings.showwarning = _show_warning
 
 
+@_attention_help
 @main.command("run")
 @click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Planning date (first day planned); overrides the config. Default: the config's, else today.")
@@ -102,9 +136,9 @@ def run_command(
     Outputs for one as-of date are published together and atomically: forecast,
     requirements, roster, breaks, agent history, coverage, daily figures, summary.json,
     report.html and manifest.json. Blank agent history (prev_shift_end, prev_consecutive_days,
-    prev_shift_type) is taken from earlier runs' rosters in the output folder. Exit code 0: success; 1: finished, but the plan needs a planner
-    (under-staffed intervals, seat limit binding); 2: bad input or configuration;
-    3: internal failure.
+    prev_shift_type) is taken from earlier runs' rosters in the output folder. Exit code 0: success;
+    1: finished, but the plan needs a planner, on {attention} (thresholds: [run] attention_short_share and
+    attention_total_short_share); 2: bad input or configuration; 3: internal failure.
 
     \b
     Examples:
@@ -139,9 +173,7 @@ def run_command(
     click.echo(f"Published {outcome.folder}")
     for line in _summary_lines(outcome.summary):
         click.echo(f"  {line}")
-    for w in outcome.warnings:
-        click.echo(f"Attention: {w}", err=True)
-    sys.exit(outcome.exit_code)
+    _finish(list(outcome.warnings))
 
 
 def _summary_lines(summary: dict) -> list[str]:
@@ -181,6 +213,7 @@ class _OptionalFloat(click.ParamType):
 _NUMBER_OR_NONE = _OptionalFloat()
 
 
+@_attention_help
 @main.command("staff")
 @click.argument("forecast", type=click.Path(dir_okay=False))
 @click.option(
@@ -215,8 +248,8 @@ def staff_command(
     Reads a forecast (queue, interval_start, calls, aht_sec) and writes the requirements
     frame: erlangs, agents (net), agents_scheduled (after shrinkage) and the service level,
     ASA and occupancy expected at that staffing. Options override every queue's targets
-    (the file's or the default 80/20). Exit code 1 when the seat limit binds (the output is
-    still written, with the seat_limited column).
+    (the file's or the default 80/20). The output is written; the exit code is then 1 when the
+    plan needs a planner, on {attention} (see the seat_limited column).
 
     \b
     Example:
@@ -232,16 +265,13 @@ def staff_command(
         changes.setdefault("answer_sec", None)  # dropping the service level drops its answer time
     target_set = target_set.with_overrides(**changes)
     frame = read_frame(forecast)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with _recorded_warnings() as caught:
         result = requirements(
             frame,
             target_set,
             seats=seats,
             interval_minutes=int(interval_minutes) if interval_minutes else None,
         )
-    for w in caught:
-        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     write_frame(result, output)
     logging.getLogger("wfm.staff").info(
         "wrote %d rows to %s (%d queues, peak %d scheduled agents in one interval)",
@@ -250,8 +280,7 @@ def staff_command(
         result["queue"].nunique() if len(result) else 0,
         int(result.groupby("interval_start")["agents_scheduled"].sum().max()) if len(result) else 0,
     )
-    if result.attrs.get("seat_limit", {}).get("intervals"):
-        click.get_current_context().exit(1)
+    _finish(planner_messages(caught, "staffing"))
 
 
 def _given(name: str) -> bool:
@@ -267,6 +296,7 @@ def _parse_quantiles(text: str) -> tuple[float, ...]:
         raise click.BadParameter(f"expected comma-separated numbers such as 0.1,0.9, got {text!r}") from None
 
 
+@_attention_help
 @main.command("forecast")
 @click.argument("history", type=click.Path(dir_okay=False))
 @click.option("--horizon-days", default=14, show_default=True, type=int, help="Calendar days to forecast.")
@@ -285,6 +315,8 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
                      as_of, aht_sec, origins) -> None:
     """Forecast calls and AHT per queue and interval, model chosen per queue by backtest.
 
+    The forecast is written; the exit code is then 1 when it needs a planner, on {attention}.
+
     \b
     Example:
       wfm forecast history.csv --horizon-days 14 -o forecast.csv --backtest-report backtest.csv
@@ -298,7 +330,8 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
     ev = io.read_frame(events) if events else None
     ex = io.read_frame(exclude) if exclude else None
     n_queues = hist["queue"].nunique() if "queue" in hist.columns else 1
-    with click.progressbar(length=n_queues * (origins + 1), label="forecast tournament", file=sys.stderr) as bar:
+    with _recorded_warnings() as caught, click.progressbar(
+            length=n_queues * (origins + 1), label="forecast tournament", file=sys.stderr) as bar:
         result = forecast(hist, horizon_days, model=model, quantiles=_parse_quantiles(quantiles),
                           country=None if country.upper() == "NONE" else country, events=ev, exclude=ex,
                           as_of=as_of, aht_sec=aht_sec, n_origins=origins, progress=bar.update)
@@ -310,7 +343,9 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
     for row in result.selected.itertuples():
         click.echo(f"{row.queue}: {row.model} (backtest WAPE {row.backtest_wape:.3f})", err=True)
     click.echo(f"wrote {len(result.forecast)} intervals to {output}", err=True)
+    _finish(planner_messages(caught, "forecast"))
 
+@_attention_help
 @main.command("schedule")
 @click.argument("requirements", type=click.Path(dir_okay=False))
 @click.option("--agents", "agents_path", required=True, type=click.Path(dir_okay=False),
@@ -331,19 +366,28 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
                    "print them (see docs/roster.md, Diagnosis).")
 @click.option("--diagnose-time-limit", default=120.0, show_default=True, type=float,
               help="Budget of --diagnose in seconds (LP checks run while time is left).")
+@click.option("--attention-short-share", default=SHORT_SHARE, show_default=True, type=click.FloatRange(0, 1, max_open=True),
+              help="Exit code 1 when an interval is short by more than this share of its requirement.")
+@click.option("--attention-total-short-share", default=TOTAL_SHORT_SHARE, show_default=True,
+              type=click.FloatRange(0, 1, max_open=True),
+              help="Exit code 1 when the total shortfall is above this share of the required agent-intervals.")
 @click.option("--missing-intervals", default="error", show_default=True, type=click.Choice(["error", "closed"]),
               help="An interval of a planned day with no requirement row: an error, or the centre is closed then "
                    "(0 agents). Duplicated (queue, interval_start) rows are always an error.")
 def schedule_command(requirements: str, agents_path: str, rules_path: str, output: str, coverage_path: str | None,
                      breaks_path: str | None, summary_path: str | None, time_limit: float, seed: int,
                      workers: int, diagnose_path: str | None, diagnose_time_limit: float,
-                     agents_summary_path: str | None = None, missing_intervals: str = "error") -> None:
+                     agents_summary_path: str | None = None, missing_intervals: str = "error",
+                     attention_short_share: float = SHORT_SHARE,
+                     attention_total_short_share: float = TOTAL_SHORT_SHARE) -> None:
     """Build a weekly 24x7 roster of named agents under labour rules.
 
     Prints the summary (objective, lower bound and gap, under/over-staffing, seats, timings);
     progress goes to stderr. Outputs are written atomically only when the run succeeds. With
     --diagnose, the findings (where coverage is short, which rules bind there, what would help)
     are printed after the summary. When no legal roster exists, the error says which rules conflict.
+    The outputs are written; the exit code is then 1 when the plan needs a planner, on {attention}
+    (thresholds: --attention-short-share, --attention-total-short-share).
 
     \b
     Example:
@@ -355,11 +399,13 @@ def schedule_command(requirements: str, agents_path: str, rules_path: str, outpu
     from .io import read_frame, write_frame, write_json, write_text
     from .roster import load_rules, schedule
 
+    thresholds = AttentionThresholds(attention_short_share, attention_total_short_share)
     rules = load_rules(rules_path)
     req = read_frame(requirements)
     agents = read_frame(agents_path)
-    result = schedule(req, agents, rules, time_limit_sec=time_limit, seed=seed, num_workers=workers,
-                      progress=lambda message: click.echo(message, err=True), missing_intervals=missing_intervals)
+    with _recorded_warnings() as caught:
+        result = schedule(req, agents, rules, time_limit_sec=time_limit, seed=seed, num_workers=workers,
+                          progress=lambda message: click.echo(message, err=True), missing_intervals=missing_intervals)
     diagnosis = None
     if diagnose_path:  # before any output is written: a failed diagnosis leaves nothing half-written
         from .roster.diagnose import diagnose_shortfall
@@ -381,6 +427,7 @@ def schedule_command(requirements: str, agents_path: str, rules_path: str, outpu
     click.echo(json.dumps(result.summary, indent=2, default=str))
     if diagnosis is not None:
         click.echo(diagnosis.to_text(), nl=False)
+    _finish(planner_messages(caught, "roster") + shortfall_warnings(result.coverage, thresholds))
 
 if __name__ == "__main__":  # pragma: no cover
     main()

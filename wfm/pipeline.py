@@ -40,6 +40,8 @@ from . import __version__
 from . import io as wfm_io
 from .datasets import example_dir
 from .exceptions import ConfigError, InvalidInputError, WFMWarning
+from .attention import SHORT_SHARE, TOTAL_SHORT_SHARE, AttentionThresholds, planner_messages, shortfall_warnings
+from .attention import exit_code as attention_exit_code
 from .frames import interval_hours, require_columns, to_timestamps
 
 __all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_dir", "run", "STEPS"]
@@ -79,9 +81,9 @@ class RunConfig:
     #: history used for forecasting: this many days before the as-of date (None: all)
     lookback_days: int | None = None
     #: an interval short by more than this share of its requirement needs a planner
-    attention_short_share: float = 0.10
+    attention_short_share: float = SHORT_SHARE
     #: total under-staffing above this share of the required agent-intervals needs a planner
-    attention_total_short_share: float = 0.01
+    attention_total_short_share: float = TOTAL_SHORT_SHARE
     model: str = "auto"
     quantiles: tuple[float, ...] = (0.1, 0.9)
     country: str = "CN"
@@ -137,6 +139,11 @@ class RunConfig:
                 f"got agents={self.agents_path!s}, rules={self.rules_path!s}"
             )
 
+    @property
+    def attention(self) -> AttentionThresholds:
+        """The shortfall thresholds of :mod:`wfm.attention` this run uses."""
+        return AttentionThresholds(self.attention_short_share, self.attention_total_short_share)
+
     def input_files(self) -> dict[str, Path]:
         """The input files of the run by role (for the manifest)."""
         files = {
@@ -164,8 +171,8 @@ class RunOutcome:
 
     @property
     def exit_code(self) -> int:
-        """0 when clean, 1 when the plan needs a planner's attention."""
-        return 1 if self.warnings else 0
+        """0 when clean, 1 when the plan needs a planner's attention (:func:`wfm.attention.exit_code`)."""
+        return attention_exit_code(self.warnings)
 
 
 # --------------------------------------------------------------------------- config
@@ -246,8 +253,8 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         output_dir=_path(base, run_t.get("output_dir", "runs"), "[run] output_dir"),
         seed=run_t.get("seed", 0),
         lookback_days=run_t.get("lookback_days"),
-        attention_short_share=run_t.get("attention_short_share", 0.10),
-        attention_total_short_share=run_t.get("attention_total_short_share", 0.01),
+        attention_short_share=run_t.get("attention_short_share", SHORT_SHARE),
+        attention_total_short_share=run_t.get("attention_total_short_share", TOTAL_SHORT_SHARE),
         model=str(fc.get("model", "auto")),
         quantiles=tuple(float(q) for q in quantiles),
         country=str(fc.get("country", "CN")),
@@ -416,6 +423,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
         summary = _summary(config, req, result, daily)
         planner_warnings.extend(_shortfall_warnings(result.coverage, config))
         summary["warnings"] = sorted(set(planner_warnings))
+        summary["attention"] = config.attention.as_dict()
         if diagnosis is not None:
             summary["diagnosis"] = {"findings": diagnosis.sentences, "checks_run": diagnosis.checks_run,
                                     "checks_skipped": diagnosis.checks_skipped}
@@ -543,40 +551,14 @@ def _relay_warnings(stage: str, sink: list[str]) -> Iterator[None]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
+    sink.extend(planner_messages(caught, stage))
     for w in caught:
-        if issubclass(w.category, WFMWarning):
-            sink.append(f"{stage}: {' '.join(str(w.message).split())}")
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _shortfall_warnings(coverage: pd.DataFrame, config: RunConfig) -> list[str]:
-    """Under-staffing a planner must look at, by the run's attention thresholds.
-
-    Every shortfall is in the coverage frame and the summary; these are the ones past the
-    thresholds: an interval short by more than ``attention_short_share`` of its requirement,
-    or a total shortfall above ``attention_total_short_share`` of the requirement.
-    """
-    if coverage.empty:
-        return []
-    out = []
-    required = coverage["required"].to_numpy(dtype=float)
-    under = coverage["under"].to_numpy(dtype=float)
-    deep = under > config.attention_short_share * required
-    deep &= under > 0
-    if deep.any():
-        worst = int(np.argmax(np.where(deep, under / np.maximum(required, 1), -1)))
-        out.append(
-            f"roster: {int(deep.sum())} intervals are short by more than {config.attention_short_share:.0%} "
-            f"of their requirement (worst {pd.Timestamp(coverage['interval_start'].iloc[worst])}: "
-            f"{int(under[worst])} of {int(required[worst])} agents missing)"
-        )
-    total_required = required.sum()
-    if total_required > 0 and under.sum() > config.attention_total_short_share * total_required:
-        out.append(
-            f"roster: under-staffing is {under.sum() / total_required:.1%} of the required agent-intervals "
-            f"({int(under.sum())} of {int(total_required)}), above {config.attention_total_short_share:.0%}"
-        )
-    return out
+    """Under-staffing a planner must look at, by the run's attention thresholds (:mod:`wfm.attention`)."""
+    return shortfall_warnings(coverage, config.attention)
 
 
 def _peak_gross(req: pd.DataFrame) -> int:

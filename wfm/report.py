@@ -409,7 +409,19 @@ def _key_figures_html(
         )
     else:
         table = _empty("The run reported no summary figures.")
-    return f'<div class="cards">{card_html}</div>\n<h3>Run summary</h3>\n{table}'
+    return f'<div class="cards">{card_html}</div>\n{_attention_html(summary)}<h3>Run summary</h3>\n{table}'
+
+
+def _attention_html(summary: Mapping[str, Any]) -> str:
+    """Whether the plan needs a planner, the warnings and the rule with its thresholds (wfm.attention)."""
+    rule = summary.get("attention")
+    if not isinstance(rule, Mapping) or "rule" not in rule:
+        return ""
+    found = [str(w) for w in (summary.get("warnings") or [])]
+    verdict = (f"Needs a planner: {len(found)} warning(s)." if found else "Clean: nothing needs a planner.")
+    items = "".join(f"<li>{html.escape(w)}</li>" for w in found)
+    return (f'<p class="attention"><strong>{html.escape(verdict)}</strong> Rule: {html.escape(str(rule["rule"]))}.</p>\n'
+            + (f"<ul>{items}</ul>\n" if items else ""))
 
 
 def _forecast_html(history: pd.DataFrame, forecast: pd.DataFrame, history_days: int, max_queues: int = 12) -> str:
