@@ -146,6 +146,29 @@ def test_report_and_summary_state_the_attention_rule(two_runs):
     assert "Needs a planner: " in text and "more than 10% of its requirement" in text and "above 1% of the required" in text
 
 
+def _report_cards(html_text: str) -> dict[str, str]:
+    import re
+
+    return {label: value for value, label in re.findall(
+        r'<div class="card"><div class="value">([^<]*)</div><div class="label">([^<]*)</div></div>', html_text)}
+
+
+def test_report_cards_equal_summary_json(two_runs):
+    # The example rules have unpaid meals: shift time would overstate paid hours by an hour a shift.
+    folder, _, _ = two_runs
+    summary = json.loads((folder / "summary.json").read_text())
+    cards = _report_cards((folder / "report.html").read_text())
+    roster = read_frame(folder / "roster.csv")
+    span = (pd.to_datetime(roster["shift_end"]) - pd.to_datetime(roster["shift_start"])).dt.total_seconds().sum() / 3600
+    assert summary["service"]["paid_hours"] < span - len(roster) * 0.5  # meals are unpaid
+    assert cards["paid hours"] == f"{summary['service']['paid_hours']:,.0f}"
+    assert cards["paid hours"] == f"{roster['paid_hours'].sum():,.0f}"
+    assert cards["forecast calls"] == f"{summary['forecast_calls']:,.0f}"
+    assert cards["agents rostered"] == f"{roster['agent_id'].nunique():,}"
+    daily = read_frame(folder / "daily.csv")
+    assert daily.loc[daily["queue"] == "ALL", "paid_hours"].sum() == pytest.approx(summary["service"]["paid_hours"])
+
+
 def test_rerun_gives_identical_files(two_runs):
     a, b, _ = two_runs
     for path in sorted(a.iterdir()):

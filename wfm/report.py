@@ -42,6 +42,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
+from .evaluate import paid_hours_by_day
 from .exceptions import InvalidInputError
 from .frames import require_columns, to_numeric, to_timestamps
 from .io import write_text
@@ -181,7 +182,7 @@ def render_report(
         daily = _with_rostered_service(daily, service)
 
     bodies = {
-        "summary": _key_figures_html(forecast, pooled, roster, interval, summary),
+        "summary": _key_figures_html(forecast, pooled, roster, breaks, interval, summary),
         "forecast": _forecast_html(history, forecast, history_days),
         "coverage": _coverage_html(pooled) + _queue_coverage_html(coverage),
         "heatmap": _heatmap_html(pooled, interval),
@@ -317,11 +318,10 @@ def _daily_table(
         parts.append(part)
     if not roster.empty:
         ros = roster.assign(day=pd.to_datetime(roster["date"]).dt.normalize())
-        hours = (ros["shift_end"] - ros["shift_start"]).dt.total_seconds() / 3600.0
         part = pd.DataFrame(
             {
                 "agents_rostered": ros.groupby("day")["agent_id"].nunique(),
-                "paid_hours": hours.groupby(ros["day"]).sum(),
+                "paid_hours": paid_hours_by_day(roster, breaks),
             }
         )
         if not breaks.empty:
@@ -376,6 +376,7 @@ def _key_figures_html(
     forecast: pd.DataFrame,
     pooled: pd.DataFrame,
     roster: pd.DataFrame,
+    breaks: pd.DataFrame,
     interval: pd.Timedelta,
     summary: Mapping[str, Any],
 ) -> str:
@@ -394,8 +395,7 @@ def _key_figures_html(
         cards.append(("intervals short", str(int((pooled["under"] > 1e-9).sum()))))
     if not roster.empty:
         cards.append(("agents rostered", f"{roster['agent_id'].nunique():,}"))
-        hours = (roster["shift_end"] - roster["shift_start"]).dt.total_seconds().sum() / 3600.0
-        cards.append(("paid hours", _fmt(hours, 0)))
+        cards.append(("paid hours", _fmt(float(paid_hours_by_day(roster, breaks).sum()), 0)))
     card_html = "".join(
         f'<div class="card"><div class="value">{html.escape(v)}</div><div class="label">{html.escape(k)}</div></div>'
         for k, v in cards
