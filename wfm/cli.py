@@ -311,8 +311,10 @@ def _parse_quantiles(text: str) -> tuple[float, ...]:
 @click.option("--as-of", help="Last history day to use (YYYY-MM-DD); the forecast starts the day after.")
 @click.option("--aht-sec", type=float, help="Constant handle time when the history has no aht_sec column.")
 @click.option("--origins", default=3, show_default=True, type=int, help="Backtest origins per queue.")
+@click.option("--date-format", help="strftime format of the history's timestamps, e.g. '%d/%m/%Y %H:%M' "
+                                    "(default: strict ISO 8601, e.g. 2026-11-01T08:30 or 2026-11-01 08:30:00+08:00).")
 def forecast_command(history, horizon_days, output, model, quantiles, country, events, exclude, backtest_report,
-                     as_of, aht_sec, origins) -> None:
+                     as_of, aht_sec, origins, date_format=None) -> None:
     """Forecast calls and AHT per queue and interval, model chosen per queue by backtest.
 
     The forecast is written; the exit code is then 1 when it needs a planner, on {attention}.
@@ -324,9 +326,14 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
     from . import io
     from .forecast import forecast
 
+    from .frames import to_timestamps
+
     hist = io.read_frame(history)
     if "interval_start" not in hist.columns and "timestamp" in hist.columns:
         hist = hist.rename(columns={"timestamp": "interval_start"})
+    if "interval_start" in hist.columns:
+        hist["interval_start"] = to_timestamps(hist["interval_start"], "interval_start", f"history {history!r}",
+                                               date_format=date_format)
     ev = io.read_frame(events) if events else None
     ex = io.read_frame(exclude) if exclude else None
     n_queues = hist["queue"].nunique() if "queue" in hist.columns else 1

@@ -18,6 +18,7 @@ __all__ = [
     "split_list",
     "require_columns",
     "to_timestamps",
+    "ISO_8601_HINT",
     "to_numeric",
     "check_unique",
     "infer_interval",
@@ -41,17 +42,35 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], frame: str) -> Non
         )
 
 
-def to_timestamps(values: pd.Series, column: str, frame: str) -> pd.Series:
-    """Parse a column to naive or tz-aware ``datetime64``; raise naming the first bad value."""
+#: what :func:`to_timestamps` accepts without an explicit format
+ISO_8601_HINT = "ISO 8601 such as 2026-11-01T08:30:00 or 2026-11-01 08:30 (seconds and a UTC offset optional)"
+
+
+def to_timestamps(
+    values: pd.Series,
+    column: str,
+    frame: str,
+    *,
+    date_format: str | None = None,
+) -> pd.Series:
+    """Parse a column to naive or tz-aware ``datetime64``; raise naming the first bad value.
+
+    Text is parsed strictly as ISO 8601 (date, optional ``T`` or space and time, optional
+    seconds and UTC offset) unless ``date_format`` (a ``strftime`` pattern such as
+    ``"%d/%m/%Y %H:%M"``) is given: a day-first ``01/02/2026`` is never guessed.
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
         out = values
     else:
-        out = pd.to_datetime(values, errors="coerce", format="mixed")
+        how = {"format": date_format} if date_format else {"format": "ISO8601"}
+        out = pd.to_datetime(values, errors="coerce", **how)
         bad = out.isna() & values.notna()
         if bad.any():
+            expected = f"in the format {date_format!r}" if date_format else ISO_8601_HINT
             raise InvalidInputError(
-                f"{frame} column {column} must hold timestamps, got {values[bad].iloc[0]!r} "
+                f"{frame} column {column} must hold timestamps ({expected}), got {values[bad].iloc[0]!r} "
                 f"(row {int(np.flatnonzero(bad.to_numpy())[0])})"
+                + ("" if date_format else "; for another format give it explicitly (--date-format '%d/%m/%Y %H:%M')")
             )
     if out.isna().any():
         raise InvalidInputError(

@@ -54,7 +54,7 @@ STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "evaluate", "
 _KNOWN = {
     "run": {"as_of", "horizon_days", "output_dir", "seed", "lookback_days", "attention_short_share",
             "attention_total_short_share"},
-    "history": {"path", "url", "query"},
+    "history": {"path", "url", "query", "date_format"},
     "forecast": {"model", "quantiles", "country", "events", "outliers"},
     "staffing": {"targets", "seats"},
     "roster": {"agents", "rules", "time_limit_sec", "num_workers", "diagnose", "diagnose_time_limit_sec",
@@ -74,6 +74,8 @@ class RunConfig:
     history_path: Path | None = None
     history_url: str | None = None
     history_query: str | None = None
+    #: strftime format of the history's timestamps (None: strict ISO 8601; wfm.frames.to_timestamps)
+    history_date_format: str | None = None
     as_of: dt.date = field(default_factory=dt.date.today)
     horizon_days: int = 7
     output_dir: Path = Path("runs")
@@ -129,6 +131,10 @@ class RunConfig:
             raise ConfigError(f"[roster] diagnose must be true or false, got {self.diagnose!r}")
         if not self.diagnose_time_limit_sec > 0:
             raise ConfigError(f"[roster] diagnose_time_limit_sec must be > 0, got {self.diagnose_time_limit_sec!r}")
+        if self.history_date_format is not None and (not isinstance(self.history_date_format, str)
+                                                     or "%" not in self.history_date_format):
+            raise ConfigError(f"[history] date_format must be a strftime format such as '%d/%m/%Y %H:%M', "
+                              f"got {self.history_date_format!r}")
         if self.missing_intervals not in ("error", "closed"):
             raise ConfigError(f"[roster] missing_intervals must be 'error' or 'closed', got {self.missing_intervals!r}")
         if self.seats is not None and (not isinstance(self.seats, int) or self.seats < 1):
@@ -248,6 +254,7 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         history_path=_path(base, hist.get("path"), "[history] path"),
         history_url=hist.get("url"),
         history_query=hist.get("query"),
+        history_date_format=hist.get("date_format"),
         as_of=_date(run_t.get("as_of", "today"), "[run] as_of"),
         horizon_days=run_t.get("horizon_days", 7),
         output_dir=_path(base, run_t.get("output_dir", "runs"), "[run] output_dir"),
@@ -352,7 +359,10 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
         with _about(history_label):
             history = wfm_io.read_history_source(config.history_path, url=config.history_url, query=config.history_query)
             require_columns(history, ["interval_start", "calls"], "history")
-            history = history.assign(interval_start=to_timestamps(history["interval_start"], "interval_start", "history"))
+            history = history.assign(interval_start=to_timestamps(
+                history["interval_start"], "interval_start", "history", date_format=config.history_date_format))
+            if getattr(history["interval_start"].dt, "tz", None) is not None:
+                history = history.assign(interval_start=history["interval_start"].dt.tz_localize(None))
         before = history["interval_start"] < as_of
         if config.lookback_days is not None:
             before &= history["interval_start"] >= as_of - pd.Timedelta(days=config.lookback_days)
