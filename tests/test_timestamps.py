@@ -58,3 +58,53 @@ def test_run_config_date_format_is_checked():
     assert example_config(history_date_format="%d/%m/%Y %H:%M").history_date_format == "%d/%m/%Y %H:%M"
     with pytest.raises(ConfigError, match="date_format must be a strftime format"):
         example_config(history_date_format="dd/mm/yyyy")
+
+
+# ---------------------------------------------------------------- case 6: mixed UTC offsets (a feed across DST)
+
+DST = ["2026-03-08T00:00:00-05:00", "2026-03-08T01:00:00-05:00", "2026-03-08T03:00:00-04:00", "2026-03-08T04:00:00-04:00"]
+
+
+def test_mixed_offsets_default_to_their_own_wall_clock_with_a_warning():
+    with pytest.warns(WFMWarning, match=r"mixed UTC offsets \(-04:00, -05:00\).*own local wall-clock"):
+        got = to_timestamps(pd.Series(DST), "interval_start", "history")
+    assert got.tolist() == [pd.Timestamp("2026-03-08 00:00"), pd.Timestamp("2026-03-08 01:00"),
+                            pd.Timestamp("2026-03-08 03:00"), pd.Timestamp("2026-03-08 04:00")]
+
+
+def test_mixed_offsets_convert_to_the_centres_timezone():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = to_timestamps(pd.Series(DST), "interval_start", "history", timezone="Europe/Berlin")
+    # independent: 00:00 at UTC-5 is 05:00 UTC, 06:00 in Berlin (CET, UTC+1)
+    assert got.tolist() == [pd.Timestamp("2026-03-08 06:00"), pd.Timestamp("2026-03-08 07:00"),
+                            pd.Timestamp("2026-03-08 08:00"), pd.Timestamp("2026-03-08 09:00")]
+    with pytest.raises(InvalidInputError, match="timezone must be an IANA time zone.*'Mars/Olympus'"):
+        to_timestamps(pd.Series(DST), "interval_start", "history", timezone="Mars/Olympus")
+    with pytest.raises(InvalidInputError, match="mixes timestamps with and without a UTC offset"):
+        to_timestamps(pd.Series(DST + ["2026-03-08 05:00"]), "interval_start", "history")
+
+
+def test_cli_forecast_on_a_history_across_dst_is_not_an_internal_error(tmp_path):
+    stamps = pd.date_range("2026-02-01", "2026-03-28 23:00", freq="h", tz="America/New_York")
+    hist = _history([t.isoformat() for t in stamps])
+    hist.to_csv(tmp_path / "h.csv", index=False)
+    args = ["-q", "forecast", str(tmp_path / "h.csv"), "-o", str(tmp_path / "f.csv"), "--country", "NONE",
+            "--horizon-days", "2", "--model", "snaive"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output  # written, and the planner is told
+    assert "Attention: history: " in result.stderr and "mixed UTC offsets" in result.stderr
+    assert (tmp_path / "f.csv").is_file()
+    result = CliRunner().invoke(main, args + ["--timezone", "America/New_York"])
+    # converted without a warning; the hour the clocks skip is still reported as a gap in the data
+    assert result.exit_code == 1 and "mixed UTC offsets" not in result.stderr, result.output
+    assert "1 interval(s) inside operating hours have no data" in result.stderr
+
+
+def test_run_config_timezone_is_checked():
+    from wfm.exceptions import ConfigError
+    from wfm.pipeline import example_config
+
+    assert example_config(timezone="Asia/Shanghai").timezone == "Asia/Shanghai"
+    with pytest.raises(ConfigError, match=r"\[history\] timezone must be an IANA time zone"):
+        example_config(timezone="Mars/Olympus")

@@ -313,8 +313,11 @@ def _parse_quantiles(text: str) -> tuple[float, ...]:
 @click.option("--origins", default=3, show_default=True, type=int, help="Backtest origins per queue.")
 @click.option("--date-format", help="strftime format of the history's timestamps, e.g. '%d/%m/%Y %H:%M' "
                                     "(default: strict ISO 8601, e.g. 2026-11-01T08:30 or 2026-11-01 08:30:00+08:00).")
+@click.option("--timezone", help="The centre's IANA time zone, e.g. America/New_York: timestamps with UTC offsets are "
+                                 "converted to its wall-clock time (default: each value's own offset, with a warning "
+                                 "when they differ).")
 def forecast_command(history, horizon_days, output, model, quantiles, country, events, exclude, backtest_report,
-                     as_of, aht_sec, origins, date_format=None) -> None:
+                     as_of, aht_sec, origins, date_format=None, timezone=None) -> None:
     """Forecast calls and AHT per queue and interval, model chosen per queue by backtest.
 
     The forecast is written; the exit code is then 1 when it needs a planner, on {attention}.
@@ -332,8 +335,9 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
     if "interval_start" not in hist.columns and "timestamp" in hist.columns:
         hist = hist.rename(columns={"timestamp": "interval_start"})
     if "interval_start" in hist.columns:
-        hist["interval_start"] = to_timestamps(hist["interval_start"], "interval_start", f"history {history!r}",
-                                               date_format=date_format)
+        with _recorded_warnings() as parse_warnings:
+            hist["interval_start"] = to_timestamps(hist["interval_start"], "interval_start", f"history {history!r}",
+                                                   date_format=date_format, timezone=timezone)
     ev = io.read_frame(events) if events else None
     ex = io.read_frame(exclude) if exclude else None
     n_queues = hist["queue"].nunique() if "queue" in hist.columns else 1
@@ -350,7 +354,8 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
     for row in result.selected.itertuples():
         click.echo(f"{row.queue}: {row.model} (backtest WAPE {row.backtest_wape:.3f})", err=True)
     click.echo(f"wrote {len(result.forecast)} intervals to {output}", err=True)
-    _finish(planner_messages(caught, "forecast"))
+    _finish(planner_messages(parse_warnings if "interval_start" in hist.columns else [], "history")
+            + planner_messages(caught, "forecast"))
 
 @_attention_help
 @main.command("schedule")

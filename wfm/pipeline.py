@@ -54,7 +54,7 @@ STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "evaluate", "
 _KNOWN = {
     "run": {"as_of", "horizon_days", "output_dir", "seed", "lookback_days", "attention_short_share",
             "attention_total_short_share"},
-    "history": {"path", "url", "query", "date_format"},
+    "history": {"path", "url", "query", "date_format", "timezone"},
     "forecast": {"model", "quantiles", "country", "events", "outliers"},
     "staffing": {"targets", "seats"},
     "roster": {"agents", "rules", "time_limit_sec", "num_workers", "diagnose", "diagnose_time_limit_sec",
@@ -76,6 +76,8 @@ class RunConfig:
     history_query: str | None = None
     #: strftime format of the history's timestamps (None: strict ISO 8601; wfm.frames.to_timestamps)
     history_date_format: str | None = None
+    #: the centre's IANA time zone: history timestamps with UTC offsets are converted to it
+    timezone: str | None = None
     as_of: dt.date = field(default_factory=dt.date.today)
     horizon_days: int = 7
     output_dir: Path = Path("runs")
@@ -135,6 +137,14 @@ class RunConfig:
                                                      or "%" not in self.history_date_format):
             raise ConfigError(f"[history] date_format must be a strftime format such as '%d/%m/%Y %H:%M', "
                               f"got {self.history_date_format!r}")
+        if self.timezone is not None:
+            import zoneinfo
+
+            try:
+                zoneinfo.ZoneInfo(str(self.timezone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ConfigError(f"[history] timezone must be an IANA time zone such as Asia/Shanghai, "
+                                  f"got {self.timezone!r}") from None
         if self.missing_intervals not in ("error", "closed"):
             raise ConfigError(f"[roster] missing_intervals must be 'error' or 'closed', got {self.missing_intervals!r}")
         if self.seats is not None and (not isinstance(self.seats, int) or self.seats < 1):
@@ -255,6 +265,7 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         history_url=hist.get("url"),
         history_query=hist.get("query"),
         history_date_format=hist.get("date_format"),
+        timezone=hist.get("timezone"),
         as_of=_date(run_t.get("as_of", "today"), "[run] as_of"),
         horizon_days=run_t.get("horizon_days", 7),
         output_dir=_path(base, run_t.get("output_dir", "runs"), "[run] output_dir"),
@@ -359,8 +370,10 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
         with _about(history_label):
             history = wfm_io.read_history_source(config.history_path, url=config.history_url, query=config.history_query)
             require_columns(history, ["interval_start", "calls"], "history")
-            history = history.assign(interval_start=to_timestamps(
-                history["interval_start"], "interval_start", "history", date_format=config.history_date_format))
+            with _relay_warnings("history", planner_warnings):
+                history = history.assign(interval_start=to_timestamps(
+                    history["interval_start"], "interval_start", "history",
+                    date_format=config.history_date_format, timezone=config.timezone))
             if getattr(history["interval_start"].dt, "tz", None) is not None:
                 history = history.assign(interval_start=history["interval_start"].dt.tz_localize(None))
         before = history["interval_start"] < as_of
