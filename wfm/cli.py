@@ -76,6 +76,15 @@ def _recorded_warnings() -> Iterator[list[warnings.WarningMessage]]:
         warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
+def _check_outputs(*paths: str | None) -> None:
+    """Check every output's folder can be written before the work starts (exit 2 naming it)."""
+    from .io import check_writable_dir
+
+    for path in paths:
+        if path:
+            check_writable_dir(Path(path).parent, "output folder")
+
+
 def _attention_help(command: click.Command) -> click.Command:
     """Put the attention rule, with its default thresholds, where the help says ``{attention}``."""
     command.help = (command.help or "").replace("{attention}", _ATTENTION_HELP)
@@ -259,6 +268,7 @@ def staff_command(
     from .io import read_frame, write_frame
     from .staffing import TargetSet, load_targets, requirements
 
+    _check_outputs(output)
     target_set = load_targets(targets_file) if targets_file else TargetSet()
     changes = {k: v for k, v in options.items() if _given(k)}
     if "service_level" in changes and changes["service_level"] is None:
@@ -329,6 +339,7 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
     from . import io
     from .forecast import forecast
 
+    _check_outputs(output, backtest_report)
     from .frames import to_timestamps
 
     hist = io.read_frame(history)
@@ -412,6 +423,7 @@ def schedule_command(requirements: str, agents_path: str, rules_path: str, outpu
     from .roster import load_rules, schedule
 
     thresholds = AttentionThresholds(attention_short_share, attention_total_short_share)
+    _check_outputs(output, coverage_path, breaks_path, summary_path, agents_summary_path, diagnose_path)
     rules = load_rules(rules_path)
     req = read_frame(requirements)
     agents = read_frame(agents_path)

@@ -34,6 +34,7 @@ __all__ = [
     "frame_format",
     "read_history_source",
     "file_sha256",
+    "check_writable_dir",
 ]
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".tsv")
@@ -108,6 +109,34 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+
+
+def check_writable_dir(path: str | os.PathLike[str], what: str = "output folder") -> Path:
+    """Create ``path`` if needed and check a file can be written in it, before any work is done.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming the folder when it cannot be created (e.g. it lies under a file) or written
+        (read-only, no permission).
+    """
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise InvalidInputError(f"{what} {str(path)!r} cannot be created: {exc.strerror or exc} "
+                                "(a file is in the way); expected a folder") from exc
+    except OSError as exc:
+        raise InvalidInputError(f"{what} {str(path)!r} cannot be created: {exc.strerror or exc}") from exc
+    if not path.is_dir():
+        raise InvalidInputError(f"{what} {str(path)!r} is not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".wfm-write-check.", dir=path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InvalidInputError(f"{what} {str(path)!r} is not writable: {exc.strerror or exc}") from exc
+    return path
 
 
 def _umask() -> int:

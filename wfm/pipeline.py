@@ -366,6 +366,8 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
     horizon_end = as_of + pd.Timedelta(days=config.horizon_days)
 
     history_label = f"history {config.history_path}" if config.history_path else f"history query on {config.history_url}"
+    # A folder that cannot be written is found now, not at publish after the whole run.
+    wfm_io.check_writable_dir(config.output_dir, "[run] output_dir")
     with _step("load", timings, progress):
         with _about(history_label):
             history = wfm_io.read_history_source(config.history_path, url=config.history_url, query=config.history_query)

@@ -1,0 +1,94 @@
+"""wfm run and the commands: output folders, SQL history sources, publish leftovers, locks, stale feeds
+(issue 12, cases 7, 8, 9 and 12)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from wfm import pipeline
+from wfm.cli import main
+from wfm.datasets import example_dir, make_example_agents, make_example_history
+from wfm.exceptions import InvalidInputError
+from wfm.io import check_writable_dir, write_frame
+
+AS_OF = "2026-10-12"
+
+
+@pytest.fixture()
+def centre(tmp_path) -> Path:
+    folder = tmp_path / "centre"
+    folder.mkdir()
+    history = make_example_history(start="2026-08-31", end="2026-10-11")
+    write_frame(history.loc[history["queue"] == "vip"], folder / "history.csv")
+    write_frame(make_example_agents(n_full_time=12, n_part_time=4, as_of=AS_OF), folder / "agents.csv")
+    shutil.copy(example_dir() / "rules.toml", folder / "rules.toml")
+    (folder / "wfm.toml").write_text(f"""
+[run]
+as_of = "{AS_OF}"
+horizon_days = 7
+output_dir = "runs"
+
+[history]
+path = "history.csv"
+
+[roster]
+agents = "agents.csv"
+rules = "rules.toml"
+time_limit_sec = 5
+""")
+    return folder
+
+
+def _no_work(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the run started working before checking its output folder")
+
+    monkeypatch.setattr("wfm.io.read_history_source", refuse)
+
+
+# ---------------------------------------------------------------- case 7: output folder checked first
+
+
+def test_output_folder_under_a_file_is_exit_two_before_any_work(centre, monkeypatch):
+    (centre / "blocker").write_text("a file, not a folder")
+    _no_work(monkeypatch)
+    result = CliRunner().invoke(main, ["-q", "run", str(centre / "wfm.toml"), "-o", str(centre / "blocker" / "runs")])
+    assert result.exit_code == 2, result.output
+    assert "output_dir" in result.stderr and "blocker" in result.stderr and "Internal error" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_output_folder_is_an_error(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(InvalidInputError, match="is not writable"):
+            check_writable_dir(folder)
+    finally:
+        folder.chmod(0o755)
+
+
+def test_check_writable_dir_probe_leaves_nothing(tmp_path):
+    assert check_writable_dir(tmp_path / "new" / "deep") == tmp_path / "new" / "deep"
+    assert list((tmp_path / "new" / "deep").iterdir()) == []
+
+
+def test_commands_check_their_output_folders_first(tmp_path):
+    (tmp_path / "f").write_text("x")
+    fc = pd.DataFrame({"queue": "q", "interval_start": pd.date_range("2026-11-30", periods=4, freq="15min"),
+                       "calls": 10.0, "aht_sec": 200.0})
+    write_frame(fc, tmp_path / "fc.csv")
+    result = CliRunner().invoke(main, ["-q", "staff", str(tmp_path / "fc.csv"), "-o", str(tmp_path / "f" / "r.csv")])
+    assert result.exit_code == 2 and "output folder" in result.stderr and "Internal error" not in result.stderr
+    result = CliRunner().invoke(main, ["-q", "schedule", str(tmp_path / "fc.csv"), "--agents", str(tmp_path / "fc.csv"),
+                                       "--rules", str(example_dir() / "rules.toml"), "-o", str(tmp_path / "r.csv"),
+                                       "--coverage", str(tmp_path / "f" / "c.csv")])
+    assert result.exit_code == 2 and "output folder" in result.stderr and str(tmp_path / "f") in result.stderr
