@@ -92,3 +92,36 @@ def test_commands_check_their_output_folders_first(tmp_path):
                                        "--rules", str(example_dir() / "rules.toml"), "-o", str(tmp_path / "r.csv"),
                                        "--coverage", str(tmp_path / "f" / "c.csv")])
     assert result.exit_code == 2 and "output folder" in result.stderr and str(tmp_path / "f") in result.stderr
+
+
+# ---------------------------------------------------------------- case 8: relative sqlite:/// URLs, missing databases
+
+
+def test_relative_sqlite_url_resolves_against_the_config_folder(centre, tmp_path, monkeypatch):
+    import sqlite3
+
+    history = pd.read_csv(centre / "history.csv")
+    with sqlite3.connect(centre / "calls.db") as conn:
+        history.to_sql("calls", conn, index=False)
+    text = (centre / "wfm.toml").read_text().replace('path = "history.csv"',
+                                                    'url = "sqlite:///calls.db"\nquery = "SELECT * FROM calls"')
+    (centre / "sql.toml").write_text(text)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = pipeline.load_config(centre / "sql.toml")
+    assert config.history_url == f"sqlite:///{(centre / 'calls.db').as_posix()}"
+    from wfm.io import read_history_source
+
+    assert len(read_history_source(url=config.history_url, query=config.history_query)) == len(history)
+    assert not (elsewhere / "calls.db").exists()
+
+
+def test_missing_sqlite_database_is_an_error_and_is_not_created(tmp_path):
+    from wfm.io import read_history_source
+
+    with pytest.raises(InvalidInputError, match=r"SQLite database .*nowhere.db.* does not exist"):
+        read_history_source(url=f"sqlite:///{tmp_path / 'nowhere.db'}", query="SELECT 1")
+    assert not (tmp_path / "nowhere.db").exists()
+    # in-memory databases and other URLs are left alone
+    assert len(read_history_source(url="sqlite://", query="SELECT 1 AS x")) == 1

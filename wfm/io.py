@@ -35,6 +35,7 @@ __all__ = [
     "read_history_source",
     "file_sha256",
     "check_writable_dir",
+    "resolve_sqlite_url",
 ]
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".tsv")
@@ -241,6 +242,23 @@ def read_history_source(
     return read_frame(folder)
 
 
+def resolve_sqlite_url(url: str, base: str | os.PathLike[str]) -> str:
+    """``url`` with a relative SQLite file path made absolute against ``base`` (a config file's folder).
+
+    Other URLs, absolute paths and in-memory databases are returned unchanged.
+
+    >>> resolve_sqlite_url("sqlite:///calls.db", "/srv/wfm")
+    'sqlite:////srv/wfm/calls.db'
+    """
+    prefix, sep, rest = url.partition(":///")
+    if not sep or not prefix.split("+")[0] == "sqlite" or not rest or rest.startswith(("/", ":memory:", "file:")):
+        return url
+    database, query_sep, query = rest.partition("?")
+    if Path(database).is_absolute():
+        return url
+    return f"{prefix}:///{(Path(base) / Path(database).expanduser()).as_posix()}{query_sep}{query}"
+
+
 def _is_frame_file(path: Path) -> bool:
     return path.name.lower().endswith(_CSV_SUFFIXES + _PARQUET_SUFFIXES) and not path.name.startswith(".")
 
@@ -250,6 +268,15 @@ def _read_sql(url: str, query: str) -> pd.DataFrame:
         import sqlalchemy
     except ImportError as exc:  # pragma: no cover - sqlalchemy is a dependency
         raise ConfigError("history source: reading SQL needs the sqlalchemy package") from exc
+    try:
+        parsed = sqlalchemy.engine.make_url(url)
+    except (sqlalchemy.exc.ArgumentError, ValueError) as exc:
+        raise ConfigError(f"history source: cannot use database url {url!r}: {exc}") from exc
+    database = parsed.database or ""
+    if parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not database.startswith("file:"):
+        # SQLite would create a missing file and the query would fail on an empty database
+        if not Path(database).is_file():
+            raise InvalidInputError(f"history source: SQLite database {database!r} (url {url!r}) does not exist")
     try:
         engine = sqlalchemy.create_engine(url)
     except (sqlalchemy.exc.ArgumentError, ImportError, ValueError) as exc:

@@ -262,7 +262,7 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         raise ConfigError(f"config: [forecast] quantiles must be a list of numbers, got {quantiles!r}")
     kwargs: dict[str, Any] = dict(
         history_path=_path(base, hist.get("path"), "[history] path"),
-        history_url=hist.get("url"),
+        history_url=wfm_io.resolve_sqlite_url(hist["url"], base) if isinstance(hist.get("url"), str) else hist.get("url"),
         history_query=hist.get("query"),
         history_date_format=hist.get("date_format"),
         timezone=hist.get("timezone"),
