@@ -125,3 +125,38 @@ def test_missing_sqlite_database_is_an_error_and_is_not_created(tmp_path):
     assert not (tmp_path / "nowhere.db").exists()
     # in-memory databases and other URLs are left alone
     assert len(read_history_source(url="sqlite://", query="SELECT 1 AS x")) == 1
+
+
+# ---------------------------------------------------------------- case 9: publish leftovers and concurrent runs
+
+
+def test_second_run_for_the_same_date_exits_with_a_clear_message(centre, monkeypatch):
+    from wfm.exceptions import RunInProgressError
+    from wfm.io import exclusive_lock
+
+    lock = centre / "runs" / f".{AS_OF}.lock"
+    with exclusive_lock(lock, "first run"):
+        with pytest.raises(RunInProgressError, match="first run is already running"):
+            with exclusive_lock(lock, "first run"):
+                pass
+        _no_work(monkeypatch)
+        result = CliRunner().invoke(main, ["-q", "run", str(centre / "wfm.toml")])
+        assert result.exit_code == 2, result.output
+        assert f"another wfm run for as-of {AS_OF}" in result.stderr and "already running" in result.stderr
+        assert f"pid {os.getpid()}" in result.stderr
+    with exclusive_lock(lock, "first run"):  # released with the first holder
+        pass
+
+
+def test_stale_publish_leftovers_are_removed_by_the_next_run(centre):
+    runs = centre / "runs"
+    stale_tmp = runs / f".{AS_OF}.k1ll3d.tmp"
+    stale_old = runs / f".{AS_OF}.old-4242"
+    other_day = runs / ".2026-10-19.x.tmp"
+    for folder in (stale_tmp, stale_old, other_day):
+        folder.mkdir(parents=True)
+        (folder / "roster.csv").write_text("half-written")
+    outcome = pipeline.run(pipeline.load_config(centre / "wfm.toml"))
+    assert outcome.folder == runs / AS_OF and (outcome.folder / "manifest.json").is_file()
+    left = {p.name for p in runs.iterdir()}
+    assert left == {".2026-10-19.x.tmp", f".{AS_OF}.lock", AS_OF}  # another date's folder is not this run's

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from .exceptions import ConfigError, InvalidInputError
+from .exceptions import ConfigError, InvalidInputError, RunInProgressError
 
 __all__ = [
     "read_frame",
@@ -36,6 +36,8 @@ __all__ = [
     "file_sha256",
     "check_writable_dir",
     "resolve_sqlite_url",
+    "exclusive_lock",
+    "remove_stale_temporaries",
 ]
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".tsv")
@@ -138,6 +140,63 @@ def check_writable_dir(path: str | os.PathLike[str], what: str = "output folder"
     except OSError as exc:
         raise InvalidInputError(f"{what} {str(path)!r} is not writable: {exc.strerror or exc}") from exc
     return path
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | os.PathLike[str], what: str) -> Iterator[Path]:
+    """Hold an exclusive lock on the file ``path`` while the body runs; fail at once if another holds it.
+
+    The lock is the operating system's (``flock``): it ends with the process, so a killed run
+    leaves no stale lock behind. The file itself stays (removing it would race with a waiter).
+
+    Raises
+    ------
+    RunInProgressError
+        Naming ``what`` and the lock file, when another process holds the lock.
+    """
+    import fcntl
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip()
+            raise RunInProgressError(
+                f"{what} is already running (lock {str(path)!r} held{f' by {holder}' if holder else ''}); "
+                "wait for it to finish, then run again") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}\n")
+        fh.flush()
+        try:
+            yield path
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def remove_stale_temporaries(folder: str | os.PathLike[str], patterns: tuple[str, ...]) -> list[Path]:
+    """Remove the folders and files in ``folder`` matching ``patterns`` (globs); return what was removed.
+
+    For leftovers of an interrupted publish; call it only while holding the lock of
+    :func:`exclusive_lock` (no other run can be writing them then).
+    """
+    import shutil
+
+    removed = []
+    for pattern in patterns:
+        for path in sorted(Path(folder).glob(pattern)):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            removed.append(path)
+    return removed
 
 
 def _umask() -> int:

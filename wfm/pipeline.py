@@ -349,10 +349,21 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
 
     Raises
     ------
+    RunInProgressError
+        Another run for the same output folder and as-of date holds its lock (exit code 2).
     WFMError
         Bad input or configuration (``InvalidInputError``/``ConfigError``, exit code 2), or
         an internal failure. Nothing is published then.
     """
+    # A folder that cannot be written is found now, not at publish after the whole run.
+    wfm_io.check_writable_dir(config.output_dir, "[run] output_dir")
+    lock = Path(config.output_dir) / f".{config.as_of.isoformat()}.lock"
+    with wfm_io.exclusive_lock(lock, f"another wfm run for as-of {config.as_of.isoformat()} into {config.output_dir}"):
+        return _run(config, progress)
+
+
+def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcome:
+    """:func:`run`, under the lock."""
     from . import evaluate as wfm_evaluate
     from . import report as wfm_report
     from .forecast import forecast as make_forecast
@@ -366,8 +377,6 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
     horizon_end = as_of + pd.Timedelta(days=config.horizon_days)
 
     history_label = f"history {config.history_path}" if config.history_path else f"history query on {config.history_url}"
-    # A folder that cannot be written is found now, not at publish after the whole run.
-    wfm_io.check_writable_dir(config.output_dir, "[run] output_dir")
     with _step("load", timings, progress):
         with _about(history_label):
             history = wfm_io.read_history_source(config.history_path, url=config.history_url, query=config.history_query)
@@ -678,6 +687,9 @@ def _publish(
     out_root = Path(config.output_dir)
     out_root.mkdir(parents=True, exist_ok=True)
     final = out_root / config.as_of.isoformat()
+    # Under the run's lock, leftovers of an earlier publish of this date that was killed are stale.
+    for stale in wfm_io.remove_stale_temporaries(out_root, (f".{final.name}.*.tmp", f".{final.name}.old-*")):
+        log.warning("removed %s, left by an interrupted publish", stale)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=out_root))
     try:
         written: dict[str, str] = {}
