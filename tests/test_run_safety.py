@@ -160,3 +160,27 @@ def test_stale_publish_leftovers_are_removed_by_the_next_run(centre):
     assert outcome.folder == runs / AS_OF and (outcome.folder / "manifest.json").is_file()
     left = {p.name for p in runs.iterdir()}
     assert left == {".2026-10-19.x.tmp", f".{AS_OF}.lock", AS_OF}  # another date's folder is not this run's
+
+
+# ---------------------------------------------------------------- case 12: a stale feed
+
+
+def test_stale_history_warning_names_the_last_date():
+    history = pd.DataFrame({"interval_start": pd.date_range("2026-09-01", "2026-10-01 23:45", freq="15min")})
+    assert pipeline.stale_history_warning(history, pd.Timestamp("2026-10-02"), 3) is None  # yesterday's data is in
+    assert pipeline.stale_history_warning(history, pd.Timestamp("2026-10-05"), 3) is None  # a long weekend
+    text = pipeline.stale_history_warning(history, pd.Timestamp("2026-10-12"), 3)
+    assert "stale feed" in text and "2026-10-01 23:45" in text and "10 days with no data" in text
+
+
+def test_run_on_a_stale_feed_exits_one_naming_the_last_date(centre):
+    history = pd.read_csv(centre / "history.csv")
+    history = history.loc[pd.to_datetime(history["interval_start"]) < "2026-10-03"]  # the feed stopped 2 October
+    history.to_csv(centre / "history.csv", index=False)
+    result = CliRunner().invoke(main, ["-q", "run", str(centre / "wfm.toml")])
+    assert result.exit_code == 1, result.output
+    assert "Attention: history: stale feed: the last data is from 2026-10-02 23:45" in result.stderr
+    import json
+
+    summary = json.loads((centre / "runs" / AS_OF / "summary.json").read_text())
+    assert any("stale feed" in w for w in summary["warnings"])

@@ -44,7 +44,8 @@ from .attention import SHORT_SHARE, TOTAL_SHORT_SHARE, AttentionThresholds, plan
 from .attention import exit_code as attention_exit_code
 from .frames import interval_hours, require_columns, to_timestamps
 
-__all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_dir", "run", "STEPS"]
+__all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_dir", "run", "STEPS",
+           "stale_history_warning"]
 
 log = logging.getLogger("wfm.pipeline")
 
@@ -53,7 +54,7 @@ STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "evaluate", "
 
 _KNOWN = {
     "run": {"as_of", "horizon_days", "output_dir", "seed", "lookback_days", "attention_short_share",
-            "attention_total_short_share"},
+            "attention_total_short_share", "stale_history_days"},
     "history": {"path", "url", "query", "date_format", "timezone"},
     "forecast": {"model", "quantiles", "country", "events", "outliers"},
     "staffing": {"targets", "seats"},
@@ -88,6 +89,9 @@ class RunConfig:
     attention_short_share: float = SHORT_SHARE
     #: total under-staffing above this share of the required agent-intervals needs a planner
     attention_total_short_share: float = TOTAL_SHORT_SHARE
+    #: a history whose last day leaves more than this many days without data before the as-of
+    #: date is a stale feed: a planner warning (exit code 1) naming the last date seen
+    stale_history_days: int = 3
     model: str = "auto"
     quantiles: tuple[float, ...] = (0.1, 0.9)
     country: str = "CN"
@@ -125,6 +129,9 @@ class RunConfig:
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 <= value < 1:
                 raise ConfigError(f"[run] {name} must be a share in [0, 1), got {value!r}")
+        if isinstance(self.stale_history_days, bool) or not isinstance(self.stale_history_days, int) \
+                or self.stale_history_days < 0:
+            raise ConfigError(f"[run] stale_history_days must be a whole number >= 0, got {self.stale_history_days!r}")
         if not self.time_limit_sec > 0:
             raise ConfigError(f"[roster] time_limit_sec must be > 0, got {self.time_limit_sec!r}")
         if not isinstance(self.num_workers, int) or self.num_workers < 1:
@@ -273,6 +280,7 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         lookback_days=run_t.get("lookback_days"),
         attention_short_share=run_t.get("attention_short_share", SHORT_SHARE),
         attention_total_short_share=run_t.get("attention_total_short_share", TOTAL_SHORT_SHARE),
+        stale_history_days=run_t.get("stale_history_days", 3),
         model=str(fc.get("model", "auto")),
         quantiles=tuple(float(q) for q in quantiles),
         country=str(fc.get("country", "CN")),
@@ -392,6 +400,10 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             before &= history["interval_start"] >= as_of - pd.Timedelta(days=config.lookback_days)
         dropped_future = int((history["interval_start"] >= as_of).sum())
         history = history.loc[before].reset_index(drop=True)
+        stale = stale_history_warning(history, as_of, config.stale_history_days)
+        if stale:
+            log.warning("%s", stale)
+            planner_warnings.append(stale)
         with _about(f"events {config.events_path}"):
             events = wfm_io.read_frame(config.events_path) if config.events_path else None
         with _about(f"outliers {config.outliers_path}"):
@@ -588,6 +600,23 @@ def _relay_warnings(stage: str, sink: list[str]) -> Iterator[None]:
     sink.extend(planner_messages(caught, stage))
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def stale_history_warning(history: pd.DataFrame, as_of: pd.Timestamp, max_days: int) -> str | None:
+    """A planner warning when the history stops more than ``max_days`` days before ``as_of`` (a stale feed).
+
+    The days counted are those from the day after the last one with history up to the day
+    before ``as_of`` (yesterday's data missing counts 1). ``None`` when the feed is fresh.
+    """
+    if history.empty:
+        return None
+    last = pd.Timestamp(history["interval_start"].max())
+    missing = (pd.Timestamp(as_of).normalize() - last.normalize()).days - 1
+    if missing <= max_days:
+        return None
+    return (f"history: stale feed: the last data is from {last:%Y-%m-%d %H:%M}, {missing} days with no data before "
+            f"the as-of date {pd.Timestamp(as_of):%Y-%m-%d} (more than stale_history_days = {max_days}); "
+            "the forecast starts from old data")
 
 
 def _shortfall_warnings(coverage: pd.DataFrame, config: RunConfig) -> list[str]:
