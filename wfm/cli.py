@@ -299,6 +299,21 @@ def _given(name: str) -> bool:
     source = ctx.get_parameter_source(name)
     return source is not None and source != click.core.ParameterSource.DEFAULT
 
+def _configured_country(config_path: str | None) -> str:
+    """The centre's holiday calendar: ``[forecast] country`` of its config file, else the library default."""
+    from .io import read_toml
+
+    if config_path is None:
+        return "CN"
+    table = read_toml(config_path).get("forecast", {})
+    country = table.get("country", "CN") if isinstance(table, dict) else "CN"
+    if not isinstance(country, str) or not country.strip():
+        from .exceptions import ConfigError
+
+        raise ConfigError(f"config {config_path!r}: [forecast] country must be an ISO code or NONE, got {country!r}")
+    return country
+
+
 def _parse_quantiles(text: str) -> tuple[float, ...]:
     try:
         return tuple(float(x) for x in text.split(",") if x.strip())
@@ -314,7 +329,10 @@ def _parse_quantiles(text: str) -> tuple[float, ...]:
 @click.option("--model", default="auto", show_default=True,
               help="auto, combo, snaive, weighted_weeks, top_down_level, top_down_ets or mstl.")
 @click.option("--quantiles", default="0.1,0.9", show_default=True, help="Quantiles of calls, comma-separated.")
-@click.option("--country", default="CN", show_default=True, help="Holiday calendar (ISO code; NONE for none).")
+@click.option("--country", help="Holiday calendar (ISO code; NONE for none). Default: the centre's configured "
+                                "country ([forecast] country of --config), else CN.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="The centre's configuration TOML (wfm run's): its [forecast] country is the default --country.")
 @click.option("--events", type=click.Path(dir_okay=False), help="Events file: date, event[, multiplier].")
 @click.option("--exclude", type=click.Path(dir_okay=False), help="Outlier periods to drop: start, end.")
 @click.option("--backtest-report", type=click.Path(dir_okay=False), help="Write the backtest table here.")
@@ -327,7 +345,7 @@ def _parse_quantiles(text: str) -> tuple[float, ...]:
                                  "converted to its wall-clock time (default: each value's own offset, with a warning "
                                  "when they differ).")
 def forecast_command(history, horizon_days, output, model, quantiles, country, events, exclude, backtest_report,
-                     as_of, aht_sec, origins, date_format=None, timezone=None) -> None:
+                     as_of, aht_sec, origins, date_format=None, timezone=None, config_path=None) -> None:
     """Forecast calls and AHT per queue and interval, model chosen per queue by backtest.
 
     The forecast is written; the exit code is then 1 when it needs a planner, on {attention}.
@@ -340,6 +358,8 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
     from .forecast import forecast
 
     _check_outputs(output, backtest_report)
+    if country is None:
+        country = _configured_country(config_path)
     from .frames import to_timestamps
 
     hist = io.read_frame(history)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..calendar import WEEKDAY_LABELS, day_types, normalize_events
+from ..calendar import WEEKDAY_LABELS, day_types, normalize_events, one_calendar_warning
 from ..exceptions import InsufficientHistoryError, InvalidInputError, WFMWarning
 from .backtest import COMBO, Calibration, run_backtest
 from .frame import QueueData, SeriesData, _weekday, prepare_history, quantile_column, special_day_kind
@@ -319,6 +319,14 @@ def forecast(
         raise InvalidInputError(
             "history has no aht_sec column: expected aht_sec per interval, or pass a constant aht_sec (--aht-sec)"
         )
+    with one_calendar_warning(stacklevel=4):  # one warning for the years chinesecalendar lacks, not one per queue
+        return _forecast_queues(history, cfg, country=country, events=events, exclude=exclude, as_of=as_of,
+                                aht_sec=aht_sec, progress=progress)
+
+
+def _forecast_queues(history: pd.DataFrame, cfg: ForecastConfig, *, country, events, exclude, as_of, aht_sec,
+                     progress) -> ForecastResult:
+    """:func:`forecast` after its argument checks: every queue's tournament and forecast."""
     queues = prepare_history(history, country=country, events=events, exclude=exclude, as_of=as_of)
     notes: list[str] = []
     frames, bt_rows, selected, hours, missing = [], [], [], [], []
