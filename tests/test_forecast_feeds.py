@@ -49,3 +49,52 @@ def test_country_defaults_to_the_centres_configured_country(tmp_path):
     # an explicit --country wins over the config
     explicit = CliRunner().invoke(main, args + ["--config", str(tmp_path / "us.toml"), "--country", "CN"])
     assert explicit.stderr.count("Warning: chinesecalendar has no State Council arrangement") == 1
+
+
+# ---------------------------------------------------------------- case 10: sparse rows, thin queues
+
+
+def test_sparse_rows_are_zero_filled_inside_operating_hours_and_said_so():
+    full = _hourly("2026-09-07", "2026-10-04 23:00", queues=("a",))
+    full.loc[full["interval_start"].dt.hour.isin([2, 3, 4]), "calls"] = 0.0  # quiet hours with a row of 0
+    full.loc[(full["interval_start"].dt.hour == 12) & (full["interval_start"].dt.day % 3 == 0), "calls"] = 0.0
+    sparse = full.loc[full["calls"] > 0]
+    with pytest.warns(Warning, match=r"lists only intervals with calls .* read as 0 calls"):
+        got = forecast(sparse, 7, model="snaive", country=None)
+    expected = forecast(full, 7, model="snaive", country=None)
+    pd.testing.assert_frame_equal(got.forecast, expected.forecast)
+    assert got.missing.empty
+
+
+def test_a_thin_queue_is_forecast_simply_instead_of_aborting_every_queue():
+    history = _hourly("2026-09-07", "2026-10-04 23:00", queues=("a",))
+    new = _hourly("2026-10-01", "2026-10-04 23:00", queues=("new",))  # a queue opened four days ago
+    new.loc[new["interval_start"].dt.hour < 8, "calls"] = 0.0
+    with pytest.warns(Warning, match=r"queue new: too thin to model .*14 days.*mean of each interval over its 4 day"):
+        result = forecast(pd.concat([history, new], ignore_index=True), 7, model="snaive", country=None)
+    alone = forecast(history, 7, model="snaive", country=None)
+    pd.testing.assert_frame_equal(result.forecast.loc[result.forecast["queue"] == "a"].reset_index(drop=True),
+                                  alone.forecast)
+    thin = result.forecast.loc[result.forecast["queue"] == "new"]
+    assert (thin["model"] == "interval_mean").all() and thin["interval_start"].dt.hour.min() == 8
+    # each interval's forecast is the mean of the four days' calls at that time (computed here by hand)
+    by_hour = new.loc[new["calls"] > 0].groupby(new["interval_start"].dt.hour)["calls"].mean()
+    assert np.allclose(thin.groupby(thin["interval_start"].dt.hour)["calls"].mean(), by_hour.loc[8:])
+    assert (thin["calls_lo_80"] <= thin["calls"]).all() and (thin["calls"] <= thin["calls_hi_80"]).all()
+    # a history where every queue is thin is still an error (nothing to lean on)
+    with pytest.raises(Exception, match="at least 14 days"):
+        forecast(new, 7, model="snaive", country=None)
+
+
+def test_calls_only_history_forecasts_calls_and_only_staffing_asks_for_aht(tmp_path):
+    history = _hourly("2026-09-07", "2026-10-04 23:00", queues=("a",)).drop(columns="aht_sec")
+    history.to_csv(tmp_path / "h.csv", index=False)
+    runner = CliRunner()
+    result = runner.invoke(main, ["-q", "forecast", str(tmp_path / "h.csv"), "-o", str(tmp_path / "f.csv"),
+                                  "--country", "NONE", "--horizon-days", "3", "--model", "snaive"])
+    assert result.exit_code == 0, result.output
+    fc = pd.read_csv(tmp_path / "f.csv")
+    assert fc["calls"].gt(0).all() and fc["aht_sec"].isna().all()
+    staff = runner.invoke(main, ["-q", "staff", str(tmp_path / "f.csv"), "-o", str(tmp_path / "r.csv")])
+    assert staff.exit_code == 2 and "aht_sec is empty" in staff.stderr and "--aht-sec" in staff.stderr
+    assert not (tmp_path / "r.csv").exists()

@@ -96,9 +96,9 @@ def test_cli_forecast_on_a_history_across_dst_is_not_an_internal_error(tmp_path)
     assert "Attention: history: " in result.stderr and "mixed UTC offsets" in result.stderr
     assert (tmp_path / "f.csv").is_file()
     result = CliRunner().invoke(main, args + ["--timezone", "America/New_York"])
-    # converted without a warning; the hour the clocks skip is still reported as a gap in the data
+    # converted without a warning; the hour the clocks skip is still reported (a row-less interval, read as 0)
     assert result.exit_code == 1 and "mixed UTC offsets" not in result.stderr, result.output
-    assert "1 interval(s) inside operating hours have no data" in result.stderr
+    assert "1 interval(s) inside operating hours without a row" in result.stderr
 
 
 def test_run_config_timezone_is_checked():

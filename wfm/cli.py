@@ -362,6 +362,7 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
         country = _configured_country(config_path)
     from .frames import to_timestamps
 
+    parse_warnings: list[warnings.WarningMessage] = []
     hist = io.read_frame(history)
     if "interval_start" not in hist.columns and "timestamp" in hist.columns:
         hist = hist.rename(columns={"timestamp": "interval_start"})
@@ -385,8 +386,7 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
     for row in result.selected.itertuples():
         click.echo(f"{row.queue}: {row.model} (backtest WAPE {row.backtest_wape:.3f})", err=True)
     click.echo(f"wrote {len(result.forecast)} intervals to {output}", err=True)
-    _finish(planner_messages(parse_warnings if "interval_start" in hist.columns else [], "history")
-            + planner_messages(caught, "forecast"))
+    _finish(planner_messages(parse_warnings, "history") + planner_messages(caught, "forecast"))
 
 @_attention_help
 @main.command("schedule")
