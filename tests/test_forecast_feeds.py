@@ -51,7 +51,52 @@ def test_country_defaults_to_the_centres_configured_country(tmp_path):
     assert explicit.stderr.count("Warning: chinesecalendar has no State Council arrangement") == 1
 
 
-# ---------------------------------------------------------------- case 10: sparse rows, thin queues
+# ---------------------------------------------------------------- case 10: per-call records, sparse rows, thin queues
+
+
+def test_calls_to_intervals_counts_and_averages_by_hand():
+    from wfm.records import calls_to_intervals
+
+    records = pd.DataFrame({
+        "arrival": ["2026-11-30T08:01:00", "2026-11-30T08:29:59", "2026-11-30T08:30:00", "2026-12-01T23:59:00",
+                    "2026-11-30T08:10:00"],
+        "service_s": [120, 0, 300, 60, 240],
+        "type": ["PS", "PS", "PS", "NW", "NW"],
+    })
+    h = calls_to_intervals(records, interval_minutes=30, handle_column="service_s", queue_column="type")
+    assert len(h) == 2 * 2 * 48  # two queues, every 30-min interval of 30 Nov and 1 Dec
+    got = h.set_index(["queue", "interval_start"])
+    assert got.loc[("PS", pd.Timestamp("2026-11-30 08:00")), "calls"] == 2
+    assert got.loc[("PS", pd.Timestamp("2026-11-30 08:00")), "aht_sec"] == 120  # the abandoned call is not averaged
+    assert got.loc[("PS", pd.Timestamp("2026-11-30 08:30")), "aht_sec"] == 300
+    assert got.loc[("NW", pd.Timestamp("2026-12-01 23:30")), "calls"] == 1
+    assert got["calls"].sum() == 5 and np.isnan(got.loc[("NW", pd.Timestamp("2026-11-30 09:00")), "aht_sec"])
+    with pytest.raises(Exception, match="start-time column"):
+        calls_to_intervals(records.rename(columns={"arrival": "when"}))
+
+
+def test_israel_bank_calls_in_forecast_out_one_command(shared_data, tmp_path):
+    source = shared_data / "israel_bank_1999-02_calls.csv"
+    if not source.is_file():
+        pytest.skip(f"{source} is absent")
+    out = tmp_path / "fc.csv"
+    result = CliRunner().invoke(main, ["-q", "forecast", str(source), "--per-call", "--queue-column", "type",
+                                       "--handle-column", "service_s", "--interval-minutes", "30", "--country", "IL",
+                                       "--horizon-days", "7", "--as-of", "1999-02-21", "-o", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    assert "aggregated 33,344 calls to 8,064 30-min intervals (6 queue(s))" in result.stderr
+    fc = pd.read_csv(out, parse_dates=["interval_start"])
+    assert set(fc["queue"]) == {"PS", "NW", "NE", "TT", "IN", "PE"}
+    assert fc["interval_start"].min() >= pd.Timestamp("1999-02-22") and fc["aht_sec"].gt(0).all()
+    # held-back week 22-28 February: the regular service (PS, 64% of calls) within 20% of what arrived
+    records = pd.read_csv(source, parse_dates=["arrival"])
+    actual = records.loc[records["arrival"] >= "1999-02-22"].groupby("type").size()
+    ps = fc.loc[fc["queue"] == "PS", "calls"].sum()
+    assert abs(ps / actual["PS"] - 1) < 0.2, (ps, actual["PS"])
+    # handle time: the forecast's calls-weighted AHT of PS near the held-back week's mean service time
+    served = records.loc[(records["arrival"] >= "1999-02-22") & (records["type"] == "PS") & (records["service_s"] > 0)]
+    part = fc.loc[fc["queue"] == "PS"]
+    assert abs((part["aht_sec"] * part["calls"]).sum() / part["calls"].sum() / served["service_s"].mean() - 1) < 0.25
 
 
 def test_sparse_rows_are_zero_filled_inside_operating_hours_and_said_so():

@@ -339,13 +339,23 @@ def _parse_quantiles(text: str) -> tuple[float, ...]:
 @click.option("--as-of", help="Last history day to use (YYYY-MM-DD); the forecast starts the day after.")
 @click.option("--aht-sec", type=float, help="Constant handle time when the history has no aht_sec column.")
 @click.option("--origins", default=3, show_default=True, type=int, help="Backtest origins per queue.")
+@click.option("--per-call", is_flag=True,
+              help="HISTORY lists one row per call (an ACD/telephony export): aggregate it to intervals first "
+                   "(counts, mean handle time of handled calls, 0 where no call arrived).")
+@click.option("--start-column", help="--per-call: the call's start-time column (default: arrival, call_start, "
+                                     "start_time, start or timestamp).")
+@click.option("--handle-column", help="--per-call: handle time in seconds (e.g. service_s); gives aht_sec.")
+@click.option("--queue-column", help="--per-call: the queue or service-type column (default: one queue 'all').")
+@click.option("--interval-minutes", "per_call_interval", default="15", show_default=True,
+              type=click.Choice(["5", "10", "15", "30", "60"]), help="--per-call: interval length in minutes.")
 @click.option("--date-format", help="strftime format of the history's timestamps, e.g. '%d/%m/%Y %H:%M' "
                                     "(default: strict ISO 8601, e.g. 2026-11-01T08:30 or 2026-11-01 08:30:00+08:00).")
 @click.option("--timezone", help="The centre's IANA time zone, e.g. America/New_York: timestamps with UTC offsets are "
                                  "converted to its wall-clock time (default: each value's own offset, with a warning "
                                  "when they differ).")
 def forecast_command(history, horizon_days, output, model, quantiles, country, events, exclude, backtest_report,
-                     as_of, aht_sec, origins, date_format=None, timezone=None, config_path=None) -> None:
+                     as_of, aht_sec, origins, date_format=None, timezone=None, config_path=None, per_call=False,
+                     start_column=None, handle_column=None, queue_column=None, per_call_interval="15") -> None:
     """Forecast calls and AHT per queue and interval, model chosen per queue by backtest.
 
     The forecast is written; the exit code is then 1 when it needs a planner, on {attention}.
@@ -364,9 +374,20 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
 
     parse_warnings: list[warnings.WarningMessage] = []
     hist = io.read_frame(history)
+    if per_call:
+        from .records import calls_to_intervals
+
+        with _recorded_warnings() as parse_warnings:
+            hist = calls_to_intervals(hist, interval_minutes=int(per_call_interval), start_column=start_column,
+                                      handle_column=handle_column, queue_column=queue_column,
+                                      date_format=date_format, timezone=timezone)
+        click.echo(f"aggregated {int(hist['calls'].sum()):,} calls to "
+                   f"{len(hist):,} {per_call_interval}-min intervals ({hist['queue'].nunique()} queue(s))", err=True)
+    elif any(v is not None for v in (start_column, handle_column, queue_column)):
+        raise click.UsageError("--start-column, --handle-column and --queue-column need --per-call")
     if "interval_start" not in hist.columns and "timestamp" in hist.columns:
         hist = hist.rename(columns={"timestamp": "interval_start"})
-    if "interval_start" in hist.columns:
+    if "interval_start" in hist.columns and not per_call:
         with _recorded_warnings() as parse_warnings:
             hist["interval_start"] = to_timestamps(hist["interval_start"], "interval_start", f"history {history!r}",
                                                    date_format=date_format, timezone=timezone)
