@@ -111,6 +111,7 @@ def test_run_config_takes_missing_intervals():
     from wfm.exceptions import ConfigError
     from wfm.pipeline import example_config
 
-    assert example_config(missing_intervals="closed").missing_intervals == "closed"
+    assert example_config().missing_intervals == "closed"  # the forecast leaves out only closed hours
+    assert example_config(missing_intervals="error").missing_intervals == "error"
     with pytest.raises(ConfigError, match="missing_intervals must be 'error' or 'closed', got 'zero'"):
         example_config(missing_intervals="zero")

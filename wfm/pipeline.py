@@ -106,8 +106,10 @@ class RunConfig:
     #: diagnose a shortfall (which rules bind where, what would help): diagnosis.csv and summary
     diagnose: bool = False
     diagnose_time_limit_sec: float = 120.0
-    #: a requirement interval with no row: "error", or "closed" (0 agents; wfm.roster.inputs)
-    missing_intervals: str = "error"
+    #: a requirement interval with no row: "closed" (0 agents) or "error" (wfm.roster.inputs). The run's
+    #: requirements come from its own forecast, which leaves out only the intervals outside the
+    #: operating hours it learned (the centre is closed then), hence "closed" by default.
+    missing_intervals: str = "closed"
     title: str = "Staff plan"
     sample_agents: int = 40
     #: files whose hashes go into the manifest (the config file itself, if any)
@@ -294,7 +296,7 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         num_workers=ro.get("num_workers", 2),
         diagnose=ro.get("diagnose", False),
         diagnose_time_limit_sec=float(ro.get("diagnose_time_limit_sec", 120.0)),
-        missing_intervals=ro.get("missing_intervals", "error"),
+        missing_intervals=ro.get("missing_intervals", "closed"),
         title=str(rep.get("title", "Staff plan")),
         sample_agents=rep.get("sample_agents", 40),
         config_path=path.resolve(),
