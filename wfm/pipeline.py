@@ -39,7 +39,7 @@ import pandas as pd
 from . import __version__
 from . import io as wfm_io
 from .datasets import example_dir
-from .exceptions import ConfigError, InvalidInputError, WFMWarning
+from .exceptions import ConfigError, InvalidInputError
 from .attention import SHORT_SHARE, TOTAL_SHORT_SHARE, AttentionThresholds, planner_messages, shortfall_warnings
 from .attention import exit_code as attention_exit_code
 from .frames import interval_hours, require_columns, to_timestamps
