@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "agents": 1,
     "history": 1,
     "cycle_rules": 1,
+    "inputs": 1,
     "validate": 1,
     # 2 the grid and the tour catalogue, with the cycle accounting kept on it
     "tours": 2,

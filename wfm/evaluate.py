@@ -23,7 +23,7 @@ from . import erlang
 from .frames import interval_hours, require_columns
 from .staffing import Targets, TargetSet
 
-__all__ = ["interval_service", "daily_service", "per_queue_rows", "pooled_rows", "POOLED"]
+__all__ = ["interval_service", "daily_service", "paid_hours_by_day", "per_queue_rows", "pooled_rows", "POOLED"]
 
 #: ``queue`` values of the coverage frame's pooled rows
 POOLED: tuple[str, ...] = ("pooled", "all")
@@ -199,7 +199,7 @@ def daily_service(
     hours = cov.groupby("date")[["required", "scheduled", "under"]].sum() * step_h
     hours.columns = ["required_agent_hours", "scheduled_agent_hours", "under_agent_hours"]
     total = total.merge(hours, left_on="date", right_index=True, how="left")
-    total["paid_hours"] = total["date"].map(_paid_hours_by_day(roster, breaks)).fillna(0.0)
+    total["paid_hours"] = total["date"].map(paid_hours_by_day(roster, breaks)).fillna(0.0)
 
     out = pd.concat([per_queue, total], ignore_index=True)
     for c in cols:
@@ -209,7 +209,14 @@ def daily_service(
     return out
 
 
-def _paid_hours_by_day(roster: pd.DataFrame | None, breaks: pd.DataFrame | None) -> pd.Series:
+def paid_hours_by_day(roster: pd.DataFrame | None, breaks: pd.DataFrame | None = None) -> pd.Series:
+    """Paid hours per shift day: the roster's ``paid_hours`` (shift time less unpaid meals and breaks).
+
+    The one definition of paid hours behind every figure that shows them (``daily_service``,
+    ``summary.json``, the report's card and daily table). Without a ``paid_hours`` column it is
+    shift time less the unpaid breaks of ``breaks`` inside each shift. Indexed by the shift's
+    ``date`` (midnight), empty for an empty roster.
+    """
     if roster is None or roster.empty:
         return pd.Series(dtype=float)
     r = roster.copy()

@@ -39,13 +39,16 @@ import pandas as pd
 from . import __version__
 from . import io as wfm_io
 from .datasets import example_dir
-from .exceptions import ConfigError, InvalidInputError, WFMWarning
+from .exceptions import ConfigError, InvalidInputError
+from .attention import SHORT_SHARE, TOTAL_SHORT_SHARE, AttentionThresholds, planner_messages, shortfall_warnings
+from .attention import exit_code as attention_exit_code
 from .frames import interval_hours, require_columns, to_timestamps
 from .publish import PUBLISH_KEYS, PublishOptions
 from .publish import database_transaction as publish_database
 from .publish import write_files as publish_files
 
-__all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_dir", "run", "STEPS"]
+__all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_dir", "run", "STEPS",
+           "stale_history_warning"]
 
 log = logging.getLogger("wfm.pipeline")
 
@@ -54,11 +57,12 @@ STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "correct", "e
 
 _KNOWN = {
     "run": {"as_of", "horizon_days", "output_dir", "seed", "lookback_days", "attention_short_share",
-            "attention_total_short_share"},
-    "history": {"path", "url", "query"},
+            "attention_total_short_share", "stale_history_days"},
+    "history": {"path", "url", "query", "date_format", "timezone"},
     "forecast": {"model", "quantiles", "country", "events", "outliers"},
     "staffing": {"targets", "seats"},
-    "roster": {"agents", "rules", "time_limit_sec", "num_workers", "diagnose", "diagnose_time_limit_sec"},
+    "roster": {"agents", "rules", "time_limit_sec", "num_workers", "diagnose", "diagnose_time_limit_sec",
+               "missing_intervals"},
     "report": {"title", "sample_agents"},
     "simulate": {"replications", "correct_rounds", "correct_time_limit_sec"},
     "publish": set(PUBLISH_KEYS),
@@ -76,6 +80,10 @@ class RunConfig:
     history_path: Path | None = None
     history_url: str | None = None
     history_query: str | None = None
+    #: strftime format of the history's timestamps (None: strict ISO 8601; wfm.frames.to_timestamps)
+    history_date_format: str | None = None
+    #: the centre's IANA time zone: history timestamps with UTC offsets are converted to it
+    timezone: str | None = None
     as_of: dt.date = field(default_factory=dt.date.today)
     horizon_days: int = 7
     output_dir: Path = Path("runs")
@@ -83,9 +91,12 @@ class RunConfig:
     #: history used for forecasting: this many days before the as-of date (None: all)
     lookback_days: int | None = None
     #: an interval short by more than this share of its requirement needs a planner
-    attention_short_share: float = 0.10
+    attention_short_share: float = SHORT_SHARE
     #: total under-staffing above this share of the required agent-intervals needs a planner
-    attention_total_short_share: float = 0.01
+    attention_total_short_share: float = TOTAL_SHORT_SHARE
+    #: a history whose last day leaves more than this many days without data before the as-of
+    #: date is a stale feed: a planner warning (exit code 1) naming the last date seen
+    stale_history_days: int = 3
     model: str = "auto"
     quantiles: tuple[float, ...] = (0.1, 0.9)
     country: str = "CN"
@@ -106,6 +117,10 @@ class RunConfig:
     correct_rounds: int = 2
     #: roster time limit of each correction re-plan (None: the run's time_limit_sec, at most 30 s)
     correct_time_limit_sec: float | None = None
+    #: a requirement interval with no row: "closed" (0 agents) or "error" (wfm.roster.inputs). The run's
+    #: requirements come from its own forecast, which leaves out only the intervals outside the
+    #: operating hours it learned (the centre is closed then), hence "closed" by default.
+    missing_intervals: str = "closed"
     title: str = "Staff plan"
     sample_agents: int = 40
     #: files whose hashes go into the manifest (the config file itself, if any)
@@ -129,6 +144,9 @@ class RunConfig:
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 <= value < 1:
                 raise ConfigError(f"[run] {name} must be a share in [0, 1), got {value!r}")
+        if isinstance(self.stale_history_days, bool) or not isinstance(self.stale_history_days, int) \
+                or self.stale_history_days < 0:
+            raise ConfigError(f"[run] stale_history_days must be a whole number >= 0, got {self.stale_history_days!r}")
         if not self.time_limit_sec > 0:
             raise ConfigError(f"[roster] time_limit_sec must be > 0, got {self.time_limit_sec!r}")
         if not isinstance(self.num_workers, int) or self.num_workers < 1:
@@ -147,6 +165,20 @@ class RunConfig:
                 isinstance(self.correct_time_limit_sec, bool) or not isinstance(self.correct_time_limit_sec, int | float)
                 or not self.correct_time_limit_sec > 0):
             raise ConfigError(f"[simulate] correct_time_limit_sec must be > 0, got {self.correct_time_limit_sec!r}")
+        if self.history_date_format is not None and (not isinstance(self.history_date_format, str)
+                                                     or "%" not in self.history_date_format):
+            raise ConfigError(f"[history] date_format must be a strftime format such as '%d/%m/%Y %H:%M', "
+                              f"got {self.history_date_format!r}")
+        if self.timezone is not None:
+            import zoneinfo
+
+            try:
+                zoneinfo.ZoneInfo(str(self.timezone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ConfigError(f"[history] timezone must be an IANA time zone such as Asia/Shanghai, "
+                                  f"got {self.timezone!r}") from None
+        if self.missing_intervals not in ("error", "closed"):
+            raise ConfigError(f"[roster] missing_intervals must be 'error' or 'closed', got {self.missing_intervals!r}")
         if self.seats is not None and (not isinstance(self.seats, int) or self.seats < 1):
             raise ConfigError(f"[staffing] seats must be a whole number >= 1, got {self.seats!r}")
         if self.agents_path is None or self.rules_path is None:
@@ -154,6 +186,11 @@ class RunConfig:
                 "[roster]: expected agents = an agents file and rules = a rules TOML file, "
                 f"got agents={self.agents_path!s}, rules={self.rules_path!s}"
             )
+
+    @property
+    def attention(self) -> AttentionThresholds:
+        """The shortfall thresholds of :mod:`wfm.attention` this run uses."""
+        return AttentionThresholds(self.attention_short_share, self.attention_total_short_share)
 
     def input_files(self) -> dict[str, Path]:
         """The input files of the run by role (for the manifest)."""
@@ -182,8 +219,8 @@ class RunOutcome:
 
     @property
     def exit_code(self) -> int:
-        """0 when clean, 1 when the plan needs a planner's attention."""
-        return 1 if self.warnings else 0
+        """0 when clean, 1 when the plan needs a planner's attention (:func:`wfm.attention.exit_code`)."""
+        return attention_exit_code(self.warnings)
 
 
 # --------------------------------------------------------------------------- config
@@ -257,15 +294,18 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         raise ConfigError(f"config: [forecast] quantiles must be a list of numbers, got {quantiles!r}")
     kwargs: dict[str, Any] = dict(
         history_path=_path(base, hist.get("path"), "[history] path"),
-        history_url=hist.get("url"),
+        history_url=wfm_io.resolve_sqlite_url(hist["url"], base) if isinstance(hist.get("url"), str) else hist.get("url"),
         history_query=hist.get("query"),
+        history_date_format=hist.get("date_format"),
+        timezone=hist.get("timezone"),
         as_of=_date(run_t.get("as_of", "today"), "[run] as_of"),
         horizon_days=run_t.get("horizon_days", 7),
         output_dir=_path(base, run_t.get("output_dir", "runs"), "[run] output_dir"),
         seed=run_t.get("seed", 0),
         lookback_days=run_t.get("lookback_days"),
-        attention_short_share=run_t.get("attention_short_share", 0.10),
-        attention_total_short_share=run_t.get("attention_total_short_share", 0.01),
+        attention_short_share=run_t.get("attention_short_share", SHORT_SHARE),
+        attention_total_short_share=run_t.get("attention_total_short_share", TOTAL_SHORT_SHARE),
+        stale_history_days=run_t.get("stale_history_days", 3),
         model=str(fc.get("model", "auto")),
         quantiles=tuple(float(q) for q in quantiles),
         country=str(fc.get("country", "CN")),
@@ -279,6 +319,7 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         num_workers=ro.get("num_workers", 2),
         diagnose=ro.get("diagnose", False),
         diagnose_time_limit_sec=float(ro.get("diagnose_time_limit_sec", 120.0)),
+        missing_intervals=ro.get("missing_intervals", "closed"),
         title=str(rep.get("title", "Staff plan")),
         sample_agents=rep.get("sample_agents", 40),
         simulate_replications=_table(raw, "simulate").get("replications", 10),
@@ -345,10 +386,21 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
 
     Raises
     ------
+    RunInProgressError
+        Another run for the same output folder and as-of date holds its lock (exit code 2).
     WFMError
         Bad input or configuration (``InvalidInputError``/``ConfigError``, exit code 2), or
         an internal failure. Nothing is published then.
     """
+    # A folder that cannot be written is found now, not at publish after the whole run.
+    wfm_io.check_writable_dir(config.output_dir, "[run] output_dir")
+    lock = Path(config.output_dir) / f".{config.as_of.isoformat()}.lock"
+    with wfm_io.exclusive_lock(lock, f"another wfm run for as-of {config.as_of.isoformat()} into {config.output_dir}"):
+        return _run(config, progress)
+
+
+def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcome:
+    """:func:`run`, under the lock."""
     from . import evaluate as wfm_evaluate
     from . import report as wfm_report
     from .forecast import forecast as make_forecast
@@ -366,12 +418,21 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
         with _about(history_label):
             history = wfm_io.read_history_source(config.history_path, url=config.history_url, query=config.history_query)
             require_columns(history, ["interval_start", "calls"], "history")
-            history = history.assign(interval_start=to_timestamps(history["interval_start"], "interval_start", "history"))
+            with _relay_warnings("history", planner_warnings):
+                history = history.assign(interval_start=to_timestamps(
+                    history["interval_start"], "interval_start", "history",
+                    date_format=config.history_date_format, timezone=config.timezone))
+            if getattr(history["interval_start"].dt, "tz", None) is not None:
+                history = history.assign(interval_start=history["interval_start"].dt.tz_localize(None))
         before = history["interval_start"] < as_of
         if config.lookback_days is not None:
             before &= history["interval_start"] >= as_of - pd.Timedelta(days=config.lookback_days)
         dropped_future = int((history["interval_start"] >= as_of).sum())
         history = history.loc[before].reset_index(drop=True)
+        stale = stale_history_warning(history, as_of, config.stale_history_days)
+        if stale:
+            log.warning("%s", stale)
+            planner_warnings.append(stale)
         with _about(f"events {config.events_path}"):
             events = wfm_io.read_frame(config.events_path) if config.events_path else None
         with _about(f"outliers {config.outliers_path}"):
@@ -421,6 +482,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             seed=config.seed,
             num_workers=config.num_workers,
             progress=lambda message: log.info("roster: %s", message),
+            missing_intervals=config.missing_intervals,
         )
         log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.as_dict()).items()))
         diagnosis = None
@@ -458,6 +520,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             # wall-clock seconds per round are logged, not published (reruns stay byte-identical)
             summary["correction"] = _plain({**{k: v for k, v in correction.summary.items() if not _volatile(k)},
                                             "findings": describe(correction)})
+        summary["attention"] = config.attention.as_dict()
         if diagnosis is not None:
             summary["diagnosis"] = {"findings": diagnosis.sentences, "checks_run": diagnosis.checks_run,
                                     "checks_skipped": diagnosis.checks_skipped}
@@ -528,7 +591,8 @@ def _corrected(config: RunConfig, req: pd.DataFrame, forecast_frame: pd.DataFram
 
     def plan(frame: pd.DataFrame) -> Any:
         return schedule(frame, agents, rules, time_limit_sec=limit, seed=config.seed, num_workers=config.num_workers,
-                        progress=lambda message: log.info("roster (correction): %s", message))
+                        progress=lambda message: log.info("roster (correction): %s", message),
+                        missing_intervals=config.missing_intervals)
 
     out = correct_requirements(req, forecast_frame, targets, agents, plan, initial=result, rounds=config.correct_rounds,
                                replications=config.simulate_replications, seed=config.seed,
@@ -649,9 +713,8 @@ def _relay_warnings(stage: str, sink: list[str]) -> Iterator[None]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
+    sink.extend(planner_messages(caught, stage))
     for w in caught:
-        if issubclass(w.category, WFMWarning):
-            sink.append(f"{stage}: {' '.join(str(w.message).split())}")
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
@@ -707,34 +770,26 @@ def _targets_for(targets: Any, queue: str) -> Any:
     return targets.for_queue(queue) if hasattr(targets, "for_queue") else targets
 
 
-def _shortfall_warnings(coverage: pd.DataFrame, config: RunConfig) -> list[str]:
-    """Under-staffing a planner must look at, by the run's attention thresholds.
+def stale_history_warning(history: pd.DataFrame, as_of: pd.Timestamp, max_days: int) -> str | None:
+    """A planner warning when the history stops more than ``max_days`` days before ``as_of`` (a stale feed).
 
-    Every shortfall is in the coverage frame and the summary; these are the ones past the
-    thresholds: an interval short by more than ``attention_short_share`` of its requirement,
-    or a total shortfall above ``attention_total_short_share`` of the requirement.
+    The days counted are those from the day after the last one with history up to the day
+    before ``as_of`` (yesterday's data missing counts 1). ``None`` when the feed is fresh.
     """
-    if coverage.empty:
-        return []
-    out = []
-    required = coverage["required"].to_numpy(dtype=float)
-    under = coverage["under"].to_numpy(dtype=float)
-    deep = under > config.attention_short_share * required
-    deep &= under > 0
-    if deep.any():
-        worst = int(np.argmax(np.where(deep, under / np.maximum(required, 1), -1)))
-        out.append(
-            f"roster: {int(deep.sum())} intervals are short by more than {config.attention_short_share:.0%} "
-            f"of their requirement (worst {pd.Timestamp(coverage['interval_start'].iloc[worst])}: "
-            f"{int(under[worst])} of {int(required[worst])} agents missing)"
-        )
-    total_required = required.sum()
-    if total_required > 0 and under.sum() > config.attention_total_short_share * total_required:
-        out.append(
-            f"roster: under-staffing is {under.sum() / total_required:.1%} of the required agent-intervals "
-            f"({int(under.sum())} of {int(total_required)}), above {config.attention_total_short_share:.0%}"
-        )
-    return out
+    if history.empty:
+        return None
+    last = pd.Timestamp(history["interval_start"].max())
+    missing = (pd.Timestamp(as_of).normalize() - last.normalize()).days - 1
+    if missing <= max_days:
+        return None
+    return (f"history: stale feed: the last data is from {last:%Y-%m-%d %H:%M}, {missing} days with no data before "
+            f"the as-of date {pd.Timestamp(as_of):%Y-%m-%d} (more than stale_history_days = {max_days}); "
+            "the forecast starts from old data")
+
+
+def _shortfall_warnings(coverage: pd.DataFrame, config: RunConfig) -> list[str]:
+    """Under-staffing a planner must look at, by the run's attention thresholds (:mod:`wfm.attention`)."""
+    return shortfall_warnings(coverage, config.attention)
 
 
 def _peak_gross(req: pd.DataFrame) -> int:
@@ -836,6 +891,9 @@ def _publish(
     out_root = Path(config.output_dir)
     out_root.mkdir(parents=True, exist_ok=True)
     final = out_root / config.as_of.isoformat()
+    # Under the run's lock, leftovers of an earlier publish of this date that was killed are stale.
+    for stale in wfm_io.remove_stale_temporaries(out_root, (f".{final.name}.*.tmp", f".{final.name}.old-*")):
+        log.warning("removed %s, left by an interrupted publish", stale)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=out_root))
     try:
         written: dict[str, str] = {}

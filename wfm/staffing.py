@@ -504,6 +504,10 @@ def requirements(
     uses_deadline = any(target_set.for_queue(q).deferrable for q in queue.unique())
     ts = to_timestamps(forecast["interval_start"], "interval_start", "forecast")
     calls = to_numeric(forecast["calls"], "calls", "forecast").to_numpy()
+    if len(forecast) and pd.to_numeric(forecast["aht_sec"], errors="coerce").isna().all():
+        raise InvalidInputError(
+            "forecast column aht_sec is empty: sizing needs a handle time, got none (the history had calls only); "
+            "forecast from a history with aht_sec, or give a constant (wfm forecast --aht-sec)")
     aht = to_numeric(forecast["aht_sec"], "aht_sec", "forecast").to_numpy()
     no_handle_time = (aht == 0) & (calls > 0)
     if no_handle_time.any():

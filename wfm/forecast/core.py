@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..calendar import WEEKDAY_LABELS, day_types, normalize_events
+from ..calendar import WEEKDAY_LABELS, day_types, normalize_events, one_calendar_warning
 from ..exceptions import InsufficientHistoryError, InvalidInputError, WFMWarning
 from .backtest import COMBO, Calibration, run_backtest
-from .frame import QueueData, SeriesData, prepare_history, quantile_column, special_day_kind
+from .frame import QueueData, SeriesData, ThinQueue, prepare_history, quantile_column, special_day_kind
 from .models import MODELS, filled_calls, weekday_factors
 
 __all__ = ["ForecastConfig", "ForecastResult", "forecast"]
@@ -254,6 +254,42 @@ def _aht_profile(qd: QueueData, weeks: int) -> np.ndarray:
     return prof
 
 
+def _thin_forecast(tq: ThinQueue, last_day: pd.Timestamp, cfg: ForecastConfig, aht_sec: float | None) -> pd.DataFrame:
+    """The simplest forecast that fits a queue too thin to model: each interval's mean over the
+    days with data (of the same weekday when that weekday was seen), open where calls were seen."""
+    hist = tq.history
+    per_day = int(pd.Timedelta(days=1) / tq.interval)
+    days = hist["interval_start"].dt.normalize()
+    day_index = {d: i for i, d in enumerate(sorted(days.unique()))}
+    grid = np.zeros((len(day_index), per_day))
+    rows = days.map(day_index).to_numpy()
+    cols = ((hist["interval_start"] - days) / tq.interval).astype(np.int64).to_numpy()
+    grid[rows, cols] = hist["calls"].to_numpy()
+    weekday = np.array([pd.Timestamp(d).weekday() for d in day_index])
+    open_slot = (grid > 0).any(axis=0)
+    overall = grid.mean(axis=0)
+    aht_value = float(aht_sec) if aht_sec is not None else np.nan
+    if "aht_sec" in hist.columns and hist["aht_sec"].notna().any():
+        ok = hist["aht_sec"].notna() & (hist["calls"] > 0)
+        if ok.any():
+            aht_value = float((hist.loc[ok, "aht_sec"] * hist.loc[ok, "calls"]).sum() / hist.loc[ok, "calls"].sum())
+    calib = Calibration.poisson(cfg.quantiles)
+    frames = []
+    for lead in range(1, cfg.horizon_days + 1):
+        day = last_day + pd.Timedelta(days=lead)
+        same = weekday == day.weekday()
+        mean = grid[same].mean(axis=0) if same.any() else overall
+        slots = np.flatnonzero(open_slot)
+        calls = mean[slots]
+        out = {"queue": tq.queue, "interval_start": day + slots * tq.interval, "calls": calls,
+               "aht_sec": aht_value}
+        bounds = calib.bounds(calls, np.full(len(slots), lead))
+        for j, q in enumerate(cfg.quantiles):
+            out[quantile_column(q)] = bounds[j]
+        frames.append(pd.DataFrame(out))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def forecast(
     history: pd.DataFrame,
     horizon_days: int = 14,
@@ -315,11 +351,16 @@ def forecast(
         raise InvalidInputError(f"aht_sec must be a positive number of seconds, got {aht_sec!r}")
     if not isinstance(history, pd.DataFrame):
         raise InvalidInputError(f"history must be a pandas DataFrame, got {type(history).__name__}")
-    if "aht_sec" not in history.columns and aht_sec is None:
-        raise InvalidInputError(
-            "history has no aht_sec column: expected aht_sec per interval, or pass a constant aht_sec (--aht-sec)"
-        )
-    queues = prepare_history(history, country=country, events=events, exclude=exclude, as_of=as_of)
+    with one_calendar_warning(stacklevel=4):  # one warning for the years chinesecalendar lacks, not one per queue
+        return _forecast_queues(history, cfg, country=country, events=events, exclude=exclude, as_of=as_of,
+                                aht_sec=aht_sec, progress=progress)
+
+
+def _forecast_queues(history: pd.DataFrame, cfg: ForecastConfig, *, country, events, exclude, as_of, aht_sec,
+                     progress) -> ForecastResult:
+    """:func:`forecast` after its argument checks: every queue's tournament and forecast."""
+    thin: dict[str, ThinQueue] = {}
+    queues = prepare_history(history, country=country, events=events, exclude=exclude, as_of=as_of, thin_queues=thin)
     notes: list[str] = []
     frames, bt_rows, selected, hours, missing = [], [], [], [], []
     candidates = list(MODELS) if cfg.model in ("auto", COMBO) else [cfg.model]
@@ -375,12 +416,27 @@ def forecast(
             "queue": name,
             "interval_start": pd.DatetimeIndex(dates[r]) + c * qd.interval,
             "calls": calls,
-            "aht_sec": aht_prof[proxy[r], c] if aht_prof is not None else float(aht_sec),
+            # a calls-only history without a constant: no handle time (only sizing needs one)
+            "aht_sec": aht_prof[proxy[r], c] if aht_prof is not None else (
+                float(aht_sec) if aht_sec is not None else np.nan),
         }
         for j, q in enumerate(cfg.quantiles):
             out[quantile_column(q)] = bounds[j]
         out["model"] = label
         frames.append(pd.DataFrame(out))
+    last_day = max((qd.days[-1] for qd in queues.values()), default=None)
+    plan_from = pd.Timestamp(as_of).normalize() if as_of is not None else last_day
+    for name, tq in sorted(thin.items()):
+        part = _thin_forecast(tq, plan_from, cfg, aht_sec)
+        label = "interval_mean"
+        _note(notes, f"queue {name}: too thin to model ({tq.reason}); forecast as the mean of each interval over "
+                     f"its {tq.history['interval_start'].dt.normalize().nunique()} day(s) with data "
+                     "(same weekday where seen), with Poisson-based intervals")
+        selected.append({"queue": name, "model": label, "backtest_wape": float("nan"), "origins": 0})
+        if not part.empty:
+            frames.append(part.assign(model=label))
+        if progress is not None:
+            progress(cfg.n_origins + 1)
     if frames:
         fc = pd.concat(frames, ignore_index=True)
     else:  # every horizon day is closed: an empty frame with the contract's columns and dtypes

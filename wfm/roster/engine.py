@@ -22,6 +22,7 @@ from .agent_report import report_frames, report_summary
 from .breaks import breaks_frame
 from .preferences import PreferencePricing
 from .result import RosterResult, coverage_frame, empty_breaks, roster_frame
+from .inputs import check_requirement_rows
 from .rules import Rules
 from .settings import SolverSettings
 from .stages import (assign_named, build_problem, even_out, lower_bound, place_all_breaks, plan_tours,
@@ -43,6 +44,7 @@ def solve(
     num_workers: int = 2,
     progress: Callable[[str], None] | None = None,
     solver: SolverSettings | None = None,
+    missing_intervals: str = "error",
 ) -> RosterResult:
     """Build a legal named roster (the engine behind :func:`wfm.roster.schedule`, without its diagnosis).
 
@@ -74,6 +76,10 @@ def solve(
         Called with one-line progress messages.
     solver
         Solver tuning (:class:`~wfm.roster.settings.SolverSettings`); default ``rules.solver``.
+    missing_intervals
+        An interval of a planned day with no requirement row: ``"error"`` (default) or
+        ``"closed"`` (the centre is closed then: 0 agents). Duplicated rows are always an error
+        (:func:`wfm.roster.inputs.check_requirement_rows`).
 
     Returns
     -------
@@ -108,6 +114,7 @@ def solve(
     report = progress or (lambda message: log.debug(message))
     t0 = time.perf_counter()
     deadline = t0 + time_limit_sec
+    check_requirement_rows(requirements, missing_intervals=missing_intervals)
     problem = build_problem(requirements, agents, rules, report, t0)
     bound = lower_bound(problem, time_limit_sec=time_limit_sec, report=report, t0=t0)
     planned = plan_tours(problem, bound, time_limit_sec=time_limit_sec, seed=seed, num_workers=num_workers,

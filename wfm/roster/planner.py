@@ -31,6 +31,7 @@ def schedule(
     num_workers: int = 2,
     progress: Callable[[str], None] | None = None,
     solver: SolverSettings | None = None,
+    missing_intervals: str = "error",
 ) -> RosterResult:
     """Build a legal named roster covering the requirement as closely as possible.
 
@@ -63,6 +64,10 @@ def schedule(
     solver
         Solver tuning (:class:`~wfm.roster.settings.SolverSettings`); default ``rules.solver``
         (the rules file's ``[solver]`` table).
+    missing_intervals
+        An interval of a planned day with no requirement row: ``"error"`` (default, naming the
+        first missing interval) or ``"closed"`` (the centre is closed then: 0 agents).
+        Duplicated ``(queue, interval_start)`` rows are always an error.
 
     Returns
     -------
@@ -88,4 +93,4 @@ def schedule(
     0.004
     """
     return solve(requirements, agents, rules, time_limit_sec=time_limit_sec, seed=seed, num_workers=num_workers,
-                 progress=progress, solver=solver)
+                 progress=progress, solver=solver, missing_intervals=missing_intervals)

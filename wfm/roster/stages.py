@@ -36,6 +36,7 @@ from .aggregate import (SCALE, AggregateModel, AggregatePlan, build_aggregate, d
 from .assign import assign_plan
 from .breaks import BreakPlan, place_breaks, polish_net
 from .cycle_moves import improve_cycles
+from .inputs import check_prev_shift_ends
 from .repair import enforce_windows, improve
 from .rules import Rules
 from .state import RosterState, evaluate_objective
@@ -125,6 +126,7 @@ def build_problem(requirements: pd.DataFrame, agents: pd.DataFrame, rules: Rules
     """Parse the agents, build the grid, the tour catalogue and the aggregate model."""
     parsed = parse_agents(agents, rules)
     grid = build_grid(requirements)
+    check_prev_shift_ends(parsed, grid.start, end=grid.start + pd.Timedelta(days=grid.n_days))
     cat = build_catalogue(grid, parsed, rules)
     crowded = np.flatnonzero(cat.carry > rules.seats)
     if crowded.size:
