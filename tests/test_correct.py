@@ -173,3 +173,26 @@ def test_bad_requirements_frame():
     bad = req.assign(agents_scheduled=req["agents_scheduled"] - 100)
     with pytest.raises(InvalidInputError, match="whole numbers >= 0"):
         correct_requirements(bad, forecast, targets, agents, planner(PER_QUEUE))
+
+
+def test_deferrable_queue_is_judged_by_its_deadline_and_raised_when_late():
+    # support as deferrable work with a 5-minute deadline, sized by workload only: the breaks the
+    # planner forgets make it late; the loop must read the within_deadline metric and raise it.
+    forecast, _, _ = instance(days=1)
+    from wfm.staffing import TargetSet, requirements
+
+    targets = TargetSet(Targets(service_level=0.8, answer_sec=20, shrinkage=0.2),
+                        {"support": Targets(service_level=None, answer_sec=None, deadline_sec=300.0, shrinkage=0.2)})
+    req = requirements(forecast, targets)
+    agents = agents_frame(PER_QUEUE)
+    out = correct_requirements(req, forecast, targets, agents, planner(PER_QUEUE), rounds=3, replications=10, seed=2)
+    rounds = out.rounds.set_index(["round", "queue"])
+    assert rounds.loc[(0, "support"), "metric"] == "within_deadline"
+    assert rounds.loc[(0, "support"), "target"] == 1.0
+    first = rounds.loc[(0, "support"), "simulated"]
+    assert first < 0.98  # late at the workload requirement
+    best = out.rounds.loc[out.rounds["queue"] == "support", "simulated"].max()
+    assert best > first
+    chosen = out.requirements.loc[out.requirements["queue"] == "support"]
+    assert (chosen["agents_added"] >= 0).all() and chosen["agents_added"].sum() > 0
+    assert any("within the deadline" in line for line in describe(out))

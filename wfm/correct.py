@@ -244,6 +244,10 @@ class _Judgement:
     short: np.ndarray            # per requirement row: picked as short
 
 
+#: the simulator's column behind each compare_to_plan metric
+_COLUMN = {"service_level": "service_level", "asa_sec": "asa_sec", "within_deadline": "service_level"}
+
+
 def _judge(req: pd.DataFrame, original: np.ndarray, sim: SimulationResult, plan_result: Any, tset: TargetSet, *,
            tolerance: float, damping: float, max_step_share: float, max_added_share: float) -> _Judgement:
     empty_plan = pd.DataFrame({"queue": pd.Series([], dtype=object), "date": pd.Series([], dtype="datetime64[ns]")})
@@ -261,14 +265,15 @@ def _judge(req: pd.DataFrame, original: np.ndarray, sim: SimulationResult, plan_
     val = np.full(len(req), np.nan)
     lo = np.full(len(req), np.nan)
     hi = np.full(len(req), np.nan)
-    for k in ("service_level", "asa_sec"):
+    for k in ("service_level", "asa_sec", "within_deadline"):
         m = kind == k
         if m.any():
-            val[m] = iv[k].reindex(key).to_numpy(dtype=float)[m]
-            lo[m] = iv[f"{k}_lo"].reindex(key).to_numpy(dtype=float)[m]
-            hi[m] = iv[f"{k}_hi"].reindex(key).to_numpy(dtype=float)[m]
+            col = _COLUMN[k]
+            val[m] = iv[col].reindex(key).to_numpy(dtype=float)[m]
+            lo[m] = iv[f"{col}_lo"].reindex(key).to_numpy(dtype=float)[m]
+            hi[m] = iv[f"{col}_hi"].reindex(key).to_numpy(dtype=float)[m]
     has = (offered > 0) & np.isfinite(val) & np.isfinite(tgt)
-    is_sl = kind == "service_level"
+    is_sl = kind != "asa_sec"  # a share (higher is better): service level, or within the deadline
     # Worse than target (mean) and significantly worse (the whole 95% interval).
     worse = has & np.where(is_sl, val < tgt, val > tgt)
     significant = has & np.where(is_sl, hi < tgt, lo > tgt)
@@ -310,14 +315,16 @@ def _judge(req: pd.DataFrame, original: np.ndarray, sim: SimulationResult, plan_
     shortfall = 0.0
     for queue, block in daily.groupby("queue", sort=True):
         k, tg = block["metric"].iloc[0], float(block["target"].iloc[0])
-        gap = np.where(k == "service_level", tg - block["simulated"], np.minimum((block["simulated"] - tg) / tg, 1.0))
+        share = k != "asa_sec"
+        gap = np.where(share, tg - block["simulated"], np.minimum((block["simulated"] - tg) / tg, 1.0))
         shortfall += float(np.maximum(gap, 0.0).sum())
         m = q == queue
         rows.append({
             "queue": queue, "metric": k, "target": tg, "calls": float(block["calls"].sum()),
-            "simulated": float(horizon.at[queue, k]), "simulated_lo": float(horizon.at[queue, f"{k}_lo"]),
-            "simulated_hi": float(horizon.at[queue, f"{k}_hi"]),
-            "worst_day": float(block["simulated"].min() if k == "service_level" else block["simulated"].max()),
+            "simulated": float(horizon.at[queue, _COLUMN[k]]),
+            "simulated_lo": float(horizon.at[queue, f"{_COLUMN[k]}_lo"]),
+            "simulated_hi": float(horizon.at[queue, f"{_COLUMN[k]}_hi"]),
+            "worst_day": float(block["simulated"].min() if share else block["simulated"].max()),
             "days_missing": int(block["misses"].sum()), "shortfall": float(np.maximum(gap, 0.0).sum()),
             "short_intervals": int(short[m].sum()),
             "required_agent_intervals": int(sched[m].sum()), "added_agent_intervals": int((sched - original)[m].sum()),
@@ -524,8 +531,12 @@ def describe(result: CorrectionResult) -> list[str]:
     for r, block in result.rounds.groupby("round", sort=True):
         parts = []
         for rec in block.itertuples(index=False):
-            figure = f"{rec.simulated:.1%}" if rec.metric == "service_level" else f"ASA {rec.simulated:,.0f} s"
-            target = f"{rec.target:.0%}" if rec.metric == "service_level" else f"{rec.target:,.0f} s"
+            if rec.metric == "asa_sec":
+                figure, target = f"ASA {rec.simulated:,.0f} s", f"{rec.target:,.0f} s"
+            elif rec.metric == "within_deadline":
+                figure, target = f"{rec.simulated:.1%} within the deadline", "every item"
+            else:
+                figure, target = f"{rec.simulated:.1%}", f"{rec.target:.0%}"
             note = f"{rec.days_missing} days missing" if rec.days_missing else "met"
             if rec.status == "no_progress":
                 note += ", no progress"
