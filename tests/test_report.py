@@ -169,7 +169,8 @@ def test_page_has_every_section_in_order_and_embeds_its_images(page: str) -> Non
         assert src.startswith("data:image/png;base64,")
         png = base64.b64decode(src.split(",", 1)[1])
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert parsed.tables == 2  # run summary and daily figures
+    assert 'class="daily"' in page and page.count('class="heat ') == 2  # daily figures, surplus and short hours
+    assert "<details" in page  # the technical summary is collapsed
     assert "Week 49 plan" in "".join(parsed.text)
 
 
@@ -359,11 +360,14 @@ def test_report_renders_in_headless_chromium(browser: str, plan: dict, tmp_path:
     assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_diagnosis_findings_get_their_own_section():
+def test_diagnosis_findings_are_shown_with_the_short_periods():
     inputs = make_plan(queues=("vip",), n_agents=10, days=1)
     findings = ["Mon 2026-11-30 06:00-08:00: 4 agent(s) short at peak <b>", "Hours: enough."]
-    inputs["summary"] = {"agents": 3, "diagnosis": {"findings": findings, "checks_run": []}}
+    inputs["summary"] = {"agents": 3, "diagnosis": {"findings": findings, "checks_run": []},
+                         "warnings": ["skills: vip is short of skilled agents <i>"]}
     page = render_report(**inputs)
     parsed = _parse(page)
-    assert parsed.sections == ["summary", "forecast", "coverage", "diagnosis", "heatmap", "gantt", "daily", "fairness"]
-    assert "4 agent(s) short at peak &lt;b&gt;" in page
+    assert parsed.sections == list(SECTION_IDS)
+    short = page[page.index('<section id="short">'):page.index('<section id="surplus">')]
+    assert "4 agent(s) short at peak &lt;b&gt;" in short and "Hours: enough." in short
+    assert "vip is short of skilled agents &lt;i&gt;" in short
