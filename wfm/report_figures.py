@@ -252,7 +252,7 @@ def service_html(simulated: pd.DataFrame | None, planned: pd.DataFrame | None) -
 
 
 def short_periods(pooled: pd.DataFrame, interval: pd.Timedelta) -> pd.DataFrame:
-    """Contiguous runs of short intervals in the pooled coverage, largest shortfall first.
+    """Runs of consecutive short intervals within a day in the pooled coverage, largest shortfall first.
 
     Columns ``start, end, intervals, peak_short, required_at_peak, short_agent_hours``; the
     ``short_agent_hours`` of all periods add up to the coverage's total ``under``.
@@ -265,7 +265,8 @@ def short_periods(pooled: pd.DataFrame, interval: pd.Timedelta) -> pd.DataFrame:
     if not short.any():
         return pd.DataFrame(columns=cols)
     times = frame["interval_start"]
-    follows = (times.diff() == interval).to_numpy()
+    # A period ends at midnight too: planners read shortfalls day by day.
+    follows = ((times.diff() == interval) & (times.dt.normalize() == times.shift().dt.normalize())).to_numpy()
     new_run = short & ~(np.r_[False, short[:-1]] & follows)
     run_id = np.cumsum(new_run)
     part = frame.loc[short].assign(run=run_id[short])
@@ -293,13 +294,13 @@ def short_html(pooled: pd.DataFrame, interval: pd.Timedelta, summary: Mapping[st
         head = "".join(f"<th>{h}</th>" for h in ("period", "intervals", "peak short (agents)", "required at peak",
                                                   "short agent-hours"))
         body = "".join(
-            f'<tr><td>{p.start:%a %Y-%m-%d %H:%M}–{p.end:%H:%M}{" (+1 day)" if p.end.normalize() > p.start.normalize() and (p.end.hour or p.end.minute) else ""}</td>'
+            f'<tr><td>{p.start:%a %Y-%m-%d %H:%M}–{"24:00" if p.end == p.start.normalize() + pd.Timedelta(days=1) else f"{p.end:%H:%M}"}</td>'
             f"<td>{p.intervals}</td><td class=\"short\">{_num(p.peak_short)}</td><td>{_num(p.required_at_peak)}</td>"
             f"<td>{_num(p.short_agent_hours, 1)}</td></tr>"
             for p in shown.itertuples(index=False))
         more = f" The {len(shown)} largest are shown." if len(periods) > len(shown) else ""
         parts.append(
-            f"<p>{len(periods)} period{'s' if len(periods) != 1 else ''} of consecutive short intervals, "
+            f"<p>{len(periods)} period{'s' if len(periods) != 1 else ''} of consecutive short intervals (split at midnight), "
             f"{_num(total, 1)} agent-hours short in all (coverage.csv <code>under</code>, summed over queues).{more}</p>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     findings = lookup(summary, "diagnosis.findings")
