@@ -207,7 +207,9 @@ def service_html(simulated: pd.DataFrame | None, planned: pd.DataFrame | None) -
             metric = str(block["metric"].iloc[0])
             target = float(block["target"].iloc[0])
             op = "≤" if metric == "asa_sec" else "≥"
-            cells = [f"<td>{_e(queue)}</td>", f"<td>{_e(_metric_name(metric))} {op} {_e(format_metric(metric, target))}</td>"]
+            goal = ("every item within its deadline" if metric == "within_deadline"
+                    else f"{_metric_name(metric)} {op} {format_metric(metric, target)}")
+            cells = [f"<td>{_e(queue)}</td>", f"<td>{_e(goal)}</td>"]
             by_day = block.set_index("date")
             for d in days:
                 if d not in by_day.index:
@@ -565,7 +567,8 @@ def technical_html(summary: Mapping[str, Any]) -> str:
             ("repair_passes", "repair passes"), ("repair_moves", "repair moves"),
             ("repair_stopped_by_time", "repair stopped by time"), ("break_moves", "break moves"),
             ("agent_weeks_replaced", "agent-weeks replaced"), ("num_workers", "solver workers"), ("seed", "seed")]
-    roster = summary.get("roster") if isinstance(summary.get("roster"), Mapping) else {}
+    found = summary.get("roster")
+    roster: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     rows = "".join(f"<tr><td>{_e(label)}</td><td>{_e(_value(roster[k]))}</td></tr>" for k, label in keys if k in roster)
     brief = (f'<table class="kv"><thead><tr><th>roster solver</th><th>value</th></tr></thead><tbody>{rows}</tbody></table>'
              if rows else "")
