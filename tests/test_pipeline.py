@@ -7,6 +7,7 @@ hashes are recomputed from the files, and reruns are compared byte for byte.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import shutil
 import sqlite3
@@ -181,10 +182,9 @@ def test_report_and_summary_state_the_attention_rule(two_runs):
 
 
 def _report_cards(html_text: str) -> dict[str, str]:
-    import re
+    from report_helpers import read_cards
 
-    return {label: value for value, label in re.findall(
-        r'<div class="card"><div class="value">([^<]*)</div><div class="label">([^<]*)</div></div>', html_text)}
+    return {card["label"]: card["value"] for card in read_cards(html_text).cards}
 
 
 def test_report_cards_equal_summary_json(two_runs):
@@ -198,7 +198,6 @@ def test_report_cards_equal_summary_json(two_runs):
     assert cards["paid hours"] == f"{summary['service']['paid_hours']:,.0f}"
     assert cards["paid hours"] == f"{roster['paid_hours'].sum():,.0f}"
     assert cards["forecast calls"] == f"{summary['forecast_calls']:,.0f}"
-    assert cards["agents rostered"] == f"{roster['agent_id'].nunique():,}"
     daily = read_frame(folder / "daily.csv")
     assert daily.loc[daily["queue"] == "ALL", "paid_hours"].sum() == pytest.approx(summary["service"]["paid_hours"])
 
@@ -394,3 +393,72 @@ def test_run_with_diagnose_publishes_the_findings(centre, tmp_path):
     findings = outcome.summary["diagnosis"]["findings"]
     assert any("short at peak" in f for f in findings)
     assert "all_rules" in outcome.summary["diagnosis"]["checks_run"] + list(outcome.summary["diagnosis"]["checks_skipped"])
+
+
+def _summary_value(summary: dict, key: str):
+    node = summary
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+def test_report_cards_and_service_cells_match_summary_json_and_service_csv(two_runs):
+    from report_helpers import read_cards
+
+    folder, _, _ = two_runs
+    summary = json.loads((folder / "summary.json").read_text())
+    page = (folder / "report.html").read_text()
+    parsed = read_cards(page)
+    cards = {c["key"]: c for c in parsed.cards}
+    assert {"warnings", "forecast_calls", "roster.under_agent_intervals", "service.paid_hours",
+            "roster.peak_seats_used", "service.simulated.queue_days_missing_target"} <= set(cards)
+    for key, card in cards.items():
+        if key == "warnings":
+            assert card["raw"] == str(len(summary["warnings"])) and card["value"].startswith(str(len(summary["warnings"])))
+            continue
+        value = _summary_value(summary, key)
+        assert card["raw"] == (repr(float(value)) if isinstance(value, float) else str(value)), key
+    # shown values, recomputed here from the published frames (not from the report's code)
+    coverage = read_frame(folder / "coverage.csv")
+    assert cards["roster.under_agent_intervals"]["value"] == f"{coverage['under'].sum() * 0.25:,.1f}"
+    assert cards["roster.under_staffed_intervals"]["value"] == f"{int((coverage['under'] > 0).sum()):,}"
+    roster = read_frame(folder / "roster.csv")
+    assert cards["service.paid_hours"]["value"] == f"{roster['paid_hours'].sum():,.0f}"
+    assert cards["forecast_calls"]["value"] == f"{read_frame(folder / 'forecast.csv')['calls'].sum():,.0f}"
+    # every warning that sets the exit code is listed
+    for warning in summary["warnings"]:
+        assert html.escape(warning.partition(": ")[2]) in page
+    # one service cell per row of service.csv, red exactly where it misses, with the simulated figure
+    service = read_frame(folder / "service.csv")
+    cells = {(c["queue"], c["date"]): c for c in parsed.cells}
+    assert len(cells) == len(service)
+    for row in service.itertuples(index=False):
+        cell = cells[(row.queue, str(row.date)[:10])]
+        assert cell["class"] == ("miss" if row.misses else "met")
+        assert cell["sim"] == f"{100 * row.simulated:.1f}%"
+        assert cell["plan"] == f"plan {100 * row.planned:.1f}%"
+    # the correction rounds of correction.csv are shown
+    rounds = read_frame(folder / "correction.csv")
+    explain = page[page.index('<section id="explain">'):page.index('<section id="forecast">')]
+    assert sum(explain.count(f"<td>{status}</td>") for status in ("met", "raised", "no_progress", "not_raised")) == len(rounds)
+    # the first hours' coverage from last week's shifts is explained with the agents' history
+    history = read_frame(folder / "agent_history.csv")
+    running = int((pd.to_datetime(history["prev_shift_end"]) > pd.Timestamp(AS_OF)).sum())
+    if running:
+        assert f"{running} agent{'s' if running != 1 else ''} were still on a shift of the previous roster" in page
+    assert page.index('id="summary"') < page.index('id="service"') < page.index('id="forecast"')
+    assert "<details" in page[page.index('id="technical"'):]
+
+
+def test_report_of_a_run_loads_in_chromium_without_console_errors(two_runs, tmp_path):
+    from report_helpers import load_in_chromium, need_chromium, read_cards
+
+    browser = need_chromium()
+    folder, _, _ = two_runs
+    summary = json.loads((folder / "summary.json").read_text())
+    dom, console = load_in_chromium(browser, (folder / "report.html").as_uri(), tmp_path)
+    assert not console, console
+    cards = {c["key"]: c for c in read_cards(dom).cards}
+    assert cards["roster.under_staffed_intervals"]["raw"] == str(summary["roster"]["under_staffed_intervals"])
+    assert cards["service.paid_hours"]["raw"] == repr(float(summary["service"]["paid_hours"]))
+    assert cards["warnings"]["raw"] == str(len(summary["warnings"]))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from report_helpers import chromium_args, load_in_chromium, need_chromium, read_cards
 from wfm.exceptions import InvalidInputError
 from wfm.report import SECTION_IDS, render_report, write_report
 
@@ -169,7 +169,8 @@ def test_page_has_every_section_in_order_and_embeds_its_images(page: str) -> Non
         assert src.startswith("data:image/png;base64,")
         png = base64.b64decode(src.split(",", 1)[1])
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert parsed.tables == 2  # run summary and daily figures
+    assert 'class="daily"' in page and page.count('class="heat ') == 2  # daily figures, surplus and short hours
+    assert "<details" in page  # the technical summary is collapsed
     assert "Week 49 plan" in "".join(parsed.text)
 
 
@@ -298,52 +299,22 @@ def test_write_report_writes_atomically(plan: dict, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- headless Chromium
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def _chromium_args(user_dir: Path) -> list[str]:
-    return [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", f"--user-data-dir={user_dir}", "--enable-logging=stderr", "--v=0",
-    ]
-
-
-def _load_in_chromium(browser: str, url: str, tmp: Path) -> tuple[str, list[str]]:
-    """Load a page headless; return its DOM and the console messages Chromium logged."""
-    run = subprocess.run([browser, *_chromium_args(tmp / "profile"), "--dump-dom", url],
-                         capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr[-2000:]
-    # The report has no scripts, so *any* console message (an error, a blocked or failed
-    # load reported by the page) means something is wrong.
-    console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
-    return run.stdout, console
-
-
 @pytest.fixture(scope="module")
 def browser() -> str:
-    path = _chromium()
-    if path is None:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return path
+    return need_chromium()
 
 
 def test_chromium_check_sees_console_errors(browser: str, tmp_path: Path) -> None:
     # The check below must be able to fail: a page with a script error is caught.
     bad = tmp_path / "bad.html"
     bad.write_text("<!DOCTYPE html><html><body><script>throw new Error('kaboom')</script></body></html>")
-    _, console = _load_in_chromium(browser, bad.as_uri(), tmp_path)
+    _, console = load_in_chromium(browser, bad.as_uri(), tmp_path)
     assert any("kaboom" in line for line in console)
 
 
 def test_report_renders_in_headless_chromium(browser: str, plan: dict, tmp_path: Path) -> None:
     target = write_report(tmp_path / "report.html", **plan)
-    dom, console = _load_in_chromium(browser, target.as_uri(), tmp_path)
+    dom, console = load_in_chromium(browser, target.as_uri(), tmp_path)
     assert not console, console
     # The browser parsed the whole page: every section and image made it into the DOM.
     parsed = _parse(dom)
@@ -351,7 +322,7 @@ def test_report_renders_in_headless_chromium(browser: str, plan: dict, tmp_path:
     assert len(parsed.images) == 5
     shot = tmp_path / "shot.png"
     result = subprocess.run(
-        [browser, *_chromium_args(tmp_path / "profile"), "--window-size=1280,4000", f"--screenshot={shot}",
+        [browser, *chromium_args(tmp_path / "profile"), "--window-size=1280,4000", f"--screenshot={shot}",
          target.as_uri()],
         capture_output=True, text=True, timeout=120,
     )
@@ -359,11 +330,72 @@ def test_report_renders_in_headless_chromium(browser: str, plan: dict, tmp_path:
     assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_diagnosis_findings_get_their_own_section():
+def test_diagnosis_findings_are_shown_with_the_short_periods():
     inputs = make_plan(queues=("vip",), n_agents=10, days=1)
     findings = ["Mon 2026-11-30 06:00-08:00: 4 agent(s) short at peak <b>", "Hours: enough."]
-    inputs["summary"] = {"agents": 3, "diagnosis": {"findings": findings, "checks_run": []}}
+    inputs["summary"] = {"agents": 3, "diagnosis": {"findings": findings, "checks_run": []},
+                         "warnings": ["skills: vip is short of skilled agents <i>"]}
     page = render_report(**inputs)
     parsed = _parse(page)
-    assert parsed.sections == ["summary", "forecast", "coverage", "diagnosis", "heatmap", "gantt", "daily", "fairness"]
-    assert "4 agent(s) short at peak &lt;b&gt;" in page
+    assert parsed.sections == list(SECTION_IDS)
+    short = page[page.index('<section id="short">'):page.index('<section id="surplus">')]
+    assert "4 agent(s) short at peak &lt;b&gt;" in short and "Hours: enough." in short
+    assert "vip is short of skilled agents &lt;i&gt;" in short
+
+
+def test_cards_show_the_summary_values_they_name(plan: dict) -> None:
+    summary = {"warnings": ["roster: short <x>"], "forecast_calls": 1234.5,
+               "roster": {"interval_minutes": 30, "under_agent_intervals": 7, "over_agent_intervals": 0,
+                          "under_staffed_intervals": 3, "peak_seats_used": 99, "seats": 120, "status": "FEASIBLE",
+                          "preferences_asked": 10, "preferences_granted": 4},
+               "service": {"paid_hours": 800.0, "service_level_planned": 0.8123,
+                           "simulated": {"queue_days_missing_target": 2}}}
+    cards = {c["key"]: c for c in read_cards(render_report(**{**plan, "summary": summary})).cards}
+    assert cards["warnings"]["value"] == "1 warning" and cards["warnings"]["alert"] == "True"
+    assert cards["forecast_calls"]["value"] == "1,234"  # 1234.5 to even
+    assert cards["roster.under_agent_intervals"]["value"] == "3.5"  # 7 intervals of 30 minutes
+    assert cards["roster.under_agent_intervals"]["raw"] == "7"
+    assert cards["roster.over_agent_intervals"]["alert"] == "False"
+    assert cards["roster.peak_seats_used"]["label"] == "peak seats used of 120"
+    assert cards["roster.preferences_granted"]["label"] == "wishes granted of 10"
+    assert cards["service.service_level_planned"]["value"] == "81.2%"
+    assert cards["service.simulated.queue_days_missing_target"]["alert"] == "True"
+    assert set(cards) == {"warnings", "forecast_calls", "roster.under_agent_intervals", "roster.over_agent_intervals",
+                          "roster.under_staffed_intervals", "roster.peak_seats_used", "roster.preferences_granted",
+                          "roster.status", "service.paid_hours", "service.service_level_planned",
+                          "service.simulated.queue_days_missing_target"}
+
+
+def test_service_cells_follow_service_csv(plan: dict) -> None:
+    days = pd.to_datetime(["2026-11-30", "2026-12-01"])
+    simulated = pd.DataFrame({
+        "queue": ["vip", "vip", "outbound"], "date": [days[0], days[1], days[0]], "calls": [10.0, 12.0, 5.0],
+        "metric": ["service_level", "service_level", "asa_sec"], "target": [0.8, 0.8, 600.0],
+        "planned": [0.85, 0.83, 20.0], "simulated": [0.812, 0.70, 4321.0], "simulated_lo": [0.8, 0.65, 4000.0],
+        "simulated_hi": [0.83, 0.75, 4600.0], "misses": [False, True, True]})
+    page = render_report(**plan, simulated=simulated)
+    cells = {(c["queue"], c["date"]): c for c in read_cards(page).cells}
+    assert cells[("vip", "2026-11-30")]["class"] == "met" and cells[("vip", "2026-11-30")]["sim"] == "81.2%"
+    assert cells[("vip", "2026-12-01")]["class"] == "miss" and cells[("vip", "2026-12-01")]["band"] == "[65.0%–75.0%]"
+    assert cells[("outbound", "2026-11-30")]["sim"] == "4,321 s" and cells[("outbound", "2026-11-30")]["plan"] == "plan 20 s"
+    assert "no calls" in page  # outbound has no row for the second day
+    with pytest.raises(InvalidInputError, match="simulated frame is missing column"):
+        render_report(**plan, simulated=simulated.drop(columns=["misses"]))
+
+
+def test_short_periods_and_surplus_tables_add_up_to_the_coverage(plan: dict) -> None:
+    from wfm.report_figures import by_day_and_hour, short_periods
+
+    pooled = plan["coverage"].groupby("interval_start", as_index=False)[["required", "scheduled", "under", "over"]].sum()
+    step = pd.Timedelta(minutes=15)
+    periods = short_periods(pooled, step)
+    assert periods["short_agent_hours"].sum() == pytest.approx(pooled["under"].sum() * 0.25)
+    assert (periods["start"].dt.normalize() == (periods["end"] - step).dt.normalize()).all()  # split at midnight
+    # every short interval lies in exactly one period, and no period holds an interval that is not short
+    inside = sum(((pooled["interval_start"] >= p.start) & (pooled["interval_start"] < p.end)).sum()
+                 for p in periods.itertuples())
+    assert inside == int((pooled["under"] > 0).sum())
+    over = by_day_and_hour(pooled, "over", step)
+    assert over.to_numpy().sum() == pytest.approx(pooled["over"].sum() * 0.25)
+    monday_nine = pooled[(pooled["interval_start"] >= "2026-11-30 09:00") & (pooled["interval_start"] < "2026-11-30 10:00")]
+    assert over.loc[pd.Timestamp("2026-11-30"), 9] == pytest.approx(monday_nine["over"].sum() * 0.25)

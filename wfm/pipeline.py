@@ -542,6 +542,13 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             service=daily,
             fairness=getattr(result, "fairness", None),
             agent_summary=getattr(result, "agent_summary", None),
+            simulated=service,
+            correction=correction.rounds if correction is not None else None,
+            diagnosis=diagnosis.periods if diagnosis is not None else None,
+            agent_history=_agent_history(agents),
+            targets=targets,
+            attention={"attention_short_share": config.attention_short_share,
+                       "attention_total_short_share": config.attention_total_short_share},
             title=f"{config.title}: {as_of.date()} + {config.horizon_days} days",
             gantt_agents=config.sample_agents,
         )

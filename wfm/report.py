@@ -46,21 +46,33 @@ from .evaluate import paid_hours_by_day
 from .exceptions import InvalidInputError
 from .frames import require_columns, to_numeric, to_timestamps
 from .io import write_text
+from . import report_figures as figures
 
 __all__ = ["render_report", "write_report", "SECTION_IDS"]
 
 #: ids of the report's sections, in page order (tests and links rely on them)
-SECTION_IDS: tuple[str, ...] = ("summary", "forecast", "coverage", "heatmap", "gantt", "daily", "fairness")
+SECTION_IDS: tuple[str, ...] = (
+    "summary", "service", "short", "surplus", "seats", "fairness", "explain",
+    "forecast", "coverage", "heatmap", "gantt", "daily", "technical",
+)
 
 _HEADINGS = {
-    "summary": "Key figures",
+    "summary": "What needs you",
+    "service": "Service per queue and day: target, plan, simulation",
+    "short": "Periods short, and why",
+    "surplus": "Where the surplus and short hours sit",
+    "seats": "Seats and wishes",
+    "explain": "Reading this plan",
+    "technical": "Technical summary",
     "forecast": "Forecast against recent history",
     "coverage": "Requirement against scheduled coverage",
     "heatmap": "Under- and over-staffing by weekday and time of day",
     "gantt": "Shifts and breaks of a sample of agents",
     "daily": "Daily figures",
-    "fairness": "Fairness and preferences granted",
+    "fairness": "Fairness",
 }
+_NAV = {"summary": "needs you", "short": "short periods", "surplus": "surplus hours", "explain": "reading the plan",
+        "heatmap": "heat map", "gantt": "shifts", "technical": "technical"}
 # Columns each input must have (only those the report uses; see the frame contracts).
 _SERIES_COLUMNS = ["queue", "interval_start", "calls"]
 _COVERAGE_COLUMNS = ["interval_start", "queue", "required", "scheduled", "under", "over"]
@@ -94,6 +106,12 @@ def render_report(
     service: pd.DataFrame | None = None,
     fairness: pd.DataFrame | None = None,
     agent_summary: pd.DataFrame | None = None,
+    simulated: pd.DataFrame | None = None,
+    correction: pd.DataFrame | None = None,
+    diagnosis: pd.DataFrame | None = None,
+    agent_history: pd.DataFrame | None = None,
+    targets: Any = None,
+    attention: Mapping[str, Any] | None = None,
 ) -> str:
     """Render the planning report as one self-contained HTML string.
 
@@ -134,6 +152,28 @@ def render_report(
         Optional :attr:`wfm.roster.RosterResult.fairness` (the distribution of weekend days,
         nights, late shifts and short weeks per contract) and ``agent_summary`` (wishes asked
         and granted per agent); shown in the "fairness" section when given.
+    simulated
+        Optional ``service.csv`` (:func:`wfm.simulate.compare_to_plan`: per queue and day
+        ``metric, target, planned, simulated, simulated_lo, simulated_hi, misses``): the
+        "service" section. Without it the section shows ``service``'s per-queue rows.
+    correction
+        Optional ``correction.csv`` (:attr:`wfm.correct.CorrectionResult.rounds`), shown with
+        ``summary["correction"]["findings"]``.
+    diagnosis
+        Optional ``diagnosis.csv`` (the diagnosed short periods), shown with
+        ``summary["diagnosis"]["findings"]``.
+    agent_history
+        Optional ``agent_history.csv`` (``agent_id, prev_shift_end, ...``): the previous
+        roster's shifts still running at the start explain the first hours' coverage.
+    targets
+        Optional :class:`wfm.staffing.Targets` / ``TargetSet`` the plan was sized with (the
+        shrinkage per queue).
+    attention
+        Optional ``{"attention_short_share": .., "attention_total_short_share": ..}``: the
+        run's thresholds for exit code 1, explained in the page.
+
+    Every card of the "summary" section is read from ``summary`` (``summary.json``), with
+    ``data-key``/``data-value`` attributes naming the key and its raw value.
 
     Returns
     -------
@@ -181,8 +221,27 @@ def render_report(
     if rostered:
         daily = _with_rostered_service(daily, service)
 
+    for name, frame in (("simulated", simulated), ("correction", correction), ("diagnosis", diagnosis),
+                        ("agent_history", agent_history)):
+        if frame is not None and not isinstance(frame, pd.DataFrame):
+            raise InvalidInputError(f"{name} must be a DataFrame or None, got {type(frame).__name__}")
+    if simulated is not None and not simulated.empty:
+        require_columns(simulated, ["queue", "date", "metric", "target", "planned", "simulated", "simulated_lo",
+                                    "simulated_hi", "misses"], "simulated")
+    if correction is not None and not correction.empty:
+        require_columns(correction, ["round", "queue", "metric", "target", "simulated", "simulated_lo", "simulated_hi",
+                                     "days_missing", "added_agent_intervals", "status"], "correction")
     bodies = {
-        "summary": _key_figures_html(forecast, pooled, roster, breaks, interval, summary),
+        "summary": (figures.cards_html(figures.summary_cards(summary)) + "\n" + _attention_html(summary)
+                    + figures.warnings_html(summary)),
+        "service": figures.service_html(simulated, service),
+        "short": figures.short_html(pooled, interval, summary, diagnosis),
+        "surplus": figures.surplus_html(pooled, interval),
+        "seats": figures.seats_html(summary),
+        "explain": figures.explain_html(summary=summary, pooled=pooled, requirements=requirements, interval=interval,
+                                        agent_history=agent_history, targets=targets, attention=attention,
+                                        correction=correction),
+        "technical": figures.technical_html(summary),
         "forecast": _forecast_html(history, forecast, history_days),
         "coverage": _coverage_html(pooled) + _queue_coverage_html(coverage),
         "heatmap": _heatmap_html(pooled, interval),
@@ -191,19 +250,8 @@ def render_report(
         "fairness": _fairness_html(fairness, agent_summary),
     }
     ids = list(SECTION_IDS)
-    findings = (summary.get("diagnosis") or {}).get("findings") if isinstance(summary.get("diagnosis"), Mapping) else None
-    if findings:
-        # Shown only when the run was diagnosed (wfm run with [roster] diagnose = true).
-        ids.insert(ids.index("coverage") + 1, "diagnosis")
-        bodies["diagnosis"] = "<ul>\n" + "\n".join(f"<li>{html.escape(str(f))}</li>" for f in findings) + "\n</ul>"
-    steps = (summary.get("correction") or {}).get("findings") if isinstance(summary.get("correction"), Mapping) else None
-    if steps:
-        # Shown when the run corrected its requirements by simulation ([simulate] correct_rounds > 0).
-        ids.insert(ids.index("coverage") + 1, "correction")
-        bodies["correction"] = "<ul>\n" + "\n".join(f"<li>{html.escape(str(f))}</li>" for f in steps) + "\n</ul>"
-    headings = {**_HEADINGS, "correction": "Simulation-corrected requirements"}
-    sections = [_section(sid, headings.get(sid, "Diagnosis: why coverage is short"), bodies[sid]) for sid in ids]
-    nav = " · ".join(f'<a href="#{sid}">{html.escape(sid)}</a>' for sid in ids)
+    sections = [_section(sid, _HEADINGS[sid], bodies[sid]) for sid in ids]
+    nav = " · ".join(f'<a href="#{sid}">{html.escape(_NAV.get(sid, sid))}</a>' for sid in ids)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -378,57 +426,14 @@ def _empty(message: str) -> str:
     return f'<p class="empty">{html.escape(message)}</p>'
 
 
-def _key_figures_html(
-    forecast: pd.DataFrame,
-    pooled: pd.DataFrame,
-    roster: pd.DataFrame,
-    breaks: pd.DataFrame,
-    interval: pd.Timedelta,
-    summary: Mapping[str, Any],
-) -> str:
-    hours_per_interval = interval.total_seconds() / 3600.0
-    cards: list[tuple[str, str]] = []
-    if not forecast.empty:
-        first, last = forecast["interval_start"].min(), forecast["interval_start"].max()
-        cards.append(("planning horizon", f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"))
-        cards.append(("forecast calls", _fmt(float(forecast["calls"].sum()), 0)))
-        cards.append(("queues", str(forecast["queue"].nunique())))
-    if not pooled.empty:
-        cards.append(("peak requirement (agents)", _fmt(float(pooled["required"].max()), 0)))
-        cards.append(("peak scheduled (agents)", _fmt(float(pooled["scheduled"].max()), 0)))
-        under = float(pooled["under"].sum()) * hours_per_interval
-        cards.append(("understaffed agent-hours", _fmt(under, 1)))
-        cards.append(("intervals short", str(int((pooled["under"] > 1e-9).sum()))))
-    if not roster.empty:
-        cards.append(("agents rostered", f"{roster['agent_id'].nunique():,}"))
-        cards.append(("paid hours", _fmt(float(paid_hours_by_day(roster, breaks).sum()), 0)))
-    card_html = "".join(
-        f'<div class="card"><div class="value">{html.escape(v)}</div><div class="label">{html.escape(k)}</div></div>'
-        for k, v in cards
-    )
-    rows = _flatten({k: (v if k != "correction" else {x: y for x, y in v.items() if x != "findings"})
-                     for k, v in summary.items() if k != "diagnosis"})  # findings have their own section
-    if rows:
-        table = (
-            '<table class="kv"><thead><tr><th>figure</th><th>value</th></tr></thead><tbody>'
-            + "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in rows)
-            + "</tbody></table>"
-        )
-    else:
-        table = _empty("The run reported no summary figures.")
-    return f'<div class="cards">{card_html}</div>\n{_attention_html(summary)}<h3>Run summary</h3>\n{table}'
-
-
 def _attention_html(summary: Mapping[str, Any]) -> str:
-    """Whether the plan needs a planner, the warnings and the rule with its thresholds (wfm.attention)."""
+    """Whether the plan needs a planner and the rule with its thresholds (wfm.attention); the warnings follow."""
     rule = summary.get("attention")
     if not isinstance(rule, Mapping) or "rule" not in rule:
         return ""
     found = [str(w) for w in (summary.get("warnings") or [])]
-    verdict = (f"Needs a planner: {len(found)} warning(s)." if found else "Clean: nothing needs a planner.")
-    items = "".join(f"<li>{html.escape(w)}</li>" for w in found)
-    return (f'<p class="attention"><strong>{html.escape(verdict)}</strong> Rule: {html.escape(str(rule["rule"]))}.</p>\n'
-            + (f"<ul>{items}</ul>\n" if items else ""))
+    verdict = f"Needs a planner: {len(found)} warning(s)." if found else "Clean: nothing needs a planner."
+    return f'<p class="attention"><strong>{html.escape(verdict)}</strong> Rule: {html.escape(str(rule["rule"]))}.</p>\n'
 
 
 def _forecast_html(history: pd.DataFrame, forecast: pd.DataFrame, history_days: int, max_queues: int = 12) -> str:
@@ -785,32 +790,6 @@ def _widest_band(forecast: pd.DataFrame) -> tuple[str, str, str] | None:
     return f"calls_lo_{level}", f"calls_hi_{level}", level
 
 
-def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    """Nested dict -> sorted (dotted key, formatted value) rows."""
-    rows: list[tuple[str, str]] = []
-    for key in sorted(mapping, key=str):
-        value = mapping[key]
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            rows.extend(_flatten(value, prefix=f"{name}."))
-        elif isinstance(value, (list, tuple)):
-            shown = ", ".join(_fmt_value(v) for v in value[:12])
-            rows.append((name, shown + (f", … ({len(value)} in all)" if len(value) > 12 else "")))
-        else:
-            rows.append((name, _fmt_value(value)))
-    return rows
-
-
-def _fmt_value(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return str(value)
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
-        return _fmt(float(value), 3 if abs(float(value)) < 10 else 1)
-    return str(value)
-
-
 def _finite(value: Any) -> bool:
     try:
         return math.isfinite(float(value))
@@ -851,4 +830,23 @@ th{background:#f0f2f5;font-weight:600}
 td:first-child,th:first-child{text-align:left;white-space:nowrap}
 table.kv td:last-child{text-align:left}
 td.short{color:#b00020;font-weight:600}
+.card.alert{background:#fde8e8}
+.card.alert .value{color:#b00020}
+p.ok{color:#1b6e3a;font-weight:600}
+.attention{border-left:4px solid #d62828;background:#fff5f5;padding:6px 12px;margin:10px 0}
+ul.warnings{font-size:13px;line-height:1.45;margin:4px 0 6px;padding-left:20px}
+ul{font-size:13px;line-height:1.45}
+code{font-size:12px;background:#f0f2f5;padding:0 3px;border-radius:3px}
+table.service td{vertical-align:top;min-width:92px}
+table.service td span{display:block}
+table.service td .sim{font-weight:600}
+table.service td .band{font-size:11px;color:#4a5568}
+table.service td .plan{font-size:11px;color:#1f3b73}
+table.service td.miss{background:#fde8e8}
+table.service td.miss .sim{color:#b00020}
+table.service td.none{color:#9aa3ae}
+table.heat{font-size:11px}
+table.heat th,table.heat td{padding:2px 4px;min-width:22px;text-align:center}
+table.heat td:first-child,table.heat td:last-child{text-align:right}
+details summary{cursor:pointer;font-size:13.5px;font-weight:600;padding:4px 0}
 """.strip()
