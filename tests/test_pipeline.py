@@ -77,9 +77,9 @@ def test_run_publishes_every_output(two_runs, centre):
     assert result.exit_code in (0, 1), result.output + str(result.exception)
     names = {p.name for p in folder.iterdir()}
     assert names == {
-        "forecast.csv", "backtest.csv", "requirements.csv", "roster.csv", "breaks.csv",
-        "agent_history.csv", "coverage.csv", "daily.csv", "agents_summary.csv", "summary.json", "report.html",
-        "manifest.json",
+        "forecast.csv", "backtest.csv", "requirements.csv", "roster.csv", "breaks.csv", "queue_coverage.csv",
+        "agent_history.csv", "coverage.csv", "daily.csv", "service.csv", "agents_summary.csv", "summary.json",
+        "report.html", "manifest.json",
     }
     manifest = json.loads((folder / "manifest.json").read_text())
     assert "agents_summary.csv" in manifest["outputs"]
@@ -136,6 +136,21 @@ def test_exit_code_one_when_the_plan_needs_a_planner(two_runs):
     assert summary["roster"]["under_staffed_intervals"] > 0
     assert results[0].exit_code == 1
     assert "Attention: roster:" in results[0].stderr
+
+
+def test_service_csv_holds_promised_and_simulated_service(two_runs):
+    folder, _, results = two_runs
+    service = read_frame(folder / "service.csv")
+    assert list(service.columns) == ["queue", "date", "calls", "metric", "target", "planned", "simulated",
+                                     "simulated_lo", "simulated_hi", "misses"]
+    assert set(service["queue"]) == {"vip"} and (service["target"] == 0.9).all()
+    assert (service["simulated_lo"] <= service["simulated"]).all() and (service["simulated"] <= service["simulated_hi"]).all()
+    # the misses are exactly the days simulated more than 2 points under the target, and are named
+    assert (service["misses"] == (service["simulated"] < 0.9 - 0.02)).all()
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["service"]["simulated"]["queue_days_missing_target"] == int(service["misses"].sum())
+    if service["misses"].any():
+        assert "Attention: simulate: vip misses its service level 90% target" in results[0].stderr
 
 
 def test_rerun_gives_identical_files(two_runs):

@@ -47,7 +47,7 @@ __all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_
 log = logging.getLogger("wfm.pipeline")
 
 #: the steps of a run, in order
-STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "evaluate", "report", "publish")
+STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "evaluate", "simulate", "report", "publish")
 
 _KNOWN = {
     "run": {"as_of", "horizon_days", "output_dir", "seed", "lookback_days", "attention_short_share",
@@ -57,6 +57,7 @@ _KNOWN = {
     "staffing": {"targets", "seats"},
     "roster": {"agents", "rules", "time_limit_sec", "num_workers", "diagnose", "diagnose_time_limit_sec"},
     "report": {"title", "sample_agents"},
+    "simulate": {"replications"},
 }
 
 
@@ -95,6 +96,8 @@ class RunConfig:
     #: diagnose a shortfall (which rules bind where, what would help): diagnosis.csv and summary
     diagnose: bool = False
     diagnose_time_limit_sec: float = 120.0
+    #: replications of the simulation judging the published plan (0: no simulation, no service.csv)
+    simulate_replications: int = 10
     title: str = "Staff plan"
     sample_agents: int = 40
     #: files whose hashes go into the manifest (the config file itself, if any)
@@ -124,6 +127,9 @@ class RunConfig:
             raise ConfigError(f"[roster] diagnose must be true or false, got {self.diagnose!r}")
         if not self.diagnose_time_limit_sec > 0:
             raise ConfigError(f"[roster] diagnose_time_limit_sec must be > 0, got {self.diagnose_time_limit_sec!r}")
+        if isinstance(self.simulate_replications, bool) or not isinstance(self.simulate_replications, int) or (
+                self.simulate_replications < 0):
+            raise ConfigError(f"[simulate] replications must be a whole number >= 0, got {self.simulate_replications!r}")
         if self.seats is not None and (not isinstance(self.seats, int) or self.seats < 1):
             raise ConfigError(f"[staffing] seats must be a whole number >= 1, got {self.seats!r}")
         if self.agents_path is None or self.rules_path is None:
@@ -258,6 +264,7 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         diagnose_time_limit_sec=float(ro.get("diagnose_time_limit_sec", 120.0)),
         title=str(rep.get("title", "Staff plan")),
         sample_agents=rep.get("sample_agents", 40),
+        simulate_replications=_table(raw, "simulate").get("replications", 10),
         config_path=path.resolve(),
     )
     if kwargs["history_url"] is not None and not isinstance(kwargs["history_url"], str):
@@ -405,13 +412,28 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
                 log.info("diagnosis: %s", sentence)
 
     with _step("evaluate", timings, progress):
-        daily = wfm_evaluate.daily_service(req, result.coverage, result.roster, result.breaks, targets)
+        queue_coverage, skill_warnings, skill_findings = _skill_cover(req, agents, rules, result, targets, config)
+        coverage_for_service = result.coverage
+        if queue_coverage is not None:
+            coverage_for_service = pd.concat([result.coverage, queue_coverage[list(result.coverage.columns)]],
+                                             ignore_index=True)
+        daily = wfm_evaluate.daily_service(req, coverage_for_service, result.roster, result.breaks, targets)
         summary = _summary(config, req, result, daily)
         planner_warnings.extend(_shortfall_warnings(result.coverage, config))
+        planner_warnings.extend(skill_warnings)
+        if skill_findings:
+            summary["skills"] = skill_findings
+        for sentence in skill_warnings:
+            log.info("diagnosis: %s", sentence)
         summary["warnings"] = sorted(set(planner_warnings))
         if diagnosis is not None:
             summary["diagnosis"] = {"findings": diagnosis.sentences, "checks_run": diagnosis.checks_run,
                                     "checks_skipped": diagnosis.checks_skipped}
+
+    service = None
+    if config.simulate_replications > 0:
+        with _step("simulate", timings, progress), _relay_warnings("simulate", planner_warnings):
+            service = _simulated_service(config, forecast_frame, result, agents, targets, daily, summary, planner_warnings)
 
     with _step("report", timings, progress):
         html = wfm_report.render_report(
@@ -440,7 +462,9 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
                 "breaks.csv": result.breaks,
                 "agent_history.csv": _agent_history(agents),
                 "coverage.csv": result.coverage,
+                "queue_coverage.csv": queue_coverage,
                 "daily.csv": daily,
+                "service.csv": service,
                 "agents_summary.csv": getattr(result, "agent_summary", None),
                 "diagnosis.csv": diagnosis.periods if diagnosis is not None else None,
             },
@@ -450,6 +474,32 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
     for name in STEPS:
         log.info("timing %-9s %7.2f s", name, timings.get(name, 0.0))
     return RunOutcome(folder=folder, summary=summary, warnings=tuple(summary["warnings"]), timings=timings)
+
+
+def _simulated_service(config: RunConfig, forecast_frame: pd.DataFrame, result: Any, agents: pd.DataFrame,
+                       targets: Any, daily: pd.DataFrame, summary: dict[str, Any],
+                       planner_warnings: list[str]) -> pd.DataFrame:
+    """Simulate the published plan against the forecast: per queue and day, target, planned, simulated.
+
+    A queue whose simulated service misses its target by more than 2 points on some day
+    becomes a planner warning (exit code 1) naming the queue and the days.
+    """
+    from .simulate import compare_to_plan, miss_warnings, simulate
+
+    sim = simulate(result.roster, agents, forecast_frame, targets, breaks=result.breaks,
+                   replications=config.simulate_replications, seed=config.seed)
+    service = compare_to_plan(sim.daily, daily, targets)
+    found = miss_warnings(service)
+    planner_warnings.extend(found)
+    summary["warnings"] = sorted(set(planner_warnings))
+    summary["service"]["simulated"] = _plain({
+        "replications": config.simulate_replications,
+        "queue_days_missing_target": int(service["misses"].sum()),
+        "queues_missing_target": sorted(service.loc[service["misses"], "queue"].unique().tolist()),
+    })
+    log.info("simulated the plan (%d replications): %d queue-days miss their target by more than 2 points",
+             config.simulate_replications, int(service["misses"].sum()))
+    return service
 
 
 def _history_from_previous_runs(agents: pd.DataFrame, output_dir: Path, as_of: pd.Timestamp, rules: Any) -> pd.DataFrame:
@@ -540,6 +590,58 @@ def _relay_warnings(stage: str, sink: list[str]) -> Iterator[None]:
         if issubclass(w.category, WFMWarning):
             sink.append(f"{stage}: {' '.join(str(w.message).split())}")
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _skill_cover(req: pd.DataFrame, agents: pd.DataFrame, rules: Any, result: Any, targets: Any,
+                 config: RunConfig) -> tuple[pd.DataFrame | None, list[str], dict[str, Any]]:
+    """Per-queue coverage of the roster by skilled heads, and the queues short of skilled agents.
+
+    Returns the per-queue coverage frame (None for a single-skill centre without deadlines:
+    the pooled coverage is then every queue's), one warning per queue short by more than
+    ``attention_total_short_share`` of its requirement in this roster, or short in every roster
+    of the agents file (the capacity relaxation of :mod:`wfm.skill_check`), and the findings
+    for the summary.
+    """
+    from .roster import parse_agents
+    from .skill_check import roster_gaps, skill_capacity
+    from .skills import parse_skills
+
+    queues = sorted(req["queue"].astype(str).unique())
+    if "skills" in agents.columns:
+        # A run may plan some of the centre's queues: skills naming the others are allowed (they get
+        # no requirement); a planned queue nobody holds is still an error.
+        queues = sorted(set(queues) | set(parse_skills(agents, require_all_queues=False).queues))
+    skills = parse_skills(agents, queues)
+    deferrable = any(getattr(_targets_for(targets, q), "deadline_sec", None) is not None for q in queues)
+    if len(skills.groups) == 1 and not deferrable:
+        return None, [], {}
+    frame, _, gaps = roster_gaps(req, result.roster, skills, targets, breaks=result.breaks, agents=agents,
+                                 min_share=config.attention_total_short_share)
+    weeks = pd.to_datetime(req["interval_start"]).dt.normalize().nunique() / 7
+    hours = np.array([weeks * a.max_paid_minutes_week / 60 * max(t.length_minutes / t.paid_minutes for t in a.templates)
+                      for a in parse_agents(agents, rules)])
+    _, proven = skill_capacity(req, skills, hours, targets)
+    proven_by_queue = {p.queue: p for p in proven}
+    warnings_out = []
+    for gap in gaps:
+        text = f"skills: {gap.sentence}"
+        if gap.queue in proven_by_queue:
+            text += f"; and {proven_by_queue.pop(gap.queue).sentence}"
+        else:
+            text += ("; the skilled agents' hours could cover it in another roster (the roster engine plans the pooled "
+                     "requirement; docs/roster.md)")
+        warnings_out.append(text)
+    warnings_out.extend(f"skills: {p.sentence}" for p in proven_by_queue.values())
+    findings = {
+        "skill_groups": len(skills.groups),
+        "queues_short_in_roster": [g.queue for g in gaps],
+        "queues_short_in_every_roster": [p.queue for p in proven],
+    }
+    return frame, warnings_out, findings
+
+
+def _targets_for(targets: Any, queue: str) -> Any:
+    return targets.for_queue(queue) if hasattr(targets, "for_queue") else targets
 
 
 def _shortfall_warnings(coverage: pd.DataFrame, config: RunConfig) -> list[str]:
@@ -645,6 +747,8 @@ def _weighted(daily: pd.DataFrame, column: str) -> float | None:
     if column not in daily or "calls" not in daily or daily["calls"].sum() <= 0:
         return None
     ok = daily[column].notna()
+    if daily.loc[ok, "calls"].sum() <= 0:
+        return None
     return float((daily.loc[ok, column] * daily.loc[ok, "calls"]).sum() / daily.loc[ok, "calls"].sum())
 
 
