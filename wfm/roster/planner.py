@@ -31,6 +31,7 @@ def schedule(
     num_workers: int = 2,
     progress: Callable[[str], None] | None = None,
     solver: SolverSettings | None = None,
+    targets: object = None,
 ) -> RosterResult:
     """Build a legal named roster covering the requirement as closely as possible.
 
@@ -88,4 +89,4 @@ def schedule(
     0.004
     """
     return solve(requirements, agents, rules, time_limit_sec=time_limit_sec, seed=seed, num_workers=num_workers,
-                 progress=progress, solver=solver)
+                 progress=progress, solver=solver, targets=targets)

@@ -38,6 +38,7 @@ from .breaks import BreakPlan, place_breaks, polish_net
 from .cycle_moves import improve_cycles
 from .repair import enforce_windows, improve
 from .rules import Rules
+from .skill_plan import build_skill_plan
 from .state import RosterState, evaluate_objective
 from .tours import DAY, Catalogue, Grid, build_catalogue, build_grid
 
@@ -121,11 +122,12 @@ class Balanced:
 
 
 def build_problem(requirements: pd.DataFrame, agents: pd.DataFrame, rules: Rules, report: Report,
-                  t0: float) -> Problem:
-    """Parse the agents, build the grid, the tour catalogue and the aggregate model."""
+                  t0: float, targets: object = None) -> Problem:
+    """Parse the agents and their skills, build the grid, the tour catalogue and the aggregate model."""
     parsed = parse_agents(agents, rules)
     grid = build_grid(requirements)
-    cat = build_catalogue(grid, parsed, rules)
+    skills = build_skill_plan(requirements, agents, grid, targets)
+    cat = build_catalogue(grid, parsed, rules, skills)
     crowded = np.flatnonzero(cat.carry > rules.seats)
     if crowded.size:
         raise InfeasibleRosterError(
@@ -134,7 +136,10 @@ def build_problem(requirements: pd.DataFrame, agents: pd.DataFrame, rules: Rules
     model = build_aggregate(cat)
     build_sec = time.perf_counter() - t0
     report(f"model: {len(parsed)} agents, {grid.n_days} days of {grid.interval_minutes}-min intervals, "
-           f"{len(model.cost):,} aggregate variables ({build_sec:.1f} s)")
+           f"{len(model.cost):,} aggregate variables, {model.a_eq.shape[0] + model.a_ub.shape[0]:,} rows"
+           + (f", skill-aware: {skills.n_groups} skill groups, {len(skills.queues)} queues, "
+              f"{model.skill_vars.size:,} skill variables" if cat.skill_aware and skills is not None else "")
+           + f" ({build_sec:.1f} s)")
     return Problem(parsed, grid, cat, model, model.break_load is not None, build_sec)
 
 
