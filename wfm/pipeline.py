@@ -400,6 +400,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             seed=config.seed,
             num_workers=config.num_workers,
             progress=lambda message: log.info("roster: %s", message),
+            targets=targets,
         )
         log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.as_dict()).items()))
         diagnosis = None
@@ -615,8 +616,13 @@ def _skill_cover(req: pd.DataFrame, agents: pd.DataFrame, rules: Any, result: An
     deferrable = any(getattr(_targets_for(targets, q), "deadline_sec", None) is not None for q in queues)
     if len(skills.groups) == 1 and not deferrable:
         return None, [], {}
+    # The published per-queue coverage is the roster's own (the skill cover model re-solved on the
+    # skill-aware roster, wfm.roster.skill_cover); roster_gaps names the short queues and checks
+    # the cross-training fix on this roster.
     frame, _, gaps = roster_gaps(req, result.roster, skills, targets, breaks=result.breaks, agents=agents,
                                  min_share=config.attention_total_short_share)
+    if getattr(result, "queue_coverage", None) is not None:
+        frame = result.queue_coverage
     weeks = pd.to_datetime(req["interval_start"]).dt.normalize().nunique() / 7
     hours = np.array([weeks * a.max_paid_minutes_week / 60 * max(t.length_minutes / t.paid_minutes for t in a.templates)
                       for a in parse_agents(agents, rules)])
@@ -628,8 +634,10 @@ def _skill_cover(req: pd.DataFrame, agents: pd.DataFrame, rules: Any, result: An
         if gap.queue in proven_by_queue:
             text += f"; and {proven_by_queue.pop(gap.queue).sentence}"
         else:
-            text += ("; the skilled agents' hours could cover it in another roster (the roster engine plans the pooled "
-                     "requirement; docs/roster.md)")
+            text += ("; the skill-aware roster could not cover it within the labour rules and seats, though the "
+                     "skilled agents' hours alone would (docs/roster.md, \"Skills\")"
+                     if getattr(result, "diagnostics", {}).get("skill_aware") else
+                     "; the skilled agents' hours could cover it in another roster")
         warnings_out.append(text)
     warnings_out.extend(f"skills: {p.sentence}" for p in proven_by_queue.values())
     findings = {
