@@ -401,6 +401,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             num_workers=config.num_workers,
             progress=lambda message: log.info("roster: %s", message),
             targets=targets,
+            queues=_centre_queues(req, agents),
         )
         log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.as_dict()).items()))
         diagnosis = None
@@ -646,6 +647,16 @@ def _skill_cover(req: pd.DataFrame, agents: pd.DataFrame, rules: Any, result: An
         "queues_short_in_every_roster": [p.queue for p in proven],
     }
     return frame, warnings_out, findings
+
+
+def _centre_queues(req: pd.DataFrame, agents: pd.DataFrame) -> list[str]:
+    """The planned queues plus those the agents' skills name (a run may plan some of the centre's queues)."""
+    from .skills import parse_skills
+
+    queues = set(req["queue"].astype(str).unique()) if "queue" in req.columns else set()
+    if "skills" in agents.columns:
+        queues |= set(parse_skills(agents, require_all_queues=False).queues)
+    return sorted(queues)
 
 
 def _targets_for(targets: Any, queue: str) -> Any:

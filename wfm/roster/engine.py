@@ -45,6 +45,7 @@ def solve(
     progress: Callable[[str], None] | None = None,
     solver: SolverSettings | None = None,
     targets: object = None,
+    queues: Any = None,
 ) -> RosterResult:
     """Build a legal named roster (the engine behind :func:`wfm.roster.schedule`, without its diagnosis).
 
@@ -79,6 +80,10 @@ def solve(
     targets
         Service targets (:class:`wfm.staffing.Targets`): a queue with ``deadline_sec`` is
         deferrable work, covered as a backlog within its deadline (skill-aware model only).
+    queues
+        The centre's queues when the agents' skills may name queues this requirement does not
+        plan (they get no requirement); by default the requirements' queues, and a skill naming
+        another queue is an error.
 
     Returns
     -------
@@ -113,7 +118,7 @@ def solve(
     report = progress or (lambda message: log.debug(message))
     t0 = time.perf_counter()
     deadline = t0 + time_limit_sec
-    problem = build_problem(requirements, agents, rules, report, t0, targets)
+    problem = build_problem(requirements, agents, rules, report, t0, targets, queues)
     bound = lower_bound(problem, time_limit_sec=time_limit_sec, report=report, t0=t0)
     planned = plan_tours(problem, bound, time_limit_sec=time_limit_sec, seed=seed, num_workers=num_workers,
                          report=report)

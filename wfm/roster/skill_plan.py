@@ -74,7 +74,7 @@ def _whole_work(work: np.ndarray) -> np.ndarray:
 
 
 def build_skill_plan(requirements: pd.DataFrame, agents: pd.DataFrame, grid: Any,
-                     targets: object = None) -> SkillPlan | None:
+                     targets: object = None, queues: Any = None) -> SkillPlan | None:
     """The skill inputs on ``grid`` (a :class:`wfm.roster.tours.Grid`), or None when the requirements have no ``queue`` column (one pooled queue).
 
     Raises
@@ -91,8 +91,16 @@ def build_skill_plan(requirements: pd.DataFrame, agents: pd.DataFrame, grid: Any
             # only one requirement to cover (pooled), so the model is the pooled one.
             parse_skills(agents, require_all_queues=False)
         return None
-    queues = list(grid.pooled_queues)
-    matrix = parse_skills(agents, queues)
+    # The centre's queues: the requirements' (a skill naming another is an error), or the given
+    # list, which may name queues this run does not plan (they get no requirement).
+    planned = list(grid.pooled_queues)
+    queues = planned if queues is None else planned + sorted(set(map(str, queues)) - set(planned))
+    matrix = parse_skills(agents, queues, require_all_queues=False)
+    held = matrix.holds.any(axis=0)
+    for j, q in enumerate(matrix.queues):
+        if q in planned and not held[j]:
+            raise InvalidInputError(f"queue {q!r} of the requirements must be held by some agent's skills, got none")
+    queues = list(matrix.queues)
     steps = deadline_steps_for(queues, targets, grid.interval_minutes * 60.0)
     if any(d is not None for d in steps):
         missing = [c for c in ("erlangs", "agents") if c not in requirements.columns]

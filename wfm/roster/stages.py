@@ -122,11 +122,11 @@ class Balanced:
 
 
 def build_problem(requirements: pd.DataFrame, agents: pd.DataFrame, rules: Rules, report: Report,
-                  t0: float, targets: object = None) -> Problem:
+                  t0: float, targets: object = None, queues: Any = None) -> Problem:
     """Parse the agents and their skills, build the grid, the tour catalogue and the aggregate model."""
     parsed = parse_agents(agents, rules)
     grid = build_grid(requirements)
-    skills = build_skill_plan(requirements, agents, grid, targets)
+    skills = build_skill_plan(requirements, agents, grid, targets, queues)
     cat = build_catalogue(grid, parsed, rules, skills)
     crowded = np.flatnonzero(cat.carry > rules.seats)
     if crowded.size:
