@@ -105,6 +105,16 @@ class AggregateModel:
                 out[key] = n
         return out
 
+    def queue_prices(self, dual_ub: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray:
+        """``(T, Q)`` prices of the per-queue rows (weight units per skilled head; 0 where none)."""
+        out = np.zeros(shape)
+        if dual_ub is None or not self.queue_rows:
+            return out
+        keys = np.array(list(self.queue_rows.keys()), dtype=np.int64).reshape(-1, 2)
+        rows = np.array(list(self.queue_rows.values()), dtype=np.int64)
+        out[keys[:, 0], keys[:, 1]] = np.maximum(-np.nan_to_num(dual_ub[rows]), 0.0) / SCALE
+        return out
+
     def breaks_per_interval(self, values: np.ndarray) -> np.ndarray:
         """Agents on break per interval in a solution (zeros when no template has breaks)."""
         if self.break_load is None:
@@ -491,6 +501,7 @@ class LPResult:
     x: np.ndarray | None  # the solution (OPTIMAL), or the last iterate (LIMIT), or None
     bound: float  # Lagrangian bound from the returned multipliers, internal units (nan if none)
     wall_sec: float
+    dual_ub: np.ndarray | None = None  # multipliers of the <= rows (HiGHS's sign: <= 0), when returned
 
 
 def lp_relaxation(model: AggregateModel, *, objective: np.ndarray | None = None, lower: np.ndarray | None = None,
@@ -526,12 +537,15 @@ def lp_relaxation(model: AggregateModel, *, objective: np.ndarray | None = None,
     if getattr(res, "eqlin", None) is not None and res.eqlin.marginals is not None:
         bound = lagrangian_bound(model, res.eqlin.marginals, res.ineqlin.marginals, objective=c, lower=lo, upper=hi)
     wall = time.perf_counter() - t0
+    dual_ub = None
+    if getattr(res, "ineqlin", None) is not None and res.ineqlin.marginals is not None:
+        dual_ub = np.asarray(res.ineqlin.marginals, dtype=float)
     if res.status == 0:
-        return LPResult("OPTIMAL", float(res.fun), res.x, bound, wall)
+        return LPResult("OPTIMAL", float(res.fun), res.x, bound, wall, dual_ub)
     if res.status == 2:
         return LPResult("INFEASIBLE", float("nan"), None, float("nan"), wall)
     status = "LIMIT" if res.status == 1 else str(res.message)  # time or iteration limit
-    return LPResult(status, float("nan"), res.x, bound, wall)
+    return LPResult(status, float("nan"), res.x, bound, wall, dual_ub)
 
 
 def lagrangian_bound(model: AggregateModel, dual_eq: np.ndarray, dual_ub: np.ndarray, *,

@@ -141,7 +141,10 @@ def solve(
     breaks = breaks_frame(cat, break_plan) if problem.has_breaks else empty_breaks()
     roster = roster_frame(cat, state)
     coverage = coverage_frame(cat, net_state)
-    skill = skill_cover(cat, roster, breaks, coverage["under"].to_numpy()) if cat.skills is not None else None
+    skill = None
+    if cat.skills is not None:
+        plan_price = problem.model.queue_prices(bound.dual_ub, cat.skills.required.shape)
+        skill = skill_cover(cat, roster, breaks, coverage["under"].to_numpy(), plan_price=plan_price)
     skill_objective = 0.0
     if skill is not None and cat.skill_aware:
         # The skill-aware objective prices heads short on a queue beyond the pooled shortfall

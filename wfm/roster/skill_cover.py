@@ -5,8 +5,11 @@ The roster's per-queue figures come from re-solving the skill cover model
 the same whole-head requirement the aggregate model covered (:mod:`wfm.roster.skill_plan`):
 
 - ``queue_coverage``: ``queue, interval_start, required, scheduled, under, over, backlog,
-  price`` (``scheduled`` = heads allocated to the queue; deferrable queues: ``required`` is the
-  work arriving, ``under`` the work past its deadline, ``backlog`` the work waiting);
+  price, plan_price`` (``scheduled`` = heads allocated to the queue; deferrable queues:
+  ``required`` is the work arriving, ``under`` the work past its deadline, ``backlog`` the work
+  waiting; ``price`` the cover model's row price on this roster, heads of shortfall removed per
+  extra skilled head; ``plan_price`` the aggregate LP's price of the queue's row, objective
+  weight units per extra skilled head: where it is > 0 the skills bind in the plan itself);
 - ``group_coverage``: ``skill_group, interval_start, heads`` (heads on shift and not on break);
 - the skill excess per interval, ``max(sum_q under[t, q] - pooled under[t], 0)``: heads short
   on some queue beyond what the pooled count is short. In a skill-aware roster the objective
@@ -29,7 +32,8 @@ from .tours import Catalogue
 
 __all__ = ["SkillCover", "skill_cover", "QUEUE_COVERAGE_COLUMNS", "GROUP_COVERAGE_COLUMNS"]
 
-QUEUE_COVERAGE_COLUMNS = ("queue", "interval_start", "required", "scheduled", "under", "over", "backlog", "price")
+QUEUE_COVERAGE_COLUMNS = ("queue", "interval_start", "required", "scheduled", "under", "over", "backlog", "price",
+                          "plan_price")
 GROUP_COVERAGE_COLUMNS = ("skill_group", "interval_start", "heads")
 
 
@@ -82,7 +86,7 @@ def group_heads(cat: Catalogue, roster: pd.DataFrame, breaks: pd.DataFrame | Non
 
 
 def skill_cover(cat: Catalogue, roster: pd.DataFrame, breaks: pd.DataFrame | None,
-                pooled_under: np.ndarray) -> SkillCover:
+                pooled_under: np.ndarray, plan_price: np.ndarray | None = None) -> SkillCover:
     """The per-queue and per-group coverage of a roster (``cat.skills`` must be set)."""
     assert cat.skills is not None
     sk = cat.skills
@@ -103,6 +107,7 @@ def skill_cover(cat: Catalogue, roster: pd.DataFrame, breaks: pd.DataFrame | Non
         "over": over.T.reshape(-1).round(6),
         "backlog": cover.backlog.T.reshape(-1).round(6),
         "price": cover.price.T.reshape(-1).round(6),
+        "plan_price": (np.zeros_like(req) if plan_price is None else plan_price).T.reshape(-1).round(6),
     })
     names = np.asarray(sk.group_names(), dtype=object)
     groups = pd.DataFrame({

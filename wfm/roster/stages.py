@@ -31,7 +31,7 @@ from ..exceptions import InfeasibleRosterError
 from . import cycle
 from .agent_report import balance_hook
 from .agents import Agent, parse_agents
-from .aggregate import (SCALE, AggregateModel, AggregatePlan, build_aggregate, dive_tours, lp_bound, lp_relaxation,
+from .aggregate import (SCALE, AggregateModel, AggregatePlan, build_aggregate, dive_tours, lp_relaxation,
                         restrict_to_lp_support, round_lp, solve_aggregate)
 from .assign import assign_plan
 from .breaks import BreakPlan, place_breaks, polish_net
@@ -68,6 +68,7 @@ class Bound:
     value: float  # the lower bound, weight units (nan when the LP found none)
     x: np.ndarray | None  # the LP solution (None: infeasible)
     kind: str  # "lp" (optimum) or "lagrangian" (certified by the LP's multipliers)
+    dual_ub: np.ndarray | None = None  # the LP's multipliers of the <= rows (the per-queue rows' prices)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,8 @@ def lower_bound(problem: Problem, *, time_limit_sec: float, report: Report, t0: 
             lp_value = float("nan")
     else:
         kind = "lp"
-        lp_value, lp_x = lp_bound(model)
+        lp = lp_relaxation(model)  # what lp_bound solves, keeping the multipliers
+        lp_value, lp_x = (lp.value, lp.x) if lp.status == "OPTIMAL" else (float("nan"), None)
         lp_value = lp_value / SCALE + model.constant if np.isfinite(lp_value) else float("nan")
         report(f"aggregate: LP relaxation bound {lp_value:,.1f} ({time.perf_counter() - t0:.1f} s)")
     if lp_x is None:
@@ -173,7 +175,7 @@ def lower_bound(problem: Problem, *, time_limit_sec: float, report: Report, t0: 
             "together with the previous-week shifts still running"
             + (", or the rules spanning weeks (cycle hours, weekends, work stretches, successions) contradict "
                "the contracts' weeks" if cycle.active(rules) else ""))
-    return Bound(lp_value, lp_x, kind)
+    return Bound(lp_value, lp_x, kind, lp.dual_ub)
 
 
 def plan_tours(problem: Problem, bound: Bound, *, time_limit_sec: float, seed: int, num_workers: int,
