@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InfeasibleRosterError
+from ..exceptions import InfeasibleRosterError, SolverError
 from . import cycle
 from .agent_report import balance_hook
 from .agents import Agent, parse_agents
@@ -169,6 +169,11 @@ def lower_bound(problem: Problem, *, time_limit_sec: float, report: Report, t0: 
         lp_value, lp_x = (lp.value, lp.x) if lp.status == "OPTIMAL" else (float("nan"), None)
         lp_value = lp_value / SCALE + model.constant if np.isfinite(lp_value) else float("nan")
         report(f"aggregate: LP relaxation bound {lp_value:,.1f} ({time.perf_counter() - t0:.1f} s)")
+    if lp_x is None and lp.status not in ("OPTIMAL", "INFEASIBLE"):
+        # The LP stopped (time limit) before an iterate: not an infeasibility, and no plan to go on from.
+        raise SolverError(
+            f"the aggregate model's LP ({len(model.cost):,} variables) stopped with status {lp.status} after "
+            f"{lp.wall_sec:.0f} s without a solution; raise time_limit_sec (a loaded machine slows it)")
     if lp_x is None:
         raise InfeasibleRosterError(
             f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours "
