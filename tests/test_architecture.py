@@ -27,12 +27,14 @@ LAYERS: dict[str, int] = {
     "cycle_rules": 1,
     "inputs": 1,
     "validate": 1,
+    "skill_plan": 1,  # the skills and each queue's requirement on the grid (wfm.skills, wfm.cover)
     # 2 the grid and the tour catalogue, with the cycle accounting kept on it
     "tours": 2,
     "cycle": 2,
     # 3 the roster's state (set/clear shifts, neighbours, a week's options, move pricing) and the result frames
     "state": 3,
     "result": 3,
+    "skill_cover": 3,  # a roster's per-queue and per-group coverage (wfm.cover on the roster)
     # 4 the stages: aggregate model, assignment, repair, cycle moves, breaks, fairness and its report
     "aggregate": 4,
     "assign": 4,
@@ -54,7 +56,7 @@ LAYERS: dict[str, int] = {
 }
 
 #: modules of wfm outside the roster that roster modules may import (everything else is above it)
-ALLOWED_OUTSIDE = {"exceptions", "frames", "io"}
+ALLOWED_OUTSIDE = {"exceptions", "frames", "io", "skills", "cover"}  # skills, cover: below the roster
 
 
 def _modules() -> dict[str, ast.Module]:

@@ -462,3 +462,47 @@ def test_report_of_a_run_loads_in_chromium_without_console_errors(two_runs, tmp_
     assert cards["roster.under_staffed_intervals"]["raw"] == str(summary["roster"]["under_staffed_intervals"])
     assert cards["service.paid_hours"]["raw"] == repr(float(summary["service"]["paid_hours"]))
     assert cards["warnings"]["raw"] == str(len(summary["warnings"]))
+
+
+def test_a_queue_short_of_skilled_agents_exits_one_naming_it(tmp_path):
+    # A small centre planning complaints only; half the agents holding complaints are removed:
+    # no roster of this agents file covers complaints, and the run must say so (exit 1).
+    history = make_example_history(start="2026-08-31", end="2026-10-11")
+    write_frame(history.loc[history["queue"] == "complaints"], tmp_path / "history.csv")
+    agents = make_example_agents(n_full_time=40, n_part_time=8, as_of=AS_OF)
+    holds = agents["skills"].astype(str).str.contains("complaints")
+    drop = agents.index[holds][::2]
+    write_frame(agents.drop(index=drop).reset_index(drop=True), tmp_path / "agents.csv")
+    shutil.copy(example_dir() / "rules.toml", tmp_path / "rules.toml")
+    (tmp_path / "targets.toml").write_text("[default]\nservice_level = 0.8\nanswer_sec = 60\nshrinkage = 0.3\n")
+    (tmp_path / "wfm.toml").write_text(
+        f"""
+[run]
+as_of = "{AS_OF}"
+horizon_days = 7
+output_dir = "runs"
+seed = 3
+
+[history]
+path = "history.csv"
+
+[staffing]
+targets = "targets.toml"
+seats = 60
+
+[roster]
+agents = "agents.csv"
+rules = "rules.toml"
+time_limit_sec = 5
+
+[simulate]
+replications = 1
+"""
+    )
+    result = CliRunner().invoke(main, ["-q", "run", str(tmp_path / "wfm.toml"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output + str(result.exception)
+    skills_lines = [line for line in result.stderr.splitlines() if "skills:" in line]
+    assert any("complaints is short of skilled agents" in line for line in skills_lines), result.stderr
+    assert any("cross-training" in line or "hiring" in line for line in skills_lines), result.stderr
+    coverage = read_frame(tmp_path / "out" / AS_OF / "queue_coverage.csv")
+    assert coverage.loc[coverage["queue"] == "complaints", "under"].sum() > 0

@@ -284,7 +284,9 @@ def _judge(req: pd.DataFrame, original: np.ndarray, sim: SimulationResult, plan_
 
     # The raise: agents the simulation shows the plan lost, on the queue's Erlang curve.
     sched = req["agents_scheduled"].to_numpy(dtype=float)
-    heads = _queue_heads(req, plan_result.coverage)
+    # The skill-aware roster's own per-queue heads where it has them, else the coverage frame.
+    queue_coverage = getattr(plan_result, "queue_coverage", None)
+    heads = _queue_heads(req, queue_coverage if queue_coverage is not None else plan_result.coverage)
     shrink = np.zeros(len(req))
     for queue in np.unique(q):
         m = q == queue

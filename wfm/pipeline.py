@@ -483,6 +483,8 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             num_workers=config.num_workers,
             progress=lambda message: log.info("roster: %s", message),
             missing_intervals=config.missing_intervals,
+            targets=targets,
+            queues=_centre_queues(req, agents),
         )
         log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.as_dict()).items()))
         diagnosis = None
@@ -599,7 +601,7 @@ def _corrected(config: RunConfig, req: pd.DataFrame, forecast_frame: pd.DataFram
     def plan(frame: pd.DataFrame) -> Any:
         return schedule(frame, agents, rules, time_limit_sec=limit, seed=config.seed, num_workers=config.num_workers,
                         progress=lambda message: log.info("roster (correction): %s", message),
-                        missing_intervals=config.missing_intervals)
+                        missing_intervals=config.missing_intervals, targets=targets, queues=_centre_queues(req, agents))
 
     out = correct_requirements(req, forecast_frame, targets, agents, plan, initial=result, rounds=config.correct_rounds,
                                replications=config.simulate_replications, seed=config.seed,
@@ -748,8 +750,13 @@ def _skill_cover(req: pd.DataFrame, agents: pd.DataFrame, rules: Any, result: An
     deferrable = any(getattr(_targets_for(targets, q), "deadline_sec", None) is not None for q in queues)
     if len(skills.groups) == 1 and not deferrable:
         return None, [], {}
+    # The published per-queue coverage is the roster's own (the skill cover model re-solved on the
+    # skill-aware roster, wfm.roster.skill_cover); roster_gaps names the short queues and checks
+    # the cross-training fix on this roster.
     frame, _, gaps = roster_gaps(req, result.roster, skills, targets, breaks=result.breaks, agents=agents,
                                  min_share=config.attention_total_short_share)
+    if getattr(result, "queue_coverage", None) is not None:
+        frame = result.queue_coverage
     weeks = pd.to_datetime(req["interval_start"]).dt.normalize().nunique() / 7
     hours = np.array([weeks * a.max_paid_minutes_week / 60 * max(t.length_minutes / t.paid_minutes for t in a.templates)
                       for a in parse_agents(agents, rules)])
@@ -761,8 +768,10 @@ def _skill_cover(req: pd.DataFrame, agents: pd.DataFrame, rules: Any, result: An
         if gap.queue in proven_by_queue:
             text += f"; and {proven_by_queue.pop(gap.queue).sentence}"
         else:
-            text += ("; the skilled agents' hours could cover it in another roster (the roster engine plans the pooled "
-                     "requirement; docs/roster.md)")
+            text += ("; the skill-aware roster could not cover it within the labour rules and seats, though the "
+                     "skilled agents' hours alone would (docs/roster.md, \"Skills\")"
+                     if getattr(result, "diagnostics", {}).get("skill_aware") else
+                     "; the skilled agents' hours could cover it in another roster")
         warnings_out.append(text)
     warnings_out.extend(f"skills: {p.sentence}" for p in proven_by_queue.values())
     findings = {
@@ -771,6 +780,16 @@ def _skill_cover(req: pd.DataFrame, agents: pd.DataFrame, rules: Any, result: An
         "queues_short_in_every_roster": [p.queue for p in proven],
     }
     return frame, warnings_out, findings
+
+
+def _centre_queues(req: pd.DataFrame, agents: pd.DataFrame) -> list[str]:
+    """The planned queues plus those the agents' skills name (a run may plan some of the centre's queues)."""
+    from .skills import parse_skills
+
+    queues = set(req["queue"].astype(str).unique()) if "queue" in req.columns else set()
+    if "skills" in agents.columns:
+        queues |= set(parse_skills(agents, require_all_queues=False).queues)
+    return sorted(queues)
 
 
 def _targets_for(targets: Any, queue: str) -> Any:

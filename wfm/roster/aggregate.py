@@ -72,6 +72,14 @@ class AggregateModel:
     # Start variables kept apart for one class whose history cuts a band inside (first days of
     # the first week): (template, day, start position) -> variable indices, besides start_var.
     start_extra: dict[tuple[int, int, int], list[int]] = field(default_factory=dict)
+    # Skill-aware model (docs/roster.md, "Skills"): (group, template, day, start position) -> the
+    # group's start variables there (its shared-band starts and its classes' history-cut starts);
+    # the shared start variable of start_var is the sum of the groups' shared-band starts.
+    group_start: dict[tuple[int, int, int, int], list[int]] = field(default_factory=dict)
+    pooled_members: list[tuple[int, list[int]]] = field(default_factory=list)  # (start var, group start vars)
+    skill_vars: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # x, under, backlog, ...
+    skill_excess_var: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # e[t]
+    queue_rows: dict[tuple[int, int], int] = field(default_factory=dict)  # (t, q) -> <= row of its cover/deadline
 
     def start_items(self) -> list[tuple[tuple[int, int, int], list[int]]]:
         """Every (template, day, start position) with all its start variables (shared and per class)."""
@@ -86,6 +94,25 @@ class AggregateModel:
             n = int(round(float(values[vs].sum())))
             if n:
                 out[key] = n
+        return out
+
+    def group_start_counts(self, values: np.ndarray) -> dict[tuple[int, int, int, int], int]:
+        """Shifts per (skill group, template, day, start position) in a whole solution (skill-aware model)."""
+        out = {}
+        for key, vs in sorted(self.group_start.items()):
+            n = int(round(float(values[vs].sum())))
+            if n:
+                out[key] = n
+        return out
+
+    def queue_prices(self, dual_ub: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray:
+        """``(T, Q)`` prices of the per-queue rows (weight units per skilled head; 0 where none)."""
+        out = np.zeros(shape)
+        if dual_ub is None or not self.queue_rows:
+            return out
+        keys = np.array(list(self.queue_rows.keys()), dtype=np.int64).reshape(-1, 2)
+        rows = np.array(list(self.queue_rows.values()), dtype=np.int64)
+        out[keys[:, 0], keys[:, 1]] = np.maximum(-np.nan_to_num(dual_ub[rows]), 0.0) / SCALE
         return out
 
     def breaks_per_interval(self, values: np.ndarray) -> np.ndarray:
@@ -109,6 +136,8 @@ class AggregatePlan:
     deterministic_time: float = 0.0
     # the hours flow of the plan's solution (cycle.flow_values): steers the assignment's cycle hours
     cycle_flow: dict[tuple[str, int, int], dict[int, float]] | None = None
+    # skill-aware model: starts per (skill group, template, day, start position); None otherwise
+    group_starts: dict[tuple[int, int, int, int], int] | None = None
 
 
 def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateModel:
@@ -175,7 +204,12 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
     start_extra: dict[tuple[int, int, int], list[int]] = {}
     # (template, day, band, owner) -> tour variables; owner -1 is the shared link, owner c a class
     # whose previous-week rest rules out the band's first starts on that day (its own starts).
-    link: dict[tuple[int, int, int, int], list[int]] = {}
+    link: dict[tuple[int, int, int, int, int], list[int]] = {}
+    aware = cat.skill_aware
+    n_grp = cat.skills.n_groups if aware and cat.skills is not None else 1
+    group_start: dict[tuple[int, int, int, int], list[int]] = {}
+    pooled_of: dict[tuple[int, int, int], int] = {}
+    members_of: dict[int, list[int]] = {}
     link_rows: list[tuple[list[int], list[int]]] = []
     cuts = {c: _history_cuts(cat, cls) for c, cls in enumerate(cat.classes[0])} if history_cuts else {}
     for w, (d0, _n_days) in enumerate(grid.weeks):
@@ -191,12 +225,14 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
                             in_band = np.flatnonzero(cat.templates[t].band_of_start == b)
                             if cut > in_band[0]:
                                 owner = c
-                        link.setdefault((t, d0 + int(local), int(b), owner), []).append(int(tour_var[w][c][r]))
+                        link.setdefault((t, d0 + int(local), int(b), owner, cat.group_of_class(w, c)),
+                                        []).append(int(tour_var[w][c][r]))
     cover_cols: list[list[int]] = [[] for _ in range(n_int)]
     break_cols: list[list[int]] = [[] for _ in range(n_int)]
     break_groups: list[tuple[int, np.ndarray]] = []
     seq_rows: list[tuple[list[int], list[int]]] = []
-    for (t, day, b, owner), tvars in sorted(link.items()):
+    gross_cols: list[list[list[int]]] = [[[] for _ in range(n_int)] for _ in range(n_grp)] if aware else []
+    for (t, day, b, owner, grp), tvars in sorted(link.items()):
         plan = cat.templates[t]
         positions = np.flatnonzero(plan.band_of_start == b)
         if owner >= 0:
@@ -205,13 +241,33 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
         n_len = plan.template.length_minutes // step
         svars = []
         for pos in positions:
-            v = new_var(0, 0, int(template_users[t]))
-            if owner < 0:
-                start_var[(t, day, int(pos))] = v
-            else:
-                start_extra.setdefault((t, day, int(pos)), []).append(v)
-            svars.append(v)
             first = (day * DAY + int(plan.starts[pos])) // step
+            if aware:
+                # The group's own start count (its heads on shift); the shared start variable
+                # below is the sum over groups, and carries the coverage and the breaks.
+                gv = new_var(0, 0, int(template_users[t]))
+                svars.append(gv)
+                group_start.setdefault((grp, t, day, int(pos)), []).append(gv)
+                for i in range(first, min(first + n_len, n_int)):
+                    gross_cols[grp][i].append(gv)
+                if owner < 0:
+                    if (t, day, int(pos)) in pooled_of:
+                        members_of[pooled_of[(t, day, int(pos))]].append(gv)
+                        continue
+                    v = new_var(0, 0, int(template_users[t]))
+                    pooled_of[(t, day, int(pos))] = v
+                    members_of[v] = [gv]
+                    start_var[(t, day, int(pos))] = v
+                else:
+                    v = gv  # a class's own starts: its group's, and coverage directly
+                    start_extra.setdefault((t, day, int(pos)), []).append(v)
+            else:
+                v = new_var(0, 0, int(template_users[t]))
+                if owner < 0:
+                    start_var[(t, day, int(pos))] = v
+                else:
+                    start_extra.setdefault((t, day, int(pos)), []).append(v)
+                svars.append(v)
             for i in range(first, min(first + n_len, n_int)):
                 cover_cols[i].append(v)
             # Bechtold & Jacobs style implicit breaks, per start: each break of the template is
@@ -239,6 +295,9 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
                 prev = (offsets, bvars)
         link_rows.append((svars, tvars))
         add_eq(svars + tvars, [1.0] * len(svars) + [-1.0] * len(tvars), 0.0)
+    pooled_members = sorted(members_of.items())
+    for v, gvs in pooled_members:
+        add_eq(gvs + [v], [1.0] * len(gvs) + [-1.0], 0.0)
 
     # Coverage with convex under-staffing segments and over-staffing, per interval.
     segments = weights.under_segments
@@ -287,6 +346,23 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
         ub_cols.extend(cols)
         ub_vals.extend(float(c) for c in coefs)
         b_ub.append(float(rhs))
+    skill_vars = np.zeros(0, dtype=np.int64)
+    excess_var = np.zeros(0, dtype=np.int64)
+    queue_rows: dict[tuple[int, int], int] = {}
+    if aware:
+        first_skill = len(cost)
+
+        def add_ub(cols: list[int], vals: list[float], rhs: float) -> int:
+            row = len(b_ub)
+            ub_rows.extend([row] * len(cols))
+            ub_cols.extend(cols)
+            ub_vals.extend(vals)
+            b_ub.append(float(rhs))
+            return row
+
+        excess_var, queue_rows = _skill_rows(cat, new_var, add_eq, add_ub, gross_cols, cover_cols, break_cols,
+                                             under_var)
+        skill_vars = np.arange(first_skill, len(cost), dtype=np.int64)
     n_var = len(cost)
     a_eq = sp.csr_matrix((eq_vals, (eq_rows, eq_cols)), shape=(len(b_eq), n_var))
     a_ub = sp.csr_matrix((ub_vals, (ub_rows, ub_cols)), shape=(len(b_ub), n_var))
@@ -298,7 +374,104 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
     return AggregateModel(np.array(cost), np.array(lower), np.array(upper), a_eq, np.array(b_eq), a_ub,
                           np.array(b_ub), tour_var, start_var, under_var, over_var, constant, link_rows,
                           np.array(cover_rows, dtype=np.int64), break_groups, break_load, cycle_flow=cycle_flow,
-                          start_extra=start_extra)
+                          start_extra=start_extra, group_start=group_start, pooled_members=pooled_members,
+                          skill_vars=skill_vars, skill_excess_var=excess_var, queue_rows=queue_rows)
+
+
+def _skill_rows(cat: Catalogue, new_var: Callable, add_eq: Callable, add_ub: Callable,
+                gross_cols: list[list[list[int]]], cover_cols: list[list[int]], break_cols: list[list[int]],
+                under_var: np.ndarray) -> tuple[np.ndarray, dict[tuple[int, int], int]]:
+    """The per-queue covering rows of the skill-aware model (docs/roster.md, "Skills").
+
+    Per interval t: heads of group g allocated to the queues it holds, ``x[t, g, q] >= 0``, at
+    most g's heads on shift (``sum_q x[t, g, q] <= starts of g covering t + g's carry-in``) and,
+    all groups together, at most the heads on shift and not on break (``sum_{g, q} x[t, g, q]
+    <= starts covering t - breaks in t + carry-in``: breaks are shared by the groups, so each
+    group's heads are counted gross and their sum net, a relaxation). Interval queues:
+    ``sum_g x[t, g, q] + uq[t, q] >= req[t, q]``; deferrable queues as backlogs within their
+    deadline (the formulation of :func:`wfm.cover.allocate`). The skill excess
+    ``e[t] >= sum_q uq[t, q] + sum_q late[t, q] - (pooled under-staffing in t)``, ``e >= 0``,
+    costs the first under-staffing segment's weight per head: a head missing from a queue
+    because the heads on shift lack its skill costs what a missing head costs. (No cheaper, and
+    no dearer: with a dearer price the model could gain by raising the pooled under- and
+    over-staffing together.)
+    """
+    assert cat.skills is not None
+    sk = cat.skills
+    grid = cat.grid
+    step = grid.interval_minutes
+    n_int = grid.n_intervals
+    req = sk.required
+    holds = sk.holds
+    n_g, n_q = holds.shape
+    weight = round(cat.rules.objective.under_segments[0].weight * SCALE)
+    # carry-in per group: previous-week shifts still running at the horizon start
+    carry_g = np.zeros((n_int, n_g), dtype=np.int64)
+    for a in range(len(cat.agents)):
+        end = int(cat.prev_end[a])
+        if end > 0:
+            carry_g[: min(n_int, -(-end // step)), int(sk.group_of[a])] += 1
+    size_g = np.bincount(sk.group_of, minlength=n_g)
+    deferrable = sk.deferrable
+    need_x = (req > 0) | deferrable[None, :]
+    x_of: dict[tuple[int, int], list[int]] = {}  # (t, q) -> x vars
+    for i in range(n_int):
+        every: list[int] = []
+        for g in range(n_g):
+            if not gross_cols[g][i] and not carry_g[i, g]:
+                continue
+            held_q = np.flatnonzero(holds[g] & need_x[i])
+            xs = [new_var(0, 0, int(size_g[g])) for _ in held_q]
+            for xv, qx in zip(xs, held_q, strict=True):
+                x_of.setdefault((i, int(qx)), []).append(xv)
+            if xs:
+                add_ub(xs + gross_cols[g][i], [1.0] * len(xs) + [-1.0] * len(gross_cols[g][i]),
+                       float(carry_g[i, g]))
+                every.extend(xs)
+        if every:
+            add_ub(every + cover_cols[i] + break_cols[i],
+                   [1.0] * len(every) + [-1.0] * len(cover_cols[i]) + [1.0] * len(break_cols[i]),
+                   float(cat.carry[i]))
+    short: list[list[int]] = [[] for _ in range(n_int)]
+    rows: dict[tuple[int, int], int] = {}
+    for q in range(n_q):
+        if deferrable[q]:
+            continue
+        for i in np.flatnonzero(req[:, q] > 0):
+            uq = new_var(0, 0, int(req[i, q]))
+            short[int(i)].append(uq)
+            xs = x_of.get((int(i), q), [])
+            rows[(int(i), q)] = add_ub(xs + [uq], [-1.0] * (len(xs) + 1), -float(req[i, q]))
+    for q_d in np.flatnonzero(deferrable):
+        q = int(q_d)
+        work = req[:, q].astype(np.int64)
+        total = int(work.sum())
+        d = int(sk.deadline_steps[q])  # type: ignore[arg-type]
+        csum = np.concatenate([[0], np.cumsum(work)])
+        prev_b = None
+        for i in range(n_int):
+            b = new_var(0, 0, total)
+            late = new_var(0, 0, total)
+            xs = x_of.get((i, q), [])
+            # b[t] - b[t-1] + served[t] = w[t]
+            cols = xs + [b] + ([prev_b] if prev_b is not None else [])
+            vals = [1.0] * len(xs) + [1.0] + ([-1.0] if prev_b is not None else [])
+            add_eq(cols, vals, float(work[i]))
+            # b[t] - late[t] <= w[t-D+2] + ... + w[t]: the work of interval k is done by k + D - 1
+            recent = int(csum[i + 1] - csum[max(i + 2 - d, 0)])
+            rows[(i, q)] = add_ub([b, late], [1.0, -1.0], float(recent))
+            short[i].append(late)
+            prev_b = b
+    excess = np.full(n_int, -1, dtype=np.int64)
+    for i in range(n_int):
+        if not short[i]:
+            continue
+        bound = int(req[i, ~deferrable].sum() + req[:, deferrable].sum())
+        e = new_var(weight, 0, bound)
+        excess[i] = e
+        pooled = under_var[:, i].tolist()
+        add_ub(short[i] + pooled + [e], [1.0] * len(short[i]) + [-1.0] * len(pooled) + [-1.0], 0.0)
+    return excess, rows
 
 
 def _history_cuts(cat: Catalogue, cls) -> tuple[tuple[int, ...], ...]:
@@ -329,6 +502,7 @@ class LPResult:
     x: np.ndarray | None  # the solution (OPTIMAL), or the last iterate (LIMIT), or None
     bound: float  # Lagrangian bound from the returned multipliers, internal units (nan if none)
     wall_sec: float
+    dual_ub: np.ndarray | None = None  # multipliers of the <= rows (HiGHS's sign: <= 0), when returned
 
 
 def lp_relaxation(model: AggregateModel, *, objective: np.ndarray | None = None, lower: np.ndarray | None = None,
@@ -364,12 +538,15 @@ def lp_relaxation(model: AggregateModel, *, objective: np.ndarray | None = None,
     if getattr(res, "eqlin", None) is not None and res.eqlin.marginals is not None:
         bound = lagrangian_bound(model, res.eqlin.marginals, res.ineqlin.marginals, objective=c, lower=lo, upper=hi)
     wall = time.perf_counter() - t0
+    dual_ub = None
+    if getattr(res, "ineqlin", None) is not None and res.ineqlin.marginals is not None:
+        dual_ub = np.asarray(res.ineqlin.marginals, dtype=float)
     if res.status == 0:
-        return LPResult("OPTIMAL", float(res.fun), res.x, bound, wall)
+        return LPResult("OPTIMAL", float(res.fun), res.x, bound, wall, dual_ub)
     if res.status == 2:
         return LPResult("INFEASIBLE", float("nan"), None, float("nan"), wall)
     status = "LIMIT" if res.status == 1 else str(res.message)  # time or iteration limit
-    return LPResult(status, float("nan"), res.x, bound, wall)
+    return LPResult(status, float("nan"), res.x, bound, wall, dual_ub)
 
 
 def lagrangian_bound(model: AggregateModel, dual_eq: np.ndarray, dual_ub: np.ndarray, *,
@@ -556,7 +733,8 @@ def solve_aggregate(model: AggregateModel, *, time_limit_sec: float, seed: int, 
     starts = model.start_counts(values)
     return AggregatePlan(counts, starts, solver.objective_value / SCALE + model.constant,
                          solver.best_objective_bound / SCALE + model.constant, name, time.perf_counter() - t0,
-                         values=values, deterministic_time=det)
+                         values=values, deterministic_time=det,
+                         group_starts=model.group_start_counts(values) if model.group_start else None)
 
 
 def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[list[int]]) -> AggregatePlan:
@@ -573,6 +751,8 @@ def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[list[int]]) -> 
     # Each link row reads: sum(starts) - sum(tours) == 0; re-balance its starts to the rounded tours.
     for starts, tours in model.link_rows:
         values[starts] = _largest_remainder(x[starts], int(values[tours].sum()))
+    for start, members in model.pooled_members:  # skill-aware: the shared start is the groups' sum
+        values[start] = int(values[members].sum())
     for start, bvars in model.break_groups:
         values[bvars] = _largest_remainder(x[bvars], int(values[start]))
     # Under- and over-staffing follow from the starts: fill the under segments in order.
@@ -589,12 +769,42 @@ def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[list[int]]) -> 
             take = min(left, int(model.upper[model.under_var[k, i]]))
             values[model.under_var[k, i]] = take
             left -= take
+    objective = float(model.cost @ values) / SCALE + model.constant
+    if model.skill_vars.size:
+        values, objective = complete_skill_vars(model, values)
     counts = [[values[idx] for idx in per_class] for per_class in model.tour_var]
     start_counts = model.start_counts(values)
-    objective = float(model.cost @ values) / SCALE + model.constant
     plan = AggregatePlan(counts, start_counts, objective, float("nan"), "LP_ROUNDED", 0.0)
     plan.values = values
+    plan.group_starts = model.group_start_counts(values) if model.group_start else None
     return plan
+
+
+def complete_skill_vars(model: AggregateModel, values: np.ndarray) -> tuple[np.ndarray, float]:
+    """Given whole tours, starts and breaks, the best allocation of heads to queues (skill-aware model).
+
+    One LP over the skill variables with every other variable fixed (HiGHS's presolve removes
+    them); returns the whole solution (allocation rounded, a hint) and the plan's objective
+    (weight units) with the allocation's skill excess at its optimum.
+    """
+    sv = model.skill_vars
+    is_skill = np.zeros(len(model.cost), dtype=bool)
+    is_skill[sv] = True
+    fixed = np.where(is_skill, 0.0, values.astype(float))
+    parts = []
+    for matrix, rhs in ((model.a_ub, model.b_ub), (model.a_eq, model.b_eq)):
+        rows = np.unique(matrix[:, sv].nonzero()[0])
+        parts.append((matrix[rows][:, sv], rhs[rows] - matrix[rows] @ fixed))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OptimizeWarning)
+        res = linprog(model.cost[sv], A_ub=parts[0][0], b_ub=parts[0][1], A_eq=parts[1][0], b_eq=parts[1][1],
+                      bounds=np.column_stack([model.lower[sv], model.upper[sv]]), method="highs")
+    if res.status != 0:
+        # never expected (no allocation and the whole shortfall is feasible); keep the pooled figure
+        return values, float(model.cost @ values) / SCALE + model.constant
+    out = values.copy()
+    out[sv] = np.round(res.x).astype(np.int64)
+    return out, float(model.cost[~is_skill] @ fixed[~is_skill] + res.fun) / SCALE + model.constant
 
 
 def _largest_remainder(x: np.ndarray, total: int) -> np.ndarray:

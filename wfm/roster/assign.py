@@ -89,16 +89,23 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
         # Hand out the planned starts of each (template, day, band), most constrained agent first.
         for day_local in range(n):
             day = d0 + day_local
-            groups: dict[tuple[int, int], list[int]] = {}
+            # Skill-aware plans time each skill group's starts: a group's agents take its starts.
+            by_group = plan.group_starts is not None and cat.skills is not None
+            groups: dict[tuple[int, int, int], list[int]] = {}
             for agent, (p, t, b) in chosen.items():
                 if t >= 0 and pat.on[p, day_local]:
-                    groups.setdefault((t, b), []).append(agent)
-            for (t, b), members in sorted(groups.items()):
+                    g = int(cat.skills.group_of[agent]) if by_group and cat.skills is not None else 0
+                    groups.setdefault((t, b, g), []).append(agent)
+            for (t, b, g), members in sorted(groups.items()):
                 tpl = cat.templates[t]
                 positions = np.flatnonzero(tpl.band_of_start == b)
+                if by_group and plan.group_starts is not None:
+                    counts_at = [plan.group_starts.get((g, t, day, int(pos)), 0) for pos in positions]
+                else:
+                    counts_at = [plan.start_counts.get((t, day, int(pos)), 0) for pos in positions]
                 pool = sorted(day * DAY + int(tpl.starts[pos])
-                              for pos in positions
-                              for _ in range(plan.start_counts.get((t, day, int(pos)), 0)))
+                              for pos, n_at in zip(positions, counts_at)
+                              for _ in range(n_at))
                 band_starts = [day * DAY + int(tpl.starts[pos]) for pos in positions]
                 need = {a: neighbours(cat, state, a, d0, n)[0] for a in members}
                 for agent in sorted(members, key=lambda a: (-need[a], a)):

@@ -25,6 +25,7 @@ from .result import RosterResult, coverage_frame, empty_breaks, roster_frame
 from .inputs import check_requirement_rows
 from .rules import Rules
 from .settings import SolverSettings
+from .skill_cover import skill_cover
 from .stages import (assign_named, build_problem, even_out, lower_bound, place_all_breaks, plan_tours,
                      repair_roster)
 from .state import RosterState, evaluate_objective
@@ -45,6 +46,8 @@ def solve(
     progress: Callable[[str], None] | None = None,
     solver: SolverSettings | None = None,
     missing_intervals: str = "error",
+    targets: object = None,
+    queues: Any = None,
 ) -> RosterResult:
     """Build a legal named roster (the engine behind :func:`wfm.roster.schedule`, without its diagnosis).
 
@@ -76,10 +79,14 @@ def solve(
         Called with one-line progress messages.
     solver
         Solver tuning (:class:`~wfm.roster.settings.SolverSettings`); default ``rules.solver``.
-    missing_intervals
-        An interval of a planned day with no requirement row: ``"error"`` (default) or
-        ``"closed"`` (the centre is closed then: 0 agents). Duplicated rows are always an error
-        (:func:`wfm.roster.inputs.check_requirement_rows`).
+    check_requirement_rows(requirements, missing_intervals=missing_intervals)
+    targets
+        Service targets (:class:`wfm.staffing.Targets`): a queue with ``deadline_sec`` is
+        deferrable work, covered as a backlog within its deadline (skill-aware model only).
+    queues
+        The centre's queues when the agents' skills may name queues this requirement does not
+        plan (they get no requirement); by default the requirements' queues, and a skill naming
+        another queue is an error.
 
     Returns
     -------
@@ -115,7 +122,7 @@ def solve(
     t0 = time.perf_counter()
     deadline = t0 + time_limit_sec
     check_requirement_rows(requirements, missing_intervals=missing_intervals)
-    problem = build_problem(requirements, agents, rules, report, t0)
+    problem = build_problem(requirements, agents, rules, report, t0, targets, queues)
     bound = lower_bound(problem, time_limit_sec=time_limit_sec, report=report, t0=t0)
     planned = plan_tours(problem, bound, time_limit_sec=time_limit_sec, seed=seed, num_workers=num_workers,
                          report=report)
@@ -135,6 +142,19 @@ def solve(
                f"{break_plan.moves:,} moves in {break_plan.passes} "
                f"pass(es) ({time.perf_counter() - placed.started:.1f} s)")
     final = evaluate_objective(cat, net_state)
+    breaks = breaks_frame(cat, break_plan) if problem.has_breaks else empty_breaks()
+    roster = roster_frame(cat, state)
+    coverage = coverage_frame(cat, net_state)
+    skill = None
+    if cat.skills is not None:
+        plan_price = problem.model.queue_prices(bound.dual_ub, cat.skills.required.shape)
+        skill = skill_cover(cat, roster, breaks, coverage["under"].to_numpy(), plan_price=plan_price)
+    skill_objective = 0.0
+    if skill is not None and cat.skill_aware:
+        # The skill-aware objective prices heads short on a queue beyond the pooled shortfall
+        # (docs/roster.md, "Skills"), as the aggregate model and so the bound do.
+        skill_objective = float(skill.excess.sum()) * rules.objective.under_segments[0].weight
+        final = dict(final, objective=final["objective"] + skill_objective)
     coverage_objective = final["objective"]
     pricing = PreferencePricing(cat)
     preference_objective = pricing.total(cat, state) if pricing else 0.0
@@ -152,7 +172,6 @@ def solve(
     lower = lp_value if restrict or not np.isfinite(plan.bound) else max(lp_value, plan.bound)
     if not restrict and np.isfinite(plan.bound) and plan.bound > lp_value:
         bound_kind = "cp-sat"
-    coverage = coverage_frame(cat, net_state)
     req = coverage["required"].to_numpy()
     sched = coverage["scheduled"].to_numpy()
     within = np.where(req > 0, np.abs(sched - req) <= 0.1 * req, sched == 0)
@@ -191,6 +210,13 @@ def solve(
         "days": grid.n_days,
         "interval_minutes": grid.interval_minutes,
         "pooled_queues": list(grid.pooled_queues),
+        "skill_aware": bool(cat.skill_aware),
+        "skill_groups": cat.skills.n_groups if cat.skills is not None else 1,
+        "skill_objective": round(skill_objective, 3),
+        "skill_excess_agent_intervals": round(float(skill.excess.sum()), 3) if skill is not None else 0.0,
+        "queue_under": {q: round(v, 3) for q, v in skill.queue_under.items()} if skill is not None else {},
+        "aggregate_variables": int(len(problem.model.cost)),
+        "aggregate_rows": int(problem.model.a_eq.shape[0] + problem.model.a_ub.shape[0]),
         "plan_used": assigned.plan_used,
         "objective_after_assign": round(assigned.objective, 3),
         "agent_weeks_replaced": int(assigned.replaced),
@@ -206,10 +232,10 @@ def solve(
         "seed": seed,
         "num_workers": num_workers,
     }
-    breaks = breaks_frame(cat, break_plan) if problem.has_breaks else empty_breaks()
-    roster = roster_frame(cat, state)
     agent_summary, fairness = report_frames(roster, cat)
     figures.update(balanced.figures)
     figures.update(report_summary(agent_summary, fairness))
     return RosterResult.from_figures(roster, breaks, coverage, figures, agent_summary=agent_summary,
-                                     fairness=fairness)
+                                     fairness=fairness,
+                                     queue_coverage=skill.queue_coverage if skill is not None else None,
+                                     group_coverage=skill.group_coverage if skill is not None else None)

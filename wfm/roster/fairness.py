@@ -213,9 +213,10 @@ def _spreads(totals: np.ndarray, groups: np.ndarray) -> dict[str, float]:
 def _swap_groups(cat: Any, week: int) -> list[np.ndarray]:
     """Agents who may trade week plans: one group per contract (whose terms differ in shift
     lengths, night permission or hours are kept legal by :func:`_terms_ok`)."""
-    groups: dict[str, list[int]] = {}
+    groups: dict[tuple[str, int], list[int]] = {}
     for cls in cat.classes[week]:
-        groups.setdefault(cls.key[0][0], []).extend(cls.agent_index)
+        # skill-aware rosters: a swap stays inside one skill group, so per-queue cover is kept too
+        groups.setdefault((cls.key[0][0], int(cls.key[3]) if len(cls.key) > 3 else 0), []).extend(cls.agent_index)
     return [np.array(sorted(g), dtype=np.int64) for _, g in sorted(groups.items())]
 
 

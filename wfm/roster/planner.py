@@ -8,6 +8,7 @@ the rules that conflict and what to relax. The engine does not import the explan
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
@@ -32,6 +33,8 @@ def schedule(
     progress: Callable[[str], None] | None = None,
     solver: SolverSettings | None = None,
     missing_intervals: str = "error",
+    targets: object = None,
+    queues: Any = None,
 ) -> RosterResult:
     """Build a legal named roster covering the requirement as closely as possible.
 
@@ -93,4 +96,5 @@ def schedule(
     0.004
     """
     return solve(requirements, agents, rules, time_limit_sec=time_limit_sec, seed=seed, num_workers=num_workers,
-                 progress=progress, solver=solver, missing_intervals=missing_intervals)
+                 progress=progress, solver=solver, missing_intervals=missing_intervals, targets=targets,
+                 queues=queues)

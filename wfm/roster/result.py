@@ -102,6 +102,16 @@ class RosterResult:
     fairness
         The distribution of each fairness metric per contract over the agents who can work it:
         ``metric, contract, agents, min, max, mean, std, spread, least_spread``.
+    queue_coverage
+        Per queue and interval (None when the requirements have no ``queue`` column):
+        ``queue, interval_start, required, scheduled, under, over, backlog, price``, where
+        ``scheduled`` is the heads allocated to the queue by the skill cover model
+        (:func:`wfm.cover.allocate`) re-solved on this roster, net of breaks, and ``required``
+        the queue's whole-head requirement (deferrable queues: work arriving, ``under`` = work
+        past its deadline); see :mod:`wfm.roster.skill_cover`. ``coverage`` keeps the pooled rows.
+    group_coverage
+        Per skill group and interval: ``skill_group, interval_start, heads`` (on shift, not on
+        break); None without a ``queue`` column.
     """
 
     roster: pd.DataFrame
@@ -111,11 +121,14 @@ class RosterResult:
     diagnostics: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     agent_summary: pd.DataFrame | None = None
     fairness: pd.DataFrame | None = None
+    queue_coverage: pd.DataFrame | None = None
+    group_coverage: pd.DataFrame | None = None
 
     @classmethod
     def from_figures(cls, roster: pd.DataFrame, breaks: pd.DataFrame, coverage: pd.DataFrame,
                      figures: Mapping[str, Any], *, agent_summary: pd.DataFrame | None = None,
-                     fairness: pd.DataFrame | None = None) -> RosterResult:
+                     fairness: pd.DataFrame | None = None, queue_coverage: pd.DataFrame | None = None,
+                     group_coverage: pd.DataFrame | None = None) -> RosterResult:
         """Split a flat mapping of figures (summary.json's keys) into the summary and the diagnostics."""
         keys = set(RosterSummary.keys())
         spread = {m: float(figures[f"fairness_{m}_spread"]) for m in FAIRNESS_METRICS
@@ -123,7 +136,8 @@ class RosterResult:
         summary = RosterSummary(**{k: figures[k] for k in keys}, fairness_spread=spread)
         taken = keys | {f"fairness_{m}_spread" for m in spread}
         rest = {k: v for k, v in figures.items() if k not in taken}
-        return cls(roster, breaks, coverage, summary, MappingProxyType(rest), agent_summary, fairness)
+        return cls(roster, breaks, coverage, summary, MappingProxyType(rest), agent_summary, fairness,
+                   queue_coverage, group_coverage)
 
     def as_dict(self) -> dict[str, Any]:
         """Summary and diagnostics in one flat dict: the roster part of summary.json, ``wfm schedule --summary``."""

@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InfeasibleRosterError
+from ..exceptions import InfeasibleRosterError, SolverError
 from . import cycle
 from .agent_report import balance_hook
 from .agents import Agent, parse_agents
-from .aggregate import (SCALE, AggregateModel, AggregatePlan, build_aggregate, dive_tours, lp_bound, lp_relaxation,
+from .aggregate import (SCALE, AggregateModel, AggregatePlan, build_aggregate, dive_tours, lp_relaxation,
                         restrict_to_lp_support, round_lp, solve_aggregate)
 from .assign import assign_plan
 from .breaks import BreakPlan, place_breaks, polish_net
@@ -39,6 +39,7 @@ from .cycle_moves import improve_cycles
 from .inputs import check_prev_shift_ends
 from .repair import enforce_windows, improve
 from .rules import Rules
+from .skill_plan import build_skill_plan
 from .state import RosterState, evaluate_objective
 from .tours import DAY, Catalogue, Grid, build_catalogue, build_grid
 
@@ -68,6 +69,7 @@ class Bound:
     value: float  # the lower bound, weight units (nan when the LP found none)
     x: np.ndarray | None  # the LP solution (None: infeasible)
     kind: str  # "lp" (optimum) or "lagrangian" (certified by the LP's multipliers)
+    dual_ub: np.ndarray | None = None  # the LP's multipliers of the <= rows (the per-queue rows' prices)
 
 
 @dataclass(frozen=True)
@@ -122,12 +124,13 @@ class Balanced:
 
 
 def build_problem(requirements: pd.DataFrame, agents: pd.DataFrame, rules: Rules, report: Report,
-                  t0: float) -> Problem:
-    """Parse the agents, build the grid, the tour catalogue and the aggregate model."""
+                  t0: float, targets: object = None, queues: Any = None) -> Problem:
+    """Parse the agents and their skills, build the grid, the tour catalogue and the aggregate model."""
     parsed = parse_agents(agents, rules)
     grid = build_grid(requirements)
     check_prev_shift_ends(parsed, grid.start, end=grid.start + pd.Timedelta(days=grid.n_days))
-    cat = build_catalogue(grid, parsed, rules)
+    skills = build_skill_plan(requirements, agents, grid, targets, queues)
+    cat = build_catalogue(grid, parsed, rules, skills)
     crowded = np.flatnonzero(cat.carry > rules.seats)
     if crowded.size:
         raise InfeasibleRosterError(
@@ -136,7 +139,10 @@ def build_problem(requirements: pd.DataFrame, agents: pd.DataFrame, rules: Rules
     model = build_aggregate(cat)
     build_sec = time.perf_counter() - t0
     report(f"model: {len(parsed)} agents, {grid.n_days} days of {grid.interval_minutes}-min intervals, "
-           f"{len(model.cost):,} aggregate variables ({build_sec:.1f} s)")
+           f"{len(model.cost):,} aggregate variables, {model.a_eq.shape[0] + model.a_ub.shape[0]:,} rows"
+           + (f", skill-aware: {skills.n_groups} skill groups, {len(skills.queues)} queues, "
+              f"{model.skill_vars.size:,} skill variables" if cat.skill_aware and skills is not None else "")
+           + f" ({build_sec:.1f} s)")
     return Problem(parsed, grid, cat, model, model.break_load is not None, build_sec)
 
 
@@ -161,16 +167,22 @@ def lower_bound(problem: Problem, *, time_limit_sec: float, report: Report, t0: 
             lp_value = float("nan")
     else:
         kind = "lp"
-        lp_value, lp_x = lp_bound(model)
+        lp = lp_relaxation(model)  # what lp_bound solves, keeping the multipliers
+        lp_value, lp_x = (lp.value, lp.x) if lp.status == "OPTIMAL" else (float("nan"), None)
         lp_value = lp_value / SCALE + model.constant if np.isfinite(lp_value) else float("nan")
         report(f"aggregate: LP relaxation bound {lp_value:,.1f} ({time.perf_counter() - t0:.1f} s)")
+    if lp_x is None and lp.status not in ("OPTIMAL", "INFEASIBLE"):
+        # The LP stopped (time limit) before an iterate: not an infeasibility, and no plan to go on from.
+        raise SolverError(
+            f"the aggregate model's LP ({len(model.cost):,} variables) stopped with status {lp.status} after "
+            f"{lp.wall_sec:.0f} s without a solution; raise time_limit_sec (a loaded machine slows it)")
     if lp_x is None:
         raise InfeasibleRosterError(
             f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours "
             "together with the previous-week shifts still running"
             + (", or the rules spanning weeks (cycle hours, weekends, work stretches, successions) contradict "
                "the contracts' weeks" if cycle.active(rules) else ""))
-    return Bound(lp_value, lp_x, kind)
+    return Bound(lp_value, lp_x, kind, lp.dual_ub)
 
 
 def plan_tours(problem: Problem, bound: Bound, *, time_limit_sec: float, seed: int, num_workers: int,

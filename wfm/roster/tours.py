@@ -27,6 +27,7 @@ from . import cycle
 from .cycle_rules import band_repeats_forbidden, inner_stretch_ok
 from .agents import Agent
 from .rules import Rules, ShiftTemplate
+from .skill_plan import SkillPlan
 
 __all__ = ["Grid", "TemplatePlan", "Pattern", "ClassTours", "Catalogue", "build_grid", "build_catalogue",
            "leading_days"]
@@ -171,6 +172,16 @@ class Catalogue:
     windows: list[list[tuple[int, int]]] = field(default_factory=list)
     # the rules spanning weeks' accounting (:func:`wfm.roster.cycle.cycle_info` fills it on first use)
     cycle_info: cycle.CycleInfo | None = field(default=None, repr=False, compare=False)
+    # skills on the grid (None: one pooled queue); with two or more groups the model is skill-aware
+    skills: SkillPlan | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def skill_aware(self) -> bool:
+        return self.skills is not None and self.skills.aware
+
+    def group_of_class(self, week: int, c: int) -> int:
+        """The skill group of a class (0 when the model is not skill-aware)."""
+        return int(self.classes[week][c].key[3]) if self.skill_aware else 0
 
 
 def _template_plan(template: ShiftTemplate, rules: Rules, step: int, contract: str) -> TemplatePlan:
@@ -285,7 +296,7 @@ def leading_days(values: np.ndarray) -> int:
     return n
 
 
-def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules) -> Catalogue:
+def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: SkillPlan | None = None) -> Catalogue:
     """Lay templates on the grid, enumerate week patterns and each agent class's legal tours.
 
     Raises
@@ -344,6 +355,7 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules) -> Catalogue:
     classes: list[list[ClassTours]] = []
     agent_class = np.zeros((len(agents), len(grid.weeks)), dtype=np.int64)
     rest = rules.min_rest_minutes
+    group_of = (skills.group_of.tolist() if skills is not None and skills.aware else [0] * len(agents))
     for w, ((d0, n_days), pat) in enumerate(zip(grid.weeks, patterns)):
         by_key: dict[tuple, ClassTours] = {}
         for i, agent in enumerate(agents):
@@ -362,7 +374,8 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules) -> Catalogue:
                 late = tuple(tuple(int((day * DAY + templates[t].band_last < min_start).sum()) for t in tids)
                              for day in (0, 1))
                 history = (min(max_lead, n_days + 1), late)
-            key = (terms, off, history)
+            # Skill-aware planning: an agent's class also carries its skill group.
+            key = (terms, off, history, group_of[i])
             if key not in by_key:
                 by_key[key] = ClassTours(key=key, agent_index=[], template_ids=tids,
                                          tours=[_agent_tours(base[terms][w], pat, off, history, tids)])
@@ -381,7 +394,7 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules) -> Catalogue:
             agent_class[cls.agent_index, w] = c
         classes.append(week_classes)
     cat = Catalogue(grid, rules, agents, templates, patterns, classes, agent_class, carry, prev_end,
-                    prev_run, unavailable, windows)
+                    prev_run, unavailable, windows, skills=skills)
     cycle.check_agents(cat)  # rules spanning weeks: a history leaving no legal cycle names the agent
     return cat
 

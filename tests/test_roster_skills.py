@@ -1,0 +1,165 @@
+"""The skill-aware roster: one-group equivalence, per-queue cover checked by max-flow, bound, backlog, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from scipy.sparse.csgraph import maximum_flow
+
+from roster_helpers import START, tiny_agents, tiny_requirements, tiny_rules
+from wfm.exceptions import InvalidInputError
+from wfm.roster import schedule, validate
+from wfm.roster.stages import build_problem
+from wfm.staffing import Targets
+
+LIMIT = 10
+
+
+def _two_queue_instance() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Queue a peaks in the morning, b in the evening; 5 a-only, 5 b-only and 4 a+b agents."""
+    rows = []
+    for d in range(7):
+        for h in range(24):
+            t = START + pd.Timedelta(days=d, hours=h)
+            rows.append((t, "a", 3 if 7 <= h < 15 else (1 if 15 <= h < 22 else 0)))
+            rows.append((t, "b", 3 if 14 <= h < 22 else (1 if 8 <= h < 14 else 0)))
+    req = pd.DataFrame(rows, columns=["interval_start", "queue", "agents_scheduled"])
+    agents = pd.DataFrame({"agent_id": [f"F{i}" for i in range(14)], "contract": ["ft"] * 14,
+                           "skills": ["a"] * 5 + ["b"] * 5 + ["a;b"] * 4})
+    return req, agents
+
+
+def _max_flow_short(roster: pd.DataFrame, agents: pd.DataFrame, req: pd.DataFrame) -> dict[str, int]:
+    """Per queue, heads short over the week, recounted independently: per hour, heads on shift
+    per skill set from the roster frame, and a max-flow source -> skill set -> queue -> sink."""
+    queues = sorted(req["queue"].unique())
+    sets = sorted(set(agents["skills"]))
+    set_of = dict(zip(agents["agent_id"], agents["skills"]))
+    need = req.pivot_table(index="interval_start", columns="queue", values="agents_scheduled", aggfunc="sum")
+    short = {q: 0 for q in queues}
+    starts = pd.to_datetime(roster["shift_start"])
+    ends = pd.to_datetime(roster["shift_end"])
+    for t, row in need.iterrows():
+        on = roster.loc[(starts <= t) & (ends >= t + pd.Timedelta(hours=1)), "agent_id"]
+        heads = pd.Series([set_of[a] for a in on]).value_counts()
+        # nodes: 0 source, 1..S skill sets, S+1..S+Q queues, S+Q+1 sink
+        s_n, q_n = len(sets), len(queues)
+        sink = s_n + q_n + 1
+        cap = np.zeros((sink + 1, sink + 1), dtype=np.int32)
+        for i, sk in enumerate(sets):
+            cap[0, 1 + i] = int(heads.get(sk, 0))
+            for j, q in enumerate(queues):
+                if q in sk.split(";"):
+                    cap[1 + i, 1 + s_n + j] = 1000
+        for j, q in enumerate(queues):
+            cap[1 + s_n + j, sink] = int(row[q])
+        flow = maximum_flow(sp.csr_matrix(cap), 0, sink).flow.toarray()
+        for j, q in enumerate(queues):
+            short[q] += int(row[q]) - int(flow[1 + s_n + j, sink])
+    return short
+
+
+def test_one_group_is_exactly_the_pooled_model():
+    # Two queues, every agent holding both: the skill-aware path must not change anything.
+    rules = tiny_rules()
+    pooled = tiny_requirements()
+    half = pooled.assign(queue="q1", agents_scheduled=pooled["agents_scheduled"] // 2)
+    rest = pooled.assign(queue="q2", agents_scheduled=pooled["agents_scheduled"] - half["agents_scheduled"])
+    split = pd.concat([half, rest], ignore_index=True)
+    agents = tiny_agents()
+    skilled = agents.assign(skills="q1;q2")
+    a = build_problem(pooled, agents, rules, lambda m: None, 0.0).model
+    b = build_problem(split, skilled, rules, lambda m: None, 0.0).model
+    assert b.skill_vars.size == 0
+    np.testing.assert_array_equal(a.cost, b.cost)
+    np.testing.assert_array_equal(a.b_eq, b.b_eq)
+    np.testing.assert_array_equal(a.b_ub, b.b_ub)
+    assert (a.a_eq != b.a_eq).nnz == 0 and (a.a_ub != b.a_ub).nnz == 0
+    r1 = schedule(pooled, agents, rules, time_limit_sec=LIMIT)
+    r2 = schedule(split, skilled, rules, time_limit_sec=LIMIT)
+    pd.testing.assert_frame_equal(r1.roster, r2.roster)
+    assert r1.summary.objective == r2.summary.objective
+    assert r1.summary.lower_bound == r2.summary.lower_bound
+    assert r1.queue_coverage is None and r2.queue_coverage is not None
+    assert r2.diagnostics["skill_aware"] is False
+
+
+def test_skill_aware_roster_covers_what_the_skill_blind_one_leaves_short():
+    rules = tiny_rules()
+    req, agents = _two_queue_instance()
+    aware = schedule(req, agents, rules, time_limit_sec=LIMIT)
+    assert aware.diagnostics["skill_aware"] is True
+    assert len(validate(aware.roster, agents.drop(columns="skills"), rules)) == 0
+    pooled = req.groupby("interval_start", as_index=False)["agents_scheduled"].sum()
+    blind = schedule(pooled, agents.drop(columns="skills"), rules, time_limit_sec=LIMIT)
+    # the pooled count is covered by both rosters ...
+    assert int(aware.coverage["under"].sum()) == 0 and int(blind.coverage["under"].sum()) == 0
+    # ... but recounted queue by queue (max-flow, not the code under test) only the skill-aware one covers each queue
+    short_aware = _max_flow_short(aware.roster, agents, req)
+    short_blind = _max_flow_short(blind.roster, agents, req)
+    assert short_aware == {"a": 0, "b": 0}
+    assert sum(short_blind.values()) > 0
+    # the roster's own per-queue coverage agrees with the recount
+    got = aware.queue_coverage.groupby("queue")["under"].sum()
+    assert got.round(6).to_dict() == {"a": 0.0, "b": 0.0}
+    # bound <= objective of the returned roster, and the bound is the skill-aware model's
+    assert aware.summary.lower_bound <= aware.summary.objective + 1e-6
+    # per group view: heads on shift per skill group add up to the pooled heads
+    per_t = aware.group_coverage.groupby("interval_start")["heads"].sum().to_numpy()
+    np.testing.assert_array_equal(per_t, aware.coverage["scheduled"].to_numpy())
+
+
+def test_a_queue_short_of_skills_is_short_in_the_roster_and_priced():
+    # Only 2 agents hold b but b needs 3 heads every evening: no roster covers it.
+    rules = tiny_rules()
+    req, agents = _two_queue_instance()
+    agents = agents.assign(skills=["a"] * 12 + ["a;b"] * 2)
+    res = schedule(req, agents, rules, time_limit_sec=LIMIT)
+    short = _max_flow_short(res.roster, agents, req)
+    under = res.queue_coverage.groupby("queue")["under"].sum()
+    assert short["b"] > 0 and abs(under["b"] - short["b"]) < 1e-6
+    assert res.diagnostics["skill_objective"] > 0
+    # the aggregate LP prices b's rows where b is short (skills bind in the plan itself)
+    qc = res.queue_coverage[res.queue_coverage["queue"] == "b"]
+    assert qc.loc[qc["under"] > 0, "plan_price"].max() > 0
+    assert res.summary.lower_bound <= res.summary.objective + 1e-6
+
+
+class _Deadline:
+    def for_queue(self, queue: str) -> Targets:
+        if queue == "cb":
+            return Targets(service_level=None, answer_sec=None, deadline_sec=4 * 3600)
+        return Targets()
+
+
+def test_deferrable_backlog_is_done_within_its_deadline():
+    rules = tiny_rules()
+    req, agents = _two_queue_instance()
+    # callbacks: 2 agent-hours of work arriving at 09:00 and 10:00 each day, done within 4 h
+    cb = []
+    for d in range(7):
+        for h in range(24):
+            w = 2.0 if h in (9, 10) else 0.0
+            cb.append((START + pd.Timedelta(days=d, hours=h), "cb", w, w, w))
+    cbf = pd.DataFrame(cb, columns=["interval_start", "queue", "agents_scheduled", "erlangs", "agents"])
+    req = pd.concat([req.assign(erlangs=req["agents_scheduled"], agents=req["agents_scheduled"]), cbf],
+                    ignore_index=True)
+    agents = agents.assign(skills=["a"] * 5 + ["b"] * 5 + ["a;b;cb"] * 4)
+    res = schedule(req, agents, rules, time_limit_sec=LIMIT, targets=_Deadline())
+    qc = res.queue_coverage[res.queue_coverage["queue"] == "cb"]
+    assert qc["under"].sum() == pytest.approx(0.0, abs=1e-6)  # no work past its deadline
+    assert qc["required"].sum() == pytest.approx(28.0)
+    # independent check: the backlog at the end of each day is empty (work done by day's end)
+    end_of_day = qc[pd.to_datetime(qc["interval_start"]).dt.hour == 23]
+    assert end_of_day["backlog"].max() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_bad_skill_inputs_are_clear_errors():
+    rules = tiny_rules()
+    req, agents = _two_queue_instance()
+    with pytest.raises(InvalidInputError, match="F0.*zz|zz.*F0"):
+        schedule(req, agents.assign(skills=["zz"] + list(agents["skills"][1:])), rules, time_limit_sec=LIMIT)
+    with pytest.raises(InvalidInputError, match="b"):
+        schedule(req, agents.assign(skills="a"), rules, time_limit_sec=LIMIT)
