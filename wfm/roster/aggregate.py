@@ -437,11 +437,12 @@ def _skill_rows(cat: Catalogue, new_var: Callable, add_eq: Callable, add_ub: Cal
     for q in range(n_q):
         if deferrable[q]:
             continue
-        for i in np.flatnonzero(req[:, q] > 0):
-            uq = new_var(0, 0, int(req[i, q]))
-            short[int(i)].append(uq)
-            xs = x_of.get((int(i), q), [])
-            rows[(int(i), q)] = add_ub(xs + [uq], [-1.0] * (len(xs) + 1), -float(req[i, q]))
+        for i_r in np.flatnonzero(req[:, q] > 0):
+            ir = int(i_r)
+            uq = new_var(0, 0, int(req[ir, q]))
+            short[ir].append(uq)
+            xs = x_of.get((ir, q), [])
+            rows[(ir, q)] = add_ub(xs + [uq], [-1.0] * (len(xs) + 1), -float(req[ir, q]))
     for q_d in np.flatnonzero(deferrable):
         q = int(q_d)
         work = req[:, q].astype(np.int64)
