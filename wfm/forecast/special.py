@@ -2,9 +2,12 @@
 
 A special day (``kind`` from :func:`wfm.calendar.day_types`: ``holiday:<name>``,
 ``eve:<name>``, ``after1:<name>``, ``after2:<name>``, ``makeup:<name>``, ``event:<name>``)
-is forecast as ``ratio x level x shape``: ``level`` is the models' forecast of an average
-open day at that date (the day's own-weekday forecast divided by its weekday factor),
-``ratio`` the kind's daily volume relative to that level and ``shape`` its intraday shares.
+is forecast as ``ratio x reference x shape``: for a holiday the reference is the models'
+forecast of an average open day at that date (the day's own-weekday forecast divided by
+its weekday factor: a holiday is a holiday whatever weekday it falls on); for an eve, an
+after-day or an event it is the forecast of its own weekday, for a make-up workday that of
+the weekday it borrows. ``ratio`` is the kind's daily volume relative to the reference and
+``shape`` its intraday shares.
 Both come from one of three sources, reported per day in ``method``:
 
 - ``learned``: three or more past occurrences of the kind in the history (per day of the
@@ -35,13 +38,16 @@ import pandas as pd
 from ..calendar import EVENT_PREFIX, WEEKDAY_LABELS, kind_family, normalize_events, weekend_days
 from .frame import QueueData
 
-__all__ = ["SpecialHistory", "Estimate", "learn_special", "plan_special", "special_values", "OCCURRENCE_SD", "DEFAULT_TAU",
+__all__ = ["SpecialHistory", "Estimate", "reference_weekday", "learn_special", "plan_special", "special_values", "OCCURRENCE_SD", "DEFAULT_TAU",
            "LEARNED_MIN"]
 
 #: log-scale spread of one occurrence's effect around its kind's effect
-OCCURRENCE_SD = 0.10
+OCCURRENCE_SD = 0.08
 #: spread of kinds around their family's pooled effect when the history cannot tell
 DEFAULT_TAU = 0.25
+#: the least spread of kinds assumed: Spring Festival and Qingming are not alike even when
+#: most of a history's holidays look the same
+MIN_TAU = 0.15
 #: spread of the pooled effect around the prior
 PRIOR_TAU = 0.30
 #: occurrences from which a kind is "learned" rather than "pooled"
@@ -99,6 +105,18 @@ def _profiles(calls: np.ndarray, wd: np.ndarray, usable: np.ndarray, open_slots:
     return prof
 
 
+def reference_weekday(family: str, weekday: int, borrows: int, open_weekdays: np.ndarray) -> int:
+    """The weekday a special day's ratio is measured against; -1 = an average open day.
+
+    A holiday is a holiday whatever weekday it falls on (average day); an eve, an after-day
+    or an event scales its own weekday; a make-up workday the weekday it borrows."""
+    if family == "holiday":
+        return -1
+    if family == "makeup":
+        return int(borrows) if borrows >= 0 and open_weekdays[borrows] else -1
+    return int(weekday) if open_weekdays[weekday] else -1
+
+
 def learn_special(qd: QueueData, n_days: int | None = None) -> SpecialHistory:
     """Records of every special day with data in ``qd``'s first ``n_days`` days (all by default)."""
     n = len(qd.days) if n_days is None else int(n_days)
@@ -122,6 +140,7 @@ def learn_special(qd: QueueData, n_days: int | None = None) -> SpecialHistory:
     level = np.divide(cs[hi] - cs[lo], cnt, out=np.full(n, np.nan), where=cnt > 0)
 
     families = np.array([kind_family(k) for k in kinds], dtype=object)
+    borrows = cal["borrows"].to_numpy()
     special = np.flatnonzero(kinds != "")
     rec_kind, rec_fam, rec_occ, rec_off, rec_lr, rec_shape = [], [], [], [], [], []
     closed: dict[str, list[set]] = {}
@@ -135,19 +154,22 @@ def learn_special(qd: QueueData, n_days: int | None = None) -> SpecialHistory:
         # days of one kind less than a week apart are one occurrence (one period)
         occ = prev[1] if prev is not None and i - prev[0] <= 7 else f"{k}@{dates[i].date()}"
         last_seen[k] = (i, occ)
+        worked = bool(has_rows[i] and totals[i] > 0)  # rows of zeros are a closed day too
         if families[i] == "holiday" and qd.open_weekdays[wd[i]]:
-            hol_open += int(has_rows[i])
-            hol_closed += int(not has_rows[i])
-        if families[i] == "holiday" and (has_rows[i] or qd.open_weekdays[wd[i]]):
+            hol_open += int(worked)
+            hol_closed += int(not worked)
+        if families[i] == "holiday" and (worked or qd.open_weekdays[wd[i]]):
             # a closed day counts only where the centre would otherwise have been open
-            closed.setdefault(k, [set(), set()])[0 if has_rows[i] else 1].add(occ)
-        if not has_rows[i] or not totals[i] > 0 or not level[i] > 0:
+            closed.setdefault(k, [set(), set()])[0 if worked else 1].add(occ)
+        ref = reference_weekday(families[i], wd[i], borrows[i], qd.open_weekdays)
+        ref_total = level[i] * (factors[ref] if ref >= 0 else 1.0)
+        if not worked or not ref_total > 0:
             continue
         rec_kind.append(k)
         rec_fam.append(families[i])
         rec_occ.append(occ)
         rec_off.append(int(offsets[i]))
-        rec_lr.append(float(np.log(totals[i] / level[i])))
+        rec_lr.append(float(np.log(totals[i] / ref_total)))
         rec_shape.append(np.nan_to_num(calls[i]) / totals[i])
     shape = np.array(rec_shape) if rec_shape else np.zeros((0, qd.slots_per_day))
     closed_counts = {k: (len(v[0]), len(v[1] - v[0])) for k, v in closed.items()}
@@ -208,16 +230,19 @@ def _estimate(h: SpecialHistory, kind: str, offset: int, pool: bool) -> Estimate
                 keys = list(dict.fromkeys(h.occurrence[sel]))
                 means.append(np.mean([h.log_ratio[sel][h.occurrence[sel] == o].mean() for o in keys]))
                 inv_n.append(1.0 / len(keys))
-            tau2 = max(float(np.var(means, ddof=1)) - OCCURRENCE_SD**2 * float(np.mean(inv_n)), 0.05**2)
-    # the kind's own effect at this day of the period: each occurrence's nearest day
-    vals = []
+            tau2 = max(float(np.var(means, ddof=1)) - OCCURRENCE_SD**2 * float(np.mean(inv_n)), MIN_TAU**2)
+    # the kind's own effect at this day of the period: each occurrence's same day, else its
+    # nearest day (a longer break this year), which counts half
+    vals, weights = [], []
     for o in occs:
         sel = own[h.occurrence[own] == o]
         j = sel[np.argmin(np.abs(h.offset[sel] - offset) * 2 + (h.offset[sel] > offset))]
         vals.append(h.log_ratio[j])
-    w = n * tau2 / (n * tau2 + OCCURRENCE_SD**2)
-    return Estimate("learned" if n >= LEARNED_MIN else "pooled", n, w, float(np.mean(vals)), wp, pool_lr,
-                    h.shape[own].mean(axis=0), pool_shape)
+        weights.append(1.0 if h.offset[j] == offset else 0.5)
+    n_eff = float(np.sum(weights))
+    w = n_eff * tau2 / (n_eff * tau2 + OCCURRENCE_SD**2)
+    return Estimate("learned" if n >= LEARNED_MIN else "pooled", n, w, float(np.average(vals, weights=weights)),
+                    wp, pool_lr, h.shape[own].mean(axis=0), pool_shape)
 
 
 def _short_day(qd: QueueData, h: SpecialHistory, weekend: frozenset[int]) -> int:
@@ -277,6 +302,7 @@ def plan_special(qd: QueueData, h: SpecialHistory, cal: pd.DataFrame, country: s
     prior_wd = wd.copy()
     estimates: list[Estimate | None] = [None] * n
     mults = np.ones(n)
+    ref_wd = np.full(n, -1, dtype=np.int64)
     dates = pd.DatetimeIndex(cal["date"])
     for i in range(n):
         k = kinds[i]
@@ -313,13 +339,17 @@ def plan_special(qd: QueueData, h: SpecialHistory, cal: pd.DataFrame, country: s
             p = median_w
         slots = p if fam in ("holiday", "makeup") else (wd[i] if own_open else p)
         est = _estimate(h, k, int(offs[i]), pool)
-        # the reported ratio uses the history's weekday factors for the prior (the forecast uses the model's)
-        ratio[i] = est.combine(float(f[p]) * mult, h.profiles[p])[0]
+        ref = reference_weekday(fam, wd[i], borrows[i], qd.open_weekdays)
+        ref_wd[i] = ref
+        # the reported ratio (to an average open day) uses the history's weekday factors for
+        # the prior and the reference; the forecast uses the model's
+        ref_f = float(f[ref]) if ref >= 0 else 1.0
+        ratio[i] = est.combine(float(f[p]) * mult / ref_f, h.profiles[p])[0] * ref_f
         status[i], method[i], occurrences[i] = "open", est.method, est.occurrences
         slot_wd[i], prior_wd[i], estimates[i], mults[i] = slots, p, est, mult
     plan = pd.DataFrame({"date": dates, "weekday": wd, "kind": kinds, "offset": offs, "status": status,
                          "method": method, "occurrences": occurrences, "ratio": ratio, "slot_weekday": slot_wd,
-                         "prior_weekday": prior_wd, "multiplier": mults,
+                         "prior_weekday": prior_wd, "ref_weekday": ref_wd, "multiplier": mults,
                          "prior": [WEEKDAY_LABELS[w] for w in prior_wd]})
     return plan, estimates
 
@@ -329,8 +359,9 @@ def special_values(plan: pd.DataFrame, estimates: list, h: SpecialHistory, open_
     """Forecast day matrices of the open special days of ``plan`` (rows in plan order).
 
     ``predict(dates, weekdays)`` is a fitted model's day forecast. The prior of a day is the
-    model's forecast of its prior weekday (times an event's multiplier); the level of an
-    average open day is the forecast of the day's own weekday divided by that weekday's factor.
+    model's forecast of its prior weekday (times an event's multiplier); ratios scale the
+    forecast of the day's reference weekday, or for holidays the level of an average open
+    day (the forecast of the day's own weekday divided by that weekday's factor).
     """
     dates = plan["date"].to_numpy().astype("datetime64[D]")
     wd = plan["weekday"].to_numpy()
@@ -338,8 +369,12 @@ def special_values(plan: pd.DataFrame, estimates: list, h: SpecialHistory, open_
     slots = open_slots[plan["slot_weekday"].to_numpy().astype(np.int64)]
     open_weekdays = open_slots.any(axis=1)
     f = h.factors
-    ref = np.where(open_weekdays[wd], wd, p)
-    level = predict(dates, ref).sum(axis=1) / np.where(np.isnan(f[ref]) | (f[ref] <= 0), 1.0, f[ref])
+    own = np.where(open_weekdays[wd], wd, p)
+    ref_wd = plan["ref_weekday"].to_numpy().astype(np.int64)
+    # the reference: the forecast of the reference weekday, or of an average open day
+    ref = np.where(ref_wd >= 0, ref_wd, own)
+    scale = np.where(ref_wd >= 0, 1.0, np.where(np.isnan(f[ref]) | (f[ref] <= 0), 1.0, f[ref]))
+    level = predict(dates, ref).sum(axis=1) / scale
     prior = predict(dates, p) * plan["multiplier"].to_numpy()[:, None] * slots
     out = np.zeros_like(prior)
     for i, est in enumerate(estimates):
