@@ -4,8 +4,9 @@ For every instance and period: history up to two weeks before the period's first
 one-shot forecast to the end of the last Monday-Sunday week touching the period (its eve,
 days and after-days), scored at interval level, all queues pooled:
 
-- holiday weeks: the weeks holding a day of the period, its eve or its after-days;
-- ordinary weeks: the horizon's other weeks (the week before, which has no special day).
+- holiday weeks: the Monday-Sunday weeks holding a day of the period, its eve or its after-days;
+- ordinary weeks: the horizon's other days that are no special day (mostly the week
+  before; for National Day 2026 the days around Mid-Autumn, which has its own period).
 
 Methods, all measured in this run on the same cut:
 - ``kinds``: this code (every holiday kind its own learned / pooled / prior effect);
@@ -82,10 +83,11 @@ def _score(actual: pd.DataFrame, fc: pd.DataFrame, weeks: dict[str, set]) -> dic
     m = actual.merge(fc[["queue", "interval_start", "calls"]], on=["queue", "interval_start"], how="left",
                      suffixes=("", "_f"))
     m["calls_f"] = m["calls_f"].fillna(0.0)  # a closed forecast is a forecast of zero
-    monday = m["interval_start"].dt.normalize() - pd.to_timedelta(m["interval_start"].dt.dayofweek, unit="D")
+    day = m["interval_start"].dt.normalize()
+    monday = day - pd.to_timedelta(m["interval_start"].dt.dayofweek, unit="D")
     out = {}
     for label, mondays in weeks.items():
-        sel = monday.isin(list(mondays))
+        sel = monday.isin(list(mondays)) if label == "holiday" else day.isin(list(mondays))
         a, f = m.loc[sel, "calls"].to_numpy(), m.loc[sel, "calls_f"].to_numpy()
         out[label] = float(np.abs(a - f).sum() / a.sum()) if a.sum() > 0 else float("nan")
     return out
@@ -100,16 +102,15 @@ def run_instance(name: str, history: pd.DataFrame, periods: dict[str, str], coun
     for label, start in periods.items():
         start = pd.Timestamp(start)
         as_of, end, hol_mondays = _weeks(start, cal)
-        all_mondays = {d for d in pd.date_range(as_of + pd.Timedelta(days=1), end) if d.weekday() == 0}
         hist = history[history["interval_start"] < as_of + pd.Timedelta(days=1)]
         actual = history[(history["interval_start"] > as_of + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)) &
                          (history["interval_start"] < end + pd.Timedelta(days=1))]
-        first_full = min(all_mondays)
-        # ordinary weeks: full weeks of the horizon without a special day
+        # ordinary days: the horizon's days of no special kind outside the holiday weeks
         kinds = cal.set_index("date")["kind"]
-        ordinary = {mo for mo in all_mondays - hol_mondays
-                    if (kinds.reindex(pd.date_range(mo, mo + pd.Timedelta(days=6))).fillna("") == "").all()}
-        weeks = {"holiday": hol_mondays, "ordinary": ordinary or {first_full}}
+        horizon_days = pd.date_range(as_of + pd.Timedelta(days=1), end)
+        ordinary = {d for d in horizon_days if d - pd.Timedelta(days=d.weekday()) not in hol_mondays
+                    and kinds.get(d, "") == ""}
+        weeks = {"holiday": hol_mondays, "ordinary": ordinary}
         horizon = int((end - as_of).days)
         res = {"instance": name, "period": label, "as_of": str(as_of.date()), "horizon": horizon}
         for method in ("kinds", "single_ratio"):

@@ -75,6 +75,8 @@ def run_backtest(
     """
     n_open = int(sd.open_weekdays.sum())
     origins = _origins(sd, horizon_days, n_origins, step_days, min_train_days=2 * n_open, extra_cuts=extra_cuts)
+    # the progress bar counts the regular origins only (the caller knows how many there are)
+    regular = set(_origins(sd, horizon_days, n_origins, step_days, min_train_days=2 * n_open))
     rows: list[dict] = []
     errors: dict[str, list] = {name: [] for name in candidates}
     spec_errors: dict[str, list] = {name: [] for name in candidates}
@@ -112,7 +114,7 @@ def run_backtest(
             rows.append({"queue": queue, "model": name, "origin": str(train.dates[-1]), "horizon_days": horizon_days,
                          **accuracy(actual[keep], fc[keep]), "n_intervals": int(keep.sum()),
                          "holiday_wape": _wape(sp[2], sp[1]), "n_holiday_intervals": int(sp[2].size)})
-        if progress is not None:
+        if progress is not None and n_train in regular:
             progress(1)
     scores = {}
     for name in candidates:
