@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..calendar import EVENT_PREFIX, WEEKDAY_LABELS, kind_family, normalize_events, weekend_days
+from ..calendar import WEEKDAY_LABELS, kind_family, normalize_events, weekend_days
 from .frame import QueueData
 
 __all__ = ["SpecialHistory", "Estimate", "reference_weekday", "learn_special", "plan_special", "special_values", "OCCURRENCE_SD", "DEFAULT_TAU",
@@ -245,7 +245,9 @@ def _estimate(h: SpecialHistory, kind: str, offset: int, pool: bool) -> Estimate
                     wp, pool_lr, h.shape[own].mean(axis=0), pool_shape)
 
 
-def _short_day(qd: QueueData, h: SpecialHistory, weekend: frozenset[int]) -> int:
+def _short_day(qd: QueueData, weekend: frozenset[int]) -> int:
+    """The open weekday with notably fewer open hours (Israel's Friday), else the working
+    day before the weekend (Friday)."""
     open_w = np.flatnonzero(qd.open_weekdays)
     hours = qd.open_slots.sum(axis=1)
     workdays = [w for w in open_w if w not in weekend] or list(open_w)
@@ -253,9 +255,7 @@ def _short_day(qd: QueueData, h: SpecialHistory, weekend: frozenset[int]) -> int
     short = [w for w in open_w if hours[w] < 0.8 * typical]
     if short:
         return int(min(short, key=lambda w: hours[w]))
-    before = (min(weekend) - 1) % 7 if weekend else 4
-    if 6 in weekend and 0 in weekend:  # a weekend wrapping round Sunday-Monday
-        before = (max(w for w in weekend if w < 6) - 1) % 7
+    before = next((w for w in range(7) if w not in weekend and (w + 1) % 7 in weekend), 4)
     return before if qd.open_weekdays[before] else int(workdays[-1])
 
 
@@ -280,18 +280,15 @@ def plan_special(qd: QueueData, h: SpecialHistory, cal: pd.DataFrame, country: s
     quietest = int(open_w[np.argmin(fw[open_w])])
     median_w = int(open_w[np.argsort(f[open_w])[len(open_w) // 2]])
     weekend = weekend_days(country)
-    after_rest = next(((max(weekend) + 1 + k) % 7 for k in range(7)
-                       if qd.open_weekdays[(max(weekend) + 1 + k) % 7] and (max(weekend) + 1 + k) % 7 not in weekend),
-                      median_w) if weekend else median_w
-    if 6 in weekend and 0 in weekend:
-        after_rest = 1
-    # a centre closed on its weekly rest days starts the week on the first open day after them
+    # the first working day after the weekly rest (Monday; Sunday in Israel), or for a
+    # centre with a weekly closure the first open day after it
+    after_rest = next((w for w in range(7) if w not in weekend and (w - 1) % 7 in weekend), median_w)
     for w in range(7):
         if not qd.open_weekdays.all() and qd.open_weekdays[w] and not qd.open_weekdays[(w - 1) % 7]:
             after_rest = w
             break
     weekly_closure = not qd.open_weekdays.all()
-    short = _short_day(qd, h, weekend)
+    short = _short_day(qd, weekend)
     ev = normalize_events(events).set_index("date") if events is not None else None
 
     status = np.where(qd.open_weekdays[wd], "open", "closed").astype(object)
@@ -388,7 +385,3 @@ def special_values(plan: pd.DataFrame, estimates: list, h: SpecialHistory, open_
         shape = shape / shape.sum() if shape.sum() > 0 else prior_shape
         out[i] = ratio * level[i] * shape
     return out
-
-
-def is_event(kind: str) -> bool:
-    return kind.startswith(EVENT_PREFIX)
