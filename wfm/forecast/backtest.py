@@ -71,7 +71,7 @@ def run_backtest(
     ``special(train)`` returns, for a training window, a scorer ``scorer(model) -> (lead,
     forecast, actual)`` of the special days (holidays, eves, after-days, ...) of the
     horizon, or None; their errors count in the ranking next to the ordinary days' and are
-    reported separately as ``holiday_wape``. Calibration uses the ordinary days' errors.
+    reported separately as ``holiday_wape``; the calibration uses both.
     """
     n_open = int(sd.open_weekdays.sum())
     origins = _origins(sd, horizon_days, n_origins, step_days, min_train_days=2 * n_open, extra_cuts=extra_cuts)
@@ -109,7 +109,9 @@ def run_backtest(
             sp = scorer(model) if scorer is not None else None
             if sp is None:
                 sp = (np.zeros(0, dtype=int), np.zeros(0), np.zeros(0))
-            errors[name].append((lead[keep], fc[keep], actual[keep]))
+            # the special days' errors count in the ranking and in the calibration
+            errors[name].append((np.concatenate([lead[keep], sp[0]]), np.concatenate([fc[keep], sp[1]]),
+                                 np.concatenate([actual[keep], sp[2]])))
             spec_errors[name].append(sp)
             rows.append({"queue": queue, "model": name, "origin": str(train.dates[-1]), "horizon_days": horizon_days,
                          **accuracy(actual[keep], fc[keep]), "n_intervals": int(keep.sum()),
@@ -119,8 +121,8 @@ def run_backtest(
     scores = {}
     for name in candidates:
         if errors[name] and len(errors[name]) == len(used):
-            a = np.concatenate([e[2] for e in errors[name]] + [e[2] for e in spec_errors[name]])
-            f = np.concatenate([e[1] for e in errors[name]] + [e[1] for e in spec_errors[name]])
+            a = np.concatenate([e[2] for e in errors[name]])
+            f = np.concatenate([e[1] for e in errors[name]])
             scores[name] = float(np.abs(a - f).sum() / max(a.sum(), 1e-9))
     if not scores:
         return None
@@ -136,13 +138,14 @@ def run_backtest(
             s_lead, _, s_act = spec_errors[members[0]][i]
             s_fc = np.mean([spec_errors[m][i][1] for m in members], axis=0)
             combo_spec.append((s_lead, s_fc, s_act))
+            n_ord = act.size - s_act.size  # the ordinary days come first
             rows.append({"queue": queue, "model": COMBO + "(" + "+".join(members) + ")",
                          "origin": used[i], "horizon_days": horizon_days,
-                         **accuracy(act, fc), "n_intervals": int(act.size),
+                         **accuracy(act[:n_ord], fc[:n_ord]), "n_intervals": int(n_ord),
                          "holiday_wape": _wape(s_act, s_fc), "n_holiday_intervals": int(s_act.size)})
         errors[COMBO] = combo_err
-        a = np.concatenate([e[2] for e in combo_err] + [e[2] for e in combo_spec])
-        f = np.concatenate([e[1] for e in combo_err] + [e[1] for e in combo_spec])
+        a = np.concatenate([e[2] for e in combo_err])
+        f = np.concatenate([e[1] for e in combo_err])
         scores[COMBO] = float(np.abs(a - f).sum() / max(a.sum(), 1e-9))
     best = min(scores, key=scores.get)
     return BacktestOutcome(rows, errors, best, members if best == COMBO else (best,), scores)
