@@ -88,14 +88,15 @@ def run_backtest(
         train = sd.truncate(n_train)
         end = sd.dates[n_train - 1] + np.timedelta64(horizon_days, "D")
         test = np.flatnonzero((np.arange(len(sd.dates)) >= n_train) & (sd.dates <= end) & observed)
-        if test.size == 0:
+        # a horizon of special days only (the day after a holiday, day-ahead) still scores
+        scorer = special(train) if special is not None else None
+        if test.size == 0 and scorer is None:
             continue
         dates, wd = sd.dates[test], sd.weekday[test]
         mask = sd.open_slots[wd]
         actual = np.where(mask, sd.calls[test], np.nan)
         lead = ((dates - train.dates[-1]).astype(int))[:, None] * np.ones(sd.n_slots, dtype=int)
         used.append(str(train.dates[-1]))
-        scorer = special(train) if special is not None else None
         for name in candidates:
             try:
                 with warnings.catch_warnings():
