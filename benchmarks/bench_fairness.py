@@ -48,7 +48,7 @@ def _run(label: str, req: pd.DataFrame, agents: pd.DataFrame, rules, args: argpa
     t1 = time.perf_counter()
     violations = validate(result.roster, agents, rules, horizon_start=instance.START, horizon_days=7 * args.weeks,
                           breaks=result.breaks)
-    s = result.summary
+    s = result.as_dict()
     print(f"objective {s['objective']:,.1f} = coverage {s['coverage_objective']:,.1f} + preferences "
           f"{s['preference_objective']:,.1f}; lower bound {s['lower_bound']:,.1f}, gap {s['gap']:.3%} "
           f"(coverage part alone {s['coverage_gap']:.3%})")

@@ -103,13 +103,16 @@ def main() -> None:
         fc = res.forecast[res.forecast["interval_start"].dt.normalize() == d]
         act = df[df["interval_start"].dt.normalize() == d]
         m = act.merge(fc, on="interval_start", suffixes=("", "_f"))
-        da.append(m["calls_f"].to_numpy()); act_all.append(m["calls"].to_numpy())
-        lo.append(m["calls_lo_80"].to_numpy()); hi.append(m["calls_hi_80"].to_numpy())
+        da.append(m["calls_f"].to_numpy())
+        act_all.append(m["calls"].to_numpy())
+        lo.append(m["calls_lo_80"].to_numpy())
+        hi.append(m["calls_hi_80"].to_numpy())
         now = d + pd.Timedelta(hours=11)
         up = reforecast_intraday(fc, act[act["interval_start"] < now], now)
         mu = act.merge(up, on="interval_start", suffixes=("", "_f"))
         rest = mu["interval_start"] >= now
-        rf.append(mu.loc[rest, "calls_f"].to_numpy()); act_rest.append(mu.loc[rest, "calls"].to_numpy())
+        rf.append(mu.loc[rest, "calls_f"].to_numpy())
+        act_rest.append(mu.loc[rest, "calls"].to_numpy())
         da_rest.append(m.loc[rest.to_numpy(), "calls_f"].to_numpy())
     a = np.concatenate(act_all)
     f = np.concatenate(da)

@@ -62,7 +62,7 @@ def run_ours(weeks: int, time_limit: float, seed: int, out: Path) -> dict:
     only_under = np.zeros_like(model.cost)
     only_under[model.under_var.ravel()] = 1
     least_under, _ = lp_bound(model, objective=only_under)
-    return {"wall_sec": wall, "peak_rss_mb": rss, "summary": result.summary, "least_under_lp": least_under}
+    return {"wall_sec": wall, "peak_rss_mb": rss, "summary": result.as_dict(), "least_under_lp": least_under}
 
 
 PW_FT_STARTS = [0, 3, 6, 9, 12, 15, 18, 21]

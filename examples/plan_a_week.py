@@ -42,7 +42,7 @@ def main(time_limit_sec: float = 30.0) -> None:
     agents = read_frame(folder / "agents.csv")
     rules = load_rules(folder / "rules.toml")
     result = schedule(req, agents, rules, time_limit_sec=time_limit_sec, seed=0)
-    s = result.summary
+    s = result.as_dict()
     print(f"roster: {s['status']}, objective {s['objective']:,.0f}, lower bound {s['lower_bound']:,.0f} "
           f"(gap {s['gap']:.2%}), {len(result.roster):,} shifts")
 

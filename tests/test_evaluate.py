@@ -71,3 +71,30 @@ def test_paid_hours_use_the_roster_column_or_unpaid_breaks():
     assert daily.query("queue == 'ALL'")["paid_hours"].iloc[0] == pytest.approx(17.0)
     daily = daily_service(req, coverage, roster.assign(paid_hours=[8.0, 8.0]), None, Targets())
     assert daily.query("queue == 'ALL'")["paid_hours"].iloc[0] == pytest.approx(16.0)
+
+
+def test_per_queue_coverage_rows_are_each_queues_heads():
+    # Same pooled 40 heads as above, but the skill cover gives queue a 20 and queue b only 10:
+    # a keeps DOMAIN.md's 14-agent figure, b gets 7 agents for 10 Erlangs (unstable: SL 0).
+    req = _req([
+        ["a", T0, 100, 180, 10.0, 14, 20],
+        ["b", T0, 100, 180, 10.0, 14, 20],
+    ])
+    coverage = pd.DataFrame({"interval_start": [T0] * 3, "queue": ["pooled", "a", "b"],
+                             "required": [40, 20, 20], "scheduled": [30, 20, 10], "under": [10, 0, 10], "over": 0})
+    svc = interval_service(req, coverage, Targets(shrinkage=0.3)).set_index("queue")
+    assert svc.loc["a", "agents_available"] == 14 and svc.loc["b", "agents_available"] == 7
+    assert svc.loc["a", "service_level"] == pytest.approx(0.8883500192, abs=1e-9)
+    assert svc.loc["b", "service_level"] == 0.0
+    # the pooled hour columns come from the pooled rows only
+    daily = daily_service(req, coverage, None, None, Targets(shrinkage=0.3))
+    # (10 heads short for one interval; a lone interval is read as 15 minutes)
+    assert daily.query("queue == 'ALL'")["under_agent_hours"].iloc[0] == pytest.approx(2.5)
+
+
+def test_deferrable_queue_has_no_interval_service_level():
+    req = _req([["cb", T0, 30, 300, 5.0, 5, 7]])
+    t = TargetSet(Targets(), {"cb": Targets(service_level=None, answer_sec=None, deadline_sec=14400, shrinkage=0.3)})
+    svc = interval_service(req, pd.DataFrame({"interval_start": [T0], "scheduled": [10]}), t)
+    assert np.isnan(svc["service_level"].iloc[0]) and np.isnan(svc["asa_sec"].iloc[0])
+    assert svc["occupancy"].iloc[0] == pytest.approx(5 / 7)

@@ -56,7 +56,7 @@ def test_frame_validators():
     df = pd.DataFrame({"interval_start": ["2026-01-05 00:00", "2026-01-05 00:15", "nope"], "calls": ["1", "x", "3"]})
     with pytest.raises(InvalidInputError, match="missing column.*aht_sec"):
         require_columns(df, ["calls", "aht_sec"], "forecast")
-    with pytest.raises(InvalidInputError, match="must hold timestamps, got 'nope'"):
+    with pytest.raises(InvalidInputError, match=r"must hold timestamps \(ISO 8601.*got 'nope'"):
         to_timestamps(df["interval_start"], "interval_start", "forecast")
     with pytest.raises(InvalidInputError, match="must be numeric, got 'x'"):
         to_numeric(df["calls"], "calls", "forecast")

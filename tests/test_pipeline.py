@@ -77,9 +77,9 @@ def test_run_publishes_every_output(two_runs, centre):
     assert result.exit_code in (0, 1), result.output + str(result.exception)
     names = {p.name for p in folder.iterdir()}
     assert names == {
-        "forecast.csv", "backtest.csv", "requirements.csv", "roster.csv", "breaks.csv",
-        "agent_history.csv", "coverage.csv", "daily.csv", "agents_summary.csv", "summary.json", "report.html",
-        "manifest.json",
+        "forecast.csv", "backtest.csv", "requirements.csv", "roster.csv", "breaks.csv", "queue_coverage.csv",
+        "agent_history.csv", "coverage.csv", "daily.csv", "service.csv", "correction.csv", "agents_summary.csv",
+        "summary.json", "report.html", "manifest.json", "roster.xlsx",
     }
     manifest = json.loads((folder / "manifest.json").read_text())
     assert "agents_summary.csv" in manifest["outputs"]
@@ -93,7 +93,7 @@ def test_run_publishes_every_output(two_runs, centre):
     ts = pd.to_datetime(forecast["interval_start"])
     assert ts.min() >= pd.Timestamp(AS_OF) and ts.max() < pd.Timestamp(AS_OF) + pd.Timedelta(days=7)
     # no temporary folders are left behind
-    assert [p.name for p in folder.parent.iterdir()] == [AS_OF]
+    assert [p.name for p in folder.parent.iterdir() if p.name != f".{AS_OF}.lock"] == [AS_OF]
 
 
 def test_published_roster_passes_the_independent_validator(two_runs, centre):
@@ -138,6 +138,71 @@ def test_exit_code_one_when_the_plan_needs_a_planner(two_runs):
     assert "Attention: roster:" in results[0].stderr
 
 
+def test_service_csv_holds_promised_and_simulated_service(two_runs):
+    folder, _, results = two_runs
+    service = read_frame(folder / "service.csv")
+    assert list(service.columns) == ["queue", "date", "calls", "metric", "target", "planned", "simulated",
+                                     "simulated_lo", "simulated_hi", "misses"]
+    assert set(service["queue"]) == {"vip"} and (service["target"] == 0.9).all()
+    assert (service["simulated_lo"] <= service["simulated"]).all() and (service["simulated"] <= service["simulated_hi"]).all()
+    # the misses are exactly the days simulated more than 2 points under the target, and are named
+    assert (service["misses"] == (service["simulated"] < 0.9 - 0.02)).all()
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["service"]["simulated"]["queue_days_missing_target"] == int(service["misses"].sum())
+    if service["misses"].any():
+        assert "Attention: simulate: vip misses its service level 90% target" in results[0].stderr
+
+
+def test_correction_csv_and_summary_say_what_the_loop_did(two_runs):
+    folder, _, _ = two_runs
+    rounds = read_frame(folder / "correction.csv")
+    from wfm.correct import CORRECTION_COLUMNS
+
+    assert list(rounds.columns) == list(CORRECTION_COLUMNS)
+    summary = json.loads((folder / "summary.json").read_text())["correction"]
+    assert summary["rounds_run"] == rounds["round"].max() <= 2
+    assert "plan_sec" not in summary  # wall-clock times are not published
+    assert summary["stop_reason"] in ("converged", "round_limit", "no_progress", "nothing_to_raise")
+    chosen = rounds.loc[rounds["round"] == summary["chosen_round"]]
+    assert summary["added_agent_intervals"] == chosen["added_agent_intervals"].sum()
+    # The published requirement is the chosen round's: the Erlang figure plus what was added.
+    req = read_frame(folder / "requirements.csv")
+    assert req["agents_added"].sum() == summary["added_agent_intervals"]
+    assert (req["agents_added"] >= 0).all()
+    assert "Simulation-corrected requirements" in (folder / "report.html").read_text()
+
+
+def test_report_and_summary_state_the_attention_rule(two_runs):
+    folder, _, _ = two_runs
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["attention"]["short_share"] == 0.1 and summary["attention"]["total_short_share"] == 0.01
+    text = " ".join((folder / "report.html").read_text().split())
+    assert "Needs a planner: " in text and "more than 10% of its requirement" in text and "above 1% of the required" in text
+
+
+def _report_cards(html_text: str) -> dict[str, str]:
+    import re
+
+    return {label: value for value, label in re.findall(
+        r'<div class="card"><div class="value">([^<]*)</div><div class="label">([^<]*)</div></div>', html_text)}
+
+
+def test_report_cards_equal_summary_json(two_runs):
+    # The example rules have unpaid meals: shift time would overstate paid hours by an hour a shift.
+    folder, _, _ = two_runs
+    summary = json.loads((folder / "summary.json").read_text())
+    cards = _report_cards((folder / "report.html").read_text())
+    roster = read_frame(folder / "roster.csv")
+    span = (pd.to_datetime(roster["shift_end"]) - pd.to_datetime(roster["shift_start"])).dt.total_seconds().sum() / 3600
+    assert summary["service"]["paid_hours"] < span - len(roster) * 0.5  # meals are unpaid
+    assert cards["paid hours"] == f"{summary['service']['paid_hours']:,.0f}"
+    assert cards["paid hours"] == f"{roster['paid_hours'].sum():,.0f}"
+    assert cards["forecast calls"] == f"{summary['forecast_calls']:,.0f}"
+    assert cards["agents rostered"] == f"{roster['agent_id'].nunique():,}"
+    daily = read_frame(folder / "daily.csv")
+    assert daily.loc[daily["queue"] == "ALL", "paid_hours"].sum() == pytest.approx(summary["service"]["paid_hours"])
+
+
 def test_rerun_gives_identical_files(two_runs):
     a, b, _ = two_runs
     for path in sorted(a.iterdir()):
@@ -156,7 +221,7 @@ def test_failed_run_leaves_previous_outputs_untouched(two_runs, centre, monkeypa
     with pytest.raises(RuntimeError, match="killed"):
         pipeline.run(config)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
-    assert [p.name for p in folder.parent.iterdir()] == [AS_OF]
+    assert [p.name for p in folder.parent.iterdir() if p.name != f".{AS_OF}.lock"] == [AS_OF]
 
 
 def test_cli_bad_config_is_one_line_exit_two(centre, tmp_path):
@@ -180,6 +245,9 @@ def test_cli_bad_config_is_one_line_exit_two(centre, tmp_path):
         (('as_of = "2026-10-12"', 'as_of = "12/10/2026"'), r"as_of must be a date"),
         (("[history]", "[histroy]"), r"unknown table\(s\) histroy"),
         (('path = "history.csv"', 'path = "history.csv"\nurl = "sqlite://"'), r"either path"),
+        (("seed = 3", "seed = 3\n[simulate]\ncorrect_rounds = -1"), r"correct_rounds must be a whole number from 0 to 10, got -1"),
+        (("seed = 3", "seed = 3\n[simulate]\ncorrect_time_limit_sec = 0"), r"correct_time_limit_sec must be > 0, got 0"),
+        (("seed = 3", "seed = 3\n[simulate]\ncorrect_round = 1"), r"unknown key\(s\) correct_round in \[simulate\]"),
     ],
 )
 def test_config_errors_name_the_key(centre, tmp_path, edit, message):

@@ -274,7 +274,7 @@ def test_bad_values_and_parameters_raise(plan: dict) -> None:
 def test_unparsable_roster_date_is_named(plan: dict) -> None:
     roster = plan["roster"].astype({"date": object})
     roster.loc[5, "date"] = "someday"
-    with pytest.raises(InvalidInputError, match="roster column date must hold timestamps, got 'someday'"):
+    with pytest.raises(InvalidInputError, match=r"roster column date must hold timestamps \(ISO 8601.*got 'someday'"):
         render_report(**{**plan, "roster": roster})
 
 

@@ -10,7 +10,8 @@ from wfm.exceptions import InfeasibleRosterError
 from wfm.roster import validate
 from wfm.roster.agents import parse_agents
 from wfm.roster.assign import place_week
-from wfm.roster.repair import RosterState, _Context, reinsert, set_shift
+from wfm.roster.repair import reinsert
+from wfm.roster.state import MoveContext, RosterState, set_shift
 from wfm.roster.result import roster_frame
 from wfm.roster.tours import DAY, build_catalogue, build_grid
 
@@ -25,7 +26,7 @@ def test_previous_week_is_replanned_when_it_blocks_the_next():
     state = RosterState.empty(cat)
     for day in range(2, 7):  # week 1: Wednesday to Sunday, 08:00
         set_shift(cat, state, 0, day, day * DAY + 8 * 60, 0)
-    ctx = _Context(cat)
+    ctx = MoveContext(cat)
     with pytest.raises(InfeasibleRosterError):
         reinsert(ctx, state, 0, 1, must_place=True)
     assert place_week(ctx, state, 0, 1) == 2

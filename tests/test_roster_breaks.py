@@ -72,13 +72,13 @@ def test_objective_net_of_breaks_recomputes_and_respects_the_bound(result):
               / pd.Timedelta(hours=1)).sum()
     assert paid == pytest.approx(shift_h - unpaid)
     expected = under + rules.objective.over_weight * cov["over"].sum() + paid
-    assert result.summary["objective"] == pytest.approx(expected)
-    assert result.summary["objective"] >= result.summary["lower_bound"] - 1e-6
+    assert result.summary.objective == pytest.approx(expected)
+    assert result.summary.objective >= result.summary.lower_bound - 1e-6
 
 
 def test_bound_with_breaks_is_above_the_bound_without(result):
     gross = schedule(tiny_requirements(7), tiny_agents(), tiny_rules(), time_limit_sec=10, seed=3)
-    assert result.summary["lp_bound"] >= gross.summary["lp_bound"] - 1e-6
+    assert result.diagnostics["lp_bound"] >= gross.diagnostics["lp_bound"] - 1e-6
 
 
 def test_breaks_beat_every_break_at_its_earliest_start(result):

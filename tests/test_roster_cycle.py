@@ -181,7 +181,7 @@ def test_engine_rosters_meet_every_rule_spanning_weeks(weeks):
     result = schedule(tiny_requirements(days=7 * weeks), agents, rules, time_limit_sec=5, num_workers=1)
     found = validate(result.roster, agents, rules, horizon_start=START, horizon_days=7 * weeks)
     assert found.empty, found.to_string()
-    assert result.summary["lower_bound"] <= result.summary["objective"] + 1e-6
+    assert result.summary.lower_bound <= result.summary.objective + 1e-6
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ from wfm.roster.aggregate import (SCALE, build_aggregate, dive_tours, lagrangian
                                   solve_aggregate)
 from wfm.roster.assign import assign_plan
 from wfm.roster.breaks import breaks_frame, place_breaks
-from wfm.roster.engine import _planned_breaks
+from wfm.roster.stages import planned_breaks
 from wfm.roster.repair import RosterState, set_shift
 from wfm.roster.result import roster_frame
 from wfm.roster.tours import DAY, build_catalogue, build_grid
@@ -73,9 +73,9 @@ def test_lagrangian_bound_from_perturbed_multipliers_bounds_a_validated_roster(t
                   bounds=np.column_stack([model.lower, model.upper]), method="highs-ipm")
     noisy = lagrangian_bound(model, res.eqlin.marginals * 0.9 + rng.normal(0, 5, model.a_eq.shape[0]),
                              res.ineqlin.marginals) / SCALE + model.constant
-    assert noisy <= result.summary["objective"] + 1e-6
-    assert result.summary["lower_bound"] <= result.summary["objective"] + 1e-6
-    assert result.summary["lower_bound_kind"] in ("lp", "cp-sat")
+    assert noisy <= result.summary.objective + 1e-6
+    assert result.summary.lower_bound <= result.summary.objective + 1e-6
+    assert result.summary.lower_bound_kind in ("lp", "cp-sat")
 
 
 def test_lp_without_crossover_certifies_the_same_bound(tiny):
@@ -121,7 +121,7 @@ def test_history_cuts_restrict_and_the_plan_is_followed_exactly(tiny):
         pos = int(np.flatnonzero(cat.templates[t].starts == state.start[a, d] - d * DAY)[0])
         worked[(t, int(d), pos)] = worked.get((t, int(d), pos), 0) + 1
     assert worked == plan.start_counts
-    bp = place_breaks(cat, state, seed=0, planned=_planned_breaks(cat, cut, dive.values))
+    bp = place_breaks(cat, state, seed=0, planned=planned_breaks(cat, cut, dive.values))
     roster, breaks = roster_frame(cat, state), breaks_frame(cat, bp)
     violations = validate(roster, agents, rules, horizon_start=START, horizon_days=7, breaks=breaks)
     assert violations.empty, violations.to_string()

@@ -49,8 +49,8 @@ def test_micro_instance_reaches_the_brute_force_optimum():
     agents = pd.DataFrame({"agent_id": ["a", "b", "c"], "contract": ["ft"] * 3})
     res = schedule(req, agents, rules, time_limit_sec=5)
     optimum = _brute_force(required, 3, rules)
-    assert res.summary["objective"] == optimum
-    assert res.summary["lower_bound"] <= optimum + 1e-6
+    assert res.summary.objective == optimum
+    assert res.summary.lower_bound <= optimum + 1e-6
     assert validate(res.roster, agents, rules, horizon_start=START, horizon_days=1).empty
 
 
@@ -82,5 +82,5 @@ def test_random_tiny_instances_are_legal(n_ft, n_pt, days, level, seed, consecut
     res = schedule(req, agents, rules, time_limit_sec=3, seed=seed)
     violations = validate(res.roster, agents, rules, horizon_start=START, horizon_days=days)
     assert violations.empty, violations.to_string()
-    assert res.summary["objective"] >= res.summary["lower_bound"] - 1e-6
+    assert res.summary.objective >= res.summary.lower_bound - 1e-6
     assert res.coverage["scheduled"].max() <= rules.seats

@@ -32,7 +32,7 @@ def test_schedule_keeps_every_shift_out_of_the_windows():
             assert not ((mine["shift_start"] < we) & (mine["shift_end"] > ws)).any(), (row["agent_id"], item)
     violations = validate(res.roster, agents, tiny_rules(), horizon_start=START, horizon_days=7)
     assert violations.empty, violations.to_string()
-    assert res.summary["objective"] >= res.summary["lower_bound"] - 1e-6
+    assert res.summary.objective >= res.summary.lower_bound - 1e-6
 
 
 def test_bad_window_is_invalid_input():

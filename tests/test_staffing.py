@@ -294,3 +294,67 @@ def test_real_us_bank_five_minute_data(shared_data):
     assert (req.loc[busy, "agents"] > req.loc[busy, "erlangs"]).all()
     assert (req["service_level"] >= 0.8).all()
     assert req["seat_limited"].tolist() == (req["agents_scheduled"] > 400).tolist()  # one queue
+
+
+# ------------------------------------------------------------------ deferrable work (deadlines)
+
+
+def _deferrable_forecast() -> pd.DataFrame:
+    return pd.DataFrame({
+        "queue": ["a", "a", "cb", "cb"],
+        "interval_start": ["2026-03-02 09:00", "2026-03-02 09:30"] * 2,
+        "calls": [100.0, 200.0, 31.0, 0.0],
+        "aht_sec": [180.0, 180.0, 300.0, 300.0],
+    })
+
+
+def test_deadline_queue_is_sized_by_workload_not_erlang():
+    t = TargetSet(Targets(shrinkage=0.3),
+                  {"cb": Targets(service_level=None, answer_sec=None, max_occupancy=0.8, deadline_sec=4 * 3600,
+                                 shrinkage=0.2)})
+    req = requirements(_deferrable_forecast(), t)
+    cb = req[req["queue"] == "cb"]
+    # 31 calls x 300 s / 1800 s = 5.1667 busy agents; over 0.8 occupancy 6.46 -> 7; gross 7 / 0.8 = 8.75 -> 9
+    assert cb["erlangs"].tolist() == pytest.approx([31 * 300 / 1800, 0.0])
+    assert cb["agents"].tolist() == [7, 0]
+    assert cb["agents_scheduled"].tolist() == [9, 0]
+    assert cb["service_level"].isna().all() and cb["asa_sec"].isna().all()
+    assert cb["deadline_sec"].tolist() == [14400.0, 14400.0]
+    # the interval queue keeps its Erlang C sizing and has no deadline
+    a = req[req["queue"] == "a"]
+    assert a["deadline_sec"].isna().all()
+    assert a["agents"].tolist() == requirements(_deferrable_forecast()[:2], Targets(shrinkage=0.3))["agents"].tolist()
+    assert "deadline_sec" not in requirements(_deferrable_forecast(), Targets()).columns
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"deadline_sec": 3600}, "no waiting-time target.*service_level=0.8"),
+    ({"service_level": None, "answer_sec": None, "asa_sec": 60, "deadline_sec": 3600}, "asa_sec=60"),
+    ({"service_level": None, "answer_sec": None, "deadline_sec": 0}, "deadline_sec must be > 0, got 0"),
+    ({"service_level": None, "answer_sec": None, "deadline_sec": "4h"}, "deadline_sec must be a number"),
+    ({"service_level": None, "answer_sec": None, "deadline_sec": float("inf")}, "deadline_sec must be finite"),
+])
+def test_bad_deadlines(kwargs, match):
+    with pytest.raises(InvalidInputError, match=match):
+        Targets(**kwargs)
+
+
+def test_deadline_in_the_targets_file(tmp_path):
+    p = tmp_path / "t.toml"
+    p.write_text("[default]\nservice_level = 0.8\nanswer_sec = 20\nshrinkage = 0.3\n"
+                 "[queues.cb]\ndeadline_hours = 4\n[queues.x]\ndeadline_sec = 900\n")
+    ts = load_targets(p)
+    cb = ts.for_queue("cb")
+    # the deadline drops the waiting-time targets inherited from [default], keeps shrinkage
+    assert (cb.deadline_sec, cb.service_level, cb.answer_sec, cb.shrinkage) == (14400.0, None, None, 0.3)
+    assert cb.model == "deferrable" and ts.for_queue("x").deadline_sec == 900.0
+    assert ts.for_queue("other").deadline_sec is None
+    for body, match in [
+        ("[queues.cb]\ndeadline_hours = 4\ndeadline_sec = 60\n", "deadline_sec or deadline_hours, got both"),
+        ("[queues.cb]\ndeadline_hours = 'soon'\n", r"\[queues.cb\].*deadline_hours must be a number"),
+        ("[queues.cb]\ndeadline_hours = 4\nanswer_sec = 30\n", r"\[queues.cb\].*no waiting-time target.*answer_sec=30"),
+        ("[queues.cb]\ndeadline_hours = -1\n", "deadline_sec must be > 0"),
+    ]:
+        p.write_text("[default]\nservice_level = 0.8\nanswer_sec = 20\n" + body)
+        with pytest.raises(ConfigError, match=match):
+            load_targets(p)

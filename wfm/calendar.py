@@ -35,9 +35,11 @@ The column ``kind`` refines them into the special-day kinds the forecast learns 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,7 +48,7 @@ from .exceptions import InvalidInputError, WFMWarning
 from .frames import require_columns, to_timestamps
 
 __all__ = ["day_types", "weekend_days", "kind_family", "WEEKDAY_LABELS", "HOLIDAY", "MAKEUP_WORKDAY",
-           "EVENT_PREFIX", "KIND_FAMILIES", "normalize_events"]
+           "EVENT_PREFIX", "KIND_FAMILIES", "normalize_events", "CalendarYearsWarning", "one_calendar_warning"]
 
 #: day-type labels of ordinary days, Monday first (``date.weekday()`` indexes it)
 WEEKDAY_LABELS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -57,6 +59,38 @@ EVENT_PREFIX = "event:"
 KIND_FAMILIES: tuple[str, ...] = ("holiday", "eve", "after1", "after2", "makeup", "event")
 #: days padded on each side when periods, eves and after-days are located
 _PAD_DAYS = 21
+
+
+class CalendarYearsWarning(WFMWarning):
+    """chinesecalendar lacks some years; ``years`` holds them (see :func:`one_calendar_warning`)."""
+
+    def __init__(self, years: Iterable[int]) -> None:
+        self.years = frozenset(int(y) for y in years)
+        shown = ", ".join(str(y) for y in sorted(self.years))
+        super().__init__(
+            f"chinesecalendar has no State Council arrangement for {shown}; using holidays.China "
+            "(statutory holiday dates only, bridged breaks and make-up workdays may be incomplete)")
+
+
+@contextlib.contextmanager
+def one_calendar_warning(stacklevel: int = 3) -> Iterator[None]:
+    """Merge the :class:`CalendarYearsWarning` issued inside into one, listing every year, at the end.
+
+    A forecast classifies the days of each queue's history and horizon separately; without
+    this a history lacking two years warned once per queue and per span. Other warnings
+    pass through unchanged (re-issued in order).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    years: set[int] = set()
+    for w in caught:
+        if isinstance(w.message, CalendarYearsWarning):
+            years |= w.message.years
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if years:
+        warnings.warn(CalendarYearsWarning(years), stacklevel=stacklevel)
 
 
 def _as_dates(dates: Iterable | pd.Series | pd.DatetimeIndex) -> pd.DatetimeIndex:
@@ -127,7 +161,7 @@ def _china_flags(days: list[dt.date]) -> tuple[list[bool], list[str | None], lis
     names: list[str | None] = []
     makeup: list[bool] = []
     fallback_years: set[int] = set()
-    fallback_cache: dict[int, object] = {}
+    fallback_cache: dict[int, Any] = {}
     for day in days:
         try:
             on_holiday, name = chinese_calendar.get_holiday_detail(day)
@@ -155,7 +189,7 @@ def _china_flags(days: list[dt.date]) -> tuple[list[bool], list[str | None], lis
 def _country_flags(days: list[dt.date], country: str) -> tuple[list[bool], list[str | None], list[bool], set[int]]:
     cal = _country_calendar(country, sorted({d.year for d in days}))
     names = [cal.get(d) for d in days]
-    weekend_workdays = getattr(cal, "weekend_workdays", set())
+    weekend_workdays: set[dt.date] = getattr(cal, "weekend_workdays", set())
     return (
         [n is not None for n in names],
         [str(n) if n is not None else None for n in names],
@@ -343,7 +377,8 @@ def day_types(
     days = [ts.date() for ts in index]
     code = None if country is None else str(country).upper()
     if code is None or not days:
-        is_hol, names, makeup = [False] * len(days), [None] * len(days), [False] * len(days)
+        names: list[str | None] = [None] * len(days)
+        is_hol, makeup = [False] * len(days), [False] * len(days)
         kind, offset, borrows = [""] * len(days), [0] * len(days), [-1] * len(days)
     else:
         # classify a contiguous padded range, so periods, eves and after-days at the edges
@@ -354,13 +389,7 @@ def day_types(
         flags = _china_flags(span) if _is_china(code) else _country_flags(span, code)
         fallback = flags[3] & {d.year for d in days}
         if fallback:
-            years = ", ".join(str(y) for y in sorted(fallback))
-            warnings.warn(
-                f"chinesecalendar has no State Council arrangement for {years}; using holidays.China "
-                "(statutory holiday dates only, bridged breaks and make-up workdays may be incomplete)",
-                WFMWarning,
-                stacklevel=2,
-            )
+            warnings.warn(CalendarYearsWarning(fallback), stacklevel=2)
         k_all, o_all, b_all = _kinds(span, flags[0], flags[1], flags[2], code)
         pos = [(d - span[0]).days for d in days]
         is_hol = [flags[0][p] for p in pos]

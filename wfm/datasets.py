@@ -47,6 +47,7 @@ __all__ = [
     "EXAMPLE_HISTORY_PATH",
     "example_dir",
     "make_example_agents",
+    "EXAMPLE_SKILL_MIX",
     "QueueSpec",
     "make_example_history",
     "load_example_history",
@@ -522,15 +523,40 @@ def load_example_history() -> pd.DataFrame:
 #: the example centre's first planning day: the day after the shipped history ends
 EXAMPLE_AS_OF = dt.date(2026, 11, 1)
 
-# Which queues each kind of agent handles (the roster pools queues; skills are carried
-# for reporting and for a future multi-skill model).
-_SKILL_SETS: tuple[tuple[str, float], ...] = (
-    ("retail_inquiries;credit_cards", 0.40),
-    ("retail_inquiries;credit_cards;phone_transactions", 0.30),
-    ("retail_inquiries;phone_transactions", 0.12),
-    ("retail_inquiries;credit_cards;complaints", 0.10),
-    ("retail_inquiries;credit_cards;phone_transactions;vip", 0.08),
+# The example centre's skill mix (docs/example-data.md, "Skills"): skill set -> share of the
+# full-time and of the part-time agents. A level after a colon is a routing priority
+# (1 = primary, the default; 2 = secondary): an agent takes those calls when nothing of its
+# primary skills waits. Specialists first, then multi-skilled generalists, complaints
+# handlers, VIP-qualified seniors (vip primary) and the part-time outbound team.
+EXAMPLE_SKILL_MIX: tuple[tuple[str, float, float], ...] = (
+    # skills, share of full-time, share of part-time
+    ("retail_inquiries", 0.12, 0.0),
+    ("credit_cards", 0.07, 0.0),
+    ("phone_transactions", 0.05, 0.0),
+    ("retail_inquiries;credit_cards", 0.21, 0.20),
+    ("retail_inquiries;phone_transactions", 0.10, 0.0),
+    ("retail_inquiries;credit_cards;phone_transactions", 0.17, 0.0),
+    ("complaints;retail_inquiries:2", 0.07, 0.0),
+    ("retail_inquiries;credit_cards;complaints", 0.11, 0.0),
+    ("vip;credit_cards:2;retail_inquiries:2;complaints:2", 0.10, 0.0),
+    ("outbound_callbacks;retail_inquiries:2", 0.0, 0.60),
+    ("outbound_callbacks", 0.0, 0.20),
 )
+
+
+def _skill_column(n_full_time: int, n_part_time: int, seed: int) -> list[str]:
+    """Each agent's skills: exact counts per skill set (largest remainder), shuffled by seed."""
+    rng = np.random.default_rng([seed, 7])  # a stream of its own: the other columns do not move
+    out: list[str] = []
+    for n, col in ((n_full_time, 1), (n_part_time, 2)):
+        shares = np.array([row[col] for row in EXAMPLE_SKILL_MIX], dtype=float)
+        quota = n * shares / shares.sum()
+        counts = np.floor(quota).astype(np.int64)
+        order = np.lexsort((np.arange(len(quota)), -(quota - counts)))
+        counts[order[: n - int(counts.sum())]] += 1
+        pool = np.repeat(np.arange(len(EXAMPLE_SKILL_MIX)), counts)
+        out.extend(EXAMPLE_SKILL_MIX[k][0] for k in rng.permutation(pool))
+    return out
 
 
 def make_example_agents(
@@ -544,7 +570,8 @@ def make_example_agents(
 
     About 1,400 agents as at the reference customer: full-time agents on 40 paid hours a
     week in 9-hour shifts (1 h unpaid meal), most of whom may work nights; part-time agents
-    on 20-30 hours in 4-6 hour daytime shifts who also work the outbound callbacks; about
+    on 20-30 hours in 4-6 hour daytime shifts, most of them the outbound callbacks team; the
+    skill mix of :data:`EXAMPLE_SKILL_MIX` (exact counts per skill set, shuffled); about
     6% with a day of approved leave in the first planning week; and a previous week that
     ended the day before ``as_of`` (last shift end and days worked in a row), so the rest
     and consecutive-day rules have history to respect.
@@ -567,8 +594,7 @@ def make_example_agents(
         )
     start = pd.Timestamp(_parse_date(as_of, "as_of"))
     rng = np.random.default_rng(seed)
-    skills = [s for s, _ in _SKILL_SETS]
-    weights = np.array([w for _, w in _SKILL_SETS])
+    skill_of = _skill_column(n_full_time, n_part_time, seed)
     rows = []
     for i in range(n_full_time + n_part_time):
         full = i < n_full_time
@@ -589,9 +615,8 @@ def make_example_agents(
             start_h, length_h = int(rng.choice([8, 10, 12, 14, 16])), int(rng.choice([4, 5, 6]))
             lengths = str(rng.choice(["4;5;6", "4;5;6", "5;6", "4;5"]))
         prev_end = last_day + pd.Timedelta(hours=start_h + length_h, minutes=int(rng.choice([0, 15, 30, 45])))
-        skill = str(rng.choice(skills, p=weights))
-        if not full:
-            skill = "retail_inquiries;outbound_callbacks"
+        rng.random()  # the draw an earlier skill mix used, kept so the other columns stay as shipped
+        skill = skill_of[i]
         rows.append(
             {
                 "agent_id": f"FT{i + 1:04d}" if full else f"PT{i - n_full_time + 1:04d}",

@@ -331,7 +331,7 @@ def _erlang_a_core(
     live = np.flatnonzero(np.isfinite(y))
     if len(live):
         r_all = aht / patience
-        states = _queue_states(a[live], n[live], r_all[live])
+        states: np.ndarray = _queue_states(a[live], n[live], r_all[live])
         if states.max() > _MAX_QUEUE_STATES:
             i = int(np.argmax(states))
             raise InvalidInputError(
@@ -427,13 +427,14 @@ def _erlang_a_block(
         log_q0 = -b * theta_t
         # Linear space (a running product) while q_0 = exp(-b theta t) is a normal double;
         # q_k / q_0 <= 1 / q_0 then cannot overflow. Log space for the rest.
-        for mask, linear in (((t > 0) & (log_q0 > -700.0), True), ((t > 0) & (log_q0 <= -700.0), False)):
+        cases: list[tuple[np.ndarray, bool]] = [((t > 0) & (log_q0 > -700.0), True), ((t > 0) & (log_q0 <= -700.0), False)]
+        for mask, in_linear_space in cases:
             if not mask.any():
                 continue
             p = -np.expm1(-theta_t[mask])[:, None]
             bm = b[mask][:, None]
             q = np.empty((int(mask.sum()), width + 1))
-            if linear:
+            if in_linear_space:
                 q[:, 0] = np.exp(log_q0[mask])
                 q[:, 1:] = p * (k[:, :-1] + bm) / (k[:, :-1] + 1.0)
                 np.cumprod(q, axis=1, out=q)
@@ -548,6 +549,7 @@ def _size_erlang_c(
             c = _erlang_c_from_inv_b(at, nt, yt)
             fail = np.zeros(len(todo), dtype=bool)
             if sl_target is not None:
+                assert answer is not None  # given together with sl_target (agents_required checks)
                 sl = 1.0 - c * np.exp(-(nt - at) * answer[todo] / aht[todo])
                 fail |= sl < sl_target[todo]
             if asa_target is not None:
@@ -650,7 +652,7 @@ def _size_erlang_a(
         rows = np.repeat(todo, cand.shape[1])
         flat = cand.ravel()
 
-        def pick(x: FloatArray | None) -> FloatArray | None:
+        def pick(x: FloatArray | None, rows: np.ndarray = rows) -> FloatArray | None:
             return None if x is None else x[rows]
 
         ok, slack = _erlang_a_check(
@@ -760,6 +762,7 @@ def agents_required(
     }
     if service_level is not None:
         arrays["service_level"] = _unit_interval(service_level, "service_level")
+        assert answer_sec is not None  # given together with service_level (checked above)
         arrays["answer_sec"] = _array(answer_sec, "answer_sec")
     if asa_sec is not None:
         arrays["asa_sec"] = _array(asa_sec, "asa_sec", strict=True)

@@ -1,11 +1,16 @@
 """What service does a roster give? Per-queue, per-day figures at the rostered staffing.
 
-The roster covers the *pooled* gross requirement. To judge it queue by queue, the heads
-on the phones in each interval are shared among the queues in proportion to each queue's
-gross requirement (the pooled plan's own split), turned into agents available for calls
-with each queue's shrinkage, and fed back through Erlang C (or Erlang A, where the queue's
-targets give a patience) to get the service level, ASA, occupancy and abandon rate each
-queue would see. Daily figures are weighted by calls (service level, ASA, abandonment) or
+To judge a roster queue by queue, each queue needs the heads that answer it in each
+interval. Where the coverage frame has per-queue rows (``queue`` other than ``"pooled"`` /
+``"all"``: the skill cover model's allocation, :func:`wfm.cover.queue_cover`, heads of each
+skill group shared among the queues it holds by a transportation program), those are used.
+A pooled coverage frame (a single-skill centre) is shared among the queues in proportion to
+each queue's gross requirement, which is what the cover model gives with one group holding
+every queue whenever the heads cover the pooled requirement. The heads are turned into agents
+available for calls with each queue's shrinkage, and fed back through Erlang C (or Erlang A,
+where the queue's targets give a patience) to get the service level, ASA, occupancy and
+abandon rate each queue would see. A deferrable queue (targets with ``deadline_sec``) has no
+interval service level; its heads and occupancy are reported. Daily figures are weighted by calls (service level, ASA, abandonment) or
 by traffic (occupancy = busy agent-time over available agent-time).
 """
 
@@ -18,7 +23,30 @@ from . import erlang
 from .frames import interval_hours, require_columns
 from .staffing import Targets, TargetSet
 
-__all__ = ["interval_service", "daily_service"]
+__all__ = ["interval_service", "daily_service", "paid_hours_by_day", "per_queue_rows", "pooled_rows", "POOLED"]
+
+#: ``queue`` values of the coverage frame's pooled rows
+POOLED: tuple[str, ...] = ("pooled", "all")
+
+
+def per_queue_rows(coverage: pd.DataFrame) -> pd.DataFrame | None:
+    """The coverage frame's per-queue rows (``queue`` not pooled), or None when it has none."""
+    if "queue" not in coverage.columns:
+        return None
+    rows = coverage[~coverage["queue"].astype(str).isin(POOLED)]
+    if rows.empty:
+        return None
+    rows = rows.copy()
+    rows["queue"] = rows["queue"].astype(str)
+    rows["interval_start"] = pd.to_datetime(rows["interval_start"])
+    return rows
+
+
+def pooled_rows(coverage: pd.DataFrame) -> pd.DataFrame:
+    """The coverage frame's pooled rows (all rows when it has no ``queue`` column)."""
+    if "queue" not in coverage.columns:
+        return coverage
+    return coverage[coverage["queue"].astype(str).isin(POOLED)]
 
 
 def _target_set(targets: Targets | TargetSet | None) -> TargetSet:
@@ -42,7 +70,9 @@ def interval_service(
         The requirements frame (``queue, interval_start, calls, aht_sec, erlangs, agents,
         agents_scheduled``).
     coverage
-        The roster's coverage frame (``interval_start, scheduled``; pooled over queues).
+        The roster's coverage frame (``interval_start, scheduled``, optionally ``queue``):
+        per-queue rows are used as each queue's heads; pooled rows (no ``queue`` column, or
+        ``queue`` ``"pooled"`` / ``"all"``) are shared out pro rata.
     targets
         The targets the requirement was sized with (answer time, patience, shrinkage).
 
@@ -61,11 +91,18 @@ def interval_service(
     tset = _target_set(targets)
     req = requirements.copy()
     req["interval_start"] = pd.to_datetime(req["interval_start"])
-    heads = coverage.groupby(pd.to_datetime(coverage["interval_start"]))["scheduled"].sum()
-    pooled = req.groupby("interval_start")["agents_scheduled"].transform("sum").to_numpy(dtype=float)
-    on_shift = req["interval_start"].map(heads).fillna(0.0).to_numpy(dtype=float)
-    share = np.divide(req["agents_scheduled"].to_numpy(dtype=float), pooled, out=np.zeros(len(req)), where=pooled > 0)
-    req["heads"] = on_shift * share
+    per_queue = per_queue_rows(coverage)
+    if per_queue is not None:
+        heads_q = per_queue.set_index(["queue", "interval_start"])["scheduled"]
+        key = pd.MultiIndex.from_arrays([req["queue"].astype(str), req["interval_start"]])
+        req["heads"] = heads_q.reindex(key).fillna(0.0).to_numpy(dtype=float)
+    else:
+        pooled_cov = pooled_rows(coverage)
+        heads = pooled_cov.groupby(pd.to_datetime(pooled_cov["interval_start"]))["scheduled"].sum()
+        pooled = req.groupby("interval_start")["agents_scheduled"].transform("sum").to_numpy(dtype=float)
+        on_shift = req["interval_start"].map(heads).fillna(0.0).to_numpy(dtype=float)
+        share = np.divide(req["agents_scheduled"].to_numpy(dtype=float), pooled, out=np.zeros(len(req)), where=pooled > 0)
+        req["heads"] = on_shift * share
 
     parts = []
     for queue, block in req.groupby("queue", sort=True):
@@ -79,7 +116,13 @@ def interval_service(
         answer = t.answer_sec if t.answer_sec is not None else 0.0
         out = block[["queue", "interval_start", "calls", "erlangs", "heads"]].copy()
         out["agents_available"] = available
-        if t.patience_sec is not None:
+        if t.deadline_sec is not None:
+            # Deferrable work: no waiting-time figure per interval (see the cover model's backlog).
+            out["service_level"] = np.nan
+            out["asa_sec"] = np.nan
+            out["occupancy"] = np.minimum(np.divide(traffic, available, out=np.zeros(len(traffic)), where=available > 0), 1.0)
+            out["abandon_rate"] = np.nan
+        elif t.patience_sec is not None:
             res = erlang.erlang_a(traffic, available, aht, t.patience_sec, answer)
             out["service_level"] = res.service_level if t.answer_sec is not None else np.nan
             out["asa_sec"] = res.asa_sec
@@ -149,14 +192,14 @@ def daily_service(
     per_queue = aggregate(svc, ["date", "queue"])
     total = aggregate(svc, ["date"]).assign(queue="ALL")
 
-    cov = coverage.copy()
+    cov = pooled_rows(coverage).copy()
     cov["interval_start"] = pd.to_datetime(cov["interval_start"])
     step_h = interval_hours(cov["interval_start"], frame="coverage")
     cov["date"] = cov["interval_start"].dt.normalize()
     hours = cov.groupby("date")[["required", "scheduled", "under"]].sum() * step_h
     hours.columns = ["required_agent_hours", "scheduled_agent_hours", "under_agent_hours"]
     total = total.merge(hours, left_on="date", right_index=True, how="left")
-    total["paid_hours"] = total["date"].map(_paid_hours_by_day(roster, breaks)).fillna(0.0)
+    total["paid_hours"] = total["date"].map(paid_hours_by_day(roster, breaks)).fillna(0.0)
 
     out = pd.concat([per_queue, total], ignore_index=True)
     for c in cols:
@@ -166,7 +209,14 @@ def daily_service(
     return out
 
 
-def _paid_hours_by_day(roster: pd.DataFrame | None, breaks: pd.DataFrame | None) -> pd.Series:
+def paid_hours_by_day(roster: pd.DataFrame | None, breaks: pd.DataFrame | None = None) -> pd.Series:
+    """Paid hours per shift day: the roster's ``paid_hours`` (shift time less unpaid meals and breaks).
+
+    The one definition of paid hours behind every figure that shows them (``daily_service``,
+    ``summary.json``, the report's card and daily table). Without a ``paid_hours`` column it is
+    shift time less the unpaid breaks of ``breaks`` inside each shift. Indexed by the shift's
+    ``date`` (midnight), empty for an empty roster.
+    """
     if roster is None or roster.empty:
         return pd.Series(dtype=float)
     r = roster.copy()

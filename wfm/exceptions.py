@@ -15,6 +15,7 @@ __all__ = [
     "InfeasibleRosterError",
     "NotFittedError",
     "SolverError",
+    "RunInProgressError",
     "WFMWarning",
 ]
 
@@ -56,6 +57,12 @@ class NotFittedError(WFMError, AttributeError):
 
 class SolverError(WFMError):
     """The optimiser stopped without any usable solution (e.g. the time limit was too short)."""
+
+
+class RunInProgressError(WFMError):
+    """Another run holds the lock for the same outputs (e.g. two ``wfm run`` for one as-of date)."""
+
+    exit_code = 2
 
 
 class WFMWarning(UserWarning):

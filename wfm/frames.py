@@ -6,18 +6,20 @@ about the same mistake: which frame, which column, what was expected, what was g
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .exceptions import InvalidInputError
+from .exceptions import InvalidInputError, WFMWarning
 
 __all__ = [
     "is_missing",
     "split_list",
     "require_columns",
     "to_timestamps",
+    "ISO_8601_HINT",
     "to_numeric",
     "check_unique",
     "infer_interval",
@@ -41,24 +43,106 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], frame: str) -> Non
         )
 
 
-def to_timestamps(values: pd.Series, column: str, frame: str) -> pd.Series:
-    """Parse a column to naive or tz-aware ``datetime64``; raise naming the first bad value."""
+#: what :func:`to_timestamps` accepts without an explicit format
+ISO_8601_HINT = "ISO 8601 such as 2026-11-01T08:30:00 or 2026-11-01 08:30 (seconds and a UTC offset optional)"
+
+
+def to_timestamps(
+    values: pd.Series,
+    column: str,
+    frame: str,
+    *,
+    date_format: str | None = None,
+    timezone: str | None = None,
+) -> pd.Series:
+    """Parse a column to naive or tz-aware ``datetime64``; raise naming the first bad value.
+
+    Text is parsed strictly as ISO 8601 (date, optional ``T`` or space and time, optional
+    seconds and UTC offset) unless ``date_format`` (a ``strftime`` pattern such as
+    ``"%d/%m/%Y %H:%M"``) is given: a day-first ``01/02/2026`` is never guessed.
+
+    Values with differing UTC offsets (a feed across a daylight-saving change) are converted
+    to ``timezone`` (an IANA name such as ``"America/New_York"``) and returned as its naive
+    wall-clock time; without ``timezone`` each value keeps its own wall-clock time (the
+    offsets' own zone) and a :class:`~wfm.exceptions.WFMWarning` says so. With ``timezone``,
+    uniformly offset values are converted the same way.
+    """
+    if timezone is not None:
+        _check_timezone(timezone)
     if pd.api.types.is_datetime64_any_dtype(values):
         out = values
     else:
-        out = pd.to_datetime(values, errors="coerce", format="mixed")
+        how = {"format": date_format} if date_format else {"format": "ISO8601"}
+        try:
+            out = pd.to_datetime(values, errors="coerce", **how)
+        except ValueError as exc:
+            if "Mixed timezones" not in str(exc) and "mixed time zones" not in str(exc).lower():
+                raise InvalidInputError(f"{frame} column {column}: cannot parse timestamps: {exc}") from exc
+            out = _mixed_offsets(values, column, frame, how, timezone)
+            timezone = None  # converted already
         bad = out.isna() & values.notna()
         if bad.any():
+            expected = f"in the format {date_format!r}" if date_format else ISO_8601_HINT
             raise InvalidInputError(
-                f"{frame} column {column} must hold timestamps, got {values[bad].iloc[0]!r} "
+                f"{frame} column {column} must hold timestamps ({expected}), got {values[bad].iloc[0]!r} "
                 f"(row {int(np.flatnonzero(bad.to_numpy())[0])})"
+                + ("" if date_format else "; for another format give it explicitly (--date-format '%d/%m/%Y %H:%M')")
             )
+    if timezone is not None and getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_convert(timezone).dt.tz_localize(None)
     if out.isna().any():
         raise InvalidInputError(
             f"{frame} column {column} must not be empty, got a missing value at row "
             f"{int(np.flatnonzero(out.isna().to_numpy())[0])}"
         )
     return out
+
+
+def _check_timezone(timezone: str) -> None:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InvalidInputError(f"timezone must be an IANA time zone such as Asia/Shanghai or "
+                                f"America/New_York, got {timezone!r}") from None
+
+
+def _mixed_offsets(values: pd.Series, column: str, frame: str, how: dict, timezone: str | None) -> pd.Series:
+    """Timestamps with differing UTC offsets, as naive wall-clock time (see :func:`to_timestamps`)."""
+    utc = pd.to_datetime(values, errors="coerce", utc=True, **how)
+    if timezone is not None:
+        return utc.dt.tz_convert(timezone).dt.tz_localize(None)
+    text = values.astype(str).str.strip()
+    offsets = text.str.extract(r"(Z|[+-]\d{2}:?\d{2})$")[0]
+    if offsets.isna().any():
+        i = int(np.flatnonzero(offsets.isna().to_numpy() & values.notna().to_numpy())[0]) if (
+            offsets.isna() & values.notna()).any() else -1
+        if i >= 0:
+            raise InvalidInputError(
+                f"{frame} column {column} mixes timestamps with and without a UTC offset, e.g. {values.iloc[i]!r} "
+                f"(row {i}); expected all with or all without, or a timezone setting to convert them to")
+    minutes = offsets.map(_offset_minutes)
+    local = (utc.dt.tz_localize(None) + pd.to_timedelta(minutes, unit="min")).astype(utc.dt.tz_localize(None).dtype)
+    shown = ", ".join(sorted(set(offsets.dropna()))[:4])
+    warnings.warn(
+        f"{frame} column {column} has mixed UTC offsets ({shown}), e.g. across a daylight-saving change: "
+        "read as each value's own local wall-clock time; set a timezone (e.g. timezone = 'Europe/Berlin') "
+        "to convert them to the centre's zone",
+        WFMWarning,
+        stacklevel=4,
+    )
+    return local
+
+
+def _offset_minutes(text: object) -> float:
+    if not isinstance(text, str):
+        return np.nan
+    if text == "Z":
+        return 0.0
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return sign * (int(digits[:2]) * 60 + int(digits[2:]))
 
 
 def to_numeric(

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from .exceptions import ConfigError, InvalidInputError
+from .exceptions import ConfigError, InvalidInputError, RunInProgressError
 
 __all__ = [
     "read_frame",
@@ -34,6 +34,10 @@ __all__ = [
     "frame_format",
     "read_history_source",
     "file_sha256",
+    "check_writable_dir",
+    "resolve_sqlite_url",
+    "exclusive_lock",
+    "remove_stale_temporaries",
 ]
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".tsv")
@@ -108,6 +112,91 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+
+
+def check_writable_dir(path: str | os.PathLike[str], what: str = "output folder") -> Path:
+    """Create ``path`` if needed and check a file can be written in it, before any work is done.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming the folder when it cannot be created (e.g. it lies under a file) or written
+        (read-only, no permission).
+    """
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise InvalidInputError(f"{what} {str(path)!r} cannot be created: {exc.strerror or exc} "
+                                "(a file is in the way); expected a folder") from exc
+    except OSError as exc:
+        raise InvalidInputError(f"{what} {str(path)!r} cannot be created: {exc.strerror or exc}") from exc
+    if not path.is_dir():
+        raise InvalidInputError(f"{what} {str(path)!r} is not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".wfm-write-check.", dir=path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InvalidInputError(f"{what} {str(path)!r} is not writable: {exc.strerror or exc}") from exc
+    return path
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | os.PathLike[str], what: str) -> Iterator[Path]:
+    """Hold an exclusive lock on the file ``path`` while the body runs; fail at once if another holds it.
+
+    The lock is the operating system's (``flock``): it ends with the process, so a killed run
+    leaves no stale lock behind. The file itself stays (removing it would race with a waiter).
+
+    Raises
+    ------
+    RunInProgressError
+        Naming ``what`` and the lock file, when another process holds the lock.
+    """
+    import fcntl
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip()
+            raise RunInProgressError(
+                f"{what} is already running (lock {str(path)!r} held{f' by {holder}' if holder else ''}); "
+                "wait for it to finish, then run again") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}\n")
+        fh.flush()
+        try:
+            yield path
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def remove_stale_temporaries(folder: str | os.PathLike[str], patterns: tuple[str, ...]) -> list[Path]:
+    """Remove the folders and files in ``folder`` matching ``patterns`` (globs); return what was removed.
+
+    For leftovers of an interrupted publish; call it only while holding the lock of
+    :func:`exclusive_lock` (no other run can be writing them then).
+    """
+    import shutil
+
+    removed = []
+    for pattern in patterns:
+        for path in sorted(Path(folder).glob(pattern)):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            removed.append(path)
+    return removed
 
 
 def _umask() -> int:
@@ -212,6 +301,23 @@ def read_history_source(
     return read_frame(folder)
 
 
+def resolve_sqlite_url(url: str, base: str | os.PathLike[str]) -> str:
+    """``url`` with a relative SQLite file path made absolute against ``base`` (a config file's folder).
+
+    Other URLs, absolute paths and in-memory databases are returned unchanged.
+
+    >>> resolve_sqlite_url("sqlite:///calls.db", "/srv/wfm")
+    'sqlite:////srv/wfm/calls.db'
+    """
+    prefix, sep, rest = url.partition(":///")
+    if not sep or prefix.split("+")[0] != "sqlite" or not rest or rest.startswith(("/", ":memory:", "file:")):
+        return url
+    database, query_sep, query = rest.partition("?")
+    if Path(database).is_absolute():
+        return url
+    return f"{prefix}:///{(Path(base) / Path(database).expanduser()).as_posix()}{query_sep}{query}"
+
+
 def _is_frame_file(path: Path) -> bool:
     return path.name.lower().endswith(_CSV_SUFFIXES + _PARQUET_SUFFIXES) and not path.name.startswith(".")
 
@@ -221,6 +327,15 @@ def _read_sql(url: str, query: str) -> pd.DataFrame:
         import sqlalchemy
     except ImportError as exc:  # pragma: no cover - sqlalchemy is a dependency
         raise ConfigError("history source: reading SQL needs the sqlalchemy package") from exc
+    try:
+        parsed = sqlalchemy.engine.make_url(url)
+    except (sqlalchemy.exc.ArgumentError, ValueError) as exc:
+        raise ConfigError(f"history source: cannot use database url {url!r}: {exc}") from exc
+    database = parsed.database or ""
+    # SQLite would create a missing file and the query would fail on an empty database
+    if (parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not database.startswith("file:")
+            and not Path(database).is_file()):
+        raise InvalidInputError(f"history source: SQLite database {database!r} (url {url!r}) does not exist")
     try:
         engine = sqlalchemy.create_engine(url)
     except (sqlalchemy.exc.ArgumentError, ImportError, ValueError) as exc:

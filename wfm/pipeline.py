@@ -39,24 +39,33 @@ import pandas as pd
 from . import __version__
 from . import io as wfm_io
 from .datasets import example_dir
-from .exceptions import ConfigError, InvalidInputError, WFMWarning
+from .exceptions import ConfigError, InvalidInputError
+from .attention import SHORT_SHARE, TOTAL_SHORT_SHARE, AttentionThresholds, planner_messages, shortfall_warnings
+from .attention import exit_code as attention_exit_code
 from .frames import interval_hours, require_columns, to_timestamps
+from .publish import PUBLISH_KEYS, PublishOptions
+from .publish import database_transaction as publish_database
+from .publish import write_files as publish_files
 
-__all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_dir", "run", "STEPS"]
+__all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_dir", "run", "STEPS",
+           "stale_history_warning"]
 
 log = logging.getLogger("wfm.pipeline")
 
 #: the steps of a run, in order
-STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "evaluate", "report", "publish")
+STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "correct", "evaluate", "simulate", "report", "publish")
 
 _KNOWN = {
     "run": {"as_of", "horizon_days", "output_dir", "seed", "lookback_days", "attention_short_share",
-            "attention_total_short_share"},
-    "history": {"path", "url", "query"},
+            "attention_total_short_share", "stale_history_days"},
+    "history": {"path", "url", "query", "date_format", "timezone"},
     "forecast": {"model", "quantiles", "country", "events", "outliers"},
     "staffing": {"targets", "seats"},
-    "roster": {"agents", "rules", "time_limit_sec", "num_workers", "diagnose", "diagnose_time_limit_sec"},
+    "roster": {"agents", "rules", "time_limit_sec", "num_workers", "diagnose", "diagnose_time_limit_sec",
+               "missing_intervals"},
     "report": {"title", "sample_agents"},
+    "simulate": {"replications", "correct_rounds", "correct_time_limit_sec"},
+    "publish": set(PUBLISH_KEYS),
 }
 
 
@@ -71,6 +80,10 @@ class RunConfig:
     history_path: Path | None = None
     history_url: str | None = None
     history_query: str | None = None
+    #: strftime format of the history's timestamps (None: strict ISO 8601; wfm.frames.to_timestamps)
+    history_date_format: str | None = None
+    #: the centre's IANA time zone: history timestamps with UTC offsets are converted to it
+    timezone: str | None = None
     as_of: dt.date = field(default_factory=dt.date.today)
     horizon_days: int = 7
     output_dir: Path = Path("runs")
@@ -78,9 +91,12 @@ class RunConfig:
     #: history used for forecasting: this many days before the as-of date (None: all)
     lookback_days: int | None = None
     #: an interval short by more than this share of its requirement needs a planner
-    attention_short_share: float = 0.10
+    attention_short_share: float = SHORT_SHARE
     #: total under-staffing above this share of the required agent-intervals needs a planner
-    attention_total_short_share: float = 0.01
+    attention_total_short_share: float = TOTAL_SHORT_SHARE
+    #: a history whose last day leaves more than this many days without data before the as-of
+    #: date is a stale feed: a planner warning (exit code 1) naming the last date seen
+    stale_history_days: int = 3
     model: str = "auto"
     quantiles: tuple[float, ...] = (0.1, 0.9)
     country: str = "CN"
@@ -95,10 +111,22 @@ class RunConfig:
     #: diagnose a shortfall (which rules bind where, what would help): diagnosis.csv and summary
     diagnose: bool = False
     diagnose_time_limit_sec: float = 120.0
+    #: replications of the simulation judging the published plan (0: no simulation, no service.csv)
+    simulate_replications: int = 10
+    #: simulation-corrected requirements: re-plans at most (0: off; needs simulate_replications > 0)
+    correct_rounds: int = 2
+    #: roster time limit of each correction re-plan (None: the run's time_limit_sec, at most 30 s)
+    correct_time_limit_sec: float | None = None
+    #: a requirement interval with no row: "closed" (0 agents) or "error" (wfm.roster.inputs). The run's
+    #: requirements come from its own forecast, which leaves out only the intervals outside the
+    #: operating hours it learned (the centre is closed then), hence "closed" by default.
+    missing_intervals: str = "closed"
     title: str = "Staff plan"
     sample_agents: int = 40
     #: files whose hashes go into the manifest (the config file itself, if any)
     config_path: Path | None = None
+    #: the [publish] table: roster.xlsx, agents' calendars, a database (docs/pipeline.md)
+    publish: PublishOptions = field(default_factory=PublishOptions)
 
     def __post_init__(self) -> None:
         if (self.history_path is None) == (self.history_url is None):
@@ -116,6 +144,9 @@ class RunConfig:
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 <= value < 1:
                 raise ConfigError(f"[run] {name} must be a share in [0, 1), got {value!r}")
+        if isinstance(self.stale_history_days, bool) or not isinstance(self.stale_history_days, int) \
+                or self.stale_history_days < 0:
+            raise ConfigError(f"[run] stale_history_days must be a whole number >= 0, got {self.stale_history_days!r}")
         if not self.time_limit_sec > 0:
             raise ConfigError(f"[roster] time_limit_sec must be > 0, got {self.time_limit_sec!r}")
         if not isinstance(self.num_workers, int) or self.num_workers < 1:
@@ -124,6 +155,30 @@ class RunConfig:
             raise ConfigError(f"[roster] diagnose must be true or false, got {self.diagnose!r}")
         if not self.diagnose_time_limit_sec > 0:
             raise ConfigError(f"[roster] diagnose_time_limit_sec must be > 0, got {self.diagnose_time_limit_sec!r}")
+        if isinstance(self.simulate_replications, bool) or not isinstance(self.simulate_replications, int) or (
+                self.simulate_replications < 0):
+            raise ConfigError(f"[simulate] replications must be a whole number >= 0, got {self.simulate_replications!r}")
+        if isinstance(self.correct_rounds, bool) or not isinstance(self.correct_rounds, int) or not (
+                0 <= self.correct_rounds <= 10):
+            raise ConfigError(f"[simulate] correct_rounds must be a whole number from 0 to 10, got {self.correct_rounds!r}")
+        if self.correct_time_limit_sec is not None and (
+                isinstance(self.correct_time_limit_sec, bool) or not isinstance(self.correct_time_limit_sec, int | float)
+                or not self.correct_time_limit_sec > 0):
+            raise ConfigError(f"[simulate] correct_time_limit_sec must be > 0, got {self.correct_time_limit_sec!r}")
+        if self.history_date_format is not None and (not isinstance(self.history_date_format, str)
+                                                     or "%" not in self.history_date_format):
+            raise ConfigError(f"[history] date_format must be a strftime format such as '%d/%m/%Y %H:%M', "
+                              f"got {self.history_date_format!r}")
+        if self.timezone is not None:
+            import zoneinfo
+
+            try:
+                zoneinfo.ZoneInfo(str(self.timezone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ConfigError(f"[history] timezone must be an IANA time zone such as Asia/Shanghai, "
+                                  f"got {self.timezone!r}") from None
+        if self.missing_intervals not in ("error", "closed"):
+            raise ConfigError(f"[roster] missing_intervals must be 'error' or 'closed', got {self.missing_intervals!r}")
         if self.seats is not None and (not isinstance(self.seats, int) or self.seats < 1):
             raise ConfigError(f"[staffing] seats must be a whole number >= 1, got {self.seats!r}")
         if self.agents_path is None or self.rules_path is None:
@@ -131,6 +186,11 @@ class RunConfig:
                 "[roster]: expected agents = an agents file and rules = a rules TOML file, "
                 f"got agents={self.agents_path!s}, rules={self.rules_path!s}"
             )
+
+    @property
+    def attention(self) -> AttentionThresholds:
+        """The shortfall thresholds of :mod:`wfm.attention` this run uses."""
+        return AttentionThresholds(self.attention_short_share, self.attention_total_short_share)
 
     def input_files(self) -> dict[str, Path]:
         """The input files of the run by role (for the manifest)."""
@@ -159,8 +219,8 @@ class RunOutcome:
 
     @property
     def exit_code(self) -> int:
-        """0 when clean, 1 when the plan needs a planner's attention."""
-        return 1 if self.warnings else 0
+        """0 when clean, 1 when the plan needs a planner's attention (:func:`wfm.attention.exit_code`)."""
+        return attention_exit_code(self.warnings)
 
 
 # --------------------------------------------------------------------------- config
@@ -234,15 +294,18 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         raise ConfigError(f"config: [forecast] quantiles must be a list of numbers, got {quantiles!r}")
     kwargs: dict[str, Any] = dict(
         history_path=_path(base, hist.get("path"), "[history] path"),
-        history_url=hist.get("url"),
+        history_url=wfm_io.resolve_sqlite_url(hist["url"], base) if isinstance(hist.get("url"), str) else hist.get("url"),
         history_query=hist.get("query"),
+        history_date_format=hist.get("date_format"),
+        timezone=hist.get("timezone"),
         as_of=_date(run_t.get("as_of", "today"), "[run] as_of"),
         horizon_days=run_t.get("horizon_days", 7),
         output_dir=_path(base, run_t.get("output_dir", "runs"), "[run] output_dir"),
         seed=run_t.get("seed", 0),
         lookback_days=run_t.get("lookback_days"),
-        attention_short_share=run_t.get("attention_short_share", 0.10),
-        attention_total_short_share=run_t.get("attention_total_short_share", 0.01),
+        attention_short_share=run_t.get("attention_short_share", SHORT_SHARE),
+        attention_total_short_share=run_t.get("attention_total_short_share", TOTAL_SHORT_SHARE),
+        stale_history_days=run_t.get("stale_history_days", 3),
         model=str(fc.get("model", "auto")),
         quantiles=tuple(float(q) for q in quantiles),
         country=str(fc.get("country", "CN")),
@@ -256,9 +319,14 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         num_workers=ro.get("num_workers", 2),
         diagnose=ro.get("diagnose", False),
         diagnose_time_limit_sec=float(ro.get("diagnose_time_limit_sec", 120.0)),
+        missing_intervals=ro.get("missing_intervals", "closed"),
         title=str(rep.get("title", "Staff plan")),
         sample_agents=rep.get("sample_agents", 40),
+        simulate_replications=_table(raw, "simulate").get("replications", 10),
+        correct_rounds=_table(raw, "simulate").get("correct_rounds", 2),
+        correct_time_limit_sec=_table(raw, "simulate").get("correct_time_limit_sec"),
         config_path=path.resolve(),
+        publish=PublishOptions.from_table(_table(raw, "publish")),
     )
     if kwargs["history_url"] is not None and not isinstance(kwargs["history_url"], str):
         raise ConfigError(f"config: [history] url must be a string, got {kwargs['history_url']!r}")
@@ -318,10 +386,21 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
 
     Raises
     ------
+    RunInProgressError
+        Another run for the same output folder and as-of date holds its lock (exit code 2).
     WFMError
         Bad input or configuration (``InvalidInputError``/``ConfigError``, exit code 2), or
         an internal failure. Nothing is published then.
     """
+    # A folder that cannot be written is found now, not at publish after the whole run.
+    wfm_io.check_writable_dir(config.output_dir, "[run] output_dir")
+    lock = Path(config.output_dir) / f".{config.as_of.isoformat()}.lock"
+    with wfm_io.exclusive_lock(lock, f"another wfm run for as-of {config.as_of.isoformat()} into {config.output_dir}"):
+        return _run(config, progress)
+
+
+def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcome:
+    """:func:`run`, under the lock."""
     from . import evaluate as wfm_evaluate
     from . import report as wfm_report
     from .forecast import forecast as make_forecast
@@ -339,18 +418,28 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
         with _about(history_label):
             history = wfm_io.read_history_source(config.history_path, url=config.history_url, query=config.history_query)
             require_columns(history, ["interval_start", "calls"], "history")
-            history = history.assign(interval_start=to_timestamps(history["interval_start"], "interval_start", "history"))
+            with _relay_warnings("history", planner_warnings):
+                history = history.assign(interval_start=to_timestamps(
+                    history["interval_start"], "interval_start", "history",
+                    date_format=config.history_date_format, timezone=config.timezone))
+            if getattr(history["interval_start"].dt, "tz", None) is not None:
+                history = history.assign(interval_start=history["interval_start"].dt.tz_localize(None))
         before = history["interval_start"] < as_of
         if config.lookback_days is not None:
             before &= history["interval_start"] >= as_of - pd.Timedelta(days=config.lookback_days)
         dropped_future = int((history["interval_start"] >= as_of).sum())
         history = history.loc[before].reset_index(drop=True)
+        stale = stale_history_warning(history, as_of, config.stale_history_days)
+        if stale:
+            log.warning("%s", stale)
+            planner_warnings.append(stale)
         with _about(f"events {config.events_path}"):
             events = wfm_io.read_frame(config.events_path) if config.events_path else None
         with _about(f"outliers {config.outliers_path}"):
             outliers = wfm_io.read_frame(config.outliers_path) if config.outliers_path else None
         with _about(f"targets {config.targets_path}"):
             targets = load_targets(config.targets_path) if config.targets_path else Targets()
+        assert config.rules_path is not None and config.agents_path is not None  # RunConfig checks both
         with _about(f"rules {config.rules_path}"):
             rules = load_rules(config.rules_path)
         with _about(f"agents {config.agents_path}"):
@@ -393,8 +482,9 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             seed=config.seed,
             num_workers=config.num_workers,
             progress=lambda message: log.info("roster: %s", message),
+            missing_intervals=config.missing_intervals,
         )
-        log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.summary).items()))
+        log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.as_dict()).items()))
         diagnosis = None
         if config.diagnose and int(result.coverage["under"].sum()) > 0:
             from .roster.diagnose import diagnose_shortfall
@@ -404,14 +494,41 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
             for sentence in diagnosis.sentences:
                 log.info("diagnosis: %s", sentence)
 
+    correction = None
+    if config.correct_rounds > 0 and config.simulate_replications > 0:
+        with _step("correct", timings, progress), _relay_warnings("roster", planner_warnings):
+            req, result, correction = _corrected(config, req, forecast_frame, targets, agents, rules, result)
+
     with _step("evaluate", timings, progress):
-        daily = wfm_evaluate.daily_service(req, result.coverage, result.roster, result.breaks, targets)
+        queue_coverage, skill_warnings, skill_findings = _skill_cover(req, agents, rules, result, targets, config)
+        coverage_for_service = result.coverage
+        if queue_coverage is not None:
+            coverage_for_service = pd.concat([result.coverage, queue_coverage[list(result.coverage.columns)]],
+                                             ignore_index=True)
+        daily = wfm_evaluate.daily_service(req, coverage_for_service, result.roster, result.breaks, targets)
         summary = _summary(config, req, result, daily)
         planner_warnings.extend(_shortfall_warnings(result.coverage, config))
+        planner_warnings.extend(skill_warnings)
+        if skill_findings:
+            summary["skills"] = skill_findings
+        for sentence in skill_warnings:
+            log.info("diagnosis: %s", sentence)
         summary["warnings"] = sorted(set(planner_warnings))
+        if correction is not None:
+            from .correct import describe
+
+            # wall-clock seconds per round are logged, not published (reruns stay byte-identical)
+            summary["correction"] = _plain({**{k: v for k, v in correction.summary.items() if not _volatile(k)},
+                                            "findings": describe(correction)})
+        summary["attention"] = config.attention.as_dict()
         if diagnosis is not None:
             summary["diagnosis"] = {"findings": diagnosis.sentences, "checks_run": diagnosis.checks_run,
                                     "checks_skipped": diagnosis.checks_skipped}
+
+    service = None
+    if config.simulate_replications > 0:
+        with _step("simulate", timings, progress), _relay_warnings("simulate", planner_warnings):
+            service = _simulated_service(config, forecast_frame, result, agents, targets, daily, summary, planner_warnings)
 
     with _step("report", timings, progress):
         html = wfm_report.render_report(
@@ -430,9 +547,7 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
         )
 
     with _step("publish", timings, progress):
-        folder = _publish(
-            config,
-            {
+        outputs: dict[str, pd.DataFrame | None] = {
                 "forecast.csv": forecast_frame,
                 "backtest.csv": getattr(fc, "backtest", None),
                 "requirements.csv": req,
@@ -440,16 +555,78 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
                 "breaks.csv": result.breaks,
                 "agent_history.csv": _agent_history(agents),
                 "coverage.csv": result.coverage,
+                "queue_coverage.csv": queue_coverage,
                 "daily.csv": daily,
+                "service.csv": service,
+                "correction.csv": correction.rounds if correction is not None else None,
                 "agents_summary.csv": getattr(result, "agent_summary", None),
                 "diagnosis.csv": diagnosis.periods if diagnosis is not None else None,
-            },
-            summary,
-            html,
-        )
+        }
+        named = {name.split(".")[0]: frame for name, frame in outputs.items()}
+        run_row = {"status": "attention" if summary["warnings"] else "ok", "exit_code": 1 if summary["warnings"] else 0,
+                   "wfm_version": __version__, "warnings": summary["warnings"],
+                   "inputs": {role: _hash_input(p) for role, p in config.input_files().items()}}
+        # The database transaction commits only once the folder is in place (and is rolled back if not).
+        with publish_database(config.publish, named, as_of=config.as_of, run=run_row):
+            folder = _publish(config, outputs, summary, html,
+                              extra=lambda tmp: publish_files(tmp, config.publish, named, as_of=config.as_of,
+                                                              horizon_days=config.horizon_days, agents=agents,
+                                                              title=config.title))
     for name in STEPS:
         log.info("timing %-9s %7.2f s", name, timings.get(name, 0.0))
     return RunOutcome(folder=folder, summary=summary, warnings=tuple(summary["warnings"]), timings=timings)
+
+
+def _corrected(config: RunConfig, req: pd.DataFrame, forecast_frame: pd.DataFrame, targets: Any, agents: pd.DataFrame,
+               rules: Any, result: Any) -> tuple[pd.DataFrame, Any, Any]:
+    """Simulation-corrected requirements (:mod:`wfm.correct`): raise, re-plan, for a few rounds.
+
+    Each re-plan uses ``correct_time_limit_sec``; the simulation is the simulate step's own
+    (same replications and seed), so the published plan's service.csv is the chosen round's.
+    """
+    from .correct import correct_requirements
+    from .roster import schedule
+
+    limit = config.correct_time_limit_sec or min(config.time_limit_sec, 30.0)
+
+    def plan(frame: pd.DataFrame) -> Any:
+        return schedule(frame, agents, rules, time_limit_sec=limit, seed=config.seed, num_workers=config.num_workers,
+                        progress=lambda message: log.info("roster (correction): %s", message),
+                        missing_intervals=config.missing_intervals)
+
+    out = correct_requirements(req, forecast_frame, targets, agents, plan, initial=result, rounds=config.correct_rounds,
+                               replications=config.simulate_replications, seed=config.seed,
+                               progress=lambda message: log.info("correction: %s", message))
+    s = out.summary
+    log.info("correction: %d re-plans, stopped (%s), chose round %d, %d agent-intervals added",
+             s["rounds_run"], s["stop_reason"], s["chosen_round"], s["added_agent_intervals"])
+    return out.requirements, out.plan, out
+
+
+def _simulated_service(config: RunConfig, forecast_frame: pd.DataFrame, result: Any, agents: pd.DataFrame,
+                       targets: Any, daily: pd.DataFrame, summary: dict[str, Any],
+                       planner_warnings: list[str]) -> pd.DataFrame:
+    """Simulate the published plan against the forecast: per queue and day, target, planned, simulated.
+
+    A queue whose simulated service misses its target by more than 2 points on some day
+    becomes a planner warning (exit code 1) naming the queue and the days.
+    """
+    from .simulate import compare_to_plan, miss_warnings, simulate
+
+    sim = simulate(result.roster, agents, forecast_frame, targets, breaks=result.breaks,
+                   replications=config.simulate_replications, seed=config.seed)
+    service = compare_to_plan(sim.daily, daily, targets)
+    found = miss_warnings(service)
+    planner_warnings.extend(found)
+    summary["warnings"] = sorted(set(planner_warnings))
+    summary["service"]["simulated"] = _plain({
+        "replications": config.simulate_replications,
+        "queue_days_missing_target": int(service["misses"].sum()),
+        "queues_missing_target": sorted(service.loc[service["misses"], "queue"].unique().tolist()),
+    })
+    log.info("simulated the plan (%d replications): %d queue-days miss their target by more than 2 points",
+             config.simulate_replications, int(service["misses"].sum()))
+    return service
 
 
 def _history_from_previous_runs(agents: pd.DataFrame, output_dir: Path, as_of: pd.Timestamp, rules: Any) -> pd.DataFrame:
@@ -536,40 +713,83 @@ def _relay_warnings(stage: str, sink: list[str]) -> Iterator[None]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
+    sink.extend(planner_messages(caught, stage))
     for w in caught:
-        if issubclass(w.category, WFMWarning):
-            sink.append(f"{stage}: {' '.join(str(w.message).split())}")
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
-def _shortfall_warnings(coverage: pd.DataFrame, config: RunConfig) -> list[str]:
-    """Under-staffing a planner must look at, by the run's attention thresholds.
+def _skill_cover(req: pd.DataFrame, agents: pd.DataFrame, rules: Any, result: Any, targets: Any,
+                 config: RunConfig) -> tuple[pd.DataFrame | None, list[str], dict[str, Any]]:
+    """Per-queue coverage of the roster by skilled heads, and the queues short of skilled agents.
 
-    Every shortfall is in the coverage frame and the summary; these are the ones past the
-    thresholds: an interval short by more than ``attention_short_share`` of its requirement,
-    or a total shortfall above ``attention_total_short_share`` of the requirement.
+    Returns the per-queue coverage frame (None for a single-skill centre without deadlines:
+    the pooled coverage is then every queue's), one warning per queue short by more than
+    ``attention_total_short_share`` of its requirement in this roster, or short in every roster
+    of the agents file (the capacity relaxation of :mod:`wfm.skill_check`), and the findings
+    for the summary.
     """
-    if coverage.empty:
-        return []
-    out = []
-    required = coverage["required"].to_numpy(dtype=float)
-    under = coverage["under"].to_numpy(dtype=float)
-    deep = under > config.attention_short_share * required
-    deep &= under > 0
-    if deep.any():
-        worst = int(np.argmax(np.where(deep, under / np.maximum(required, 1), -1)))
-        out.append(
-            f"roster: {int(deep.sum())} intervals are short by more than {config.attention_short_share:.0%} "
-            f"of their requirement (worst {pd.Timestamp(coverage['interval_start'].iloc[worst])}: "
-            f"{int(under[worst])} of {int(required[worst])} agents missing)"
-        )
-    total_required = required.sum()
-    if total_required > 0 and under.sum() > config.attention_total_short_share * total_required:
-        out.append(
-            f"roster: under-staffing is {under.sum() / total_required:.1%} of the required agent-intervals "
-            f"({int(under.sum())} of {int(total_required)}), above {config.attention_total_short_share:.0%}"
-        )
-    return out
+    from .roster import parse_agents
+    from .skill_check import roster_gaps, skill_capacity
+    from .skills import parse_skills
+
+    queues = sorted(req["queue"].astype(str).unique())
+    if "skills" in agents.columns:
+        # A run may plan some of the centre's queues: skills naming the others are allowed (they get
+        # no requirement); a planned queue nobody holds is still an error.
+        queues = sorted(set(queues) | set(parse_skills(agents, require_all_queues=False).queues))
+    skills = parse_skills(agents, queues)
+    deferrable = any(getattr(_targets_for(targets, q), "deadline_sec", None) is not None for q in queues)
+    if len(skills.groups) == 1 and not deferrable:
+        return None, [], {}
+    frame, _, gaps = roster_gaps(req, result.roster, skills, targets, breaks=result.breaks, agents=agents,
+                                 min_share=config.attention_total_short_share)
+    weeks = pd.to_datetime(req["interval_start"]).dt.normalize().nunique() / 7
+    hours = np.array([weeks * a.max_paid_minutes_week / 60 * max(t.length_minutes / t.paid_minutes for t in a.templates)
+                      for a in parse_agents(agents, rules)])
+    _, proven = skill_capacity(req, skills, hours, targets)
+    proven_by_queue = {p.queue: p for p in proven}
+    warnings_out = []
+    for gap in gaps:
+        text = f"skills: {gap.sentence}"
+        if gap.queue in proven_by_queue:
+            text += f"; and {proven_by_queue.pop(gap.queue).sentence}"
+        else:
+            text += ("; the skilled agents' hours could cover it in another roster (the roster engine plans the pooled "
+                     "requirement; docs/roster.md)")
+        warnings_out.append(text)
+    warnings_out.extend(f"skills: {p.sentence}" for p in proven_by_queue.values())
+    findings = {
+        "skill_groups": len(skills.groups),
+        "queues_short_in_roster": [g.queue for g in gaps],
+        "queues_short_in_every_roster": [p.queue for p in proven],
+    }
+    return frame, warnings_out, findings
+
+
+def _targets_for(targets: Any, queue: str) -> Any:
+    return targets.for_queue(queue) if hasattr(targets, "for_queue") else targets
+
+
+def stale_history_warning(history: pd.DataFrame, as_of: pd.Timestamp, max_days: int) -> str | None:
+    """A planner warning when the history stops more than ``max_days`` days before ``as_of`` (a stale feed).
+
+    The days counted are those from the day after the last one with history up to the day
+    before ``as_of`` (yesterday's data missing counts 1). ``None`` when the feed is fresh.
+    """
+    if history.empty:
+        return None
+    last = pd.Timestamp(history["interval_start"].max())
+    missing = (pd.Timestamp(as_of).normalize() - last.normalize()).days - 1
+    if missing <= max_days:
+        return None
+    return (f"history: stale feed: the last data is from {last:%Y-%m-%d %H:%M}, {missing} days with no data before "
+            f"the as-of date {pd.Timestamp(as_of):%Y-%m-%d} (more than stale_history_days = {max_days}); "
+            "the forecast starts from old data")
+
+
+def _shortfall_warnings(coverage: pd.DataFrame, config: RunConfig) -> list[str]:
+    """Under-staffing a planner must look at, by the run's attention thresholds (:mod:`wfm.attention`)."""
+    return shortfall_warnings(coverage, config.attention)
 
 
 def _peak_gross(req: pd.DataFrame) -> int:
@@ -607,7 +827,7 @@ def _volatile(key: str) -> bool:
 
 
 def _summary(config: RunConfig, req: pd.DataFrame, result: Any, daily: pd.DataFrame) -> dict[str, Any]:
-    roster_summary = {k: v for k, v in dict(result.summary).items() if not _volatile(k)}
+    roster_summary = {k: v for k, v in result.as_dict().items() if not _volatile(k)}
     cov = result.coverage
     roster_summary.setdefault("under_agent_intervals", float(cov["under"].sum()) if len(cov) else 0.0)
     roster_summary.setdefault("over_agent_intervals", float(cov["over"].sum()) if len(cov) else 0.0)
@@ -645,6 +865,8 @@ def _weighted(daily: pd.DataFrame, column: str) -> float | None:
     if column not in daily or "calls" not in daily or daily["calls"].sum() <= 0:
         return None
     ok = daily[column].notna()
+    if daily.loc[ok, "calls"].sum() <= 0:
+        return None
     return float((daily.loc[ok, column] * daily.loc[ok, "calls"]).sum() / daily.loc[ok, "calls"].sum())
 
 
@@ -659,11 +881,19 @@ def _publish(
     frames: dict[str, pd.DataFrame | None],
     summary: dict[str, Any],
     html: str,
+    extra: Callable[[Path], Any] | None = None,
 ) -> Path:
-    """Write every output into a temporary folder, then rename it into place."""
+    """Write every output into a temporary folder, then rename it into place.
+
+    ``extra`` writes further outputs into the temporary folder (the workbook, the calendars)
+    before the manifest hashes every file.
+    """
     out_root = Path(config.output_dir)
     out_root.mkdir(parents=True, exist_ok=True)
     final = out_root / config.as_of.isoformat()
+    # Under the run's lock, leftovers of an earlier publish of this date that was killed are stale.
+    for stale in wfm_io.remove_stale_temporaries(out_root, (f".{final.name}.*.tmp", f".{final.name}.old-*")):
+        log.warning("removed %s, left by an interrupted publish", stale)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=out_root))
     try:
         written: dict[str, str] = {}
@@ -673,8 +903,10 @@ def _publish(
             wfm_io.write_frame(_dates_as_days(frame), tmp / name)
         wfm_io.write_json(summary, tmp / "summary.json")
         wfm_io.write_text(html, tmp / "report.html")
-        for p in sorted(tmp.iterdir()):
-            written[p.name] = wfm_io.file_sha256(p)
+        if extra is not None:
+            extra(tmp)
+        for p in sorted(p for p in tmp.rglob("*") if p.is_file()):
+            written[p.relative_to(tmp).as_posix()] = wfm_io.file_sha256(p)
         manifest = {
             "as_of": config.as_of.isoformat(),
             "wfm_version": __version__,
@@ -694,6 +926,10 @@ def _publish(
                     "attention_total_short_share": config.attention_total_short_share,
                     "num_workers": config.num_workers,
                     "diagnose": config.diagnose,
+                    "publish": config.publish.settings(),
+                    "simulate_replications": config.simulate_replications,
+                    "correct_rounds": config.correct_rounds,
+                    "correct_time_limit_sec": config.correct_time_limit_sec,
                 }
             ),
             "outputs": written,

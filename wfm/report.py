@@ -42,6 +42,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
+from .evaluate import paid_hours_by_day
 from .exceptions import InvalidInputError
 from .frames import require_columns, to_numeric, to_timestamps
 from .io import write_text
@@ -181,7 +182,7 @@ def render_report(
         daily = _with_rostered_service(daily, service)
 
     bodies = {
-        "summary": _key_figures_html(forecast, pooled, roster, interval, summary),
+        "summary": _key_figures_html(forecast, pooled, roster, breaks, interval, summary),
         "forecast": _forecast_html(history, forecast, history_days),
         "coverage": _coverage_html(pooled) + _queue_coverage_html(coverage),
         "heatmap": _heatmap_html(pooled, interval),
@@ -195,7 +196,13 @@ def render_report(
         # Shown only when the run was diagnosed (wfm run with [roster] diagnose = true).
         ids.insert(ids.index("coverage") + 1, "diagnosis")
         bodies["diagnosis"] = "<ul>\n" + "\n".join(f"<li>{html.escape(str(f))}</li>" for f in findings) + "\n</ul>"
-    sections = [_section(sid, _HEADINGS.get(sid, "Diagnosis: why coverage is short"), bodies[sid]) for sid in ids]
+    steps = (summary.get("correction") or {}).get("findings") if isinstance(summary.get("correction"), Mapping) else None
+    if steps:
+        # Shown when the run corrected its requirements by simulation ([simulate] correct_rounds > 0).
+        ids.insert(ids.index("coverage") + 1, "correction")
+        bodies["correction"] = "<ul>\n" + "\n".join(f"<li>{html.escape(str(f))}</li>" for f in steps) + "\n</ul>"
+    headings = {**_HEADINGS, "correction": "Simulation-corrected requirements"}
+    sections = [_section(sid, headings.get(sid, "Diagnosis: why coverage is short"), bodies[sid]) for sid in ids]
     nav = " · ".join(f'<a href="#{sid}">{html.escape(sid)}</a>' for sid in ids)
     return (
         "<!DOCTYPE html>\n"
@@ -317,11 +324,10 @@ def _daily_table(
         parts.append(part)
     if not roster.empty:
         ros = roster.assign(day=pd.to_datetime(roster["date"]).dt.normalize())
-        hours = (ros["shift_end"] - ros["shift_start"]).dt.total_seconds() / 3600.0
         part = pd.DataFrame(
             {
                 "agents_rostered": ros.groupby("day")["agent_id"].nunique(),
-                "paid_hours": hours.groupby(ros["day"]).sum(),
+                "paid_hours": paid_hours_by_day(roster, breaks),
             }
         )
         if not breaks.empty:
@@ -376,6 +382,7 @@ def _key_figures_html(
     forecast: pd.DataFrame,
     pooled: pd.DataFrame,
     roster: pd.DataFrame,
+    breaks: pd.DataFrame,
     interval: pd.Timedelta,
     summary: Mapping[str, Any],
 ) -> str:
@@ -394,13 +401,13 @@ def _key_figures_html(
         cards.append(("intervals short", str(int((pooled["under"] > 1e-9).sum()))))
     if not roster.empty:
         cards.append(("agents rostered", f"{roster['agent_id'].nunique():,}"))
-        hours = (roster["shift_end"] - roster["shift_start"]).dt.total_seconds().sum() / 3600.0
-        cards.append(("paid hours", _fmt(hours, 0)))
+        cards.append(("paid hours", _fmt(float(paid_hours_by_day(roster, breaks).sum()), 0)))
     card_html = "".join(
         f'<div class="card"><div class="value">{html.escape(v)}</div><div class="label">{html.escape(k)}</div></div>'
         for k, v in cards
     )
-    rows = _flatten({k: v for k, v in summary.items() if k != "diagnosis"})  # findings have their own section
+    rows = _flatten({k: (v if k != "correction" else {x: y for x, y in v.items() if x != "findings"})
+                     for k, v in summary.items() if k != "diagnosis"})  # findings have their own section
     if rows:
         table = (
             '<table class="kv"><thead><tr><th>figure</th><th>value</th></tr></thead><tbody>'
@@ -409,7 +416,19 @@ def _key_figures_html(
         )
     else:
         table = _empty("The run reported no summary figures.")
-    return f'<div class="cards">{card_html}</div>\n<h3>Run summary</h3>\n{table}'
+    return f'<div class="cards">{card_html}</div>\n{_attention_html(summary)}<h3>Run summary</h3>\n{table}'
+
+
+def _attention_html(summary: Mapping[str, Any]) -> str:
+    """Whether the plan needs a planner, the warnings and the rule with its thresholds (wfm.attention)."""
+    rule = summary.get("attention")
+    if not isinstance(rule, Mapping) or "rule" not in rule:
+        return ""
+    found = [str(w) for w in (summary.get("warnings") or [])]
+    verdict = (f"Needs a planner: {len(found)} warning(s)." if found else "Clean: nothing needs a planner.")
+    items = "".join(f"<li>{html.escape(w)}</li>" for w in found)
+    return (f'<p class="attention"><strong>{html.escape(verdict)}</strong> Rule: {html.escape(str(rule["rule"]))}.</p>\n'
+            + (f"<ul>{items}</ul>\n" if items else ""))
 
 
 def _forecast_html(history: pd.DataFrame, forecast: pd.DataFrame, history_days: int, max_queues: int = 12) -> str:
@@ -788,7 +807,7 @@ def _fmt_value(value: Any) -> str:
     if isinstance(value, (int, np.integer)):
         return f"{int(value):,}"
     if isinstance(value, (float, np.floating)):
-        return _fmt(float(value), 3 if abs(value) < 10 else 1)
+        return _fmt(float(value), 3 if abs(float(value)) < 10 else 1)
     return str(value)
 
 

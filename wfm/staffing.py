@@ -62,7 +62,13 @@ REQUIREMENT_COLUMNS: tuple[str, ...] = (
 )
 
 WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_TARGET_FIELDS = ("service_level", "answer_sec", "asa_sec", "max_occupancy", "patience_sec", "max_abandon", "shrinkage")
+_TARGET_FIELDS = (
+    "service_level", "answer_sec", "asa_sec", "max_occupancy", "patience_sec", "max_abandon", "shrinkage", "deadline_sec",
+)
+#: the waiting-time targets a deferrable queue (one with a deadline) does not have
+_INTERVAL_TARGETS = ("service_level", "answer_sec", "asa_sec", "patience_sec", "max_abandon")
+#: TOML-only spelling of the deadline, converted to ``deadline_sec``
+_TOML_ONLY = ("deadline_hours",)
 
 ShrinkageTable = tuple[tuple[float, ...], ...]
 
@@ -163,11 +169,20 @@ class Targets:
         and hour (see :func:`_shrinkage_table`: a 7 x 24 array, or a mapping of weekday to
         one figure or 24 hourly figures plus an optional ``other``). Stored as one float
         or a 7 x 24 tuple.
+    deadline_sec
+        Deferrable work (e.g. outbound callbacks): every contact must be done within this
+        many seconds of its arrival (> 0). A queue with a deadline has no waiting-time
+        target (``service_level``, ``answer_sec``, ``asa_sec``, ``patience_sec`` and
+        ``max_abandon`` must be None): it is not sized interval by interval with Erlang; its
+        requirement is its workload (the ``erlangs`` column), to be covered cumulatively:
+        the work arrived by ``t - deadline`` must be served by ``t`` (see docs/staffing.md).
 
     Examples
     --------
     >>> Targets(service_level=0.9, answer_sec=10, shrinkage=0.3).model
     'erlang_c'
+    >>> Targets(service_level=None, answer_sec=None, deadline_sec=4 * 3600).model
+    'deferrable'
     >>> Targets(service_level=1.5)
     Traceback (most recent call last):
     ...
@@ -181,6 +196,7 @@ class Targets:
     patience_sec: float | None = None
     max_abandon: float | None = None
     shrinkage: float | ShrinkageTable = 0.0
+    deadline_sec: float | None = None
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -198,13 +214,21 @@ class Targets:
             if v < 0:
                 raise InvalidInputError(f"answer_sec must be >= 0, got {self.answer_sec!r}")
             put("answer_sec", v)
-        for name in ("asa_sec", "patience_sec"):
+        for name in ("asa_sec", "patience_sec", "deadline_sec"):
             value = getattr(self, name)
             if value is not None:
                 v = _number(value, name)
                 if v <= 0:
                     raise InvalidInputError(f"{name} must be > 0, got {value!r}")
                 put(name, v)
+        if self.deadline_sec is not None:
+            waiting = [n for n in _INTERVAL_TARGETS if getattr(self, n) is not None]
+            if waiting:
+                raise InvalidInputError(
+                    "a queue with deadline_sec is deferrable work and has no waiting-time target; got "
+                    + ", ".join(f"{n}={getattr(self, n)!r}" for n in waiting)
+                    + f" besides deadline_sec={self.deadline_sec!r} (set them to None, or false in a targets file)"
+                )
         if (self.service_level is None) != (self.answer_sec is None):
             raise InvalidInputError(
                 "service_level and answer_sec must be given together, got "
@@ -212,16 +236,25 @@ class Targets:
             )
         if self.max_abandon is not None and self.patience_sec is None:
             raise InvalidInputError(f"max_abandon needs patience_sec (Erlang A), got max_abandon={self.max_abandon!r} alone")
-        if self.service_level is None and self.asa_sec is None and self.max_occupancy is None and self.max_abandon is None:
+        targets = (self.service_level, self.asa_sec, self.max_occupancy, self.max_abandon, self.deadline_sec)
+        if all(t is None for t in targets):
             raise InvalidInputError(
-                "targets need at least one of service_level with answer_sec, asa_sec, max_occupancy or max_abandon; got none"
+                "targets need at least one of service_level with answer_sec, asa_sec, max_occupancy, max_abandon "
+                "or deadline_sec; got none"
             )
         put("shrinkage", _shrinkage_table(self.shrinkage))
 
     @property
     def model(self) -> str:
-        """``"erlang_a"`` when patience is given, else ``"erlang_c"``."""
+        """``"deferrable"`` with a deadline, ``"erlang_a"`` when patience is given, else ``"erlang_c"``."""
+        if self.deadline_sec is not None:
+            return "deferrable"
         return "erlang_a" if self.patience_sec is not None else "erlang_c"
+
+    @property
+    def deferrable(self) -> bool:
+        """Whether the queue is deferrable work with a deadline (no interval sizing)."""
+        return self.deadline_sec is not None
 
     def replace(self, **changes: Any) -> Targets:
         """Return a copy with some fields changed (validated again)."""
@@ -273,10 +306,28 @@ class TargetSet:
 
 
 def _targets_from_toml(section: Mapping[str, Any], base: Targets | None, where: str) -> Targets:
-    unknown = sorted(set(section) - set(_TARGET_FIELDS))
+    allowed = _TARGET_FIELDS + _TOML_ONLY
+    unknown = sorted(set(section) - set(allowed))
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r}, expected one of {', '.join(_TARGET_FIELDS)}")
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}, expected one of {', '.join(allowed)}")
+    section = dict(section)
+    if "deadline_hours" in section:
+        if "deadline_sec" in section:
+            raise ConfigError(f"{where}: give deadline_sec or deadline_hours, got both")
+        hours = section.pop("deadline_hours")
+        if hours is not False:
+            try:
+                hours = _number(hours, "deadline_hours") * 3600.0
+            except InvalidInputError as exc:
+                raise ConfigError(f"{where}: {exc}") from exc
+        section["deadline_sec"] = hours
     values: dict[str, Any] = dataclasses.asdict(base) if base is not None else {}
+    if section.get("deadline_sec") not in (None, False):
+        # A deadline makes the queue deferrable: it drops the waiting-time targets it would
+        # inherit from [default]; naming one in the same section stays an error.
+        for key in _INTERVAL_TARGETS:
+            if key not in section:
+                values[key] = None
     for key, value in section.items():
         # `key = false` drops a target inherited from [default].
         values[key] = None if value is False else value
@@ -339,10 +390,12 @@ def _empty_result(forecast: pd.DataFrame, with_abandon: bool, seats: int | None)
     return out[_output_order(forecast.columns, with_abandon, seats)]
 
 
-def _output_order(columns: Sequence[str], with_abandon: bool, seats: int | None) -> list[str]:
+def _output_order(columns: Sequence[str], with_abandon: bool, seats: int | None, with_deadline: bool = False) -> list[str]:
     added = ["erlangs", "agents", "agents_scheduled", "service_level", "asa_sec", "occupancy"]
     if with_abandon:
         added.append("abandon_rate")
+    if with_deadline:
+        added.append("deadline_sec")
     added.append("seat_limited")
     if seats is not None:
         added.append("agents_seated")
@@ -405,7 +458,10 @@ def requirements(
         rounded up, int), the expected ``service_level``, ``asa_sec`` (mean wait of all
         calls) and ``occupancy`` at ``agents``, ``abandon_rate`` (only when some queue uses
         Erlang A; NaN on Erlang C queues), ``seat_limited`` (bool) and, with ``seats``,
-        ``agents_seated``.
+        ``agents_seated``. A deferrable queue (targets with ``deadline_sec``) is not sized
+        with Erlang: its ``agents`` is its workload ``ceil(erlangs / max_occupancy)`` (cap 1
+        when none), ``service_level`` and ``asa_sec`` are NaN, and a ``deadline_sec``
+        column (NaN on the other queues) is added when any queue has a deadline.
 
     Raises
     ------
@@ -445,8 +501,13 @@ def requirements(
             f"forecast queues: {', '.join(sorted(queue.unique()))}"
         )
     uses_erlang_a = any(target_set.for_queue(q).model == "erlang_a" for q in queue.unique())
+    uses_deadline = any(target_set.for_queue(q).deferrable for q in queue.unique())
     ts = to_timestamps(forecast["interval_start"], "interval_start", "forecast")
     calls = to_numeric(forecast["calls"], "calls", "forecast").to_numpy()
+    if len(forecast) and pd.to_numeric(forecast["aht_sec"], errors="coerce").isna().all():
+        raise InvalidInputError(
+            "forecast column aht_sec is empty: sizing needs a handle time, got none (the history had calls only); "
+            "forecast from a history with aht_sec, or give a constant (wfm forecast --aht-sec)")
     aht = to_numeric(forecast["aht_sec"], "aht_sec", "forecast").to_numpy()
     no_handle_time = (aht == 0) & (calls > 0)
     if no_handle_time.any():
@@ -482,9 +543,22 @@ def requirements(
         live = rows[erlangs[rows] > 0]
         if tgt.model == "erlang_a":
             abandon[rows] = 0.0
+        if tgt.deferrable:
+            sl[rows] = np.nan
+            wait[rows] = np.nan
         if not len(live):
             continue
         a, h = erlangs[live], aht[live]
+        if tgt.deferrable:
+            # Deferrable work is not sized with Erlang: its requirement is the workload,
+            # in agents busy for the interval (over the occupancy cap, if any), covered
+            # cumulatively within the deadline by the cover and roster models.
+            n = _round_up(a / (tgt.max_occupancy or 1.0)).astype(np.int64)
+            agents[live] = n
+            sl[live] = np.nan
+            wait[live] = np.nan
+            occ[live] = np.divide(a, n, out=np.zeros(len(a)), where=n > 0)
+            continue
         n = erlang.agents_required(
             a,
             h,
@@ -498,6 +572,7 @@ def requirements(
         agents[live] = n
         answer = tgt.answer_sec if tgt.answer_sec is not None else 0.0
         if tgt.model == "erlang_a":
+            assert tgt.patience_sec is not None  # erlang_a means a patience is given (Targets.model)
             res = erlang.erlang_a(a, n, h, tgt.patience_sec, answer)
             sl[live], wait[live], occ[live], abandon[live] = (
                 res.service_level,
@@ -522,6 +597,11 @@ def requirements(
     if uses_erlang_a:
         out["abandon_rate"] = abandon
     out["seat_limited"] = False
+    if uses_deadline:
+        out["deadline_sec"] = np.array(
+            [np.nan if target_set.for_queue(q).deadline_sec is None else target_set.for_queue(q).deadline_sec
+             for q in uniques]
+        )[codes]
     if seats is not None:
         limited, seated, summary = _apply_seats(ts, scheduled, int(seats))
         out["seat_limited"] = limited
@@ -536,7 +616,7 @@ def requirements(
                 WFMWarning,
                 stacklevel=2,
             )
-    return out[_output_order(forecast.columns, uses_erlang_a, seats)]
+    return out[_output_order(forecast.columns, uses_erlang_a, seats, uses_deadline)]
 
 
 def _apply_seats(ts: pd.Series, scheduled: np.ndarray, seats: int) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:

@@ -45,7 +45,7 @@ def _origins(sd: SeriesData, horizon_days: int, n_origins: int, step_days: int, 
     last = sd.dates[-1]
     out = []
     cuts = [last - np.timedelta64(horizon_days + k * step_days, "D") for k in range(n_origins)]
-    for cut in cuts + [np.datetime64(c, "D") for c in extra_cuts]:
+    for cut in cuts + [np.asarray(c).astype("datetime64[D]") for c in extra_cuts]:
         n_train = int(np.searchsorted(sd.dates, cut, side="right"))
         if n_train >= min_train_days and sd.observed()[:n_train].sum() >= min_train_days * 0.8:
             out.append(n_train)
@@ -127,7 +127,7 @@ def run_backtest(
             scores[name] = float(np.abs(a - f).sum() / max(a.sum(), 1e-9))
     if not scores:
         return None
-    ranked = sorted(scores, key=scores.get)
+    ranked = sorted(scores, key=lambda m: scores[m])
     members = tuple(ranked[: max(1, combine)])
     if len(members) > 1:
         combo_err = []
@@ -148,7 +148,7 @@ def run_backtest(
         a = np.concatenate([e[2] for e in combo_err])
         f = np.concatenate([e[1] for e in combo_err])
         scores[COMBO] = float(np.abs(a - f).sum() / max(a.sum(), 1e-9))
-    best = min(scores, key=scores.get)
+    best = min(scores, key=lambda m: scores[m])
     return BacktestOutcome(rows, errors, best, members if best == COMBO else (best,), scores)
 
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..calendar import WEEKDAY_LABELS, day_types, normalize_events
+from ..calendar import WEEKDAY_LABELS, day_types, normalize_events, one_calendar_warning
 from ..exceptions import InsufficientHistoryError, InvalidInputError, WFMWarning
 from .backtest import COMBO, Calibration, run_backtest
-from .frame import QueueData, SeriesData, prepare_history, quantile_column, special_day_kind
+from .frame import QueueData, SeriesData, ThinQueue, prepare_history, quantile_column, special_day_kind
 from .models import MODELS, filled_calls, weekday_factors
 from .special import learn_special, plan_special, special_values
 
@@ -168,7 +168,7 @@ def _plan_days(qd: QueueData, sd: SeriesData, horizon_days: int, as_of_day: np.d
             j += 1
         if j < len(hist_status) and hist_kinds[j] == "ordinary" and hist_status[j] == "open":
             k = np.flatnonzero(sd.dates == qd.days[j].to_datetime64().astype("datetime64[D]"))
-            ref = np.flatnonzero((sd.weekday == sd.weekday[k[0]]) & sd.observed() &
+            ref: list[int] | np.ndarray = np.flatnonzero((sd.weekday == sd.weekday[k[0]]) & sd.observed() &
                                  (np.abs((sd.dates - sd.dates[k[0]]).astype(int)) <= 21)) if k.size else []
             ref = [r for r in ref if r != k[0]] if k.size else []
             if ref:
@@ -255,7 +255,7 @@ def _holiday_cuts(qd: QueueData, horizon_days: int, count: int) -> list[np.datet
     kinds = qd.calendar["kind"].to_numpy().astype(object)
     fam = np.array([k.startswith("holiday:") for k in kinds])
     has_rows = ~np.isnan(qd.calls).all(axis=1)
-    starts = [i for i in np.flatnonzero(fam) if i == 0 or kinds[i - 1] != kinds[i]]
+    starts = [int(i) for i in np.flatnonzero(fam) if i == 0 or kinds[i - 1] != kinds[i]]
     cuts = []
     for i in reversed(starts):
         j = i
@@ -368,6 +368,42 @@ def _aht_profile(qd: QueueData, weeks: int) -> np.ndarray:
     return prof
 
 
+def _thin_forecast(tq: ThinQueue, last_day: pd.Timestamp, cfg: ForecastConfig, aht_sec: float | None) -> pd.DataFrame:
+    """The simplest forecast that fits a queue too thin to model: each interval's mean over the
+    days with data (of the same weekday when that weekday was seen), open where calls were seen."""
+    hist = tq.history
+    per_day = int(pd.Timedelta(days=1) / tq.interval)
+    days = hist["interval_start"].dt.normalize()
+    day_index = {d: i for i, d in enumerate(sorted(days.unique()))}
+    grid = np.zeros((len(day_index), per_day))
+    rows = days.map(day_index).to_numpy()
+    cols = ((hist["interval_start"] - days) / tq.interval).astype(np.int64).to_numpy()
+    grid[rows, cols] = hist["calls"].to_numpy()
+    weekday = np.array([pd.Timestamp(d).weekday() for d in day_index])
+    open_slot = (grid > 0).any(axis=0)
+    overall = grid.mean(axis=0)
+    aht_value = float(aht_sec) if aht_sec is not None else np.nan
+    if "aht_sec" in hist.columns and hist["aht_sec"].notna().any():
+        ok = hist["aht_sec"].notna() & (hist["calls"] > 0)
+        if ok.any():
+            aht_value = float((hist.loc[ok, "aht_sec"] * hist.loc[ok, "calls"]).sum() / hist.loc[ok, "calls"].sum())
+    calib = Calibration.poisson(cfg.quantiles)
+    frames = []
+    for lead in range(1, cfg.horizon_days + 1):
+        day = last_day + pd.Timedelta(days=lead)
+        same = weekday == day.weekday()
+        mean = grid[same].mean(axis=0) if same.any() else overall
+        slots = np.flatnonzero(open_slot)
+        calls = mean[slots]
+        out = {"queue": tq.queue, "interval_start": day + slots * tq.interval, "calls": calls,
+               "aht_sec": aht_value}
+        bounds = calib.bounds(calls, np.full(len(slots), lead))
+        for j, q in enumerate(cfg.quantiles):
+            out[quantile_column(q)] = bounds[j]
+        frames.append(pd.DataFrame(out))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def forecast(
     history: pd.DataFrame,
     horizon_days: int = 14,
@@ -435,16 +471,21 @@ def forecast(
     cfg = ForecastConfig(horizon_days=horizon_days, model=model, quantiles=tuple(quantiles), n_origins=n_origins,
                          step_days=step_days, combine=combine, holiday_effects=holiday_effects,
                          holiday_origins=holiday_origins)
-    kinds_mode = cfg.holiday_effects == "kinds"
     if aht_sec is not None and not (np.isfinite(aht_sec) and aht_sec > 0):
         raise InvalidInputError(f"aht_sec must be a positive number of seconds, got {aht_sec!r}")
     if not isinstance(history, pd.DataFrame):
         raise InvalidInputError(f"history must be a pandas DataFrame, got {type(history).__name__}")
-    if "aht_sec" not in history.columns and aht_sec is None:
-        raise InvalidInputError(
-            "history has no aht_sec column: expected aht_sec per interval, or pass a constant aht_sec (--aht-sec)"
-        )
-    queues = prepare_history(history, country=country, events=events, exclude=exclude, as_of=as_of)
+    with one_calendar_warning(stacklevel=4):  # one warning for the years chinesecalendar lacks, not one per queue
+        return _forecast_queues(history, cfg, country=country, events=events, exclude=exclude, as_of=as_of,
+                                aht_sec=aht_sec, progress=progress)
+
+
+def _forecast_queues(history: pd.DataFrame, cfg: ForecastConfig, *, country, events, exclude, as_of, aht_sec,
+                     progress) -> ForecastResult:
+    """:func:`forecast` after its argument checks: every queue's tournament and forecast."""
+    kinds_mode = cfg.holiday_effects == "kinds"
+    thin: dict[str, ThinQueue] = {}
+    queues = prepare_history(history, country=country, events=events, exclude=exclude, as_of=as_of, thin_queues=thin)
     notes: list[str] = []
     frames, bt_rows, selected, hours, missing, specials = [], [], [], [], [], []
     candidates = list(MODELS) if cfg.model in ("auto", COMBO) else [cfg.model]
@@ -459,7 +500,7 @@ def forecast(
                                extra_cuts=_holiday_cuts(qd, cfg.horizon_days, cfg.holiday_origins) if kinds_mode else (),
                                special=_special_scorer(qd, cfg.horizon_days, country, events) if kinds_mode else None)
         if outcome is None:
-            members = ("weighted_weeks",) if cfg.model in ("auto", COMBO) else (cfg.model,)
+            members: tuple[str, ...] = ("weighted_weeks",) if cfg.model in ("auto", COMBO) else (cfg.model,)
             used = members[0]
             calib = Calibration.poisson(cfg.quantiles)
             _note(notes, f"queue {name}: too little history for a backtest over a {cfg.horizon_days}-day horizon; "
@@ -472,7 +513,7 @@ def forecast(
             elif cfg.model == COMBO:
                 used = COMBO if COMBO in outcome.scores else outcome.selected
                 members = outcome.members if used != COMBO else tuple(sorted(
-                    (m for m in outcome.scores if m != COMBO), key=outcome.scores.get)[: cfg.combine])
+                    (m for m in outcome.scores if m != COMBO), key=lambda m: outcome.scores[m])[: cfg.combine])
             else:
                 used, members = cfg.model, (cfg.model,)
             errs = outcome.errors.get(used) or outcome.errors.get(members[0])
@@ -522,12 +563,27 @@ def forecast(
             "queue": name,
             "interval_start": pd.DatetimeIndex(dates[r]) + c * qd.interval,
             "calls": calls,
-            "aht_sec": aht_prof[proxy[r], c] if aht_prof is not None else float(aht_sec),
+            # a calls-only history without a constant: no handle time (only sizing needs one)
+            "aht_sec": aht_prof[proxy[r], c] if aht_prof is not None else (
+                float(aht_sec) if aht_sec is not None else np.nan),
         }
         for j, q in enumerate(cfg.quantiles):
             out[quantile_column(q)] = bounds[j]
         out["model"] = label
         frames.append(pd.DataFrame(out))
+    last_day = max((qd.days[-1] for qd in queues.values()), default=None)
+    plan_from = pd.Timestamp(as_of).normalize() if as_of is not None else last_day
+    for name, tq in sorted(thin.items()):
+        part = _thin_forecast(tq, plan_from, cfg, aht_sec)
+        label = "interval_mean"
+        _note(notes, f"queue {name}: too thin to model ({tq.reason}); forecast as the mean of each interval over "
+                     f"its {tq.history['interval_start'].dt.normalize().nunique()} day(s) with data "
+                     "(same weekday where seen), with Poisson-based intervals")
+        selected.append({"queue": name, "model": label, "backtest_wape": float("nan"), "origins": 0})
+        if not part.empty:
+            frames.append(part.assign(model=label))
+        if progress is not None:
+            progress(cfg.n_origins + 1)
     if frames:
         fc = pd.concat(frames, ignore_index=True)
     else:  # every horizon day is closed: an empty frame with the contract's columns and dtypes

@@ -19,7 +19,7 @@ from ..calendar import HOLIDAY, MAKEUP_WORKDAY, WEEKDAY_LABELS, day_types
 from ..exceptions import InsufficientHistoryError, InvalidInputError, WFMWarning
 from ..frames import check_unique, infer_interval, require_columns, to_numeric, to_timestamps
 
-__all__ = ["QueueData", "SeriesData", "prepare_history", "parse_exclusions", "quantile_column"]
+__all__ = ["QueueData", "SeriesData", "ThinQueue", "prepare_history", "parse_exclusions", "quantile_column"]
 
 #: a weekday slot is "open" when it has calls on at least this share of that weekday's observed days
 OPEN_SHARE = 0.3
@@ -228,12 +228,16 @@ def prepare_history(
     exclude: pd.DataFrame | list | None = None,
     as_of: object = None,
     min_days: int = 14,
+    thin_queues: dict[str, ThinQueue] | None = None,
 ) -> dict[str, QueueData]:
     """Validate a history frame and build one :class:`QueueData` per queue.
 
     Raises InvalidInputError on duplicates, negative or non-numeric counts, irregular
-    spacing; InsufficientHistoryError when a queue has less than ``min_days`` days.
-    Warns (WFMWarning) about missing intervals inside operating hours.
+    spacing; InsufficientHistoryError when a queue has less than ``min_days`` days (with
+    ``thin_queues`` given, such queues go there instead, unless every queue is thin).
+    Warns (WFMWarning) about missing intervals inside operating hours; a history that lists
+    only intervals with calls (no zero rows) has its missing intervals inside operating hours
+    on days with data read as 0 calls, and a warning says so.
     """
     df = _validate(history)
     if as_of is not None:
@@ -249,9 +253,33 @@ def prepare_history(
             raise InvalidInputError(f"history queues must share one interval length, got {shown}")
     periods = parse_exclusions(exclude)
     out: dict[str, QueueData] = {}
+    thin: dict[str, ThinQueue] = {}
+    first_error: InsufficientHistoryError | None = None
     for queue, part in df.groupby("queue", sort=True):
-        out[str(queue)] = _queue_data(str(queue), part, interval, country, events, periods, min_days)
+        try:
+            out[str(queue)] = _queue_data(str(queue), part, interval, country, events, periods, min_days)
+        except InsufficientHistoryError as exc:
+            if thin_queues is None:
+                raise
+            first_error = first_error or exc
+            thin[str(queue)] = ThinQueue(str(queue), interval, part.reset_index(drop=True), str(exc))
+    if thin and not out:
+        raise first_error  # type: ignore[misc]  # every queue is too thin: nothing to lean on
+    if thin_queues is not None:
+        thin_queues.update(thin)
     return out
+
+
+@dataclass(frozen=True)
+class ThinQueue:
+    """A queue with too little history to model (see :func:`prepare_history`'s ``thin_queues``)."""
+
+    queue: str
+    interval: pd.Timedelta
+    #: its validated rows: ``queue, interval_start, calls[, aht_sec]``
+    history: pd.DataFrame
+    #: why it cannot be modelled
+    reason: str
 
 
 def _queue_data(queue, part, interval, country, events, periods, min_days) -> QueueData:
@@ -276,6 +304,9 @@ def _queue_data(queue, part, interval, country, events, periods, min_days) -> Qu
     cal = day_types(days, country=country, events=events)
     wd = cal["weekday"].to_numpy()
     has_rows = ~np.isnan(calls).all(axis=1)
+    # A feed that lists only intervals with calls (no zero anywhere) is sparse: an interval without
+    # a row on a day with rows is a quiet interval, not a missing one (within operating hours, below).
+    sparse = bool((part["calls"] > 0).all()) and bool(np.isnan(calls[has_rows]).any())
     ordinary = (cal["day_type"].to_numpy() == np.array(WEEKDAY_LABELS, dtype=object)[wd])
 
     # Operating hours: a weekday slot is open when it has calls on enough of that weekday's
@@ -287,7 +318,7 @@ def _queue_data(queue, part, interval, country, events, periods, min_days) -> Qu
             continue
         share = (np.nan_to_num(calls[sel]) > 0).mean(axis=0)
         open_slots[w] = _fill_gaps(share >= OPEN_SHARE, int(MAX_GAP / interval))
-    open_weekdays = open_slots.any(axis=1)
+    open_weekdays = np.asarray(open_slots.any(axis=1))
     if not open_weekdays.any():
         raise InsufficientHistoryError(f"queue {queue}: history has no intervals with calls; cannot learn operating hours")
 
@@ -298,6 +329,16 @@ def _queue_data(queue, part, interval, country, events, periods, min_days) -> Qu
     cal["status"] = status
     open_cells = open_slots[wd] & expected_open[:, None]
     miss_cells = open_cells & np.isnan(calls)
+    if sparse and miss_cells[has_rows].any():
+        filled = miss_cells & has_rows[:, None]
+        calls[filled] = 0.0
+        miss_cells &= ~filled
+        warnings.warn(
+            f"queue {queue}: the history lists only intervals with calls (no rows with 0); {int(filled.sum())} "
+            "interval(s) inside operating hours without a row, on days with data, are read as 0 calls",
+            WFMWarning,
+            stacklevel=4,
+        )
     r, c = np.nonzero(miss_cells)
     missing_intervals = pd.DatetimeIndex(days[r] + c * interval)
     missing_days = pd.DatetimeIndex(days[status == "missing"])

@@ -14,6 +14,7 @@ workday) are forecast that way by :func:`wfm.forecast.forecast`.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,7 @@ def _smooth_rows(matrix: np.ndarray, open_mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def _recent(sd: SeriesData, weekday: int, n: int) -> np.ndarray:
+def _recent(sd: SeriesData, weekday: int | np.integer, n: int) -> np.ndarray:
     """Indices of the last ``n`` observed days of a weekday (newest last)."""
     idx = np.flatnonzero((sd.weekday == weekday) & sd.observed())
     return idx[-n:]
@@ -140,6 +141,8 @@ class _Model:
     #: minimum whole weeks of ordinary history the model wants
     min_weeks: int = 1
     name: str = "model"
+    #: the history the model was fitted on (set by fit; absent before)
+    series_: SeriesData
 
     def get_params(self) -> dict:
         return {k: v for k, v in vars(self).items() if not k.endswith("_")}
@@ -328,7 +331,7 @@ class TopDown(_Model):
         n_open = int(sd.open_weekdays.sum())
         if self.daily == "level":
             recent = adjusted[observed][-self.level_weeks * n_open:]
-            self.level_ = float(recent.mean())
+            self.level_: float | None = float(recent.mean())
             self.ets_ = None
         else:
             from statsmodels.tsa.holtwinters import ExponentialSmoothing
@@ -355,6 +358,7 @@ class TopDown(_Model):
         """Forecast daily totals; a proxy weekday rescales by the weekday factors."""
         self._check_fitted()
         if self.ets_ is None:
+            assert self.level_ is not None  # daily = "level" fits a level and no ETS
             return self.level_ * self.factors_[weekdays]
         steps = _steps_ahead(self.series_, dates)
         path = self.ets_.forecast(int(steps.max()))
@@ -420,7 +424,7 @@ class MSTLModel(_Model):
 
 
 #: the tournament's candidates by name: factories of fresh models
-MODELS: dict[str, callable] = {
+MODELS: dict[str, Callable[[], _Model]] = {
     "snaive": lambda: SeasonalNaive(),
     "weighted_weeks": lambda: WeightedWeeks(n_weeks=6),
     "top_down_level": lambda: TopDown(daily="level"),

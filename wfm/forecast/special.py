@@ -153,7 +153,7 @@ def learn_special(qd: QueueData, n_days: int | None = None) -> SpecialHistory:
         prev = last_seen.get(k)
         # days of one kind less than a week apart are one occurrence (one period)
         occ = prev[1] if prev is not None and i - prev[0] <= 7 else f"{k}@{dates[i].date()}"
-        last_seen[k] = (i, occ)
+        last_seen[k] = (int(i), occ)
         worked = bool(has_rows[i] and totals[i] > 0)  # rows of zeros are a closed day too
         if families[i] == "holiday" and qd.open_weekdays[wd[i]]:
             hol_open += int(worked)
@@ -364,7 +364,7 @@ def special_values(plan: pd.DataFrame, estimates: list, h: SpecialHistory, open_
     wd = plan["weekday"].to_numpy()
     p = plan["prior_weekday"].to_numpy().astype(np.int64)
     slots = open_slots[plan["slot_weekday"].to_numpy().astype(np.int64)]
-    open_weekdays = open_slots.any(axis=1)
+    open_weekdays = np.asarray(open_slots.any(axis=1), dtype=bool)
     f = h.factors
     own = np.where(open_weekdays[wd], wd, p)
     ref_wd = plan["ref_weekday"].to_numpy().astype(np.int64)

@@ -1,7 +1,7 @@
 """Rostering: named agents' weekly 24x7 rosters under labour rules, with CP-SAT.
 
 Public API: :func:`load_rules`, :class:`Rules`, :func:`schedule` -> :class:`RosterResult`,
-:func:`validate` (an independent re-check of every hard rule), :func:`diagnose_shortfall` and
+(:attr:`RosterResult.summary` a typed :class:`RosterSummary`), :func:`validate` (an independent re-check of every hard rule), :func:`diagnose_shortfall` and
 :func:`explain_agent_week` (why a roster is short or impossible); soft wishes priced by
 :class:`PreferenceWeights`, fairness over the horizon by :class:`FairnessSettings`. Design: docs/roster.md.
 """
@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from .agents import AGENT_COLUMNS, Agent, parse_agents
 from .diagnose import Diagnosis, diagnose_shortfall, explain_agent_week, explain_infeasible
-from .engine import schedule
-from .fairness import FAIRNESS_METRICS, FairnessSettings
-from .preferences import PREFERENCE_COLUMNS, PreferenceWeights
+from .planner import schedule
+from .preferences import PREFERENCE_COLUMNS
 from .history import fill_history, history_from_roster
-from .result import BREAK_COLUMNS, COVERAGE_COLUMNS, ROSTER_COLUMNS, RosterResult
+from .result import BREAK_COLUMNS, COVERAGE_COLUMNS, ROSTER_COLUMNS, RosterResult, RosterSummary
 from .validate import VIOLATION_COLUMNS, validate
-from .rules import BreakRule, Contract, ObjectiveWeights, Rules, ShiftTemplate, SolverSettings, UnderSegment, load_rules
+from .rules import BreakRule, Contract, ObjectiveWeights, Rules, ShiftTemplate, UnderSegment, load_rules
+from .settings import FAIRNESS_METRICS, FairnessSettings, PreferenceWeights, SolverSettings
 
 __all__ = [
     "load_rules",
@@ -33,6 +33,7 @@ __all__ = [
     "FAIRNESS_METRICS",
     "schedule",
     "RosterResult",
+    "RosterSummary",
     "parse_agents",
     "Agent",
     "AGENT_COLUMNS",

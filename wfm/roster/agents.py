@@ -129,12 +129,12 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
             raise InvalidInputError(
                 f"agent {agent_id}: contract must be one of {', '.join(sorted(rules.contracts))}, got {contract_name!r}")
 
-        def hours(column: str, default: float) -> float:
+        def hours(column: str, default: float, rec: pd.Series = rec, agent_id: str = agent_id) -> float:
             value = rec.get(column, None) if column in frame.columns else None
             if _missing(value):
                 return default
             try:
-                number = float(value)
+                number = float(value)  # type: ignore[arg-type]  # not missing: a value, checked here
             except (TypeError, ValueError):
                 raise InvalidInputError(f"agents column {column} must be numeric, got {value!r} "
                                         f"(agent {agent_id})") from None

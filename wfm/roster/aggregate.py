@@ -107,6 +107,8 @@ class AggregatePlan:
     wall_sec: float
     values: np.ndarray | None = None
     deterministic_time: float = 0.0
+    # the hours flow of the plan's solution (cycle.flow_values): steers the assignment's cycle hours
+    cycle_flow: dict[tuple[str, int, int], dict[int, float]] | None = None
 
 
 def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateModel:
@@ -152,7 +154,7 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
     for cls in cat.classes[0]:
         for t in cls.template_ids:
             template_users[t] += len(cls.agent_index)
-    for w, (_, n_days) in enumerate(grid.weeks):
+    for w, (_, _n_days) in enumerate(grid.weeks):
         per_class = []
         pat = cat.patterns[w]
         for cls in cat.classes[w]:
@@ -176,7 +178,7 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
     link: dict[tuple[int, int, int, int], list[int]] = {}
     link_rows: list[tuple[list[int], list[int]]] = []
     cuts = {c: _history_cuts(cat, cls) for c, cls in enumerate(cat.classes[0])} if history_cuts else {}
-    for w, (d0, n_days) in enumerate(grid.weeks):
+    for w, (d0, _n_days) in enumerate(grid.weeks):
         pat = cat.patterns[w]
         for c, cls in enumerate(cat.classes[w]):
             early = cuts[c] if w == 0 and history_cuts else ()
@@ -457,7 +459,7 @@ def dive_tours(model: AggregateModel, x: np.ndarray, *, fraction: float = 0.25, 
             # (its sum is whole), so the group's equality stays feasible.
             mass = np.bincount(group_of[fractional], weights=part[fractional], minlength=len(members))
             room = np.floor(mass + 1e-6).astype(np.int64)
-            pick = []
+            pick: list[int] = []
             for j in fractional[np.argsort(-part[fractional], kind="stable")]:
                 if len(pick) == k:
                     break

@@ -24,8 +24,8 @@ from ortools.graph.python import min_cost_flow
 from . import cycle
 from .aggregate import AggregatePlan
 from ..exceptions import InfeasibleRosterError
-from .repair import (_BIG, RosterState, _Context, _neighbours, _week_options, clear_week, lay_tour, reinsert,
-                     set_shift)
+from .repair import reinsert
+from .state import BIG, MoveContext, RosterState, clear_week, lay_tour, neighbours, set_shift, week_options
 from .tours import DAY, Catalogue
 
 __all__ = ["assign_plan"]
@@ -41,7 +41,7 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
     """Build a named roster following the plan; return it and the number of agent-weeks re-placed."""
     state = RosterState.empty(cat)
     state.placed = np.zeros((len(cat.agents), len(cat.grid.weeks)), dtype=bool)
-    ctx = _Context(cat)
+    ctx = MoveContext(cat)
     replaced = 0
     # Rules spanning weeks: each agent's (hours, weekend) per week, closing its cycle, near the plan.
     trajectories = cycle.plan_trajectories(cat, plan)
@@ -55,7 +55,7 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
             tours = cls.tours[0][rows]
             legal, late = _legal_arcs(cat, state, agents, tours, w)
             late = late.astype(np.int64)
-            steer = cycle.arc_costs(cat, state, agents, tours, w, getattr(plan, "cycle_flow", None), trajectories)
+            steer = cycle.arc_costs(cat, state, agents, tours, w, plan.cycle_flow, trajectories)
             arc_cost = late + steer
             unassigned_cost = _UNASSIGNED_COST
             if ctx.prefs:
@@ -84,7 +84,8 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
             first_tour_arc = n_a
             for k in range(len(ai)):
                 if flow.flow(first_tour_arc + k):
-                    chosen[int(agents[ai[k]])] = tuple(int(v) for v in tours[ti[k]])
+                    p_, t_, b_ = (int(v) for v in tours[ti[k]])
+                    chosen[int(agents[ai[k]])] = (p_, t_, b_)
         # Hand out the planned starts of each (template, day, band), most constrained agent first.
         for day_local in range(n):
             day = d0 + day_local
@@ -99,7 +100,7 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
                               for pos in positions
                               for _ in range(plan.start_counts.get((t, day, int(pos)), 0)))
                 band_starts = [day * DAY + int(tpl.starts[pos]) for pos in positions]
-                need = {a: _neighbours(cat, state, a, d0, n)[0] for a in members}
+                need = {a: neighbours(cat, state, a, d0, n)[0] for a in members}
                 for agent in sorted(members, key=lambda a: (-need[a], a)):
                     k = bisect.bisect_left(pool, need[agent])
                     if k < len(pool):
@@ -127,7 +128,7 @@ def _legal_arcs(cat: Catalogue, state: RosterState, agents: np.ndarray, tours: n
     unavailable = cat.unavailable[agents, d0:d0 + n]
     legal = ~(unavailable.astype(np.int64) @ on.T.astype(np.int64)).astype(bool)
     lead, full = pat.lead[tours[:, 0]], pat.full[tours[:, 0]]
-    info = np.array([_neighbours(cat, state, int(a), d0, n) for a in agents], dtype=np.int64).reshape(-1, 4)
+    info = np.array([neighbours(cat, state, int(a), d0, n) for a in agents], dtype=np.int64).reshape(-1, 4)
     min_start, run_before = info[:, 0], info[:, 2]
     legal &= np.where(full[None, :], run_before[:, None] + n <= rules.max_consecutive_days,
                       run_before[:, None] + lead[None, :] <= rules.max_consecutive_days)
@@ -148,7 +149,7 @@ def _legal_arcs(cat: Catalogue, state: RosterState, agents: np.ndarray, tours: n
     return legal, late
 
 
-def place_week(ctx: _Context, state: RosterState, agent: int, week: int) -> int:
+def place_week(ctx: MoveContext, state: RosterState, agent: int, week: int) -> int:
     """Place one agent-week by the exact move; return the number of agent-weeks (re-)placed.
 
     When the previous week as assigned leaves no legal week (e.g. a run of working days into
@@ -201,7 +202,7 @@ def place_week(ctx: _Context, state: RosterState, agent: int, week: int) -> int:
 _JOINT_BUDGET = 2000
 
 
-def _place_jointly(ctx: _Context, state: RosterState, agent: int, weeks: list[int], budget: list[int]) -> bool:
+def _place_jointly(ctx: MoveContext, state: RosterState, agent: int, weeks: list[int], budget: list[int]) -> bool:
     """Place these agent-weeks in order, each at its best legal tour that leaves the later ones a legal tour.
 
     Depth-first: the first choice at every level is the exact move's own, so when it works the
@@ -218,12 +219,12 @@ def _place_jointly(ctx: _Context, state: RosterState, agent: int, weeks: list[in
     pat = cat.patterns[week]
     tours = cat.classes[week][int(cat.agent_class[agent, week])].tours[0]
     clear_week(cat, state, agent, d0, n)
-    scores, gains, _, _ = _week_options(ctx, state, agent, week, ctx.marginal_prefix(state.coverage))
+    scores, gains, _, _ = week_options(ctx, state, agent, week, ctx.marginal_prefix(state.coverage))
     seen: set[tuple] = set()
     paid = np.array([tpl.template.paid_minutes for tpl in cat.templates] + [0], dtype=np.int64)
     weekend = [d - d0 for d in range(d0, d0 + n) if cat.grid.date(d).weekday() >= 5]
     for r in np.argsort(-scores, kind="stable"):
-        if scores[r] <= -_BIG / 2 or budget[0] <= 0:
+        if scores[r] <= -BIG / 2 or budget[0] <= 0:
             break
         p, t, b = (int(v) for v in tours[r])
         # Tours alike to the other weeks (hours, weekend days, edge runs, shift type, first and last

@@ -25,6 +25,7 @@ import math
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,8 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from .aggregate import SCALE
-from .repair import RosterState, _under_marginals
+from .settings import SolverSettings
+from .state import MoveContext, RosterState, clear_week, set_shift, tour_shifts, under_marginals, week_options
 from .tours import DAY, Catalogue
 
 __all__ = ["BreakPlan", "place_breaks", "breaks_frame"]
@@ -92,11 +94,12 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
     req = np.concatenate([cat.grid.required.astype(np.int64), np.zeros(pad, dtype=np.int64)])
     cov = np.concatenate([state.coverage.astype(np.int64), np.zeros(pad, dtype=np.int64)])
     inside = np.arange(len(req)) < n_int
-    under_w = _under_marginals(cat)
+    under_w = under_marginals(cat)
     over_w = cat.rules.objective.over_weight
 
     # One entry per break of every worked shift whose template has breaks.
-    agent_l, day_l, rank_l, tpl_l, base_l, lo_l, hi_l, occ_l, len_l, gran_l = ([] for _ in range(10))
+    columns: list[list[Any]] = [[] for _ in range(10)]
+    agent_l, day_l, rank_l, tpl_l, base_l, lo_l, hi_l, occ_l, len_l, gran_l = columns
     agents, days = np.nonzero(state.start >= 0)
     order = np.lexsort((agents, state.start[agents, days]))
     shift_first: list[int] = []
@@ -162,8 +165,8 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
     # Planned groups first: their breaks as the plan counted them.
     if planned and n:
         groups: dict[tuple[int, int], list[int]] = {}
-        for k in np.flatnonzero(rank_a == 0):
-            groups.setdefault((int(tpl_a[k]), int(base[k])), []).append(int(k))
+        for first in np.flatnonzero(rank_a == 0):
+            groups.setdefault((int(tpl_a[first]), int(base[first])), []).append(int(first))
         for key, firsts in groups.items():
             offsets_by_break = planned.get(key)
             if offsets_by_break is None:
@@ -178,12 +181,12 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
 
     # Greedy: all first breaks, then all second breaks, ... in shift-start order.
     for r in range(int(rank_a.max()) + 1 if n else 0):
-        for k in np.flatnonzero(rank_a == r):
-            if offset[k] >= 0:
+        for item in np.flatnonzero(rank_a == r):
+            if offset[item] >= 0:
                 continue
-            off, _ = best(int(k))
-            offset[k] = off
-            put(int(k), off, +1)
+            off, _ = best(int(item))
+            offset[item] = off
+            put(int(item), off, +1)
 
     # Exact count model per day (CP-SAT), each day given the others' breaks.
     exact_days = optimal_days = 0
@@ -213,8 +216,8 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
             break
         passes += 1
         improved = 0
-        for k in rng.permutation(n):
-            k = int(k)
+        for k_ in rng.permutation(n):
+            k = int(k_)
             old = int(offset[k])
             put(k, old, -1)
             a = int((base[k] + old) // step)
@@ -390,7 +393,8 @@ def _day_cost(cov, req, inside, under_w, over_w, groups, offset, base, occ, rank
 
 
 # CP-SAT deterministic time per day of breaks (the wall limit is only a safety net).
-_DAY_DETERMINISTIC_LIMIT = 2.0
+# CP-SAT deterministic time per day of the exact break model (SolverSettings.break_day_deterministic_limit).
+_DAY_DETERMINISTIC_LIMIT = SolverSettings.break_day_deterministic_limit
 
 
 def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int = 0,
@@ -403,19 +407,17 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
     order, keeping the minimum work stretches), and kept only if the roster's objective net of
     breaks falls and no interval exceeds the seats. Returns the updated plan and the moves made.
     """
-    from .repair import _Context, _week_options, clear_week, set_shift, tour_shifts
-
     step = cat.grid.interval_minutes
     n_int = cat.grid.n_intervals
     req = cat.grid.required.astype(np.int64)
     obj = cat.rules.objective
-    under_w = _under_marginals(cat)
+    under_w = under_marginals(cat)
     cum = np.concatenate([[0.0], np.cumsum(under_w[1:])])
-    ctx = _Context(cat)
+    ctx = MoveContext(cat)
     net = plan.coverage.astype(np.int64).copy()
     # breaks per (agent, day): list of (template rank, offset)
     own: dict[tuple[int, int], list[int]] = {}
-    for a, d, r, st in zip(plan.agent, plan.day, plan.rank, plan.start):
+    for a, d, _r, st in zip(plan.agent, plan.day, plan.rank, plan.start):
         own.setdefault((int(a), int(d)), []).append(int(st - state.start[a, d]))
 
     paid_min = np.array([t.template.paid_minutes for t in cat.templates] + [0], dtype=np.int64)
@@ -430,7 +432,7 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
         """sign +1: add the shift net of its breaks to ``net``; -1: take it away."""
         first = start // step
         net[first:min(first + ctx.n_len[t], n_int)] += sign
-        for (offsets, n_occ), off in zip(cat.templates[t].break_offsets, offs):
+        for (_offsets, n_occ), off in zip(cat.templates[t].break_offsets, offs):
             a = (start + off) // step
             net[min(a, n_int):min(a + n_occ, n_int)] -= sign
 
@@ -439,7 +441,7 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
         offs: list[int] = []
         lows, _ = tpl.template.break_bounds()
         prefix = np.concatenate([[0.0], np.cumsum(_marg(net))])
-        for j, ((offsets, n_occ), rule) in enumerate(zip(tpl.break_offsets, tpl.template.breaks)):
+        for j, ((offsets, n_occ), _rule) in enumerate(zip(tpl.break_offsets, tpl.template.breaks)):
             cand = offsets
             if offs:
                 prev_rule = tpl.template.breaks[j - 1]
@@ -477,7 +479,7 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
             clear_week(cat, state, agent, d0, n)
             prefix = np.concatenate([[0.0], np.cumsum(np.where(state.coverage + 1 > cat.rules.seats, -1e12,
                                                                _marg(net)))])
-            scores, gains, _, _ = _week_options(ctx, state, agent, week, prefix, net_of_breaks=True)
+            scores, gains, _, _ = week_options(ctx, state, agent, week, prefix, net_of_breaks=True)
             best = int(np.argmax(scores))
             new_days: list[int] = []
             if scores[best] > -1e11:
@@ -508,8 +510,9 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
                     if saved_s[d - d0] >= 0:
                         set_shift(cat, state, agent, d, int(saved_s[d - d0]), int(saved_t[d - d0]))
                         occupy(int(saved_s[d - d0]), int(saved_t[d - d0]), saved_b[d] or [], +1)
-                    if saved_b[d] is not None:
-                        own[(agent, d)] = saved_b[d]
+                    kept = saved_b[d]
+                    if kept is not None:
+                        own[(agent, d)] = kept
                     else:
                         own.pop((agent, d), None)
         moves += improved

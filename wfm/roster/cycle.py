@@ -11,14 +11,18 @@ columns).
 
 This module gives the stages what they need, without touching their structure:
 
-- :func:`inner_stretch_ok` and :func:`band_repeats_forbidden` filter week patterns and tours by
-  what is decidable inside one week (tours.py);
+- :func:`inner_stretch_ok` and :func:`band_repeats_forbidden` (in :mod:`.cycle_rules`) filter
+  week patterns and tours by what is decidable inside one week (tours.py);
+- :func:`cycle_info` is the per-catalogue accounting (each agent's cycles, weekly hour options,
+  weekends), computed once and kept on the catalogue (``Catalogue.cycle_info``);
 - :func:`aggregate_rows` adds rows to the aggregate model that every legal roster satisfies
   (contract-level sums), so its LP stays a relaxation and its optimum a lower bound;
 - :func:`week_mask` is the per-agent legality of a week's tours given the agent's other weeks
   (hours left in the cycle, weekends, stretches and successions at the week's edges), used by
   the assignment arcs and the exact one-agent-week move; :func:`arc_costs` steers each
   agent's running hours toward the cycle average so its last week stays feasible;
+- :func:`wfm.roster.cycle_moves.improve_cycles` (a stage of its own) moves hours between an
+  agent's weeks;
 - :func:`check_agents` raises :class:`InfeasibleRosterError` naming the agent and the rules
   when its history leaves no legal cycle.
 
@@ -41,80 +45,45 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InfeasibleRosterError
+from .cycle_rules import active, band_repeats_forbidden, forbidden_pairs, inner_stretch_ok
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .rules import Rules
     from .tours import Catalogue
 
+# active, inner_stretch_ok, band_repeats_forbidden and forbidden_pairs live in .cycle_rules (re-exported)
 __all__ = ["active", "inner_stretch_ok", "band_repeats_forbidden", "aggregate_rows", "week_mask", "arc_costs",
-           "check_agents", "forbidden_pairs"]
+           "check_agents", "forbidden_pairs", "Cycle", "CycleInfo", "cycle_info", "tour_minutes", "sumset",
+           "NO_LOWER", "add_hours_flow", "flow_values", "plan_trajectories"]
 
 _log = logging.getLogger("wfm.roster")
 _DAY = 1440
-_NO_LOWER = -(10**12)
+NO_LOWER = -(10**12)
 # CP-SAT deterministic time for the agents' cycle trajectories (plan_trajectories).
 _TRAJECTORY_DET_LIMIT = 5.0
 # Cost of a tour off the agent's trajectory option in the assignment flow.
 _TRAJECTORY_STEER = 30
 
 
-def active(rules: Rules) -> bool:
-    """Whether any rule spanning weeks is switched on."""
-    return (any(c.avg_hours_week is not None for c in rules.contracts.values())
-            or rules.max_weekends_worked_per_cycle is not None or rules.min_work_stretch_days > 1
-            or bool(rules.forbidden_successions))
-
-
-def forbidden_pairs(rules: Rules) -> set[tuple[int, int]]:
-    """Forbidden successions as (type index on a day, type index on the next day)."""
-    index = {t.name: i for i, t in enumerate(rules.shift_types)}
-    return {(index[a], index[b]) for a, b in rules.forbidden_successions}
-
-
-def inner_stretch_ok(on: np.ndarray, min_days: int) -> bool:
-    """No run of working days strictly inside the block (touching neither edge) is shorter than ``min_days``."""
-    if min_days <= 1:
-        return True
-    n = len(on)
-    d = 0
-    while d < n:
-        if not on[d]:
-            d += 1
-            continue
-        e = d
-        while e < n and on[e]:
-            e += 1
-        if d > 0 and e < n and e - d < min_days:
-            return False
-        d = e
-    return True
-
-
-def band_repeats_forbidden(rules: Rules, type_index: int) -> bool:
-    """Whether a shift type may not follow itself (then a tour of it cannot work two days in a row)."""
-    return type_index >= 0 and (type_index, type_index) in forbidden_pairs(rules)
-
-
 @dataclass
-class _Cycle:
+class Cycle:
     """One agent's cycle as the horizon sees it."""
 
     weeks: list[int]  # week blocks of the horizon inside it
     after: int  # weeks of the cycle after the horizon end
     so_far: int  # paid minutes before the horizon
     weekends_so_far: int
-    lower: int  # least paid minutes of the whole cycle (_NO_LOWER: none)
+    lower: int  # least paid minutes of the whole cycle (NO_LOWER: none)
     upper: int  # most (a large number: none)
     has_target: bool
 
 
 @dataclass
-class _Info:
+class CycleInfo:
     """Per catalogue: each agent's cycles, weekly hour options and weekends of the horizon."""
 
     on: bool
     week_cycle: np.ndarray  # (agents, weeks) index into cycles[agent]
-    cycles: list[list[_Cycle]]
+    cycles: list[list[Cycle]]
     paid: np.ndarray  # paid minutes per template index
     short_week: int  # index of a final block shorter than 7 days, -1 when none
     generic: list[np.ndarray]  # per agent: sorted paid minutes of a whole 7-day week (rules only)
@@ -127,22 +96,22 @@ class _Info:
     week_sets: dict = field(default_factory=dict)
 
 
-def _info(cat: Catalogue) -> _Info:
-    cached = cat.__dict__.get("_cycle_info")
-    if cached is not None:
-        return cached
+def cycle_info(cat: Catalogue) -> CycleInfo:
+    """The catalogue's cycle accounting, computed on first use and kept on the catalogue."""
+    if cat.cycle_info is not None:
+        return cat.cycle_info
     rules, grid = cat.rules, cat.grid
     weeks = grid.weeks
     n_agents = len(cat.agents)
     on = active(rules)
     week_cycle = np.zeros((n_agents, len(weeks)), dtype=np.int64)
-    cycles: list[list[_Cycle]] = []
+    cycles: list[list[Cycle]] = []
     short_week = len(weeks) - 1 if weeks and weeks[-1][1] < 7 else -1
     generic = []
     for a, agent in enumerate(cat.agents):
         contract = rules.contracts[agent.contract]
         done = agent.cycle_weeks_done
-        mine: list[_Cycle] = []
+        mine: list[Cycle] = []
         for w in range(len(weeks)):
             c = (w + done) // rules.cycle_weeks
             week_cycle[a, w] = c
@@ -152,12 +121,12 @@ def _info(cat: Catalogue) -> _Info:
                 inside = [x for x in range(len(weeks)) if (x + done) // rules.cycle_weeks == k]
                 before = done if first else 0
                 after = rules.cycle_weeks - before - len(inside)
-                lower, upper, target = _NO_LOWER, 10**12, contract.avg_hours_week is not None
+                lower, upper, target = NO_LOWER, 10**12, contract.avg_hours_week is not None
                 if target:
                     lower, upper = rules.cycle_bounds_minutes(contract)
                     if short_week in inside:
-                        lower = _NO_LOWER
-                mine.append(_Cycle(inside, after, agent.cycle_minutes_so_far if first else 0,
+                        lower = NO_LOWER
+                mine.append(Cycle(inside, after, agent.cycle_minutes_so_far if first else 0,
                                    agent.cycle_weekends_worked if first else 0, lower, upper, target))
         cycles.append(mine)
         generic.append(np.array(sorted(rules.weekly_paid_minutes(agent.min_paid_minutes_week,
@@ -168,28 +137,28 @@ def _info(cat: Catalogue) -> _Info:
         if (grid.start + pd.Timedelta(days=d)).weekday() == 5:
             weekends.append((d, d + 1, max(d, 0) // 7))
     start_type = np.array([rules.shift_type_index(m) for m in range(_DAY)], dtype=np.int64)
-    info = _Info(on, week_cycle, cycles, np.array([t.template.paid_minutes for t in cat.templates], dtype=np.int64),
+    info = CycleInfo(on, week_cycle, cycles, np.array([t.template.paid_minutes for t in cat.templates], dtype=np.int64),
                  short_week, generic, weekends, grid.start.weekday() != 6, start_type, forbidden_pairs(rules),
                  [t.band_type for t in cat.templates])
-    cat.__dict__["_cycle_info"] = info
+    cat.cycle_info = info
     return info
 
 
-def _tour_minutes(info: _Info, cat: Catalogue, week: int, tours: np.ndarray) -> np.ndarray:
+def tour_minutes(info: CycleInfo, cat: Catalogue, week: int, tours: np.ndarray) -> np.ndarray:
     p, t = tours[:, 0], tours[:, 1]
     return np.where(t >= 0, info.paid[np.maximum(t, 0)] * cat.patterns[week].count[p], 0)
 
 
-def _week_set(info: _Info, cat: Catalogue, agent: int, week: int) -> np.ndarray:
+def _week_set(info: CycleInfo, cat: Catalogue, agent: int, week: int) -> np.ndarray:
     """Sorted paid minutes the agent's class may work in a horizon week (its unavailable days included)."""
     key = (week, int(cat.agent_class[agent, week]))
     if key not in info.week_sets:
         tours = cat.classes[week][key[1]].tours[0]
-        info.week_sets[key] = np.unique(_tour_minutes(info, cat, week, tours))
+        info.week_sets[key] = np.unique(tour_minutes(info, cat, week, tours))
     return info.week_sets[key]
 
 
-def _sumset(info: _Info, cat: Catalogue, agent: int, open_weeks: list[int], after: int) -> np.ndarray:
+def sumset(info: CycleInfo, cat: Catalogue, agent: int, open_weeks: list[int], after: int) -> np.ndarray:
     """Every total the open horizon weeks and the weeks after the horizon can still bring."""
     key = (tuple((w, int(cat.agent_class[agent, w])) for w in open_weeks), after,
            tuple(info.generic[agent].tolist()) if after else ())
@@ -202,7 +171,7 @@ def _sumset(info: _Info, cat: Catalogue, agent: int, open_weeks: list[int], afte
     return info.sums[key]
 
 
-def _week_minutes(info: _Info, state, agent: int, d0: int, n: int) -> int:
+def _week_minutes(info: CycleInfo, state, agent: int, d0: int, n: int) -> int:
     tpl = state.template[agent, d0:d0 + n]
     return int(info.paid[tpl[tpl >= 0]].sum())
 
@@ -212,7 +181,7 @@ def _placed(state, agent: int, week: int) -> bool:
     return True if placed is None else bool(placed[agent, week])
 
 
-def _hours_window(info: _Info, cat: Catalogue, state, agent: int, week: int) -> tuple[int, int, np.ndarray] | None:
+def _hours_window(info: CycleInfo, cat: Catalogue, state, agent: int, week: int) -> tuple[int, int, np.ndarray] | None:
     """(least, most) paid minutes of the cycle left for this week and the open weeks, and what those can bring."""
     cyc = info.cycles[agent][int(info.week_cycle[agent, week])]
     if not cyc.has_target:
@@ -227,12 +196,12 @@ def _hours_window(info: _Info, cat: Catalogue, state, agent: int, week: int) -> 
             fixed += _week_minutes(info, state, agent, d0, n)
         elif w != info.short_week:
             open_weeks.append(w)
-    reach = _sumset(info, cat, agent, open_weeks, cyc.after)
-    low = cyc.lower - cyc.so_far - fixed if cyc.lower > _NO_LOWER else _NO_LOWER
+    reach = sumset(info, cat, agent, open_weeks, cyc.after)
+    low = cyc.lower - cyc.so_far - fixed if cyc.lower > NO_LOWER else NO_LOWER
     return low, cyc.upper - cyc.so_far - fixed, reach
 
 
-def _weekend_flags(info: _Info, cat: Catalogue, week: int, tours: np.ndarray) -> np.ndarray:
+def _weekend_flags(info: CycleInfo, cat: Catalogue, week: int, tours: np.ndarray) -> np.ndarray:
     """1 where a tour works a weekend day of its week (when weekends per cycle are limited and countable)."""
     d0, n = cat.grid.weeks[week]
     local = [d - d0 for sat, sun, _ in info.weekends for d in (sat, sun) if d0 <= d < d0 + n]
@@ -249,7 +218,7 @@ def week_mask(cat: Catalogue, state, agent: int, week: int, tours: np.ndarray) -
     work stretch at the week's edges and forbidden successions into and out of the week. Weeks
     not placed yet (``state.placed``) are open: they constrain only through what they could hold.
     """
-    info = _info(cat)
+    info = cycle_info(cat)
     ok = np.ones(len(tours), dtype=bool)
     if not info.on or len(tours) == 0:
         return ok
@@ -261,10 +230,10 @@ def week_mask(cat: Catalogue, state, agent: int, week: int, tours: np.ndarray) -
     window = _hours_window(info, cat, state, agent, week)
     if window is not None:
         low, high, reach = window
-        minutes = _tour_minutes(info, cat, week, tours)
+        minutes = tour_minutes(info, cat, week, tours)
         values = np.unique(minutes)
         # Some total x the open weeks can bring must put the cycle within [low, high].
-        k = np.searchsorted(reach, low - values) if low > _NO_LOWER else np.zeros(len(values), dtype=np.int64)
+        k = np.searchsorted(reach, low - values) if low > NO_LOWER else np.zeros(len(values), dtype=np.int64)
         closable = (k < len(reach)) & (reach[np.minimum(k, len(reach) - 1)] <= high - values)
         if not closable.all():
             ok &= np.isin(minutes, values[closable])
@@ -317,7 +286,7 @@ def week_mask(cat: Catalogue, state, agent: int, week: int, tours: np.ndarray) -
     return ok
 
 
-def _weekend_ok(info: _Info, cat: Catalogue, state, agent: int, week: int, on: np.ndarray, worked: np.ndarray,
+def _weekend_ok(info: CycleInfo, cat: Catalogue, state, agent: int, week: int, on: np.ndarray, worked: np.ndarray,
                 next_open: bool) -> np.ndarray:
     """Weekends worked per cycle stay within the limit, counting this week's pattern."""
     limit = cat.rules.max_weekends_worked_per_cycle
@@ -349,11 +318,11 @@ def arc_costs(cat: Catalogue, state, agents: np.ndarray, tours: np.ndarray, week
     the cost is the hours off ``avg_hours_week`` per elapsed week after the tour. Either keeps
     the cycle's last weeks free to close it (the masks make that exact).
     """
-    info = _info(cat)
+    info = cycle_info(cat)
     out = np.zeros((len(agents), len(tours)), dtype=np.int64)
     if not info.on:
         return out
-    minutes = _tour_minutes(info, cat, week, tours)
+    minutes = tour_minutes(info, cat, week, tours)
     flag = _weekend_flags(info, cat, week, tours)
     for r, a in enumerate(agents):
         a = int(a)
@@ -400,7 +369,7 @@ def aggregate_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tup
     stay within the sum of its agents' weekends left. Each agent's own rule implies the sum, so
     any legal roster of the tour catalogue maps to a feasible point: the LP stays a relaxation.
     """
-    info = _info(cat)
+    info = cycle_info(cat)
     if not info.on:
         return []
     rules = cat.rules
@@ -414,7 +383,8 @@ def aggregate_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tup
         phases = {cat.agents[a].cycle_weeks_done for a in members}
         if len(phases) == 1:
             windows = [cyc.weeks for cyc in info.cycles[members[0]]]
-            per_agent = [[(info.cycles[a][k],) for a in members] for k in range(len(windows))]
+            per_agent: list[list[tuple[Cycle, ...]]] = [[(info.cycles[a][k],) for a in members]
+                                                        for k in range(len(windows))]
         else:
             windows = [list(range(n_weeks))]
             per_agent = [[tuple(info.cycles[a]) for a in members]]
@@ -430,7 +400,7 @@ def aggregate_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tup
                         continue
                     tours = cls.tours[0]
                     cols += tour_var[w][c].tolist()
-                    minutes += _tour_minutes(info, cat, w, tours).tolist()
+                    minutes += tour_minutes(info, cat, w, tours).tolist()
                     if rules.max_weekends_worked_per_cycle is not None and info.weekend_cycle_ok:
                         d0, n = cat.grid.weeks[w]
                         local = [d - d0 for sat, sun, _ in info.weekends for d in (sat, sun) if d0 <= d < d0 + n]
@@ -443,14 +413,15 @@ def aggregate_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tup
                     lo_w, hi_w = cat.agents[a].min_paid_minutes_week, cat.agents[a].max_paid_minutes_week
                     for cyc in cycs:
                         upper += cyc.upper - cyc.so_far - lo_w * cyc.after
-                        if lower > _NO_LOWER and cyc.lower > _NO_LOWER:
+                        if lower > NO_LOWER and cyc.lower > NO_LOWER:
                             lower += cyc.lower - cyc.so_far - hi_w * cyc.after
                         else:
-                            lower = _NO_LOWER
+                            lower = NO_LOWER
                 rows.append((cols, minutes, int(upper)))
                 if lower > 0:
                     rows.append((cols, [-m for m in minutes], -int(lower)))
             if weekend_cols:
+                assert rules.max_weekends_worked_per_cycle is not None  # weekend_cols only then
                 left = sum(rules.max_weekends_worked_per_cycle - cyc.weekends_so_far
                            for cycs in agent_cycles for cyc in cycs)
                 rows.append((weekend_cols, [1] * len(weekend_cols), int(left)))
@@ -465,7 +436,7 @@ def aggregate_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tup
     return out
 
 
-def _boundary_rows(cat: Catalogue, info: _Info, tour_var: list[list[np.ndarray]],
+def _boundary_rows(cat: Catalogue, info: CycleInfo, tour_var: list[list[np.ndarray]],
                    by_contract: dict[str, list[int]]) -> list[tuple[list[int], list[int], int]]:
     """Hall-type rows between consecutive weeks, per contract: the agents ending a week one way are
     at most the agents starting the next week in a way that may follow it.
@@ -482,7 +453,7 @@ def _boundary_rows(cat: Catalogue, info: _Info, tour_var: list[list[np.ndarray]]
     rows: list[tuple[list[int], list[int], int]] = []
     for name in sorted(by_contract):
         for w in range(len(cat.grid.weeks) - 1):
-            ends: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+            ends: list[tuple[np.ndarray, ...]] = []
             for week in (w, w + 1):
                 d0, n = cat.grid.weeks[week]
                 pat = cat.patterns[week]
@@ -519,14 +490,14 @@ def _boundary_rows(cat: Catalogue, info: _Info, tour_var: list[list[np.ndarray]]
             for k in range(1, m):
                 row(cols_a, (trail_a >= 1) & (trail_a <= k), cols_b, (lead_b >= m - k) | open_b)
                 row(cols_b, (lead_b >= 1) & (lead_b <= k), cols_a, trail_a >= m - k)
-            for a, b in sorted(info.pairs):
-                row(cols_a, last_a == a, cols_b, first_b != b)
+            for type_a, type_b in sorted(info.pairs):
+                row(cols_a, last_a == type_a, cols_b, first_b != type_b)
     return rows
 
 
 def check_agents(cat: Catalogue) -> None:
     """Raise InfeasibleRosterError naming the agent when its cycle history leaves no legal cycle."""
-    info = _info(cat)
+    info = cycle_info(cat)
     if not info.on:
         return
     rules = cat.rules
@@ -535,7 +506,7 @@ def check_agents(cat: Catalogue) -> None:
             if not cyc.has_target:
                 continue
             open_weeks = [w for w in cyc.weeks if w != info.short_week]
-            reach = _sumset(info, cat, a, open_weeks, cyc.after)
+            reach = sumset(info, cat, a, open_weeks, cyc.after)
             low = cyc.lower - cyc.so_far
             high = cyc.upper - cyc.so_far
             if not ((reach >= low) & (reach <= high)).any():
@@ -552,131 +523,6 @@ def check_agents(cat: Catalogue) -> None:
                     f"unavailable dates) can bring {', '.join(f'{x / 60:g}' for x in reach[:12])} h")
 
 
-def improve_cycles(cat: Catalogue, state, *, seed: int, deadline: float, progress=None) -> dict[str, float]:
-    """One-agent-cycle moves: re-plan all of an agent's weeks of one cycle at once, hours moving between weeks.
-
-    With an exact cycle target a one-agent-week move must keep its week's hours; this move
-    does not. The agent's shifts never overlap one another (rest), so against the coverage
-    without the agent the value of a cycle is the sum of its weeks' values: the best tour of
-    each week per paid-hours level (exact moves, the other weeks open), then a dynamic program
-    over the levels whose total closes the cycle. The chosen levels are placed week by week,
-    each week's best legal tour of its level given the weeks before (edges, weekends), and the
-    cycle is kept only if its value beats the current one; otherwise it is put back.
-    """
-    import time
-
-    from .repair import _Context
-
-    info = _info(cat)
-    stats = {"cycle_moves": 0, "cycle_tried": 0, "cycle_stopped_by_time": False}
-    if not info.on or not any(c.avg_hours_week is not None for c in cat.rules.contracts.values()):
-        return stats
-    ctx = _Context(cat)
-    rng = np.random.default_rng(seed)
-    n_agents, n_weeks = len(cat.agents), len(cat.grid.weeks)
-    state.placed = np.ones((n_agents, n_weeks), dtype=bool)
-    try:
-        for a in rng.permutation(n_agents):
-            a = int(a)
-            for cyc in info.cycles[a]:
-                if not cyc.has_target or len(cyc.weeks) < 2:
-                    continue
-                if time.perf_counter() > deadline:
-                    stats["cycle_stopped_by_time"] = True
-                    return stats
-                stats["cycle_tried"] += 1
-                stats["cycle_moves"] += _cycle_move(ctx, info, state, a, cyc)
-    finally:
-        state.placed = None
-    if progress is not None:
-        progress(f"cycle moves: {stats['cycle_moves']} of {stats['cycle_tried']} agent-cycles improved")
-    return stats
-
-
-def _cycle_move(ctx, info: _Info, state, agent: int, cyc: _Cycle) -> int:
-    """One one-agent-cycle move (see :func:`improve_cycles`); 1 when kept, 0 when put back."""
-    # repair imports this module: its helpers are imported here, at call time.
-    from .repair import _BIG as big
-    from .repair import _saved_score as saved_score
-    from .repair import _week_options as week_options
-    from .repair import clear_week, set_shift
-
-    cat = ctx.cat
-    weeks = cyc.weeks
-    spans = [cat.grid.weeks[w] for w in weeks]
-    saved = [(state.start[agent, d0:d0 + n].copy(), state.template[agent, d0:d0 + n].copy()) for d0, n in spans]
-    for d0, n in spans:
-        clear_week(cat, state, agent, d0, n)
-    state.placed[agent, weeks] = False
-    prefix = ctx.marginal_prefix(state.coverage)
-    current = sum(saved_score(ctx, s, prefix) for s in saved)
-    # Best value per paid-minutes level of each week, the other weeks of the cycle open.
-    levels: list[dict[int, float]] = []
-    for w in weeks:
-        scores, _, _, _ = week_options(ctx, state, agent, w, prefix)
-        tours = cat.classes[w][int(cat.agent_class[agent, w])].tours[0]
-        minutes = _tour_minutes(info, cat, w, tours)
-        best: dict[int, float] = {}
-        for m, v in zip(minutes.tolist(), scores.tolist()):
-            if v > -big / 2 and v > best.get(m, -big):
-                best[m] = v
-        levels.append(best)
-    # Dynamic program over cumulative minutes; the total must leave the cycle closable.
-    table: dict[int, tuple[float, list[int]]] = {0: (0.0, [])}
-    for best in levels:
-        nxt: dict[int, tuple[float, list[int]]] = {}
-        for total, (value, path) in table.items():
-            for m, v in best.items():
-                key = total + m
-                if key not in nxt or value + v > nxt[key][0]:
-                    nxt[key] = (value + v, path + [m])
-        table = nxt
-    reach = _sumset(info, cat, agent, [], cyc.after)
-    low = cyc.lower - cyc.so_far if cyc.lower > _NO_LOWER else _NO_LOWER
-    high = cyc.upper - cyc.so_far
-    choices = sorted(((value, path) for total, (value, path) in table.items()
-                      if ((reach + total >= low) & (reach + total <= high)).any()), key=lambda vp: -vp[0])
-    moved = 0
-    for value, path in choices[:3]:
-        if value <= current + 1e-9:
-            break
-        if _place_levels(ctx, info, state, agent, weeks, path, prefix) > current + 1e-9:
-            moved = 1
-            break
-        for d0, n in spans:
-            clear_week(cat, state, agent, d0, n)
-        state.placed[agent, weeks] = False
-    if not moved:
-        for (d0, n), (starts, templates) in zip(spans, saved):
-            clear_week(cat, state, agent, d0, n)
-            for i, (s, t) in enumerate(zip(starts, templates)):
-                if s >= 0:
-                    set_shift(cat, state, agent, d0 + i, int(s), int(t))
-    state.placed[agent, weeks] = True
-    return moved
-
-
-def _place_levels(ctx, info: _Info, state, agent: int, weeks: list[int], path: list[int], prefix: np.ndarray) -> float:
-    """Place each week's best legal tour of its chosen paid minutes, in order; return the total value (-big: failed)."""
-    from .repair import _BIG as big
-    from .repair import _week_options as week_options
-    from .repair import lay_tour
-
-    cat = ctx.cat
-    total = 0.0
-    for w, level in zip(weeks, path):
-        scores, gains, _, _ = week_options(ctx, state, agent, w, prefix)
-        tours = cat.classes[w][int(cat.agent_class[agent, w])].tours[0]
-        scores = np.where(_tour_minutes(info, cat, w, tours) == level, scores, -big)
-        r = int(np.argmax(scores))
-        if scores[r] <= -big / 2:
-            return -big
-        total += float(scores[r])
-        lay_tour(cat, state, agent, w, tours[r], gains)
-        state.placed[agent, w] = True
-    return total
-
-
 def add_hours_flow(cat: Catalogue, tour_var: list[list[np.ndarray]], new_var, add_eq) -> dict:
     """Add to the aggregate model, per contract with a cycle target, a flow of agents over paid-hours totals.
 
@@ -691,7 +537,7 @@ def add_hours_flow(cat: Catalogue, tour_var: list[list[np.ndarray]], new_var, ad
     not ensure. Contracts whose agents are at different points of their cycles get the sum rows
     of :func:`aggregate_rows` only.
     """
-    info = _info(cat)
+    info = cycle_info(cat)
     out: dict[tuple[str, int, int, int], int] = {}
     if not info.on:
         return out
@@ -723,7 +569,7 @@ def add_hours_flow(cat: Catalogue, tour_var: list[list[np.ndarray]], new_var, ad
                 for c, cls in enumerate(cat.classes[w]):
                     if cls.key[0][0] != name:
                         continue
-                    for var, m in zip(tour_var[w][c].tolist(), _tour_minutes(info, cat, w, cls.tours[0]).tolist()):
+                    for var, m in zip(tour_var[w][c].tolist(), tour_minutes(info, cat, w, cls.tours[0]).tolist()):
                         levels.setdefault(int(m), []).append(var)
                 step_vars: dict[int, list[int]] = {h: [] for h in levels}
                 nxt: dict[int, list[tuple[int, float]]] = {}
@@ -732,7 +578,7 @@ def add_hours_flow(cat: Catalogue, tour_var: list[list[np.ndarray]], new_var, ad
                     for h in sorted(levels):
                         after_total = total + h
                         closing = after_total + rest
-                        no_lower = cyc.lower <= _NO_LOWER or open_short
+                        no_lower = cyc.lower <= NO_LOWER or open_short
                         if not ((closing <= cyc.upper) & ((closing >= cyc.lower) | no_lower)).any():
                             continue
                         v = new_var(0, 0, len(members))
@@ -774,7 +620,7 @@ def plan_trajectories(cat: Catalogue, plan, *, passes: int = 3) -> dict[tuple[in
     followed where the cycles allow (the week masks keep every choice legal in any case).
     Returns (agent, week) -> (minutes, weekend flag); empty without cycle targets or weekend limits.
     """
-    info = _info(cat)
+    info = cycle_info(cat)
     rules = cat.rules
     out: dict[tuple[int, int], tuple[int, int]] = {}
     weekends = rules.max_weekends_worked_per_cycle is not None and info.weekend_cycle_ok
@@ -790,7 +636,7 @@ def plan_trajectories(cat: Catalogue, plan, *, passes: int = 3) -> dict[tuple[in
     for w in range(n_weeks):
         for c, cls in enumerate(cat.classes[w]):
             tours = cls.tours[0]
-            pairs = list(zip(_tour_minutes(info, cat, w, tours).tolist(), _weekend_flags(info, cat, w, tours).tolist()))
+            pairs = list(zip(tour_minutes(info, cat, w, tours).tolist(), _weekend_flags(info, cat, w, tours).tolist()))
             for o, k in zip(pairs, np.asarray(plan.tour_counts[w][c]).tolist()):
                 room[(w, c, o)] = room.get((w, c, o), 0) + int(k)
             distinct = sorted(set(pairs))
@@ -799,7 +645,7 @@ def plan_trajectories(cat: Catalogue, plan, *, passes: int = 3) -> dict[tuple[in
     agents = sorted({a for a in range(len(cat.agents)) if a in targets or weekends},
                     key=lambda a: (sum(len(options[(a, w)]) for w in range(n_weeks)), a))
     chosen: dict[int, list[tuple[int, tuple[int, int]]]] = {}
-    for sweep in range(passes):
+    for _sweep in range(passes):
         changed = 0
         for a in agents:
             old = chosen.pop(a, [])
@@ -820,12 +666,13 @@ def plan_trajectories(cat: Catalogue, plan, *, passes: int = 3) -> dict[tuple[in
     return out
 
 
-def _best_trajectory(cat: Catalogue, info: _Info, agent: int, cyc: _Cycle, options, room, target: bool,
+def _best_trajectory(cat: Catalogue, info: CycleInfo, agent: int, cyc: Cycle, options, room, target: bool,
                      weekends: bool) -> list[tuple[int, tuple[int, int]]]:
     """The agent's options over one cycle's weeks that close it and use the most room the plan has left."""
     if not cyc.weeks:
         return []
-    limit = cat.rules.max_weekends_worked_per_cycle - cyc.weekends_so_far if weekends else 10**6
+    cap = cat.rules.max_weekends_worked_per_cycle
+    limit = cap - cyc.weekends_so_far if weekends and cap is not None else 10**6
     # state (minutes, weekends) -> (value, path)
     table: dict[tuple[int, int], tuple[int, list]] = {(0, 0): (0, [])}
     for w in cyc.weeks:
@@ -841,9 +688,9 @@ def _best_trajectory(cat: Catalogue, info: _Info, agent: int, cyc: _Cycle, optio
                     nxt[key] = (gain, path + [(w, o)])
         table = nxt
     if target:
-        reach = _sumset(info, cat, agent, [], cyc.after)
+        reach = sumset(info, cat, agent, [], cyc.after)
         high = cyc.upper - cyc.so_far
-        low = cyc.lower - cyc.so_far if cyc.lower > _NO_LOWER else _NO_LOWER
+        low = cyc.lower - cyc.so_far if cyc.lower > NO_LOWER else NO_LOWER
         table = {k: v for k, v in table.items() if ((k[0] + reach <= high) & (k[0] + reach >= low)).any()}
     if not table:
         return []

@@ -41,83 +41,28 @@ TOML::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linear_sum_assignment
 
-from ..exceptions import ConfigError
+from . import cycle
+from .settings import FAIRNESS_METRICS, FairnessSettings
+from .state import clear_week, neighbours, set_shift
+from .tours import leading_days
 
 __all__ = ["FairnessSettings", "FAIRNESS_METRICS", "balance", "agent_metrics", "distribution"]
 
-FAIRNESS_METRICS = ("weekend_days_worked", "night_shifts", "late_shifts", "short_weeks")
-_OBJECTIVES = ("spread", "max")
 _DAY = 1440
 _ILLEGAL = 1e15
-
-
-@dataclass(frozen=True)
-class FairnessSettings:
-    """Weights and objective of the fairness pass (see the module docstring)."""
-
-    enabled: bool = False
-    objective: str = "spread"
-    weekend_weight: float = 20.0
-    night_weight: float = 20.0
-    late_weight: float = 10.0
-    short_week_weight: float = 20.0
-    late_types: tuple[str, ...] = ("late",)
-    max_sweeps: int = 20
-
-    def __post_init__(self) -> None:
-        if self.objective not in _OBJECTIVES:
-            raise ConfigError(f"fairness.objective must be one of {', '.join(_OBJECTIVES)}, got {self.objective!r}")
-        for key in ("weekend_weight", "night_weight", "late_weight", "short_week_weight"):
-            value = getattr(self, key)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value) or value < 0:
-                raise ConfigError(f"fairness.{key} must be a number >= 0, got {value!r}")
-        if not isinstance(self.max_sweeps, int) or isinstance(self.max_sweeps, bool) or not 1 <= self.max_sweeps <= 50:
-            raise ConfigError(f"fairness.max_sweeps must be a whole number in [1, 50], got {self.max_sweeps!r}")
-
-    @property
-    def weights(self) -> np.ndarray:
-        """Weight per metric, in FAIRNESS_METRICS order."""
-        return np.array([self.weekend_weight, self.night_weight, self.late_weight, self.short_week_weight])
-
-    @classmethod
-    def from_dict(cls, data: Any, shift_type_names: tuple[str, ...]) -> FairnessSettings:
-        """Build from the ``[fairness]`` table (its presence enables the pass)."""
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"[fairness] must be a table, got {data!r}")
-        allowed = {"enabled", "objective", "weekend_weight", "night_weight", "late_weight", "short_week_weight",
-                   "late_types", "max_sweeps"}
-        unknown = sorted(set(map(str, data)) - allowed)
-        if unknown:
-            raise ConfigError(f"[fairness]: unknown key(s) {', '.join(unknown)}; expected some of "
-                              f"{', '.join(sorted(allowed))}")
-        kwargs = dict(data)
-        enabled = kwargs.pop("enabled", True)
-        if not isinstance(enabled, bool):
-            raise ConfigError(f"fairness.enabled must be true or false, got {enabled!r}")
-        if "late_types" in kwargs:
-            types = kwargs["late_types"]
-            if isinstance(types, str) or not isinstance(types, (list, tuple)):
-                raise ConfigError(f"fairness.late_types must be an array of shift type names, got {types!r}")
-            for name in types:
-                if name not in shift_type_names:
-                    raise ConfigError(f"fairness.late_types must name shift types ({', '.join(shift_type_names)}), "
-                                      f"got {name!r}")
-            kwargs["late_types"] = tuple(str(t) for t in types)
-        return cls(enabled=enabled, **kwargs)
 
 
 def _settings(rules: Any) -> FairnessSettings:
     return getattr(rules, "fairness", None) or FairnessSettings()
 
 
-def _night_table(cat: Any) -> list[np.ndarray]:
+def _night_table(cat: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per template: whether each start (clock) is a night shift, and a late shift."""
     rules = cat.rules
     late_types = set(_settings(rules).late_types)
@@ -130,7 +75,7 @@ def _night_table(cat: Any) -> list[np.ndarray]:
     return out
 
 
-def _week_metrics(cat: Any, tables: list, starts: np.ndarray, templates: np.ndarray, d0: int,
+def _week_metrics(cat: Any, tables: list[tuple[np.ndarray, np.ndarray]], starts: np.ndarray, templates: np.ndarray, d0: int,
                   max_paid: int) -> np.ndarray:
     """(weekend days, nights, lates, short) of one week plan (absolute starts/templates per day)."""
     weekend = nights = lates = paid = 0
@@ -156,7 +101,7 @@ def _groups(cat: Any) -> np.ndarray:
     return np.stack([g, np.where(night, g, -1 - g), g, g], axis=1)
 
 
-def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True) -> dict[str, float]:
+def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True) -> dict[str, Any]:
     """Even out the fairness metrics by coverage-neutral permutations of week plans in each class.
 
     ``state`` is changed in place; its coverage stays identical. ``pricing`` (a
@@ -166,10 +111,6 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
     after, the worst contract's spread of each metric before and after, and ``owner`` (agents,
     weeks): whose original week plan each agent now works.
     """
-    from .repair import _neighbours, clear_week, set_shift  # noqa: PLC0415 - avoids an import cycle
-
-    from scipy.optimize import linear_sum_assignment
-
     settings = _settings(cat.rules)
     weights = settings.weights if fairness else np.zeros(len(FAIRNESS_METRICS))
     tables = _night_table(cat)
@@ -186,8 +127,6 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
                                           int(max_paid[a]))
     rest = cat.rules.min_rest_minutes
     max_run = cat.rules.max_consecutive_days
-    from . import cycle  # noqa: PLC0415
-
     spanning = cycle.active(cat.rules)
 
     def cost_of(totals: np.ndarray) -> float:
@@ -201,7 +140,7 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
     owner = np.repeat(np.arange(n_agents)[:, None], len(weeks), axis=1)
     spread_before = _spreads(metrics.sum(axis=1), groups)
     moved = sweeps = 0
-    for sweeps in range(1, settings.max_sweeps + 1):
+    for sweeps in range(1, settings.max_sweeps + 1):  # noqa: B007 - the count is reported
         changed = 0
         for w, (d0, n) in enumerate(weeks):
             totals = metrics.sum(axis=1)
@@ -224,7 +163,7 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
                 if settings.objective == "max":
                     z = np.maximum(z, 0)
                 cost = (weights * z ** 2).sum(axis=2)  # (agents, plans)
-                cost = cost + _legality(cat, state, members, plans_s, plans_t, d0, n, rest, max_run, _neighbours)
+                cost = cost + _legality(cat, state, members, plans_s, plans_t, d0, n, rest, max_run)
                 cost = cost + np.where(_terms_ok(cat, members, plans_s, plans_t, w, n, x[:, 1]), 0.0, _ILLEGAL)
                 if spanning:
                     cost = cost + _cycle_legality(cat, state, members, plans_s, plans_t, w, d0)
@@ -240,7 +179,7 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
                 new = cost[keep, perm]
                 if (perm == keep).all() or new.max() >= _ILLEGAL / 2 or new.sum() >= cost[keep, keep].sum() - 1e-9:
                     continue
-                for i, a in enumerate(members):
+                for a in members:
                     clear_week(cat, state, int(a), d0, n)
                 for i, a in enumerate(members):
                     j = perm[i]
@@ -312,18 +251,16 @@ def _targets(totals: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 
 def _legality(cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarray, plans_t: np.ndarray, d0: int, n: int,
-              rest: int, max_run: int, neighbours: Any) -> np.ndarray:
+              rest: int, max_run: int) -> np.ndarray:
     """(agents, plans): 0 where the agent may work the plan next to its own other weeks, else a huge cost."""
     lengths = np.array([t.template.length_minutes for t in cat.templates] + [0])
     on = plans_s >= 0
     ends = np.where(on, plans_s + lengths[np.where(on, plans_t, -1)], -10**12)
     first = np.where(on.any(axis=1), np.where(on, plans_s, 10**13).min(axis=1), 10**13)
     last_end = ends.max(axis=1)
-    from .tours import _lead  # noqa: PLC0415 - rules -> fairness -> tours -> rules at import time
-
-    lead = np.array([_lead(r) for r in on])
-    trail = np.array([_lead(r[::-1]) for r in on])
-    full = on.all(axis=1)
+    lead = np.array([leading_days(r) for r in on])
+    trail = np.array([leading_days(r[::-1]) for r in on])
+    full = np.asarray(on.all(axis=1))
     info = np.array([neighbours(cat, state, int(a), d0, n) for a in members], dtype=np.int64).reshape(-1, 4)
     min_start, max_end, run_before, run_after = (info[:, k][:, None] for k in range(4))
     ok = (first[None, :] >= min_start) & (last_end[None, :] <= max_end)
@@ -347,8 +284,6 @@ def _cycle_legality(cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarr
     to its own other weeks, else a huge cost. Each plan is read back as its tour (pattern,
     template, band) and checked by :func:`wfm.roster.cycle.week_mask`, the check the assignment
     and the one-agent-week moves use."""
-    from . import cycle  # noqa: PLC0415
-
     pat = cat.patterns[week]
     row_of = {r.tobytes(): i for i, r in enumerate(pat.on)}
     on = plans_s >= 0

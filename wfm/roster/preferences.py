@@ -37,8 +37,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import ConfigError, InvalidInputError
+from ..exceptions import InvalidInputError
 from ..frames import is_missing as _missing, split_list
+from .settings import PreferenceWeights
 
 __all__ = ["PreferenceWeights", "AgentPreferences", "PREFERENCE_COLUMNS", "parse_preferences",
            "PreferencePricing", "granted_counts"]
@@ -48,41 +49,6 @@ PREFERENCE_COLUMNS = ("preferred_days_off", "preferred_earliest_start", "preferr
 
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _DAY = 1440
-
-
-@dataclass(frozen=True)
-class PreferenceWeights:
-    """Price of one denied wish, in objective units (multiplied by the agent's ``priority``).
-
-    TOML::
-
-        [preferences]
-        day_off_weight = 50        # per worked preferred day off
-        start_window_weight = 20   # per shift starting outside the preferred start window
-        shift_type_weight = 20     # per shift of a non-preferred type
-    """
-
-    day_off_weight: float = 50.0
-    start_window_weight: float = 20.0
-    shift_type_weight: float = 20.0
-
-    def __post_init__(self) -> None:
-        for key in ("day_off_weight", "start_window_weight", "shift_type_weight"):
-            value = getattr(self, key)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value) or value < 0:
-                raise ConfigError(f"preferences.{key} must be a number >= 0, got {value!r}")
-
-    @classmethod
-    def from_dict(cls, data: Any) -> PreferenceWeights:
-        """Build from the ``[preferences]`` table."""
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"[preferences] must be a table of weights, got {data!r}")
-        allowed = {"day_off_weight", "start_window_weight", "shift_type_weight"}
-        unknown = sorted(set(map(str, data)) - allowed)
-        if unknown:
-            raise ConfigError(f"[preferences]: unknown key(s) {', '.join(unknown)}; expected some of "
-                              f"{', '.join(sorted(allowed))}")
-        return cls(**{k: data[k] for k in allowed if k in data})
 
 
 @dataclass(frozen=True)
@@ -182,7 +148,7 @@ def parse_preferences(rec: Mapping[str, Any], agent_id: str, shift_type_names: t
     raw = rec.get("priority")
     if not _missing(raw):
         try:
-            priority = float(raw)
+            priority = float(raw)  # type: ignore[arg-type]  # not missing: a value, checked here
         except (TypeError, ValueError):
             priority = float("nan")
         if not np.isfinite(priority) or priority < 0:

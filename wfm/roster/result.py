@@ -1,24 +1,76 @@
-"""The roster result: frames built from the solver state, and the summary."""
+"""The roster result: frames built from the solver state, the planner's summary and the diagnostics."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .repair import RosterState
+from .settings import FAIRNESS_METRICS
+from .state import RosterState
 from .tours import Catalogue
 
-__all__ = ["RosterResult", "ROSTER_COLUMNS", "BREAK_COLUMNS", "COVERAGE_COLUMNS", "roster_frame", "coverage_frame"]
+__all__ = ["RosterResult", "RosterSummary", "ROSTER_COLUMNS", "BREAK_COLUMNS", "COVERAGE_COLUMNS", "roster_frame", "coverage_frame"]
 
 ROSTER_COLUMNS = ("agent_id", "date", "shift_start", "shift_end", "paid_hours", "shift_type")
 BREAK_COLUMNS = ("agent_id", "break_start", "break_end", "kind", "paid")
 COVERAGE_COLUMNS = ("interval_start", "queue", "required", "scheduled", "under", "over")
 
 
-@dataclass
+@dataclass(frozen=True)
+class RosterSummary:
+    """The figures a planner reads off a roster (docs/roster.md, "Summary").
+
+    ``objective`` is coverage + wishes in the objective's weight units; ``lower_bound`` bounds
+    it from below (``lower_bound_kind``: "lp", "lagrangian" or "cp-sat") and ``gap`` =
+    (objective - lower_bound) / lower_bound; ``status`` is "OPTIMAL" when the gap is ~0, else
+    "FEASIBLE". Coverage figures are net of breaks. ``fairness_spread`` is, per fairness metric,
+    the worst contract's max - min over the agents who can work it.
+    """
+
+    status: str
+    objective: float
+    lower_bound: float
+    lower_bound_kind: str
+    gap: float
+    coverage_objective: float
+    coverage_gap: float
+    preference_objective: float
+    required_agent_intervals: int
+    under_agent_intervals: int
+    over_agent_intervals: int
+    under_share: float
+    within_10pct_share: float
+    paid_hours: float
+    peak_seats_used: int
+    seats: int
+    agents: int
+    shifts: int
+    days: int
+    interval_minutes: int
+    breaks: int
+    preferences_asked: int
+    preferences_granted: int
+    preferences_granted_share: float | None
+    fairness_spread: Mapping[str, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The figures under their summary.json keys (``fairness_spread`` as ``fairness_<metric>_spread``)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "fairness_spread"}
+        out.update({f"fairness_{metric}_spread": value for metric, value in self.fairness_spread.items()})
+        return out
+
+    @classmethod
+    def keys(cls) -> tuple[str, ...]:
+        """The flat summary keys these figures take (the fairness spreads excepted)."""
+        return tuple(f.name for f in fields(cls) if f.name != "fairness_spread")
+
+
+@dataclass(frozen=True, eq=False)
 class RosterResult:
     """What :func:`wfm.roster.schedule` returns.
 
@@ -35,7 +87,11 @@ class RosterResult:
         ``"pooled"``. ``scheduled`` counts agents on shift and not on break, carry-in from
         previous-week shifts included (their breaks are unknown, so they count whole).
     summary
-        Status, objective, lower bound and gap, totals, timings (see docs/roster.md).
+        The planner's figures (:class:`RosterSummary`): status, objective, lower bound and gap,
+        under/over, within-10% share, paid hours, peak seats, wishes granted, fairness spread.
+    diagnostics
+        Everything else, read-only: the stages' figures (aggregate status and bound, plan used,
+        repair and break moves, fairness pass), timings and the run's settings (docs/roster.md).
     agent_summary
         One row per agent: ``agent_id, contract, night_allowed, paid_hours, shifts,
         weekend_days_worked, night_shifts, late_shifts, short_weeks``, the asked/granted split
@@ -51,9 +107,27 @@ class RosterResult:
     roster: pd.DataFrame
     breaks: pd.DataFrame
     coverage: pd.DataFrame
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: RosterSummary
+    diagnostics: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     agent_summary: pd.DataFrame | None = None
     fairness: pd.DataFrame | None = None
+
+    @classmethod
+    def from_figures(cls, roster: pd.DataFrame, breaks: pd.DataFrame, coverage: pd.DataFrame,
+                     figures: Mapping[str, Any], *, agent_summary: pd.DataFrame | None = None,
+                     fairness: pd.DataFrame | None = None) -> RosterResult:
+        """Split a flat mapping of figures (summary.json's keys) into the summary and the diagnostics."""
+        keys = set(RosterSummary.keys())
+        spread = {m: float(figures[f"fairness_{m}_spread"]) for m in FAIRNESS_METRICS
+                  if f"fairness_{m}_spread" in figures}
+        summary = RosterSummary(**{k: figures[k] for k in keys}, fairness_spread=spread)
+        taken = keys | {f"fairness_{m}_spread" for m in spread}
+        rest = {k: v for k, v in figures.items() if k not in taken}
+        return cls(roster, breaks, coverage, summary, MappingProxyType(rest), agent_summary, fairness)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Summary and diagnostics in one flat dict: the roster part of summary.json, ``wfm schedule --summary``."""
+        return {**self.summary.as_dict(), **self.diagnostics}
 
 
 def roster_frame(cat: Catalogue, state: RosterState) -> pd.DataFrame:

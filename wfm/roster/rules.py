@@ -23,8 +23,7 @@ from typing import Any
 
 from ..exceptions import ConfigError
 from ..io import read_toml
-from .fairness import FairnessSettings
-from .preferences import PreferenceWeights
+from .settings import FairnessSettings, PreferenceWeights, SolverSettings
 
 __all__ = [
     "BreakRule",
@@ -194,10 +193,9 @@ class ShiftTemplate:
         """
         mw = self.min_work_minutes
         earliest: list[int] = []
-        for b in self.breaks:
-            lo = max(b.earliest_minute, mw if not earliest else earliest[-1] + prev.minutes + mw)
+        for k, b in enumerate(self.breaks):
+            lo = max(b.earliest_minute, mw if not k else earliest[-1] + self.breaks[k - 1].minutes + mw)
             earliest.append(lo)
-            prev = b
         latest = [0] * len(self.breaks)
         limit = self.length_minutes - mw
         for k in range(len(self.breaks) - 1, -1, -1):
@@ -341,24 +339,6 @@ class ObjectiveWeights:
             if left <= 0:
                 break
         return total
-
-
-@dataclass(frozen=True)
-class SolverSettings:
-    """Decomposition knobs: start-time band width and CP-SAT's share of the time limit.
-
-    CP-SAT gets ``time_limit_sec * aggregate_time_share * 0.6`` deterministic time units
-    (reproducible), with the wall clock as a safety net.
-    """
-
-    band_width_minutes: int = 120
-    aggregate_time_share: float = 0.6
-
-    def __post_init__(self) -> None:
-        if not 15 <= self.band_width_minutes <= 240:
-            raise ConfigError(f"solver.band_width_minutes must be in [15, 240], got {self.band_width_minutes}")
-        if not 0.1 <= self.aggregate_time_share <= 0.95:
-            raise ConfigError(f"solver.aggregate_time_share must be in [0.1, 0.95], got {self.aggregate_time_share}")
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,12 @@ import pandas as pd
 from ..exceptions import ConfigError, InfeasibleRosterError, InvalidInputError
 from ..frames import require_columns, to_numeric, to_timestamps
 from . import cycle
+from .cycle_rules import band_repeats_forbidden, inner_stretch_ok
 from .agents import Agent
 from .rules import Rules, ShiftTemplate
 
-__all__ = ["Grid", "TemplatePlan", "Pattern", "ClassTours", "Catalogue", "build_grid", "build_catalogue"]
+__all__ = ["Grid", "TemplatePlan", "Pattern", "ClassTours", "Catalogue", "build_grid", "build_catalogue",
+           "leading_days"]
 
 DAY = 1440
 
@@ -167,6 +169,8 @@ class Catalogue:
     unavailable: np.ndarray  # (n_agents, n_days) bool
     # per agent: unavailable time windows as (start, end) minutes from the horizon start
     windows: list[list[tuple[int, int]]] = field(default_factory=list)
+    # the rules spanning weeks' accounting (:func:`wfm.roster.cycle.cycle_info` fills it on first use)
+    cycle_info: cycle.CycleInfo | None = field(default=None, repr=False, compare=False)
 
 
 def _template_plan(template: ShiftTemplate, rules: Rules, step: int, contract: str) -> TemplatePlan:
@@ -252,16 +256,16 @@ def _patterns(n_days: int, rules: Rules) -> Pattern:
             continue
         if rules.days_off_consecutive and off_needed >= 2 and _longest_run(~on) < off_needed:
             continue
-        if not cycle.inner_stretch_ok(on, rules.min_work_stretch_days):
+        if not inner_stretch_ok(on, rules.min_work_stretch_days):
             continue  # a work stretch inside the week shorter than min_work_stretch_days
         rows.append(on)
     on = np.array(rows, dtype=bool).reshape(-1, n_days)
     # Deterministic order: fewer days first, then lexicographic.
     order = np.lexsort(tuple(on[:, ::-1].T) + (on.sum(axis=1),))
     on = on[order]
-    lead = np.array([_lead(r) for r in on], dtype=np.int64)
-    trail = np.array([_lead(r[::-1]) for r in on], dtype=np.int64)
-    return Pattern(n_days, on, lead, trail, on.all(axis=1))
+    lead = np.array([leading_days(r) for r in on], dtype=np.int64)
+    trail = np.array([leading_days(r[::-1]) for r in on], dtype=np.int64)
+    return Pattern(n_days, on, lead, trail, np.asarray(on.all(axis=1)))
 
 
 def _longest_run(values: np.ndarray) -> int:
@@ -272,7 +276,7 @@ def _longest_run(values: np.ndarray) -> int:
     return best
 
 
-def _lead(values: np.ndarray) -> int:
+def leading_days(values: np.ndarray) -> int:
     n = 0
     for v in values:
         if not v:
@@ -404,7 +408,7 @@ def _base_tours(terms: tuple, n_days: int, pat: Pattern, templates: list[Templat
             for b in range(plan.n_bands):
                 if plan.band_night[b] and (not night_ok or counts[p] > rules.max_night_shifts_per_week):
                     continue
-                if back_to_back[p] and cycle.band_repeats_forbidden(rules, int(plan.band_type[b])):
+                if back_to_back[p] and band_repeats_forbidden(rules, int(plan.band_type[b])):
                     continue
                 rows.append((int(p), t, b))
     if not rows:

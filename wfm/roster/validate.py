@@ -178,11 +178,12 @@ def validate(
     rest = pd.Timedelta(hours=rules.min_rest_hours)
     blocks = [(origin + pd.Timedelta(days=d), min(7, horizon_days - d)) for d in range(0, horizon_days, 7)]
     for agent_id, group in shifts.groupby("agent_id", sort=True):
-        terms = terms_by_id.get(agent_id)
-        if not terms:
+        found = terms_by_id.get(agent_id)
+        if not found:
             out.append((agent_id, group["date"].iloc[0], "unknown_agent",
                         "agent not in the agents frame (or its contract is not in the rules)"))
             continue
+        terms = found
         group = group.reset_index(drop=True)
         paid = []
         for _, s in group.iterrows():
@@ -282,7 +283,7 @@ def validate(
         if terms and terms["prev_end"] is not None and terms["prev_end"] > origin:
             events += [(origin, 1), (terms["prev_end"], -1)]
     events.sort(key=lambda ev: (ev[0], ev[1]))  # ends before starts at the same instant
-    heads, worst, worst_at = 0, 0, None
+    heads, worst, worst_at = 0, 0, origin
     for when, change in events:
         heads += change
         if heads > worst:

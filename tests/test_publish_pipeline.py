@@ -1,0 +1,89 @@
+"""`wfm run` with the workbook, the calendars and an SQLite database on, checked against its own CSVs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zoneinfo
+
+import icalendar
+import openpyxl
+import pandas as pd
+import pytest
+
+from publish_helpers import AS_OF, run_small_centre
+from wfm import pipeline
+from wfm.io import read_frame
+from wfm.publish.database import read_run
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("publish")
+    url = f"sqlite:///{folder / 'wfm.db'}"
+    outcome = run_small_centre(folder, publish=f'ical = true\ntimezone = "Asia/Shanghai"\ndatabase_url = "{url}"\n')
+    return outcome, url, folder
+
+
+def test_workbook_grid_equals_roster_csv(run):
+    outcome, _, _ = run
+    roster = read_frame(outcome.folder / "roster.csv")
+    wb = openpyxl.load_workbook(outcome.folder / "roster.xlsx")
+    ws = wb["Roster"]
+    header = [c.value for c in ws[1]]
+    assert header[1:-1] == list(pd.date_range(AS_OF, periods=7).to_pydatetime())
+    rows = {ws.cell(i, 1).value: i for i in range(2, ws.max_row + 1)}
+    assert len(rows) == len(read_frame(outcome.folder / "agents_summary.csv"))
+    for r in roster.itertuples():
+        start, end = pd.Timestamp(r.shift_start), pd.Timestamp(r.shift_end)
+        text = ws.cell(rows[r.agent_id], header.index(pd.Timestamp(r.date).to_pydatetime()) + 1).value
+        assert text.startswith(f"{start:%H:%M}-") and (text[6:11] == f"{end:%H:%M}" or text[6:11] == "24:00")
+    assert wb["Breaks"].max_row - 1 == len(read_frame(outcome.folder / "breaks.csv")) > 0
+    assert wb["Coverage"].max_row - 1 == len(read_frame(outcome.folder / "coverage.csv"))
+    assert wb["Daily service"].max_row - 1 == len(read_frame(outcome.folder / "daily.csv"))
+
+
+def test_calendars_hold_every_shift_and_break(run):
+    outcome, _, _ = run
+    roster = read_frame(outcome.folder / "roster.csv")
+    breaks = read_frame(outcome.folder / "breaks.csv")
+    files = sorted((outcome.folder / "calendars").glob("*.ics"))
+    assert len(files) == len(read_frame(outcome.folder / "agents_summary.csv"))
+    tz = zoneinfo.ZoneInfo("Asia/Shanghai")
+    starts = sorted(ev.decoded("DTSTART") for f in files
+                    for ev in icalendar.Calendar.from_ical(f.read_bytes()).walk("VEVENT"))
+    want = sorted(pd.Timestamp(t).to_pydatetime().replace(tzinfo=tz)
+                  for t in list(roster["shift_start"]) + list(breaks["break_start"]))
+    assert starts == want
+
+
+def test_manifest_hashes_the_new_files_and_database_holds_the_run(run):
+    outcome, url, _ = run
+    manifest = json.loads((outcome.folder / "manifest.json").read_text())
+    assert "roster.xlsx" in manifest["outputs"] and any(k.startswith("calendars/") for k in manifest["outputs"])
+    for name, digest in manifest["outputs"].items():
+        assert hashlib.sha256((outcome.folder / name).read_bytes()).hexdigest() == digest
+    assert manifest["settings"]["publish"]["timezone"] == "Asia/Shanghai"
+    back = read_run(url, dt.date.fromisoformat(AS_OF))
+    for name in ("roster", "breaks", "coverage", "requirements", "forecast"):
+        assert len(back[name]) == len(read_frame(outcome.folder / f"{name}.csv")), name
+    (row,) = back["runs"].to_dict("records")
+    assert row["status"] == ("attention" if outcome.exit_code else "ok") and row["exit_code"] == outcome.exit_code
+    assert json.loads(row["inputs"])["agents"] == manifest["inputs"]["agents"]["sha256"]
+
+
+def test_a_failed_folder_publish_writes_nothing_to_the_database(run, monkeypatch):
+    outcome, url, folder = run
+    before = {k: len(v) for k, v in read_run(url, dt.date.fromisoformat(AS_OF)).items()}
+    published = read_run(url, dt.date.fromisoformat(AS_OF))["runs"]["published_at"].item()
+
+    def broken(tmp, final):
+        raise OSError("rename failed")
+
+    monkeypatch.setattr(pipeline, "_swap_into_place", broken)
+    with pytest.raises(OSError, match="rename failed"):
+        pipeline.run(pipeline.load_config(folder / "wfm.toml"))
+    after = read_run(url, dt.date.fromisoformat(AS_OF))
+    assert {k: len(v) for k, v in after.items()} == before
+    assert after["runs"]["published_at"].item() == published

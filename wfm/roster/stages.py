@@ -1,0 +1,364 @@
+"""The stages of :func:`wfm.roster.schedule`, each returning a small frozen record of what it did.
+
+The engine (:mod:`wfm.roster.engine`) calls them in order (docs/roster.md, "Design"):
+
+1. :func:`build_problem` -> :class:`Problem`: agents parsed, grid, tour catalogue, aggregate model;
+2. :func:`lower_bound` -> :class:`Bound`: the aggregate model's LP relaxation (the lower bound);
+3. :func:`plan_tours` -> :class:`Planned`: whole tour counts (CP-SAT restricted master, the
+   LP dive with breaks, or the rounded LP);
+4. :func:`assign_named` -> :class:`Assigned`: named agents on the planned tours (min-cost flow),
+   for each candidate plan, the better roster kept;
+5. :func:`repair_roster` -> :class:`Repaired`: exact one-agent-week moves, one-agent-cycle moves;
+6. :func:`place_all_breaks` -> :class:`BreaksPlaced`: every break, then the net-of-breaks polish;
+7. :func:`even_out` -> :class:`Balanced`: the fairness/wishes pass (coverage-neutral swaps).
+
+Every stage takes the run's :class:`~wfm.roster.settings.SolverSettings` (``rules.solver``) for
+its budgets; the wall clock is only a safety net behind deterministic limits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import InfeasibleRosterError
+from . import cycle
+from .agent_report import balance_hook
+from .agents import Agent, parse_agents
+from .aggregate import (SCALE, AggregateModel, AggregatePlan, build_aggregate, dive_tours, lp_bound, lp_relaxation,
+                        restrict_to_lp_support, round_lp, solve_aggregate)
+from .assign import assign_plan
+from .breaks import BreakPlan, place_breaks, polish_net
+from .cycle_moves import improve_cycles
+from .inputs import check_prev_shift_ends
+from .repair import enforce_windows, improve
+from .rules import Rules
+from .state import RosterState, evaluate_objective
+from .tours import DAY, Catalogue, Grid, build_catalogue, build_grid
+
+__all__ = ["Problem", "Bound", "Planned", "Assigned", "Repaired", "BreaksPlaced", "Balanced", "build_problem",
+           "lower_bound", "plan_tours", "assign_named", "repair_roster", "place_all_breaks", "even_out",
+           "planned_breaks", "gross_target"]
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Stage 1: the inputs in the solver's terms."""
+
+    agents: list[Agent]
+    grid: Grid
+    cat: Catalogue
+    model: AggregateModel
+    has_breaks: bool  # some shift template has breaks: the model counts them, stage 6 places them
+    build_sec: float
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Stage 2: the LP relaxation of the aggregate model."""
+
+    value: float  # the lower bound, weight units (nan when the LP found none)
+    x: np.ndarray | None  # the LP solution (None: infeasible)
+    kind: str  # "lp" (optimum) or "lagrangian" (certified by the LP's multipliers)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """Stage 3: whole tour counts, and which model and target the later stages follow."""
+
+    plan: AggregatePlan  # CP-SAT's plan, or the dive's / rounded LP's (status DIVE, LP_ROUNDED, ...)
+    rounded: AggregatePlan  # the rounded LP plan (always a candidate when better or CP-SAT did not finish)
+    model: AggregateModel  # the model the plan belongs to (with history cuts for the dive)
+    target_x: np.ndarray  # the solution whose break load the gross target adds
+    restricted: bool  # CP-SAT searched only the LP's tours (its bound bounds that model only)
+    deterministic_limit: float
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """Stage 4: the named roster of the better candidate plan."""
+
+    state: RosterState
+    replaced: int  # agent-weeks the exact move placed (could not follow the plan)
+    plan_used: str  # "cp-sat" or "lp-rounded"
+    objective: float  # after the assignment, against the gross target
+    target_cat: Catalogue  # the catalogue whose requirement includes the plan's agents on break
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """Stage 5: what the one-agent-week and one-agent-cycle moves did."""
+
+    passes: int
+    moves: int
+    stopped_by_time: bool
+    cycle_moves: int
+    cycle_stopped_by_time: bool
+
+
+@dataclass(frozen=True)
+class BreaksPlaced:
+    """Stage 6: the placed breaks and the net-of-breaks polish."""
+
+    plan: BreakPlan
+    polish_moves: int
+    started: float  # perf_counter at the stage's start (its time is reported with the summary)
+
+
+@dataclass(frozen=True)
+class Balanced:
+    """Stage 7: the fairness/wishes pass's figures (summary keys) and the relabelled breaks."""
+
+    figures: Mapping[str, Any]
+    breaks: BreakPlan
+
+
+def build_problem(requirements: pd.DataFrame, agents: pd.DataFrame, rules: Rules, report: Report,
+                  t0: float) -> Problem:
+    """Parse the agents, build the grid, the tour catalogue and the aggregate model."""
+    parsed = parse_agents(agents, rules)
+    grid = build_grid(requirements)
+    check_prev_shift_ends(parsed, grid.start, end=grid.start + pd.Timedelta(days=grid.n_days))
+    cat = build_catalogue(grid, parsed, rules)
+    crowded = np.flatnonzero(cat.carry > rules.seats)
+    if crowded.size:
+        raise InfeasibleRosterError(
+            f"no legal roster: {int(cat.carry[crowded[0]])} previous-week shifts still running at "
+            f"{grid.interval_starts()[crowded[0]]} exceed the {rules.seats} seats")
+    model = build_aggregate(cat)
+    build_sec = time.perf_counter() - t0
+    report(f"model: {len(parsed)} agents, {grid.n_days} days of {grid.interval_minutes}-min intervals, "
+           f"{len(model.cost):,} aggregate variables ({build_sec:.1f} s)")
+    return Problem(parsed, grid, cat, model, model.break_load is not None, build_sec)
+
+
+def lower_bound(problem: Problem, *, time_limit_sec: float, report: Report, t0: float) -> Bound:
+    """The LP relaxation of the aggregate model: the lower bound and the solution the plan starts from."""
+    model, rules = problem.model, problem.cat.rules
+    solver = rules.solver
+    if problem.has_breaks:
+        # With breaks the LP gets a time limit and skips crossover (it stalled for minutes on the
+        # example centre); its multipliers give a certified bound whether or not it finished.
+        lp = lp_relaxation(model, time_limit=solver.safety(solver.lp_share * time_limit_sec), crossover=False)
+        lp_x = lp.x
+        lp_value = lp.value / SCALE + model.constant if np.isfinite(lp.value) else float("nan")
+        certified = lp.bound / SCALE + model.constant if np.isfinite(lp.bound) else float("nan")
+        kind = "lp" if lp.status == "OPTIMAL" else "lagrangian"
+        if lp.status == "OPTIMAL" and np.isfinite(certified):
+            lp_value = min(lp_value, certified)  # the certified figure, when tolerances differ
+        elif lp.status != "INFEASIBLE":
+            lp_value = certified if np.isfinite(certified) else float("nan")
+        report(f"aggregate: LP {lp.status}, bound {lp_value:,.1f} ({kind}, {lp.wall_sec:.1f} s)")
+        if lp.status == "INFEASIBLE" or lp_x is None:
+            lp_value = float("nan")
+    else:
+        kind = "lp"
+        lp_value, lp_x = lp_bound(model)
+        lp_value = lp_value / SCALE + model.constant if np.isfinite(lp_value) else float("nan")
+        report(f"aggregate: LP relaxation bound {lp_value:,.1f} ({time.perf_counter() - t0:.1f} s)")
+    if lp_x is None:
+        raise InfeasibleRosterError(
+            f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours "
+            "together with the previous-week shifts still running"
+            + (", or the rules spanning weeks (cycle hours, weekends, work stretches, successions) contradict "
+               "the contracts' weeks" if cycle.active(rules) else ""))
+    return Bound(lp_value, lp_x, kind)
+
+
+def plan_tours(problem: Problem, bound: Bound, *, time_limit_sec: float, seed: int, num_workers: int,
+               report: Report) -> Planned:
+    """Whole tour counts: CP-SAT on the LP's support (or the whole small model), or the LP dive with breaks."""
+    model, cat = problem.model, problem.cat
+    rules = cat.rules
+    solver = rules.solver
+    lp_x = bound.x
+    assert lp_x is not None  # lower_bound raised otherwise
+    n_class = [[len(c.agent_index) for c in week] for week in cat.classes]
+    rounded = round_lp(model, lp_x, n_class)
+    # Rules spanning weeks: the LP's flow of agents over cycle-hours totals steers the assignment.
+    rounded.cycle_flow = cycle.flow_values(model, lp_x)
+    report(f"aggregate: rounded LP plan {rounded.objective:,.1f}")
+    target_x = lp_x
+    plan_model = model
+    # The wall-clock limit of CP-SAT is only a safety net, wall_safety times the nominal
+    # share: the deterministic limit below normally ends the search, so a loaded machine
+    # gives the same plan, later, instead of a different one.
+    budget = solver.safety(max(1.0, time_limit_sec * solver.aggregate_time_share))
+    # The deterministic limit depends on the inputs only (not on how long the LP took on a
+    # busy machine), so the same call gives the same plan.
+    det_limit = time_limit_sec * solver.aggregate_time_share * solver.deterministic_per_second
+    # Small models are solved whole, and then CP-SAT's bound is a valid lower bound too.
+    restrict = len(model.cost) > solver.restrict_above_variables
+    if problem.has_breaks and restrict:
+        det_limit = 0.0
+        # With breaks the CP-SAT restricted master never beat its rounded hint (measured), and
+        # largest-remainder rounding of the LP loses ~15%: an LP dive makes the tours whole
+        # instead, re-timing starts and breaks at every round (aggregate.dive_tours).
+        # The dive runs on the model with history cuts, whose plans named agents can follow
+        # exactly (measured: the shared-start plan left 18 shifts to move, +4,600 on the week).
+        # Each round is an LP, so only models of about a week get it (size decides, not the clock).
+        t_dive = time.perf_counter()
+        cut_lp = None
+        if len(model.cost) <= solver.dive_max_variables:
+            plan_model = build_aggregate(cat, history_cuts=True)
+            cut_lp = lp_relaxation(plan_model, time_limit=solver.safety(solver.lp_share * time_limit_sec),
+                                   iteration_limit=solver.cut_lp_iterations)
+        if cut_lp is not None and cut_lp.status == "OPTIMAL":
+            assert cut_lp.x is not None
+            dive = dive_tours(plan_model, cut_lp.x, deadline=t_dive + solver.safety(time_limit_sec))
+            target_x = dive.values
+            rounded = round_lp(plan_model, dive.values, n_class)
+            rounded.cycle_flow = cycle.flow_values(plan_model, dive.values)
+            plan = AggregatePlan([], {}, dive.objective, float("nan"), "DIVE" if dive.complete else "DIVE_STOPPED",
+                                 time.perf_counter() - t_dive)
+            report(f"aggregate: LP dive {dive.objective:,.1f} after {dive.rounds} round(s), tours "
+                   f"{'whole' if dive.complete else 'still fractional'} ({plan.wall_sec:.1f} s)")
+        else:
+            # Too large to dive, or the cut model's LP did not finish: the rounded LP plan.
+            plan_model = model
+            plan = AggregatePlan([], {}, rounded.objective, float("nan"), "LP_ROUNDED", time.perf_counter() - t_dive)
+    else:
+        # CP-SAT solves the restricted master: only the tours the LP optimum (or its rounding)
+        # uses, as in price-and-branch. The LP relaxation of the full model stays the lower
+        # bound; the restriction makes the integer search small enough to finish, starting
+        # from the rounded plan as a complete hint.
+        assert rounded.values is not None  # round_lp always gives values
+        upper = restrict_to_lp_support(model, lp_x, rounded.values) if restrict else None
+        plan = solve_aggregate(model, time_limit_sec=budget, seed=seed, num_workers=num_workers, progress=report,
+                               deterministic_limit=det_limit, hint=rounded.values, upper=upper)
+        report(f"aggregate: {plan.status} objective {plan.objective:,.1f} bound {plan.bound:,.1f} "
+               f"({plan.wall_sec:.1f} s)")
+        plan.cycle_flow = cycle.flow_values(model, plan.values if plan.values is not None else lp_x)
+    # The restricted master can be infeasible with rules spanning weeks (its tours are the LP's
+    # support only); the rounded LP plan then goes on to the assignment, which repairs it.
+    if plan.status == "INFEASIBLE" and not restrict:
+        raise InfeasibleRosterError(
+            f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours")
+    return Planned(plan, rounded, plan_model, target_x, restrict, det_limit)
+
+
+def assign_named(problem: Problem, planned: Planned, report: Report) -> Assigned:
+    """Give each candidate plan's tours to named agents; keep the better roster."""
+    t_assign = time.perf_counter()
+    plan, rounded = planned.plan, planned.rounded
+    # Two candidate plans: CP-SAT's and the rounded LP optimum. Each is assigned to named
+    # agents; the better roster goes on.
+    # A CP-SAT plan is used only when CP-SAT finished (optimal within its gap limit): a
+    # two-worker search cut short by a limit was seen to differ between identical runs, and
+    # the same inputs must give the same roster.
+    candidates = []
+    if plan.tour_counts and plan.status == "OPTIMAL":
+        candidates.append(("cp-sat", plan))
+    if not candidates or plan.objective > rounded.objective:
+        candidates.append(("lp-rounded", rounded))
+    best: Assigned | None = None
+    for name, candidate in candidates:
+        # Stages 4-5 see whole shifts. With breaks they aim at the requirement plus the LP
+        # optimum's agents on break per interval, so they keep the shift mix the plan chose.
+        cand_cat = gross_target(problem.cat, planned.model, planned.target_x)
+        cand_state, cand_replaced = assign_plan(cand_cat, candidate)
+        cand_replaced += enforce_windows(cand_cat, cand_state)
+        value = evaluate_objective(cand_cat, cand_state)
+        report(f"assign ({name} plan): objective {value['objective']:,.1f}, {cand_replaced} agent-week(s) "
+               f"re-placed ({time.perf_counter() - t_assign:.1f} s)")
+        if best is None or value["objective"] < best.objective - 1e-9:
+            best = Assigned(cand_state, cand_replaced, name, value["objective"], cand_cat)
+    assert best is not None  # at least one candidate
+    return best
+
+
+def repair_roster(assigned: Assigned, planned: Planned, *, seed: int, deadline: float, time_limit_sec: float,
+                  report: Report) -> Repaired:
+    """Exact one-agent-week moves until a pass finds nothing, then one-agent-cycle moves (and moves again)."""
+    cat, state = assigned.target_cat, assigned.state
+    # Repair converges in a few passes; its clock limit is a safety net as well.
+    repair_deadline = max(deadline, time.perf_counter() + cat.rules.solver.safety(max(1.0, 0.2 * time_limit_sec)))
+    if planned.plan.status == "DIVE" and assigned.replaced == 0:
+        # The dive's plan is whole down to the breaks and was followed exactly; polishing it
+        # against the gross target (a proxy once breaks move) made it worse (measured +650), so
+        # only the net-of-breaks moves after break placement polish it.
+        stats: dict[str, Any] = {"passes": 0, "moves": 0, "stopped_by_time": False}
+    else:
+        stats = improve(cat, state, seed=seed, deadline=repair_deadline, progress=report)
+    # Rules spanning weeks: one-agent-cycle moves shift hours between an agent's weeks, then polish again.
+    cycle_stats = improve_cycles(cat, state, seed=seed, deadline=repair_deadline, progress=report)
+    if cycle_stats["cycle_moves"]:
+        more = improve(cat, state, seed=seed + 1, deadline=repair_deadline, progress=report)
+        stats = {"passes": stats["passes"] + more["passes"], "moves": stats["moves"] + more["moves"],
+                 "stopped_by_time": stats["stopped_by_time"] or more["stopped_by_time"]}
+    return Repaired(int(stats["passes"]), int(stats["moves"]), bool(stats["stopped_by_time"]),
+                    int(cycle_stats["cycle_moves"]), bool(cycle_stats["cycle_stopped_by_time"]))
+
+
+def place_all_breaks(problem: Problem, state: RosterState, planned: Planned, *, seed: int, num_workers: int,
+                     deadline: float, time_limit_sec: float, report: Report) -> BreaksPlaced:
+    """Place every break on the final shifts against the real requirement, then polish net of breaks."""
+    cat, grid, has_breaks = problem.cat, problem.grid, problem.has_breaks
+    solver = cat.rules.solver
+    t_breaks = time.perf_counter()
+    # The exact per-day break model's work is budgeted from the time limit alone (deterministic):
+    # up to break_day_deterministic_limit per day, less on long horizons.
+    day_det = min(solver.break_day_deterministic_limit,
+                  max(0.5, time_limit_sec * solver.break_share * solver.deterministic_per_second
+                      / max(grid.n_days, 1)))
+    break_plan = place_breaks(cat, state, seed=seed, num_workers=num_workers,
+                              planned=planned_breaks(cat, planned.model, planned.target_x) if has_breaks else None,
+                              day_deterministic_limit=day_det,
+                              deadline=max(solver.stage_deadline(deadline, t_breaks, time_limit_sec),
+                                           t_breaks + grid.n_days * day_det
+                                           / solver.loaded_deterministic_per_second) if has_breaks else None)
+    polish_moves = 0
+    if has_breaks:
+        # After the breaks: one-agent-week moves priced net of the week's own breaks.
+        t_polish = time.perf_counter()
+        break_plan, polish_moves = polish_net(cat, state, break_plan, seed=seed,
+                                              deadline=solver.stage_deadline(deadline, t_polish, time_limit_sec))
+        report(f"net-of-breaks moves: {polish_moves} agent-week(s) improved ({time.perf_counter() - t_polish:.1f} s)")
+    return BreaksPlaced(break_plan, polish_moves, t_breaks)
+
+
+def even_out(cat: Catalogue, state: RosterState, breaks: BreakPlan, report: Report) -> Balanced:
+    """Fairness and wishes: coverage-neutral swaps of whole week plans (with their breaks) between
+    agents of one contract (rules' [fairness]; wishes only when it is off)."""
+    figures, relabelled = balance_hook(cat, state, report, breaks)
+    return Balanced(figures, relabelled)
+
+
+def planned_breaks(cat: Catalogue, model: AggregateModel,
+                   values: np.ndarray | None) -> dict[tuple[int, int], list[np.ndarray]] | None:
+    """Whole break counts of a plan per (template, absolute start), as offsets (None if fractional)."""
+    if values is None or not model.break_groups:
+        return None
+    key_of = {v: key for key, vs in model.start_items() for v in vs}
+    per_key: dict[tuple[int, int], list[list[np.ndarray]]] = {}
+    rank: dict[int, int] = {}
+    for start, bvars in model.break_groups:
+        counts = np.round(values[bvars]).astype(np.int64)
+        if np.abs(values[bvars] - counts).max() > 1e-6:
+            return None
+        j = rank.get(start, 0)
+        rank[start] = j + 1
+        if round(values[start]) <= 0:
+            continue
+        t, day, pos = key_of[start]
+        tpl = cat.templates[t]
+        lists = per_key.setdefault((t, day * DAY + int(tpl.starts[pos])), [[] for _ in tpl.break_offsets])
+        lists[j].append(np.repeat(tpl.break_offsets[j][0], counts))
+    planned = {key: [np.sort(np.concatenate(parts)) for parts in lists] for key, lists in per_key.items()}
+    return planned
+
+
+def gross_target(cat: Catalogue, model: AggregateModel, values: np.ndarray | None) -> Catalogue:
+    """The catalogue with requirement + a solution's agents on break (whole shifts then aim right)."""
+    if model.break_load is None or values is None:
+        return cat
+    load = np.floor(model.breaks_per_interval(values) + 1e-6).astype(np.int64)
+    return dataclasses.replace(cat, grid=dataclasses.replace(cat.grid, required=cat.grid.required + load))
