@@ -333,7 +333,7 @@ def _parse_quantiles(text: str) -> tuple[float, ...]:
                                 "country ([forecast] country of --config), else CN.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="The centre's configuration TOML (wfm run's): its [forecast] country is the default --country.")
-@click.option("--events", type=click.Path(dir_okay=False), help="Events file: date, event[, multiplier].")
+@click.option("--events", type=click.Path(dir_okay=False), help="Events file: date, event[, multiplier][, like].")
 @click.option("--exclude", type=click.Path(dir_okay=False), help="Outlier periods to drop: start, end.")
 @click.option("--backtest-report", type=click.Path(dir_okay=False), help="Write the backtest table here.")
 @click.option("--as-of", help="Last history day to use (YYYY-MM-DD); the forecast starts the day after.")
@@ -402,7 +402,7 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
     io.write_frame(result.forecast, output)
     if backtest_report:
         io.write_frame(result.backtest, backtest_report)
-    for note in result.notes[:1]:
+    for note in result.notes[:1] + [n for n in result.notes if "special days in the horizon" in n]:
         click.echo(note, err=True)
     for row in result.selected.itertuples():
         click.echo(f"{row.queue}: {row.model} (backtest WAPE {row.backtest_wape:.3f})", err=True)

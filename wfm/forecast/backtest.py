@@ -2,13 +2,16 @@
 
 Origins are whole days: the last one sits ``horizon_days`` before the end of history, the
 others ``step_days`` apart before it; each origin fits every candidate on the history up
-to it and forecasts the real horizon. Scores are interval WAPE over ordinary observed days
-(holidays and events are scored by nobody: they are too few to rank models on).
+to it and forecasts the real horizon. Extra origins (before the last holiday periods) can be
+added. Scores are interval WAPE over the ordinary observed days and, when a special-day
+scorer is given, the holidays, eves, after-days, make-up days and events of each horizon
+(forecast as the final forecast would, from the history before the origin); the special
+days' WAPE is also reported on its own (``holiday_wape``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 import warnings
 
@@ -36,12 +39,13 @@ class BacktestOutcome:
     scores: dict[str, float]
 
 
-def _origins(sd: SeriesData, horizon_days: int, n_origins: int, step_days: int, min_train_days: int) -> list[int]:
+def _origins(sd: SeriesData, horizon_days: int, n_origins: int, step_days: int, min_train_days: int,
+             extra_cuts: Sequence[np.datetime64] = ()) -> list[int]:
     """Index (exclusive end of training) of each origin, oldest first."""
     last = sd.dates[-1]
     out = []
-    for k in range(n_origins):
-        cut = last - np.timedelta64(horizon_days + k * step_days, "D")
+    cuts = [last - np.timedelta64(horizon_days + k * step_days, "D") for k in range(n_origins)]
+    for cut in cuts + [np.asarray(c).astype("datetime64[D]") for c in extra_cuts]:
         n_train = int(np.searchsorted(sd.dates, cut, side="right"))
         if n_train >= min_train_days and sd.observed()[:n_train].sum() >= min_train_days * 0.8:
             out.append(n_train)
@@ -58,12 +62,24 @@ def run_backtest(
     combine: int = 3,
     queue: str = "",
     progress: Callable[[int], None] | None = None,
+    extra_cuts: Sequence[np.datetime64] = (),
+    special: Callable[[SeriesData], Callable | None] | None = None,
 ) -> BacktestOutcome | None:
-    """Backtest ``candidates`` on rolling origins; None when history is too short for any origin."""
+    """Backtest ``candidates`` on rolling origins; None when history is too short for any origin.
+
+    ``extra_cuts`` adds origins (last day of training), e.g. before the last holiday periods.
+    ``special(train)`` returns, for a training window, a scorer ``scorer(model) -> (lead,
+    forecast, actual)`` of the special days (holidays, eves, after-days, ...) of the
+    horizon, or None; their errors count in the ranking next to the ordinary days' and are
+    reported separately as ``holiday_wape``; the calibration uses both.
+    """
     n_open = int(sd.open_weekdays.sum())
-    origins = _origins(sd, horizon_days, n_origins, step_days, min_train_days=2 * n_open)
+    origins = _origins(sd, horizon_days, n_origins, step_days, min_train_days=2 * n_open, extra_cuts=extra_cuts)
+    # the progress bar counts the regular origins only (the caller knows how many there are)
+    regular = set(_origins(sd, horizon_days, n_origins, step_days, min_train_days=2 * n_open))
     rows: list[dict] = []
     errors: dict[str, list] = {name: [] for name in candidates}
+    spec_errors: dict[str, list] = {name: [] for name in candidates}
     if not origins:
         return None
     observed = sd.observed()
@@ -72,7 +88,9 @@ def run_backtest(
         train = sd.truncate(n_train)
         end = sd.dates[n_train - 1] + np.timedelta64(horizon_days, "D")
         test = np.flatnonzero((np.arange(len(sd.dates)) >= n_train) & (sd.dates <= end) & observed)
-        if test.size == 0:
+        # a horizon of special days only (the day after a holiday, day-ahead) still scores
+        scorer = special(train) if special is not None else None
+        if test.size == 0 and scorer is None:
             continue
         dates, wd = sd.dates[test], sd.weekday[test]
         mask = sd.open_slots[wd]
@@ -89,10 +107,17 @@ def run_backtest(
             except (WFMError, ValueError, np.linalg.LinAlgError):
                 continue  # a model that cannot fit this origin simply does not compete here
             keep = mask & ~np.isnan(actual)
-            errors[name].append((lead[keep], fc[keep], actual[keep]))
+            sp = scorer(model) if scorer is not None else None
+            if sp is None:
+                sp = (np.zeros(0, dtype=int), np.zeros(0), np.zeros(0))
+            # the special days' errors count in the ranking and in the calibration
+            errors[name].append((np.concatenate([lead[keep], sp[0]]), np.concatenate([fc[keep], sp[1]]),
+                                 np.concatenate([actual[keep], sp[2]])))
+            spec_errors[name].append(sp)
             rows.append({"queue": queue, "model": name, "origin": str(train.dates[-1]), "horizon_days": horizon_days,
-                         **accuracy(actual[keep], fc[keep]), "n_intervals": int(keep.sum())})
-        if progress is not None:
+                         **accuracy(actual[keep], fc[keep]), "n_intervals": int(keep.sum()),
+                         "holiday_wape": _wape(sp[2], sp[1]), "n_holiday_intervals": int(sp[2].size)})
+        if progress is not None and n_train in regular:
             progress(1)
     scores = {}
     for name in candidates:
@@ -106,19 +131,29 @@ def run_backtest(
     members = tuple(ranked[: max(1, combine)])
     if len(members) > 1:
         combo_err = []
+        combo_spec = []
         for i in range(len(errors[members[0]])):
             lead, _, act = errors[members[0]][i]
             fc = np.mean([errors[m][i][1] for m in members], axis=0)
             combo_err.append((lead, fc, act))
+            s_lead, _, s_act = spec_errors[members[0]][i]
+            s_fc = np.mean([spec_errors[m][i][1] for m in members], axis=0)
+            combo_spec.append((s_lead, s_fc, s_act))
+            n_ord = act.size - s_act.size  # the ordinary days come first
             rows.append({"queue": queue, "model": COMBO + "(" + "+".join(members) + ")",
                          "origin": used[i], "horizon_days": horizon_days,
-                         **accuracy(act, fc), "n_intervals": int(act.size)})
+                         **accuracy(act[:n_ord], fc[:n_ord]), "n_intervals": int(n_ord),
+                         "holiday_wape": _wape(s_act, s_fc), "n_holiday_intervals": int(s_act.size)})
         errors[COMBO] = combo_err
         a = np.concatenate([e[2] for e in combo_err])
         f = np.concatenate([e[1] for e in combo_err])
         scores[COMBO] = float(np.abs(a - f).sum() / max(a.sum(), 1e-9))
     best = min(scores, key=lambda m: scores[m])
     return BacktestOutcome(rows, errors, best, members if best == COMBO else (best,), scores)
+
+
+def _wape(actual: np.ndarray, forecast: np.ndarray) -> float:
+    return float(np.abs(actual - forecast).sum() / actual.sum()) if actual.size and actual.sum() > 0 else float("nan")
 
 
 @dataclass(frozen=True)

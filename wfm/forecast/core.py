@@ -15,8 +15,14 @@ from ..exceptions import InsufficientHistoryError, InvalidInputError, WFMWarning
 from .backtest import COMBO, Calibration, run_backtest
 from .frame import QueueData, SeriesData, ThinQueue, prepare_history, quantile_column, special_day_kind
 from .models import MODELS, filled_calls, weekday_factors
+from .special import learn_special, plan_special, special_values
 
-__all__ = ["ForecastConfig", "ForecastResult", "forecast"]
+__all__ = ["ForecastConfig", "ForecastResult", "forecast", "HOLIDAY_EFFECTS"]
+
+#: "kinds": every holiday kind, eve, after-day, make-up day and event its own learned /
+#: pooled / prior effect (wfm.forecast.special); "single_ratio": the earlier method (one
+#: median ratio for all holidays), kept as the benchmarks' baseline
+HOLIDAY_EFFECTS: tuple[str, ...] = ("kinds", "single_ratio")
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +38,15 @@ class ForecastConfig:
     step_days: int = 7
     combine: int = 3
     aht_weeks: int = 6
+    holiday_effects: str = "kinds"
+    holiday_origins: int = 2
 
     def __post_init__(self) -> None:
+        if self.holiday_effects not in HOLIDAY_EFFECTS:
+            raise InvalidInputError(
+                f"holiday_effects must be one of {', '.join(HOLIDAY_EFFECTS)}, got {self.holiday_effects!r}")
+        if not isinstance(self.holiday_origins, (int, np.integer)) or not 0 <= self.holiday_origins <= 10:
+            raise InvalidInputError(f"holiday_origins must be a whole number in [0, 10], got {self.holiday_origins!r}")
         if not isinstance(self.horizon_days, (int, np.integer)) or not 1 <= self.horizon_days <= 366:
             raise InvalidInputError(f"horizon_days must be a whole number in [1, 366], got {self.horizon_days!r}")
         if self.model != "auto" and self.model not in MODELS and self.model != COMBO:
@@ -67,6 +80,11 @@ class ForecastResult:
         ``queue, interval_start`` of intervals inside operating hours without data.
     notes
         Plain-language notes about fallbacks and special days.
+    special_days
+        One row per queue and special day of the horizon: ``queue, date, kind, offset,
+        status, method`` (``learned``, ``pooled`` or ``prior``: where its effect came
+        from), ``occurrences`` (past occurrences of the kind used), ``ratio`` (volume
+        relative to an average open day) and ``prior`` (the weekday pattern of the prior).
     """
 
     forecast: pd.DataFrame
@@ -75,6 +93,7 @@ class ForecastResult:
     operating_hours: pd.DataFrame
     missing: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    special_days: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _note(notes: list[str], text: str, warn: bool = True) -> None:
@@ -229,6 +248,101 @@ def _plan_days(qd: QueueData, sd: SeriesData, horizon_days: int, as_of_day: np.d
                          "ratio": ratio})
 
 
+def _holiday_cuts(qd: QueueData, horizon_days: int, count: int) -> list[np.datetime64]:
+    """Origins (last training day) placing each of the last ``count`` holiday periods inside the horizon."""
+    if count == 0:
+        return []
+    kinds = qd.calendar["kind"].to_numpy().astype(object)
+    fam = np.array([k.startswith("holiday:") for k in kinds])
+    has_rows = ~np.isnan(qd.calls).all(axis=1)
+    starts = [int(i) for i in np.flatnonzero(fam) if i == 0 or kinds[i - 1] != kinds[i]]
+    cuts = []
+    for i in reversed(starts):
+        j = i
+        while j + 1 < len(kinds) and kinds[j + 1] == kinds[i]:
+            j += 1
+        # the period is scored only if it has data and fits in the horizon after the origin
+        lead = min(7, max(1, horizon_days - (j - i + 1)))
+        if j + 1 + 2 >= len(kinds) or not has_rows[i:j + 1].any() or i - lead < 28:
+            continue
+        cuts.append(qd.days[i - lead].to_datetime64().astype("datetime64[D]"))
+        if len(cuts) == count:
+            break
+    return cuts
+
+
+def _special_scorer(qd: QueueData, horizon_days: int, country, events):
+    """A backtest hook: for a training window, score its horizon's special days as forecast()."""
+    days = qd.days.to_numpy().astype("datetime64[D]")
+
+    def make(train: SeriesData):
+        cut = int(np.searchsorted(days, train.dates[-1], side="right"))
+        end = min(cut + horizon_days, len(days))
+        cal = qd.calendar.iloc[cut:end]
+        has = ~np.isnan(qd.calls[cut:end]).all(axis=1)
+        sel = (cal["kind"].to_numpy() != "") & has
+        if not sel.any():
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", WFMWarning)
+            h = learn_special(qd, cut)
+            plan, shapes = plan_special(qd, h, cal[sel], country, events)
+        actual_all = qd.calls[cut:end][sel]
+        lead_day = (plan["date"].to_numpy().astype("datetime64[D]") - train.dates[-1]).astype(int)
+        is_open = (plan["status"] == "open").to_numpy()
+
+        def score(model):
+            fc = np.zeros_like(actual_all)
+            if is_open.any():
+                fc[is_open] = special_values(plan[is_open], [e for e, k in zip(shapes, is_open, strict=True) if k],
+                                             h, qd.open_slots, model._predict_days)
+            keep = ~np.isnan(actual_all)
+            lead = np.broadcast_to(lead_day[:, None], actual_all.shape)
+            return lead[keep], fc[keep], actual_all[keep]
+
+        return score
+
+    return make
+
+
+def _describe_special(queue: str, plan: pd.DataFrame) -> str:
+    """One line per queue: which special days got a learned, pooled or prior effect."""
+    parts = []
+    sp = plan[plan["method"] != "ordinary"]
+    for (kind, method), g in sp.groupby(["kind", "method"], sort=False):
+        span = str(g["date"].iloc[0].date()) + (f"..{g['date'].iloc[-1].date()}" if len(g) > 1 else "")
+        status = "closed" if (g["status"] == "closed").all() else f"x{g['ratio'].mean():.2f} of an average day"
+        how = {"learned": f"learned from {g['occurrences'].max()} past occurrences",
+               "pooled": (f"pooled ({g['occurrences'].max()} past occurrence(s) shrunk towards all {kind.split(':')[0]}s)"
+                          if g["occurrences"].max() else f"pooled (no past {kind}; the pooled effect of its family)"),
+               "prior": f"prior (none in history; like a {g['prior'].iloc[0]})"}[method]
+        parts.append(f"{kind} {span}: {how}, {status}")
+    return f"queue {queue}: special days in the horizon: " + "; ".join(parts)
+
+
+def _special_notes(queue: str, plan: pd.DataFrame, events: pd.DataFrame | None, notes: list[str]) -> None:
+    sp = plan[plan["method"] != "ordinary"]
+    if sp.empty:
+        return
+    hol = sp[sp["kind"].str.startswith("holiday:")]
+    closed_prior = hol[(hol["status"] == "closed") & (hol["method"] == "prior")]
+    if len(closed_prior):
+        _note(notes, f"queue {queue}: no public holiday in history; holidays in the horizon (e.g. "
+                     f"{closed_prior['date'].iloc[0].date()}) are assumed closed, like the weekly closure")
+    new_hol = hol[(hol["method"] == "prior") & (hol["status"] == "open")]
+    if len(new_hol):
+        _note(notes, f"queue {queue}: no public holiday in history; holidays in the horizon are forecast like "
+                     f"the quietest weekday ({new_hol['prior'].iloc[0]} pattern)")
+    ev = sp[sp["kind"].str.startswith("event:") & (sp["method"] == "prior")]
+    given = normalize_events(events).set_index("date")
+    for kind in dict.fromkeys(ev["kind"]):
+        dates = ev.loc[ev["kind"] == kind, "date"]
+        told = given.reindex(dates)
+        if told["multiplier"].isna().all() and told["like"].isna().all():
+            _note(notes, f"queue {queue}: {kind} has no history and no multiplier; forecast as an ordinary day")
+    _note(notes, _describe_special(queue, plan), warn=False)
+
+
 def _aht_profile(qd: QueueData, weeks: int) -> np.ndarray:
     """Calls-weighted AHT per weekday and slot over the last ``weeks`` weeks of ordinary days."""
     wd = qd.calendar["weekday"].to_numpy()
@@ -305,6 +419,8 @@ def forecast(
     step_days: int = 7,
     combine: int = 3,
     progress: Callable[[int], None] | None = None,
+    holiday_effects: str = "kinds",
+    holiday_origins: int = 2,
 ) -> ForecastResult:
     """Forecast calls and handle time per queue and interval for the next ``horizon_days`` days.
 
@@ -335,6 +451,13 @@ def forecast(
         Handle time to use when ``history`` has no ``aht_sec`` column (required then).
     progress
         Called with a step count as the tournament advances (the CLI's progress bar).
+    holiday_effects
+        ``"kinds"`` (default): every holiday kind, eve, after-day, make-up day and event has
+        its own effect, learned, pooled or from a prior (``result.special_days`` says which);
+        ``"single_ratio"``: the earlier method, one median ratio for all holidays.
+    holiday_origins
+        Extra backtest origins placed before the last holiday periods of the history, so
+        the tournament also ranks models on them (``"kinds"`` only).
 
     Returns
     -------
@@ -346,7 +469,8 @@ def forecast(
     >>> result.forecast.head()                                      # doctest: +SKIP
     """
     cfg = ForecastConfig(horizon_days=horizon_days, model=model, quantiles=tuple(quantiles), n_origins=n_origins,
-                         step_days=step_days, combine=combine)
+                         step_days=step_days, combine=combine, holiday_effects=holiday_effects,
+                         holiday_origins=holiday_origins)
     if aht_sec is not None and not (np.isfinite(aht_sec) and aht_sec > 0):
         raise InvalidInputError(f"aht_sec must be a positive number of seconds, got {aht_sec!r}")
     if not isinstance(history, pd.DataFrame):
@@ -359,19 +483,22 @@ def forecast(
 def _forecast_queues(history: pd.DataFrame, cfg: ForecastConfig, *, country, events, exclude, as_of, aht_sec,
                      progress) -> ForecastResult:
     """:func:`forecast` after its argument checks: every queue's tournament and forecast."""
+    kinds_mode = cfg.holiday_effects == "kinds"
     thin: dict[str, ThinQueue] = {}
     queues = prepare_history(history, country=country, events=events, exclude=exclude, as_of=as_of, thin_queues=thin)
     notes: list[str] = []
-    frames, bt_rows, selected, hours, missing = [], [], [], [], []
+    frames, bt_rows, selected, hours, missing, specials = [], [], [], [], [], []
     candidates = list(MODELS) if cfg.model in ("auto", COMBO) else [cfg.model]
     for name, qd in queues.items():
-        sd = qd.series()
+        sd = qd.series(exclude_special=kinds_mode)
         hours.append(qd.operating_hours())
         if len(qd.missing_intervals):
             missing.append(pd.DataFrame({"queue": name, "interval_start": qd.missing_intervals}))
         outcome = run_backtest(sd, candidates, horizon_days=cfg.horizon_days, n_origins=cfg.n_origins,
                                step_days=cfg.step_days, combine=cfg.combine if cfg.model != "snaive" else 1,
-                               queue=name, progress=progress)
+                               queue=name, progress=progress,
+                               extra_cuts=_holiday_cuts(qd, cfg.horizon_days, cfg.holiday_origins) if kinds_mode else (),
+                               special=_special_scorer(qd, cfg.horizon_days, country, events) if kinds_mode else None)
         if outcome is None:
             members: tuple[str, ...] = ("weighted_weeks",) if cfg.model in ("auto", COMBO) else (cfg.model,)
             used = members[0]
@@ -400,13 +527,33 @@ def _forecast_queues(history: pd.DataFrame, cfg: ForecastConfig, *, country, eve
 
         as_of_day = sd.dates[-1] if as_of is None else np.datetime64(pd.Timestamp(as_of).normalize().date(), "D")
         as_of_day = max(as_of_day, qd.days[-1].to_datetime64().astype("datetime64[D]"))
-        plan = _plan_days(qd, sd, cfg.horizon_days, as_of_day, country, events, notes)
-        plan = plan[plan["status"] == "open"]
-        if plan.empty:
-            continue
-        dates = plan["date"].to_numpy().astype("datetime64[D]")
-        proxy = plan["proxy"].to_numpy().astype(np.int64)
-        values = ensemble.predict(dates, proxy) * plan["ratio"].to_numpy()[:, None]
+        if kinds_mode:
+            days = as_of_day + np.arange(1, cfg.horizon_days + 1).astype("timedelta64[D]")
+            cal = day_types(pd.DatetimeIndex(days), country=country, events=events)
+            hist = learn_special(qd)
+            plan, shapes = plan_special(qd, hist, cal, country, events)
+            _special_notes(name, plan, events, notes)
+            if (plan["method"] != "ordinary").any():
+                specials.append(plan[plan["method"] != "ordinary"].assign(queue=name))
+            keep = (plan["status"] == "open").to_numpy()
+            plan, shapes = plan[keep], [e for e, k in zip(shapes, keep, strict=True) if k]
+            if plan.empty:
+                continue
+            dates = plan["date"].to_numpy().astype("datetime64[D]")
+            proxy = plan["slot_weekday"].to_numpy().astype(np.int64)
+            values = ensemble.predict(dates, proxy)
+            sp = (plan["method"] != "ordinary").to_numpy()
+            if sp.any():
+                values[sp] = special_values(plan[sp], [e for e, k in zip(shapes, sp, strict=True) if k], hist,
+                                            qd.open_slots, ensemble.predict)
+        else:
+            plan = _plan_days(qd, sd, cfg.horizon_days, as_of_day, country, events, notes)
+            plan = plan[plan["status"] == "open"]
+            if plan.empty:
+                continue
+            dates = plan["date"].to_numpy().astype("datetime64[D]")
+            proxy = plan["proxy"].to_numpy().astype(np.int64)
+            values = ensemble.predict(dates, proxy) * plan["ratio"].to_numpy()[:, None]
         r, c = np.nonzero(qd.open_slots[proxy])
         calls = values[r, c]
         lead = (dates[r] - as_of_day).astype(int)
@@ -445,11 +592,15 @@ def _forecast_queues(history: pd.DataFrame, cfg: ForecastConfig, *, country, eve
                            **{quantile_column(q): pd.Series([], dtype=float) for q in cfg.quantiles},
                            "model": pd.Series([], dtype=str)})
     bt = pd.DataFrame(bt_rows, columns=["queue", "model", "origin", "horizon_days", "wape", "rmse", "mae", "bias",
-                                        "n_intervals"])
+                                        "n_intervals", "holiday_wape", "n_holiday_intervals"])
     miss = pd.concat(missing, ignore_index=True) if missing else pd.DataFrame(
         {"queue": pd.Series([], dtype=str), "interval_start": pd.DatetimeIndex([])})
     open_note = "; ".join(
         f"{h['queue'].iloc[0]}: " + ", ".join(f"{r.weekday} {r.open}" for r in h.itertuples() if r.open != "closed")
         for h in hours)
     notes.insert(0, f"forecast only inside the learned operating hours ({open_note})")
-    return ForecastResult(fc, bt, pd.DataFrame(selected), pd.concat(hours, ignore_index=True), miss, notes)
+    cols = ["queue", "date", "kind", "offset", "status", "method", "occurrences", "ratio", "prior"]
+    special_days = (pd.concat(specials, ignore_index=True)[cols] if specials else
+                    pd.DataFrame({c: pd.Series([], dtype=object) for c in cols}))
+    return ForecastResult(fc, bt, pd.DataFrame(selected), pd.concat(hours, ignore_index=True), miss, notes,
+                          special_days)

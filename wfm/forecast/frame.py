@@ -114,11 +114,15 @@ class QueueData:
     def slots_per_day(self) -> int:
         return int(pd.Timedelta(days=1) / self.interval)
 
-    def series(self) -> SeriesData:
-        """Ordinary open days only; holidays, events and make-up days become NaN rows."""
+    def series(self, exclude_special: bool = True) -> SeriesData:
+        """Ordinary open days only; holidays, events and make-up days become NaN rows, and so
+        (with ``exclude_special``, the default) do the eves and the after-days of holiday
+        periods, which are forecast by their own kinds (``wfm.forecast.special``)."""
         wd = self.calendar["weekday"].to_numpy()
         keep = self.open_weekdays[wd]
         ordinary = (self.calendar["day_type"] == pd.Series(WEEKDAY_LABELS).iloc[wd].to_numpy()).to_numpy()
+        if exclude_special:
+            ordinary = ordinary & (self.calendar["kind"] == "").to_numpy()
         calls = self.calls.copy()
         calls[~ordinary] = np.nan
         # a slot outside operating hours without a row is a true zero, not a missing value

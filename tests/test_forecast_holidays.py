@@ -1,0 +1,181 @@
+"""Holiday kinds, eves, after-days, make-up days and events against synthetic Poisson data
+whose per-kind effects are known (the truth is the generating rate, not the code)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wfm.calendar import day_types
+from wfm.exceptions import InvalidInputError, WFMWarning
+from wfm.forecast import forecast
+
+#: Mon..Sun levels of a 24x7 centre relative to an average day (mean 1)
+LEVEL_24X7 = np.array([1.2, 1.1, 1.05, 1.05, 1.1, 0.8, 0.7])
+DEPTH = {"Spring Festival": 0.3}  # holiday volume / average day; other holidays 0.6
+OTHER_DEPTH = 0.6
+AFTER1 = 1.4  # first working day after a period / its own weekday
+
+
+def _shape(hours: np.ndarray, holiday: np.ndarray) -> np.ndarray:
+    work = 0.3 + np.exp(-((hours - 10.5) ** 2) / 6) + 0.8 * np.exp(-((hours - 15) ** 2) / 6)
+    rest = 0.5 + 0.6 * np.exp(-((hours - 13) ** 2) / 12)  # later, flatter holiday day
+    shape = np.where(holiday, rest / rest.mean(), work / work.mean())
+    return shape / 24.0
+
+
+def centre(start: str, end: str, seed: int = 5, base: float = 2400.0) -> tuple[pd.DataFrame, pd.Series]:
+    """Hourly 24x7 history and its true expected daily totals."""
+    days = pd.date_range(start, end, freq="D")
+    cal = day_types(days, country="CN")
+    kind = cal["kind"].to_numpy()
+    daily = base * LEVEL_24X7[cal["weekday"].to_numpy()]
+    is_hol = np.array([k.startswith("holiday:") for k in kind])
+    for i, k in enumerate(kind):
+        if k.startswith("holiday:"):
+            daily[i] = base * DEPTH.get(k.split(":", 1)[1], OTHER_DEPTH)
+        elif k.startswith("after1:"):
+            daily[i] *= AFTER1
+        elif k.startswith("makeup:"):
+            daily[i] = base * LEVEL_24X7[int(cal["borrows"].iloc[i])] if cal["borrows"].iloc[i] >= 0 else daily[i]
+    ts = pd.date_range(start, pd.Timestamp(end) + pd.Timedelta(hours=23), freq="60min")
+    d = (ts.normalize() - days[0]).days.to_numpy()
+    rate = daily[d] * _shape(ts.hour.to_numpy().astype(float), is_hol[d]) * 1.0
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"interval_start": ts, "calls": rng.poisson(rate).astype(float), "aht_sec": 300.0})
+    return df, pd.Series(daily, index=days)
+
+
+def _daily(result) -> pd.Series:
+    fc = result.forecast.set_index("interval_start")["calls"]
+    return fc.groupby(fc.index.normalize()).sum()
+
+
+@pytest.fixture(scope="module")
+def spring():
+    """History 2024-12-02 .. 2026-01-31 (one Spring Festival, 2025), forecast to 2026-02-26."""
+    df, truth = centre("2024-12-02", "2026-02-28")
+    hist = df[df["interval_start"] < "2026-02-01"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WFMWarning)
+        new = forecast(hist, 26, country="CN", model="weighted_weeks")
+        old = forecast(hist, 26, country="CN", model="weighted_weeks", holiday_effects="single_ratio")
+    return new, old, truth
+
+
+def test_spring_festival_gets_its_own_depth_from_one_past_occurrence(spring):
+    new, old, truth = spring
+    days = pd.date_range("2026-02-15", "2026-02-23")
+    got, want = _daily(new).reindex(days), truth.reindex(days)
+    assert (abs(got / want - 1) < 0.2).all(), (got / want).round(2).tolist()
+    err_new = float((abs(got - want)).sum() / want.sum())
+    err_old = float((abs(_daily(old).reindex(days).fillna(0) - want)).sum() / want.sum())
+    assert err_new < 0.12 and err_new < 0.5 * err_old
+    sp = new.special_days.set_index("date")
+    assert (sp.loc["2026-02-17", "method"], sp.loc["2026-02-17", "occurrences"]) == ("pooled", 1)
+    assert sp.loc["2026-02-17", "kind"] == "holiday:Spring Festival"
+    assert any("holiday:Spring Festival" in n and "pooled" in n for n in new.notes)
+
+
+def test_after_day_backlog_and_make_up_day(spring):
+    new, _, truth = spring
+    got = _daily(new)
+    assert abs(got["2026-02-24"] / truth["2026-02-24"] - 1) < 0.15  # after1: x1.4 of a Tuesday
+    assert abs(got["2026-02-14"] / truth["2026-02-14"] - 1) < 0.15  # make-up Saturday works like a Friday
+    sp = new.special_days.set_index("date")
+    assert sp.loc["2026-02-24", "kind"] == "after1:Spring Festival"
+    assert sp.loc["2026-02-14", "prior"] == "Fri"  # the arrangement swaps it with Fri 20 Feb
+
+
+def test_holiday_intraday_shape_is_learned(spring):
+    new, _, _ = spring
+    fc = new.forecast.set_index("interval_start")["calls"]
+    day = fc.loc["2026-02-18"].to_numpy()
+    hours = np.arange(24.0)
+    want = _shape(hours, np.ones(24, dtype=bool))
+    workday = _shape(hours, np.zeros(24, dtype=bool))
+    # against the true holiday shape, which differs from a workday's
+    assert np.abs(day / day.sum() - want).sum() < 0.4 * np.abs(workday - want).sum()
+
+
+def test_backtest_includes_the_last_holiday_periods(spring):
+    new, old, _ = spring
+    bt = new.backtest
+    # the last periods before 2026-01-31: New Year 1-3 Jan 2026 and the National Day week
+    assert {"2025-12-25", "2025-09-24"} <= set(bt["origin"])
+    assert bt.loc[bt["origin"] == "2025-12-25", "holiday_wape"].notna().all()
+    assert (bt["n_holiday_intervals"] > 0).any()
+    assert not {"2025-12-25", "2025-09-24"} & set(old.backtest["origin"])
+
+
+def test_no_holiday_in_history_uses_priors():
+    # 24x7 history without a holiday; the horizon holds Qingming 2025 (Fri 4 - Sun 6 Apr)
+    df, truth = centre("2025-02-10", "2025-04-12")
+    hist = df[df["interval_start"] < "2025-03-31"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WFMWarning)
+        res = forecast(hist, 10, country="CN", model="weighted_weeks")
+    sp = res.special_days.set_index("date")
+    assert set(sp.loc["2025-04-04":"2025-04-06", "method"]) == {"prior"}
+    assert set(sp.loc["2025-04-04":"2025-04-06", "prior"]) == {"Sun"}  # the quietest weekday
+    assert sp.loc["2025-04-03", "prior"] == "Fri" and sp.loc["2025-04-07", "prior"] == "Mon"
+    got = _daily(res)
+    sunday = truth["2025-03-30"]  # an ordinary Sunday's true volume
+    assert abs(got["2025-04-04"] / sunday - 1) < 0.1
+    assert any("quietest weekday" in n for n in res.notes)
+
+
+def test_make_up_days_borrow_the_swapped_weekday_on_a_weekday_centre():
+    from tests.test_forecast import synthetic, true_rate
+
+    hist = synthetic(days=42, start="2026-01-05")
+    hist = hist[hist["interval_start"] < "2026-02-14"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WFMWarning)
+        res = forecast(hist, 16, country="CN", model="weighted_weeks")
+    got = _daily(res)
+    rate = lambda d: true_rate(pd.date_range(d, periods=96, freq="15min")).sum()  # noqa: E731
+    assert abs(got["2026-02-14"] / rate("2026-02-13") - 1) < 0.1  # Sat 14 Feb works Fri 20 Feb's day
+    assert abs(got["2026-02-28"] / rate("2026-02-09") - 1) < 0.1  # Sat 28 Feb works Mon 23 Feb's day
+    assert not any(pd.Timestamp("2026-02-16") <= d <= pd.Timestamp("2026-02-23") for d in got.index)
+    assert abs(got["2026-02-24"] / rate("2026-02-09") - 1) < 0.1  # first day back: like a Monday
+
+
+def test_events_learned_from_past_occurrences_and_like_weekday():
+    from tests.test_forecast import synthetic, true_rate
+
+    hist = synthetic(days=63, start="2025-03-03")
+    past = ["2025-03-12", "2025-03-26", "2025-04-09"]
+    on = hist["interval_start"].dt.normalize().isin(pd.DatetimeIndex(past))
+    hist.loc[on, "calls"] = np.random.default_rng(3).poisson(hist.loc[on, "calls"] * 1.5)
+    events = pd.DataFrame({"date": past + ["2025-05-07", "2025-05-08"], "event": ["campaign"] * 4 + ["outage"],
+                           "like": [None] * 4 + ["Mon"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WFMWarning)
+        base = forecast(hist, 7, country=None, model="weighted_weeks")
+        res = forecast(hist, 7, country=None, model="weighted_weeks", events=events)
+    b, g = _daily(base), _daily(res)
+    wednesday = true_rate(pd.date_range("2025-05-07", periods=96, freq="15min")).sum()
+    assert 1.35 < g["2025-05-07"] / wednesday < 1.65  # the campaign's +50%, learned
+    # the calendar-blind forecast learns the campaigns into every Wednesday
+    assert b["2025-05-07"] / wednesday > 1.1
+    sp = res.special_days.set_index("date")
+    assert sp.loc["2025-05-07", "method"] == "learned" and sp.loc["2025-05-07", "occurrences"] == 3
+    assert sp.loc["2025-05-08", "method"] == "prior"
+    assert abs(g["2025-05-08"] / b["2025-05-05"] - 1) < 1e-9  # forecast as that week's Monday
+
+
+def test_bad_holiday_options_are_clear_errors():
+    from tests.test_forecast import synthetic
+
+    hist = synthetic(days=21)
+    with pytest.raises(InvalidInputError, match="holiday_effects"):
+        forecast(hist, 7, country=None, holiday_effects="ratio")
+    with pytest.raises(InvalidInputError, match="holiday_origins"):
+        forecast(hist, 7, country=None, holiday_origins=-1)
+    with pytest.raises(InvalidInputError, match="like"):
+        forecast(hist, 7, country=None, events=pd.DataFrame({"date": ["2025-03-20"], "event": ["x"],
+                                                             "like": ["Someday"]}))
