@@ -41,11 +41,21 @@ def main() -> None:
     t0 = time.perf_counter()
     result = schedule(req, agents, rules, time_limit_sec=args.time_limit, seed=0, num_workers=2)
     schedule_sec = time.perf_counter() - t0
-    print(f"schedule: {schedule_sec:.1f} s, under {result.summary.under_agent_intervals} agent-intervals, "
-          f"gap {result.summary.gap:.4%}", flush=True)
+    print(
+        f"schedule: {schedule_sec:.1f} s, under {result.summary.under_agent_intervals} agent-intervals, "
+        f"gap {result.summary.gap:.4%}",
+        flush=True,
+    )
     t1 = time.perf_counter()
-    diag = diagnose_shortfall(req, agents, rules, result, time_limit_sec=args.diagnose_time_limit,
-                              max_periods=args.max_periods, progress=lambda m: print(m, flush=True))
+    diag = diagnose_shortfall(
+        req,
+        agents,
+        rules,
+        result,
+        time_limit_sec=args.diagnose_time_limit,
+        max_periods=args.max_periods,
+        progress=lambda m: print(m, flush=True),
+    )
     print(f"diagnose: {time.perf_counter() - t1:.1f} s wall")
     print(diag.to_text())
     if args.out:

@@ -69,8 +69,14 @@ def _agents_for(as_of: dt.date, drop_half_of: str | None, folder: Path) -> Path 
     return path
 
 
-def run_example(as_of: dt.date, out: Path, *, drop_half_of: str | None = None, correct_rounds: int | None = None,
-                reuse: bool = False) -> tuple[Path, int, list[str], dict]:
+def run_example(
+    as_of: dt.date,
+    out: Path,
+    *,
+    drop_half_of: str | None = None,
+    correct_rounds: int | None = None,
+    reuse: bool = False,
+) -> tuple[Path, int, list[str], dict]:
     folder = out / as_of.isoformat()
     if reuse and (folder / "summary.json").is_file():
         import json
@@ -85,8 +91,10 @@ def run_example(as_of: dt.date, out: Path, *, drop_half_of: str | None = None, c
         overrides["correct_rounds"] = correct_rounds
     t0 = time.perf_counter()
     outcome = pipeline.run(pipeline.example_config(**overrides))
-    print(f"  wfm run as of {as_of}: exit {outcome.exit_code} in {time.perf_counter() - t0:.0f} s "
-          f"({', '.join(f'{k} {v:.0f} s' for k, v in outcome.timings.items() if v >= 1)})")
+    print(
+        f"  wfm run as of {as_of}: exit {outcome.exit_code} in {time.perf_counter() - t0:.0f} s "
+        f"({', '.join(f'{k} {v:.0f} s' for k, v in outcome.timings.items() if v >= 1)})"
+    )
     return outcome.folder, outcome.exit_code, list(outcome.warnings), outcome.timings
 
 
@@ -102,8 +110,18 @@ def replay(folder: Path, as_of: dt.date, *, volume_seed: int, replications: int,
     volumes["queue"] = volumes["queue"].astype(str)
     targets = load_targets(pipeline.example_dir() / "targets.toml")
     cv = {q.name: float(q.aht_cv) for q in EXAMPLE_QUEUES}
-    sim = simulate(roster, agents, volumes, targets, breaks=breaks, replications=replications, seed=sim_seed,
-                   counts="given", handle="gamma", handle_cv=cv)
+    sim = simulate(
+        roster,
+        agents,
+        volumes,
+        targets,
+        breaks=breaks,
+        replications=replications,
+        seed=sim_seed,
+        counts="given",
+        handle="gamma",
+        handle_cv=cv,
+    )
     service = wfm_io.read_frame(folder / "service.csv")
     service["date"] = pd.to_datetime(service["date"])
     promised = service.rename(columns={"planned": "promised"})[["queue", "date", "promised"]]
@@ -120,21 +138,36 @@ def replay(folder: Path, as_of: dt.date, *, volume_seed: int, replications: int,
 
 def show(got: pd.DataFrame, label: str) -> None:
     print(f"\n{label}")
-    print(f"  {'queue':<20}{'day':<11}{'calls':>8} {'metric':<8}{'target':>8}{'promised':>10}{'simulated':>11}"
-          f"{'95% interval':>22}{'vs promise':>12}{'vs target':>11}  bar")
+    print(
+        f"  {'queue':<20}{'day':<11}{'calls':>8} {'metric':<8}{'target':>8}{'promised':>10}{'simulated':>11}"
+        f"{'95% interval':>22}{'vs promise':>12}{'vs target':>11}  bar"
+    )
     for r in got.itertuples(index=False):
         f = (lambda x: f"{x:.1%}") if r.metric == "service_level" else (lambda x: f"{x:,.0f}s")
-        print(f"  {r.queue:<20}{r.date:%a %m-%d} {r.calls:>8,.0f} {'SL' if r.metric == 'service_level' else 'ASA':<8}"
-              f"{f(r.target):>8}{f(r.promised):>10}{f(r.simulated):>11}{'[' + f(r.simulated_lo) + ', ' + f(r.simulated_hi) + ']':>22}"
-              f"{r.vs_promise * 100:>+11.1f}p{r.vs_target * 100:>+10.1f}p  {'ok' if r.bar else 'MISS'}")
-    per_q = got.groupby("queue").agg(days=("bar", "size"), ok=("bar", "sum"),
-                                     worst_vs_target=("vs_target", "min"), worst_vs_promise=("vs_promise", lambda s: s.abs().max()))
-    print("  per queue: " + "; ".join(
-        f"{q} {int(r.ok)}/{int(r.days)} days ok (worst {r.worst_vs_target * 100:+.1f}p vs target, "
-        f"{r.worst_vs_promise * 100:.1f}p from promise)" for q, r in per_q.iterrows()))
+        print(
+            f"  {r.queue:<20}{r.date:%a %m-%d} {r.calls:>8,.0f} {'SL' if r.metric == 'service_level' else 'ASA':<8}"
+            f"{f(r.target):>8}{f(r.promised):>10}{f(r.simulated):>11}{'[' + f(r.simulated_lo) + ', ' + f(r.simulated_hi) + ']':>22}"
+            f"{r.vs_promise * 100:>+11.1f}p{r.vs_target * 100:>+10.1f}p  {'ok' if r.bar else 'MISS'}"
+        )
+    per_q = got.groupby("queue").agg(
+        days=("bar", "size"),
+        ok=("bar", "sum"),
+        worst_vs_target=("vs_target", "min"),
+        worst_vs_promise=("vs_promise", lambda s: s.abs().max()),
+    )
+    print(
+        "  per queue: "
+        + "; ".join(
+            f"{q} {int(r.ok)}/{int(r.days)} days ok (worst {r.worst_vs_target * 100:+.1f}p vs target, "
+            f"{r.worst_vs_promise * 100:.1f}p from promise)"
+            for q, r in per_q.iterrows()
+        )
+    )
     literal = (got["vs_target"].abs() <= 0.02).sum()
-    print(f"  bar holds on {int(got['bar'].sum())} of {len(got)} queue-days; "
-          f"|simulated - target| <= 2 points (taken literally, above as well as below) on {int(literal)}")
+    print(
+        f"  bar holds on {int(got['bar'].sum())} of {len(got)} queue-days; "
+        f"|simulated - target| <= 2 points (taken literally, above as well as below) on {int(literal)}"
+    )
 
 
 def main() -> None:
@@ -159,17 +192,23 @@ def main() -> None:
         print("  correction rounds (simulated against the run's own forecast, the run's seed):")
         for r in summary.itertuples(index=False):
             f = f"{r.simulated:.1%}" if r.metric == "service_level" else f"{r.simulated:,.0f}s"
-            print(f"    round {r.round} {r.queue:<20} {f:>8} worst day {r.worst_day:.3g} days missing {r.days_missing} "
-                  f"added {r.added_agent_intervals} raise {r.raise_next} {r.status}")
+            print(
+                f"    round {r.round} {r.queue:<20} {f:>8} worst day {r.worst_day:.3g} days missing {r.days_missing} "
+                f"added {r.added_agent_intervals} raise {r.raise_next} {r.status}"
+            )
     t0 = time.perf_counter()
     got = replay(folder, as_of, volume_seed=args.volume_seed, replications=args.replications, sim_seed=args.sim_seed)
-    show(got, f"replay against the generator's week {as_of}..{as_of + dt.timedelta(days=6)} (volume seed "
-              f"{args.volume_seed}, {args.replications} replications, seed {args.sim_seed}, {time.perf_counter() - t0:.0f} s)")
+    show(
+        got,
+        f"replay against the generator's week {as_of}..{as_of + dt.timedelta(days=6)} (volume seed "
+        f"{args.volume_seed}, {args.replications} replications, seed {args.sim_seed}, {time.perf_counter() - t0:.0f} s)",
+    )
     if args.short_skill:
         print("\nscenario 2: half the complaints agents removed")
         with tempfile.TemporaryDirectory() as tmp:
-            _, code2, warns2, _ = run_example(as_of, Path(tmp), drop_half_of="complaints",
-                                              correct_rounds=args.correct_rounds)
+            _, code2, warns2, _ = run_example(
+                as_of, Path(tmp), drop_half_of="complaints", correct_rounds=args.correct_rounds
+            )
         named = [w for w in warns2 if "complaints" in w]
         print(f"  exit code {code2}; warnings naming complaints: {len(named)}")
         for w in named:

@@ -53,11 +53,13 @@ def bench_erlang_c(repeat: int, subset: int) -> float:
     calls[rng.choice(INTERVALS, 200, replace=False)] = 0.0
     traffic = calls * AHT_SEC / (INTERVAL_MIN * 60)
 
-    ours_sec, ours = _best_of(
-        repeat, lambda: agents_required(traffic, AHT_SEC, service_level=0.8, answer_sec=20.0)
-    )
+    ours_sec, ours = _best_of(repeat, lambda: agents_required(traffic, AHT_SEC, service_level=0.8, answer_sec=20.0))
 
-    idx = np.arange(INTERVALS) if subset <= 0 or subset >= INTERVALS else np.sort(rng.choice(INTERVALS, subset, replace=False))
+    idx = (
+        np.arange(INTERVALS)
+        if subset <= 0 or subset >= INTERVALS
+        else np.sort(rng.choice(INTERVALS, subset, replace=False))
+    )
     idx = idx[calls[idx] > 0]
 
     def pyworkforce_loop():
@@ -99,7 +101,9 @@ def bench_erlang_a(repeat: int) -> None:
     sec, _ = _best_of(
         repeat, lambda: agents_required(day, AHT_SEC, service_level=0.8, answer_sec=20.0, patience_sec=300.0)
     )
-    print(f"one day of 96 intervals (0..1,000 E, patience 300 s) at once: {sec * 1e3:6.1f} ms = {sec / 96 * 1e3:.2f} ms/interval")
+    print(
+        f"one day of 96 intervals (0..1,000 E, patience 300 s) at once: {sec * 1e3:6.1f} ms = {sec / 96 * 1e3:.2f} ms/interval"
+    )
 
 
 def bench_requirements(repeat: int) -> None:

@@ -45,10 +45,18 @@ DATA = Path(os.environ.get("WFM_SHARED_DATA", Path(__file__).resolve().parents[2
 if not DATA.is_dir():
     DATA = Path("/work/shared/data")
 
-CN_PERIODS = {"Spring Festival": "2026-02-15", "Qingming": "2026-04-04", "Labour Day": "2026-05-01",
-              "National Day": "2026-10-01"}
-US_PERIODS = {"Memorial Day": "2003-05-26", "Independence Day": "2003-07-04", "Labor Day": "2003-09-01",
-              "Columbus Day": "2003-10-13"}
+CN_PERIODS = {
+    "Spring Festival": "2026-02-15",
+    "Qingming": "2026-04-04",
+    "Labour Day": "2026-05-01",
+    "National Day": "2026-10-01",
+}
+US_PERIODS = {
+    "Memorial Day": "2003-05-26",
+    "Independence Day": "2003-07-04",
+    "Labor Day": "2003-09-01",
+    "Columbus Day": "2003-10-13",
+}
 
 
 def _weeks(period_start: pd.Timestamp, cal: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp, set]:
@@ -57,7 +65,9 @@ def _weeks(period_start: pd.Timestamp, cal: pd.DataFrame) -> tuple[pd.Timestamp,
     kind = cal.set_index("date")["kind"]
     name = kind.get(period_start, "")
     label = name.split(":", 1)[1] if ":" in name else ""
-    near = kind[(kind.index >= period_start - pd.Timedelta(days=10)) & (kind.index <= period_start + pd.Timedelta(days=25))]
+    near = kind[
+        (kind.index >= period_start - pd.Timedelta(days=10)) & (kind.index <= period_start + pd.Timedelta(days=25))
+    ]
     own = near[near.str.endswith(":" + label) & ~near.str.startswith("makeup:")] if label else near.iloc[:0]
     days = own.index if len(own) else pd.DatetimeIndex([period_start])
     mondays = {d - pd.Timedelta(days=d.weekday()) for d in days}
@@ -67,8 +77,10 @@ def _weeks(period_start: pd.Timestamp, cal: pd.DataFrame) -> tuple[pd.Timestamp,
 
 def _snaive(history: pd.DataFrame, as_of: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """Same interval of the last history week, repeated (no calendar)."""
-    last_week = history[(history["interval_start"] > as_of - pd.Timedelta(days=6)) &
-                        (history["interval_start"] < as_of + pd.Timedelta(days=1))]
+    last_week = history[
+        (history["interval_start"] > as_of - pd.Timedelta(days=6))
+        & (history["interval_start"] < as_of + pd.Timedelta(days=1))
+    ]
     out = []
     k = 1
     while as_of + pd.Timedelta(days=7 * (k - 1) + 1) <= end:
@@ -80,8 +92,9 @@ def _snaive(history: pd.DataFrame, as_of: pd.Timestamp, end: pd.Timestamp) -> pd
 
 
 def _score(actual: pd.DataFrame, fc: pd.DataFrame, weeks: dict[str, set]) -> dict[str, float]:
-    m = actual.merge(fc[["queue", "interval_start", "calls"]], on=["queue", "interval_start"], how="left",
-                     suffixes=("", "_f"))
+    m = actual.merge(
+        fc[["queue", "interval_start", "calls"]], on=["queue", "interval_start"], how="left", suffixes=("", "_f")
+    )
     m["calls_f"] = m["calls_f"].fillna(0.0)  # a closed forecast is a forecast of zero
     day = m["interval_start"].dt.normalize()
     monday = day - pd.to_timedelta(m["interval_start"].dt.dayofweek, unit="D")
@@ -96,20 +109,25 @@ def _score(actual: pd.DataFrame, fc: pd.DataFrame, weeks: dict[str, set]) -> dic
 def run_instance(name: str, history: pd.DataFrame, periods: dict[str, str], country: str, aht_sec=None):
     if "queue" not in history.columns:
         history = history.assign(queue="all")
-    cal = day_types(pd.date_range(history["interval_start"].min().normalize(),
-                                  history["interval_start"].max().normalize()), country=country)
+    cal = day_types(
+        pd.date_range(history["interval_start"].min().normalize(), history["interval_start"].max().normalize()),
+        country=country,
+    )
     rows = []
     for label, start in periods.items():
         start = pd.Timestamp(start)
         as_of, end, hol_mondays = _weeks(start, cal)
         hist = history[history["interval_start"] < as_of + pd.Timedelta(days=1)]
-        actual = history[(history["interval_start"] > as_of + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)) &
-                         (history["interval_start"] < end + pd.Timedelta(days=1))]
+        actual = history[
+            (history["interval_start"] > as_of + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
+            & (history["interval_start"] < end + pd.Timedelta(days=1))
+        ]
         # ordinary days: the horizon's days of no special kind outside the holiday weeks
         kinds = cal.set_index("date")["kind"]
         horizon_days = pd.date_range(as_of + pd.Timedelta(days=1), end)
-        ordinary = {d for d in horizon_days if d - pd.Timedelta(days=d.weekday()) not in hol_mondays
-                    and kinds.get(d, "") == ""}
+        ordinary = {
+            d for d in horizon_days if d - pd.Timedelta(days=d.weekday()) not in hol_mondays and kinds.get(d, "") == ""
+        }
         weeks = {"holiday": hol_mondays, "ordinary": ordinary}
         horizon = int((end - as_of).days)
         res = {"instance": name, "period": label, "as_of": str(as_of.date()), "horizon": horizon}
@@ -124,17 +142,21 @@ def run_instance(name: str, history: pd.DataFrame, periods: dict[str, str], coun
             if method == "kinds":
                 sp = r.special_days
                 hol = sp[sp["kind"].str.startswith("holiday:")]
-                res["methods"] = ", ".join(f"{k.split(':', 1)[1]}={m}" for k, m in
-                                           hol.groupby("kind", sort=False)["method"].first().items())
+                res["methods"] = ", ".join(
+                    f"{k.split(':', 1)[1]}={m}" for k, m in hol.groupby("kind", sort=False)["method"].first().items()
+                )
                 res["model"] = ",".join(sorted(set(r.selected["model"])))[:60]
         sc = _score(actual, _snaive(hist, as_of, end), weeks)
         res["snaive_hol"], res["snaive_ord"] = sc["holiday"], sc["ordinary"]
         rows.append(res)
-        print(f"{name:8s} {label:16s} as_of {res['as_of']} h={horizon:2d}: holiday-week WAPE kinds "
-              f"{res['kinds_hol']:.3f} single_ratio {res['single_ratio_hol']:.3f} snaive {res['snaive_hol']:.3f}; "
-              f"ordinary-week kinds {res['kinds_ord']:.3f} single_ratio {res['single_ratio_ord']:.3f} "
-              f"snaive {res['snaive_ord']:.3f}; ratio hol/ord {res['kinds_hol'] / res['kinds_ord']:.2f}; "
-              f"{res['kinds_s']:.0f}+{res['single_ratio_s']:.0f} s; {res.get('methods', '')}", flush=True)
+        print(
+            f"{name:8s} {label:16s} as_of {res['as_of']} h={horizon:2d}: holiday-week WAPE kinds "
+            f"{res['kinds_hol']:.3f} single_ratio {res['single_ratio_hol']:.3f} snaive {res['snaive_hol']:.3f}; "
+            f"ordinary-week kinds {res['kinds_ord']:.3f} single_ratio {res['single_ratio_ord']:.3f} "
+            f"snaive {res['snaive_ord']:.3f}; ratio hol/ord {res['kinds_hol'] / res['kinds_ord']:.2f}; "
+            f"{res['kinds_s']:.0f}+{res['single_ratio_s']:.0f} s; {res.get('methods', '')}",
+            flush=True,
+        )
     return rows
 
 
@@ -163,18 +185,31 @@ def main() -> None:
         rows += run_instance("us_bank", load_us(), us, "US", aht_sec=300.0)
     table = pd.DataFrame(rows)
     pd.set_option("display.width", 250)
-    cols = ["instance", "period", "kinds_hol", "single_ratio_hol", "snaive_hol", "kinds_ord", "single_ratio_ord",
-            "snaive_ord"]
+    cols = [
+        "instance",
+        "period",
+        "kinds_hol",
+        "single_ratio_hol",
+        "snaive_hol",
+        "kinds_ord",
+        "single_ratio_ord",
+        "snaive_ord",
+    ]
     print(table[cols].round(3).to_string(index=False))
     table["hol_vs_ord"] = table["kinds_hol"] / table["kinds_ord"]
     table["kinds_vs_single"] = table["kinds_hol"] / table["single_ratio_hol"]
     table["kinds_vs_snaive"] = table["kinds_hol"] / table["snaive_hol"]
-    print(table[["instance", "period", "hol_vs_ord", "kinds_vs_single", "kinds_vs_snaive", "methods"]]
-          .round(2).to_string(index=False))
-    print(f"holiday weeks within 1.5x of ordinary weeks: {(table['hol_vs_ord'] <= 1.5).sum()}/{len(table)}; "
-          f"better than single_ratio: {(table['kinds_vs_single'] < 1).sum()}/{len(table)}; "
-          f"better than snaive: {(table['kinds_vs_snaive'] < 1).sum()}/{len(table)}; "
-          f"total {time.perf_counter() - t0:.0f} s")
+    print(
+        table[["instance", "period", "hol_vs_ord", "kinds_vs_single", "kinds_vs_snaive", "methods"]]
+        .round(2)
+        .to_string(index=False)
+    )
+    print(
+        f"holiday weeks within 1.5x of ordinary weeks: {(table['hol_vs_ord'] <= 1.5).sum()}/{len(table)}; "
+        f"better than single_ratio: {(table['kinds_vs_single'] < 1).sum()}/{len(table)}; "
+        f"better than snaive: {(table['kinds_vs_snaive'] < 1).sum()}/{len(table)}; "
+        f"total {time.perf_counter() - t0:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ def load() -> pd.DataFrame:
     counts = calls.set_index("arrival").resample("30min").size().reindex(grid, fill_value=0)
     # handle time of served calls, averaged per interval (for the AHT forecast)
     served = calls[calls["outcome"] == "AGENT"].set_index("arrival")["service_s"].resample("30min").mean().reindex(grid)
-    return pd.DataFrame({"interval_start": grid, "calls": counts.to_numpy().astype(float), "aht_sec": served.to_numpy()})
+    return pd.DataFrame(
+        {"interval_start": grid, "calls": counts.to_numpy().astype(float), "aht_sec": served.to_numpy()}
+    )
 
 
 def main() -> None:
@@ -47,29 +49,37 @@ def main() -> None:
     df = load()
     train = df[df["interval_start"] < "1999-02-22"]
     test = df[df["interval_start"] >= "1999-02-22"]
-    print(f"train {len(train)} intervals ({train.calls.sum():.0f} calls), test {len(test)} ({test.calls.sum():.0f} calls)")
+    print(
+        f"train {len(train)} intervals ({train.calls.sum():.0f} calls), test {len(test)} ({test.calls.sum():.0f} calls)"
+    )
     results = {}
     for name in [*MODELS, "combo", "auto"]:
         t0 = time.perf_counter()
         res = forecast(train, 7, model=name, country="IL", exclude=BURST)
         m = test.merge(res.forecast, on="interval_start", how="left", suffixes=("", "_f")).fillna({"calls_f": 0.0})
         results[name] = m
-        print(f"  {name:16s} -> {res.selected['model'].iloc[0]:48s} WAPE {wape(m.calls, m.calls_f):.4f} "
-              f"RMSE {rmse(m.calls, m.calls_f):6.2f} cover80 {coverage(m.calls, m.calls_lo_80, m.calls_hi_80):.3f} "
-              f"below_q90 {(m.calls <= m.calls_hi_80).mean():.3f} "
-              f"({time.perf_counter() - t0:.1f} s)")
+        print(
+            f"  {name:16s} -> {res.selected['model'].iloc[0]:48s} WAPE {wape(m.calls, m.calls_f):.4f} "
+            f"RMSE {rmse(m.calls, m.calls_f):6.2f} cover80 {coverage(m.calls, m.calls_lo_80, m.calls_hi_80):.3f} "
+            f"below_q90 {(m.calls <= m.calls_hi_80).mean():.3f} "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )
     res = forecast(train, 7, model="auto", country="IL", exclude=BURST)
     print("  operating hours learned:", "; ".join(f"{r.weekday} {r.open}" for r in res.operating_hours.itertuples()))
     print("  notes:", *res.notes, sep="\n    ")
     raw = forecast(train, 7, model="auto", country="IL")
     m_raw = test.merge(raw.forecast, on="interval_start", how="left", suffixes=("", "_f")).fillna({"calls_f": 0.0})
     a, s = results["auto"], results["snaive"]
-    print(f"\ntournament WAPE {wape(a.calls, a.calls_f):.4f} vs seasonal naive {wape(s.calls, s.calls_f):.4f} "
-          f"(ratio {wape(a.calls, a.calls_f) / wape(s.calls, s.calls_f):.3f}); without excluding the 3 Feb burst "
-          f"{wape(m_raw.calls, m_raw.calls_f):.4f}")
+    print(
+        f"\ntournament WAPE {wape(a.calls, a.calls_f):.4f} vs seasonal naive {wape(s.calls, s.calls_f):.4f} "
+        f"(ratio {wape(a.calls, a.calls_f) / wape(s.calls, s.calls_f):.3f}); without excluding the 3 Feb burst "
+        f"{wape(m_raw.calls, m_raw.calls_f):.4f}"
+    )
     daily = a.groupby(a.interval_start.dt.normalize())[["calls", "calls_f"]].sum()
-    print(f"daily totals WAPE {wape(daily.calls, daily.calls_f):.4f}; AHT forecast mean {a.aht_sec.mean():.0f} s "
-          f"(served calls in test week: {test.aht_sec.mean():.0f} s)")
+    print(
+        f"daily totals WAPE {wape(daily.calls, daily.calls_f):.4f}; AHT forecast mean {a.aht_sec.mean():.0f} s "
+        f"(served calls in test week: {test.aht_sec.mean():.0f} s)"
+    )
 
 
 if __name__ == "__main__":

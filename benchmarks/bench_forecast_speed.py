@@ -31,8 +31,9 @@ PATTERNS = ("24x7", "weekdays", "short_friday", "sun_thu")
 def synthetic_history(n_queues: int = 20, years: float = 2.0, end: str = "2025-12-31", seed: int = 7) -> pd.DataFrame:
     """Twenty realistic 15-minute queues; rows only while each queue is open."""
     rng = np.random.default_rng(seed)
-    ts = pd.date_range(end=pd.Timestamp(end) + pd.Timedelta(hours=23, minutes=45), periods=int(years * 365) * 96,
-                       freq="15min")
+    ts = pd.date_range(
+        end=pd.Timestamp(end) + pd.Timedelta(hours=23, minutes=45), periods=int(years * 365) * 96, freq="15min"
+    )
     days = ts.normalize()
     cal = day_types(pd.DatetimeIndex(days.unique()), country="CN").set_index("date")
     holiday = cal["is_holiday"].reindex(days).to_numpy()
@@ -83,8 +84,10 @@ def main() -> None:
     t0 = time.perf_counter()
     result = forecast(history, 14, model="auto", country="CN", progress=progress)
     wall = time.perf_counter() - t0
-    print(f"full tournament (5 models + combo, 3 origins, 14-day horizon): {wall:.1f} s wall "
-          f"({wall / args.queues:.2f} s per queue), {len(result.forecast):,} forecast rows, {done[0]} progress steps")
+    print(
+        f"full tournament (5 models + combo, 3 origins, 14-day horizon): {wall:.1f} s wall "
+        f"({wall / args.queues:.2f} s per queue), {len(result.forecast):,} forecast rows, {done[0]} progress steps"
+    )
     print("models picked:", result.selected["model"].value_counts().to_dict())
     print(f"bar: 300 s -> {'PASS' if wall <= 300 else 'FAIL'}")
 

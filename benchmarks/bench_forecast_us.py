@@ -42,8 +42,11 @@ def load() -> pd.DataFrame:
 def score(test: pd.DataFrame, fc: pd.DataFrame) -> dict[str, float]:
     m = test.merge(fc, on="interval_start", how="left", suffixes=("", "_f"))
     assert len(m) == len(test) and m["calls_f"].notna().all(), "forecast must cover every test slot"
-    out = {"rmse": rmse(m["calls"], m["calls_f"]), "mae": mae(m["calls"], m["calls_f"]),
-           "wape": wape(m["calls"], m["calls_f"])}
+    out = {
+        "rmse": rmse(m["calls"], m["calls_f"]),
+        "mae": mae(m["calls"], m["calls_f"]),
+        "wape": wape(m["calls"], m["calls_f"]),
+    }
     if "calls_lo_80" in m:
         out["cover80"] = coverage(m["calls"], m["calls_lo_80"], m["calls_hi_80"])
         out["below_q90"] = float((m["calls"] <= m["calls_hi_80"]).mean())
@@ -62,10 +65,14 @@ def main() -> None:
     print(f"train {len(train)} slots to {train.interval_start.max()}, test {len(test)} slots, horizon {horizon} days")
 
     lag = df["calls"].shift(845).iloc[7605:10140]
-    print(f"{'baseline same interval last week, rolling':48s} RMSE {rmse(test.calls, lag):6.2f}  MAE {mae(test.calls, lag):6.2f}")
+    print(
+        f"{'baseline same interval last week, rolling':48s} RMSE {rmse(test.calls, lag):6.2f}  MAE {mae(test.calls, lag):6.2f}"
+    )
     # DOMAIN.md's 24.14: the last 845 training slots repeated as a plain sequence (calendar-blind)
     seq = np.tile(train["calls"].to_numpy()[-845:], 3)[: len(test)]
-    print(f"{'baseline last training week repeated (sequence)':48s} RMSE {rmse(test.calls, seq):6.2f}  MAE {mae(test.calls, seq):6.2f}")
+    print(
+        f"{'baseline last training week repeated (sequence)':48s} RMSE {rmse(test.calls, seq):6.2f}  MAE {mae(test.calls, seq):6.2f}"
+    )
 
     print("\none-shot forecast of the 15 test days (country=US holiday calendar):")
     rows = []
@@ -74,20 +81,28 @@ def main() -> None:
         res = forecast(train, horizon, model=name, country="US", aht_sec=300)
         s = score(test, res.forecast)
         rows.append((name, res.selected["model"].iloc[0], s, time.perf_counter() - t0))
-        print(f"  {name:16s} -> {res.selected['model'].iloc[0]:50s} RMSE {s['rmse']:6.2f} MAE {s['mae']:6.2f} "
-              f"WAPE {s['wape']:.4f}  cover80 {s['cover80']:.3f} below_q90 {s['below_q90']:.3f} "
-              f"({time.perf_counter() - t0:.1f} s)")
+        print(
+            f"  {name:16s} -> {res.selected['model'].iloc[0]:50s} RMSE {s['rmse']:6.2f} MAE {s['mae']:6.2f} "
+            f"WAPE {s['wape']:.4f}  cover80 {s['cover80']:.3f} below_q90 {s['below_q90']:.3f} "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )
     res_nocal = forecast(train, horizon, model="auto", country=None, aht_sec=300)
     s = score(test, res_nocal.forecast)
-    print(f"  {'auto, no calendar':16s} -> {res_nocal.selected['model'].iloc[0]:50s} RMSE {s['rmse']:6.2f} "
-          f"MAE {s['mae']:6.2f} WAPE {s['wape']:.4f}  (no holiday => 2003-05-27 not treated as post-holiday)")
+    print(
+        f"  {'auto, no calendar':16s} -> {res_nocal.selected['model'].iloc[0]:50s} RMSE {s['rmse']:6.2f} "
+        f"MAE {s['mae']:6.2f} WAPE {s['wape']:.4f}  (no holiday => 2003-05-27 not treated as post-holiday)"
+    )
     auto = next(r for r in rows if r[0] == "auto")[2]
     snaive = next(r for r in rows if r[0] == "snaive")[2]
-    print(f"\ntournament one-shot RMSE {auto['rmse']:.2f} (bar 20.5); vs seasonal naive one-shot "
-          f"{snaive['rmse']:.2f}: ratio {auto['rmse'] / snaive['rmse']:.3f}; vs rolling last-week "
-          f"{rmse(test.calls, lag):.2f}: ratio {auto['rmse'] / rmse(test.calls, lag):.3f}")
-    print(f"80% interval coverage {auto['cover80']:.3f} (nominal 0.80), share below q90 {auto['below_q90']:.3f}, "
-          f"below q10 {auto['below_q10']:.3f}")
+    print(
+        f"\ntournament one-shot RMSE {auto['rmse']:.2f} (bar 20.5); vs seasonal naive one-shot "
+        f"{snaive['rmse']:.2f}: ratio {auto['rmse'] / snaive['rmse']:.3f}; vs rolling last-week "
+        f"{rmse(test.calls, lag):.2f}: ratio {auto['rmse'] / rmse(test.calls, lag):.3f}"
+    )
+    print(
+        f"80% interval coverage {auto['cover80']:.3f} (nominal 0.80), share below q90 {auto['below_q90']:.3f}, "
+        f"below q10 {auto['below_q10']:.3f}"
+    )
 
     if args.skip_rolling:
         return
@@ -116,13 +131,17 @@ def main() -> None:
         da_rest.append(m.loc[rest.to_numpy(), "calls_f"].to_numpy())
     a = np.concatenate(act_all)
     f = np.concatenate(da)
-    print(f"  day-ahead: RMSE {rmse(a, f):.2f} MAE {mae(a, f):.2f} WAPE {wape(a, f):.4f} "
-          f"cover80 {coverage(a, np.concatenate(lo), np.concatenate(hi)):.3f} "
-          f"below_q90 {float(np.mean(a <= np.concatenate(hi))):.3f} ({time.perf_counter() - t0:.0f} s for {len(days)} days)")
+    print(
+        f"  day-ahead: RMSE {rmse(a, f):.2f} MAE {mae(a, f):.2f} WAPE {wape(a, f):.4f} "
+        f"cover80 {coverage(a, np.concatenate(lo), np.concatenate(hi)):.3f} "
+        f"below_q90 {float(np.mean(a <= np.concatenate(hi))):.3f} ({time.perf_counter() - t0:.0f} s for {len(days)} days)"
+    )
     ar = np.concatenate(act_rest)
     r_da, r_rf = rmse(ar, np.concatenate(da_rest)), rmse(ar, np.concatenate(rf))
-    print(f"  rest of day after 11:00: day-ahead RMSE {r_da:.2f}, reforecast RMSE {r_rf:.2f}, "
-          f"improvement {100 * (1 - r_rf / r_da):.1f}% (bar 15%)")
+    print(
+        f"  rest of day after 11:00: day-ahead RMSE {r_da:.2f}, reforecast RMSE {r_rf:.2f}, "
+        f"improvement {100 * (1 - r_rf / r_da):.1f}% (bar 15%)"
+    )
 
 
 if __name__ == "__main__":

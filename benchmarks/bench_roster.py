@@ -50,8 +50,15 @@ def run_ours(weeks: int, time_limit: float, seed: int, out: Path) -> dict:
     agents = instance.agents(weeks=weeks)
     t0 = time.perf_counter()
     rules = load_rules(instance.RULES_PATH)
-    result = schedule(req, agents, rules, time_limit_sec=time_limit, seed=seed, num_workers=2,
-                      progress=lambda m: print(f"  [ours {time.perf_counter() - t0:6.1f} s] {m}", file=sys.stderr))
+    result = schedule(
+        req,
+        agents,
+        rules,
+        time_limit_sec=time_limit,
+        seed=seed,
+        num_workers=2,
+        progress=lambda m: print(f"  [ours {time.perf_counter() - t0:6.1f} s] {m}", file=sys.stderr),
+    )
     wall = time.perf_counter() - t0
     rss = _peak_rss_mb()
     result.roster.to_pickle(out)
@@ -139,7 +146,7 @@ def run_pyworkforce(weeks: int, time_limit: float, out: Path) -> dict:
             bad += [n for n in night_types if n.startswith(own)]
         off = {(pd.Timestamp(x) - instance.START).days for x in str(a["unavailable_dates"] or "").split(";") if x}
         for d in range(days):
-            for n in (names if d in off else bad):
+            for n in names if d in off else bad:
                 banned.append({"resource": a["agent_id"], "shift": n, "day": d})
     # Rest could in principle be written as forbidden successions of its fixed shift types
     # (non_sequential_shifts), but its constraint sums x[d][s] once per forbidden successor
@@ -148,9 +155,18 @@ def run_pyworkforce(weeks: int, time_limit: float, out: Path) -> dict:
     # model is INFEASIBLE. So no rest rule is given to it; the validator counts the damage.
     non_sequential = None
     solver = MinHoursRoster(
-        num_days=days, resources=agents["agent_id"].tolist(), shifts=names, shifts_hours=[t[3] for t in types],
-        min_working_hours=25 * weeks, banned_shifts=banned, max_resting=2 * weeks, required_resources=demand,
-        non_sequential_shifts=non_sequential, max_search_time=time_limit, num_search_workers=2)
+        num_days=days,
+        resources=agents["agent_id"].tolist(),
+        shifts=names,
+        shifts_hours=[t[3] for t in types],
+        min_working_hours=25 * weeks,
+        banned_shifts=banned,
+        max_resting=2 * weeks,
+        required_resources=demand,
+        non_sequential_shifts=non_sequential,
+        max_search_time=time_limit,
+        num_search_workers=2,
+    )
     solution = solver.solve()
     wall = time.perf_counter() - t0
     rss = _peak_rss_mb()
@@ -163,8 +179,13 @@ def run_pyworkforce(weeks: int, time_limit: float, out: Path) -> dict:
             start = day + pd.Timedelta(hours=start_h)
             rows.append((s["resource"], day, start, start + pd.Timedelta(hours=length_h)))
     pd.DataFrame(rows, columns=["agent_id", "date", "shift_start", "shift_end"]).to_pickle(out)
-    return {"wall_sec": wall, "peak_rss_mb": rss, "status": solution["status"],
-            "shifted_hours": solution["shifted_hours"], "banned_entries": len(banned)}
+    return {
+        "wall_sec": wall,
+        "peak_rss_mb": rss,
+        "status": solution["status"],
+        "shifted_hours": solution["shifted_hours"],
+        "banned_entries": len(banned),
+    }
 
 
 def score(roster: pd.DataFrame, weeks: int, breaks: pd.DataFrame | None = None) -> dict:
@@ -189,18 +210,41 @@ def score(roster: pd.DataFrame, weeks: int, breaks: pd.DataFrame | None = None) 
     under = np.maximum(required - heads, 0)
     over = np.maximum(heads - required, 0)
     hours = ((roster["shift_end"] - roster["shift_start"]) / pd.Timedelta(hours=1)).to_numpy()
-    paid = roster["paid_hours"].sum() if "paid_hours" in roster.columns else np.where(hours >= 9, hours - 1, hours).sum()
-    objective = (sum(rules.objective.under_penalty(u) for u in under) + rules.objective.over_weight * over.sum()
-                 + rules.objective.paid_hour_weight * paid)
+    paid = (
+        roster["paid_hours"].sum() if "paid_hours" in roster.columns else np.where(hours >= 9, hours - 1, hours).sum()
+    )
+    objective = (
+        sum(rules.objective.under_penalty(u) for u in under)
+        + rules.objective.over_weight * over.sum()
+        + rules.objective.paid_hour_weight * paid
+    )
     within = np.where(required > 0, np.abs(heads - required) <= 0.1 * required, heads == 0)
-    return {"objective": float(objective), "under": int(under.sum()), "over": int(over.sum()),
-            "required": int(required.sum()), "within_10pct": float(within.mean()), "peak_heads": int(heads.max()),
-            "paid_hours": float(paid)}
+    return {
+        "objective": float(objective),
+        "under": int(under.sum()),
+        "over": int(over.sum()),
+        "required": int(required.sum()),
+        "within_10pct": float(within.mean()),
+        "peak_heads": int(heads.max()),
+        "paid_hours": float(paid),
+    }
 
 
 def _child(part: str, args: argparse.Namespace, out: Path) -> dict:
-    cmd = [sys.executable, __file__, "--part", part, "--weeks", str(args.weeks), "--time-limit",
-           str(args.time_limit), "--seed", str(args.seed), "--out", str(out)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--part",
+        part,
+        "--weeks",
+        str(args.weeks),
+        "--time-limit",
+        str(args.time_limit),
+        "--seed",
+        str(args.seed),
+        "--out",
+        str(out),
+    ]
     if args.no_breaks:
         cmd.append("--no-breaks")
     if args.rules:
@@ -219,12 +263,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-pyworkforce", action="store_true")
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--no-breaks", action="store_true",
-                        help="rules without breaks (examples/rules_no_breaks.toml) and on-shift scaling: issue 4's instance")
-    parser.add_argument("--rules", type=Path,
-                        help="another rules file (e.g. examples/rules_cycle.toml); without breaks in it the "
-                             "requirement is scaled to on-shift hours, and with cycle hour balancing the agents "
-                             "take the contract's weekly bounds")
+    parser.add_argument(
+        "--no-breaks",
+        action="store_true",
+        help="rules without breaks (examples/rules_no_breaks.toml) and on-shift scaling: issue 4's instance",
+    )
+    parser.add_argument(
+        "--rules",
+        type=Path,
+        help="another rules file (e.g. examples/rules_cycle.toml); without breaks in it the "
+        "requirement is scaled to on-shift hours, and with cycle hour balancing the agents "
+        "take the contract's weekly bounds",
+    )
     parser.add_argument("--part", choices=["ours", "pyworkforce"], help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -252,8 +302,10 @@ def main() -> None:
         print(json.dumps(run_pyworkforce(args.weeks, args.time_limit, args.out), default=str))
         return
 
-    print(f"roster benchmark: {args.weeks} week(s), 1,400 agents, time limit {args.time_limit:g} s, "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"roster benchmark: {args.weeks} week(s), 1,400 agents, time limit {args.time_limit:g} s, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+    )
     rules = load_rules(instance.RULES_PATH)
     agents = instance.agents(weeks=args.weeks)
     tmp = Path(tempfile.mkdtemp(prefix="bench_roster_"))
@@ -264,8 +316,9 @@ def main() -> None:
     roster = pd.read_pickle(tmp / "ours0.pkl")
     t0 = time.perf_counter()
     breaks = pd.read_pickle(tmp / "ours0.breaks.pkl")
-    violations = validate(roster, agents, rules, horizon_start=instance.START, horizon_days=7 * args.weeks,
-                          breaks=breaks)
+    violations = validate(
+        roster, agents, rules, horizon_start=instance.START, horizon_days=7 * args.weeks, breaks=breaks
+    )
     s = ours["summary"]
     mine = score(roster, args.weeks, breaks)
     required = mine["required"]
@@ -276,52 +329,80 @@ def main() -> None:
     if s["aggregate_status"] in ("DIVE", "DIVE_STOPPED", "LP_ROUNDED"):
         plan = f"plan {s['aggregate_status']} objective {s['aggregate_objective']:,.1f}"
     else:
-        plan = (f"CP-SAT aggregate objective {s['aggregate_objective']:,.1f}, bound {s['aggregate_bound']:,.1f}"
-                f"{' of the LP-support-restricted model' if s['aggregate_restricted'] else ''}")
-    print(f"lower bound {s['lower_bound']:,.1f} ({kind}; LP relaxation of the aggregate model {s['lp_bound']:,.1f}; "
-          f"{plan})   gap {s['gap']:.3%}  (target <= 3% with breaks)")
+        plan = (
+            f"CP-SAT aggregate objective {s['aggregate_objective']:,.1f}, bound {s['aggregate_bound']:,.1f}"
+            f"{' of the LP-support-restricted model' if s['aggregate_restricted'] else ''}"
+        )
+    print(
+        f"lower bound {s['lower_bound']:,.1f} ({kind}; LP relaxation of the aggregate model {s['lp_bound']:,.1f}; "
+        f"{plan})   gap {s['gap']:.3%}  (target <= 3% with breaks)"
+    )
     excess = (s["under_agent_intervals"] - ours["least_under_lp"]) / required
-    print(f"under-staffing {s['under_agent_intervals']:,} agent-intervals = {s['under_share']:.3%} of {required:,} "
-          f"required; least reachable (aggregate LP) {ours['least_under_lp']:,.1f}; excess {excess:.3%} of required "
-          "(target <= 1%)")
-    print(f"over-staffing {s['over_agent_intervals']:,}; within +/-10%: {s['within_10pct_share']:.1%} of intervals; "
-          f"peak seats {s['peak_seats_used']} / {s['seats']}; paid hours {s['paid_hours']:,.0f}")
-    print(f"breaks: {len(breaks):,} ({breaks['kind'].value_counts().to_dict()}), "
-          f"{s.get('on_break_agent_intervals', 0):,} agent-intervals on break, {s.get('break_moves', 0):,} improving moves in "
-          f"{s.get('break_passes', 0)} pass(es), {s.get('break_sec', 0)} s")
-    print(f"validator (shifts and breaks): {len(violations)} violation(s) (checked in {time.perf_counter() - t0:.1f} s)")
-    print(f"wall {ours['wall_sec']:.1f} s (model building included; target < 120 s), "
-          f"peak RSS {ours['peak_rss_mb']:,.0f} MB (target < 4,096 MB)")
-    print(f"timings: build {s['build_sec']} s, aggregate CP-SAT {s['aggregate_sec']} s, repair passes "
-          f"{s['repair_passes']}, agent-weeks re-placed {s['agent_weeks_replaced']}")
+    print(
+        f"under-staffing {s['under_agent_intervals']:,} agent-intervals = {s['under_share']:.3%} of {required:,} "
+        f"required; least reachable (aggregate LP) {ours['least_under_lp']:,.1f}; excess {excess:.3%} of required "
+        "(target <= 1%)"
+    )
+    print(
+        f"over-staffing {s['over_agent_intervals']:,}; within +/-10%: {s['within_10pct_share']:.1%} of intervals; "
+        f"peak seats {s['peak_seats_used']} / {s['seats']}; paid hours {s['paid_hours']:,.0f}"
+    )
+    print(
+        f"breaks: {len(breaks):,} ({breaks['kind'].value_counts().to_dict()}), "
+        f"{s.get('on_break_agent_intervals', 0):,} agent-intervals on break, {s.get('break_moves', 0):,} improving moves in "
+        f"{s.get('break_passes', 0)} pass(es), {s.get('break_sec', 0)} s"
+    )
+    print(
+        f"validator (shifts and breaks): {len(violations)} violation(s) (checked in {time.perf_counter() - t0:.1f} s)"
+    )
+    print(
+        f"wall {ours['wall_sec']:.1f} s (model building included; target < 120 s), "
+        f"peak RSS {ours['peak_rss_mb']:,.0f} MB (target < 4,096 MB)"
+    )
+    print(
+        f"timings: build {s['build_sec']} s, aggregate CP-SAT {s['aggregate_sec']} s, repair passes "
+        f"{s['repair_passes']}, agent-weeks re-placed {s['agent_weeks_replaced']}"
+    )
     if args.repeat > 1:
-        same = all(pd.read_pickle(tmp / f"ours{r}.pkl").equals(roster)
-                   and pd.read_pickle(tmp / f"ours{r}.breaks.pkl").equals(breaks) for r in range(1, args.repeat))
-        print(f"determinism: {args.repeat} runs with seed {args.seed} give {'the same' if same else 'DIFFERENT'} roster "
-              f"(objectives {[r['summary']['objective'] for r in ours_runs]})")
+        same = all(
+            pd.read_pickle(tmp / f"ours{r}.pkl").equals(roster)
+            and pd.read_pickle(tmp / f"ours{r}.breaks.pkl").equals(breaks)
+            for r in range(1, args.repeat)
+        )
+        print(
+            f"determinism: {args.repeat} runs with seed {args.seed} give {'the same' if same else 'DIFFERENT'} roster "
+            f"(objectives {[r['summary']['objective'] for r in ours_runs]})"
+        )
     if not violations.empty:
         print(violations["rule"].value_counts().to_string())
     if any(c.avg_hours_week is not None for c in rules.contracts.values()) and len(roster):
         weekly = roster.assign(week=(roster["date"] - instance.START).dt.days // 7).pivot_table(
-            index="agent_id", columns="week", values="paid_hours", aggfunc="sum", fill_value=0)
+            index="agent_id", columns="week", values="paid_hours", aggfunc="sum", fill_value=0
+        )
         ft = weekly.index.str.startswith("FT")
-        print(f"cycle: full-time weekly paid hours {weekly[ft].stack().value_counts().sort_index().to_dict()}; "
-              f"cycle totals {weekly[ft].sum(axis=1).value_counts().sort_index().to_dict()}; part-time cycle "
-              f"totals {weekly[~ft].sum(axis=1).describe()[['min', 'mean', 'max']].round(1).to_dict()}")
+        print(
+            f"cycle: full-time weekly paid hours {weekly[ft].stack().value_counts().sort_index().to_dict()}; "
+            f"cycle totals {weekly[ft].sum(axis=1).value_counts().sort_index().to_dict()}; part-time cycle "
+            f"totals {weekly[~ft].sum(axis=1).describe()[['min', 'mean', 'max']].round(1).to_dict()}"
+        )
 
     if not args.skip_pyworkforce:
         pw = _child("pyworkforce", args, tmp / "pw.pkl")
         pw_roster = pd.read_pickle(tmp / "pw.pkl")
         print("\n== pyworkforce 0.5.1 MinHoursRoster (same instance, same run) ==")
-        print(f"status {pw['status']}, wall {pw['wall_sec']:.1f} s, peak RSS {pw['peak_rss_mb']:,.0f} MB, "
-              f"{len(pw_roster):,} shifts, {pw['banned_entries']:,} banned (agent, shift, day) entries")
+        print(
+            f"status {pw['status']}, wall {pw['wall_sec']:.1f} s, peak RSS {pw['peak_rss_mb']:,.0f} MB, "
+            f"{len(pw_roster):,} shifts, {pw['banned_entries']:,} banned (agent, shift, day) entries"
+        )
         if len(pw_roster):
             theirs = score(pw_roster, args.weeks)
             pw_viol = validate(pw_roster, agents, rules, horizon_start=instance.START, horizon_days=7 * args.weeks)
-            print(f"objective {theirs['objective']:,.1f} ({theirs['objective'] / s['lower_bound'] - 1:+.1%} vs our "
-                  f"lower bound); under {theirs['under']:,} ({theirs['under'] / required:.2%}), over "
-                  f"{theirs['over']:,}, within +/-10% {theirs['within_10pct']:.1%}, paid hours "
-                  f"{theirs['paid_hours']:,.0f}, peak heads {theirs['peak_heads']}")
+            print(
+                f"objective {theirs['objective']:,.1f} ({theirs['objective'] / s['lower_bound'] - 1:+.1%} vs our "
+                f"lower bound); under {theirs['under']:,} ({theirs['under'] / required:.2%}), over "
+                f"{theirs['over']:,}, within +/-10% {theirs['within_10pct']:.1%}, paid hours "
+                f"{theirs['paid_hours']:,.0f}, peak heads {theirs['peak_heads']}"
+            )
             print(f"validator: {len(pw_viol)} violation(s)")
             if not pw_viol.empty:
                 print(pw_viol["rule"].value_counts().to_string())

@@ -48,11 +48,12 @@ def main() -> None:
             steps = "  ".join(f"{k} {v:.1f}s" for k, v in outcome.timings.items())
             r = outcome.summary["roster"]
             print(f"run {i + 1}: total {total:.1f} s | {steps}")
-            print(f"        roster gap {r.get('gap')}, under {r.get('under_agent_intervals')} agent-intervals, "
-                  f"planned SL {outcome.summary['service']['service_level_planned']:.3f}, exit code {outcome.exit_code}")
+            print(
+                f"        roster gap {r.get('gap')}, under {r.get('under_agent_intervals')} agent-intervals, "
+                f"planned SL {outcome.summary['service']['service_level_planned']:.3f}, exit code {outcome.exit_code}"
+            )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS {peak_mb:,.0f} MB; bar: total < 300 s -> "
-          f"{'PASS' if max(t for _, t, _ in runs) < 300 else 'FAIL'}")
+    print(f"peak RSS {peak_mb:,.0f} MB; bar: total < 300 s -> {'PASS' if max(t for _, t, _ in runs) < 300 else 'FAIL'}")
     if len(runs) > 1:
         same = all(h == runs[0][2] for _, _, h in runs[1:])
         diff = sorted(k for _, _, h in runs[1:] for k in h if h[k] != runs[0][2].get(k))

@@ -65,8 +65,18 @@ def example_instance() -> dict:
     }
 
 
-def generated_instance(seed: int, n_queues: int, days: int, minutes: int, peak_erlangs: float, breaks: bool,
-                       handle: str, cv: float, shrinkage: float, patience_queues: int) -> dict:
+def generated_instance(
+    seed: int,
+    n_queues: int,
+    days: int,
+    minutes: int,
+    peak_erlangs: float,
+    breaks: bool,
+    handle: str,
+    cv: float,
+    shrinkage: float,
+    patience_queues: int,
+) -> dict:
     """A synthetic multi-skill centre: daily-profile volumes, Erlang-sized, greedily rostered shifts."""
     rng = np.random.default_rng(seed)
     start = pd.Timestamp("2026-06-01")
@@ -94,23 +104,41 @@ def generated_instance(seed: int, n_queues: int, days: int, minutes: int, peak_e
     for k in range(len(ts)):
         short = int(np.ceil(need[k] * 1.1 - on[k]))
         if short > 0:
-            on[k:k + shift_steps] += short
+            on[k : k + shift_steps] += short
             starts += [k] * short
     ids = [f"A{i:05d}" for i in range(len(starts))]
     skill = [";".join(patterns[int(rng.integers(len(patterns)))]) for _ in ids]
     shift_start = ts[np.array(starts)]
-    roster = pd.DataFrame({"agent_id": ids, "shift_start": shift_start,
-                           "shift_end": shift_start + pd.Timedelta(hours=8)})
+    roster = pd.DataFrame(
+        {"agent_id": ids, "shift_start": shift_start, "shift_end": shift_start + pd.Timedelta(hours=8)}
+    )
     br = None
     if breaks:
         b0 = roster["shift_start"] + pd.to_timedelta(rng.integers(3, 5, len(roster)) * 60, unit="min")
-        br = pd.DataFrame({"agent_id": ids, "break_start": b0, "break_end": b0 + pd.Timedelta(minutes=30),
-                           "kind": "meal", "paid": False})
-    targets = TargetSet(Targets(service_level=0.8, answer_sec=20, shrinkage=shrinkage),
-                        {q: Targets(service_level=0.8, answer_sec=20, patience_sec=240.0, shrinkage=shrinkage)
-                         for q in queues[:patience_queues]})
-    return {"roster": roster, "breaks": br, "agents": pd.DataFrame({"agent_id": ids, "skills": skill}),
-            "volumes": volumes, "targets": targets, "options": {"handle": handle, "handle_cv": cv}}
+        br = pd.DataFrame(
+            {
+                "agent_id": ids,
+                "break_start": b0,
+                "break_end": b0 + pd.Timedelta(minutes=30),
+                "kind": "meal",
+                "paid": False,
+            }
+        )
+    targets = TargetSet(
+        Targets(service_level=0.8, answer_sec=20, shrinkage=shrinkage),
+        {
+            q: Targets(service_level=0.8, answer_sec=20, patience_sec=240.0, shrinkage=shrinkage)
+            for q in queues[:patience_queues]
+        },
+    )
+    return {
+        "roster": roster,
+        "breaks": br,
+        "agents": pd.DataFrame({"agent_id": ids, "skills": skill}),
+        "volumes": volumes,
+        "targets": targets,
+        "options": {"handle": handle, "handle_cv": cv},
+    }
 
 
 INSTANCES = {
@@ -138,8 +166,17 @@ def main() -> None:
         inst = INSTANCES[name]()
 
         def run(replications: int, inst=inst, **kw):
-            return simulate(inst["roster"], inst["agents"], inst["volumes"], inst["targets"], breaks=inst["breaks"],
-                            replications=replications, seed=0, **inst["options"], **kw)
+            return simulate(
+                inst["roster"],
+                inst["agents"],
+                inst["volumes"],
+                inst["targets"],
+                breaks=inst["breaks"],
+                replications=replications,
+                seed=0,
+                **inst["options"],
+                **kw,
+            )
 
         first, _ = _time(lambda: run(1))
         serial, res = _time(lambda: run(reps))
@@ -151,13 +188,21 @@ def main() -> None:
         agents = res.summary["agents_rostered"]
         ok = min(serial, pool) < 60.0
         all_pass &= ok
-        print(f"{name}: {calls:,.0f} calls/replication, {agents:,} agents, {len(res.summary['queues'])} queues, "
-              f"{reps} replications")
-        print(f"  numba, 1 process      {serial:7.2f} s   ({reps * calls / serial / 1e6:.2f} M calls/s)   "
-              f"x{py_scaled / serial:,.0f} vs python")
-        print(f"  numba, pool of 2      {pool:7.2f} s   x{py_scaled / pool:,.0f} vs python   identical to 1 process: {same}")
-        print(f"  python (interpreted)  {py_scaled:7.1f} s   (measured {py:.1f} s on {args.python_reps} replication(s), "
-              "scaled)   baseline")
+        print(
+            f"{name}: {calls:,.0f} calls/replication, {agents:,} agents, {len(res.summary['queues'])} queues, "
+            f"{reps} replications"
+        )
+        print(
+            f"  numba, 1 process      {serial:7.2f} s   ({reps * calls / serial / 1e6:.2f} M calls/s)   "
+            f"x{py_scaled / serial:,.0f} vs python"
+        )
+        print(
+            f"  numba, pool of 2      {pool:7.2f} s   x{py_scaled / pool:,.0f} vs python   identical to 1 process: {same}"
+        )
+        print(
+            f"  python (interpreted)  {py_scaled:7.1f} s   (measured {py:.1f} s on {args.python_reps} replication(s), "
+            "scaled)   baseline"
+        )
         print(f"  first call (1 replication, incl. compile or cache load) {first:.2f} s")
         print(f"  bar: {reps} replications < 60 s -> {'PASS' if ok else 'FAIL'}", flush=True)
     print(f"all instances: {'PASS' if all_pass else 'FAIL'}")

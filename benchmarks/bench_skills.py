@@ -75,8 +75,13 @@ def skill_instance(k: int, weeks: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, 
     if to_part_time:
         ft = np.flatnonzero(agents["contract"].to_numpy() == "full_time")
         pick = np.sort(rng.choice(ft, size=to_part_time, replace=False))
-        agents.loc[pick, ["contract", "min_hours_week", "max_hours_week", "shift_lengths_h", "night_allowed"]] = \
-            ["part_time", 20, 30, "4;5;6", False]
+        agents.loc[pick, ["contract", "min_hours_week", "max_hours_week", "shift_lengths_h", "night_allowed"]] = [
+            "part_time",
+            20,
+            30,
+            "4;5;6",
+            False,
+        ]
         # fewer contracted hours: the same load of a smaller week
         scale = (agents["max_hours_week"].astype(float).sum()) / (instance.N_FULL_TIME * 40 + instance.N_PART_TIME * 30)
         pooled["agents_scheduled"] = np.round(pooled["agents_scheduled"] * scale).astype(int)
@@ -85,22 +90,33 @@ def skill_instance(k: int, weeks: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, 
     stamps = pd.to_datetime(pooled["interval_start"])
     hour = (stamps.dt.hour + stamps.dt.minute / 60).to_numpy()
     phase = rng.uniform(-1.0, 1.0, size=len(QUEUES))
-    office = np.exp(-((hour - 12.5 - phase[3]) / 4.0) ** 2)
-    evening = np.exp(-((hour - 17.0 - phase[5]) / 3.5) ** 2)
-    weights = np.column_stack([
-        np.full(len(hour), shares[0]),
-        shares[1] * (0.8 + 0.4 * np.exp(-((hour - 11 - phase[1]) / 5) ** 2)),
-        shares[2] * (0.7 + 0.6 * np.exp(-((hour - 10 - phase[2]) / 4) ** 2)),
-        shares[3] * (0.3 + 1.4 * office),
-        shares[4] * (0.4 + 1.2 * office),
-        shares[5] * (0.2 + 1.6 * evening),
-    ])
+    office = np.exp(-(((hour - 12.5 - phase[3]) / 4.0) ** 2))
+    evening = np.exp(-(((hour - 17.0 - phase[5]) / 3.5) ** 2))
+    weights = np.column_stack(
+        [
+            np.full(len(hour), shares[0]),
+            shares[1] * (0.8 + 0.4 * np.exp(-(((hour - 11 - phase[1]) / 5) ** 2))),
+            shares[2] * (0.7 + 0.6 * np.exp(-(((hour - 10 - phase[2]) / 4) ** 2))),
+            shares[3] * (0.3 + 1.4 * office),
+            shares[4] * (0.4 + 1.2 * office),
+            shares[5] * (0.2 + 1.6 * evening),
+        ]
+    )
     weights /= weights.sum(axis=1, keepdims=True)
     rows = []
     for j, q in enumerate(QUEUES):
         value = pooled["agents_scheduled"].to_numpy(dtype=float) * weights[:, j]
-        rows.append(pd.DataFrame({"interval_start": stamps, "queue": q, "agents_scheduled": value.round(3),
-                                  "erlangs": value.round(3), "agents": value.round(3)}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "interval_start": stamps,
+                    "queue": q,
+                    "agents_scheduled": value.round(3),
+                    "erlangs": value.round(3),
+                    "agents": value.round(3),
+                }
+            )
+        )
     req = pd.concat(rows, ignore_index=True)
     counts = np.array([n for _, n in SKILL_MIX], dtype=float)
     skills = rng.choice([s for s, _ in SKILL_MIX], size=len(agents), p=counts / counts.sum())
@@ -144,12 +160,20 @@ def run_part(part: str, k: int, time_limit: float, breaks: bool, out: Path) -> d
         print(f"  [{part} {time.perf_counter() - t0:6.1f} s] {m}", file=sys.stderr)
 
     if part == "aware":
-        result = schedule(req, agents, rules, time_limit_sec=time_limit, seed=0, num_workers=2, progress=progress,
-                          targets=targets)
+        result = schedule(
+            req, agents, rules, time_limit_sec=time_limit, seed=0, num_workers=2, progress=progress, targets=targets
+        )
     else:
         pooled = req.groupby("interval_start", as_index=False)["agents_scheduled"].sum()
-        result = schedule(pooled, agents.drop(columns="skills"), rules, time_limit_sec=time_limit, seed=0,
-                          num_workers=2, progress=progress)
+        result = schedule(
+            pooled,
+            agents.drop(columns="skills"),
+            rules,
+            time_limit_sec=time_limit,
+            seed=0,
+            num_workers=2,
+            progress=progress,
+        )
     wall = time.perf_counter() - t0
     rss = _peak_rss_mb()
     violations = validate(result.roster, agents.drop(columns="skills"), rules, breaks=result.breaks)
@@ -163,13 +187,23 @@ def run_part(part: str, k: int, time_limit: float, breaks: bool, out: Path) -> d
     queue_under = {q: float(cover.under[:, j].sum()) for j, q in enumerate(sk.queues)}
     queue_required = {q: float(sk.required[:, j].sum()) for j, q in enumerate(sk.queues)}
     summary = result.as_dict()
-    return {"wall_sec": wall, "peak_rss_mb": rss, "violations": int(len(violations)),
-            "objective": summary["objective"], "lower_bound": summary["lower_bound"],
-            "lower_bound_kind": summary["lower_bound_kind"], "gap": summary["gap"],
-            "pooled_under": summary["under_agent_intervals"], "queue_under": queue_under,
-            "queue_required": queue_required, "skill_aware": summary.get("skill_aware"),
-            "aggregate_variables": summary.get("aggregate_variables"), "aggregate_rows": summary.get("aggregate_rows"),
-            "plan_used": summary.get("plan_used"), "aggregate_status": summary.get("aggregate_status")}
+    return {
+        "wall_sec": wall,
+        "peak_rss_mb": rss,
+        "violations": int(len(violations)),
+        "objective": summary["objective"],
+        "lower_bound": summary["lower_bound"],
+        "lower_bound_kind": summary["lower_bound_kind"],
+        "gap": summary["gap"],
+        "pooled_under": summary["under_agent_intervals"],
+        "queue_under": queue_under,
+        "queue_required": queue_required,
+        "skill_aware": summary.get("skill_aware"),
+        "aggregate_variables": summary.get("aggregate_variables"),
+        "aggregate_rows": summary.get("aggregate_rows"),
+        "plan_used": summary.get("plan_used"),
+        "aggregate_status": summary.get("aggregate_status"),
+    }
 
 
 def main() -> None:
@@ -185,17 +219,29 @@ def main() -> None:
     if args.part:
         print(json.dumps(run_part(args.part, args.instance, args.time_limit, not args.no_breaks, args.out)))
         return
-    print(f"skill benchmark: 1 week, 1,400 agents, 6 queues, 11 skill groups, "
-          f"{'no breaks' if args.no_breaks else 'with breaks'}, time limit {args.time_limit:g} s, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"skill benchmark: 1 week, 1,400 agents, 6 queues, 11 skill groups, "
+        f"{'no breaks' if args.no_breaks else 'with breaks'}, time limit {args.time_limit:g} s, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
         for k in args.instances:
             name = INSTANCES[k][4]
             figures = {}
             for part in ("aware",) + (() if args.skip_blind else ("blind",)):
-                cmd = [sys.executable, __file__, "--part", part, "--instance", str(k), "--time-limit",
-                       str(args.time_limit), "--out", str(Path(tmp) / f"{part}{k}.pkl")]
+                cmd = [
+                    sys.executable,
+                    __file__,
+                    "--part",
+                    part,
+                    "--instance",
+                    str(k),
+                    "--time-limit",
+                    str(args.time_limit),
+                    "--out",
+                    str(Path(tmp) / f"{part}{k}.pkl"),
+                ]
                 if args.no_breaks:
                     cmd.append("--no-breaks")
                 run = subprocess.run(cmd, capture_output=True, text=True)
@@ -209,27 +255,37 @@ def main() -> None:
                 continue
             a = figures["aware"]
             print(f"\n== instance {name} ==")
-            print(f"skill-aware model: {a['aggregate_variables']:,} variables, {a['aggregate_rows']:,} rows; "
-                  f"plan {a['plan_used']} ({a['aggregate_status']})")
+            print(
+                f"skill-aware model: {a['aggregate_variables']:,} variables, {a['aggregate_rows']:,} rows; "
+                f"plan {a['plan_used']} ({a['aggregate_status']})"
+            )
             ok_gap = a["gap"] <= 0.02
             ok_time = a["wall_sec"] < 120
             ok_mem = a["peak_rss_mb"] < 4096
-            print(f"validator violations {a['violations']} (bar 0)   objective {a['objective']:,.1f}   "
-                  f"skill-aware bound {a['lower_bound']:,.1f} ({a['lower_bound_kind']})   gap {a['gap']:.3%} "
-                  f"(bar <= 2%: {'ok' if ok_gap else 'MISSED'})")
-            print(f"wall {a['wall_sec']:.1f} s (bar < 120 s: {'ok' if ok_time else 'MISSED'})   peak RSS "
-                  f"{a['peak_rss_mb']:,.0f} MB (bar < 4 GB: {'ok' if ok_mem else 'MISSED'})")
+            print(
+                f"validator violations {a['violations']} (bar 0)   objective {a['objective']:,.1f}   "
+                f"skill-aware bound {a['lower_bound']:,.1f} ({a['lower_bound_kind']})   gap {a['gap']:.3%} "
+                f"(bar <= 2%: {'ok' if ok_gap else 'MISSED'})"
+            )
+            print(
+                f"wall {a['wall_sec']:.1f} s (bar < 120 s: {'ok' if ok_time else 'MISSED'})   peak RSS "
+                f"{a['peak_rss_mb']:,.0f} MB (bar < 4 GB: {'ok' if ok_mem else 'MISSED'})"
+            )
             b = figures.get("blind")
             print(f"{'queue':<20} {'required':>10} {'under (aware)':>14} {'under (blind)':>14}")
             for q in QUEUES:
-                print(f"{q:<20} {a['queue_required'][q]:>10,.0f} {a['queue_under'][q]:>14,.1f} "
-                      f"{(b['queue_under'][q] if b else float('nan')):>14,.1f}")
+                print(
+                    f"{q:<20} {a['queue_required'][q]:>10,.0f} {a['queue_under'][q]:>14,.1f} "
+                    f"{(b['queue_under'][q] if b else float('nan')):>14,.1f}"
+                )
             tot_a = sum(a["queue_under"].values())
             if b:
                 tot_b = sum(b["queue_under"].values())
-                print(f"{'all queues':<20} {sum(a['queue_required'].values()):>10,.0f} {tot_a:>14,.1f} {tot_b:>14,.1f}"
-                      f"   (aware / blind = {tot_a / tot_b if tot_b else float('nan'):.3f}; blind: objective "
-                      f"{b['objective']:,.1f}, {b['wall_sec']:.1f} s, {b['violations']} violations)")
+                print(
+                    f"{'all queues':<20} {sum(a['queue_required'].values()):>10,.0f} {tot_a:>14,.1f} {tot_b:>14,.1f}"
+                    f"   (aware / blind = {tot_a / tot_b if tot_b else float('nan'):.3f}; blind: objective "
+                    f"{b['objective']:,.1f}, {b['wall_sec']:.1f} s, {b['violations']} violations)"
+                )
             failed |= not (a["violations"] == 0 and ok_gap and ok_time and ok_mem)
     sys.exit(1 if failed else 0)
 

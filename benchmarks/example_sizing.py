@@ -62,13 +62,17 @@ def main(start: str, end: str) -> None:
         print(f"== {label}s of {start}..{end}: mean calls per day {daily.mean():,.0f}")
         print(sized.groupby("queue").agg(calls_day=("calls", "sum"), peak_net=("net", "max")).round(0).to_string())
         peak = int(pooled.idxmax())
-        print(f"pooled net peak {pooled.max():.0f} at {peak // 4:02d}:{peak % 4 * 15:02d}; "
-              f"gross peak {gross.max():.0f}, trough {gross.min():.0f} (peak/trough {gross.max() / gross.min():.1f})")
+        print(
+            f"pooled net peak {pooled.max():.0f} at {peak // 4:02d}:{peak % 4 * 15:02d}; "
+            f"gross peak {gross.max():.0f}, trough {gross.min():.0f} (peak/trough {gross.max() / gross.min():.1f})"
+        )
         hours = pooled.sum() * 0.25 / (1 - SHRINKAGE)
         print(f"gross agent-hours per day {hours:,.0f} = {hours / 8:,.0f} eight-hour shifts\n")
         shifts_per_week += n_days * hours / 8
-    print(f"eight-hour shifts per week {shifts_per_week:,.0f}; 1,400 agents x 5 shifts = 7,000 "
-          f"(rostered share {shifts_per_week / 7000:.0%})")
+    print(
+        f"eight-hour shifts per week {shifts_per_week:,.0f}; 1,400 agents x 5 shifts = 7,000 "
+        f"(rostered share {shifts_per_week / 7000:.0%})"
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,12 @@ from wfm.staffing import load_targets, requirements
 
 def on_shift_hours(agents: pd.DataFrame, rules, weeks: float) -> np.ndarray:
     parsed = parse_agents(agents, rules)
-    return np.array([weeks * a.max_paid_minutes_week / 60 * max(t.length_minutes / t.paid_minutes for t in a.templates)
-                     for a in parsed])
+    return np.array(
+        [
+            weeks * a.max_paid_minutes_week / 60 * max(t.length_minutes / t.paid_minutes for t in a.templates)
+            for a in parsed
+        ]
+    )
 
 
 def check(agents: pd.DataFrame, req: pd.DataFrame, targets, rules, label: str) -> None:
@@ -47,8 +51,10 @@ def check(agents: pd.DataFrame, req: pd.DataFrame, targets, rules, label: str) -
     print(f"\n== {label}: {len(agents)} agents, {len(skills.groups)} skill groups")
     print(f"{'queue':<22}{'holders':>8}{'holder h':>10}{'gross h':>10}{'ratio':>7}")
     for j, q in enumerate(queues):
-        print(f"{q:<22}{int(holds[:, j].sum()):>8}{hours[holds[:, j]].sum():>10,.0f}{need[j]:>10,.0f}"
-              f"{hours[holds[:, j]].sum() / need[j]:>7.2f}")
+        print(
+            f"{q:<22}{int(holds[:, j].sum()):>8}{hours[holds[:, j]].sum():>10,.0f}{need[j]:>10,.0f}"
+            f"{hours[holds[:, j]].sum() / need[j]:>7.2f}"
+        )
     worst = (None, np.inf)
     for r in range(1, len(queues) + 1):
         for subset in itertools.combinations(range(len(queues)), r):

@@ -30,8 +30,11 @@ def main(repeats: int, out: str | None) -> None:
         start = time.perf_counter()
         page = render_report(**plan, title="Benchmark week")
         times.append(time.perf_counter() - start)
-    print(f"render_report: {len(page) / 1e6:.2f} MB of HTML; seconds per render "
-          + ", ".join(f"{t:.2f}" for t in times) + f" (best {min(times):.2f})")
+    print(
+        f"render_report: {len(page) / 1e6:.2f} MB of HTML; seconds per render "
+        + ", ".join(f"{t:.2f}" for t in times)
+        + f" (best {min(times):.2f})"
+    )
     if out:
         write_report(out, **plan, title="Benchmark week")
         print(f"wrote {out}")

@@ -42,16 +42,19 @@ DAY_FACTOR = np.array([1.00, 0.97, 0.95, 0.95, 0.98, 0.66, 0.58])  # Monday .. S
 def intraday_profile(interval_minutes: int = 15) -> np.ndarray:
     """Relative load per interval of a weekday, peak 1, night trough 1/15."""
     hours = np.arange(0, 24, interval_minutes / 60) + interval_minutes / 120
-    shape = (1.0 * np.exp(-((hours - 10.5) / 2.3) ** 2)
-             + 0.9 * np.exp(-((hours - 15.5) / 2.6) ** 2)
-             + 0.35 * np.exp(-((hours - 20.0) / 2.0) ** 2))
+    shape = (
+        1.0 * np.exp(-(((hours - 10.5) / 2.3) ** 2))
+        + 0.9 * np.exp(-(((hours - 15.5) / 2.6) ** 2))
+        + 0.35 * np.exp(-(((hours - 20.0) / 2.0) ** 2))
+    )
     shape = shape / shape.max()
     trough = 1 / 15
     return trough + (1 - trough) * shape
 
 
-def requirements(weeks: int = 1, *, load: float = 0.95, interval_minutes: int = 15, seed: int = 7,
-                 on_phone: bool = True) -> pd.DataFrame:
+def requirements(
+    weeks: int = 1, *, load: float = 0.95, interval_minutes: int = 15, seed: int = 7, on_phone: bool = True
+) -> pd.DataFrame:
     """The pooled requirements frame (``interval_start, agents_scheduled``)."""
     rng = np.random.default_rng(seed)
     profile = intraday_profile(interval_minutes)
@@ -106,19 +109,22 @@ def agents(seed: int = 7, weeks: int = 1, *, wishes: bool = False) -> pd.DataFra
         prev_end = last_day + pd.Timedelta(hours=int(start_h) + length_h, minutes=int(rng.choice([0, 15, 30, 45])))
         # The default [shift_types] of that last shift's start (for forbidden successions).
         prev_type = ("early", "day", "late", "night")[
-            0 if 4 <= start_h < 10 else 1 if 10 <= start_h < 14 else 2 if 14 <= start_h < 20 else 3]
-        rows.append({
-            "agent_id": agent_id,
-            "contract": "full_time" if full else "part_time",
-            "min_hours_week": 40 if full else 20,
-            "max_hours_week": 40 if full else 30,
-            "shift_lengths_h": "9" if full else rng.choice(["4;5;6", "4;5;6", "5;6", "4;5"]),
-            "night_allowed": night_allowed,
-            "unavailable_dates": ";".join(unavailable),
-            "prev_shift_end": prev_end,
-            "prev_consecutive_days": run,
-            "prev_shift_type": prev_type,
-        })
+            0 if 4 <= start_h < 10 else 1 if 10 <= start_h < 14 else 2 if 14 <= start_h < 20 else 3
+        ]
+        rows.append(
+            {
+                "agent_id": agent_id,
+                "contract": "full_time" if full else "part_time",
+                "min_hours_week": 40 if full else 20,
+                "max_hours_week": 40 if full else 30,
+                "shift_lengths_h": "9" if full else rng.choice(["4;5;6", "4;5;6", "5;6", "4;5"]),
+                "night_allowed": night_allowed,
+                "unavailable_dates": ";".join(unavailable),
+                "prev_shift_end": prev_end,
+                "prev_consecutive_days": run,
+                "prev_shift_type": prev_type,
+            }
+        )
     frame = pd.DataFrame(rows)
     return add_wishes(frame, seed=seed, weeks=weeks) if wishes else frame
 
@@ -152,8 +158,13 @@ def add_wishes(agents_frame: pd.DataFrame, *, seed: int = 7, weeks: int = 1) -> 
         u = rng.random()
         types.append("early;day" if u < 0.06 else ("late" if u < 0.10 else ""))
         priority.append(2 if rng.random() < 0.10 else 1)
-    return agents_frame.assign(preferred_days_off=days_off, preferred_earliest_start=earliest,
-                               preferred_latest_start=latest, preferred_shift_types=types, priority=priority)
+    return agents_frame.assign(
+        preferred_days_off=days_off,
+        preferred_earliest_start=earliest,
+        preferred_latest_start=latest,
+        preferred_shift_types=types,
+        priority=priority,
+    )
 
 
 def main() -> None:

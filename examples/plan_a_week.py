@@ -43,8 +43,10 @@ def main(time_limit_sec: float = 30.0) -> None:
     rules = load_rules(folder / "rules.toml")
     result = schedule(req, agents, rules, time_limit_sec=time_limit_sec, seed=0)
     s = result.as_dict()
-    print(f"roster: {s['status']}, objective {s['objective']:,.0f}, lower bound {s['lower_bound']:,.0f} "
-          f"(gap {s['gap']:.2%}), {len(result.roster):,} shifts")
+    print(
+        f"roster: {s['status']}, objective {s['objective']:,.0f}, lower bound {s['lower_bound']:,.0f} "
+        f"(gap {s['gap']:.2%}), {len(result.roster):,} shifts"
+    )
 
     # 4. Check every hard rule independently of the model.
     violations = validate(result.roster, agents, rules)

@@ -47,9 +47,22 @@ def main() -> int:
             source = Path(tmp) / f"{sid}.html"
             source.write_text(head + body + "</main></body></html>", encoding="utf-8")
             shot = Path(tmp) / f"{sid}.png"
-            subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                            f"--user-data-dir={tmp}/profile", f"--window-size={args.width},{args.height}",
-                            f"--screenshot={shot}", source.as_uri()], check=True, capture_output=True, timeout=120)
+            subprocess.run(
+                [
+                    browser,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--hide-scrollbars",
+                    f"--user-data-dir={tmp}/profile",
+                    f"--window-size={args.width},{args.height}",
+                    f"--screenshot={shot}",
+                    source.as_uri(),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
             image = Image.open(shot).convert("RGB")
             pixels = np.asarray(image)
             background = pixels[-1, -1]
@@ -57,7 +70,8 @@ def main() -> int:
             bottom = min(int(used.max()) + 16, pixels.shape[0]) if used.size else pixels.shape[0]
             target = args.out / f"report-{sid}.png"
             image.crop((0, 0, args.width, bottom)).quantize(colors=128, dither=Image.Dither.NONE).save(
-                target, optimize=True)
+                target, optimize=True
+            )
             print(f"{target}: {args.width}x{bottom}, {target.stat().st_size / 1024:.0f} KiB")
     return 0
 

@@ -17,20 +17,24 @@ from wfm.staffing import Targets, requirements
 
 def main() -> None:
     history = load_example_history()
-    day = history[(history["queue"] == "retail_inquiries")
-                  & (history["interval_start"].dt.date == pd.Timestamp("2026-10-27").date())]
+    day = history[
+        (history["queue"] == "retail_inquiries")
+        & (history["interval_start"].dt.date == pd.Timestamp("2026-10-27").date())
+    ]
     rows = []
     for sl, answer in [(0.7, 30), (0.8, 20), (0.9, 15), (0.95, 10)]:
         for patience in (None, 180.0):
             t = Targets(service_level=sl, answer_sec=answer, patience_sec=patience, shrinkage=0.3)
             req = requirements(day, t)
-            rows.append({
-                "target": f"{sl:.0%}/{answer}s",
-                "model": t.model,
-                "net agent-hours": req["agents"].sum() / 4,
-                "gross agent-hours": req["agents_scheduled"].sum() / 4,
-                "peak agents": int(req["agents"].max()),
-            })
+            rows.append(
+                {
+                    "target": f"{sl:.0%}/{answer}s",
+                    "model": t.model,
+                    "net agent-hours": req["agents"].sum() / 4,
+                    "gross agent-hours": req["agents_scheduled"].sum() / 4,
+                    "peak agents": int(req["agents"].max()),
+                }
+            )
     print(f"retail inquiries on Tuesday 2026-10-27: {int(day['calls'].sum()):,} calls")
     print(pd.DataFrame(rows).to_string(index=False))
 

@@ -29,15 +29,27 @@ class Plan:
 
 def instance(days: int = 1, intervals_per_day: int = 24, sales_calls: float = 60.0, support_calls: float = 36.0):
     starts = pd.DatetimeIndex(
-        [START + pd.Timedelta(days=d) + pd.Timedelta(minutes=30 * k) for d in range(days) for k in range(intervals_per_day)])
+        [
+            START + pd.Timedelta(days=d) + pd.Timedelta(minutes=30 * k)
+            for d in range(days)
+            for k in range(intervals_per_day)
+        ]
+    )
     shape = 0.75 + 0.5 * np.sin(np.linspace(0, np.pi, intervals_per_day))
     shape = np.tile(shape, days)
-    forecast = pd.concat([
-        pd.DataFrame({"queue": "sales", "interval_start": starts, "calls": sales_calls * shape, "aht_sec": 240.0}),
-        pd.DataFrame({"queue": "support", "interval_start": starts, "calls": support_calls * shape, "aht_sec": 300.0}),
-    ], ignore_index=True)
-    targets = TargetSet(Targets(service_level=0.8, answer_sec=20, shrinkage=0.2),
-                        {"support": Targets(service_level=0.8, answer_sec=30, patience_sec=240, shrinkage=0.2)})
+    forecast = pd.concat(
+        [
+            pd.DataFrame({"queue": "sales", "interval_start": starts, "calls": sales_calls * shape, "aht_sec": 240.0}),
+            pd.DataFrame(
+                {"queue": "support", "interval_start": starts, "calls": support_calls * shape, "aht_sec": 300.0}
+            ),
+        ],
+        ignore_index=True,
+    )
+    targets = TargetSet(
+        Targets(service_level=0.8, answer_sec=20, shrinkage=0.2),
+        {"support": Targets(service_level=0.8, answer_sec=30, patience_sec=240, shrinkage=0.2)},
+    )
     req = requirements(forecast, targets)
     return forecast, targets, req
 
@@ -72,8 +84,16 @@ def planner(per_queue: dict[str, int], *, per_queue_coverage: bool = True, break
                             breaks.append((f"{q[:2].upper()}{j:03d}", b0, b0 + pd.Timedelta(minutes=15)))
                         k += 1
                     shifts.append((f"{q[:2].upper()}{j:03d}", ts[first], ts[k - 1] + pd.Timedelta(minutes=30)))
-            cover.append(pd.DataFrame({"interval_start": ts, "queue": q, "required": block["agents_scheduled"].to_numpy(),
-                                       "scheduled": need}))
+            cover.append(
+                pd.DataFrame(
+                    {
+                        "interval_start": ts,
+                        "queue": q,
+                        "required": block["agents_scheduled"].to_numpy(),
+                        "scheduled": need,
+                    }
+                )
+            )
         roster = pd.DataFrame(shifts, columns=["agent_id", "shift_start", "shift_end"])
         brk = pd.DataFrame(breaks, columns=["agent_id", "break_start", "break_end"])
         coverage = pd.concat(cover, ignore_index=True)

@@ -81,14 +81,38 @@ def synthetic_frames():
     )
     starts = pd.date_range("2026-10-24", "2026-10-27", freq="60min", inclusive="left")
     coverage = pd.concat(
-        [pd.DataFrame({"interval_start": starts, "queue": q, "required": (i + 1) * 2, "scheduled": (i + 1) * 2 + 1,
-                       "under": 0, "over": 1}) for i, q in enumerate(["retail", "vip"])],
+        [
+            pd.DataFrame(
+                {
+                    "interval_start": starts,
+                    "queue": q,
+                    "required": (i + 1) * 2,
+                    "scheduled": (i + 1) * 2 + 1,
+                    "under": 0,
+                    "over": 1,
+                }
+            )
+            for i, q in enumerate(["retail", "vip"])
+        ],
         ignore_index=True,
     )
-    daily = pd.DataFrame({"date": pd.to_datetime(["2026-10-24", "2026-10-25", "2026-10-26"]),
-                          "queue": "ALL", "calls": [1000.5, 900.0, 800.25], "service_level": [0.8, 0.9, 0.85],
-                          "paid_hours": [15.5, 12.0, 8.0]})
-    summary = pd.DataFrame({"agent_id": ["A1", "A2", "B,3;x", "C9"], "paid_hours": [16.0, 15.5, 4.0, 0.0],
-                            "night_shifts": [1, 1, 0, 0], "weekend_days_worked": [2, 1, 1, 0],
-                            "preferences_granted": [1, 0, 0, 0], "granted_share": [1.0, float("nan"), 0.5, 0.0]})
+    daily = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-10-24", "2026-10-25", "2026-10-26"]),
+            "queue": "ALL",
+            "calls": [1000.5, 900.0, 800.25],
+            "service_level": [0.8, 0.9, 0.85],
+            "paid_hours": [15.5, 12.0, 8.0],
+        }
+    )
+    summary = pd.DataFrame(
+        {
+            "agent_id": ["A1", "A2", "B,3;x", "C9"],
+            "paid_hours": [16.0, 15.5, 4.0, 0.0],
+            "night_shifts": [1, 1, 0, 0],
+            "weekend_days_worked": [2, 1, 1, 0],
+            "preferences_granted": [1, 0, 0, 0],
+            "granted_share": [1.0, float("nan"), 0.5, 0.0],
+        }
+    )
     return {"roster": roster, "breaks": breaks, "coverage": coverage, "daily": daily, "agents_summary": summary}

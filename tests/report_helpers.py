@@ -28,13 +28,24 @@ class Cards(HTMLParser):
         values = {k: v or "" for k, v in attrs}
         klass = values.get("class", "").split()
         if tag == "div" and "card" in klass:
-            self._card = {"key": values["data-key"], "raw": values["data-value"], "value": "", "label": "",
-                          "alert": str("alert" in klass)}
+            self._card = {
+                "key": values["data-key"],
+                "raw": values["data-value"],
+                "value": "",
+                "label": "",
+                "alert": str("alert" in klass),
+            }
         elif self._card is not None and tag == "div" and klass and klass[0] in ("value", "label"):
             self._part = klass[0]
         elif tag == "td" and "data-queue" in values:
-            self._cell = {"queue": values["data-queue"], "date": values["data-date"], "class": values.get("class", ""),
-                          "sim": "", "band": "", "plan": ""}
+            self._cell = {
+                "queue": values["data-queue"],
+                "date": values["data-date"],
+                "class": values.get("class", ""),
+                "sim": "",
+                "band": "",
+                "plan": "",
+            }
         elif self._cell is not None and tag == "span" and klass:
             self._part = klass[0]
 
@@ -71,16 +82,26 @@ def chromium() -> str | None:
 
 def chromium_args(user_dir: Path) -> list[str]:
     return [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", f"--user-data-dir={user_dir}", "--enable-logging=stderr", "--v=0",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={user_dir}",
+        "--enable-logging=stderr",
+        "--v=0",
     ]
 
 
 def load_in_chromium(browser: str, url: str, tmp: Path) -> tuple[str, list[str]]:
     """Load a page headless; return its DOM and the console messages Chromium logged."""
-    run = subprocess.run([browser, *chromium_args(tmp / "profile"), "--dump-dom", url],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [browser, *chromium_args(tmp / "profile"), "--dump-dom", url], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     # The report has no scripts, so *any* console message (an error, a blocked or failed
     # load reported by the page) means something is wrong.

@@ -23,14 +23,27 @@ def tiny_rules(**overrides) -> Rules:
             "start_stability_hours": 2,
         },
         "contracts": {
-            "ft": {"min_hours_week": 40, "max_hours_week": 40,
-                   "shifts": [{"length_hours": 9, "unpaid_minutes": 60, "earliest_start": "00:00",
-                               "latest_start": "23:00", "start_step_minutes": 60}]},
-            "pt": {"min_hours_week": 16, "max_hours_week": 25,
-                   "shifts": [{"length_hours": 4, "earliest_start": "06:00", "latest_start": "19:00",
-                               "start_step_minutes": 60},
-                              {"length_hours": 5, "earliest_start": "06:00", "latest_start": "18:00",
-                               "start_step_minutes": 60}]},
+            "ft": {
+                "min_hours_week": 40,
+                "max_hours_week": 40,
+                "shifts": [
+                    {
+                        "length_hours": 9,
+                        "unpaid_minutes": 60,
+                        "earliest_start": "00:00",
+                        "latest_start": "23:00",
+                        "start_step_minutes": 60,
+                    }
+                ],
+            },
+            "pt": {
+                "min_hours_week": 16,
+                "max_hours_week": 25,
+                "shifts": [
+                    {"length_hours": 4, "earliest_start": "06:00", "latest_start": "19:00", "start_step_minutes": 60},
+                    {"length_hours": 5, "earliest_start": "06:00", "latest_start": "18:00", "start_step_minutes": 60},
+                ],
+            },
         },
     }
     data["rules"].update(overrides)
@@ -40,7 +53,7 @@ def tiny_rules(**overrides) -> Rules:
 def tiny_requirements(days: int = 7, scale: float = 1.0) -> pd.DataFrame:
     """Hourly requirement: a day peak, a small night, lighter weekend."""
     hours = np.arange(24)
-    profile = 1 + 4 * np.exp(-((hours - 11) / 3.5) ** 2) + 3 * np.exp(-((hours - 16) / 3) ** 2)
+    profile = 1 + 4 * np.exp(-(((hours - 11) / 3.5) ** 2)) + 3 * np.exp(-(((hours - 16) / 3) ** 2))
     rows = []
     for d in range(days):
         factor = 0.6 if d % 7 >= 5 else 1.0
@@ -51,16 +64,27 @@ def tiny_requirements(days: int = 7, scale: float = 1.0) -> pd.DataFrame:
 
 def tiny_agents() -> pd.DataFrame:
     """Six full-time and three part-time agents with some history and unavailability."""
-    return pd.DataFrame({
-        "agent_id": [f"F{i}" for i in range(1, 7)] + ["P1", "P2", "P3"],
-        "contract": ["ft"] * 6 + ["pt"] * 3,
-        "shift_lengths_h": ["9"] * 6 + ["4;5", "4", "5"],
-        "night_allowed": [True, True, False, True, True, False, False, False, False],
-        "unavailable_dates": ["", "2026-12-02", "", "", "2026-12-06", "", "", "2026-11-30", ""],
-        "prev_shift_end": [pd.Timestamp("2026-11-30 02:00"), pd.Timestamp("2026-11-29 18:00"), None, None,
-                           pd.Timestamp("2026-11-29 23:00"), None, None, None, pd.Timestamp("2026-11-29 20:00")],
-        "prev_consecutive_days": [5, 2, 0, 0, 6, 0, 0, 0, 1],
-    })
+    return pd.DataFrame(
+        {
+            "agent_id": [f"F{i}" for i in range(1, 7)] + ["P1", "P2", "P3"],
+            "contract": ["ft"] * 6 + ["pt"] * 3,
+            "shift_lengths_h": ["9"] * 6 + ["4;5", "4", "5"],
+            "night_allowed": [True, True, False, True, True, False, False, False, False],
+            "unavailable_dates": ["", "2026-12-02", "", "", "2026-12-06", "", "", "2026-11-30", ""],
+            "prev_shift_end": [
+                pd.Timestamp("2026-11-30 02:00"),
+                pd.Timestamp("2026-11-29 18:00"),
+                None,
+                None,
+                pd.Timestamp("2026-11-29 23:00"),
+                None,
+                None,
+                None,
+                pd.Timestamp("2026-11-29 20:00"),
+            ],
+            "prev_consecutive_days": [5, 2, 0, 0, 6, 0, 0, 0, 1],
+        }
+    )
 
 
 def cycle_rules(contract_overrides: dict | None = None, **overrides) -> Rules:
@@ -68,20 +92,40 @@ def cycle_rules(contract_overrides: dict | None = None, **overrides) -> Rules:
     32-48 h in any week; part-time 20 +/- 2 h), overtime caps, one weekend of two, stretches of 2
     days, no early shift after a late one."""
     data = {
-        "rules": {"seats": 20, "min_days_off_per_week": 1, "max_consecutive_days": 6, "min_rest_hours": 11,
-                  "max_night_shifts_per_week": 5, "start_stability_hours": 2, "cycle_weeks": 2,
-                  "max_weekends_worked_per_cycle": 1, "min_work_stretch_days": 2,
-                  "forbidden_successions": [["late", "early"]], "standard_day_hours": 8,
-                  "max_overtime_hours_per_day": 3, "max_overtime_hours_per_cycle": 36},
+        "rules": {
+            "seats": 20,
+            "min_days_off_per_week": 1,
+            "max_consecutive_days": 6,
+            "min_rest_hours": 11,
+            "max_night_shifts_per_week": 5,
+            "start_stability_hours": 2,
+            "cycle_weeks": 2,
+            "max_weekends_worked_per_cycle": 1,
+            "min_work_stretch_days": 2,
+            "forbidden_successions": [["late", "early"]],
+            "standard_day_hours": 8,
+            "max_overtime_hours_per_day": 3,
+            "max_overtime_hours_per_cycle": 36,
+        },
         "contracts": {
-            "ft": {"min_hours_week": 32, "max_hours_week": 48, "avg_hours_week": 40,
-                   "shifts": [{"length_hours": 9, "unpaid_minutes": 60, "latest_start": "23:00",
-                               "start_step_minutes": 60}]},
-            "pt": {"min_hours_week": 16, "max_hours_week": 25, "avg_hours_week": 20, "cycle_tolerance_hours": 2,
-                   "shifts": [{"length_hours": 4, "earliest_start": "06:00", "latest_start": "19:00",
-                               "start_step_minutes": 60},
-                              {"length_hours": 5, "earliest_start": "06:00", "latest_start": "18:00",
-                               "start_step_minutes": 60}]},
+            "ft": {
+                "min_hours_week": 32,
+                "max_hours_week": 48,
+                "avg_hours_week": 40,
+                "shifts": [
+                    {"length_hours": 9, "unpaid_minutes": 60, "latest_start": "23:00", "start_step_minutes": 60}
+                ],
+            },
+            "pt": {
+                "min_hours_week": 16,
+                "max_hours_week": 25,
+                "avg_hours_week": 20,
+                "cycle_tolerance_hours": 2,
+                "shifts": [
+                    {"length_hours": 4, "earliest_start": "06:00", "latest_start": "19:00", "start_step_minutes": 60},
+                    {"length_hours": 5, "earliest_start": "06:00", "latest_start": "18:00", "start_step_minutes": 60},
+                ],
+            },
         },
     }
     data["rules"].update(overrides)

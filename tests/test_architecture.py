@@ -110,7 +110,8 @@ MODULES = _modules()
 def test_every_roster_module_has_a_layer():
     assert set(MODULES) == set(LAYERS), (
         f"declare the layer of {sorted(set(MODULES) - set(LAYERS))} in LAYERS; "
-        f"remove {sorted(set(LAYERS) - set(MODULES))}")
+        f"remove {sorted(set(LAYERS) - set(MODULES))}"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))
@@ -139,9 +140,13 @@ def test_no_private_name_crosses_modules(name):
             imported_modules.update(a.asname or a.name for a in node.names if a.name in LAYERS)
     for node in ast.walk(tree):
         # module._name of a sibling module
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                and node.value.id in imported_modules and node.attr.startswith("_")
-                and not node.attr.startswith("__")):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in imported_modules
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
             bad.append(f"line {node.lineno}: uses the private name {node.value.id}.{node.attr}")
         # caches smuggled into other objects' __dict__
         if isinstance(node, ast.Attribute) and node.attr == "__dict__":
@@ -160,7 +165,7 @@ def test_runtime_imports_have_no_cycle():
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                raise AssertionError("import cycle: " + " -> ".join(path[path.index(nxt):] + [nxt]))
+                raise AssertionError("import cycle: " + " -> ".join(path[path.index(nxt) :] + [nxt]))
             if nxt not in state:
                 visit(nxt, path + [nxt])
         state[node] = 2

@@ -80,8 +80,14 @@ def test_china_holiday_kinds_offsets_eves_after_days_and_borrowed_weekdays():
 
 def test_us_period_joins_the_weekend_and_padding_does_not_warn():
     t = day_types(pd.date_range("2003-05-23", "2003-05-28"), country="US").set_index("date")
-    assert t["kind"].tolist() == ["eve:Memorial Day", "", "", "holiday:Memorial Day", "after1:Memorial Day",
-                                  "after2:Memorial Day"]
+    assert t["kind"].tolist() == [
+        "eve:Memorial Day",
+        "",
+        "",
+        "holiday:Memorial Day",
+        "after1:Memorial Day",
+        "after2:Memorial Day",
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the lookahead into 2027 must not warn about 2027
         day_types(["2026-12-30", "2026-12-31"], country="CN")

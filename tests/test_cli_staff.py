@@ -50,8 +50,9 @@ def test_staff_csv_default_80_20(tmp_path):
 def test_staff_parquet_with_options(tmp_path):
     src = _write_forecast(tmp_path / "forecast.parquet")
     out = tmp_path / "req.parquet"
-    result = _run(src, "--service-level", "0.9", "--answer-sec", "10", "--shrinkage", "0.3",
-                  "--max-occupancy", "0.9", "-o", out)
+    result = _run(
+        src, "--service-level", "0.9", "--answer-sec", "10", "--shrinkage", "0.3", "--max-occupancy", "0.9", "-o", out
+    )
     assert result.exit_code == 0, result.output
     req = pd.read_parquet(out)
     assert (req["service_level"] >= 0.9).all() and (req["occupancy"] <= 0.9).all()

@@ -40,8 +40,16 @@ def test_loop_lifts_simulated_service_to_target(per_queue_coverage):
     assert before["misses"].sum() >= 2
     assert (before.loc[before["queue"] == "sales", "simulated"] < 0.75).all()
 
-    out = correct_requirements(req, forecast, targets, agents, planner(PER_QUEUE, per_queue_coverage=per_queue_coverage),
-                               rounds=4, replications=20, seed=1)
+    out = correct_requirements(
+        req,
+        forecast,
+        targets,
+        agents,
+        planner(PER_QUEUE, per_queue_coverage=per_queue_coverage),
+        rounds=4,
+        replications=20,
+        seed=1,
+    )
     assert out.summary["stop_reason"] == "converged"
     assert out.summary["queues_missing"] == []
     last = out.rounds.loc[out.rounds["round"] == out.summary["chosen_round"]]
@@ -101,7 +109,8 @@ def test_deterministic():
     pd.testing.assert_frame_equal(a.rounds, b.rounds)
     pd.testing.assert_frame_equal(a.requirements, b.requirements)
     assert {k: v for k, v in a.summary.items() if not k.endswith("_sec")} == {
-        k: v for k, v in b.summary.items() if not k.endswith("_sec")}
+        k: v for k, v in b.summary.items() if not k.endswith("_sec")
+    }
 
 
 def test_rounds_zero_only_judges_and_initial_plan_is_used():
@@ -181,8 +190,10 @@ def test_deferrable_queue_is_judged_by_its_deadline_and_raised_when_late():
     forecast, _, _ = instance(days=1)
     from wfm.staffing import TargetSet, requirements
 
-    targets = TargetSet(Targets(service_level=0.8, answer_sec=20, shrinkage=0.2),
-                        {"support": Targets(service_level=None, answer_sec=None, deadline_sec=300.0, shrinkage=0.2)})
+    targets = TargetSet(
+        Targets(service_level=0.8, answer_sec=20, shrinkage=0.2),
+        {"support": Targets(service_level=None, answer_sec=None, deadline_sec=300.0, shrinkage=0.2)},
+    )
     req = requirements(forecast, targets)
     agents = agents_frame(PER_QUEUE)
     out = correct_requirements(req, forecast, targets, agents, planner(PER_QUEUE), rounds=3, replications=10, seed=2)

@@ -93,11 +93,14 @@ def test_deferrable_work_is_done_within_its_deadline_where_capacity_allows():
     assert c.served[:2, 1].tolist() == pytest.approx([0, 0])
 
 
-@pytest.mark.parametrize("args, match", [
-    ((np.ones((2, 1)), np.ones((3, 1)), np.ones((1, 1), bool)), "must agree"),
-    ((-np.ones((2, 1)), np.ones((2, 1)), np.ones((1, 1), bool)), "heads must be finite and >= 0"),
-    ((np.ones(2), np.ones((2, 1)), np.ones((1, 1), bool)), "heads must be a 2-d array"),
-])
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ((np.ones((2, 1)), np.ones((3, 1)), np.ones((1, 1), bool)), "must agree"),
+        ((-np.ones((2, 1)), np.ones((2, 1)), np.ones((1, 1), bool)), "heads must be finite and >= 0"),
+        ((np.ones(2), np.ones((2, 1)), np.ones((1, 1), bool)), "heads must be a 2-d array"),
+    ],
+)
 def test_bad_input(args, match):
     with pytest.raises(InvalidInputError, match=match):
         allocate(*args)
@@ -106,22 +109,48 @@ def test_bad_input(args, match):
 
 
 def test_queue_cover_reads_a_roster_with_breaks_and_carry_in():
-    agents = pd.DataFrame({"agent_id": ["a1", "a2", "b1"], "skills": ["x", "x", "x;y"],
-                           "prev_shift_end": ["", "2026-03-02T08:30:00", ""]})
+    agents = pd.DataFrame(
+        {"agent_id": ["a1", "a2", "b1"], "skills": ["x", "x", "x;y"], "prev_shift_end": ["", "2026-03-02T08:30:00", ""]}
+    )
     skills = parse_skills(agents, ["x", "y"])
-    roster = pd.DataFrame({"agent_id": ["a1", "b1"],
-                           "shift_start": pd.to_datetime(["2026-03-02 08:00", "2026-03-02 08:30"]),
-                           "shift_end": pd.to_datetime(["2026-03-02 10:00", "2026-03-02 10:00"])})
-    breaks = pd.DataFrame({"agent_id": ["b1"], "break_start": pd.to_datetime(["2026-03-02 09:00"]),
-                           "break_end": pd.to_datetime(["2026-03-02 09:30"])})
+    roster = pd.DataFrame(
+        {
+            "agent_id": ["a1", "b1"],
+            "shift_start": pd.to_datetime(["2026-03-02 08:00", "2026-03-02 08:30"]),
+            "shift_end": pd.to_datetime(["2026-03-02 10:00", "2026-03-02 10:00"]),
+        }
+    )
+    breaks = pd.DataFrame(
+        {
+            "agent_id": ["b1"],
+            "break_start": pd.to_datetime(["2026-03-02 09:00"]),
+            "break_end": pd.to_datetime(["2026-03-02 09:30"]),
+        }
+    )
     starts = pd.date_range("2026-03-02 08:00", periods=4, freq="30min")
     heads = heads_by_group(roster, skills, starts, breaks=breaks, agents=agents)
     # group 0 = x (a1, a2 carried in until 08:30), group 1 = x+y (b1, on break 09:00-09:30)
     assert heads.tolist() == [[2, 0], [1, 1], [1, 0], [1, 1]]
-    req = pd.DataFrame({"queue": ["x"] * 4 + ["y"] * 4, "interval_start": list(starts) * 2,
-                        "agents_scheduled": [1, 1, 1, 1, 0, 1, 1, 1], "agents": 1, "erlangs": 1.0})
+    req = pd.DataFrame(
+        {
+            "queue": ["x"] * 4 + ["y"] * 4,
+            "interval_start": list(starts) * 2,
+            "agents_scheduled": [1, 1, 1, 1, 0, 1, 1, 1],
+            "agents": 1,
+            "erlangs": 1.0,
+        }
+    )
     frame, cover = queue_cover(req, roster, skills, TargetSet(Targets()), breaks=breaks, agents=agents)
     y = frame[frame["queue"] == "y"]
     assert y["scheduled"].tolist() == pytest.approx([0, 1, 0, 1])
     assert y["under"].tolist() == pytest.approx([0, 0, 1, 0])
-    assert list(frame.columns) == ["queue", "interval_start", "required", "scheduled", "under", "over", "backlog", "price"]
+    assert list(frame.columns) == [
+        "queue",
+        "interval_start",
+        "required",
+        "scheduled",
+        "under",
+        "over",
+        "backlog",
+        "price",
+    ]

@@ -112,10 +112,7 @@ def _normal_workday_mean(daily: pd.Series, first: str, last: str) -> float:
     cn: dict[dt.date, str] = {}
     for year in {d.year for d in days} | {days[0].year - 1}:
         cn.update(_cn_holidays(year))
-    plain = [
-        d for d in days
-        if d.weekday() < 5 and not any(d - dt.timedelta(days=k) in cn for k in range(0, 8))
-    ]
+    plain = [d for d in days if d.weekday() < 5 and not any(d - dt.timedelta(days=k) in cn for k in range(0, 8))]
     assert len(plain) >= 5, "test range should hold some plain workdays"
     return float(daily.loc[plain].mean())
 

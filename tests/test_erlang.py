@@ -122,8 +122,15 @@ def test_erlang_b_c_sl_asa_match_mpmath(a):
 
 @pytest.mark.parametrize(
     "a, aht, sl, t",
-    [(0.01, 180.0, 0.8, 20.0), (10.0, 180.0, 0.8, 20.0), (10.0, 180.0, 0.95, 5.0), (250.5, 240.0, 0.9, 10.0),
-     (1000.0, 300.0, 0.8, 20.0), (10_000.0, 300.0, 0.8, 20.0), (10_000.0, 120.0, 0.99, 60.0)],
+    [
+        (0.01, 180.0, 0.8, 20.0),
+        (10.0, 180.0, 0.8, 20.0),
+        (10.0, 180.0, 0.95, 5.0),
+        (250.5, 240.0, 0.9, 10.0),
+        (1000.0, 300.0, 0.8, 20.0),
+        (10_000.0, 300.0, 0.8, 20.0),
+        (10_000.0, 120.0, 0.99, 60.0),
+    ],
 )
 def test_required_agents_match_exact_search(a, aht, sl, t):
     assert int(agents_required(a, aht, service_level=sl, answer_sec=t)) == _exact_required(a, aht, sl, t)
@@ -295,8 +302,12 @@ def _exact_erlang_a(a: float, n: int, aht: float, patience: float, t: float) -> 
 
 @pytest.mark.parametrize(
     "a, n, aht, patience, t",
-    [(0.01, 1, 180.0, 60.0, 20.0), (10.0, 8, 180.0, 120.0, 20.0), (10.0, 12, 180.0, 600.0, 10.0),
-     (3.0, 2, 60.0, 30.0, 5.0)],
+    [
+        (0.01, 1, 180.0, 60.0, 20.0),
+        (10.0, 8, 180.0, 120.0, 20.0),
+        (10.0, 12, 180.0, 600.0, 10.0),
+        (3.0, 2, 60.0, 30.0, 5.0),
+    ],
 )
 def test_erlang_a_matches_exact_chain_and_tagged_caller(a, n, aht, patience, t):
     ref = _exact_erlang_a(a, n, aht, patience, t)
@@ -309,8 +320,13 @@ def test_erlang_a_matches_exact_chain_and_tagged_caller(a, n, aht, patience, t):
 
 @pytest.mark.parametrize(
     "a, n, aht, patience",
-    [(1000.0, 1000, 300.0, 300.0), (1000.0, 950, 300.0, 60.0), (1000.0, 1020, 300.0, 3600.0),
-     (10_000.0, 10_000, 300.0, 300.0), (10_000.0, 9_900, 240.0, 120.0)],
+    [
+        (1000.0, 1000, 300.0, 300.0),
+        (1000.0, 950, 300.0, 60.0),
+        (1000.0, 1020, 300.0, 3600.0),
+        (10_000.0, 10_000, 300.0, 300.0),
+        (10_000.0, 9_900, 240.0, 120.0),
+    ],
 )
 def test_erlang_a_large_matches_exact_chain(a, n, aht, patience):
     mpmath.mp.dps = 30
@@ -511,7 +527,9 @@ def test_erlang_a_service_level_large_against_mpmath_betainc(a, n, aht, patience
 
 def test_erlang_a_required_agents_sl_at_1000_erlangs_identical_to_exact():
     n = int(agents_required(1000.0, 300.0, service_level=0.8, answer_sec=20.0, patience_sec=300.0))
-    assert _exact_sl_betainc(1000.0, n, 300.0, 300.0, 20.0) >= 0.8 > _exact_sl_betainc(1000.0, n - 1, 300.0, 300.0, 20.0)
+    assert (
+        _exact_sl_betainc(1000.0, n, 300.0, 300.0, 20.0) >= 0.8 > _exact_sl_betainc(1000.0, n - 1, 300.0, 300.0, 20.0)
+    )
 
 
 def test_erlang_a_abandon_and_answered_wait_match_simulation():
@@ -558,7 +576,12 @@ def _exact_chain_abandon(a: float, n: int, aht: float, patience: float) -> float
 
 @pytest.mark.parametrize(
     "a, aht, patience, max_abandon",
-    [(0.01, 180.0, 60.0, 0.001), (10.0, 180.0, 120.0, 0.02), (1000.0, 300.0, 300.0, 0.01), (10_000.0, 240.0, 180.0, 0.005)],
+    [
+        (0.01, 180.0, 60.0, 0.001),
+        (10.0, 180.0, 120.0, 0.02),
+        (1000.0, 300.0, 300.0, 0.01),
+        (10_000.0, 240.0, 180.0, 0.005),
+    ],
 )
 def test_erlang_a_required_agents_identical_to_exact_chain(a, aht, patience, max_abandon):
     mpmath.mp.dps = 30

@@ -13,17 +13,21 @@ T0 = pd.Timestamp("2026-11-02 09:00")
 
 
 def _req(rows):
-    return pd.DataFrame(rows, columns=["queue", "interval_start", "calls", "aht_sec", "erlangs", "agents", "agents_scheduled"])
+    return pd.DataFrame(
+        rows, columns=["queue", "interval_start", "calls", "aht_sec", "erlangs", "agents", "agents_scheduled"]
+    )
 
 
 def test_known_value_through_shrinkage_and_split():
     # A = 10 Erlangs (100 calls / 30 min, AHT 180 s). The pooled roster has 40 heads; the
     # two queues need 20 gross each, so each gets 20 heads; 30% shrinkage leaves 14 on the
     # phones: DOMAIN.md gives SL 0.8883500192 and ASA 7.836 s for 14 agents at 80/20.
-    req = _req([
-        ["a", T0, 100, 180, 10.0, 14, 20],
-        ["b", T0, 100, 180, 10.0, 14, 20],
-    ])
+    req = _req(
+        [
+            ["a", T0, 100, 180, 10.0, 14, 20],
+            ["b", T0, 100, 180, 10.0, 14, 20],
+        ]
+    )
     coverage = pd.DataFrame({"interval_start": [T0], "scheduled": [40]})
     svc = interval_service(req, coverage, Targets(shrinkage=0.3))
     assert list(svc["agents_available"]) == [14, 14]
@@ -40,13 +44,16 @@ def test_under_staffed_interval_has_zero_service_and_unstable_asa():
 
 def test_daily_weights_by_calls_and_skips_queues_without_a_service_target():
     t1 = T0 + pd.Timedelta(minutes=30)
-    req = _req([
-        ["a", T0, 100, 180, 10.0, 14, 14],
-        ["a", t1, 300, 180, 30.0, 36, 36],
-        ["cb", T0, 50, 180, 5.0, 6, 6],
-    ])
-    coverage = pd.DataFrame({"interval_start": [T0, t1], "required": [20, 36], "scheduled": [20, 36],
-                             "under": [0, 0], "over": [0, 0]})
+    req = _req(
+        [
+            ["a", T0, 100, 180, 10.0, 14, 14],
+            ["a", t1, 300, 180, 30.0, 36, 36],
+            ["cb", T0, 50, 180, 5.0, 6, 6],
+        ]
+    )
+    coverage = pd.DataFrame(
+        {"interval_start": [T0, t1], "required": [20, 36], "scheduled": [20, 36], "under": [0, 0], "over": [0, 0]}
+    )
     targets = TargetSet(Targets(), {"cb": Targets(service_level=None, answer_sec=None, asa_sec=600)})
     daily = daily_service(req, coverage, None, None, targets)
     a = interval_service(req, coverage, targets).query("queue == 'a'")
@@ -63,10 +70,23 @@ def test_daily_weights_by_calls_and_skips_queues_without_a_service_target():
 def test_paid_hours_use_the_roster_column_or_unpaid_breaks():
     req = _req([["a", T0, 100, 180, 10.0, 14, 14]])
     coverage = pd.DataFrame({"interval_start": [T0], "required": [14], "scheduled": [14], "under": [0], "over": [0]})
-    roster = pd.DataFrame({"agent_id": ["x", "y"], "date": [T0.normalize()] * 2,
-                           "shift_start": [T0, T0], "shift_end": [T0 + pd.Timedelta(hours=9)] * 2})
-    breaks = pd.DataFrame({"agent_id": ["x"], "break_start": [T0 + pd.Timedelta(hours=4)],
-                           "break_end": [T0 + pd.Timedelta(hours=5)], "kind": ["meal"], "paid": [False]})
+    roster = pd.DataFrame(
+        {
+            "agent_id": ["x", "y"],
+            "date": [T0.normalize()] * 2,
+            "shift_start": [T0, T0],
+            "shift_end": [T0 + pd.Timedelta(hours=9)] * 2,
+        }
+    )
+    breaks = pd.DataFrame(
+        {
+            "agent_id": ["x"],
+            "break_start": [T0 + pd.Timedelta(hours=4)],
+            "break_end": [T0 + pd.Timedelta(hours=5)],
+            "kind": ["meal"],
+            "paid": [False],
+        }
+    )
     daily = daily_service(req, coverage, roster, breaks, Targets())
     assert daily.query("queue == 'ALL'")["paid_hours"].iloc[0] == pytest.approx(17.0)
     daily = daily_service(req, coverage, roster.assign(paid_hours=[8.0, 8.0]), None, Targets())
@@ -76,12 +96,22 @@ def test_paid_hours_use_the_roster_column_or_unpaid_breaks():
 def test_per_queue_coverage_rows_are_each_queues_heads():
     # Same pooled 40 heads as above, but the skill cover gives queue a 20 and queue b only 10:
     # a keeps DOMAIN.md's 14-agent figure, b gets 7 agents for 10 Erlangs (unstable: SL 0).
-    req = _req([
-        ["a", T0, 100, 180, 10.0, 14, 20],
-        ["b", T0, 100, 180, 10.0, 14, 20],
-    ])
-    coverage = pd.DataFrame({"interval_start": [T0] * 3, "queue": ["pooled", "a", "b"],
-                             "required": [40, 20, 20], "scheduled": [30, 20, 10], "under": [10, 0, 10], "over": 0})
+    req = _req(
+        [
+            ["a", T0, 100, 180, 10.0, 14, 20],
+            ["b", T0, 100, 180, 10.0, 14, 20],
+        ]
+    )
+    coverage = pd.DataFrame(
+        {
+            "interval_start": [T0] * 3,
+            "queue": ["pooled", "a", "b"],
+            "required": [40, 20, 20],
+            "scheduled": [30, 20, 10],
+            "under": [10, 0, 10],
+            "over": 0,
+        }
+    )
     svc = interval_service(req, coverage, Targets(shrinkage=0.3)).set_index("queue")
     assert svc.loc["a", "agents_available"] == 14 and svc.loc["b", "agents_available"] == 7
     assert svc.loc["a", "service_level"] == pytest.approx(0.8883500192, abs=1e-9)

@@ -121,9 +121,12 @@ def test_outlier_exclusion(history):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WFMWarning)
         raw = forecast(burst, 7, country=None, model="weighted_weeks").forecast
-        clean = forecast(burst, 7, country=None, model="weighted_weeks",
-                         exclude=[("2025-04-30 13:00", "2025-04-30 14:00")]).forecast
-    at = lambda f: f.loc[(f["interval_start"].dt.day_of_week == 2) & (f["interval_start"].dt.hour == 13), "calls"].mean()  # noqa: E731
+        clean = forecast(
+            burst, 7, country=None, model="weighted_weeks", exclude=[("2025-04-30 13:00", "2025-04-30 14:00")]
+        ).forecast
+    at = lambda f: f.loc[
+        (f["interval_start"].dt.day_of_week == 2) & (f["interval_start"].dt.hour == 13), "calls"
+    ].mean()  # noqa: E731
     truth = true_rate(pd.DatetimeIndex(["2025-05-07 13:00"]))[0]
     assert at(raw) > 2 * truth
     assert abs(at(clean) / truth - 1) < 0.2
@@ -170,8 +173,12 @@ def test_multi_queue_and_as_of(history):
         (lambda d: pd.concat([d, d.iloc[:1]]), "duplicated"),
         (lambda d: d.assign(calls=d["calls"].where(d.index != 5, -1)), ">= 0"),
         (lambda d: d.assign(calls=d["calls"].astype(object).where(d.index != 5, "x")), "numeric"),
-        (lambda d: d.assign(interval_start=d["interval_start"].where(d.index != 5, d["interval_start"][5]
-                                                                    + pd.Timedelta(minutes=7))), "interval"),
+        (
+            lambda d: d.assign(
+                interval_start=d["interval_start"].where(d.index != 5, d["interval_start"][5] + pd.Timedelta(minutes=7))
+            ),
+            "interval",
+        ),
         (lambda d: d.drop(columns="calls"), "missing column"),
     ],
 )
@@ -220,8 +227,16 @@ def test_quantile_column_names():
 
 def test_reforecast_scales_rest_of_day_only():
     ts = pd.date_range("2025-05-05 08:00", periods=48, freq="15min")
-    fc = pd.DataFrame({"queue": "q", "interval_start": ts, "calls": 100.0, "aht_sec": 300.0,
-                       "calls_lo_80": 80.0, "calls_hi_80": 120.0})
+    fc = pd.DataFrame(
+        {
+            "queue": "q",
+            "interval_start": ts,
+            "calls": 100.0,
+            "aht_sec": 300.0,
+            "calls_lo_80": 80.0,
+            "calls_hi_80": 120.0,
+        }
+    )
     now = pd.Timestamp("2025-05-05 11:00")
     actual = pd.DataFrame({"queue": "q", "interval_start": ts[ts < now], "calls": 150.0})
     out = reforecast_intraday(fc, actual, now, prior_calls=0)
@@ -237,8 +252,23 @@ def test_cli_forecast(tmp_path, history):
     history.to_csv(src, index=False)
     out, report = tmp_path / "fc.csv", tmp_path / "bt.csv"
     runner = CliRunner()
-    res = runner.invoke(main, ["forecast", str(src), "--horizon-days", "7", "-o", str(out), "--country", "NONE",
-                               "--backtest-report", str(report), "--model", "weighted_weeks"])
+    res = runner.invoke(
+        main,
+        [
+            "forecast",
+            str(src),
+            "--horizon-days",
+            "7",
+            "-o",
+            str(out),
+            "--country",
+            "NONE",
+            "--backtest-report",
+            str(report),
+            "--model",
+            "weighted_weeks",
+        ],
+    )
     assert res.exit_code == 0, res.output
     fc = pd.read_csv(out)
     assert len(fc) == 5 * 48 and "calls_hi_80" in fc.columns
@@ -256,7 +286,8 @@ def test_us_bank_one_shot_rmse_and_coverage(shared_data):
         warnings.simplefilter("ignore", WFMWarning)
         res = forecast(train, 22, country="US", aht_sec=300)
     merged = test.assign(interval_start=pd.to_datetime(test["interval_start"])).merge(
-        res.forecast, on="interval_start", suffixes=("", "_f"))
+        res.forecast, on="interval_start", suffixes=("", "_f")
+    )
     assert len(merged) == 2535
     assert rmse(merged["calls"], merged["calls_f"]) <= 20.5
     assert abs(coverage(merged["calls"], merged["calls_lo_80"], merged["calls_hi_80"]) - 0.8) <= 0.05
@@ -292,16 +323,25 @@ def test_public_names():
 
 def test_hourly_data_combo_and_as_of_after_history():
     hist = synthetic(days=42)
-    hourly = (hist.assign(interval_start=hist["interval_start"].dt.floor("60min"))
-              .groupby("interval_start", as_index=False)["calls"].sum())
+    hourly = (
+        hist.assign(interval_start=hist["interval_start"].dt.floor("60min"))
+        .groupby("interval_start", as_index=False)["calls"]
+        .sum()
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WFMWarning)
         res = forecast(hourly, 7, country=None, model="combo", aht_sec=180, as_of="2025-04-13")
     fc = res.forecast
     assert fc["model"].iloc[0].startswith("combo(") and (fc["aht_sec"] == 180).all()
     assert fc["interval_start"].min() == pd.Timestamp("2025-04-14 08:00")  # as_of after the last (Friday) day
-    truth = (pd.Series(true_rate(pd.date_range("2025-04-14", periods=7 * 96, freq="15min")),
-                       index=pd.date_range("2025-04-14", periods=7 * 96, freq="15min")).resample("60min").sum())
+    truth = (
+        pd.Series(
+            true_rate(pd.date_range("2025-04-14", periods=7 * 96, freq="15min")),
+            index=pd.date_range("2025-04-14", periods=7 * 96, freq="15min"),
+        )
+        .resample("60min")
+        .sum()
+    )
     merged = fc.set_index("interval_start")["calls"]
     assert wape(truth.reindex(merged.index), merged) < 0.06
     with pytest.raises(InvalidInputError, match="DataFrame"):

@@ -18,8 +18,10 @@ from wfm.forecast import forecast
 def _hourly(start, end, queues=("a", "b")) -> pd.DataFrame:
     ts = pd.date_range(start, end, freq="h")
     calls = 10.0 + 5 * np.sin(np.arange(len(ts)) * 2 * np.pi / 24) + 5
-    return pd.concat([pd.DataFrame({"queue": q, "interval_start": ts, "calls": calls, "aht_sec": 200.0}) for q in queues],
-                     ignore_index=True)
+    return pd.concat(
+        [pd.DataFrame({"queue": q, "interval_start": ts, "calls": calls, "aht_sec": 200.0}) for q in queues],
+        ignore_index=True,
+    )
 
 
 # ---------------------------------------------------------------- case 11: calendar years and the centre's country
@@ -36,10 +38,21 @@ def test_years_the_chinese_calendar_lacks_warn_once():
 
 def test_country_defaults_to_the_centres_configured_country(tmp_path):
     _hourly("2003-09-01", "2003-12-31 23:00").to_csv(tmp_path / "h.csv", index=False)
-    args = ["-q", "forecast", str(tmp_path / "h.csv"), "-o", str(tmp_path / "f.csv"), "--horizon-days", "3",
-            "--model", "snaive"]
+    args = [
+        "-q",
+        "forecast",
+        str(tmp_path / "h.csv"),
+        "-o",
+        str(tmp_path / "f.csv"),
+        "--horizon-days",
+        "3",
+        "--model",
+        "snaive",
+    ]
     default = CliRunner().invoke(main, args)
-    assert default.stderr.count("Warning: chinesecalendar has no State Council arrangement for 2003") == 1, default.output
+    assert default.stderr.count("Warning: chinesecalendar has no State Council arrangement for 2003") == 1, (
+        default.output
+    )
     (tmp_path / "centre.toml").write_text('[forecast]\ncountry = "NONE"\n')
     configured = CliRunner().invoke(main, args + ["--config", str(tmp_path / "centre.toml")])
     assert configured.exit_code == 0 and "chinesecalendar" not in configured.stderr, configured.output
@@ -57,12 +70,19 @@ def test_country_defaults_to_the_centres_configured_country(tmp_path):
 def test_calls_to_intervals_counts_and_averages_by_hand():
     from wfm.records import calls_to_intervals
 
-    records = pd.DataFrame({
-        "arrival": ["2026-11-30T08:01:00", "2026-11-30T08:29:59", "2026-11-30T08:30:00", "2026-12-01T23:59:00",
-                    "2026-11-30T08:10:00"],
-        "service_s": [120, 0, 300, 60, 240],
-        "type": ["PS", "PS", "PS", "NW", "NW"],
-    })
+    records = pd.DataFrame(
+        {
+            "arrival": [
+                "2026-11-30T08:01:00",
+                "2026-11-30T08:29:59",
+                "2026-11-30T08:30:00",
+                "2026-12-01T23:59:00",
+                "2026-11-30T08:10:00",
+            ],
+            "service_s": [120, 0, 300, 60, 240],
+            "type": ["PS", "PS", "PS", "NW", "NW"],
+        }
+    )
     h = calls_to_intervals(records, interval_minutes=30, handle_column="service_s", queue_column="type")
     assert len(h) == 2 * 2 * 48  # two queues, every 30-min interval of 30 Nov and 1 Dec
     got = h.set_index(["queue", "interval_start"])
@@ -80,9 +100,29 @@ def test_israel_bank_calls_in_forecast_out_one_command(shared_data, tmp_path):
     if not source.is_file():
         pytest.skip(f"{source} is absent")
     out = tmp_path / "fc.csv"
-    result = CliRunner().invoke(main, ["-q", "forecast", str(source), "--per-call", "--queue-column", "type",
-                                       "--handle-column", "service_s", "--interval-minutes", "30", "--country", "IL",
-                                       "--horizon-days", "7", "--as-of", "1999-02-21", "-o", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "-q",
+            "forecast",
+            str(source),
+            "--per-call",
+            "--queue-column",
+            "type",
+            "--handle-column",
+            "service_s",
+            "--interval-minutes",
+            "30",
+            "--country",
+            "IL",
+            "--horizon-days",
+            "7",
+            "--as-of",
+            "1999-02-21",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code in (0, 1), result.output
     assert "aggregated 33,344 calls to 8,064 30-min intervals (6 queue(s))" in result.stderr
     fc = pd.read_csv(out, parse_dates=["interval_start"])
@@ -118,8 +158,9 @@ def test_a_thin_queue_is_forecast_simply_instead_of_aborting_every_queue():
     with pytest.warns(Warning, match=r"queue new: too thin to model .*14 days.*mean of each interval over its 4 day"):
         result = forecast(pd.concat([history, new], ignore_index=True), 7, model="snaive", country=None)
     alone = forecast(history, 7, model="snaive", country=None)
-    pd.testing.assert_frame_equal(result.forecast.loc[result.forecast["queue"] == "a"].reset_index(drop=True),
-                                  alone.forecast)
+    pd.testing.assert_frame_equal(
+        result.forecast.loc[result.forecast["queue"] == "a"].reset_index(drop=True), alone.forecast
+    )
     thin = result.forecast.loc[result.forecast["queue"] == "new"]
     assert (thin["model"] == "interval_mean").all() and thin["interval_start"].dt.hour.min() == 8
     # each interval's forecast is the mean of the four days' calls at that time (computed here by hand)
@@ -135,8 +176,22 @@ def test_calls_only_history_forecasts_calls_and_only_staffing_asks_for_aht(tmp_p
     history = _hourly("2026-09-07", "2026-10-04 23:00", queues=("a",)).drop(columns="aht_sec")
     history.to_csv(tmp_path / "h.csv", index=False)
     runner = CliRunner()
-    result = runner.invoke(main, ["-q", "forecast", str(tmp_path / "h.csv"), "-o", str(tmp_path / "f.csv"),
-                                  "--country", "NONE", "--horizon-days", "3", "--model", "snaive"])
+    result = runner.invoke(
+        main,
+        [
+            "-q",
+            "forecast",
+            str(tmp_path / "h.csv"),
+            "-o",
+            str(tmp_path / "f.csv"),
+            "--country",
+            "NONE",
+            "--horizon-days",
+            "3",
+            "--model",
+            "snaive",
+        ],
+    )
     assert result.exit_code == 0, result.output
     fc = pd.read_csv(tmp_path / "f.csv")
     assert fc["calls"].gt(0).all() and fc["aht_sec"].isna().all()

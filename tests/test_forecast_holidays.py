@@ -151,8 +151,13 @@ def test_events_learned_from_past_occurrences_and_like_weekday():
     past = ["2025-03-12", "2025-03-26", "2025-04-09"]
     on = hist["interval_start"].dt.normalize().isin(pd.DatetimeIndex(past))
     hist.loc[on, "calls"] = np.random.default_rng(3).poisson(hist.loc[on, "calls"] * 1.5)
-    events = pd.DataFrame({"date": past + ["2025-05-07", "2025-05-08"], "event": ["campaign"] * 4 + ["outage"],
-                           "like": [None] * 4 + ["Mon"]})
+    events = pd.DataFrame(
+        {
+            "date": past + ["2025-05-07", "2025-05-08"],
+            "event": ["campaign"] * 4 + ["outage"],
+            "like": [None] * 4 + ["Mon"],
+        }
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", WFMWarning)
         base = forecast(hist, 7, country=None, model="weighted_weeks")
@@ -177,5 +182,6 @@ def test_bad_holiday_options_are_clear_errors():
     with pytest.raises(InvalidInputError, match="holiday_origins"):
         forecast(hist, 7, country=None, holiday_origins=-1)
     with pytest.raises(InvalidInputError, match="like"):
-        forecast(hist, 7, country=None, events=pd.DataFrame({"date": ["2025-03-20"], "event": ["x"],
-                                                             "like": ["Someday"]}))
+        forecast(
+            hist, 7, country=None, events=pd.DataFrame({"date": ["2025-03-20"], "event": ["x"], "like": ["Someday"]})
+        )

@@ -9,7 +9,9 @@ from wfm.io import atomic_path, read_frame, read_toml, write_frame
 
 
 def test_csv_and_parquet_round_trip(tmp_path):
-    df = pd.DataFrame({"interval_start": pd.date_range("2026-01-05", periods=3, freq="15min"), "calls": [1.0, 2.0, 3.0]})
+    df = pd.DataFrame(
+        {"interval_start": pd.date_range("2026-01-05", periods=3, freq="15min"), "calls": [1.0, 2.0, 3.0]}
+    )
     for name in ("f.csv", "f.csv.gz", "f.parquet"):
         write_frame(df, tmp_path / name)
         back = read_frame(tmp_path / name)

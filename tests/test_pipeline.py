@@ -78,9 +78,22 @@ def test_run_publishes_every_output(two_runs, centre):
     assert result.exit_code in (0, 1), result.output + str(result.exception)
     names = {p.name for p in folder.iterdir()}
     assert names == {
-        "forecast.csv", "backtest.csv", "requirements.csv", "roster.csv", "breaks.csv", "queue_coverage.csv",
-        "agent_history.csv", "coverage.csv", "daily.csv", "service.csv", "correction.csv", "agents_summary.csv",
-        "summary.json", "report.html", "manifest.json", "roster.xlsx",
+        "forecast.csv",
+        "backtest.csv",
+        "requirements.csv",
+        "roster.csv",
+        "breaks.csv",
+        "queue_coverage.csv",
+        "agent_history.csv",
+        "coverage.csv",
+        "daily.csv",
+        "service.csv",
+        "correction.csv",
+        "agents_summary.csv",
+        "summary.json",
+        "report.html",
+        "manifest.json",
+        "roster.xlsx",
     }
     manifest = json.loads((folder / "manifest.json").read_text())
     assert "agents_summary.csv" in manifest["outputs"]
@@ -126,7 +139,9 @@ def test_summary_matches_the_published_frames(two_runs):
     assert summary["roster"]["under_agent_intervals"] == pytest.approx(coverage["under"].sum())
     assert summary["roster"]["under_staffed_intervals"] == int((coverage["under"] > 0).sum())
     req = read_frame(folder / "requirements.csv")
-    assert summary["requirements"]["peak_gross_agents"] == int(req.groupby("interval_start")["agents_scheduled"].sum().max())
+    assert summary["requirements"]["peak_gross_agents"] == int(
+        req.groupby("interval_start")["agents_scheduled"].sum().max()
+    )
     assert not any(k.endswith("_sec") for k in summary["roster"]), "wall-clock timings must stay out of published files"
 
 
@@ -142,10 +157,22 @@ def test_exit_code_one_when_the_plan_needs_a_planner(two_runs):
 def test_service_csv_holds_promised_and_simulated_service(two_runs):
     folder, _, results = two_runs
     service = read_frame(folder / "service.csv")
-    assert list(service.columns) == ["queue", "date", "calls", "metric", "target", "planned", "simulated",
-                                     "simulated_lo", "simulated_hi", "misses"]
+    assert list(service.columns) == [
+        "queue",
+        "date",
+        "calls",
+        "metric",
+        "target",
+        "planned",
+        "simulated",
+        "simulated_lo",
+        "simulated_hi",
+        "misses",
+    ]
     assert set(service["queue"]) == {"vip"} and (service["target"] == 0.9).all()
-    assert (service["simulated_lo"] <= service["simulated"]).all() and (service["simulated"] <= service["simulated_hi"]).all()
+    assert (service["simulated_lo"] <= service["simulated"]).all() and (
+        service["simulated"] <= service["simulated_hi"]
+    ).all()
     # the misses are exactly the days simulated more than 2 points under the target, and are named
     assert (service["misses"] == (service["simulated"] < 0.9 - 0.02)).all()
     summary = json.loads((folder / "summary.json").read_text())
@@ -178,7 +205,11 @@ def test_report_and_summary_state_the_attention_rule(two_runs):
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["attention"]["short_share"] == 0.1 and summary["attention"]["total_short_share"] == 0.01
     text = " ".join((folder / "report.html").read_text().split())
-    assert "Needs a planner: " in text and "more than 10% of its requirement" in text and "above 1% of the required" in text
+    assert (
+        "Needs a planner: " in text
+        and "more than 10% of its requirement" in text
+        and "above 1% of the required" in text
+    )
 
 
 def _report_cards(html_text: str) -> dict[str, str]:
@@ -225,8 +256,12 @@ def test_failed_run_leaves_previous_outputs_untouched(two_runs, centre, monkeypa
 
 def test_cli_bad_config_is_one_line_exit_two(centre, tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text((centre / "wfm.toml").read_text().replace('agents = "agents.csv"', 'agents = "nobody.csv"')
-                   .replace('path = "history.csv"', f'path = "{centre / "history.csv"}"'))
+    bad.write_text(
+        (centre / "wfm.toml")
+        .read_text()
+        .replace('agents = "agents.csv"', 'agents = "nobody.csv"')
+        .replace('path = "history.csv"', f'path = "{centre / "history.csv"}"')
+    )
     shutil.copy(centre / "rules.toml", tmp_path / "rules.toml")
     shutil.copy(centre / "targets.toml", tmp_path / "targets.toml")
     result = CliRunner().invoke(main, ["-q", "run", str(bad), "-o", str(tmp_path / "out")])
@@ -244,8 +279,14 @@ def test_cli_bad_config_is_one_line_exit_two(centre, tmp_path):
         (('as_of = "2026-10-12"', 'as_of = "12/10/2026"'), r"as_of must be a date"),
         (("[history]", "[histroy]"), r"unknown table\(s\) histroy"),
         (('path = "history.csv"', 'path = "history.csv"\nurl = "sqlite://"'), r"either path"),
-        (("seed = 3", "seed = 3\n[simulate]\ncorrect_rounds = -1"), r"correct_rounds must be a whole number from 0 to 10, got -1"),
-        (("seed = 3", "seed = 3\n[simulate]\ncorrect_time_limit_sec = 0"), r"correct_time_limit_sec must be > 0, got 0"),
+        (
+            ("seed = 3", "seed = 3\n[simulate]\ncorrect_rounds = -1"),
+            r"correct_rounds must be a whole number from 0 to 10, got -1",
+        ),
+        (
+            ("seed = 3", "seed = 3\n[simulate]\ncorrect_time_limit_sec = 0"),
+            r"correct_time_limit_sec must be > 0, got 0",
+        ),
         (("seed = 3", "seed = 3\n[simulate]\ncorrect_round = 1"), r"unknown key\(s\) correct_round in \[simulate\]"),
     ],
 )
@@ -264,7 +305,9 @@ def test_history_from_sqlite_and_from_a_folder(tmp_path):
     with sqlite3.connect(db) as conn:
         history.to_sql("calls", conn, index=False)
     got = read_history_source(url=f"sqlite:///{db}", query="SELECT * FROM calls ORDER BY queue, interval_start")
-    pd.testing.assert_frame_equal(got, history.sort_values(["queue", "interval_start"]).reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        got, history.sort_values(["queue", "interval_start"]).reset_index(drop=True), check_dtype=False
+    )
 
     folder = tmp_path / "hist"
     for queue, part in history.groupby("queue"):
@@ -299,10 +342,13 @@ def test_wfm_run_without_arguments_plans_the_example(tmp_path, monkeypatch):
 
 def test_attention_thresholds_for_shortfalls(centre):
     config = pipeline.load_config(centre / "wfm.toml")
-    coverage = pd.DataFrame({
-        "interval_start": pd.date_range("2026-10-12", periods=4, freq="15min"),
-        "required": [100, 100, 100, 100], "under": [5, 0, 0, 0],
-    })
+    coverage = pd.DataFrame(
+        {
+            "interval_start": pd.date_range("2026-10-12", periods=4, freq="15min"),
+            "required": [100, 100, 100, 100],
+            "under": [5, 0, 0, 0],
+        }
+    )
     # 5% short in one interval, 1.25% in total: past the total threshold only
     warnings_ = pipeline._shortfall_warnings(coverage, config)
     assert len(warnings_) == 1 and "1.2% of the required" in warnings_[0]
@@ -347,8 +393,9 @@ def test_next_night_respects_the_previous_roster(two_runs, centre, tmp_path):
     original = read_frame(centre / "agents.csv")
     write_frame(original.drop(columns=["prev_shift_end", "prev_consecutive_days"]), tmp_path / "agents.csv")
     next_day = (pd.Timestamp(AS_OF) + pd.Timedelta(days=1)).date()
-    config = pipeline.load_config(centre / "wfm.toml", overrides={
-        "output_dir": out, "as_of": next_day, "agents_path": tmp_path / "agents.csv"})
+    config = pipeline.load_config(
+        centre / "wfm.toml", overrides={"output_dir": out, "as_of": next_day, "agents_path": tmp_path / "agents.csv"}
+    )
     outcome = pipeline.run(config)
     rules = load_rules(centre / "rules.toml")
 
@@ -382,8 +429,11 @@ def test_diagnose_option_is_read_and_checked(centre, tmp_path):
 
 @pytest.mark.slow
 def test_run_with_diagnose_publishes_the_findings(centre, tmp_path):
-    text = (centre / "wfm.toml").read_text().replace("time_limit_sec = 5", "time_limit_sec = 5\ndiagnose = true\n"
-                                                     "diagnose_time_limit_sec = 10")
+    text = (
+        (centre / "wfm.toml")
+        .read_text()
+        .replace("time_limit_sec = 5", "time_limit_sec = 5\ndiagnose = true\ndiagnose_time_limit_sec = 10")
+    )
     path = centre / "wfm_diagnose.toml"
     path.write_text(text)
     outcome = pipeline.run(pipeline.load_config(path, overrides={"output_dir": tmp_path}))
@@ -392,7 +442,9 @@ def test_run_with_diagnose_publishes_the_findings(centre, tmp_path):
     assert len(periods) > 0 and {"label", "binding_rule", "more_agents"} <= set(periods.columns)
     findings = outcome.summary["diagnosis"]["findings"]
     assert any("short at peak" in f for f in findings)
-    assert "all_rules" in outcome.summary["diagnosis"]["checks_run"] + list(outcome.summary["diagnosis"]["checks_skipped"])
+    assert "all_rules" in outcome.summary["diagnosis"]["checks_run"] + list(
+        outcome.summary["diagnosis"]["checks_skipped"]
+    )
 
 
 def _summary_value(summary: dict, key: str):
@@ -410,11 +462,19 @@ def test_report_cards_and_service_cells_match_summary_json_and_service_csv(two_r
     page = (folder / "report.html").read_text()
     parsed = read_cards(page)
     cards = {c["key"]: c for c in parsed.cards}
-    assert {"warnings", "forecast_calls", "roster.under_agent_intervals", "service.paid_hours",
-            "roster.peak_seats_used", "service.simulated.queue_days_missing_target"} <= set(cards)
+    assert {
+        "warnings",
+        "forecast_calls",
+        "roster.under_agent_intervals",
+        "service.paid_hours",
+        "roster.peak_seats_used",
+        "service.simulated.queue_days_missing_target",
+    } <= set(cards)
     for key, card in cards.items():
         if key == "warnings":
-            assert card["raw"] == str(len(summary["warnings"])) and card["value"].startswith(str(len(summary["warnings"])))
+            assert card["raw"] == str(len(summary["warnings"])) and card["value"].startswith(
+                str(len(summary["warnings"]))
+            )
             continue
         value = _summary_value(summary, key)
         assert card["raw"] == (repr(float(value)) if isinstance(value, float) else str(value)), key
@@ -439,15 +499,17 @@ def test_report_cards_and_service_cells_match_summary_json_and_service_csv(two_r
         assert cell["plan"] == f"plan {100 * row.planned:.1f}%"
     # the correction rounds of correction.csv are shown
     rounds = read_frame(folder / "correction.csv")
-    explain = page[page.index('<section id="explain">'):page.index('<section id="forecast">')]
-    assert sum(explain.count(f"<td>{status}</td>") for status in ("met", "raised", "no_progress", "not_raised")) == len(rounds)
+    explain = page[page.index('<section id="explain">') : page.index('<section id="forecast">')]
+    assert sum(explain.count(f"<td>{status}</td>") for status in ("met", "raised", "no_progress", "not_raised")) == len(
+        rounds
+    )
     # the first hours' coverage from last week's shifts is explained with the agents' history
     history = read_frame(folder / "agent_history.csv")
     running = int((pd.to_datetime(history["prev_shift_end"]) > pd.Timestamp(AS_OF)).sum())
     if running:
         assert f"{running} agent{'s' if running != 1 else ''} were still on a shift of the previous roster" in page
     assert page.index('id="summary"') < page.index('id="service"') < page.index('id="forecast"')
-    assert "<details" in page[page.index('id="technical"'):]
+    assert "<details" in page[page.index('id="technical"') :]
 
 
 def test_report_of_a_run_loads_in_chromium_without_console_errors(two_runs, tmp_path):

@@ -41,12 +41,19 @@ def target(request, tmp_path):
 
 def run_frames(shift: int = 0):
     f = synthetic_frames()
-    req = f["coverage"].rename(columns={"required": "agents_scheduled"})[["queue", "interval_start", "agents_scheduled"]]
+    req = f["coverage"].rename(columns={"required": "agents_scheduled"})[
+        ["queue", "interval_start", "agents_scheduled"]
+    ]
     req = req.assign(calls=1.5 + shift, aht_sec=300.0, seat_limited=False, model="ets")
     forecast = req[["queue", "interval_start", "calls", "aht_sec", "model"]].assign(calls_lo_80=1.0, calls_hi_80=2.0)
     roster = f["roster"].assign(paid_hours=f["roster"]["paid_hours"] + shift)
-    return {"roster": roster, "breaks": f["breaks"], "coverage": f["coverage"], "requirements": req,
-            "forecast": forecast}
+    return {
+        "roster": roster,
+        "breaks": f["breaks"],
+        "coverage": f["coverage"],
+        "requirements": req,
+        "forecast": forecast,
+    }
 
 
 def counts(url, prefix, as_of):
@@ -59,8 +66,9 @@ def counts(url, prefix, as_of):
                     out[name] = 0
                     continue
                 table = sa.Table(prefix + name, sa.MetaData(), autoload_with=conn)
-                out[name] = conn.execute(sa.select(sa.func.count()).select_from(table)
-                                         .where(table.c.as_of == as_of)).scalar()
+                out[name] = conn.execute(
+                    sa.select(sa.func.count()).select_from(table).where(table.c.as_of == as_of)
+                ).scalar()
             return out
     finally:
         engine.dispose()
@@ -100,10 +108,22 @@ def test_rerun_replaces_only_its_own_rows(target):
     smaller["breaks"] = smaller["breaks"].iloc[:0]
     db.publish_run(url, as_of=AS_OF, frames=smaller, prefix=prefix)
     db.publish_run(url, as_of=AS_OF, frames=smaller, prefix=prefix)  # twice: idempotent
-    assert counts(url, prefix, AS_OF) == {"runs": 1, "roster": 2, "breaks": 0, "coverage": 144, "requirements": 144,
-                                          "forecast": 144}
-    assert counts(url, prefix, other) == {"runs": 1, "roster": 5, "breaks": 4, "coverage": 144, "requirements": 144,
-                                          "forecast": 144}
+    assert counts(url, prefix, AS_OF) == {
+        "runs": 1,
+        "roster": 2,
+        "breaks": 0,
+        "coverage": 144,
+        "requirements": 144,
+        "forecast": 144,
+    }
+    assert counts(url, prefix, other) == {
+        "runs": 1,
+        "roster": 5,
+        "breaks": 4,
+        "coverage": 144,
+        "requirements": 144,
+        "forecast": 144,
+    }
     assert db.read_run(url, AS_OF, prefix=prefix)["roster"]["paid_hours"].tolist() == [9.0, 9.0]
 
 

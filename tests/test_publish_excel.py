@@ -125,12 +125,17 @@ def test_coverage_daily_and_agents_sheets_equal_the_frames(book):
 
 def test_same_frames_give_the_same_bytes_in_any_row_order(book):
     frames, data, _ = book
-    shuffled = dict(frames, roster=frames["roster"].sample(frac=1, random_state=3),
-                    breaks=frames["breaks"].sample(frac=1, random_state=4))
+    shuffled = dict(
+        frames,
+        roster=frames["roster"].sample(frac=1, random_state=3),
+        breaks=frames["breaks"].sample(frac=1, random_state=4),
+    )
     again = roster_workbook(**shuffled, stamp=STAMP, dates=pd.date_range("2026-10-24", periods=3))
     assert again == data
-    assert roster_workbook(**frames, stamp=STAMP + dt.timedelta(days=1),
-                           dates=pd.date_range("2026-10-24", periods=3)) != data
+    assert (
+        roster_workbook(**frames, stamp=STAMP + dt.timedelta(days=1), dates=pd.date_range("2026-10-24", periods=3))
+        != data
+    )
 
 
 def test_bad_frames_are_refused_with_a_reason():

@@ -39,10 +39,18 @@ def test_one_calendar_per_agent_with_every_shift_and_break_at_its_time(zone):
         evs = cal.walk("VEVENT")
         total += len(evs)
         want = sorted(
-            [(s.to_pydatetime().replace(tzinfo=tz), e.to_pydatetime().replace(tzinfo=tz))
-             for s, e in roster.loc[roster["agent_id"] == agent, ["shift_start", "shift_end"]].itertuples(index=False)]
-            + [(s.to_pydatetime().replace(tzinfo=tz), e.to_pydatetime().replace(tzinfo=tz))
-               for s, e in breaks.loc[breaks["agent_id"] == agent, ["break_start", "break_end"]].itertuples(index=False)]
+            [
+                (s.to_pydatetime().replace(tzinfo=tz), e.to_pydatetime().replace(tzinfo=tz))
+                for s, e in roster.loc[roster["agent_id"] == agent, ["shift_start", "shift_end"]].itertuples(
+                    index=False
+                )
+            ]
+            + [
+                (s.to_pydatetime().replace(tzinfo=tz), e.to_pydatetime().replace(tzinfo=tz))
+                for s, e in breaks.loc[breaks["agent_id"] == agent, ["break_start", "break_end"]].itertuples(
+                    index=False
+                )
+            ]
         )
         got = sorted((ev.decoded("DTSTART"), ev.decoded("DTEND")) for ev in evs)
         assert got == want
@@ -68,8 +76,12 @@ def test_vtimezone_gives_the_zone_offsets_across_a_daylight_saving_change():
 def test_uids_are_stable_unique_and_order_independent():
     frames = synthetic_frames()
     cals = calendars(frames["roster"], frames["breaks"], timezone="Asia/Shanghai", stamp=STAMP)
-    shuffled = calendars(frames["roster"].sample(frac=1, random_state=1), frames["breaks"].sample(frac=1, random_state=2),
-                         timezone="Asia/Shanghai", stamp=STAMP)
+    shuffled = calendars(
+        frames["roster"].sample(frac=1, random_state=1),
+        frames["breaks"].sample(frac=1, random_state=2),
+        timezone="Asia/Shanghai",
+        stamp=STAMP,
+    )
     assert cals == shuffled
     uids = [str(ev["UID"]) for text in cals.values() for ev in events(text)]
     assert len(uids) == len(set(uids))
@@ -77,15 +89,18 @@ def test_uids_are_stable_unique_and_order_independent():
     moved = frames["roster"].copy()
     moved.loc[0, ["shift_start", "shift_end"]] = [pd.Timestamp("2026-10-24 09:00"), pd.Timestamp("2026-10-24 18:00")]
     again = calendars(moved, frames["breaks"], timezone="Asia/Shanghai", stamp=STAMP)
-    assert sorted(str(e["UID"]) for e in events(again["A1.ics"])) == sorted(str(e["UID"]) for e in events(cals["A1.ics"]))
+    assert sorted(str(e["UID"]) for e in events(again["A1.ics"])) == sorted(
+        str(e["UID"]) for e in events(cals["A1.ics"])
+    )
     assert again["A1.ics"] != cals["A1.ics"]
 
 
 def test_calendars_per_team_and_agents_without_shifts():
     frames = synthetic_frames()
     agents = pd.DataFrame({"agent_id": ["A1", "A2", "B,3;x", "C9"], "team": ["north", "south", "north", "east"]})
-    cals = calendars(frames["roster"], frames["breaks"], timezone="Asia/Shanghai", stamp=STAMP, agents=agents,
-                     group_by="team")
+    cals = calendars(
+        frames["roster"], frames["breaks"], timezone="Asia/Shanghai", stamp=STAMP, agents=agents, group_by="team"
+    )
     assert set(cals) == {"north.ics", "south.ics", "east.ics"}
     north = events(cals["north.ics"])
     a1 = frames["roster"]["agent_id"].isin(["A1", "B,3;x"])

@@ -51,10 +51,13 @@ def test_calendars_hold_every_shift_and_break(run):
     files = sorted((outcome.folder / "calendars").glob("*.ics"))
     assert len(files) == len(read_frame(outcome.folder / "agents_summary.csv"))
     tz = zoneinfo.ZoneInfo("Asia/Shanghai")
-    starts = sorted(ev.decoded("DTSTART") for f in files
-                    for ev in icalendar.Calendar.from_ical(f.read_bytes()).walk("VEVENT"))
-    want = sorted(pd.Timestamp(t).to_pydatetime().replace(tzinfo=tz)
-                  for t in list(roster["shift_start"]) + list(breaks["break_start"]))
+    starts = sorted(
+        ev.decoded("DTSTART") for f in files for ev in icalendar.Calendar.from_ical(f.read_bytes()).walk("VEVENT")
+    )
+    want = sorted(
+        pd.Timestamp(t).to_pydatetime().replace(tzinfo=tz)
+        for t in list(roster["shift_start"]) + list(breaks["break_start"])
+    )
     assert starts == want
 
 

@@ -49,12 +49,23 @@ def make_plan(
     history, forecast = [], []
     for q, queue in enumerate(queues):
         scale = 400.0 / (q + 1)
-        history.append(pd.DataFrame({"queue": queue, "interval_start": hist_times,
-                                     "calls": rng.poisson(rate(hist_times, scale))}))
+        history.append(
+            pd.DataFrame({"queue": queue, "interval_start": hist_times, "calls": rng.poisson(rate(hist_times, scale))})
+        )
         mean = rate(fc_times, scale)
-        forecast.append(pd.DataFrame({"queue": queue, "interval_start": fc_times, "calls": mean,
-                                      "aht_sec": 300.0, "calls_lo_80": mean * 0.85,
-                                      "calls_hi_80": mean * 1.15, "model": "seasonal_naive"}))
+        forecast.append(
+            pd.DataFrame(
+                {
+                    "queue": queue,
+                    "interval_start": fc_times,
+                    "calls": mean,
+                    "aht_sec": 300.0,
+                    "calls_lo_80": mean * 0.85,
+                    "calls_hi_80": mean * 1.15,
+                    "model": "seasonal_naive",
+                }
+            )
+        )
     history = pd.concat(history, ignore_index=True)
     forecast = pd.concat(forecast, ignore_index=True)
     requirements = forecast.copy()
@@ -79,10 +90,22 @@ def make_plan(
     if with_breaks:
         breaks = pd.concat(
             [
-                pd.DataFrame({"agent_id": roster["agent_id"], "break_start": roster["shift_start"] + pd.Timedelta(hours=2),
-                              "break_end": roster["shift_start"] + pd.Timedelta(hours=2, minutes=15), "kind": "short"}),
-                pd.DataFrame({"agent_id": roster["agent_id"], "break_start": roster["shift_start"] + pd.Timedelta(hours=4),
-                              "break_end": roster["shift_start"] + pd.Timedelta(hours=5), "kind": "meal"}),
+                pd.DataFrame(
+                    {
+                        "agent_id": roster["agent_id"],
+                        "break_start": roster["shift_start"] + pd.Timedelta(hours=2),
+                        "break_end": roster["shift_start"] + pd.Timedelta(hours=2, minutes=15),
+                        "kind": "short",
+                    }
+                ),
+                pd.DataFrame(
+                    {
+                        "agent_id": roster["agent_id"],
+                        "break_start": roster["shift_start"] + pd.Timedelta(hours=4),
+                        "break_end": roster["shift_start"] + pd.Timedelta(hours=5),
+                        "kind": "meal",
+                    }
+                ),
             ],
             ignore_index=True,
         )
@@ -93,24 +116,38 @@ def make_plan(
     on = np.zeros(len(fc_times))
     idx = lambda ts: ((ts - t0) / step).to_numpy().astype(int)  # noqa: E731
     for s, e in zip(idx(roster["shift_start"]), idx(roster["shift_end"])):
-        on[max(s, 0):min(e, len(on))] += 1
+        on[max(s, 0) : min(e, len(on))] += 1
     for s, e in zip(idx(breaks["break_start"]), idx(breaks["break_end"])) if len(breaks) else []:
-        on[max(s, 0):min(e, len(on))] -= 1
+        on[max(s, 0) : min(e, len(on))] -= 1
     need = requirements.pivot(index="interval_start", columns="queue", values="agents").reindex(columns=list(queues))
     share = need.to_numpy() / need.to_numpy().sum(axis=1, keepdims=True)
     scheduled = np.floor(share * on[:, None])
-    coverage = pd.DataFrame({
-        "interval_start": np.repeat(fc_times, len(queues)),
-        "queue": np.tile(list(queues), len(fc_times)),
-        "required": need.to_numpy().ravel(),
-        "scheduled": scheduled.ravel(),
-    })
+    coverage = pd.DataFrame(
+        {
+            "interval_start": np.repeat(fc_times, len(queues)),
+            "queue": np.tile(list(queues), len(fc_times)),
+            "required": need.to_numpy().ravel(),
+            "scheduled": scheduled.ravel(),
+        }
+    )
     coverage["under"] = np.maximum(coverage["required"] - coverage["scheduled"], 0)
     coverage["over"] = np.maximum(coverage["scheduled"] - coverage["required"], 0)
-    summary = {"as_of": str(t0.date()), "agents": n_agents, "service_level_target": 0.8,
-               "seats": {"limit": 1700, "binding": False}, "warnings": ["understaffed intervals"]}
-    return dict(history=history, forecast=forecast, requirements=requirements, coverage=coverage,
-                roster=roster, breaks=breaks, summary=summary)
+    summary = {
+        "as_of": str(t0.date()),
+        "agents": n_agents,
+        "service_level_target": 0.8,
+        "seats": {"limit": 1700, "binding": False},
+        "warnings": ["understaffed intervals"],
+    }
+    return dict(
+        history=history,
+        forecast=forecast,
+        requirements=requirements,
+        coverage=coverage,
+        roster=roster,
+        breaks=breaks,
+        summary=summary,
+    )
 
 
 class _Collector(HTMLParser):
@@ -241,9 +278,11 @@ def test_empty_frames_render_placeholders() -> None:
 def test_timezone_aware_and_string_timestamps_are_accepted() -> None:
     plan = make_plan(queues=("vip",), n_agents=5, days=2)
     plan["forecast"] = plan["forecast"].assign(
-        interval_start=plan["forecast"]["interval_start"].dt.tz_localize("Asia/Shanghai"))
-    plan["roster"] = plan["roster"].assign(shift_start=plan["roster"]["shift_start"].astype(str),
-                                           shift_end=plan["roster"]["shift_end"].astype(str))
+        interval_start=plan["forecast"]["interval_start"].dt.tz_localize("Asia/Shanghai")
+    )
+    plan["roster"] = plan["roster"].assign(
+        shift_start=plan["roster"]["shift_start"].astype(str), shift_end=plan["roster"]["shift_end"].astype(str)
+    )
     assert "<section" in render_report(**plan)
 
 
@@ -322,9 +361,16 @@ def test_report_renders_in_headless_chromium(browser: str, plan: dict, tmp_path:
     assert len(parsed.images) == 5
     shot = tmp_path / "shot.png"
     result = subprocess.run(
-        [browser, *chromium_args(tmp_path / "profile"), "--window-size=1280,4000", f"--screenshot={shot}",
-         target.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        [
+            browser,
+            *chromium_args(tmp_path / "profile"),
+            "--window-size=1280,4000",
+            f"--screenshot={shot}",
+            target.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -333,23 +379,40 @@ def test_report_renders_in_headless_chromium(browser: str, plan: dict, tmp_path:
 def test_diagnosis_findings_are_shown_with_the_short_periods():
     inputs = make_plan(queues=("vip",), n_agents=10, days=1)
     findings = ["Mon 2026-11-30 06:00-08:00: 4 agent(s) short at peak <b>", "Hours: enough."]
-    inputs["summary"] = {"agents": 3, "diagnosis": {"findings": findings, "checks_run": []},
-                         "warnings": ["skills: vip is short of skilled agents <i>"]}
+    inputs["summary"] = {
+        "agents": 3,
+        "diagnosis": {"findings": findings, "checks_run": []},
+        "warnings": ["skills: vip is short of skilled agents <i>"],
+    }
     page = render_report(**inputs)
     parsed = _parse(page)
     assert parsed.sections == list(SECTION_IDS)
-    short = page[page.index('<section id="short">'):page.index('<section id="surplus">')]
+    short = page[page.index('<section id="short">') : page.index('<section id="surplus">')]
     assert "4 agent(s) short at peak &lt;b&gt;" in short and "Hours: enough." in short
     assert "vip is short of skilled agents &lt;i&gt;" in short
 
 
 def test_cards_show_the_summary_values_they_name(plan: dict) -> None:
-    summary = {"warnings": ["roster: short <x>"], "forecast_calls": 1234.5,
-               "roster": {"interval_minutes": 30, "under_agent_intervals": 7, "over_agent_intervals": 0,
-                          "under_staffed_intervals": 3, "peak_seats_used": 99, "seats": 120, "status": "FEASIBLE",
-                          "preferences_asked": 10, "preferences_granted": 4},
-               "service": {"paid_hours": 800.0, "service_level_planned": 0.8123,
-                           "simulated": {"queue_days_missing_target": 2}}}
+    summary = {
+        "warnings": ["roster: short <x>"],
+        "forecast_calls": 1234.5,
+        "roster": {
+            "interval_minutes": 30,
+            "under_agent_intervals": 7,
+            "over_agent_intervals": 0,
+            "under_staffed_intervals": 3,
+            "peak_seats_used": 99,
+            "seats": 120,
+            "status": "FEASIBLE",
+            "preferences_asked": 10,
+            "preferences_granted": 4,
+        },
+        "service": {
+            "paid_hours": 800.0,
+            "service_level_planned": 0.8123,
+            "simulated": {"queue_days_missing_target": 2},
+        },
+    }
     cards = {c["key"]: c for c in read_cards(render_report(**{**plan, "summary": summary})).cards}
     assert cards["warnings"]["value"] == "1 warning" and cards["warnings"]["alert"] == "True"
     assert cards["forecast_calls"]["value"] == "1,234"  # 1234.5 to even
@@ -360,24 +423,45 @@ def test_cards_show_the_summary_values_they_name(plan: dict) -> None:
     assert cards["roster.preferences_granted"]["label"] == "wishes granted of 10"
     assert cards["service.service_level_planned"]["value"] == "81.2%"
     assert cards["service.simulated.queue_days_missing_target"]["alert"] == "True"
-    assert set(cards) == {"warnings", "forecast_calls", "roster.under_agent_intervals", "roster.over_agent_intervals",
-                          "roster.under_staffed_intervals", "roster.peak_seats_used", "roster.preferences_granted",
-                          "roster.status", "service.paid_hours", "service.service_level_planned",
-                          "service.simulated.queue_days_missing_target"}
+    assert set(cards) == {
+        "warnings",
+        "forecast_calls",
+        "roster.under_agent_intervals",
+        "roster.over_agent_intervals",
+        "roster.under_staffed_intervals",
+        "roster.peak_seats_used",
+        "roster.preferences_granted",
+        "roster.status",
+        "service.paid_hours",
+        "service.service_level_planned",
+        "service.simulated.queue_days_missing_target",
+    }
 
 
 def test_service_cells_follow_service_csv(plan: dict) -> None:
     days = pd.to_datetime(["2026-11-30", "2026-12-01"])
-    simulated = pd.DataFrame({
-        "queue": ["vip", "vip", "outbound"], "date": [days[0], days[1], days[0]], "calls": [10.0, 12.0, 5.0],
-        "metric": ["service_level", "service_level", "asa_sec"], "target": [0.8, 0.8, 600.0],
-        "planned": [0.85, 0.83, 20.0], "simulated": [0.812, 0.70, 4321.0], "simulated_lo": [0.8, 0.65, 4000.0],
-        "simulated_hi": [0.83, 0.75, 4600.0], "misses": [False, True, True]})
+    simulated = pd.DataFrame(
+        {
+            "queue": ["vip", "vip", "outbound"],
+            "date": [days[0], days[1], days[0]],
+            "calls": [10.0, 12.0, 5.0],
+            "metric": ["service_level", "service_level", "asa_sec"],
+            "target": [0.8, 0.8, 600.0],
+            "planned": [0.85, 0.83, 20.0],
+            "simulated": [0.812, 0.70, 4321.0],
+            "simulated_lo": [0.8, 0.65, 4000.0],
+            "simulated_hi": [0.83, 0.75, 4600.0],
+            "misses": [False, True, True],
+        }
+    )
     page = render_report(**plan, simulated=simulated)
     cells = {(c["queue"], c["date"]): c for c in read_cards(page).cells}
     assert cells[("vip", "2026-11-30")]["class"] == "met" and cells[("vip", "2026-11-30")]["sim"] == "81.2%"
     assert cells[("vip", "2026-12-01")]["class"] == "miss" and cells[("vip", "2026-12-01")]["band"] == "[65.0%–75.0%]"
-    assert cells[("outbound", "2026-11-30")]["sim"] == "4,321 s" and cells[("outbound", "2026-11-30")]["plan"] == "plan 20 s"
+    assert (
+        cells[("outbound", "2026-11-30")]["sim"] == "4,321 s"
+        and cells[("outbound", "2026-11-30")]["plan"] == "plan 20 s"
+    )
     assert "no calls" in page  # outbound has no row for the second day
     with pytest.raises(InvalidInputError, match="simulated frame is missing column"):
         render_report(**plan, simulated=simulated.drop(columns=["misses"]))
@@ -386,16 +470,21 @@ def test_service_cells_follow_service_csv(plan: dict) -> None:
 def test_short_periods_and_surplus_tables_add_up_to_the_coverage(plan: dict) -> None:
     from wfm.report_figures import by_day_and_hour, short_periods
 
-    pooled = plan["coverage"].groupby("interval_start", as_index=False)[["required", "scheduled", "under", "over"]].sum()
+    pooled = (
+        plan["coverage"].groupby("interval_start", as_index=False)[["required", "scheduled", "under", "over"]].sum()
+    )
     step = pd.Timedelta(minutes=15)
     periods = short_periods(pooled, step)
     assert periods["short_agent_hours"].sum() == pytest.approx(pooled["under"].sum() * 0.25)
     assert (periods["start"].dt.normalize() == (periods["end"] - step).dt.normalize()).all()  # split at midnight
     # every short interval lies in exactly one period, and no period holds an interval that is not short
-    inside = sum(((pooled["interval_start"] >= p.start) & (pooled["interval_start"] < p.end)).sum()
-                 for p in periods.itertuples())
+    inside = sum(
+        ((pooled["interval_start"] >= p.start) & (pooled["interval_start"] < p.end)).sum() for p in periods.itertuples()
+    )
     assert inside == int((pooled["under"] > 0).sum())
     over = by_day_and_hour(pooled, "over", step)
     assert over.to_numpy().sum() == pytest.approx(pooled["over"].sum() * 0.25)
-    monday_nine = pooled[(pooled["interval_start"] >= "2026-11-30 09:00") & (pooled["interval_start"] < "2026-11-30 10:00")]
+    monday_nine = pooled[
+        (pooled["interval_start"] >= "2026-11-30 09:00") & (pooled["interval_start"] < "2026-11-30 10:00")
+    ]
     assert over.loc[pd.Timestamp("2026-11-30"), 9] == pytest.approx(monday_nine["over"].sum() * 0.25)

@@ -19,8 +19,7 @@ from wfm.roster.tours import DAY, build_catalogue, build_grid
 def test_previous_week_is_replanned_when_it_blocks_the_next():
     # Full-time 5 x 9 h; week 2 has Thursday and Friday off, so Mon-Wed must be worked and the
     # run coming from week 1 may be at most 3 days.
-    agents = pd.DataFrame({"agent_id": ["F1"], "contract": ["ft"],
-                           "unavailable_dates": ["2026-12-10;2026-12-11"]})
+    agents = pd.DataFrame({"agent_id": ["F1"], "contract": ["ft"], "unavailable_dates": ["2026-12-10;2026-12-11"]})
     rules = tiny_rules()
     cat = build_catalogue(build_grid(tiny_requirements(14)), parse_agents(agents, rules), rules)
     state = RosterState.empty(cat)

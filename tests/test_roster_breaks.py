@@ -21,13 +21,18 @@ def rules_with_breaks() -> Rules:
     """tiny_rules plus a 15-min break, a 60-min unpaid meal and a 15-min break on the 9 h shift."""
     r = tiny_rules()
     ft, pt = r.contracts["ft"], r.contracts["pt"]
-    ft_breaks = (BreakRule("break", 15, 60, 150), BreakRule("meal", 60, 180, 300, paid=False),
-                 BreakRule("break", 15, 360, 450))
+    ft_breaks = (
+        BreakRule("break", 15, 60, 150),
+        BreakRule("meal", 60, 180, 300, paid=False),
+        BreakRule("break", 15, 360, 450),
+    )
     nine = dataclasses.replace(ft.shifts[0], breaks=ft_breaks, min_work_minutes=60)
-    part = tuple(dataclasses.replace(s, breaks=(BreakRule("break", 15, 60, 150),), min_work_minutes=60)
-                 for s in pt.shifts)
-    return dataclasses.replace(r, contracts={"ft": dataclasses.replace(ft, shifts=(nine,)),
-                                             "pt": dataclasses.replace(pt, shifts=part)})
+    part = tuple(
+        dataclasses.replace(s, breaks=(BreakRule("break", 15, 60, 150),), min_work_minutes=60) for s in pt.shifts
+    )
+    return dataclasses.replace(
+        r, contracts={"ft": dataclasses.replace(ft, shifts=(nine,)), "pt": dataclasses.replace(pt, shifts=part)}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +57,9 @@ def test_breaks_are_legal_and_coverage_is_net_of_breaks(result):
     agents = tiny_agents()
     assert tuple(result.breaks.columns) == BREAK_COLUMNS
     assert result.breaks["paid"].dtype == bool
-    violations = validate(result.roster, agents, rules_with_breaks(), horizon_start=START, horizon_days=7,
-                          breaks=result.breaks)
+    violations = validate(
+        result.roster, agents, rules_with_breaks(), horizon_start=START, horizon_days=7, breaks=result.breaks
+    )
     assert violations.empty, violations.to_string()
     n_ft = result.roster["agent_id"].str.startswith("F").sum()
     assert len(result.breaks) == 3 * n_ft + (len(result.roster) - n_ft)
@@ -68,8 +74,9 @@ def test_objective_net_of_breaks_recomputes_and_respects_the_bound(result):
     under = sum(rules.objective.under_penalty(u) for u in cov["under"])
     paid = result.roster["paid_hours"].sum()
     shift_h = ((result.roster["shift_end"] - result.roster["shift_start"]) / pd.Timedelta(hours=1)).sum()
-    unpaid = ((result.breaks["break_end"] - result.breaks["break_start"])[~result.breaks["paid"]]
-              / pd.Timedelta(hours=1)).sum()
+    unpaid = (
+        (result.breaks["break_end"] - result.breaks["break_start"])[~result.breaks["paid"]] / pd.Timedelta(hours=1)
+    ).sum()
     assert paid == pytest.approx(shift_h - unpaid)
     expected = under + rules.objective.over_weight * cov["over"].sum() + paid
     assert result.summary.objective == pytest.approx(expected)
@@ -87,7 +94,8 @@ def test_breaks_beat_every_break_at_its_earliest_start(result):
     naive = []
     for _, s in result.roster.iterrows():
         tpl = rules.contracts["ft" if s["agent_id"].startswith("F") else "pt"].template(
-            int((s["shift_end"] - s["shift_start"]) / pd.Timedelta(minutes=1)))
+            int((s["shift_end"] - s["shift_start"]) / pd.Timedelta(minutes=1))
+        )
         lo, _ = tpl.break_bounds()
         for b, off in zip(tpl.breaks, lo):
             start = s["shift_start"] + pd.Timedelta(minutes=-(-off // 60) * 60)
@@ -96,10 +104,11 @@ def test_breaks_beat_every_break_at_its_earliest_start(result):
     cov = result.coverage
     recount = _net_recount(result.roster, naive, cov["interval_start"], tiny_agents(), pd.Timedelta(hours=1))
     req = cov["required"].to_numpy()
-    naive_cost = (sum(rules.objective.under_penalty(u) for u in np.maximum(req - recount, 0))
-                  + rules.objective.over_weight * np.maximum(recount - req, 0).sum())
-    ours = (sum(rules.objective.under_penalty(u) for u in cov["under"])
-            + rules.objective.over_weight * cov["over"].sum())
+    naive_cost = (
+        sum(rules.objective.under_penalty(u) for u in np.maximum(req - recount, 0))
+        + rules.objective.over_weight * np.maximum(recount - req, 0).sum()
+    )
+    ours = sum(rules.objective.under_penalty(u) for u in cov["under"]) + rules.objective.over_weight * cov["over"].sum()
     assert ours <= naive_cost
 
 
@@ -114,13 +123,18 @@ def test_rules_files_carry_breaks(tmp_path):
     # must still be valid when a planner switches them on.
     example = (ROOT / "data" / "example" / "rules.toml").read_text()
     switched_on = "\n".join(
-        line[2:] if line.startswith("# min_work_minutes") or line.startswith("# breaks = ") or line.startswith("#   {")
-        or line == "# ]" else line
+        line[2:]
+        if line.startswith("# min_work_minutes")
+        or line.startswith("# breaks = ")
+        or line.startswith("#   {")
+        or line == "# ]"
+        else line
         for line in example.splitlines()
     )
     (tmp_path / "rules.toml").write_text(switched_on)
-    assert all(not t.breaks for c in load_rules(ROOT / "data" / "example" / "rules.toml").contracts.values()
-               for t in c.shifts)
+    assert all(
+        not t.breaks for c in load_rules(ROOT / "data" / "example" / "rules.toml").contracts.values() for t in c.shifts
+    )
     for path in (ROOT / "examples" / "rules.toml", tmp_path / "rules.toml"):
         rules = load_rules(path)
         nine = rules.contracts["full_time"].template(540)
@@ -130,37 +144,74 @@ def test_rules_files_carry_breaks(tmp_path):
 
 
 def _rules_dict(breaks, **shift):
-    return {"seats": 10, "contracts": {"c": {"min_hours_week": 0, "max_hours_week": 40, "shifts": [
-        {"length_hours": 9, "breaks": breaks, **shift}]}}}
+    return {
+        "seats": 10,
+        "contracts": {
+            "c": {"min_hours_week": 0, "max_hours_week": 40, "shifts": [{"length_hours": 9, "breaks": breaks, **shift}]}
+        },
+    }
 
 
-@pytest.mark.parametrize(("breaks", "shift", "message"), [
-    ([{"kind": "meal", "minutes": 60, "paid": False, "start_window": ["03:00", "05:00"]}], {"unpaid_minutes": 30},
-     "unpaid_minutes must equal the unpaid breaks' minutes"),
-    ([{"kind": "meal", "minutes": 60, "start_window": ["08:30", "09:00"]}], {}, "no legal place for the meal"),
-    ([{"kind": "b", "minutes": 15, "start_window": ["05:00", "06:00"]},
-      {"kind": "m", "minutes": 30, "start_window": ["02:00", "03:00"]}], {}, "time order"),
-    ([{"kind": "b", "minutes": 15, "start_window": ["01:00", "02:00"]},
-      {"kind": "m", "minutes": 30, "start_window": ["01:00", "01:30"]}], {"min_work_minutes": 60},
-     "no legal place for the . break"),
-    ([{"kind": "b", "minutes": 15, "start_window": ["01:00", "02:00"], "colour": "red"}], {}, "unknown key"),
-    ([{"kind": "b", "minutes": 150, "start_window": ["01:00", "02:00"]}], {}, "minutes must be in"),
-])
+@pytest.mark.parametrize(
+    ("breaks", "shift", "message"),
+    [
+        (
+            [{"kind": "meal", "minutes": 60, "paid": False, "start_window": ["03:00", "05:00"]}],
+            {"unpaid_minutes": 30},
+            "unpaid_minutes must equal the unpaid breaks' minutes",
+        ),
+        ([{"kind": "meal", "minutes": 60, "start_window": ["08:30", "09:00"]}], {}, "no legal place for the meal"),
+        (
+            [
+                {"kind": "b", "minutes": 15, "start_window": ["05:00", "06:00"]},
+                {"kind": "m", "minutes": 30, "start_window": ["02:00", "03:00"]},
+            ],
+            {},
+            "time order",
+        ),
+        (
+            [
+                {"kind": "b", "minutes": 15, "start_window": ["01:00", "02:00"]},
+                {"kind": "m", "minutes": 30, "start_window": ["01:00", "01:30"]},
+            ],
+            {"min_work_minutes": 60},
+            "no legal place for the . break",
+        ),
+        ([{"kind": "b", "minutes": 15, "start_window": ["01:00", "02:00"], "colour": "red"}], {}, "unknown key"),
+        ([{"kind": "b", "minutes": 150, "start_window": ["01:00", "02:00"]}], {}, "minutes must be in"),
+    ],
+)
 def test_bad_break_rules_raise_config_error(breaks, shift, message):
     with pytest.raises(ConfigError, match=message):
         Rules.from_dict(_rules_dict(breaks, **shift))
 
 
 def test_unpaid_minutes_default_to_the_unpaid_breaks():
-    rules = Rules.from_dict(_rules_dict([{"kind": "meal", "minutes": 45, "paid": False,
-                                          "start_window": ["03:00", "05:00"]}]))
+    rules = Rules.from_dict(
+        _rules_dict([{"kind": "meal", "minutes": 45, "paid": False, "start_window": ["03:00", "05:00"]}])
+    )
     assert rules.contracts["c"].shifts[0].unpaid_minutes == 45
 
 
 def test_break_off_the_grid_is_a_config_error():
-    rules = Rules.from_dict({"seats": 10, "contracts": {"c": {"min_hours_week": 0, "max_hours_week": 40, "shifts": [
-        {"length_hours": 4, "start_step_minutes": 60,
-         "breaks": [{"kind": "b", "minutes": 15, "start_window": ["01:15", "01:45"]}]}]}}})
+    rules = Rules.from_dict(
+        {
+            "seats": 10,
+            "contracts": {
+                "c": {
+                    "min_hours_week": 0,
+                    "max_hours_week": 40,
+                    "shifts": [
+                        {
+                            "length_hours": 4,
+                            "start_step_minutes": 60,
+                            "breaks": [{"kind": "b", "minutes": 15, "start_window": ["01:15", "01:45"]}],
+                        }
+                    ],
+                }
+            },
+        }
+    )
     agents = pd.DataFrame({"agent_id": ["A"], "contract": ["c"]})
     with pytest.raises(ConfigError, match="no start on the 60-minute interval grid"):
         schedule(tiny_requirements(1), agents, rules, time_limit_sec=5)
@@ -169,9 +220,14 @@ def test_break_off_the_grid_is_a_config_error():
 # --- the validator, one hand-made violating roster per break rule --------------------------------
 
 AGENTS = pd.DataFrame({"agent_id": ["F1"], "contract": ["ft"], "min_hours_week": [0]})
-SHIFT = pd.DataFrame({"agent_id": ["F1"], "date": [pd.Timestamp("2026-11-30")],
-                      "shift_start": [pd.Timestamp("2026-11-30 22:00")],
-                      "shift_end": [pd.Timestamp("2026-12-01 07:00")]})  # overnight
+SHIFT = pd.DataFrame(
+    {
+        "agent_id": ["F1"],
+        "date": [pd.Timestamp("2026-11-30")],
+        "shift_start": [pd.Timestamp("2026-11-30 22:00")],
+        "shift_end": [pd.Timestamp("2026-12-01 07:00")],
+    }
+)  # overnight
 
 
 def _breaks(*rows):
@@ -183,8 +239,11 @@ def T(clock: str) -> pd.Timestamp:
     return pd.Timestamp(f"{day} {clock}")
 
 
-GOOD = [(T("23:30"), T("23:45"), "break", True), (T("02:00"), T("03:00"), "meal", False),
-        (T("05:00"), T("05:15"), "break", True)]
+GOOD = [
+    (T("23:30"), T("23:45"), "break", True),
+    (T("02:00"), T("03:00"), "meal", False),
+    (T("05:00"), T("05:15"), "break", True),
+]
 
 
 def _check(rows):
@@ -195,17 +254,20 @@ def test_legal_overnight_breaks_pass():
     assert _check(GOOD).empty
 
 
-@pytest.mark.parametrize(("rows", "rule"), [
-    (GOOD + [(T("07:30"), T("07:45"), "break", True)], "break_outside_shift"),
-    ([GOOD[0], (T("06:30"), T("07:30"), "meal", False), GOOD[2]], "break_outside_shift"),
-    (GOOD[:2], "break_count"),
-    ([GOOD[0], GOOD[2], GOOD[1]][:1] + [(T("02:00"), T("03:00"), "break", False), GOOD[2]], "break_count"),
-    ([GOOD[0], (T("02:00"), T("02:30"), "meal", False), GOOD[2]], "break_duration"),
-    ([(T("22:30"), T("22:45"), "break", True)] + GOOD[1:], "break_window"),
-    ([GOOD[0], (T("23:40"), T("00:40"), "meal", False), GOOD[2]], "break_overlap"),
-    ([GOOD[0], (T("00:15"), T("01:15"), "meal", False), GOOD[2]], "break_min_work"),
-    ([GOOD[0], (T("02:00"), T("03:00"), "meal", True), GOOD[2]], "break_paid"),
-])
+@pytest.mark.parametrize(
+    ("rows", "rule"),
+    [
+        (GOOD + [(T("07:30"), T("07:45"), "break", True)], "break_outside_shift"),
+        ([GOOD[0], (T("06:30"), T("07:30"), "meal", False), GOOD[2]], "break_outside_shift"),
+        (GOOD[:2], "break_count"),
+        ([GOOD[0], GOOD[2], GOOD[1]][:1] + [(T("02:00"), T("03:00"), "break", False), GOOD[2]], "break_count"),
+        ([GOOD[0], (T("02:00"), T("02:30"), "meal", False), GOOD[2]], "break_duration"),
+        ([(T("22:30"), T("22:45"), "break", True)] + GOOD[1:], "break_window"),
+        ([GOOD[0], (T("23:40"), T("00:40"), "meal", False), GOOD[2]], "break_overlap"),
+        ([GOOD[0], (T("00:15"), T("01:15"), "meal", False), GOOD[2]], "break_min_work"),
+        ([GOOD[0], (T("02:00"), T("03:00"), "meal", True), GOOD[2]], "break_paid"),
+    ],
+)
 def test_each_break_rule_is_caught(rows, rule):
     found = _check(rows)
     assert rule in set(found["rule"]), found.to_string()
@@ -228,8 +290,11 @@ def test_net_of_breaks_moves_improve_shifts_chosen_without_breaks():
     for _, r in gross.roster.iterrows():
         a = ids.index(r["agent_id"])
         length = int((r["shift_end"] - r["shift_start"]) / pd.Timedelta(minutes=1))
-        t = next(i for i, tp in enumerate(cat.templates)
-                 if tp.template.length_minutes == length and tp.template in cat.agents[a].templates)
+        t = next(
+            i
+            for i, tp in enumerate(cat.templates)
+            if tp.template.length_minutes == length and tp.template in cat.agents[a].templates
+        )
         start = int((r["shift_start"] - cat.grid.start) / pd.Timedelta(minutes=1))
         set_shift(cat, state, a, start // DAY, start, t)
     plan = place_breaks(cat, state, seed=0, exact=False, max_passes=0)
@@ -252,8 +317,10 @@ def _stepped_rules(step: int) -> Rules:
     r = rules_with_breaks()
     contracts = {}
     for name, c in r.contracts.items():
-        shifts = tuple(dataclasses.replace(s, breaks=tuple(dataclasses.replace(b, start_step_minutes=step)
-                                                           for b in s.breaks)) for s in c.shifts)
+        shifts = tuple(
+            dataclasses.replace(s, breaks=tuple(dataclasses.replace(b, start_step_minutes=step) for b in s.breaks))
+            for s in c.shifts
+        )
         contracts[name] = dataclasses.replace(c, shifts=shifts)
     return dataclasses.replace(r, contracts=contracts)
 
@@ -262,9 +329,12 @@ def test_break_start_step_is_kept_on_a_finer_grid():
     # 15-minute intervals: without a step breaks may start every 15 min; with 30 only on the half hour
     # of the shift's clock (shifts start on the hour here).
     hourly = tiny_requirements(2)
-    req = pd.DataFrame({"interval_start": [t + pd.Timedelta(minutes=m) for t in hourly["interval_start"]
-                                           for m in (0, 15, 30, 45)],
-                        "agents_scheduled": np.repeat(hourly["agents_scheduled"].to_numpy(), 4)})
+    req = pd.DataFrame(
+        {
+            "interval_start": [t + pd.Timedelta(minutes=m) for t in hourly["interval_start"] for m in (0, 15, 30, 45)],
+            "agents_scheduled": np.repeat(hourly["agents_scheduled"].to_numpy(), 4),
+        }
+    )
     rules = _stepped_rules(30)
     res = schedule(req, tiny_agents(), rules, time_limit_sec=5, seed=0, num_workers=1)
     assert len(res.breaks)
@@ -281,10 +351,32 @@ def test_break_off_its_step_is_caught_and_a_step_leaving_no_start_is_a_config_er
     rows = [GOOD[0], (T("01:45"), T("02:45"), "meal", False), GOOD[2]]  # 225 min into the 22:00 shift
     found = validate(SHIFT, AGENTS, _stepped_rules(30), horizon_start=START, horizon_days=7, breaks=_breaks(*rows))
     assert set(found["rule"]) == {"break_step"}, found.to_string()
-    assert validate(SHIFT, AGENTS, _stepped_rules(30), horizon_start=START, horizon_days=7,
-                    breaks=_breaks(*GOOD)).empty  # 90, 240 and 420 min in
-    rules = Rules.from_dict({"seats": 10, "contracts": {"c": {"min_hours_week": 0, "max_hours_week": 40, "shifts": [
-        {"length_hours": 4, "breaks": [{"kind": "b", "minutes": 15, "start_window": ["01:15", "01:45"],
-                                        "start_step_minutes": 60}]}]}}})
+    assert validate(
+        SHIFT, AGENTS, _stepped_rules(30), horizon_start=START, horizon_days=7, breaks=_breaks(*GOOD)
+    ).empty  # 90, 240 and 420 min in
+    rules = Rules.from_dict(
+        {
+            "seats": 10,
+            "contracts": {
+                "c": {
+                    "min_hours_week": 0,
+                    "max_hours_week": 40,
+                    "shifts": [
+                        {
+                            "length_hours": 4,
+                            "breaks": [
+                                {
+                                    "kind": "b",
+                                    "minutes": 15,
+                                    "start_window": ["01:15", "01:45"],
+                                    "start_step_minutes": 60,
+                                }
+                            ],
+                        }
+                    ],
+                }
+            },
+        }
+    )
     with pytest.raises(ConfigError, match="grid and a multiple of 60 min"):
         schedule(tiny_requirements(1), pd.DataFrame({"agent_id": ["A"], "contract": ["c"]}), rules, time_limit_sec=5)

@@ -49,23 +49,27 @@ def test_rules_parse_and_default_off():
     assert rules.cycle_weeks == 2 and rules.forbidden_successions == (("late", "early"),)
     assert rules.contracts["ft"].avg_hours_week == 40
     assert rules.cycle_bounds_minutes(rules.contracts["ft"]) == (80 * 60, 80 * 60)
-    plain = Rules.from_dict({"seats": 3, "contracts": {"c": {"min_hours_week": 0, "max_hours_week": 40,
-                                                                "shifts": [{"length_hours": 8}]}}})
+    plain = Rules.from_dict(
+        {"seats": 3, "contracts": {"c": {"min_hours_week": 0, "max_hours_week": 40, "shifts": [{"length_hours": 8}]}}}
+    )
     assert plain.cycle_weeks == 1 and plain.max_weekends_worked_per_cycle is None
     assert plain.min_work_stretch_days == 1 and plain.contracts["c"].avg_hours_week is None
 
 
-@pytest.mark.parametrize("overrides, contract, match", [
-    ({"forbidden_successions": [["late", "dawn"]]}, {}, "'dawn' is not a shift type"),
-    ({"forbidden_successions": [["late"]]}, {}, "forbidden_successions entries"),
-    ({}, {"ft": {"avg_hours_week": 50}}, "avg_hours_week must lie within"),
-    ({}, {"ft": {"avg_hours_week": 41}}, "contract ft: no cycle of 2 week"),
-    ({"standard_day_hours": 6, "max_overtime_hours_per_day": 1}, {}, "pays 8 h, above standard_day_hours 6"),
-    ({"max_weekends_worked_per_cycle": 3}, {}, "max_weekends_worked_per_cycle must be in"),
-    ({"min_work_stretch_days": 7}, {}, "min_work_stretch_days must be in"),
-    ({"cycle_weeks": 0}, {}, "cycle_weeks must be in"),
-    ({"max_overtime_hours_per_cycle": -1}, {}, "max_overtime_hours_per_cycle must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "overrides, contract, match",
+    [
+        ({"forbidden_successions": [["late", "dawn"]]}, {}, "'dawn' is not a shift type"),
+        ({"forbidden_successions": [["late"]]}, {}, "forbidden_successions entries"),
+        ({}, {"ft": {"avg_hours_week": 50}}, "avg_hours_week must lie within"),
+        ({}, {"ft": {"avg_hours_week": 41}}, "contract ft: no cycle of 2 week"),
+        ({"standard_day_hours": 6, "max_overtime_hours_per_day": 1}, {}, "pays 8 h, above standard_day_hours 6"),
+        ({"max_weekends_worked_per_cycle": 3}, {}, "max_weekends_worked_per_cycle must be in"),
+        ({"min_work_stretch_days": 7}, {}, "min_work_stretch_days must be in"),
+        ({"cycle_weeks": 0}, {}, "cycle_weeks must be in"),
+        ({"max_overtime_hours_per_cycle": -1}, {}, "max_overtime_hours_per_cycle must be >= 0"),
+    ],
+)
 def test_contradictory_rules_are_config_errors(overrides, contract, match):
     with pytest.raises(ConfigError, match=match):
         cycle_rules(contract, **overrides)
@@ -76,12 +80,15 @@ def test_overtime_cap_tightens_the_cycle_maximum():
     assert rules.cycle_bounds_minutes(rules.contracts["ft"]) == (60 * 60, 88 * 60)
 
 
-@pytest.mark.parametrize("column, value, match", [
-    ("cycle_weeks_done", 2, "cycle_weeks_done must be below rules.cycle_weeks = 2"),
-    ("prev_shift_type", "dawn", "prev_shift_type must be one of"),
-    ("cycle_hours_so_far", -3, "cycle_hours_so_far must be"),
-    ("cycle_weekends_worked", 1, "need cycle_weeks_done >= 1"),
-])
+@pytest.mark.parametrize(
+    "column, value, match",
+    [
+        ("cycle_weeks_done", 2, "cycle_weeks_done must be below rules.cycle_weeks = 2"),
+        ("prev_shift_type", "dawn", "prev_shift_type must be one of"),
+        ("cycle_hours_so_far", -3, "cycle_hours_so_far must be"),
+        ("cycle_weekends_worked", 1, "need cycle_weeks_done >= 1"),
+    ],
+)
 def test_bad_history_columns(column, value, match):
     with pytest.raises(InvalidInputError, match=match):
         parse_agents(_agents(**{column: value}), cycle_rules())
@@ -131,8 +138,9 @@ def test_weekends_worked_across_the_weeks_of_a_cycle():
     only_one = [8, 8, 8, None, 8, 8, None, 8, 8, 8, 8, 8, None, None]
     assert "weekends_worked" not in _hits(_roster(only_one), _agents())
     # ... and the weekends already worked in the cycle before the horizon count.
-    assert "weekends_worked" in _hits(_roster(only_one[:7]), _agents(cycle_weeks_done=1, cycle_hours_so_far=40,
-                                                                      cycle_weekends_worked=1), days=7)
+    assert "weekends_worked" in _hits(
+        _roster(only_one[:7]), _agents(cycle_weeks_done=1, cycle_hours_so_far=40, cycle_weekends_worked=1), days=7
+    )
 
 
 def test_min_work_stretch_inside_a_week_across_weeks_and_from_history():
@@ -149,13 +157,16 @@ def test_min_work_stretch_inside_a_week_across_weeks_and_from_history():
     assert "min_work_stretch" not in _hits(_roster([None, 8, 8, 8, 8, None, 8]), _agents(), days=7)
 
 
-@pytest.mark.parametrize("starts, columns, expected", [
-    ([15, 8, 8, 8, 8, None, None], {}, True),                                         # late then early
-    ([8, 8, 15, 15, 15, None, None], {}, False),                                      # early then late is fine
-    ([8, 8, 8, 8, 8, None, None], {"prev_shift_type": "late", "prev_consecutive_days": 1}, True),
-    ([8, 8, 8, 8, 8, None, None], {"prev_shift_type": "late", "prev_consecutive_days": 0}, False),
-    ([None, None, 8, 8, 8, 15, 15, 8, 8, None, None, None, None, None], {}, True),    # Sunday late, Monday early
-])
+@pytest.mark.parametrize(
+    "starts, columns, expected",
+    [
+        ([15, 8, 8, 8, 8, None, None], {}, True),  # late then early
+        ([8, 8, 15, 15, 15, None, None], {}, False),  # early then late is fine
+        ([8, 8, 8, 8, 8, None, None], {"prev_shift_type": "late", "prev_consecutive_days": 1}, True),
+        ([8, 8, 8, 8, 8, None, None], {"prev_shift_type": "late", "prev_consecutive_days": 0}, False),
+        ([None, None, 8, 8, 8, 15, 15, 8, 8, None, None, None, None, None], {}, True),  # Sunday late, Monday early
+    ],
+)
 def test_forbidden_succession(starts, columns, expected):
     pt = _agents(contract="pt", **columns)
     found = _hits(_roster(starts, length_h=4), pt, days=len(starts))
@@ -171,7 +182,8 @@ def _with_history(agents: pd.DataFrame) -> pd.DataFrame:
 
 def _weekly(roster: pd.DataFrame) -> pd.DataFrame:
     return roster.assign(week=(roster["date"] - START).dt.days // 7).pivot_table(
-        index="agent_id", columns="week", values="paid_hours", aggfunc="sum", fill_value=0)
+        index="agent_id", columns="week", values="paid_hours", aggfunc="sum", fill_value=0
+    )
 
 
 @pytest.mark.parametrize("weeks", [1, 2, 3])
@@ -202,7 +214,8 @@ def test_cycle_hours_vary_by_week_but_average_exactly():
     # A busy week then a quiet one: hours move to the busy week, the cycle still averages 40 h.
     busy = tiny_requirements(days=7, scale=1.4)
     quiet = tiny_requirements(days=7, scale=0.5).assign(
-        interval_start=lambda f: f["interval_start"] + pd.Timedelta(days=7))
+        interval_start=lambda f: f["interval_start"] + pd.Timedelta(days=7)
+    )
     req = pd.concat([busy, quiet], ignore_index=True)
     rules = cycle_rules()
     agents = tiny_agents()
@@ -214,8 +227,9 @@ def test_cycle_hours_vary_by_week_but_average_exactly():
     assert full_time[0].sum() > full_time[1].sum()  # the busy week gets the hours
     assert set(full_time[0]) != {40}
     # Without the cycle target the same weekly bounds let the totals drift from 80 h.
-    free = dataclasses.replace(rules, contracts={n: dataclasses.replace(c, avg_hours_week=None)
-                                                 for n, c in rules.contracts.items()})
+    free = dataclasses.replace(
+        rules, contracts={n: dataclasses.replace(c, avg_hours_week=None) for n, c in rules.contracts.items()}
+    )
     loose = _weekly(schedule(req, agents, free, time_limit_sec=5, num_workers=1).roster)
     assert (loose[loose.index.str.startswith("F")].sum(axis=1) != 80).any()
 
@@ -224,10 +238,13 @@ def test_cycle_hours_vary_by_week_but_average_exactly():
 def test_the_rules_change_the_roster():
     # The same instance without the rules spanning weeks breaks them; with them it does not.
     rules = cycle_rules()
-    off = dataclasses.replace(rules, max_weekends_worked_per_cycle=None, min_work_stretch_days=1,
-                              forbidden_successions=(),
-                              contracts={n: dataclasses.replace(c, avg_hours_week=None)
-                                         for n, c in rules.contracts.items()})
+    off = dataclasses.replace(
+        rules,
+        max_weekends_worked_per_cycle=None,
+        min_work_stretch_days=1,
+        forbidden_successions=(),
+        contracts={n: dataclasses.replace(c, avg_hours_week=None) for n, c in rules.contracts.items()},
+    )
     agents = _with_history(tiny_agents())
     req = tiny_requirements(days=14)
     loose = schedule(req, agents, off, time_limit_sec=5, num_workers=1)
@@ -257,8 +274,11 @@ def test_history_leaving_no_legal_cycle_names_the_agent_and_rule():
 def test_unavailable_days_leaving_no_legal_cycle_name_the_agent():
     # 48 h are due in the last week of the cycle, but three days of it are unavailable.
     rules = cycle_rules()
-    agents = tiny_agents().assign(cycle_weeks_done=[1] + [0] * 8, cycle_hours_so_far=[32] + [0] * 8,
-                                  unavailable_dates=["2026-12-01;2026-12-02;2026-12-03"] + [""] * 8)
+    agents = tiny_agents().assign(
+        cycle_weeks_done=[1] + [0] * 8,
+        cycle_hours_so_far=[32] + [0] * 8,
+        unavailable_dates=["2026-12-01;2026-12-02;2026-12-03"] + [""] * 8,
+    )
     with pytest.raises(InfeasibleRosterError, match="agent F1: no legal cycle"):
         schedule(tiny_requirements(days=7), agents, rules, time_limit_sec=5, num_workers=1)
 
@@ -267,8 +287,10 @@ def test_agents_at_different_points_of_their_cycles():
     # Half the agents are one week into their cycle (one horizon-wide aggregate row per contract).
     rules = cycle_rules()
     agents = _with_history(tiny_agents()).assign(
-        cycle_weeks_done=[1, 0, 1, 0, 1, 0, 1, 0, 0], cycle_hours_so_far=[48, 0, 32, 0, 40, 0, 20, 0, 0],
-        cycle_weekends_worked=[1, 0, 0, 0, 0, 0, 0, 0, 0])
+        cycle_weeks_done=[1, 0, 1, 0, 1, 0, 1, 0, 0],
+        cycle_hours_so_far=[48, 0, 32, 0, 40, 0, 20, 0, 0],
+        cycle_weekends_worked=[1, 0, 0, 0, 0, 0, 0, 0, 0],
+    )
     result = schedule(tiny_requirements(days=14), agents, rules, time_limit_sec=5, num_workers=1)
     found = validate(result.roster, agents, rules, horizon_start=START, horizon_days=14)
     assert found.empty, found.to_string()
@@ -312,8 +334,11 @@ def test_aggregate_rows_hold_for_a_legal_roster():
                 r = int(np.flatnonzero((tours[:, 0] == p) & (tours[:, 1] < 0))[0])
             else:
                 length = int((week["shift_end"].iloc[0] - week["shift_start"].iloc[0]) / pd.Timedelta(minutes=1))
-                t = next(i for i, tp in enumerate(cat.templates) if tp.template.length_minutes == length
-                         and i in cls.template_ids)
+                t = next(
+                    i
+                    for i, tp in enumerate(cat.templates)
+                    if tp.template.length_minutes == length and i in cls.template_ids
+                )
                 clock = int((week["shift_start"].iloc[0] - week["date"].iloc[0]) / pd.Timedelta(minutes=1)) % DAY
                 b = int(cat.templates[t].band_of_start[int(np.flatnonzero(cat.templates[t].starts == clock)[0])])
                 r = int(np.flatnonzero((tours[:, 0] == p) & (tours[:, 1] == t) & (tours[:, 2] == b))[0])
@@ -330,7 +355,7 @@ def test_horizons_starting_on_a_sunday_or_ending_in_a_short_block(first_day, day
     # masks count them); a 10-day horizon ends in a 3-day block (its cycle has only a maximum).
     rules = cycle_rules()
     agents = _with_history(tiny_agents()).assign(unavailable_dates="")
-    req = tiny_requirements(days=days + first_day).iloc[24 * first_day:].reset_index(drop=True)
+    req = tiny_requirements(days=days + first_day).iloc[24 * first_day :].reset_index(drop=True)
     origin = START + pd.Timedelta(days=first_day)
     result = schedule(req, agents, rules, time_limit_sec=5, num_workers=1)
     found = validate(result.roster, agents, rules, horizon_start=origin, horizon_days=days)
@@ -340,9 +365,17 @@ def test_horizons_starting_on_a_sunday_or_ending_in_a_short_block(first_day, day
 def test_no_legal_week_from_a_rule_spanning_weeks_is_named_in_the_diagnosis():
     # Mon, Wed, Fri off leave Tue, Thu, Sat, Sun: four days are enough for 32 h under the weekly
     # rules, but Tue and Thu are isolated working days, so min_work_stretch_days 2 leaves 16 h.
-    agents = pd.DataFrame({"agent_id": ["A", "B"], "contract": ["ft", "ft"],
-                           "unavailable_dates": ["2026-11-30;2026-12-02;2026-12-04", ""]})
-    with pytest.raises(InfeasibleRosterError, match=r"agent A: no legal week .*Diagnosis: the weekly rules alone "
-                                                    r"give the agent a legal week; the rules spanning weeks "
-                                                    r"\(min_work_stretch_days 2"):
+    agents = pd.DataFrame(
+        {
+            "agent_id": ["A", "B"],
+            "contract": ["ft", "ft"],
+            "unavailable_dates": ["2026-11-30;2026-12-02;2026-12-04", ""],
+        }
+    )
+    with pytest.raises(
+        InfeasibleRosterError,
+        match=r"agent A: no legal week .*Diagnosis: the weekly rules alone "
+        r"give the agent a legal week; the rules spanning weeks "
+        r"\(min_work_stretch_days 2",
+    ):
         schedule(tiny_requirements(days=14), agents, cycle_rules(), time_limit_sec=2, num_workers=1)

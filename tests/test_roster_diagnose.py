@@ -53,8 +53,9 @@ def test_hole_after_last_weeks_late_shift_names_the_rest_rule():
     # Both agents ended Sunday at 21:00: with 11 h rest they start Monday 08:00 at the earliest,
     # so 06:00-08:00 (2 agents) cannot be covered; at 9 h rest they can start at 06:00.
     req = _one_day({6: 2, 7: 2})
-    agents = pd.DataFrame({"agent_id": ["F1", "F2"], "contract": ["ft", "ft"],
-                           "prev_shift_end": ["2026-11-29 21:00", "2026-11-29 21:00"]})
+    agents = pd.DataFrame(
+        {"agent_id": ["F1", "F2"], "contract": ["ft", "ft"], "prev_shift_end": ["2026-11-29 21:00", "2026-11-29 21:00"]}
+    )
     diag = diagnose_shortfall(req, agents, tiny_rules(), time_limit_sec=60, more_agents=False)
     row = diag.periods.iloc[0]
     assert row["label"] == "Mon 2026-11-30 06:00-08:00"
@@ -111,7 +112,7 @@ def test_periods_recurring_every_week_are_named_by_weekday():
     grid = build_grid(req)
     short = np.zeros(grid.n_intervals)
     for day in (0, 7):  # both Mondays 06:00-08:00
-        short[day * 24 + 6: day * 24 + 8] = 3
+        short[day * 24 + 6 : day * 24 + 8] = 3
     short[2 * 24 + 10] = 1  # Wednesday 10:00-11:00, once
     short[2 * 24 + 12] = 1  # 12:00-13:00 the same day: a 1 h gap is merged
     periods, left = _periods(grid, short, merge_gap_minutes=60, max_periods=5)
@@ -127,8 +128,14 @@ def test_infeasible_agent_week_names_the_conflict_and_the_fixes():
     # row Tuesday is still the 8th day, so 8; giving back one leave date leaves 5 days.
     rules = tiny_rules()
     req = _one_day({}, days=7)
-    agents = pd.DataFrame({"agent_id": ["F1", "F2"], "contract": ["ft", "ft"],
-                           "unavailable_dates": ["", "2026-12-02;2026-12-03"], "prev_consecutive_days": [0, 6]})
+    agents = pd.DataFrame(
+        {
+            "agent_id": ["F1", "F2"],
+            "contract": ["ft", "ft"],
+            "unavailable_dates": ["", "2026-12-02;2026-12-03"],
+            "prev_consecutive_days": [0, 6],
+        }
+    )
     with pytest.raises(InfeasibleRosterError, match="no legal week") as info:
         schedule(req, agents, rules, time_limit_sec=5)
     message = str(info.value)
@@ -146,9 +153,12 @@ def test_infeasible_agent_week_names_the_conflict_and_the_fixes():
 def test_contract_hours_against_days_off_is_explained_in_the_config_error():
     # 48 paid hours need 6 shifts of 8 h, 2 days off leave 5 days.
     agents = pd.DataFrame({"agent_id": ["F1"], "contract": ["ft"], "min_hours_week": [48], "max_hours_week": [48]})
-    with pytest.raises(ConfigError, match=r"Diagnosis: agent F1, .*min_hours_week 48 \(at least 6 shift\(s\) of 8 "
-                                          r"paid h\) and min_days_off_per_week 2 cannot all hold.*lower "
-                                          r"min_hours_week to 40; or lower min_days_off_per_week to 1"):
+    with pytest.raises(
+        ConfigError,
+        match=r"Diagnosis: agent F1, .*min_hours_week 48 \(at least 6 shift\(s\) of 8 "
+        r"paid h\) and min_days_off_per_week 2 cannot all hold.*lower "
+        r"min_hours_week to 40; or lower min_days_off_per_week to 1",
+    ):
         schedule(_one_day({}, days=7), agents, tiny_rules(), time_limit_sec=5)
 
 
@@ -162,11 +172,22 @@ def test_agent_with_a_legal_week_has_nothing_to_explain():
 def test_night_ban_with_night_only_starts_is_named():
     # A contract whose only template starts at night: a night-banned agent has no legal week.
     rules = tiny_rules()
-    data = {"rules": {"seats": 5}, "contracts": {"night": {"min_hours_week": 8, "max_hours_week": 40, "shifts": [
-        {"length_hours": 8, "earliest_start": "22:00", "latest_start": "23:00", "start_step_minutes": 60}]}}}
+    data = {
+        "rules": {"seats": 5},
+        "contracts": {
+            "night": {
+                "min_hours_week": 8,
+                "max_hours_week": 40,
+                "shifts": [
+                    {"length_hours": 8, "earliest_start": "22:00", "latest_start": "23:00", "start_step_minutes": 60}
+                ],
+            }
+        },
+    }
     night_rules = type(rules).from_dict(data)
-    agent = parse_agents(pd.DataFrame({"agent_id": ["N1"], "contract": ["night"], "night_allowed": [False]}),
-                         night_rules)[0]
+    agent = parse_agents(
+        pd.DataFrame({"agent_id": ["N1"], "contract": ["night"], "night_allowed": [False]}), night_rules
+    )[0]
     found = explain_agent_week(agent, night_rules, build_grid(_one_day({}, days=7)))
     assert found is not None
     assert sorted(found.conflict) == ["min_hours_week", "night_allowed"]
@@ -186,7 +207,8 @@ def test_cli_diagnose_writes_findings_and_prints_them(tmp_path):
     req = _one_day({1: 2, 2: 2, 3: 2})
     req.to_csv(tmp_path / "req.csv", index=False)
     pd.DataFrame({"agent_id": ["F1", "F2"], "contract": ["ft", "ft"], "night_allowed": [False, False]}).to_csv(
-        tmp_path / "agents.csv", index=False)
+        tmp_path / "agents.csv", index=False
+    )
     rules_text = """
 [rules]
 seats = 20
@@ -200,11 +222,28 @@ start_step_minutes = 60
 latest_start = "23:00"
 """
     (tmp_path / "rules.toml").write_text(rules_text)
-    out = CliRunner().invoke(main, ["schedule", str(tmp_path / "req.csv"), "--agents", str(tmp_path / "agents.csv"),
-                                    "--rules", str(tmp_path / "rules.toml"), "-o", str(tmp_path / "roster.csv"),
-                                    "--time-limit", "5", "--diagnose", str(tmp_path / "diagnosis.csv"),
-                                    "--diagnose-time-limit", "60"])
-    assert out.exit_code == 1 and "Attention: roster:" in out.stderr, out.output  # short: needs a planner (wfm.attention)
+    out = CliRunner().invoke(
+        main,
+        [
+            "schedule",
+            str(tmp_path / "req.csv"),
+            "--agents",
+            str(tmp_path / "agents.csv"),
+            "--rules",
+            str(tmp_path / "rules.toml"),
+            "-o",
+            str(tmp_path / "roster.csv"),
+            "--time-limit",
+            "5",
+            "--diagnose",
+            str(tmp_path / "diagnosis.csv"),
+            "--diagnose-time-limit",
+            "60",
+        ],
+    )
+    assert out.exit_code == 1 and "Attention: roster:" in out.stderr, (
+        out.output
+    )  # short: needs a planner (wfm.attention)
     frame = pd.read_csv(tmp_path / "diagnosis.csv")
     assert frame.loc[0, "binding_rule"] == "night_allowed"
     text = (tmp_path / "diagnosis.md").read_text()
@@ -236,13 +275,26 @@ def test_a_hole_every_monday_of_two_weeks_is_one_recurring_period():
 def test_cli_infeasible_agent_is_one_line_with_the_diagnosis(tmp_path):
     _one_day({}, days=7).to_csv(tmp_path / "req.csv", index=False)
     pd.DataFrame({"agent_id": ["F1"], "contract": ["ft"], "min_hours_week": [48], "max_hours_week": [48]}).to_csv(
-        tmp_path / "agents.csv", index=False)
+        tmp_path / "agents.csv", index=False
+    )
     (tmp_path / "rules.toml").write_text(
-        '[rules]\nseats = 5\n[contracts.ft]\nmin_hours_week = 40\nmax_hours_week = 48\n'
-        '[[contracts.ft.shifts]]\nlength_hours = 9\nunpaid_minutes = 60\nstart_step_minutes = 60\n'
-        'latest_start = "23:00"\n')
-    out = CliRunner().invoke(main, ["schedule", str(tmp_path / "req.csv"), "--agents", str(tmp_path / "agents.csv"),
-                                    "--rules", str(tmp_path / "rules.toml"), "-o", str(tmp_path / "roster.csv")])
+        "[rules]\nseats = 5\n[contracts.ft]\nmin_hours_week = 40\nmax_hours_week = 48\n"
+        "[[contracts.ft.shifts]]\nlength_hours = 9\nunpaid_minutes = 60\nstart_step_minutes = 60\n"
+        'latest_start = "23:00"\n'
+    )
+    out = CliRunner().invoke(
+        main,
+        [
+            "schedule",
+            str(tmp_path / "req.csv"),
+            "--agents",
+            str(tmp_path / "agents.csv"),
+            "--rules",
+            str(tmp_path / "rules.toml"),
+            "-o",
+            str(tmp_path / "roster.csv"),
+        ],
+    )
     assert out.exit_code == 2
     assert out.stderr.strip().count("\n") == 0
     assert "Diagnosis: agent F1" in out.stderr and "lower min_days_off_per_week to 1" in out.stderr
@@ -265,8 +317,14 @@ def test_two_rules_that_bind_only_together_are_named_together():
     # The aggregate checks rest after last week per start band (2 h), so the rest limit is put on
     # a band edge, and stability is already 4 h (not relaxed: wider bands would loosen that check).
     req = _one_day({0: 2, 1: 2})
-    agents = pd.DataFrame({"agent_id": ["F1", "F2"], "contract": ["ft", "ft"], "night_allowed": [False, False],
-                           "prev_shift_end": ["2026-11-29 15:00", "2026-11-29 15:00"]})
+    agents = pd.DataFrame(
+        {
+            "agent_id": ["F1", "F2"],
+            "contract": ["ft", "ft"],
+            "night_allowed": [False, False],
+            "prev_shift_end": ["2026-11-29 15:00", "2026-11-29 15:00"],
+        }
+    )
     rules = tiny_rules(start_stability_hours=4)
     diag = diagnose_shortfall(req, agents, rules, time_limit_sec=60, more_agents=False)
     row = diag.periods.iloc[0]

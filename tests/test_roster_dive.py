@@ -17,8 +17,15 @@ from test_roster_breaks import _net_recount, rules_with_breaks
 
 from wfm.roster import BreakRule, schedule, validate
 from wfm.roster.agents import parse_agents
-from wfm.roster.aggregate import (SCALE, build_aggregate, dive_tours, lagrangian_bound, lp_relaxation, round_lp,
-                                  solve_aggregate)
+from wfm.roster.aggregate import (
+    SCALE,
+    build_aggregate,
+    dive_tours,
+    lagrangian_bound,
+    lp_relaxation,
+    round_lp,
+    solve_aggregate,
+)
 from wfm.roster.assign import assign_plan
 from wfm.roster.breaks import breaks_frame, place_breaks
 from wfm.roster.stages import planned_breaks
@@ -35,8 +42,12 @@ def tiny():
 
 
 def _feasible(model, x, tol=1e-6):
-    return (np.abs(model.a_eq @ x - model.b_eq).max() <= tol and (model.a_ub @ x - model.b_ub).max() <= tol
-            and (x >= model.lower - tol).all() and (x <= model.upper + tol).all())
+    return (
+        np.abs(model.a_eq @ x - model.b_eq).max() <= tol
+        and (model.a_ub @ x - model.b_ub).max() <= tol
+        and (x >= model.lower - tol).all()
+        and (x <= model.upper + tol).all()
+    )
 
 
 def test_lagrangian_bound_holds_for_any_multipliers(tiny):
@@ -69,10 +80,23 @@ def test_lagrangian_bound_from_perturbed_multipliers_bounds_a_validated_roster(t
     violations = validate(result.roster, agents, rules, horizon_start=START, horizon_days=7, breaks=result.breaks)
     assert violations.empty, violations.to_string()
     from scipy.optimize import linprog
-    res = linprog(model.cost, A_ub=model.a_ub, b_ub=model.b_ub, A_eq=model.a_eq, b_eq=model.b_eq,
-                  bounds=np.column_stack([model.lower, model.upper]), method="highs-ipm")
-    noisy = lagrangian_bound(model, res.eqlin.marginals * 0.9 + rng.normal(0, 5, model.a_eq.shape[0]),
-                             res.ineqlin.marginals) / SCALE + model.constant
+
+    res = linprog(
+        model.cost,
+        A_ub=model.a_ub,
+        b_ub=model.b_ub,
+        A_eq=model.a_eq,
+        b_eq=model.b_eq,
+        bounds=np.column_stack([model.lower, model.upper]),
+        method="highs-ipm",
+    )
+    noisy = (
+        lagrangian_bound(
+            model, res.eqlin.marginals * 0.9 + rng.normal(0, 5, model.a_eq.shape[0]), res.ineqlin.marginals
+        )
+        / SCALE
+        + model.constant
+    )
     assert noisy <= result.summary.objective + 1e-6
     assert result.summary.lower_bound <= result.summary.objective + 1e-6
     assert result.summary.lower_bound_kind in ("lp", "cp-sat")
@@ -135,8 +159,7 @@ def test_day_model_takes_a_whole_group_out_of_one_interval():
     variables, which made the model infeasible and aborted CP-SAT)."""
     r = tiny_rules()
     ft = r.contracts["ft"]
-    nine = dataclasses.replace(ft.shifts[0], breaks=(BreakRule("meal", 60, 240, 240, paid=False),),
-                               min_work_minutes=60)
+    nine = dataclasses.replace(ft.shifts[0], breaks=(BreakRule("meal", 60, 240, 240, paid=False),), min_work_minutes=60)
     rules = dataclasses.replace(r, contracts={**r.contracts, "ft": dataclasses.replace(ft, shifts=(nine,))})
     req, agents = tiny_requirements(7), tiny_agents()
     cat = build_catalogue(build_grid(req), parse_agents(agents, rules), rules)

@@ -17,10 +17,12 @@ def _shift(agent: str, day: int, hour: int, length: int = 9) -> tuple:
 
 
 PREVIOUS = pd.DataFrame(
-    [_shift("A", d, 8) for d in (-5, -4, -3, -2)] + [_shift("A", -1, 15)]   # five days, the last one late
-    + [_shift("B", -4, 22), _shift("B", -3, 22)]                               # nights, then two days off
-    + [_shift("C", -1, 20), _shift("C", 0, 8)],                                # an overnight shift; day 0 is replanned
-    columns=["agent_id", "date", "shift_start", "shift_end"])
+    [_shift("A", d, 8) for d in (-5, -4, -3, -2)]
+    + [_shift("A", -1, 15)]  # five days, the last one late
+    + [_shift("B", -4, 22), _shift("B", -3, 22)]  # nights, then two days off
+    + [_shift("C", -1, 20), _shift("C", 0, 8)],  # an overnight shift; day 0 is replanned
+    columns=["agent_id", "date", "shift_start", "shift_end"],
+)
 
 
 def test_history_from_roster_derives_end_run_and_type():
@@ -34,8 +36,9 @@ def test_history_from_roster_derives_end_run_and_type():
 
 
 def test_fill_history_keeps_what_the_agents_file_gives():
-    agents = pd.DataFrame({"agent_id": ["A", "B", "D"], "contract": ["ft"] * 3,
-                           "prev_consecutive_days": [2, None, None]})
+    agents = pd.DataFrame(
+        {"agent_id": ["A", "B", "D"], "contract": ["ft"] * 3, "prev_consecutive_days": [2, None, None]}
+    )
     filled, count = fill_history(agents, history_from_roster(PREVIOUS, START, cycle_rules()))
     assert count == 2  # A (end and type) and B; D has no previous shifts
     assert list(filled["prev_consecutive_days"][:2]) == [2, 0] and pd.isna(filled.loc[2, "prev_consecutive_days"])
@@ -45,8 +48,9 @@ def test_fill_history_keeps_what_the_agents_file_gives():
 def test_derived_history_makes_the_validator_see_the_boundary():
     # Day 0 early after yesterday's late shift: caught once the history is filled in.
     rules = cycle_rules(min_rest_hours=8)
-    agents, _ = fill_history(pd.DataFrame({"agent_id": ["A"], "contract": ["ft"]}),
-                             history_from_roster(PREVIOUS, START, rules))
+    agents, _ = fill_history(
+        pd.DataFrame({"agent_id": ["A"], "contract": ["ft"]}), history_from_roster(PREVIOUS, START, rules)
+    )
     roster = pd.DataFrame([_shift("A", 0, 8)], columns=["agent_id", "date", "shift_start", "shift_end"])
     found = set(validate(roster, agents, rules, horizon_start=START, horizon_days=1)["rule"])
     assert "forbidden_succession" in found

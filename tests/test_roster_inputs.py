@@ -40,7 +40,9 @@ def test_prev_shift_end_may_run_into_the_horizon_by_one_shift_but_not_more():
     assert (result.roster.loc[result.roster["agent_id"] == "F1", "shift_start"] >= START + pd.Timedelta(hours=20)).all()
     assert first.loc[START] >= 1
     agents.loc[0, "prev_shift_end"] = START + pd.Timedelta(hours=9, minutes=1)
-    with pytest.raises(InvalidInputError, match=r"agent F1 .*one shift \(9 h\).*2026-11-30 09:00.*got 2026-11-30 09:01"):
+    with pytest.raises(
+        InvalidInputError, match=r"agent F1 .*one shift \(9 h\).*2026-11-30 09:00.*got 2026-11-30 09:01"
+    ):
         _run(tiny_requirements(), agents)
 
 
@@ -48,14 +50,21 @@ def test_carried_in_shift_covers_only_its_remaining_intervals():
     # Independent count: the only agent is idle-barred from working (unavailable all week), so
     # coverage is exactly the carried-in shift: 1 head from 00:00 to its end at 03:00, then 0.
     rules = tiny_rules(min_days_off_per_week=0)
-    agents = pd.DataFrame({"agent_id": ["P9"], "contract": ["pt"], "shift_lengths_h": ["4"],
-                           "min_hours_week": [0], "max_hours_week": [25],
-                           "unavailable_dates": [";".join(str((START + pd.Timedelta(days=d)).date()) for d in range(7))],
-                           "prev_shift_end": [START + pd.Timedelta(hours=3)]})
+    agents = pd.DataFrame(
+        {
+            "agent_id": ["P9"],
+            "contract": ["pt"],
+            "shift_lengths_h": ["4"],
+            "min_hours_week": [0],
+            "max_hours_week": [25],
+            "unavailable_dates": [";".join(str((START + pd.Timedelta(days=d)).date()) for d in range(7))],
+            "prev_shift_end": [START + pd.Timedelta(hours=3)],
+        }
+    )
     result = _run(tiny_requirements(), agents, rules)
     covered = result.coverage.groupby("interval_start")["scheduled"].sum()
-    assert covered.loc[START:START + pd.Timedelta(hours=2)].tolist() == [1, 1, 1]
-    assert covered.loc[START + pd.Timedelta(hours=3):].sum() == 0
+    assert covered.loc[START : START + pd.Timedelta(hours=2)].tolist() == [1, 1, 1]
+    assert covered.loc[START + pd.Timedelta(hours=3) :].sum() == 0
 
 
 # ---------------------------------------------------------------- case 2: duplicated or missing requirement rows

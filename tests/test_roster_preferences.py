@@ -37,8 +37,7 @@ def _granted_by_hand(roster: pd.DataFrame, wishes: dict[str, dict], days: int) -
         for text in filter(None, wish.get("preferred_days_off", "").split(";")):
             for d in range(days):
                 date = (START + pd.Timedelta(days=d)).date()
-                if (text in names and date.weekday() == names[text]) or (text not in names and
-                                                                         str(date) == text):
+                if (text in names and date.weekday() == names[text]) or (text not in names and str(date) == text):
                     asked += 1
                     granted += date not in worked
         lo, hi = wish.get("preferred_earliest_start"), wish.get("preferred_latest_start")
@@ -51,8 +50,13 @@ def _granted_by_hand(roster: pd.DataFrame, wishes: dict[str, dict], days: int) -
             wanted = set(wish["preferred_shift_types"].split(";"))
             for start in shifts["shift_start"]:
                 hour = start.hour  # the default [shift_types]: early 04-10, day 10-14, late 14-20, night
-                kind = "early" if 4 <= hour < 10 else "day" if hour < 14 and hour >= 10 else (
-                    "late" if 14 <= hour < 20 else "night")
+                kind = (
+                    "early"
+                    if 4 <= hour < 10
+                    else "day"
+                    if hour < 14 and hour >= 10
+                    else ("late" if 14 <= hour < 20 else "night")
+                )
                 asked += 1
                 granted += kind in wanted
         out[agent] = (asked, granted)
@@ -61,8 +65,13 @@ def _granted_by_hand(roster: pd.DataFrame, wishes: dict[str, dict], days: int) -
 
 def _with_wishes(agents: pd.DataFrame, wishes: dict[str, dict]) -> pd.DataFrame:
     agents = agents.copy()
-    for column in ("preferred_days_off", "preferred_earliest_start", "preferred_latest_start",
-                   "preferred_shift_types", "priority"):
+    for column in (
+        "preferred_days_off",
+        "preferred_earliest_start",
+        "preferred_latest_start",
+        "preferred_shift_types",
+        "priority",
+    ):
         agents[column] = [wishes.get(a, {}).get(column, "") for a in agents["agent_id"]]
     return agents
 
@@ -100,13 +109,15 @@ def test_objective_splits_into_coverage_and_preference_parts(wished):
     weights = PreferenceWeights()
     table = res.agent_summary.set_index("agent_id")
     priority = {a: float(w.get("priority", 1)) for a, w in WISHES.items()}
-    denied = sum(priority[a] * (weights.day_off_weight * (table.loc[a, "days_off_asked"]
-                                                          - table.loc[a, "days_off_granted"])
-                                + weights.start_window_weight * (table.loc[a, "start_window_asked"]
-                                                                 - table.loc[a, "start_window_granted"])
-                                + weights.shift_type_weight * (table.loc[a, "shift_type_asked"]
-                                                               - table.loc[a, "shift_type_granted"]))
-                 for a in WISHES)
+    denied = sum(
+        priority[a]
+        * (
+            weights.day_off_weight * (table.loc[a, "days_off_asked"] - table.loc[a, "days_off_granted"])
+            + weights.start_window_weight * (table.loc[a, "start_window_asked"] - table.loc[a, "start_window_granted"])
+            + weights.shift_type_weight * (table.loc[a, "shift_type_asked"] - table.loc[a, "shift_type_granted"])
+        )
+        for a in WISHES
+    )
     assert s.preference_objective == pytest.approx(denied)
     assert s.objective == pytest.approx(s.coverage_objective + s.preference_objective)
     assert s.lower_bound <= s.objective + 1e-6
@@ -114,8 +125,14 @@ def test_objective_splits_into_coverage_and_preference_parts(wished):
 
 def test_a_free_wish_is_granted():
     # Nothing is required, so every day and start costs the same: the wishes cost nothing to grant.
-    wishes = {"A": {"preferred_days_off": "Mon;Tue", "preferred_earliest_start": "09:00",
-                    "preferred_latest_start": "10:00", "preferred_shift_types": "day"}}
+    wishes = {
+        "A": {
+            "preferred_days_off": "Mon;Tue",
+            "preferred_earliest_start": "09:00",
+            "preferred_latest_start": "10:00",
+            "preferred_shift_types": "day",
+        }
+    }
     agents = _with_wishes(pd.DataFrame({"agent_id": ["A", "B"], "contract": ["ft", "ft"]}), wishes)
     res = schedule(_flat_requirements(7), agents, tiny_rules(), time_limit_sec=5, seed=0)
     assert validate(res.roster, agents, tiny_rules(), horizon_start=START, horizon_days=7).empty
@@ -135,8 +152,10 @@ def test_high_priority_wins_a_contested_day_off():
     assert counted["SENIOR"] == (1, 1) and counted["JUNIOR"] == (1, 0)
     assert res.summary.preference_objective == PreferenceWeights().day_off_weight
     # The same instance with the priorities the other way round gives the day to the other agent.
-    swapped = _with_wishes(agents[["agent_id", "contract"]], {"JUNIOR": {"preferred_days_off": "Sat", "priority": 3},
-                                                               "SENIOR": {"preferred_days_off": "Sat"}})
+    swapped = _with_wishes(
+        agents[["agent_id", "contract"]],
+        {"JUNIOR": {"preferred_days_off": "Sat", "priority": 3}, "SENIOR": {"preferred_days_off": "Sat"}},
+    )
     res = schedule(_flat_requirements(7, 1), swapped, tiny_rules(), time_limit_sec=5, seed=0)
     counted = _granted_by_hand(res.roster, wishes, 7)
     assert counted["JUNIOR"] == (1, 1) and counted["SENIOR"] == (1, 0)
@@ -169,13 +188,27 @@ def _fair_rules(enabled: bool, objective: str = "spread") -> Rules:
 def _fair_agents() -> pd.DataFrame:
     """Eight full-time agents on the same terms (some with unavailable days and a history, so
     swaps must respect them) and two part-timers."""
-    return pd.DataFrame({"agent_id": [f"F{i}" for i in range(8)] + ["P0", "P1"],
-                         "contract": ["ft"] * 8 + ["pt"] * 2, "shift_lengths_h": [""] * 8 + ["4", "4"],
-                         "unavailable_dates": ["", "2026-12-02", "", "2026-12-12;2026-12-13", "", "", "2026-12-19",
-                                               "", "", ""],
-                         "prev_shift_end": [pd.Timestamp("2026-11-30 03:00"), None, None, None,
-                                            pd.Timestamp("2026-11-29 22:00"), None, None, None, None, None],
-                         "prev_consecutive_days": [5, 0, 0, 0, 6, 0, 0, 0, 0, 0]})
+    return pd.DataFrame(
+        {
+            "agent_id": [f"F{i}" for i in range(8)] + ["P0", "P1"],
+            "contract": ["ft"] * 8 + ["pt"] * 2,
+            "shift_lengths_h": [""] * 8 + ["4", "4"],
+            "unavailable_dates": ["", "2026-12-02", "", "2026-12-12;2026-12-13", "", "", "2026-12-19", "", "", ""],
+            "prev_shift_end": [
+                pd.Timestamp("2026-11-30 03:00"),
+                None,
+                None,
+                None,
+                pd.Timestamp("2026-11-29 22:00"),
+                None,
+                None,
+                None,
+                None,
+                None,
+            ],
+            "prev_consecutive_days": [5, 0, 0, 0, 6, 0, 0, 0, 0, 0],
+        }
+    )
 
 
 @pytest.mark.slow
@@ -246,8 +279,12 @@ def test_bad_wishes_name_agent_column_and_value():
 
 
 def test_bad_preference_and_fairness_tables():
-    data = {"seats": 5, "contracts": {"ft": {"min_hours_week": 8, "max_hours_week": 40,
-                                             "shifts": [{"length_hours": 9, "unpaid_minutes": 60}]}}}
+    data = {
+        "seats": 5,
+        "contracts": {
+            "ft": {"min_hours_week": 8, "max_hours_week": 40, "shifts": [{"length_hours": 9, "unpaid_minutes": 60}]}
+        },
+    }
     assert not Rules.from_dict(data).fairness.enabled
     rules = Rules.from_dict({**data, "preferences": {"day_off_weight": 80}, "fairness": {"objective": "max"}})
     assert rules.preferences.day_off_weight == 80 and rules.fairness.enabled and rules.fairness.objective == "max"
@@ -289,20 +326,44 @@ def test_cli_schedule_writes_the_agents_summary(tmp_path):
     tiny_requirements(2).to_csv(tmp_path / "req.csv", index=False)
     _with_wishes(tiny_agents(), WISHES).to_csv(tmp_path / "agents.csv", index=False)
     (tmp_path / "rules.toml").write_text(
-        "[rules]\nseats = 20\n[preferences]\nday_off_weight = 80\n[fairness]\nobjective = \"max\"\n"
+        '[rules]\nseats = 20\n[preferences]\nday_off_weight = 80\n[fairness]\nobjective = "max"\n'
         "[contracts.ft]\nmin_hours_week = 0\nmax_hours_week = 40\n"
         "[[contracts.ft.shifts]]\nlength_hours = 9\nunpaid_minutes = 60\nstart_step_minutes = 60\n"
         "[contracts.pt]\nmin_hours_week = 0\nmax_hours_week = 25\n"
         "[[contracts.pt.shifts]]\nlength_hours = 4\nstart_step_minutes = 60\n"
-        "[[contracts.pt.shifts]]\nlength_hours = 5\nstart_step_minutes = 60\n")
-    out = CliRunner().invoke(main, ["schedule", str(tmp_path / "req.csv"), "--agents", str(tmp_path / "agents.csv"),
-                                    "--rules", str(tmp_path / "rules.toml"), "-o", str(tmp_path / "roster.csv"),
-                                    "--agents-summary", str(tmp_path / "per_agent.csv"), "--time-limit", "3"])
-    assert out.exit_code == 1 and "Attention: roster:" in out.stderr, out.output  # short: needs a planner (wfm.attention)
+        "[[contracts.pt.shifts]]\nlength_hours = 5\nstart_step_minutes = 60\n"
+    )
+    out = CliRunner().invoke(
+        main,
+        [
+            "schedule",
+            str(tmp_path / "req.csv"),
+            "--agents",
+            str(tmp_path / "agents.csv"),
+            "--rules",
+            str(tmp_path / "rules.toml"),
+            "-o",
+            str(tmp_path / "roster.csv"),
+            "--agents-summary",
+            str(tmp_path / "per_agent.csv"),
+            "--time-limit",
+            "3",
+        ],
+    )
+    assert out.exit_code == 1 and "Attention: roster:" in out.stderr, (
+        out.output
+    )  # short: needs a planner (wfm.attention)
     per_agent = pd.read_csv(tmp_path / "per_agent.csv")
     assert list(per_agent["agent_id"]) == list(tiny_agents()["agent_id"])
-    assert {"preferences_asked", "preferences_granted", "granted_share", "weekend_days_worked",
-            "night_shifts", "late_shifts", "short_weeks"} <= set(per_agent.columns)
+    assert {
+        "preferences_asked",
+        "preferences_granted",
+        "granted_share",
+        "weekend_days_worked",
+        "night_shifts",
+        "late_shifts",
+        "short_weeks",
+    } <= set(per_agent.columns)
 
 
 def test_swaps_across_terms_keep_each_agents_own_terms():

@@ -30,13 +30,16 @@ def _brute_force(required: np.ndarray, n_agents: int, rules) -> float:
         for start in choice:
             if start is None:
                 continue
-            heads[start:min(start + 9, 24)] += 1  # intervals after the horizon are not counted
+            heads[start : min(start + 9, 24)] += 1  # intervals after the horizon are not counted
             paid += 8
         if heads.max() > rules.seats:
             continue
         short = np.maximum(required - heads, 0)
-        value = (sum(obj.under_penalty(s) for s in short) + obj.over_weight * np.maximum(heads - required, 0).sum()
-                 + obj.paid_hour_weight * paid)
+        value = (
+            sum(obj.under_penalty(s) for s in short)
+            + obj.over_weight * np.maximum(heads - required, 0).sum()
+            + obj.paid_hour_weight * paid
+        )
         best = min(best, value)
     return float(best)
 
@@ -44,8 +47,7 @@ def _brute_force(required: np.ndarray, n_agents: int, rules) -> float:
 def test_micro_instance_reaches_the_brute_force_optimum():
     rules = tiny_rules(seats=2)
     required = np.array([0] * 6 + [1, 2, 3, 3, 3, 2, 2, 2, 3, 3, 2, 1, 1, 0, 0, 0, 0, 0])
-    req = pd.DataFrame({"interval_start": pd.date_range(START, periods=24, freq="60min"),
-                        "agents_scheduled": required})
+    req = pd.DataFrame({"interval_start": pd.date_range(START, periods=24, freq="60min"), "agents_scheduled": required})
     agents = pd.DataFrame({"agent_id": ["a", "b", "c"], "contract": ["ft"] * 3})
     res = schedule(req, agents, rules, time_limit_sec=5)
     optimum = _brute_force(required, 3, rules)
@@ -66,19 +68,23 @@ def test_micro_instance_reaches_the_brute_force_optimum():
 def test_random_tiny_instances_are_legal(n_ft, n_pt, days, level, seed, consecutive):
     rng = np.random.default_rng(seed)
     # Seats from a little below to above the head count: binding but never impossible.
-    rules = tiny_rules(days_off_consecutive=consecutive, seats=int(rng.integers(max(3, n_ft + n_pt - 2), n_ft + n_pt + 3)))
+    rules = tiny_rules(
+        days_off_consecutive=consecutive, seats=int(rng.integers(max(3, n_ft + n_pt - 2), n_ft + n_pt + 3))
+    )
     stamps = pd.date_range(START, periods=24 * days, freq="60min")
     hour = stamps.hour.to_numpy()
-    required = np.round(level * (0.2 + np.exp(-((hour - 13) / 4.0) ** 2)) * rng.uniform(0.7, 1.3, len(stamps)))
+    required = np.round(level * (0.2 + np.exp(-(((hour - 13) / 4.0) ** 2))) * rng.uniform(0.7, 1.3, len(stamps)))
     req = pd.DataFrame({"interval_start": stamps, "agents_scheduled": required})
     ids = [f"F{i}" for i in range(n_ft)] + [f"P{i}" for i in range(n_pt)]
-    agents = pd.DataFrame({
-        "agent_id": ids,
-        "contract": ["ft"] * n_ft + ["pt"] * n_pt,
-        "night_allowed": rng.random(len(ids)) < 0.7,
-        "prev_shift_end": [START - pd.Timedelta(hours=int(h)) for h in rng.integers(0, 30, len(ids))],
-        "prev_consecutive_days": rng.integers(0, 3, len(ids)),
-    })
+    agents = pd.DataFrame(
+        {
+            "agent_id": ids,
+            "contract": ["ft"] * n_ft + ["pt"] * n_pt,
+            "night_allowed": rng.random(len(ids)) < 0.7,
+            "prev_shift_end": [START - pd.Timedelta(hours=int(h)) for h in rng.integers(0, 30, len(ids))],
+            "prev_consecutive_days": rng.integers(0, 3, len(ids)),
+        }
+    )
     res = schedule(req, agents, rules, time_limit_sec=3, seed=seed)
     violations = validate(res.roster, agents, rules, horizon_start=START, horizon_days=days)
     assert violations.empty, violations.to_string()

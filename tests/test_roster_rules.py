@@ -16,9 +16,12 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rules.toml"
 
 
 def _base() -> dict:
-    return {"rules": {"seats": 10},
-            "contracts": {"ft": {"min_hours_week": 40, "max_hours_week": 40,
-                                 "shifts": [{"length_hours": 9, "unpaid_minutes": 60}]}}}
+    return {
+        "rules": {"seats": 10},
+        "contracts": {
+            "ft": {"min_hours_week": 40, "max_hours_week": 40, "shifts": [{"length_hours": 9, "unpaid_minutes": 60}]}
+        },
+    }
 
 
 def test_example_rules_load():
@@ -44,8 +47,10 @@ def test_rules_are_frozen():
         (lambda d: d["rules"].update(min_rest_hours=16), "exceeds 24 h"),
         (lambda d: d["rules"].update(colour="red"), "unknown key"),
         (lambda d: d["rules"].update(night_window=["25:00", "05:00"]), "night_window"),
-        (lambda d: d.update(objective={"under_segments": [{"width": 2, "weight": 100}, {"weight": 50}]}),
-         "strictly increasing"),
+        (
+            lambda d: d.update(objective={"under_segments": [{"width": 2, "weight": 100}, {"weight": 50}]}),
+            "strictly increasing",
+        ),
         (lambda d: d["contracts"]["ft"]["shifts"][0].update(unpaid_minutes=600), "unpaid_minutes"),
         (lambda d: d["contracts"]["ft"]["shifts"][0].update(earliest_start="9am"), "HH:MM"),
     ],
@@ -63,9 +68,16 @@ def test_missing_rules_file(tmp_path):
 
 
 def test_agents_parse_defaults_and_overrides():
-    agents = pd.DataFrame({"agent_id": ["a", "b"], "contract": ["pt", "pt"], "shift_lengths_h": ["4", None],
-                           "night_allowed": ["false", None], "unavailable_dates": ["2026-12-01;2026-12-03", ""],
-                           "max_hours_week": [20, None]})
+    agents = pd.DataFrame(
+        {
+            "agent_id": ["a", "b"],
+            "contract": ["pt", "pt"],
+            "shift_lengths_h": ["4", None],
+            "night_allowed": ["false", None],
+            "unavailable_dates": ["2026-12-01;2026-12-03", ""],
+            "max_hours_week": [20, None],
+        }
+    )
     a, b = parse_agents(agents, tiny_rules())
     assert [t.length_minutes for t in a.templates] == [240]
     assert [t.length_minutes for t in b.templates] == [240, 300]
@@ -101,8 +113,17 @@ def test_duplicate_agent_ids():
 
 def test_default_shift_types_cover_the_day():
     rules = Rules.from_dict(_base())
-    expected = {0: "night", 3 * 60 + 59: "night", 4 * 60: "early", 9 * 60 + 59: "early", 10 * 60: "day",
-                14 * 60: "late", 19 * 60 + 59: "late", 20 * 60: "night", 23 * 60 + 59: "night"}
+    expected = {
+        0: "night",
+        3 * 60 + 59: "night",
+        4 * 60: "early",
+        9 * 60 + 59: "early",
+        10 * 60: "day",
+        14 * 60: "late",
+        19 * 60 + 59: "late",
+        20 * 60: "night",
+        23 * 60 + 59: "night",
+    }
     assert {m: rules.shift_type(m) for m in expected} == expected
 
 
@@ -116,13 +137,16 @@ def test_custom_shift_types_wrap_midnight_and_leave_gaps_untyped():
     assert rules.shift_type(6 * 60) == "early" and rules.shift_type(9 * 60) == ""
 
 
-@pytest.mark.parametrize(("types", "message"), [
-    ({"a": ["06:00", "10:00"], "b": ["09:00", "12:00"]}, "must not overlap, got a and b both containing 09:00"),
-    ({"a": ["06:00", "06:00"]}, "from != to"),
-    ({"a": "06:00"}, "shift_types.a must be"),
-    ({"a": ["6", "07:00"]}, "shift_types.a[0] must be a clock time"),
-    ([], "[shift_types] must be a table"),
-])
+@pytest.mark.parametrize(
+    ("types", "message"),
+    [
+        ({"a": ["06:00", "10:00"], "b": ["09:00", "12:00"]}, "must not overlap, got a and b both containing 09:00"),
+        ({"a": ["06:00", "06:00"]}, "from != to"),
+        ({"a": "06:00"}, "shift_types.a must be"),
+        ({"a": ["6", "07:00"]}, "shift_types.a[0] must be a clock time"),
+        ([], "[shift_types] must be a table"),
+    ],
+)
 def test_bad_shift_types_are_config_errors(types, message):
     data = _base()
     data["shift_types"] = types

@@ -35,8 +35,11 @@ def test_week_roster_is_legal_and_coverage_adds_up(week_result):
     res = week_result
     assert tuple(res.roster.columns) == ROSTER_COLUMNS
     hour = res.roster["shift_start"].dt.hour
-    by_hand = np.select([(hour >= 4) & (hour < 10), (hour >= 10) & (hour < 14), (hour >= 14) & (hour < 20)],
-                        ["early", "day", "late"], "night")  # the default [shift_types]
+    by_hand = np.select(
+        [(hour >= 4) & (hour < 10), (hour >= 10) & (hour < 14), (hour >= 14) & (hour < 20)],
+        ["early", "day", "late"],
+        "night",
+    )  # the default [shift_types]
     assert list(res.roster["shift_type"]) == list(by_hand)
     assert tuple(res.breaks.columns) == BREAK_COLUMNS and res.breaks.empty
     assert tuple(res.coverage.columns) == COVERAGE_COLUMNS
@@ -97,8 +100,12 @@ def test_seat_limit_is_hard():
 
 def test_queues_are_pooled():
     req = tiny_requirements(2)
-    split = pd.concat([req.assign(queue="a", agents_scheduled=req["agents_scheduled"] // 2),
-                       req.assign(queue="b", agents_scheduled=req["agents_scheduled"] - req["agents_scheduled"] // 2)])
+    split = pd.concat(
+        [
+            req.assign(queue="a", agents_scheduled=req["agents_scheduled"] // 2),
+            req.assign(queue="b", agents_scheduled=req["agents_scheduled"] - req["agents_scheduled"] // 2),
+        ]
+    )
     res = schedule(split, tiny_agents(), tiny_rules(), time_limit_sec=5)
     np.testing.assert_array_equal(res.coverage["required"].to_numpy(), req["agents_scheduled"].to_numpy())
     assert res.diagnostics["pooled_queues"] == ["a", "b"]
@@ -143,20 +150,36 @@ def test_cli_schedule_writes_legal_roster(tmp_path):
     rules_toml.write_text(
         "[rules]\nseats = 20\n\n[contracts.ft]\nmin_hours_week = 40\nmax_hours_week = 40\n"
         "[[contracts.ft.shifts]]\nlength_hours = 9\nunpaid_minutes = 60\nstart_step_minutes = 60\n"
-        "latest_start = \"23:00\"\n\n[contracts.pt]\nmin_hours_week = 16\nmax_hours_week = 25\n"
-        "[[contracts.pt.shifts]]\nlength_hours = 4\nearliest_start = \"06:00\"\nlatest_start = \"19:00\"\n"
-        "start_step_minutes = 60\n[[contracts.pt.shifts]]\nlength_hours = 5\nearliest_start = \"06:00\"\n"
-        "latest_start = \"18:00\"\nstart_step_minutes = 60\n", encoding="utf-8")
-    args = ["schedule", str(tmp_path / "req.csv"), "--agents", str(tmp_path / "agents.csv"), "--rules",
-            str(rules_toml), "-o", str(tmp_path / "roster.csv"), "--coverage", str(tmp_path / "cov.csv"),
-            "--breaks", str(tmp_path / "breaks.csv"), "--time-limit", "5"]
+        'latest_start = "23:00"\n\n[contracts.pt]\nmin_hours_week = 16\nmax_hours_week = 25\n'
+        '[[contracts.pt.shifts]]\nlength_hours = 4\nearliest_start = "06:00"\nlatest_start = "19:00"\n'
+        'start_step_minutes = 60\n[[contracts.pt.shifts]]\nlength_hours = 5\nearliest_start = "06:00"\n'
+        'latest_start = "18:00"\nstart_step_minutes = 60\n',
+        encoding="utf-8",
+    )
+    args = [
+        "schedule",
+        str(tmp_path / "req.csv"),
+        "--agents",
+        str(tmp_path / "agents.csv"),
+        "--rules",
+        str(rules_toml),
+        "-o",
+        str(tmp_path / "roster.csv"),
+        "--coverage",
+        str(tmp_path / "cov.csv"),
+        "--breaks",
+        str(tmp_path / "breaks.csv"),
+        "--time-limit",
+        "5",
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1 and "Attention: roster:" in result.stderr, result.output  # short: wfm.attention
     summary = json.loads(result.stdout)
     assert summary["agents"] == 9
     roster = pd.read_csv(tmp_path / "roster.csv")
-    assert validate(roster, pd.read_csv(tmp_path / "agents.csv"), tiny_rules(),
-                    horizon_start=START, horizon_days=2).empty
+    assert validate(
+        roster, pd.read_csv(tmp_path / "agents.csv"), tiny_rules(), horizon_start=START, horizon_days=2
+    ).empty
     assert list(pd.read_csv(tmp_path / "breaks.csv").columns) == list(BREAK_COLUMNS)
 
 
@@ -164,9 +187,19 @@ def test_cli_schedule_bad_rules_exit_2_and_no_output(tmp_path):
     tiny_requirements(1).to_csv(tmp_path / "req.csv", index=False)
     tiny_agents().to_csv(tmp_path / "agents.csv", index=False)
     (tmp_path / "rules.toml").write_text("[rules]\nseats = 0\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["schedule", str(tmp_path / "req.csv"), "--agents",
-                                       str(tmp_path / "agents.csv"), "--rules", str(tmp_path / "rules.toml"),
-                                       "-o", str(tmp_path / "roster.csv")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "schedule",
+            str(tmp_path / "req.csv"),
+            "--agents",
+            str(tmp_path / "agents.csv"),
+            "--rules",
+            str(tmp_path / "rules.toml"),
+            "-o",
+            str(tmp_path / "roster.csv"),
+        ],
+    )
     assert result.exit_code == 2
     assert "Error:" in result.output
     assert not (tmp_path / "roster.csv").exists()
@@ -211,8 +244,12 @@ def test_two_week_horizon_respects_rules_across_the_week_boundary():
 
 def test_thirty_minute_intervals():
     req = tiny_requirements(2)
-    half = pd.DataFrame({"interval_start": pd.date_range(START, periods=len(req) * 2, freq="30min"),
-                         "agents_scheduled": np.repeat(req["agents_scheduled"].to_numpy(), 2)})
+    half = pd.DataFrame(
+        {
+            "interval_start": pd.date_range(START, periods=len(req) * 2, freq="30min"),
+            "agents_scheduled": np.repeat(req["agents_scheduled"].to_numpy(), 2),
+        }
+    )
     res = schedule(half, tiny_agents(), tiny_rules(), time_limit_sec=5)
     assert res.summary.interval_minutes == 30 and len(res.coverage) == 96
     assert validate(res.roster, tiny_agents(), tiny_rules(), horizon_start=START, horizon_days=2).empty

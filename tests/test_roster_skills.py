@@ -26,8 +26,13 @@ def _two_queue_instance() -> tuple[pd.DataFrame, pd.DataFrame]:
             rows.append((t, "a", 3 if 7 <= h < 15 else (1 if 15 <= h < 22 else 0)))
             rows.append((t, "b", 3 if 14 <= h < 22 else (1 if 8 <= h < 14 else 0)))
     req = pd.DataFrame(rows, columns=["interval_start", "queue", "agents_scheduled"])
-    agents = pd.DataFrame({"agent_id": [f"F{i}" for i in range(14)], "contract": ["ft"] * 14,
-                           "skills": ["a"] * 5 + ["b"] * 5 + ["a;b"] * 4})
+    agents = pd.DataFrame(
+        {
+            "agent_id": [f"F{i}" for i in range(14)],
+            "contract": ["ft"] * 14,
+            "skills": ["a"] * 5 + ["b"] * 5 + ["a;b"] * 4,
+        }
+    )
     return req, agents
 
 
@@ -144,8 +149,9 @@ def test_deferrable_backlog_is_done_within_its_deadline():
             w = 2.0 if h in (9, 10) else 0.0
             cb.append((START + pd.Timedelta(days=d, hours=h), "cb", w, w, w))
     cbf = pd.DataFrame(cb, columns=["interval_start", "queue", "agents_scheduled", "erlangs", "agents"])
-    req = pd.concat([req.assign(erlangs=req["agents_scheduled"], agents=req["agents_scheduled"]), cbf],
-                    ignore_index=True)
+    req = pd.concat(
+        [req.assign(erlangs=req["agents_scheduled"], agents=req["agents_scheduled"]), cbf], ignore_index=True
+    )
     agents = agents.assign(skills=["a"] * 5 + ["b"] * 5 + ["a;b;cb"] * 4)
     res = schedule(req, agents, rules, time_limit_sec=LIMIT, targets=_Deadline())
     qc = res.queue_coverage[res.queue_coverage["queue"] == "cb"]

@@ -78,8 +78,9 @@ def test_night_not_allowed():
 
 def test_min_rest_within_the_week():
     # 20:00-05:00 then 13:00 the next day: 8 h rest (and starts 7 h apart also break stability).
-    found = _rules_hit(_week([20, 13, None, None, None, None, None]), _agents(min_hours_week=0),
-                       start_stability_hours=24)
+    found = _rules_hit(
+        _week([20, 13, None, None, None, None, None]), _agents(min_hours_week=0), start_stability_hours=24
+    )
     assert found == {"min_rest"}
 
 
@@ -121,8 +122,14 @@ def test_start_stability():
 
 
 def test_seats_count_previous_week_shifts():
-    agents = pd.DataFrame({"agent_id": ["A", "B"], "contract": ["ft", "ft"], "min_hours_week": [0, 0],
-                           "prev_shift_end": [None, pd.Timestamp("2026-11-30 05:00")]})
+    agents = pd.DataFrame(
+        {
+            "agent_id": ["A", "B"],
+            "contract": ["ft", "ft"],
+            "min_hours_week": [0, 0],
+            "prev_shift_end": [None, pd.Timestamp("2026-11-30 05:00")],
+        }
+    )
     roster = _week([0, None, None, None, None, None, None])
     assert _rules_hit(roster, agents, seats=2) == set()
     assert _rules_hit(roster, agents, seats=1) == {"seats"}

@@ -43,13 +43,26 @@ def test_bad_window_is_invalid_input():
 
 
 def test_validator_catches_a_shift_in_a_window():
-    agents = pd.DataFrame({"agent_id": ["F1"], "contract": ["ft"], "min_hours_week": [0],
-                           "unavailable_windows": ["2026-11-30T16:00/2026-11-30T18:00"]})
-    roster = pd.DataFrame({"agent_id": ["F1"], "date": [START], "shift_start": [pd.Timestamp("2026-11-30 08:00")],
-                           "shift_end": [pd.Timestamp("2026-11-30 17:00")]})
+    agents = pd.DataFrame(
+        {
+            "agent_id": ["F1"],
+            "contract": ["ft"],
+            "min_hours_week": [0],
+            "unavailable_windows": ["2026-11-30T16:00/2026-11-30T18:00"],
+        }
+    )
+    roster = pd.DataFrame(
+        {
+            "agent_id": ["F1"],
+            "date": [START],
+            "shift_start": [pd.Timestamp("2026-11-30 08:00")],
+            "shift_end": [pd.Timestamp("2026-11-30 17:00")],
+        }
+    )
     found = validate(roster, agents, tiny_rules(), horizon_start=START, horizon_days=7)
     assert list(found["rule"]) == ["unavailable_window"]
     roster["shift_end"] = pd.Timestamp("2026-11-30 16:00")  # ends as the window opens: legal
     roster["shift_start"] = pd.Timestamp("2026-11-30 07:00")
-    assert "unavailable_window" not in set(validate(roster, agents, tiny_rules(), horizon_start=START,
-                                                    horizon_days=7)["rule"])
+    assert "unavailable_window" not in set(
+        validate(roster, agents, tiny_rules(), horizon_start=START, horizon_days=7)["rule"]
+    )

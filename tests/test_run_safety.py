@@ -83,14 +83,33 @@ def test_check_writable_dir_probe_leaves_nothing(tmp_path):
 
 def test_commands_check_their_output_folders_first(tmp_path):
     (tmp_path / "f").write_text("x")
-    fc = pd.DataFrame({"queue": "q", "interval_start": pd.date_range("2026-11-30", periods=4, freq="15min"),
-                       "calls": 10.0, "aht_sec": 200.0})
+    fc = pd.DataFrame(
+        {
+            "queue": "q",
+            "interval_start": pd.date_range("2026-11-30", periods=4, freq="15min"),
+            "calls": 10.0,
+            "aht_sec": 200.0,
+        }
+    )
     write_frame(fc, tmp_path / "fc.csv")
     result = CliRunner().invoke(main, ["-q", "staff", str(tmp_path / "fc.csv"), "-o", str(tmp_path / "f" / "r.csv")])
     assert result.exit_code == 2 and "output folder" in result.stderr and "Internal error" not in result.stderr
-    result = CliRunner().invoke(main, ["-q", "schedule", str(tmp_path / "fc.csv"), "--agents", str(tmp_path / "fc.csv"),
-                                       "--rules", str(example_dir() / "rules.toml"), "-o", str(tmp_path / "r.csv"),
-                                       "--coverage", str(tmp_path / "f" / "c.csv")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "-q",
+            "schedule",
+            str(tmp_path / "fc.csv"),
+            "--agents",
+            str(tmp_path / "fc.csv"),
+            "--rules",
+            str(example_dir() / "rules.toml"),
+            "-o",
+            str(tmp_path / "r.csv"),
+            "--coverage",
+            str(tmp_path / "f" / "c.csv"),
+        ],
+    )
     assert result.exit_code == 2 and "output folder" in result.stderr and str(tmp_path / "f") in result.stderr
 
 
@@ -103,8 +122,11 @@ def test_relative_sqlite_url_resolves_against_the_config_folder(centre, tmp_path
     history = pd.read_csv(centre / "history.csv")
     with sqlite3.connect(centre / "calls.db") as conn:
         history.to_sql("calls", conn, index=False)
-    text = (centre / "wfm.toml").read_text().replace('path = "history.csv"',
-                                                    'url = "sqlite:///calls.db"\nquery = "SELECT * FROM calls"')
+    text = (
+        (centre / "wfm.toml")
+        .read_text()
+        .replace('path = "history.csv"', 'url = "sqlite:///calls.db"\nquery = "SELECT * FROM calls"')
+    )
     (centre / "sql.toml").write_text(text)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

@@ -32,20 +32,24 @@ def _roster(groups: dict[str, int], hours: float = 24.0) -> tuple[pd.DataFrame, 
         for i in range(count):
             ids.append(f"{skill.replace(';', '_')}_{i}")
             skills.append(skill)
-    roster = pd.DataFrame({
-        "agent_id": ids,
-        "date": START,
-        "shift_start": START - pd.Timedelta(hours=1),
-        "shift_end": START + pd.Timedelta(hours=hours + 1),
-    })
+    roster = pd.DataFrame(
+        {
+            "agent_id": ids,
+            "date": START,
+            "shift_start": START - pd.Timedelta(hours=1),
+            "shift_end": START + pd.Timedelta(hours=hours + 1),
+        }
+    )
     return roster, pd.DataFrame({"agent_id": ids, "skills": skills})
 
 
 def _volumes(rates: dict[str, float], aht: float, hours: float = 24.0, minutes: int = 30) -> pd.DataFrame:
     """Constant volumes: ``{queue: Erlangs}`` at handle time ``aht``."""
     ts = pd.date_range(START, periods=int(hours * 60 / minutes), freq=f"{minutes}min")
-    parts = [pd.DataFrame({"queue": q, "interval_start": ts, "calls": a * minutes * 60 / aht, "aht_sec": aht})
-             for q, a in rates.items()]
+    parts = [
+        pd.DataFrame({"queue": q, "interval_start": ts, "calls": a * minutes * 60 / aht, "aht_sec": aht})
+        for q, a in rates.items()
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -76,8 +80,14 @@ ERLANG_C_GRID = [(2.0, 4, 180.0), (8.0, 10, 240.0), (10.0, 14, 180.0), (40.0, 44
 @pytest.mark.parametrize(("traffic", "agents", "aht"), ERLANG_C_GRID)
 def test_one_queue_matches_erlang_c(traffic: float, agents: int, aht: float) -> None:
     roster, agent_frame = _roster({"a": agents})
-    res = simulate(roster, agent_frame, _volumes({"a": traffic}, aht), Targets(service_level=0.8, answer_sec=20),
-                   replications=40, seed=1)
+    res = simulate(
+        roster,
+        agent_frame,
+        _volumes({"a": traffic}, aht),
+        Targets(service_level=0.8, answer_sec=20),
+        replications=40,
+        seed=1,
+    )
     est = _estimate(res.counts)
     _within(est["sl"], float(erlang.service_level(traffic, agents, aht, 20.0)), "service level", 0.02)
     _within(est["asa"], float(erlang.asa(traffic, agents, aht)), "ASA", 0.1 * aht)
@@ -104,8 +114,14 @@ def test_one_queue_matches_erlang_a(traffic: float, agents: int, aht: float, pat
 def test_full_cross_training_matches_one_pooled_queue() -> None:
     # Two queues, every agent holds both at the same level: one M/M/N queue of the summed traffic.
     roster, agent_frame = _roster({"a;b": 30})
-    res = simulate(roster, agent_frame, _volumes({"a": 18.0, "b": 8.0}, 240.0), Targets(service_level=0.8, answer_sec=20),
-                   replications=40, seed=3)
+    res = simulate(
+        roster,
+        agent_frame,
+        _volumes({"a": 18.0, "b": 8.0}, 240.0),
+        Targets(service_level=0.8, answer_sec=20),
+        replications=40,
+        seed=3,
+    )
     exact_sl = float(erlang.service_level(26.0, 30, 240.0, 20.0))
     exact_asa = float(erlang.asa(26.0, 30, 240.0))
     for queues in (["a"], ["b"], ["a", "b"]):
@@ -118,8 +134,14 @@ def test_full_cross_training_matches_one_pooled_queue() -> None:
 
 def test_dedicated_agents_match_separate_queues() -> None:
     roster, agent_frame = _roster({"a": 20, "b": 11})
-    res = simulate(roster, agent_frame, _volumes({"a": 18.0, "b": 8.0}, 240.0), Targets(service_level=0.8, answer_sec=20),
-                   replications=40, seed=4)
+    res = simulate(
+        roster,
+        agent_frame,
+        _volumes({"a": 18.0, "b": 8.0}, 240.0),
+        Targets(service_level=0.8, answer_sec=20),
+        replications=40,
+        seed=4,
+    )
     for q, a, n in (("a", 18.0, 20), ("b", 8.0, 11)):
         est = _estimate(res.counts, [q])
         _within(est["sl"], float(erlang.service_level(a, n, 240.0, 20.0)), f"service level of {q}", 0.02)
@@ -143,20 +165,37 @@ def test_shrinkage_is_removed_from_the_rostered_heads() -> None:
 
 def test_bernoulli_shrinkage_has_the_same_mean_heads() -> None:
     roster, agent_frame = _roster({"a": 40})
-    res = simulate(roster, agent_frame, _volumes({"a": 5.0}, 180.0), Targets(shrinkage=0.25), replications=20, seed=6,
-                   shrinkage_model="bernoulli")
+    res = simulate(
+        roster,
+        agent_frame,
+        _volumes({"a": 5.0}, 180.0),
+        Targets(shrinkage=0.25),
+        replications=20,
+        seed=6,
+        shrinkage_model="bernoulli",
+    )
     c = res.counts[res.counts["interval_start"] >= START + WARMUP]
     assert abs(c["on_phone_sec"].sum() / (1800.0 * c["interval_start"].nunique() * 20) - 30.0) < 0.5
 
 
 def test_breaks_take_agents_off_the_phones() -> None:
     roster, agent_frame = _roster({"a": 12})
-    breaks = pd.DataFrame({"agent_id": roster["agent_id"], "break_start": START + pd.Timedelta(hours=10),
-                           "break_end": START + pd.Timedelta(hours=11), "kind": "meal", "paid": False})
+    breaks = pd.DataFrame(
+        {
+            "agent_id": roster["agent_id"],
+            "break_start": START + pd.Timedelta(hours=10),
+            "break_end": START + pd.Timedelta(hours=11),
+            "kind": "meal",
+            "paid": False,
+        }
+    )
     res = simulate(roster, agent_frame, _volumes({"a": 8.0}, 180.0), Targets(), breaks=breaks, replications=5, seed=7)
     iv = res.interval.set_index("interval_start")
     assert iv.loc[START + pd.Timedelta(hours=10, minutes=30), "service_level"] == 0.0
-    assert iv.loc[START + pd.Timedelta(hours=10, minutes=30), "occupancy"] != iv.loc[START + pd.Timedelta(hours=10, minutes=30), "occupancy"]  # nobody on: NaN
+    assert (
+        iv.loc[START + pd.Timedelta(hours=10, minutes=30), "occupancy"]
+        != iv.loc[START + pd.Timedelta(hours=10, minutes=30), "occupancy"]
+    )  # nobody on: NaN
     assert iv.loc[START + pd.Timedelta(hours=8), "service_level"] > 0.8
 
 
@@ -169,8 +208,9 @@ def test_levels_are_priorities() -> None:
     assert d.loc["a", "service_level"] > d.loc["b", "service_level"] + 0.1
     assert d.loc["b", "abandon_rate"] > 3 * d.loc["a", "abandon_rate"]
     # equal levels: the two queues share the wait alike
-    flat = simulate(roster, agent_frame.assign(skills="a;b"), _volumes({"a": 7.0, "b": 4.0}, 180.0), targets,
-                    replications=5, seed=8).daily.set_index("queue")
+    flat = simulate(
+        roster, agent_frame.assign(skills="a;b"), _volumes({"a": 7.0, "b": 4.0}, 180.0), targets, replications=5, seed=8
+    ).daily.set_index("queue")
     assert abs(flat.loc["a", "service_level"] - flat.loc["b", "service_level"]) < 0.05
 
 
@@ -197,9 +237,14 @@ def test_deferrable_work_waits_for_inbound_and_never_abandons() -> None:
     assert 0.0 < d.loc["out", "service_level"] <= 1.0
     assert d.loc["out", "asa_sec"] > 2 * d.loc["in", "asa_sec"]
     # the same callbacks as a second inbound queue at equal priority: inbound does worse
-    equal = simulate(roster, agent_frame, vol, TargetSet(inbound, {"out": Targets(service_level=None, answer_sec=None,
-                                                                                    asa_sec=3600.0)}),
-                     replications=10, seed=10).daily.set_index("queue")
+    equal = simulate(
+        roster,
+        agent_frame,
+        vol,
+        TargetSet(inbound, {"out": Targets(service_level=None, answer_sec=None, asa_sec=3600.0)}),
+        replications=10,
+        seed=10,
+    ).daily.set_index("queue")
     assert d.loc["in", "service_level"] > equal.loc["in", "service_level"] + 0.03
     assert d.loc["out", "asa_sec"] > 2 * equal.loc["out", "asa_sec"]
     assert set(res.backlog["queue"]) == {"in", "out"}
@@ -209,8 +254,10 @@ def test_deferrable_work_waits_for_inbound_and_never_abandons() -> None:
 def test_same_seed_same_frames_and_engines_agree() -> None:
     roster, agent_frame = _roster({"a": 5, "a;b": 4, "b:2;c": 3}, hours=6)
     vol = _volumes({"a": 4.0, "b": 2.0, "c": 1.5}, 200.0, hours=6)
-    targets = TargetSet(Targets(service_level=0.8, answer_sec=20, shrinkage=0.2),
-                        {"c": Targets(service_level=0.9, answer_sec=10, patience_sec=90.0, shrinkage=0.2)})
+    targets = TargetSet(
+        Targets(service_level=0.8, answer_sec=20, shrinkage=0.2),
+        {"c": Targets(service_level=0.9, answer_sec=10, patience_sec=90.0, shrinkage=0.2)},
+    )
     kw = dict(replications=4, seed=11, handle="lognormal", handle_cv=0.8)
     a = simulate(roster, agent_frame, vol, targets, **kw)
     b = simulate(roster, agent_frame, vol, targets, **kw)
@@ -229,7 +276,9 @@ def test_given_counts_are_exact_and_handle_time_means_hold() -> None:
     vol = _volumes({"a": 10.0}, 180.0, hours=4)
     vol["calls"] = 100.0
     for handle, cv in (("gamma", 0.5), ("lognormal", 1.5)):
-        res = simulate(roster, agent_frame, vol, Targets(), replications=3, seed=13, counts="given", handle=handle, handle_cv=cv)
+        res = simulate(
+            roster, agent_frame, vol, Targets(), replications=3, seed=13, counts="given", handle=handle, handle_cv=cv
+        )
         assert (res.counts["offered"] == 100).all()
         # 30 agents, ~10 Erlangs: busy time per interval ~ 100 calls x 180 s
         busy = res.counts.loc[res.counts["interval_start"] >= START + pd.Timedelta(hours=1), "busy_sec"].mean()
@@ -260,8 +309,14 @@ def test_bad_input_names_the_value() -> None:
     with pytest.raises(InvalidInputError, match="missing column"):
         simulate(roster.drop(columns="shift_end"), agent_frame, vol)
     with pytest.raises(InvalidInputError, match="nobody"):
-        simulate(roster, agent_frame, vol, breaks=pd.DataFrame({"agent_id": ["nobody"], "break_start": [START],
-                                                                "break_end": [START + pd.Timedelta(minutes=15)]}))
+        simulate(
+            roster,
+            agent_frame,
+            vol,
+            breaks=pd.DataFrame(
+                {"agent_id": ["nobody"], "break_start": [START], "break_end": [START + pd.Timedelta(minutes=15)]}
+            ),
+        )
     with pytest.raises(InvalidInputError, match="level"):
         simulate(roster, agent_frame.assign(skills="a:12"), vol)
     # a skill for a queue without volumes is no error: that queue simply has no calls
@@ -289,9 +344,24 @@ def test_cli_simulate_writes_daily_figures_and_fails_in_one_line(tmp_path) -> No
     write_frame(agent_frame, tmp_path / "agents.csv")
     write_frame(_volumes({"a": 10.0}, 180.0, hours=6), tmp_path / "volumes.csv")
     (tmp_path / "targets.toml").write_text("[default]\nservice_level = 0.8\nanswer_sec = 20\n")
-    args = ["simulate", str(tmp_path / "roster.csv"), "--agents", str(tmp_path / "agents.csv"), "--volumes",
-            str(tmp_path / "volumes.csv"), "--targets", str(tmp_path / "targets.toml"), "--replications", "5",
-            "--seed", "3", "-o", str(tmp_path / "service.csv"), "--intervals", str(tmp_path / "iv.csv")]
+    args = [
+        "simulate",
+        str(tmp_path / "roster.csv"),
+        "--agents",
+        str(tmp_path / "agents.csv"),
+        "--volumes",
+        str(tmp_path / "volumes.csv"),
+        "--targets",
+        str(tmp_path / "targets.toml"),
+        "--replications",
+        "5",
+        "--seed",
+        "3",
+        "-o",
+        str(tmp_path / "service.csv"),
+        "--intervals",
+        str(tmp_path / "iv.csv"),
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     daily = read_frame(tmp_path / "service.csv")
@@ -309,15 +379,23 @@ def test_compare_to_plan_flags_misses_beyond_two_points() -> None:
 
     roster, agent_frame = _roster({"a": 11, "b": 11}, hours=6)
     vol = _volumes({"a": 10.0, "b": 5.0}, 180.0, hours=6)
-    targets = TargetSet(Targets(service_level=0.8, answer_sec=20), {"b": Targets(service_level=None, answer_sec=None, asa_sec=30.0)})
+    targets = TargetSet(
+        Targets(service_level=0.8, answer_sec=20), {"b": Targets(service_level=None, answer_sec=None, asa_sec=30.0)}
+    )
     res = simulate(roster, agent_frame, vol, targets, replications=5, seed=4)
-    planned = pd.DataFrame({"date": [START, START], "queue": ["a", "b"], "service_level": [0.81, np.nan], "asa_sec": [9.0, 0.5]})
+    planned = pd.DataFrame(
+        {"date": [START, START], "queue": ["a", "b"], "service_level": [0.81, np.nan], "asa_sec": [9.0, 0.5]}
+    )
     cmp_ = compare_to_plan(res.daily, planned, targets).set_index("queue")
     assert cmp_.loc["a", "metric"] == "service_level" and cmp_.loc["a", "planned"] == 0.81
     assert cmp_.loc["a", "misses"]  # 10 Erlangs on 11 agents is far below 80/20
     assert cmp_.loc["b", "metric"] == "asa_sec" and not cmp_.loc["b", "misses"]
     lines = miss_warnings(compare_to_plan(res.daily, planned, targets))
-    assert len(lines) == 1 and lines[0].startswith("simulate: a misses its service level 80% target") and "03-02" in lines[0]
+    assert (
+        len(lines) == 1
+        and lines[0].startswith("simulate: a misses its service level 80% target")
+        and "03-02" in lines[0]
+    )
 
 
 def test_compare_to_plan_judges_deferrable_work_by_its_deadline() -> None:
@@ -328,13 +406,18 @@ def test_compare_to_plan_judges_deferrable_work_by_its_deadline() -> None:
     deadline = TargetSet(Targets(service_level=None, answer_sec=None, deadline_sec=3600.0))
     vol = _volumes({"cb": 3.0}, 300.0, hours=6)
     planned = pd.DataFrame({"date": [START], "queue": ["cb"], "service_level": [np.nan], "asa_sec": [np.nan]})
-    short = compare_to_plan(simulate(*_roster({"cb": 2}, hours=6), vol, deadline, replications=4, seed=3).daily,
-                            planned, deadline).set_index("queue")
-    ample = compare_to_plan(simulate(*_roster({"cb": 6}, hours=6), vol, deadline, replications=4, seed=3).daily,
-                            planned, deadline).set_index("queue")
+    short = compare_to_plan(
+        simulate(*_roster({"cb": 2}, hours=6), vol, deadline, replications=4, seed=3).daily, planned, deadline
+    ).set_index("queue")
+    ample = compare_to_plan(
+        simulate(*_roster({"cb": 6}, hours=6), vol, deadline, replications=4, seed=3).daily, planned, deadline
+    ).set_index("queue")
     assert short.loc["cb", "metric"] == ample.loc["cb", "metric"] == "within_deadline"
     assert short.loc["cb", "target"] == 1.0 and short.loc["cb", "misses"] and short.loc["cb", "simulated"] < 0.9
     assert not ample.loc["cb", "misses"] and ample.loc["cb", "simulated"] >= 0.98
-    lines = miss_warnings(compare_to_plan(simulate(*_roster({"cb": 2}, hours=6), vol, deadline, replications=4,
-                                                   seed=3).daily, planned, deadline))
+    lines = miss_warnings(
+        compare_to_plan(
+            simulate(*_roster({"cb": 2}, hours=6), vol, deadline, replications=4, seed=3).daily, planned, deadline
+        )
+    )
     assert len(lines) == 1 and lines[0].startswith("simulate: cb misses its deadline")

@@ -44,7 +44,7 @@ def test_a_skill_with_too_few_heads_is_short_in_every_roster_and_the_fix_is_chec
     # the fix, applied to the agents file and solved from scratch, closes it; one agent fewer does not
     for trained, closes in ((2, True), (1, False)):
         fixed = agents.copy()
-        fixed.loc[:trained - 1, "skills"] = "x;y"
+        fixed.loc[: trained - 1, "skills"] = "x;y"
         _, again = skill_capacity(req, parse_skills(fixed, ["x", "y"]), hours, None)
         assert (not again) == closes
 
@@ -76,8 +76,20 @@ def test_example_centre_skill_mix():
     # the shipped file's generator columns are the generator's (wishes columns were added by hand)
     assert shipped["skills"].astype(str).tolist() == generated["skills"].tolist()
     assert shipped["agent_id"].astype(str).tolist() == generated["agent_id"].tolist()
-    skills = parse_skills(shipped, [q for q in ("retail_inquiries", "credit_cards", "phone_transactions",
-                                                 "complaints", "vip", "outbound_callbacks")])
+    skills = parse_skills(
+        shipped,
+        [
+            q
+            for q in (
+                "retail_inquiries",
+                "credit_cards",
+                "phone_transactions",
+                "complaints",
+                "vip",
+                "outbound_callbacks",
+            )
+        ],
+    )
     assert len(skills.groups) >= 8
     names = {g.name for g in skills.groups}
     assert {"retail_inquiries", "credit_cards", "phone_transactions", "outbound_callbacks"} <= names  # specialists

@@ -82,5 +82,7 @@ def test_bundled_agents_parse():
     assert len(m.agent_ids) == len(agents)
     # Independent count: rows whose text mentions each queue.
     for q in m.queues:
-        expected = agents["skills"].fillna("").str.split(";").map(lambda s, q=q: q in [p.split(":")[0] for p in s]).sum()
+        expected = (
+            agents["skills"].fillna("").str.split(";").map(lambda s, q=q: q in [p.split(":")[0] for p in s]).sum()
+        )
         assert int(m.holds[:, m.queue_index(q)].sum()) == expected

@@ -169,7 +169,14 @@ def test_empty_forecast_gives_empty_requirements():
     req = requirements(f, seats=10)
     assert req.empty
     assert list(req.columns)[-8:] == [
-        "erlangs", "agents", "agents_scheduled", "service_level", "asa_sec", "occupancy", "seat_limited", "agents_seated",
+        "erlangs",
+        "agents",
+        "agents_scheduled",
+        "service_level",
+        "asa_sec",
+        "occupancy",
+        "seat_limited",
+        "agents_seated",
     ]
 
 
@@ -184,8 +191,18 @@ def test_empty_forecast_gives_empty_requirements():
         (lambda f: pd.concat([f, f.iloc[:1]], ignore_index=True), "duplicated rows"),
         (lambda f: f.assign(interval_start=["2026-03-02 09:00", "2026-03-02 09:20", "x", "y"]), "must hold timestamps"),
         (lambda f: f.assign(queue=["a", None, "a", "a"]), "queue must not be empty, got a missing value at row 1"),
-        (lambda f: f.assign(aht_sec=[180.0, 0.0, 1.0, 1.0]), "aht_sec must be > 0 where calls > 0, got 0 with 100 calls"),
-        (lambda f: f.assign(interval_start=pd.to_datetime(["2026-03-02 09:00", "2026-03-02 09:20", "2026-03-02 09:40", "2026-03-02 10:00"])), "got 20 min"),
+        (
+            lambda f: f.assign(aht_sec=[180.0, 0.0, 1.0, 1.0]),
+            "aht_sec must be > 0 where calls > 0, got 0 with 100 calls",
+        ),
+        (
+            lambda f: f.assign(
+                interval_start=pd.to_datetime(
+                    ["2026-03-02 09:00", "2026-03-02 09:20", "2026-03-02 09:40", "2026-03-02 10:00"]
+                )
+            ),
+            "got 20 min",
+        ),
     ],
 )
 def test_bad_forecast_raises_one_line_errors(mutate, match):
@@ -300,18 +317,21 @@ def test_real_us_bank_five_minute_data(shared_data):
 
 
 def _deferrable_forecast() -> pd.DataFrame:
-    return pd.DataFrame({
-        "queue": ["a", "a", "cb", "cb"],
-        "interval_start": ["2026-03-02 09:00", "2026-03-02 09:30"] * 2,
-        "calls": [100.0, 200.0, 31.0, 0.0],
-        "aht_sec": [180.0, 180.0, 300.0, 300.0],
-    })
+    return pd.DataFrame(
+        {
+            "queue": ["a", "a", "cb", "cb"],
+            "interval_start": ["2026-03-02 09:00", "2026-03-02 09:30"] * 2,
+            "calls": [100.0, 200.0, 31.0, 0.0],
+            "aht_sec": [180.0, 180.0, 300.0, 300.0],
+        }
+    )
 
 
 def test_deadline_queue_is_sized_by_workload_not_erlang():
-    t = TargetSet(Targets(shrinkage=0.3),
-                  {"cb": Targets(service_level=None, answer_sec=None, max_occupancy=0.8, deadline_sec=4 * 3600,
-                                 shrinkage=0.2)})
+    t = TargetSet(
+        Targets(shrinkage=0.3),
+        {"cb": Targets(service_level=None, answer_sec=None, max_occupancy=0.8, deadline_sec=4 * 3600, shrinkage=0.2)},
+    )
     req = requirements(_deferrable_forecast(), t)
     cb = req[req["queue"] == "cb"]
     # 31 calls x 300 s / 1800 s = 5.1667 busy agents; over 0.8 occupancy 6.46 -> 7; gross 7 / 0.8 = 8.75 -> 9
@@ -327,13 +347,16 @@ def test_deadline_queue_is_sized_by_workload_not_erlang():
     assert "deadline_sec" not in requirements(_deferrable_forecast(), Targets()).columns
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"deadline_sec": 3600}, "no waiting-time target.*service_level=0.8"),
-    ({"service_level": None, "answer_sec": None, "asa_sec": 60, "deadline_sec": 3600}, "asa_sec=60"),
-    ({"service_level": None, "answer_sec": None, "deadline_sec": 0}, "deadline_sec must be > 0, got 0"),
-    ({"service_level": None, "answer_sec": None, "deadline_sec": "4h"}, "deadline_sec must be a number"),
-    ({"service_level": None, "answer_sec": None, "deadline_sec": float("inf")}, "deadline_sec must be finite"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"deadline_sec": 3600}, "no waiting-time target.*service_level=0.8"),
+        ({"service_level": None, "answer_sec": None, "asa_sec": 60, "deadline_sec": 3600}, "asa_sec=60"),
+        ({"service_level": None, "answer_sec": None, "deadline_sec": 0}, "deadline_sec must be > 0, got 0"),
+        ({"service_level": None, "answer_sec": None, "deadline_sec": "4h"}, "deadline_sec must be a number"),
+        ({"service_level": None, "answer_sec": None, "deadline_sec": float("inf")}, "deadline_sec must be finite"),
+    ],
+)
 def test_bad_deadlines(kwargs, match):
     with pytest.raises(InvalidInputError, match=match):
         Targets(**kwargs)
@@ -341,8 +364,10 @@ def test_bad_deadlines(kwargs, match):
 
 def test_deadline_in_the_targets_file(tmp_path):
     p = tmp_path / "t.toml"
-    p.write_text("[default]\nservice_level = 0.8\nanswer_sec = 20\nshrinkage = 0.3\n"
-                 "[queues.cb]\ndeadline_hours = 4\n[queues.x]\ndeadline_sec = 900\n")
+    p.write_text(
+        "[default]\nservice_level = 0.8\nanswer_sec = 20\nshrinkage = 0.3\n"
+        "[queues.cb]\ndeadline_hours = 4\n[queues.x]\ndeadline_sec = 900\n"
+    )
     ts = load_targets(p)
     cb = ts.for_queue("cb")
     # the deadline drops the waiting-time targets inherited from [default], keeps shrinkage

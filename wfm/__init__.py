@@ -54,6 +54,7 @@ def __getattr__(name: str):  # noqa: ANN202 - PEP 562 module attribute hook
         return getattr(roster, name)
     raise AttributeError(f"module 'wfm' has no attribute {name!r}")
 
+
 __all__ = [
     "__version__",
     # errors

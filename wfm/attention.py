@@ -63,14 +63,19 @@ class AttentionThresholds:
 
     def describe(self) -> str:
         """The rule in words (for ``--help``, the report and the summary)."""
-        return (f"a warning (seat limit binding, forecast fallback, stale or thin data), an interval short by "
-                f"more than {self.short_share:.0%} of its requirement, or a total shortfall above "
-                f"{self.total_short_share:.0%} of the required agent-intervals")
+        return (
+            f"a warning (seat limit binding, forecast fallback, stale or thin data), an interval short by "
+            f"more than {self.short_share:.0%} of its requirement, or a total shortfall above "
+            f"{self.total_short_share:.0%} of the required agent-intervals"
+        )
 
     def as_dict(self) -> dict[str, object]:
         """The thresholds and the rule, for ``summary.json``."""
-        return {"short_share": self.short_share, "total_short_share": self.total_short_share,
-                "rule": "exit code 1 (needs a planner) on " + self.describe()}
+        return {
+            "short_share": self.short_share,
+            "total_short_share": self.total_short_share,
+            "rule": "exit code 1 (needs a planner) on " + self.describe(),
+        }
 
 
 def shortfall_warnings(coverage: pd.DataFrame, thresholds: AttentionThresholds) -> list[str]:

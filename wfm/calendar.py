@@ -47,8 +47,19 @@ import pandas as pd
 from .exceptions import InvalidInputError, WFMWarning
 from .frames import require_columns, to_timestamps
 
-__all__ = ["day_types", "weekend_days", "kind_family", "WEEKDAY_LABELS", "HOLIDAY", "MAKEUP_WORKDAY",
-           "EVENT_PREFIX", "KIND_FAMILIES", "normalize_events", "CalendarYearsWarning", "one_calendar_warning"]
+__all__ = [
+    "day_types",
+    "weekend_days",
+    "kind_family",
+    "WEEKDAY_LABELS",
+    "HOLIDAY",
+    "MAKEUP_WORKDAY",
+    "EVENT_PREFIX",
+    "KIND_FAMILIES",
+    "normalize_events",
+    "CalendarYearsWarning",
+    "one_calendar_warning",
+]
 
 #: day-type labels of ordinary days, Monday first (``date.weekday()`` indexes it)
 WEEKDAY_LABELS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -69,7 +80,8 @@ class CalendarYearsWarning(WFMWarning):
         shown = ", ".join(str(y) for y in sorted(self.years))
         super().__init__(
             f"chinesecalendar has no State Council arrangement for {shown}; using holidays.China "
-            "(statutory holiday dates only, bridged breaks and make-up workdays may be incomplete)")
+            "(statutory holiday dates only, bridged breaks and make-up workdays may be incomplete)"
+        )
 
 
 @contextlib.contextmanager
@@ -113,12 +125,20 @@ def normalize_events(events: pd.DataFrame | None) -> pd.DataFrame:
     history (e.g. ``Sun`` for a regional day off), the day's own weekday otherwise.
     """
     if events is None:
-        return pd.DataFrame({"date": pd.DatetimeIndex([]), "event": pd.Series([], dtype=str), "multiplier": [],
-                             "like": pd.Series([], dtype=object)})
+        return pd.DataFrame(
+            {
+                "date": pd.DatetimeIndex([]),
+                "event": pd.Series([], dtype=str),
+                "multiplier": [],
+                "like": pd.Series([], dtype=object),
+            }
+        )
     require_columns(events, ["date", "event"], "events")
     out = pd.DataFrame(
         {
-            "date": pd.DatetimeIndex(to_timestamps(events["date"].reset_index(drop=True), "date", "events")).normalize(),
+            "date": pd.DatetimeIndex(
+                to_timestamps(events["date"].reset_index(drop=True), "date", "events")
+            ).normalize(),
             "event": events["event"].astype(str).str.strip().reset_index(drop=True),
         }
     )
@@ -138,7 +158,8 @@ def normalize_events(events: pd.DataFrame | None) -> pd.DataFrame:
         bad = like.notna() & ~like.astype(str).str.strip().isin(WEEKDAY_LABELS)
         if bad.any():
             raise InvalidInputError(
-                f"events column like must name a weekday ({', '.join(WEEKDAY_LABELS)}), got {like[bad].iloc[0]!r}")
+                f"events column like must name a weekday ({', '.join(WEEKDAY_LABELS)}), got {like[bad].iloc[0]!r}"
+            )
         out["like"] = like.map(lambda v: v.strip() if isinstance(v, str) else None)
     else:
         out["like"] = None
@@ -259,8 +280,9 @@ def _is_main_day(name: str | None) -> bool:
     return not any(w in low for w in ("eve", "day off", "observed", "substitut"))
 
 
-def _kinds(days: list[dt.date], is_hol: list[bool], names: list[str | None], makeup: list[bool],
-           country: str | None) -> tuple[list[str], list[int], list[int]]:
+def _kinds(
+    days: list[dt.date], is_hol: list[bool], names: list[str | None], makeup: list[bool], country: str | None
+) -> tuple[list[str], list[int], list[int]]:
     """Special-day kind, offset and borrowed weekday of each day of a contiguous range."""
     n = len(days)
     kind = [""] * n
@@ -384,8 +406,9 @@ def day_types(
         # classify a contiguous padded range, so periods, eves and after-days at the edges
         # of the requested dates are seen whole
         lo, hi = min(days), max(days)
-        span = [lo - dt.timedelta(days=_PAD_DAYS) + dt.timedelta(days=k)
-                for k in range((hi - lo).days + 2 * _PAD_DAYS + 1)]
+        span = [
+            lo - dt.timedelta(days=_PAD_DAYS) + dt.timedelta(days=k) for k in range((hi - lo).days + 2 * _PAD_DAYS + 1)
+        ]
         flags = _china_flags(span) if _is_china(code) else _country_flags(span, code)
         fallback = flags[3] & {d.year for d in days}
         if fallback:

@@ -123,10 +123,25 @@ def main(verbose: int, quiet: bool) -> None:
 @_attention_help
 @main.command("run")
 @click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Planning date (first day planned); overrides the config. Default: the config's, else today.")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Planning date (first day planned); overrides the config. Default: the config's, else today.",
+)
 @click.option("--horizon-days", type=click.IntRange(1, 62), help="Days to plan; overrides the config.")
-@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), help="Root folder of the outputs; one sub-folder per as-of date.")
-@click.option("--time-limit", "time_limit_sec", type=click.FloatRange(min=0, min_open=True), help="Roster solver time limit in seconds; overrides the config.")
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Root folder of the outputs; one sub-folder per as-of date.",
+)
+@click.option(
+    "--time-limit",
+    "time_limit_sec",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Roster solver time limit in seconds; overrides the config.",
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed; overrides the config.")
 def run_command(
     config: Path | None,
@@ -204,6 +219,7 @@ def _summary_lines(summary: dict) -> list[str]:
             f"{(svc.get('occupancy_planned') or 0):.1%}, paid hours {svc.get('paid_hours')}"
         )
     return lines
+
 
 class _OptionalFloat(click.ParamType):
     """A float option that also accepts ``none`` (drop an inherited target)."""
@@ -299,6 +315,7 @@ def _given(name: str) -> bool:
     source = ctx.get_parameter_source(name)
     return source is not None and source != click.core.ParameterSource.DEFAULT
 
+
 def _configured_country(config_path: str | None) -> str:
     """The centre's holiday calendar: ``[forecast] country`` of its config file, else the library default."""
     from .io import read_toml
@@ -325,37 +342,86 @@ def _parse_quantiles(text: str) -> tuple[float, ...]:
 @main.command("forecast")
 @click.argument("history", type=click.Path(dir_okay=False))
 @click.option("--horizon-days", default=14, show_default=True, type=int, help="Calendar days to forecast.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Forecast file (.csv or .parquet).")
-@click.option("--model", default="auto", show_default=True,
-              help="auto, combo, snaive, weighted_weeks, top_down_level, top_down_ets or mstl.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Forecast file (.csv or .parquet)."
+)
+@click.option(
+    "--model",
+    default="auto",
+    show_default=True,
+    help="auto, combo, snaive, weighted_weeks, top_down_level, top_down_ets or mstl.",
+)
 @click.option("--quantiles", default="0.1,0.9", show_default=True, help="Quantiles of calls, comma-separated.")
-@click.option("--country", help="Holiday calendar (ISO code; NONE for none). Default: the centre's configured "
-                                "country ([forecast] country of --config), else CN.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="The centre's configuration TOML (wfm run's): its [forecast] country is the default --country.")
+@click.option(
+    "--country",
+    help="Holiday calendar (ISO code; NONE for none). Default: the centre's configured "
+    "country ([forecast] country of --config), else CN.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="The centre's configuration TOML (wfm run's): its [forecast] country is the default --country.",
+)
 @click.option("--events", type=click.Path(dir_okay=False), help="Events file: date, event[, multiplier][, like].")
 @click.option("--exclude", type=click.Path(dir_okay=False), help="Outlier periods to drop: start, end.")
 @click.option("--backtest-report", type=click.Path(dir_okay=False), help="Write the backtest table here.")
 @click.option("--as-of", help="Last history day to use (YYYY-MM-DD); the forecast starts the day after.")
 @click.option("--aht-sec", type=float, help="Constant handle time when the history has no aht_sec column.")
 @click.option("--origins", default=3, show_default=True, type=int, help="Backtest origins per queue.")
-@click.option("--per-call", is_flag=True,
-              help="HISTORY lists one row per call (an ACD/telephony export): aggregate it to intervals first "
-                   "(counts, mean handle time of handled calls, 0 where no call arrived).")
-@click.option("--start-column", help="--per-call: the call's start-time column (default: arrival, call_start, "
-                                     "start_time, start or timestamp).")
+@click.option(
+    "--per-call",
+    is_flag=True,
+    help="HISTORY lists one row per call (an ACD/telephony export): aggregate it to intervals first "
+    "(counts, mean handle time of handled calls, 0 where no call arrived).",
+)
+@click.option(
+    "--start-column",
+    help="--per-call: the call's start-time column (default: arrival, call_start, start_time, start or timestamp).",
+)
 @click.option("--handle-column", help="--per-call: handle time in seconds (e.g. service_s); gives aht_sec.")
 @click.option("--queue-column", help="--per-call: the queue or service-type column (default: one queue 'all').")
-@click.option("--interval-minutes", "per_call_interval", default="15", show_default=True,
-              type=click.Choice(["5", "10", "15", "30", "60"]), help="--per-call: interval length in minutes.")
-@click.option("--date-format", help="strftime format of the history's timestamps, e.g. '%d/%m/%Y %H:%M' "
-                                    "(default: strict ISO 8601, e.g. 2026-11-01T08:30 or 2026-11-01 08:30:00+08:00).")
-@click.option("--timezone", help="The centre's IANA time zone, e.g. America/New_York: timestamps with UTC offsets are "
-                                 "converted to its wall-clock time (default: each value's own offset, with a warning "
-                                 "when they differ).")
-def forecast_command(history, horizon_days, output, model, quantiles, country, events, exclude, backtest_report,
-                     as_of, aht_sec, origins, date_format=None, timezone=None, config_path=None, per_call=False,
-                     start_column=None, handle_column=None, queue_column=None, per_call_interval="15") -> None:
+@click.option(
+    "--interval-minutes",
+    "per_call_interval",
+    default="15",
+    show_default=True,
+    type=click.Choice(["5", "10", "15", "30", "60"]),
+    help="--per-call: interval length in minutes.",
+)
+@click.option(
+    "--date-format",
+    help="strftime format of the history's timestamps, e.g. '%d/%m/%Y %H:%M' "
+    "(default: strict ISO 8601, e.g. 2026-11-01T08:30 or 2026-11-01 08:30:00+08:00).",
+)
+@click.option(
+    "--timezone",
+    help="The centre's IANA time zone, e.g. America/New_York: timestamps with UTC offsets are "
+    "converted to its wall-clock time (default: each value's own offset, with a warning "
+    "when they differ).",
+)
+def forecast_command(
+    history,
+    horizon_days,
+    output,
+    model,
+    quantiles,
+    country,
+    events,
+    exclude,
+    backtest_report,
+    as_of,
+    aht_sec,
+    origins,
+    date_format=None,
+    timezone=None,
+    config_path=None,
+    per_call=False,
+    start_column=None,
+    handle_column=None,
+    queue_column=None,
+    per_call_interval="15",
+) -> None:
     """Forecast calls and AHT per queue and interval, model chosen per queue by backtest.
 
     The forecast is written; the exit code is then 1 when it needs a planner, on {attention}.
@@ -378,27 +444,53 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
         from .records import calls_to_intervals
 
         with _recorded_warnings() as parse_warnings:
-            hist = calls_to_intervals(hist, interval_minutes=int(per_call_interval), start_column=start_column,
-                                      handle_column=handle_column, queue_column=queue_column,
-                                      date_format=date_format, timezone=timezone)
-        click.echo(f"aggregated {int(hist['calls'].sum()):,} calls to "
-                   f"{len(hist):,} {per_call_interval}-min intervals ({hist['queue'].nunique()} queue(s))", err=True)
+            hist = calls_to_intervals(
+                hist,
+                interval_minutes=int(per_call_interval),
+                start_column=start_column,
+                handle_column=handle_column,
+                queue_column=queue_column,
+                date_format=date_format,
+                timezone=timezone,
+            )
+        click.echo(
+            f"aggregated {int(hist['calls'].sum()):,} calls to "
+            f"{len(hist):,} {per_call_interval}-min intervals ({hist['queue'].nunique()} queue(s))",
+            err=True,
+        )
     elif any(v is not None for v in (start_column, handle_column, queue_column)):
         raise click.UsageError("--start-column, --handle-column and --queue-column need --per-call")
     if "interval_start" not in hist.columns and "timestamp" in hist.columns:
         hist = hist.rename(columns={"timestamp": "interval_start"})
     if "interval_start" in hist.columns and not per_call:
         with _recorded_warnings() as parse_warnings:
-            hist["interval_start"] = to_timestamps(hist["interval_start"], "interval_start", f"history {history!r}",
-                                                   date_format=date_format, timezone=timezone)
+            hist["interval_start"] = to_timestamps(
+                hist["interval_start"],
+                "interval_start",
+                f"history {history!r}",
+                date_format=date_format,
+                timezone=timezone,
+            )
     ev = io.read_frame(events) if events else None
     ex = io.read_frame(exclude) if exclude else None
     n_queues = hist["queue"].nunique() if "queue" in hist.columns else 1
-    with _recorded_warnings() as caught, click.progressbar(
-            length=n_queues * (origins + 1), label="forecast tournament", file=sys.stderr) as bar:
-        result = forecast(hist, horizon_days, model=model, quantiles=_parse_quantiles(quantiles),
-                          country=None if country.upper() == "NONE" else country, events=ev, exclude=ex,
-                          as_of=as_of, aht_sec=aht_sec, n_origins=origins, progress=bar.update)
+    with (
+        _recorded_warnings() as caught,
+        click.progressbar(length=n_queues * (origins + 1), label="forecast tournament", file=sys.stderr) as bar,
+    ):
+        result = forecast(
+            hist,
+            horizon_days,
+            model=model,
+            quantiles=_parse_quantiles(quantiles),
+            country=None if country.upper() == "NONE" else country,
+            events=ev,
+            exclude=ex,
+            as_of=as_of,
+            aht_sec=aht_sec,
+            n_origins=origins,
+            progress=bar.update,
+        )
     io.write_frame(result.forecast, output)
     if backtest_report:
         io.write_frame(result.backtest, backtest_report)
@@ -409,41 +501,90 @@ def forecast_command(history, horizon_days, output, model, quantiles, country, e
     click.echo(f"wrote {len(result.forecast)} intervals to {output}", err=True)
     _finish(planner_messages(parse_warnings, "history") + planner_messages(caught, "forecast"))
 
+
 @_attention_help
 @main.command("schedule")
 @click.argument("requirements", type=click.Path(dir_okay=False))
-@click.option("--agents", "agents_path", required=True, type=click.Path(dir_okay=False),
-              help="Agents CSV/Parquet (agent_id, contract, ...; see docs/roster.md).")
+@click.option(
+    "--agents",
+    "agents_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Agents CSV/Parquet (agent_id, contract, ...; see docs/roster.md).",
+)
 @click.option("--rules", "rules_path", required=True, type=click.Path(dir_okay=False), help="Rules TOML file.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Roster file to write.")
 @click.option("--coverage", "coverage_path", type=click.Path(dir_okay=False), help="Coverage file to write.")
-@click.option("--breaks", "breaks_path", type=click.Path(dir_okay=False),
-              help="Breaks file to write (agent_id, break_start, break_end, kind, paid; empty when no template has breaks).")
+@click.option(
+    "--breaks",
+    "breaks_path",
+    type=click.Path(dir_okay=False),
+    help="Breaks file to write (agent_id, break_start, break_end, kind, paid; empty when no template has breaks).",
+)
 @click.option("--summary", "summary_path", type=click.Path(dir_okay=False), help="Summary JSON file to write.")
-@click.option("--agents-summary", "agents_summary_path", type=click.Path(dir_okay=False),
-              help="Per-agent file to write: hours, weekend days, nights, late shifts, short weeks, wishes granted.")
+@click.option(
+    "--agents-summary",
+    "agents_summary_path",
+    type=click.Path(dir_okay=False),
+    help="Per-agent file to write: hours, weekend days, nights, late shifts, short weeks, wishes granted.",
+)
 @click.option("--time-limit", default=60.0, show_default=True, type=float, help="Solver time limit in seconds.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (same seed, same roster).")
 @click.option("--workers", default=2, show_default=True, type=int, help="CP-SAT workers.")
-@click.option("--diagnose", "diagnose_path", type=click.Path(dir_okay=False),
-              help="Diagnose the shortfall: write its periods (CSV) here and the findings beside it (.md), and "
-                   "print them (see docs/roster.md, Diagnosis).")
-@click.option("--diagnose-time-limit", default=120.0, show_default=True, type=float,
-              help="Budget of --diagnose in seconds (LP checks run while time is left).")
-@click.option("--attention-short-share", default=SHORT_SHARE, show_default=True, type=click.FloatRange(0, 1, max_open=True),
-              help="Exit code 1 when an interval is short by more than this share of its requirement.")
-@click.option("--attention-total-short-share", default=TOTAL_SHORT_SHARE, show_default=True,
-              type=click.FloatRange(0, 1, max_open=True),
-              help="Exit code 1 when the total shortfall is above this share of the required agent-intervals.")
-@click.option("--missing-intervals", default="error", show_default=True, type=click.Choice(["error", "closed"]),
-              help="An interval of a planned day with no requirement row: an error, or the centre is closed then "
-                   "(0 agents). Duplicated (queue, interval_start) rows are always an error.")
-def schedule_command(requirements: str, agents_path: str, rules_path: str, output: str, coverage_path: str | None,
-                     breaks_path: str | None, summary_path: str | None, time_limit: float, seed: int,
-                     workers: int, diagnose_path: str | None, diagnose_time_limit: float,
-                     agents_summary_path: str | None = None, missing_intervals: str = "error",
-                     attention_short_share: float = SHORT_SHARE,
-                     attention_total_short_share: float = TOTAL_SHORT_SHARE) -> None:
+@click.option(
+    "--diagnose",
+    "diagnose_path",
+    type=click.Path(dir_okay=False),
+    help="Diagnose the shortfall: write its periods (CSV) here and the findings beside it (.md), and "
+    "print them (see docs/roster.md, Diagnosis).",
+)
+@click.option(
+    "--diagnose-time-limit",
+    default=120.0,
+    show_default=True,
+    type=float,
+    help="Budget of --diagnose in seconds (LP checks run while time is left).",
+)
+@click.option(
+    "--attention-short-share",
+    default=SHORT_SHARE,
+    show_default=True,
+    type=click.FloatRange(0, 1, max_open=True),
+    help="Exit code 1 when an interval is short by more than this share of its requirement.",
+)
+@click.option(
+    "--attention-total-short-share",
+    default=TOTAL_SHORT_SHARE,
+    show_default=True,
+    type=click.FloatRange(0, 1, max_open=True),
+    help="Exit code 1 when the total shortfall is above this share of the required agent-intervals.",
+)
+@click.option(
+    "--missing-intervals",
+    default="error",
+    show_default=True,
+    type=click.Choice(["error", "closed"]),
+    help="An interval of a planned day with no requirement row: an error, or the centre is closed then "
+    "(0 agents). Duplicated (queue, interval_start) rows are always an error.",
+)
+def schedule_command(
+    requirements: str,
+    agents_path: str,
+    rules_path: str,
+    output: str,
+    coverage_path: str | None,
+    breaks_path: str | None,
+    summary_path: str | None,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    diagnose_path: str | None,
+    diagnose_time_limit: float,
+    agents_summary_path: str | None = None,
+    missing_intervals: str = "error",
+    attention_short_share: float = SHORT_SHARE,
+    attention_total_short_share: float = TOTAL_SHORT_SHARE,
+) -> None:
     """Build a weekly 24x7 roster of named agents under labour rules.
 
     Prints the summary (objective, lower bound and gap, under/over-staffing, seats, timings);
@@ -469,14 +610,28 @@ def schedule_command(requirements: str, agents_path: str, rules_path: str, outpu
     req = read_frame(requirements)
     agents = read_frame(agents_path)
     with _recorded_warnings() as caught:
-        result = schedule(req, agents, rules, time_limit_sec=time_limit, seed=seed, num_workers=workers,
-                          progress=lambda message: click.echo(message, err=True), missing_intervals=missing_intervals)
+        result = schedule(
+            req,
+            agents,
+            rules,
+            time_limit_sec=time_limit,
+            seed=seed,
+            num_workers=workers,
+            progress=lambda message: click.echo(message, err=True),
+            missing_intervals=missing_intervals,
+        )
     diagnosis = None
     if diagnose_path:  # before any output is written: a failed diagnosis leaves nothing half-written
         from .roster.diagnose import diagnose_shortfall
 
-        diagnosis = diagnose_shortfall(req, agents, rules, result, time_limit_sec=diagnose_time_limit,
-                                       progress=lambda message: click.echo(message, err=True))
+        diagnosis = diagnose_shortfall(
+            req,
+            agents,
+            rules,
+            result,
+            time_limit_sec=diagnose_time_limit,
+            progress=lambda message: click.echo(message, err=True),
+        )
     write_frame(result.roster, output)
     if coverage_path:
         write_frame(result.coverage, coverage_path)
@@ -494,32 +649,93 @@ def schedule_command(requirements: str, agents_path: str, rules_path: str, outpu
         click.echo(diagnosis.to_text(), nl=False)
     _finish(planner_messages(caught, "roster") + shortfall_warnings(result.coverage, thresholds))
 
+
 @main.command("simulate")
 @click.argument("roster", type=click.Path(dir_okay=False))
-@click.option("--agents", "agents_path", required=True, type=click.Path(dir_okay=False),
-              help="Agents CSV/Parquet (agent_id, skills[, prev_shift_end]).")
-@click.option("--volumes", "volumes_path", required=True, type=click.Path(dir_okay=False),
-              help="Volumes: queue, interval_start, calls, aht_sec (a forecast or requirements file).")
-@click.option("--breaks", "breaks_path", type=click.Path(dir_okay=False), help="Breaks file (agent_id, break_start, break_end).")
-@click.option("--targets", "targets_path", type=click.Path(dir_okay=False),
-              help="Targets TOML (answer time, patience, shrinkage, deadline per queue; docs/staffing.md).")
-@click.option("--replications", default=10, show_default=True, type=click.IntRange(min=1), help="Independent replications.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed (same seed, same output).")
-@click.option("--counts", default="poisson", show_default=True, type=click.Choice(["poisson", "given"]),
-              help="Arrivals: a Poisson process at the volumes' rate, or exactly the given (whole) counts.")
-@click.option("--handle", default="exponential", show_default=True, type=click.Choice(["exponential", "lognormal", "gamma"]),
-              help="Handle-time distribution.")
-@click.option("--handle-cv", type=click.FloatRange(min=0, min_open=True), help="Handle-time coefficient of variation (lognormal, gamma).")
-@click.option("--shrinkage-model", default="stratified", show_default=True, type=click.Choice(["stratified", "bernoulli"]),
-              help="How shrinkage takes agents off the phones (docs/simulate.md).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="Processes for the replications.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Per queue and day figures (.csv/.parquet).")
-@click.option("--intervals", "intervals_path", type=click.Path(dir_okay=False), help="Per queue and interval figures to write.")
-@click.option("--backlog", "backlog_path", type=click.Path(dir_okay=False), help="Calls waiting per queue by hour, to write.")
-def simulate_command(roster: str, agents_path: str, volumes_path: str, breaks_path: str | None, targets_path: str | None,
-                     replications: int, seed: int, counts: str, handle: str, handle_cv: float | None,
-                     shrinkage_model: str, workers: int, output: str, intervals_path: str | None,
-                     backlog_path: str | None) -> None:
+@click.option(
+    "--agents",
+    "agents_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Agents CSV/Parquet (agent_id, skills[, prev_shift_end]).",
+)
+@click.option(
+    "--volumes",
+    "volumes_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Volumes: queue, interval_start, calls, aht_sec (a forecast or requirements file).",
+)
+@click.option(
+    "--breaks", "breaks_path", type=click.Path(dir_okay=False), help="Breaks file (agent_id, break_start, break_end)."
+)
+@click.option(
+    "--targets",
+    "targets_path",
+    type=click.Path(dir_okay=False),
+    help="Targets TOML (answer time, patience, shrinkage, deadline per queue; docs/staffing.md).",
+)
+@click.option(
+    "--replications", default=10, show_default=True, type=click.IntRange(min=1), help="Independent replications."
+)
+@click.option(
+    "--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed (same seed, same output)."
+)
+@click.option(
+    "--counts",
+    default="poisson",
+    show_default=True,
+    type=click.Choice(["poisson", "given"]),
+    help="Arrivals: a Poisson process at the volumes' rate, or exactly the given (whole) counts.",
+)
+@click.option(
+    "--handle",
+    default="exponential",
+    show_default=True,
+    type=click.Choice(["exponential", "lognormal", "gamma"]),
+    help="Handle-time distribution.",
+)
+@click.option(
+    "--handle-cv",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Handle-time coefficient of variation (lognormal, gamma).",
+)
+@click.option(
+    "--shrinkage-model",
+    default="stratified",
+    show_default=True,
+    type=click.Choice(["stratified", "bernoulli"]),
+    help="How shrinkage takes agents off the phones (docs/simulate.md).",
+)
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(min=1), help="Processes for the replications."
+)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Per queue and day figures (.csv/.parquet)."
+)
+@click.option(
+    "--intervals", "intervals_path", type=click.Path(dir_okay=False), help="Per queue and interval figures to write."
+)
+@click.option(
+    "--backlog", "backlog_path", type=click.Path(dir_okay=False), help="Calls waiting per queue by hour, to write."
+)
+def simulate_command(
+    roster: str,
+    agents_path: str,
+    volumes_path: str,
+    breaks_path: str | None,
+    targets_path: str | None,
+    replications: int,
+    seed: int,
+    counts: str,
+    handle: str,
+    handle_cv: float | None,
+    shrinkage_model: str,
+    workers: int,
+    output: str,
+    intervals_path: str | None,
+    backlog_path: str | None,
+) -> None:
     """Simulate a roster queue by queue: service level, ASA, abandonment, occupancy with 95% intervals.
 
     A discrete-event simulation with skill-based routing (most specialised group first,
@@ -539,9 +755,18 @@ def simulate_command(roster: str, agents_path: str, volumes_path: str, breaks_pa
 
     targets = load_targets(targets_path) if targets_path else TargetSet()
     result = simulate(
-        read_frame(roster), read_frame(agents_path), read_frame(volumes_path), targets,
-        breaks=read_frame(breaks_path) if breaks_path else None, replications=replications, seed=seed, counts=counts,
-        handle=handle, handle_cv=handle_cv, shrinkage_model=shrinkage_model, workers=workers,
+        read_frame(roster),
+        read_frame(agents_path),
+        read_frame(volumes_path),
+        targets,
+        breaks=read_frame(breaks_path) if breaks_path else None,
+        replications=replications,
+        seed=seed,
+        counts=counts,
+        handle=handle,
+        handle_cv=handle_cv,
+        shrinkage_model=shrinkage_model,
+        workers=workers,
     )
     daily = result.daily.assign(date=result.daily["date"].dt.strftime("%Y-%m-%d"))
     write_frame(daily, output)
@@ -553,10 +778,16 @@ def simulate_command(roster: str, agents_path: str, volumes_path: str, breaks_pa
     per_queue = c.groupby("queue")[["offered", "within", "abandoned", "wait_sec"]].sum()
     for queue, row in per_queue.iterrows():
         thr = result.daily.loc[result.daily["queue"] == queue, "threshold_sec"].iloc[0]
-        sl = f"{row['within'] / row['offered']:.1%} within {thr:g} s" if row["offered"] and thr == thr else "no service-level target"
+        sl = (
+            f"{row['within'] / row['offered']:.1%} within {thr:g} s"
+            if row["offered"] and thr == thr
+            else "no service-level target"
+        )
         asa = row["wait_sec"] / row["offered"] if row["offered"] else float("nan")
-        click.echo(f"{queue}: {row['offered'] / replications:,.0f} calls, {sl}, ASA {asa:.1f} s, "
-                   f"abandoned {row['abandoned'] / max(row['offered'], 1):.1%}")
+        click.echo(
+            f"{queue}: {row['offered'] / replications:,.0f} calls, {sl}, ASA {asa:.1f} s, "
+            f"abandoned {row['abandoned'] / max(row['offered'], 1):.1%}"
+        )
     click.echo(f"wrote {len(daily)} rows to {output} ({replications} replications, seed {seed})", err=True)
 
 

@@ -58,12 +58,32 @@ from .frames import require_columns, to_timestamps
 from .simulate import SimulationResult, compare_to_plan, service_figures, simulate
 from .staffing import Targets, TargetSet
 
-__all__ = ["correct_requirements", "describe", "CorrectionResult", "CORRECTION_COLUMNS", "STOP_REASONS", "effective_agents"]
+__all__ = [
+    "correct_requirements",
+    "describe",
+    "CorrectionResult",
+    "CORRECTION_COLUMNS",
+    "STOP_REASONS",
+    "effective_agents",
+]
 
 #: columns of :attr:`CorrectionResult.rounds` (one row per round and queue)
 CORRECTION_COLUMNS: tuple[str, ...] = (
-    "round", "queue", "metric", "target", "calls", "simulated", "simulated_lo", "simulated_hi", "worst_day",
-    "days_missing", "shortfall", "short_intervals", "required_agent_intervals", "added_agent_intervals", "raise_next",
+    "round",
+    "queue",
+    "metric",
+    "target",
+    "calls",
+    "simulated",
+    "simulated_lo",
+    "simulated_hi",
+    "worst_day",
+    "days_missing",
+    "shortfall",
+    "short_intervals",
+    "required_agent_intervals",
+    "added_agent_intervals",
+    "raise_next",
     "status",
 )
 #: why the loop stopped
@@ -121,7 +141,9 @@ def _target_set(targets: Targets | TargetSet | Mapping[str, Targets] | None) -> 
         queues = dict(targets)
         default = queues.pop("default", Targets())
         return TargetSet(default, queues)
-    raise InvalidInputError(f"targets must be Targets, TargetSet or a mapping of queue -> Targets, got {type(targets).__name__}")
+    raise InvalidInputError(
+        f"targets must be Targets, TargetSet or a mapping of queue -> Targets, got {type(targets).__name__}"
+    )
 
 
 def _check_plan(result: Any, where: str) -> None:
@@ -134,11 +156,17 @@ def _check_plan(result: Any, where: str) -> None:
 
 
 def _number(value: Any, name: str, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not math.isfinite(value)
+    ):
         raise InvalidInputError(f"{name} must be a finite number, got {value!r}")
     v = float(value)
     if (v <= lo if lo_open else v < lo) or (v >= hi if hi_open else v > hi):
-        raise InvalidInputError(f"{name} must be in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}, got {value!r}")
+        raise InvalidInputError(
+            f"{name} must be in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}, got {value!r}"
+        )
     return v
 
 
@@ -154,8 +182,9 @@ def _whole(value: Any, name: str, minimum: int) -> int:
 def _curve(kind: str, t: Targets, a: np.ndarray, n: np.ndarray, aht: np.ndarray) -> np.ndarray:
     """Goodness of the queue's Erlang curve at ``n`` agents (increasing in n): SL, or -ASA."""
     if t.patience_sec is not None:
-        res = erlang.erlang_a(a, n, aht, np.full_like(a, float(t.patience_sec)),
-                              np.full_like(a, float(t.answer_sec or 0.0)))
+        res = erlang.erlang_a(
+            a, n, aht, np.full_like(a, float(t.patience_sec)), np.full_like(a, float(t.answer_sec or 0.0))
+        )
         return res.service_level if kind == "service_level" else -res.asa_sec
     if kind == "service_level":
         return erlang.service_level(a, n, aht, np.full_like(a, float(t.answer_sec or 0.0)))
@@ -163,8 +192,9 @@ def _curve(kind: str, t: Targets, a: np.ndarray, n: np.ndarray, aht: np.ndarray)
         return -erlang.asa(a, n, aht)
 
 
-def effective_agents(kind: str, targets: Targets, traffic: np.ndarray, aht_sec: np.ndarray, observed: np.ndarray,
-                     available: np.ndarray) -> np.ndarray:
+def effective_agents(
+    kind: str, targets: Targets, traffic: np.ndarray, aht_sec: np.ndarray, observed: np.ndarray, available: np.ndarray
+) -> np.ndarray:
     """Agents the queue's Erlang curve needs to give the ``observed`` figure, in ``[0, available]``.
 
     ``kind`` is ``"service_level"`` (observed share answered within the answer time) or
@@ -186,7 +216,7 @@ def effective_agents(kind: str, targets: Targets, traffic: np.ndarray, aht_sec: 
     lo = np.zeros_like(top)
     hi = top.copy()
     g_lo = _curve(kind, targets, a, lo, h)
-    below = g_lo > y                      # even 0 agents do better: n_eff = 0
+    below = g_lo > y  # even 0 agents do better: n_eff = 0
     done = (g_top <= y) | below
     while True:
         open_ = ~done & (hi - lo > 1)
@@ -217,16 +247,24 @@ def _queue_heads(req: pd.DataFrame, coverage: pd.DataFrame) -> np.ndarray:
     cov_ts = to_timestamps(coverage["interval_start"], "interval_start", "coverage")
     queues = set(req["queue"].astype(str))
     if "queue" in coverage.columns and queues <= set(coverage["queue"].astype(str)):
-        per = pd.Series(coverage["scheduled"].to_numpy(dtype=float),
-                        index=pd.MultiIndex.from_arrays([coverage["queue"].astype(str), cov_ts]))
+        per = pd.Series(
+            coverage["scheduled"].to_numpy(dtype=float),
+            index=pd.MultiIndex.from_arrays([coverage["queue"].astype(str), cov_ts]),
+        )
         per = per.groupby(level=[0, 1]).sum()
         key = pd.MultiIndex.from_arrays([req["queue"].astype(str), req["interval_start"]])
         return per.reindex(key).fillna(0.0).to_numpy(dtype=float)
     if "queue" in coverage.columns:
         # Only pooled rows (e.g. queue "pooled"); per-queue rows of other queues are not heads of ours.
         pooled_rows = ~coverage["queue"].astype(str).isin(queues)
-        heads = pd.Series(coverage["scheduled"].to_numpy(dtype=float)[pooled_rows.to_numpy()],
-                          index=cov_ts[pooled_rows.to_numpy()]).groupby(level=0).sum()
+        heads = (
+            pd.Series(
+                coverage["scheduled"].to_numpy(dtype=float)[pooled_rows.to_numpy()],
+                index=cov_ts[pooled_rows.to_numpy()],
+            )
+            .groupby(level=0)
+            .sum()
+        )
     else:
         heads = pd.Series(coverage["scheduled"].to_numpy(dtype=float), index=cov_ts).groupby(level=0).sum()
     sched = req["agents_scheduled"].to_numpy(dtype=float)
@@ -237,19 +275,29 @@ def _queue_heads(req: pd.DataFrame, coverage: pd.DataFrame) -> np.ndarray:
 
 @dataclass
 class _Judgement:
-    daily: pd.DataFrame          # compare_to_plan frame (target, simulated, misses per queue and day)
-    per_queue: pd.DataFrame      # rows of the rounds table (without round / raise)
+    daily: pd.DataFrame  # compare_to_plan frame (target, simulated, misses per queue and day)
+    per_queue: pd.DataFrame  # rows of the rounds table (without round / raise)
     shortfall: float
-    raise_: np.ndarray           # per requirement row: scheduled agents to add
-    short: np.ndarray            # per requirement row: picked as short
+    raise_: np.ndarray  # per requirement row: scheduled agents to add
+    short: np.ndarray  # per requirement row: picked as short
 
 
 #: the simulator's column behind each compare_to_plan metric
 _COLUMN = {"service_level": "service_level", "asa_sec": "asa_sec", "within_deadline": "service_level"}
 
 
-def _judge(req: pd.DataFrame, original: np.ndarray, sim: SimulationResult, plan_result: Any, tset: TargetSet, *,
-           tolerance: float, damping: float, max_step_share: float, max_added_share: float) -> _Judgement:
+def _judge(
+    req: pd.DataFrame,
+    original: np.ndarray,
+    sim: SimulationResult,
+    plan_result: Any,
+    tset: TargetSet,
+    *,
+    tolerance: float,
+    damping: float,
+    max_step_share: float,
+    max_added_share: float,
+) -> _Judgement:
     empty_plan = pd.DataFrame({"queue": pd.Series([], dtype=object), "date": pd.Series([], dtype="datetime64[ns]")})
     daily = compare_to_plan(sim.daily, empty_plan, tset, tolerance=tolerance)
     metric = daily.groupby("queue")["metric"].first().to_dict()
@@ -302,8 +350,14 @@ def _judge(req: pd.DataFrame, original: np.ndarray, sim: SimulationResult, plan_
             gap = np.where(is_sl[m], tgt[m] - val[m], np.minimum((val[m] - tgt[m]) / tgt[m], 1.0))
             step[m] = np.ceil(damping * np.maximum(sched[m], 1.0) * np.maximum(gap, 0.0))
             continue
-        n_eff = effective_agents(kind[m][0], t, req["erlangs"].to_numpy(dtype=float)[m],
-                                 np.maximum(req["aht_sec"].to_numpy(dtype=float)[m], 1e-9), val[m], available[m])
+        n_eff = effective_agents(
+            kind[m][0],
+            t,
+            req["erlangs"].to_numpy(dtype=float)[m],
+            np.maximum(req["aht_sec"].to_numpy(dtype=float)[m], 1e-9),
+            val[m],
+            available[m],
+        )
         lost = np.maximum(available[m] - n_eff, 0.0)
         step[m] = np.ceil(damping * lost / (1.0 - shrink[m]) - 1e-9)
     cap = np.maximum(1.0, np.ceil(max_step_share * np.maximum(sched, 1.0)))
@@ -321,16 +375,23 @@ def _judge(req: pd.DataFrame, original: np.ndarray, sim: SimulationResult, plan_
         gap = np.where(share, tg - block["simulated"], np.minimum((block["simulated"] - tg) / tg, 1.0))
         shortfall += float(np.maximum(gap, 0.0).sum())
         m = q == queue
-        rows.append({
-            "queue": queue, "metric": k, "target": tg, "calls": float(block["calls"].sum()),
-            "simulated": float(horizon.at[queue, _COLUMN[k]]),
-            "simulated_lo": float(horizon.at[queue, f"{_COLUMN[k]}_lo"]),
-            "simulated_hi": float(horizon.at[queue, f"{_COLUMN[k]}_hi"]),
-            "worst_day": float(block["simulated"].min() if share else block["simulated"].max()),
-            "days_missing": int(block["misses"].sum()), "shortfall": float(np.maximum(gap, 0.0).sum()),
-            "short_intervals": int(short[m].sum()),
-            "required_agent_intervals": int(sched[m].sum()), "added_agent_intervals": int((sched - original)[m].sum()),
-        })
+        rows.append(
+            {
+                "queue": queue,
+                "metric": k,
+                "target": tg,
+                "calls": float(block["calls"].sum()),
+                "simulated": float(horizon.at[queue, _COLUMN[k]]),
+                "simulated_lo": float(horizon.at[queue, f"{_COLUMN[k]}_lo"]),
+                "simulated_hi": float(horizon.at[queue, f"{_COLUMN[k]}_hi"]),
+                "worst_day": float(block["simulated"].min() if share else block["simulated"].max()),
+                "days_missing": int(block["misses"].sum()),
+                "shortfall": float(np.maximum(gap, 0.0).sum()),
+                "short_intervals": int(short[m].sum()),
+                "required_agent_intervals": int(sched[m].sum()),
+                "added_agent_intervals": int((sched - original)[m].sum()),
+            }
+        )
     return _Judgement(daily=daily, per_queue=pd.DataFrame(rows), shortfall=shortfall, raise_=raise_, short=short)
 
 
@@ -442,17 +503,34 @@ def correct_requirements(
     history: list[tuple[pd.DataFrame, Any, SimulationResult, _Judgement]] = []
     tables = []
     stop = "round_limit"
-    best: dict[str, float] = {}        # per queue: least shortfall so far
-    frozen: set[str] = set()           # queues whose raise bought no progress
-    progressed: list[bool] = [True]    # per round: some queue's shortfall fell by min_progress
+    best: dict[str, float] = {}  # per queue: least shortfall so far
+    frozen: set[str] = set()  # queues whose raise bought no progress
+    progressed: list[bool] = [True]  # per round: some queue's shortfall fell by min_progress
     q_codes = req["queue"].astype(str).to_numpy()
     for r in range(rounds + 1):
         t1 = time.perf_counter()
-        sim = simulate(current.roster, agents, volumes, tset, breaks=current.breaks, replications=replications,
-                       seed=seed, **options)
+        sim = simulate(
+            current.roster,
+            agents,
+            volumes,
+            tset,
+            breaks=current.breaks,
+            replications=replications,
+            seed=seed,
+            **options,
+        )
         sim_sec.append(time.perf_counter() - t1)
-        judged = _judge(req, original, sim, current, tset, tolerance=tolerance, damping=damping,
-                        max_step_share=max_step_share, max_added_share=max_added_share)
+        judged = _judge(
+            req,
+            original,
+            sim,
+            current,
+            tset,
+            tolerance=tolerance,
+            damping=damping,
+            max_step_share=max_step_share,
+            max_added_share=max_added_share,
+        )
         history.append((req, current, sim, judged))
         table = judged.per_queue.assign(round=r)
         missing = int(table["days_missing"].sum())
@@ -471,9 +549,12 @@ def correct_requirements(
             progressed.append(moved)
         active = np.array([status.get(x) == "raised" for x in q_codes], dtype=bool)
         raise_next = np.where(active, judged.raise_, 0).astype(np.int64)
-        say(f"round {r}: {missing} queue-days miss their target (shortfall {judged.shortfall:.3f}), "
+        say(
+            f"round {r}: {missing} queue-days miss their target (shortfall {judged.shortfall:.3f}), "
             f"{int(table['added_agent_intervals'].sum())} agent-intervals added so far, "
-            f"{int(judged.short.sum())} intervals short" + (f", no progress on {', '.join(sorted(frozen))}" if frozen else ""))
+            f"{int(judged.short.sum())} intervals short"
+            + (f", no progress on {', '.join(sorted(frozen))}" if frozen else "")
+        )
         if missing == 0:
             stop = "converged"
         elif not active.any():
@@ -523,8 +604,9 @@ def correct_requirements(
         "plan_sec": [round(s, 2) for s in plan_sec],
         "simulate_sec": [round(s, 2) for s in sim_sec],
     }
-    return CorrectionResult(requirements=req_c.reset_index(drop=True), plan=plan_c, simulation=sim_c,
-                            rounds=rounds_frame, summary=summary)
+    return CorrectionResult(
+        requirements=req_c.reset_index(drop=True), plan=plan_c, simulation=sim_c, rounds=rounds_frame, summary=summary
+    )
 
 
 def describe(result: CorrectionResult) -> list[str]:
@@ -545,13 +627,20 @@ def describe(result: CorrectionResult) -> list[str]:
             parts.append(f"{rec.queue} {figure} (target {target}, {note})")
         added = int(block["added_agent_intervals"].sum())
         raised = int(block["raise_next"].sum())
-        out.append(f"round {r}: {'; '.join(parts)}; {added} agent-intervals added so far"
-                   + (f", raising {raised} more" if raised else ""))
+        out.append(
+            f"round {r}: {'; '.join(parts)}; {added} agent-intervals added so far"
+            + (f", raising {raised} more" if raised else "")
+        )
     s = result.summary
-    reason = {"converged": "every queue within tolerance of its target",
-              "round_limit": "round limit reached", "nothing_to_raise": "no interval left to raise",
-              "no_progress": "raising the requirement no longer buys service on "
-                             + ", ".join(result.rounds.loc[result.rounds["status"] == "no_progress", "queue"].unique())}
-    out.append(f"stopped after {s['rounds_run']} re-plans ({reason.get(s['stop_reason'], s['stop_reason'])}); "
-               f"published round {s['chosen_round']}, {s['added_agent_intervals']} agent-intervals over the Erlang requirement")
+    reason = {
+        "converged": "every queue within tolerance of its target",
+        "round_limit": "round limit reached",
+        "nothing_to_raise": "no interval left to raise",
+        "no_progress": "raising the requirement no longer buys service on "
+        + ", ".join(result.rounds.loc[result.rounds["status"] == "no_progress", "queue"].unique()),
+    }
+    out.append(
+        f"stopped after {s['rounds_run']} re-plans ({reason.get(s['stop_reason'], s['stop_reason'])}); "
+        f"published round {s['chosen_round']}, {s['added_agent_intervals']} agent-intervals over the Erlang requirement"
+    )
     return out

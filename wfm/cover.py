@@ -56,10 +56,27 @@ from scipy.optimize import OptimizeWarning, linprog
 from .exceptions import InvalidInputError, WFMError
 from .skills import SkillMatrix
 
-__all__ = ["Cover", "allocate", "heads_by_group", "queue_cover", "requirement_matrix", "deadline_steps_for", "COVER_COLUMNS"]
+__all__ = [
+    "Cover",
+    "allocate",
+    "heads_by_group",
+    "queue_cover",
+    "requirement_matrix",
+    "deadline_steps_for",
+    "COVER_COLUMNS",
+]
 
 #: columns of :func:`queue_cover`'s frame
-COVER_COLUMNS: tuple[str, ...] = ("queue", "interval_start", "required", "scheduled", "under", "over", "backlog", "price")
+COVER_COLUMNS: tuple[str, ...] = (
+    "queue",
+    "interval_start",
+    "required",
+    "scheduled",
+    "under",
+    "over",
+    "backlog",
+    "price",
+)
 
 _BACKLOG_COST = 1e-4  # per agent-interval of backlog: do deferrable work as early as capacity allows
 _ALLOCATION_COST = 1e-6  # per head allocated: the program allocates no more than a queue needs
@@ -162,9 +179,11 @@ def allocate(
         raise InvalidInputError(
             f"heads (T, G), required (T, Q) and holds (G, Q) must agree, got {heads.shape}, {required.shape}, {holds.shape}"
         )
-    steps: list[int | None] = [None] * n_q if deadline_steps is None else [
-        None if (d is None or (isinstance(d, float) and np.isnan(d))) else int(d) for d in deadline_steps
-    ]
+    steps: list[int | None] = (
+        [None] * n_q
+        if deadline_steps is None
+        else [None if (d is None or (isinstance(d, float) and np.isnan(d))) else int(d) for d in deadline_steps]
+    )
     if len(steps) != n_q:
         raise InvalidInputError(f"deadline_steps must give one value per queue ({n_q}), got {len(steps)}")
     for j, d in enumerate(steps):
@@ -251,14 +270,17 @@ def allocate(
         vals_ub.append(np.ones(n_x))
         rhs_ub.append(budget)
         n_ub += n_g
-    a_ub = sp.csr_matrix((np.concatenate(vals_ub), (np.concatenate(rows_ub), np.concatenate(cols_ub))),
-                         shape=(n_ub, n_var))
+    a_ub = sp.csr_matrix(
+        (np.concatenate(vals_ub), (np.concatenate(rows_ub), np.concatenate(cols_ub))), shape=(n_ub, n_var)
+    )
     b_ub = np.concatenate(rhs_ub)
     kwargs = {}
     if len(def_q):
         kwargs = {
-            "A_eq": sp.csr_matrix((np.concatenate(vals_eq), (np.concatenate(rows_eq), np.concatenate(cols_eq))),
-                                  shape=(n_t * len(def_q), n_var)),
+            "A_eq": sp.csr_matrix(
+                (np.concatenate(vals_eq), (np.concatenate(rows_eq), np.concatenate(cols_eq))),
+                shape=(n_t * len(def_q), n_var),
+            ),
             "b_eq": np.concatenate(rhs_eq),
         }
     with warnings.catch_warnings():
@@ -274,8 +296,8 @@ def allocate(
     under[ui_t, ui_q] = x[u0:b0]
     backlog = np.zeros((n_t, n_q))
     for k, q in enumerate(def_q):
-        backlog[:, q] = x[b0 + k * n_t:b0 + (k + 1) * n_t]
-        under[:, q] = x[l0 + k * n_t:l0 + (k + 1) * n_t]
+        backlog[:, q] = x[b0 + k * n_t : b0 + (k + 1) * n_t]
+        under[:, q] = x[l0 + k * n_t : l0 + (k + 1) * n_t]
     duals = -np.asarray(res.ineqlin.marginals)
     price = np.zeros((n_t, n_q))
     has = cover_row >= 0
@@ -284,8 +306,17 @@ def allocate(
     price[has] = duals[deadline_row[has]]
 
     if budget is not None:
-        return Cover(alloc, served, served.copy(), required, under, backlog, price, "OPTIMAL",
-                     budget_price=duals[budget_row0:budget_row0 + n_g])
+        return Cover(
+            alloc,
+            served,
+            served.copy(),
+            required,
+            under,
+            backlog,
+            price,
+            "OPTIMAL",
+            budget_price=duals[budget_row0 : budget_row0 + n_g],
+        )
     # Spare heads: shared among the group's interval queues in proportion to their requirement
     # (equally where none requires anything); a group holding only deferrable queues keeps its
     # spare on them (idle time on that work).
@@ -294,8 +325,11 @@ def allocate(
     weight = np.where(interval_holds[None, :, :], required[:, None, :], 0.0)
     fallback = np.where(interval_holds.any(axis=1, keepdims=True), interval_holds, holds).astype(float)
     total = weight.sum(axis=2, keepdims=True)
-    share = np.where(total > 0, weight / np.where(total > 0, total, 1.0),
-                     fallback[None, :, :] / np.maximum(fallback.sum(axis=1), 1.0)[None, :, None])
+    share = np.where(
+        total > 0,
+        weight / np.where(total > 0, total, 1.0),
+        fallback[None, :, :] / np.maximum(fallback.sum(axis=1), 1.0)[None, :, None],
+    )
     alloc = alloc + spare[:, :, None] * share
     under[np.abs(under) < 1e-9] = 0.0
     return Cover(alloc, served, alloc.sum(axis=1), required, under, backlog, price, "OPTIMAL")
@@ -421,14 +455,16 @@ def queue_cover(
     heads = heads_by_group(roster, skills, starts, breaks=breaks, agents=agents)
     cover = allocate(heads, req, skills.group_holds(), deadline_steps=deadline_steps_for(queues, targets, step_sec))
     n_t, n_q = req.shape
-    frame = pd.DataFrame({
-        "queue": np.repeat(np.asarray(queues, dtype=object), n_t),
-        "interval_start": np.tile(starts.to_numpy(), n_q),
-        "required": req.T.reshape(-1),
-        "scheduled": cover.scheduled.T.reshape(-1),
-        "under": cover.under.T.reshape(-1),
-        "over": np.maximum(cover.scheduled - req, 0.0).T.reshape(-1),
-        "backlog": cover.backlog.T.reshape(-1),
-        "price": cover.price.T.reshape(-1),
-    })
+    frame = pd.DataFrame(
+        {
+            "queue": np.repeat(np.asarray(queues, dtype=object), n_t),
+            "interval_start": np.tile(starts.to_numpy(), n_q),
+            "required": req.T.reshape(-1),
+            "scheduled": cover.scheduled.T.reshape(-1),
+            "under": cover.under.T.reshape(-1),
+            "over": np.maximum(cover.scheduled - req, 0.0).T.reshape(-1),
+            "backlog": cover.backlog.T.reshape(-1),
+            "price": cover.price.T.reshape(-1),
+        }
+    )
     return frame, cover

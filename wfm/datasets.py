@@ -56,7 +56,6 @@ __all__ = [
 ]
 
 
-
 def example_dir() -> Path:
     """The folder of the bundled example centre's files (history, agents, rules, targets, config).
 
@@ -122,12 +121,29 @@ REDUCED_DAY_LEVEL: float = 0.6635
 _LUNAR_NEW_YEAR: dict[int, dt.date] = {
     year: dt.date.fromisoformat(day)
     for year, day in {
-        2004: "2004-01-22", 2005: "2005-02-09", 2006: "2006-01-29", 2007: "2007-02-18",
-        2008: "2008-02-07", 2009: "2009-01-26", 2010: "2010-02-14", 2011: "2011-02-03",
-        2012: "2012-01-23", 2013: "2013-02-10", 2014: "2014-01-31", 2015: "2015-02-19",
-        2016: "2016-02-08", 2017: "2017-01-28", 2018: "2018-02-16", 2019: "2019-02-05",
-        2020: "2020-01-25", 2021: "2021-02-12", 2022: "2022-02-01", 2023: "2023-01-22",
-        2024: "2024-02-10", 2025: "2025-01-29", 2026: "2026-02-17",
+        2004: "2004-01-22",
+        2005: "2005-02-09",
+        2006: "2006-01-29",
+        2007: "2007-02-18",
+        2008: "2008-02-07",
+        2009: "2009-01-26",
+        2010: "2010-02-14",
+        2011: "2011-02-03",
+        2012: "2012-01-23",
+        2013: "2013-02-10",
+        2014: "2014-01-31",
+        2015: "2015-02-19",
+        2016: "2016-02-08",
+        2017: "2017-01-28",
+        2018: "2018-02-16",
+        2019: "2019-02-05",
+        2020: "2020-01-25",
+        2021: "2021-02-12",
+        2022: "2022-02-01",
+        2023: "2023-01-22",
+        2024: "2024-02-10",
+        2025: "2025-01-29",
+        2026: "2026-02-17",
     }.items()
 }
 
@@ -176,16 +192,31 @@ class QueueSpec:
 #: requirement peaks at roughly 800 agents on a weekday (docs/example-data.md, "Sizing").
 EXAMPLE_QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec("retail_inquiries", weekday_calls=30_000, aht_sec=240, trend_per_year=0.02),
-    QueueSpec("credit_cards", weekday_calls=16_500, aht_sec=290, trend_per_year=0.05,
-              sharpness=0.9, night_share=1.6, holiday_sensitivity=0.75),
-    QueueSpec("phone_transactions", weekday_calls=9_200, aht_sec=350, trend_per_year=-0.06,
-              sharpness=1.15, night_share=0.6),
-    QueueSpec("complaints", weekday_calls=2_000, aht_sec=600, trend_per_year=0.03,
-              sharpness=1.25, night_share=0.4, aht_cv=0.9),
-    QueueSpec("vip", weekday_calls=1_200, aht_sec=420, trend_per_year=0.04,
-              night_share=0.8, holiday_sensitivity=0.8),
-    QueueSpec("outbound_callbacks", weekday_calls=2_400, aht_sec=330, trend_per_year=0.10,
-              sharpness=1.0, business_hours=(9, 18), aht_cv=0.8),
+    QueueSpec(
+        "credit_cards",
+        weekday_calls=16_500,
+        aht_sec=290,
+        trend_per_year=0.05,
+        sharpness=0.9,
+        night_share=1.6,
+        holiday_sensitivity=0.75,
+    ),
+    QueueSpec(
+        "phone_transactions", weekday_calls=9_200, aht_sec=350, trend_per_year=-0.06, sharpness=1.15, night_share=0.6
+    ),
+    QueueSpec(
+        "complaints", weekday_calls=2_000, aht_sec=600, trend_per_year=0.03, sharpness=1.25, night_share=0.4, aht_cv=0.9
+    ),
+    QueueSpec("vip", weekday_calls=1_200, aht_sec=420, trend_per_year=0.04, night_share=0.8, holiday_sensitivity=0.8),
+    QueueSpec(
+        "outbound_callbacks",
+        weekday_calls=2_400,
+        aht_sec=330,
+        trend_per_year=0.10,
+        sharpness=1.0,
+        business_hours=(9, 18),
+        aht_cv=0.8,
+    ),
 )
 
 # Day multipliers relative to an average Monday-Friday (design values, documented in
@@ -290,8 +321,11 @@ def day_multipliers(start: str | dt.date, end: str | dt.date) -> pd.DataFrame:
             j += 1
         names = {h for h in holiday[i:j] if h}
         if j - i >= 3 and names:
-            key = "Spring Festival" if "Spring Festival" in names else (
-                "National Day" if "National Day" in names else "other")
+            key = (
+                "Spring Festival"
+                if "Spring Festival" in names
+                else ("National Day" if "National Day" in names else "other")
+            )
             k = j
             for surge in _SURGE_AFTER[key]:
                 # the surge applies to workdays only; stop at the next day off
@@ -355,7 +389,7 @@ def _queue_profiles(spec: QueueSpec) -> tuple[np.ndarray, np.ndarray]:
     base = (base**4 + _NIGHT_FLOOR**4) ** 0.25
     shapes = []
     for profile in (base, _weekend_profile(base)):
-        shaped = profile ** spec.sharpness
+        shaped = profile**spec.sharpness
         shaped = np.where(night, shaped * spec.night_share, shaped)
         if spec.business_hours is not None:
             first_hour, end_hour = spec.business_hours
@@ -416,8 +450,7 @@ def make_example_history(
         raise InvalidInputError(f"end must not be before start, got start={first} and end={last}")
     if interval_minutes not in ALLOWED_INTERVAL_MINUTES:
         raise InvalidInputError(
-            f"interval_minutes must be one of {', '.join(map(str, ALLOWED_INTERVAL_MINUTES))}, "
-            f"got {interval_minutes!r}"
+            f"interval_minutes must be one of {', '.join(map(str, ALLOWED_INTERVAL_MINUTES))}, got {interval_minutes!r}"
         )
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InvalidInputError(f"seed must be a non-negative integer, got {seed!r}")
@@ -447,7 +480,7 @@ def make_example_history(
         work_shape, off_shape = _queue_profiles(spec)
         work_share = _resample(work_shape, interval_minutes)
         off_share = _resample(off_shape, interval_minutes)
-        depth = np.where(working, multiplier, multiplier ** spec.holiday_sensitivity)
+        depth = np.where(working, multiplier, multiplier**spec.holiday_sensitivity)
         if spec.business_hours is not None:
             depth = np.where(working, depth, 0.0)
         daily = (
@@ -470,9 +503,8 @@ def make_example_history(
             # An answered call takes at least ~20 s (greeting, verification); the gamma's
             # thin left tail would otherwise give single-call intervals of 0-5 s.
             aht[d] = np.where(calls[d] > 0, np.maximum(sample_mean, _MIN_AHT_SEC), planned_aht)
-        starts = (
-            pd.to_datetime(np.repeat(np.array(days["date"], dtype="datetime64[D]"), per_day))
-            + pd.to_timedelta(np.tile(np.arange(per_day) * interval_minutes, n_days), unit="min")
+        starts = pd.to_datetime(np.repeat(np.array(days["date"], dtype="datetime64[D]"), per_day)) + pd.to_timedelta(
+            np.tile(np.arange(per_day) * interval_minutes, n_days), unit="min"
         )
         frames.append(
             pd.DataFrame(

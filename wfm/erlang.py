@@ -351,8 +351,16 @@ def _erlang_a_core(
             width = int(states[end - 1])
             idx = live[begin:end]
             res = _erlang_a_block(
-                a[idx], n[idx], aht[idx], patience[idx], t[idx], y[idx], states[begin:end], width,
-                want_sl=want_sl, want_answered=want_answered,
+                a[idx],
+                n[idx],
+                aht[idx],
+                patience[idx],
+                t[idx],
+                y[idx],
+                states[begin:end],
+                width,
+                want_sl=want_sl,
+                want_answered=want_answered,
             )
             p_wait[idx], p_ab[idx], asa_all[idx], asa_ans[idx], sl[idx] = res
             begin = end
@@ -427,7 +435,10 @@ def _erlang_a_block(
         log_q0 = -b * theta_t
         # Linear space (a running product) while q_0 = exp(-b theta t) is a normal double;
         # q_k / q_0 <= 1 / q_0 then cannot overflow. Log space for the rest.
-        cases: list[tuple[np.ndarray, bool]] = [((t > 0) & (log_q0 > -700.0), True), ((t > 0) & (log_q0 <= -700.0), False)]
+        cases: list[tuple[np.ndarray, bool]] = [
+            ((t > 0) & (log_q0 > -700.0), True),
+            ((t > 0) & (log_q0 <= -700.0), False),
+        ]
         for mask, in_linear_space in cases:
             if not mask.any():
                 continue
@@ -656,8 +667,15 @@ def _size_erlang_a(
             return None if x is None else x[rows]
 
         ok, slack = _erlang_a_check(
-            a[rows], flat, aht[rows], patience[rows], answer[rows],
-            pick(sl_target), pick(asa_target), pick(max_occ), pick(max_abandon),
+            a[rows],
+            flat,
+            aht[rows],
+            patience[rows],
+            answer[rows],
+            pick(sl_target),
+            pick(asa_target),
+            pick(max_occ),
+            pick(max_abandon),
         )
         ok = ok.reshape(cand.shape)
         slack = slack.reshape(cand.shape)

@@ -86,7 +86,9 @@ def interval_service(
     --------
     >>> service = interval_service(req, result.coverage, targets)  # doctest: +SKIP
     """
-    require_columns(requirements, ["queue", "interval_start", "calls", "aht_sec", "erlangs", "agents_scheduled"], "requirements")
+    require_columns(
+        requirements, ["queue", "interval_start", "calls", "aht_sec", "erlangs", "agents_scheduled"], "requirements"
+    )
     require_columns(coverage, ["interval_start", "scheduled"], "coverage")
     tset = _target_set(targets)
     req = requirements.copy()
@@ -101,7 +103,9 @@ def interval_service(
         heads = pooled_cov.groupby(pd.to_datetime(pooled_cov["interval_start"]))["scheduled"].sum()
         pooled = req.groupby("interval_start")["agents_scheduled"].transform("sum").to_numpy(dtype=float)
         on_shift = req["interval_start"].map(heads).fillna(0.0).to_numpy(dtype=float)
-        share = np.divide(req["agents_scheduled"].to_numpy(dtype=float), pooled, out=np.zeros(len(req)), where=pooled > 0)
+        share = np.divide(
+            req["agents_scheduled"].to_numpy(dtype=float), pooled, out=np.zeros(len(req)), where=pooled > 0
+        )
         req["heads"] = on_shift * share
 
     parts = []
@@ -120,7 +124,9 @@ def interval_service(
             # Deferrable work: no waiting-time figure per interval (see the cover model's backlog).
             out["service_level"] = np.nan
             out["asa_sec"] = np.nan
-            out["occupancy"] = np.minimum(np.divide(traffic, available, out=np.zeros(len(traffic)), where=available > 0), 1.0)
+            out["occupancy"] = np.minimum(
+                np.divide(traffic, available, out=np.zeros(len(traffic)), where=available > 0), 1.0
+            )
             out["abandon_rate"] = np.nan
         elif t.patience_sec is not None:
             res = erlang.erlang_a(traffic, available, aht, t.patience_sec, answer)
@@ -129,15 +135,27 @@ def interval_service(
             out["occupancy"] = res.occupancy
             out["abandon_rate"] = res.abandon_probability
         else:
-            out["service_level"] = erlang.service_level(traffic, available, aht, answer) if t.answer_sec is not None else np.nan
+            out["service_level"] = (
+                erlang.service_level(traffic, available, aht, answer) if t.answer_sec is not None else np.nan
+            )
             out["asa_sec"] = erlang.asa(traffic, available, aht)
             out["occupancy"] = erlang.occupancy(traffic, available)
             out["abandon_rate"] = np.nan
         parts.append(out)
     if not parts:
         return pd.DataFrame(
-            columns=["queue", "interval_start", "calls", "erlangs", "heads", "agents_available",
-                     "service_level", "asa_sec", "occupancy", "abandon_rate"]
+            columns=[
+                "queue",
+                "interval_start",
+                "calls",
+                "erlangs",
+                "heads",
+                "agents_available",
+                "service_level",
+                "asa_sec",
+                "occupancy",
+                "abandon_rate",
+            ]
         )
     return pd.concat(parts, ignore_index=True)
 
@@ -162,8 +180,19 @@ def daily_service(
         ``paid_hours`` is shift time minus unpaid breaks of the shifts starting that day.
     """
     svc = interval_service(requirements, coverage, targets)
-    cols = ["date", "queue", "calls", "service_level", "asa_sec", "occupancy", "abandon_rate",
-            "required_agent_hours", "scheduled_agent_hours", "under_agent_hours", "paid_hours"]
+    cols = [
+        "date",
+        "queue",
+        "calls",
+        "service_level",
+        "asa_sec",
+        "occupancy",
+        "abandon_rate",
+        "required_agent_hours",
+        "scheduled_agent_hours",
+        "under_agent_hours",
+        "paid_hours",
+    ]
     if svc.empty:
         return pd.DataFrame(columns=cols)
     svc["date"] = svc["interval_start"].dt.normalize()
@@ -175,11 +204,20 @@ def daily_service(
     svc["busy"] = svc["occupancy"] * svc["agents_available"]
 
     def aggregate(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-        g = frame.groupby(keys, sort=True).agg(
-            calls=("calls", "sum"), sl_calls=("sl_calls", "sum"), w_sl=("w_sl", "sum"), w_asa=("w_asa", "sum"), w_ab=("w_ab", "sum"),
-            busy=("busy", "sum"), avail=("agents_available", "sum"),
-            any_ab=("abandon_rate", lambda s: s.notna().any()),
-        ).reset_index()
+        g = (
+            frame.groupby(keys, sort=True)
+            .agg(
+                calls=("calls", "sum"),
+                sl_calls=("sl_calls", "sum"),
+                w_sl=("w_sl", "sum"),
+                w_asa=("w_asa", "sum"),
+                w_ab=("w_ab", "sum"),
+                busy=("busy", "sum"),
+                avail=("agents_available", "sum"),
+                any_ab=("abandon_rate", lambda s: s.notna().any()),
+            )
+            .reset_index()
+        )
         calls = g["calls"].to_numpy(dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
             sl_calls = g["sl_calls"].to_numpy(dtype=float)

@@ -104,8 +104,9 @@ def _check_timezone(timezone: str) -> None:
     try:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InvalidInputError(f"timezone must be an IANA time zone such as Asia/Shanghai or "
-                                f"America/New_York, got {timezone!r}") from None
+        raise InvalidInputError(
+            f"timezone must be an IANA time zone such as Asia/Shanghai or America/New_York, got {timezone!r}"
+        ) from None
 
 
 def _mixed_offsets(values: pd.Series, column: str, frame: str, how: dict, timezone: str | None) -> pd.Series:
@@ -116,12 +117,16 @@ def _mixed_offsets(values: pd.Series, column: str, frame: str, how: dict, timezo
     text = values.astype(str).str.strip()
     offsets = text.str.extract(r"(Z|[+-]\d{2}:?\d{2})$")[0]
     if offsets.isna().any():
-        i = int(np.flatnonzero(offsets.isna().to_numpy() & values.notna().to_numpy())[0]) if (
-            offsets.isna() & values.notna()).any() else -1
+        i = (
+            int(np.flatnonzero(offsets.isna().to_numpy() & values.notna().to_numpy())[0])
+            if (offsets.isna() & values.notna()).any()
+            else -1
+        )
         if i >= 0:
             raise InvalidInputError(
                 f"{frame} column {column} mixes timestamps with and without a UTC offset, e.g. {values.iloc[i]!r} "
-                f"(row {i}); expected all with or all without, or a timezone setting to convert them to")
+                f"(row {i}); expected all with or all without, or a timezone setting to convert them to"
+            )
     minutes = offsets.map(_offset_minutes)
     local = (utc.dt.tz_localize(None) + pd.to_timedelta(minutes, unit="min")).astype(utc.dt.tz_localize(None).dtype)
     shown = ", ".join(sorted(set(offsets.dropna()))[:4])
@@ -247,8 +252,13 @@ def interval_hours(timestamps: pd.Series, *, default_minutes: int = 15, frame: s
 
 def is_missing(value: object) -> bool:
     """Whether a cell is empty: None, NaN, NA, NaT or blank text (CSV-friendly optional columns)."""
-    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT or (
-        isinstance(value, str) and value.strip() == "")
+    return (
+        value is None
+        or (isinstance(value, float) and np.isnan(value))
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, str) and value.strip() == "")
+    )
 
 
 def split_list(value: object) -> list[str]:

@@ -127,8 +127,9 @@ def check_writable_dir(path: str | os.PathLike[str], what: str = "output folder"
     try:
         path.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError) as exc:
-        raise InvalidInputError(f"{what} {str(path)!r} cannot be created: {exc.strerror or exc} "
-                                "(a file is in the way); expected a folder") from exc
+        raise InvalidInputError(
+            f"{what} {str(path)!r} cannot be created: {exc.strerror or exc} (a file is in the way); expected a folder"
+        ) from exc
     except OSError as exc:
         raise InvalidInputError(f"{what} {str(path)!r} cannot be created: {exc.strerror or exc}") from exc
     if not path.is_dir():
@@ -166,7 +167,8 @@ def exclusive_lock(path: str | os.PathLike[str], what: str) -> Iterator[Path]:
             holder = fh.read().strip()
             raise RunInProgressError(
                 f"{what} is already running (lock {str(path)!r} held{f' by {holder}' if holder else ''}); "
-                "wait for it to finish, then run again") from None
+                "wait for it to finish, then run again"
+            ) from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()}\n")
@@ -333,8 +335,12 @@ def _read_sql(url: str, query: str) -> pd.DataFrame:
         raise ConfigError(f"history source: cannot use database url {url!r}: {exc}") from exc
     database = parsed.database or ""
     # SQLite would create a missing file and the query would fail on an empty database
-    if (parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not database.startswith("file:")
-            and not Path(database).is_file()):
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and database not in ("", ":memory:")
+        and not database.startswith("file:")
+        and not Path(database).is_file()
+    ):
         raise InvalidInputError(f"history source: SQLite database {database!r} (url {url!r}) does not exist")
     try:
         engine = sqlalchemy.create_engine(url)

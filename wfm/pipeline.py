@@ -47,22 +47,55 @@ from .publish import PUBLISH_KEYS, PublishOptions
 from .publish import database_transaction as publish_database
 from .publish import write_files as publish_files
 
-__all__ = ["RunConfig", "RunOutcome", "load_config", "example_config", "example_dir", "run", "STEPS",
-           "stale_history_warning"]
+__all__ = [
+    "RunConfig",
+    "RunOutcome",
+    "load_config",
+    "example_config",
+    "example_dir",
+    "run",
+    "STEPS",
+    "stale_history_warning",
+]
 
 log = logging.getLogger("wfm.pipeline")
 
 #: the steps of a run, in order
-STEPS: tuple[str, ...] = ("load", "forecast", "staff", "schedule", "correct", "evaluate", "simulate", "report", "publish")
+STEPS: tuple[str, ...] = (
+    "load",
+    "forecast",
+    "staff",
+    "schedule",
+    "correct",
+    "evaluate",
+    "simulate",
+    "report",
+    "publish",
+)
 
 _KNOWN = {
-    "run": {"as_of", "horizon_days", "output_dir", "seed", "lookback_days", "attention_short_share",
-            "attention_total_short_share", "stale_history_days"},
+    "run": {
+        "as_of",
+        "horizon_days",
+        "output_dir",
+        "seed",
+        "lookback_days",
+        "attention_short_share",
+        "attention_total_short_share",
+        "stale_history_days",
+    },
     "history": {"path", "url", "query", "date_format", "timezone"},
     "forecast": {"model", "quantiles", "country", "events", "outliers"},
     "staffing": {"targets", "seats"},
-    "roster": {"agents", "rules", "time_limit_sec", "num_workers", "diagnose", "diagnose_time_limit_sec",
-               "missing_intervals"},
+    "roster": {
+        "agents",
+        "rules",
+        "time_limit_sec",
+        "num_workers",
+        "diagnose",
+        "diagnose_time_limit_sec",
+        "missing_intervals",
+    },
     "report": {"title", "sample_agents"},
     "simulate": {"replications", "correct_rounds", "correct_time_limit_sec"},
     "publish": set(PUBLISH_KEYS),
@@ -144,8 +177,11 @@ class RunConfig:
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 <= value < 1:
                 raise ConfigError(f"[run] {name} must be a share in [0, 1), got {value!r}")
-        if isinstance(self.stale_history_days, bool) or not isinstance(self.stale_history_days, int) \
-                or self.stale_history_days < 0:
+        if (
+            isinstance(self.stale_history_days, bool)
+            or not isinstance(self.stale_history_days, int)
+            or self.stale_history_days < 0
+        ):
             raise ConfigError(f"[run] stale_history_days must be a whole number >= 0, got {self.stale_history_days!r}")
         if not self.time_limit_sec > 0:
             raise ConfigError(f"[roster] time_limit_sec must be > 0, got {self.time_limit_sec!r}")
@@ -155,28 +191,44 @@ class RunConfig:
             raise ConfigError(f"[roster] diagnose must be true or false, got {self.diagnose!r}")
         if not self.diagnose_time_limit_sec > 0:
             raise ConfigError(f"[roster] diagnose_time_limit_sec must be > 0, got {self.diagnose_time_limit_sec!r}")
-        if isinstance(self.simulate_replications, bool) or not isinstance(self.simulate_replications, int) or (
-                self.simulate_replications < 0):
-            raise ConfigError(f"[simulate] replications must be a whole number >= 0, got {self.simulate_replications!r}")
-        if isinstance(self.correct_rounds, bool) or not isinstance(self.correct_rounds, int) or not (
-                0 <= self.correct_rounds <= 10):
-            raise ConfigError(f"[simulate] correct_rounds must be a whole number from 0 to 10, got {self.correct_rounds!r}")
+        if (
+            isinstance(self.simulate_replications, bool)
+            or not isinstance(self.simulate_replications, int)
+            or (self.simulate_replications < 0)
+        ):
+            raise ConfigError(
+                f"[simulate] replications must be a whole number >= 0, got {self.simulate_replications!r}"
+            )
+        if (
+            isinstance(self.correct_rounds, bool)
+            or not isinstance(self.correct_rounds, int)
+            or not (0 <= self.correct_rounds <= 10)
+        ):
+            raise ConfigError(
+                f"[simulate] correct_rounds must be a whole number from 0 to 10, got {self.correct_rounds!r}"
+            )
         if self.correct_time_limit_sec is not None and (
-                isinstance(self.correct_time_limit_sec, bool) or not isinstance(self.correct_time_limit_sec, int | float)
-                or not self.correct_time_limit_sec > 0):
+            isinstance(self.correct_time_limit_sec, bool)
+            or not isinstance(self.correct_time_limit_sec, int | float)
+            or not self.correct_time_limit_sec > 0
+        ):
             raise ConfigError(f"[simulate] correct_time_limit_sec must be > 0, got {self.correct_time_limit_sec!r}")
-        if self.history_date_format is not None and (not isinstance(self.history_date_format, str)
-                                                     or "%" not in self.history_date_format):
-            raise ConfigError(f"[history] date_format must be a strftime format such as '%d/%m/%Y %H:%M', "
-                              f"got {self.history_date_format!r}")
+        if self.history_date_format is not None and (
+            not isinstance(self.history_date_format, str) or "%" not in self.history_date_format
+        ):
+            raise ConfigError(
+                f"[history] date_format must be a strftime format such as '%d/%m/%Y %H:%M', "
+                f"got {self.history_date_format!r}"
+            )
         if self.timezone is not None:
             import zoneinfo
 
             try:
                 zoneinfo.ZoneInfo(str(self.timezone))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise ConfigError(f"[history] timezone must be an IANA time zone such as Asia/Shanghai, "
-                                  f"got {self.timezone!r}") from None
+                raise ConfigError(
+                    f"[history] timezone must be an IANA time zone such as Asia/Shanghai, got {self.timezone!r}"
+                ) from None
         if self.missing_intervals not in ("error", "closed"):
             raise ConfigError(f"[roster] missing_intervals must be 'error' or 'closed', got {self.missing_intervals!r}")
         if self.seats is not None and (not isinstance(self.seats, int) or self.seats < 1):
@@ -288,13 +340,17 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
             f"config {str(path)!r}: unknown table(s) {', '.join(unknown)}; expected some of {', '.join(_KNOWN)}"
         )
     base = path.resolve().parent
-    run_t, hist, fc, st, ro, rep = (_table(raw, n) for n in ("run", "history", "forecast", "staffing", "roster", "report"))
+    run_t, hist, fc, st, ro, rep = (
+        _table(raw, n) for n in ("run", "history", "forecast", "staffing", "roster", "report")
+    )
     quantiles = fc.get("quantiles", [0.1, 0.9])
     if not isinstance(quantiles, list) or not all(isinstance(q, int | float) for q in quantiles):
         raise ConfigError(f"config: [forecast] quantiles must be a list of numbers, got {quantiles!r}")
     kwargs: dict[str, Any] = dict(
         history_path=_path(base, hist.get("path"), "[history] path"),
-        history_url=wfm_io.resolve_sqlite_url(hist["url"], base) if isinstance(hist.get("url"), str) else hist.get("url"),
+        history_url=wfm_io.resolve_sqlite_url(hist["url"], base)
+        if isinstance(hist.get("url"), str)
+        else hist.get("url"),
         history_query=hist.get("query"),
         history_date_format=hist.get("date_format"),
         timezone=hist.get("timezone"),
@@ -341,8 +397,6 @@ def example_config(**overrides: Any) -> RunConfig:
     """
     overrides.setdefault("output_dir", Path("runs"))
     return load_config(example_dir() / "wfm.toml", overrides=overrides)
-
-
 
 
 # --------------------------------------------------------------------------- run
@@ -413,15 +467,25 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
     as_of = pd.Timestamp(config.as_of)
     horizon_end = as_of + pd.Timedelta(days=config.horizon_days)
 
-    history_label = f"history {config.history_path}" if config.history_path else f"history query on {config.history_url}"
+    history_label = (
+        f"history {config.history_path}" if config.history_path else f"history query on {config.history_url}"
+    )
     with _step("load", timings, progress):
         with _about(history_label):
-            history = wfm_io.read_history_source(config.history_path, url=config.history_url, query=config.history_query)
+            history = wfm_io.read_history_source(
+                config.history_path, url=config.history_url, query=config.history_query
+            )
             require_columns(history, ["interval_start", "calls"], "history")
             with _relay_warnings("history", planner_warnings):
-                history = history.assign(interval_start=to_timestamps(
-                    history["interval_start"], "interval_start", "history",
-                    date_format=config.history_date_format, timezone=config.timezone))
+                history = history.assign(
+                    interval_start=to_timestamps(
+                        history["interval_start"],
+                        "interval_start",
+                        "history",
+                        date_format=config.history_date_format,
+                        timezone=config.timezone,
+                    )
+                )
             if getattr(history["interval_start"].dt, "tz", None) is not None:
                 history = history.assign(interval_start=history["interval_start"].dt.tz_localize(None))
         before = history["interval_start"] < as_of
@@ -448,7 +512,10 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             parse_agents(agents, rules)  # validated here so an error names the file
         log.info(
             "loaded %d history rows up to %s (%d rows on or after the as-of date ignored), %d agents",
-            len(history), as_of.date(), dropped_future, len(agents),
+            len(history),
+            as_of.date(),
+            dropped_future,
+            len(agents),
         )
 
     with _step("forecast", timings, progress), _relay_warnings("forecast", planner_warnings), _about(history_label):
@@ -491,8 +558,14 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
         if config.diagnose and int(result.coverage["under"].sum()) > 0:
             from .roster.diagnose import diagnose_shortfall
 
-            diagnosis = diagnose_shortfall(req, agents, rules, result, time_limit_sec=config.diagnose_time_limit_sec,
-                                           progress=lambda message: log.info("roster: %s", message))
+            diagnosis = diagnose_shortfall(
+                req,
+                agents,
+                rules,
+                result,
+                time_limit_sec=config.diagnose_time_limit_sec,
+                progress=lambda message: log.info("roster: %s", message),
+            )
             for sentence in diagnosis.sentences:
                 log.info("diagnosis: %s", sentence)
 
@@ -505,8 +578,9 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
         queue_coverage, skill_warnings, skill_findings = _skill_cover(req, agents, rules, result, targets, config)
         coverage_for_service = result.coverage
         if queue_coverage is not None:
-            coverage_for_service = pd.concat([result.coverage, queue_coverage[list(result.coverage.columns)]],
-                                             ignore_index=True)
+            coverage_for_service = pd.concat(
+                [result.coverage, queue_coverage[list(result.coverage.columns)]], ignore_index=True
+            )
         daily = wfm_evaluate.daily_service(req, coverage_for_service, result.roster, result.breaks, targets)
         summary = _summary(config, req, result, daily)
         planner_warnings.extend(_shortfall_warnings(result.coverage, config))
@@ -520,17 +594,23 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             from .correct import describe
 
             # wall-clock seconds per round are logged, not published (reruns stay byte-identical)
-            summary["correction"] = _plain({**{k: v for k, v in correction.summary.items() if not _volatile(k)},
-                                            "findings": describe(correction)})
+            summary["correction"] = _plain(
+                {**{k: v for k, v in correction.summary.items() if not _volatile(k)}, "findings": describe(correction)}
+            )
         summary["attention"] = config.attention.as_dict()
         if diagnosis is not None:
-            summary["diagnosis"] = {"findings": diagnosis.sentences, "checks_run": diagnosis.checks_run,
-                                    "checks_skipped": diagnosis.checks_skipped}
+            summary["diagnosis"] = {
+                "findings": diagnosis.sentences,
+                "checks_run": diagnosis.checks_run,
+                "checks_skipped": diagnosis.checks_skipped,
+            }
 
     service = None
     if config.simulate_replications > 0:
         with _step("simulate", timings, progress), _relay_warnings("simulate", planner_warnings):
-            service = _simulated_service(config, forecast_frame, result, agents, targets, daily, summary, planner_warnings)
+            service = _simulated_service(
+                config, forecast_frame, result, agents, targets, daily, summary, planner_warnings
+            )
 
     with _step("report", timings, progress):
         html = wfm_report.render_report(
@@ -549,45 +629,69 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             diagnosis=diagnosis.periods if diagnosis is not None else None,
             agent_history=_agent_history(agents),
             targets=targets,
-            attention={"attention_short_share": config.attention_short_share,
-                       "attention_total_short_share": config.attention_total_short_share},
+            attention={
+                "attention_short_share": config.attention_short_share,
+                "attention_total_short_share": config.attention_total_short_share,
+            },
             title=f"{config.title}: {as_of.date()} + {config.horizon_days} days",
             gantt_agents=config.sample_agents,
         )
 
     with _step("publish", timings, progress):
         outputs: dict[str, pd.DataFrame | None] = {
-                "forecast.csv": forecast_frame,
-                "backtest.csv": getattr(fc, "backtest", None),
-                "requirements.csv": req,
-                "roster.csv": result.roster,
-                "breaks.csv": result.breaks,
-                "agent_history.csv": _agent_history(agents),
-                "coverage.csv": result.coverage,
-                "queue_coverage.csv": queue_coverage,
-                "daily.csv": daily,
-                "service.csv": service,
-                "correction.csv": correction.rounds if correction is not None else None,
-                "agents_summary.csv": getattr(result, "agent_summary", None),
-                "diagnosis.csv": diagnosis.periods if diagnosis is not None else None,
+            "forecast.csv": forecast_frame,
+            "backtest.csv": getattr(fc, "backtest", None),
+            "requirements.csv": req,
+            "roster.csv": result.roster,
+            "breaks.csv": result.breaks,
+            "agent_history.csv": _agent_history(agents),
+            "coverage.csv": result.coverage,
+            "queue_coverage.csv": queue_coverage,
+            "daily.csv": daily,
+            "service.csv": service,
+            "correction.csv": correction.rounds if correction is not None else None,
+            "agents_summary.csv": getattr(result, "agent_summary", None),
+            "diagnosis.csv": diagnosis.periods if diagnosis is not None else None,
         }
         named = {name.split(".")[0]: frame for name, frame in outputs.items()}
-        run_row = {"status": "attention" if summary["warnings"] else "ok", "exit_code": 1 if summary["warnings"] else 0,
-                   "wfm_version": __version__, "warnings": summary["warnings"],
-                   "inputs": {role: _hash_input(p) for role, p in config.input_files().items()}}
+        run_row = {
+            "status": "attention" if summary["warnings"] else "ok",
+            "exit_code": 1 if summary["warnings"] else 0,
+            "wfm_version": __version__,
+            "warnings": summary["warnings"],
+            "inputs": {role: _hash_input(p) for role, p in config.input_files().items()},
+        }
         # The database transaction commits only once the folder is in place (and is rolled back if not).
         with publish_database(config.publish, named, as_of=config.as_of, run=run_row):
-            folder = _publish(config, outputs, summary, html,
-                              extra=lambda tmp: publish_files(tmp, config.publish, named, as_of=config.as_of,
-                                                              horizon_days=config.horizon_days, agents=agents,
-                                                              title=config.title))
+            folder = _publish(
+                config,
+                outputs,
+                summary,
+                html,
+                extra=lambda tmp: publish_files(
+                    tmp,
+                    config.publish,
+                    named,
+                    as_of=config.as_of,
+                    horizon_days=config.horizon_days,
+                    agents=agents,
+                    title=config.title,
+                ),
+            )
     for name in STEPS:
         log.info("timing %-9s %7.2f s", name, timings.get(name, 0.0))
     return RunOutcome(folder=folder, summary=summary, warnings=tuple(summary["warnings"]), timings=timings)
 
 
-def _corrected(config: RunConfig, req: pd.DataFrame, forecast_frame: pd.DataFrame, targets: Any, agents: pd.DataFrame,
-               rules: Any, result: Any) -> tuple[pd.DataFrame, Any, Any]:
+def _corrected(
+    config: RunConfig,
+    req: pd.DataFrame,
+    forecast_frame: pd.DataFrame,
+    targets: Any,
+    agents: pd.DataFrame,
+    rules: Any,
+    result: Any,
+) -> tuple[pd.DataFrame, Any, Any]:
     """Simulation-corrected requirements (:mod:`wfm.correct`): raise, re-plan, for a few rounds.
 
     Each re-plan uses ``correct_time_limit_sec``; the simulation is the simulate step's own
@@ -599,22 +703,52 @@ def _corrected(config: RunConfig, req: pd.DataFrame, forecast_frame: pd.DataFram
     limit = config.correct_time_limit_sec or min(config.time_limit_sec, 30.0)
 
     def plan(frame: pd.DataFrame) -> Any:
-        return schedule(frame, agents, rules, time_limit_sec=limit, seed=config.seed, num_workers=config.num_workers,
-                        progress=lambda message: log.info("roster (correction): %s", message),
-                        missing_intervals=config.missing_intervals, targets=targets, queues=_centre_queues(req, agents))
+        return schedule(
+            frame,
+            agents,
+            rules,
+            time_limit_sec=limit,
+            seed=config.seed,
+            num_workers=config.num_workers,
+            progress=lambda message: log.info("roster (correction): %s", message),
+            missing_intervals=config.missing_intervals,
+            targets=targets,
+            queues=_centre_queues(req, agents),
+        )
 
-    out = correct_requirements(req, forecast_frame, targets, agents, plan, initial=result, rounds=config.correct_rounds,
-                               replications=config.simulate_replications, seed=config.seed,
-                               progress=lambda message: log.info("correction: %s", message))
+    out = correct_requirements(
+        req,
+        forecast_frame,
+        targets,
+        agents,
+        plan,
+        initial=result,
+        rounds=config.correct_rounds,
+        replications=config.simulate_replications,
+        seed=config.seed,
+        progress=lambda message: log.info("correction: %s", message),
+    )
     s = out.summary
-    log.info("correction: %d re-plans, stopped (%s), chose round %d, %d agent-intervals added",
-             s["rounds_run"], s["stop_reason"], s["chosen_round"], s["added_agent_intervals"])
+    log.info(
+        "correction: %d re-plans, stopped (%s), chose round %d, %d agent-intervals added",
+        s["rounds_run"],
+        s["stop_reason"],
+        s["chosen_round"],
+        s["added_agent_intervals"],
+    )
     return out.requirements, out.plan, out
 
 
-def _simulated_service(config: RunConfig, forecast_frame: pd.DataFrame, result: Any, agents: pd.DataFrame,
-                       targets: Any, daily: pd.DataFrame, summary: dict[str, Any],
-                       planner_warnings: list[str]) -> pd.DataFrame:
+def _simulated_service(
+    config: RunConfig,
+    forecast_frame: pd.DataFrame,
+    result: Any,
+    agents: pd.DataFrame,
+    targets: Any,
+    daily: pd.DataFrame,
+    summary: dict[str, Any],
+    planner_warnings: list[str],
+) -> pd.DataFrame:
     """Simulate the published plan against the forecast: per queue and day, target, planned, simulated.
 
     A queue whose simulated service misses its target by more than 2 points on some day
@@ -622,23 +756,37 @@ def _simulated_service(config: RunConfig, forecast_frame: pd.DataFrame, result: 
     """
     from .simulate import compare_to_plan, miss_warnings, simulate
 
-    sim = simulate(result.roster, agents, forecast_frame, targets, breaks=result.breaks,
-                   replications=config.simulate_replications, seed=config.seed)
+    sim = simulate(
+        result.roster,
+        agents,
+        forecast_frame,
+        targets,
+        breaks=result.breaks,
+        replications=config.simulate_replications,
+        seed=config.seed,
+    )
     service = compare_to_plan(sim.daily, daily, targets)
     found = miss_warnings(service)
     planner_warnings.extend(found)
     summary["warnings"] = sorted(set(planner_warnings))
-    summary["service"]["simulated"] = _plain({
-        "replications": config.simulate_replications,
-        "queue_days_missing_target": int(service["misses"].sum()),
-        "queues_missing_target": sorted(service.loc[service["misses"], "queue"].unique().tolist()),
-    })
-    log.info("simulated the plan (%d replications): %d queue-days miss their target by more than 2 points",
-             config.simulate_replications, int(service["misses"].sum()))
+    summary["service"]["simulated"] = _plain(
+        {
+            "replications": config.simulate_replications,
+            "queue_days_missing_target": int(service["misses"].sum()),
+            "queues_missing_target": sorted(service.loc[service["misses"], "queue"].unique().tolist()),
+        }
+    )
+    log.info(
+        "simulated the plan (%d replications): %d queue-days miss their target by more than 2 points",
+        config.simulate_replications,
+        int(service["misses"].sum()),
+    )
     return service
 
 
-def _history_from_previous_runs(agents: pd.DataFrame, output_dir: Path, as_of: pd.Timestamp, rules: Any) -> pd.DataFrame:
+def _history_from_previous_runs(
+    agents: pd.DataFrame, output_dir: Path, as_of: pd.Timestamp, rules: Any
+) -> pd.DataFrame:
     """Fill blank ``prev_shift_end``, ``prev_consecutive_days``, ``prev_shift_type`` from earlier runs' rosters.
 
     The folders ``output_dir/<date>`` with a date before the as-of date (newest first, up to
@@ -685,15 +833,19 @@ def _history_from_previous_runs(agents: pd.DataFrame, output_dir: Path, as_of: p
     known = {t.name for t in rules.shift_types}
     history.loc[~history["prev_shift_type"].isin(known), "prev_shift_type"] = ""
     filled, count = fill_history(agents, history)
-    log.info("history: %d agents' prev_shift_end/prev_consecutive_days/prev_shift_type taken from the rosters of "
-             "%s", count, ", ".join(p.name for _, p in sorted(folders, reverse=True)))
+    log.info(
+        "history: %d agents' prev_shift_end/prev_consecutive_days/prev_shift_type taken from the rosters of %s",
+        count,
+        ", ".join(p.name for _, p in sorted(folders, reverse=True)),
+    )
     return filled
 
 
 def _agent_history(agents: pd.DataFrame) -> pd.DataFrame:
     """The agents' history columns as this run used them (the next night continues from them)."""
-    columns = ["agent_id"] + [c for c in ("prev_shift_end", "prev_consecutive_days", "prev_shift_type")
-                              if c in agents.columns]
+    columns = ["agent_id"] + [
+        c for c in ("prev_shift_end", "prev_consecutive_days", "prev_shift_type") if c in agents.columns
+    ]
     return agents[columns].reset_index(drop=True)
 
 
@@ -727,8 +879,9 @@ def _relay_warnings(stage: str, sink: list[str]) -> Iterator[None]:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
-def _skill_cover(req: pd.DataFrame, agents: pd.DataFrame, rules: Any, result: Any, targets: Any,
-                 config: RunConfig) -> tuple[pd.DataFrame | None, list[str], dict[str, Any]]:
+def _skill_cover(
+    req: pd.DataFrame, agents: pd.DataFrame, rules: Any, result: Any, targets: Any, config: RunConfig
+) -> tuple[pd.DataFrame | None, list[str], dict[str, Any]]:
     """Per-queue coverage of the roster by skilled heads, and the queues short of skilled agents.
 
     Returns the per-queue coverage frame (None for a single-skill centre without deadlines:
@@ -753,13 +906,24 @@ def _skill_cover(req: pd.DataFrame, agents: pd.DataFrame, rules: Any, result: An
     # The published per-queue coverage is the roster's own (the skill cover model re-solved on the
     # skill-aware roster, wfm.roster.skill_cover); roster_gaps names the short queues and checks
     # the cross-training fix on this roster.
-    frame, _, gaps = roster_gaps(req, result.roster, skills, targets, breaks=result.breaks, agents=agents,
-                                 min_share=config.attention_total_short_share)
+    frame, _, gaps = roster_gaps(
+        req,
+        result.roster,
+        skills,
+        targets,
+        breaks=result.breaks,
+        agents=agents,
+        min_share=config.attention_total_short_share,
+    )
     if getattr(result, "queue_coverage", None) is not None:
         frame = result.queue_coverage
     weeks = pd.to_datetime(req["interval_start"]).dt.normalize().nunique() / 7
-    hours = np.array([weeks * a.max_paid_minutes_week / 60 * max(t.length_minutes / t.paid_minutes for t in a.templates)
-                      for a in parse_agents(agents, rules)])
+    hours = np.array(
+        [
+            weeks * a.max_paid_minutes_week / 60 * max(t.length_minutes / t.paid_minutes for t in a.templates)
+            for a in parse_agents(agents, rules)
+        ]
+    )
     _, proven = skill_capacity(req, skills, hours, targets)
     proven_by_queue = {p.queue: p for p in proven}
     warnings_out = []
@@ -768,10 +932,12 @@ def _skill_cover(req: pd.DataFrame, agents: pd.DataFrame, rules: Any, result: An
         if gap.queue in proven_by_queue:
             text += f"; and {proven_by_queue.pop(gap.queue).sentence}"
         else:
-            text += ("; the skill-aware roster could not cover it within the labour rules and seats, though the "
-                     "skilled agents' hours alone would (docs/roster.md, \"Skills\")"
-                     if getattr(result, "diagnostics", {}).get("skill_aware") else
-                     "; the skilled agents' hours could cover it in another roster")
+            text += (
+                "; the skill-aware roster could not cover it within the labour rules and seats, though the "
+                'skilled agents\' hours alone would (docs/roster.md, "Skills")'
+                if getattr(result, "diagnostics", {}).get("skill_aware")
+                else "; the skilled agents' hours could cover it in another roster"
+            )
         warnings_out.append(text)
     warnings_out.extend(f"skills: {p.sentence}" for p in proven_by_queue.values())
     findings = {
@@ -808,9 +974,11 @@ def stale_history_warning(history: pd.DataFrame, as_of: pd.Timestamp, max_days: 
     missing = (pd.Timestamp(as_of).normalize() - last.normalize()).days - 1
     if missing <= max_days:
         return None
-    return (f"history: stale feed: the last data is from {last:%Y-%m-%d %H:%M}, {missing} days with no data before "
-            f"the as-of date {pd.Timestamp(as_of):%Y-%m-%d} (more than stale_history_days = {max_days}); "
-            "the forecast starts from old data")
+    return (
+        f"history: stale feed: the last data is from {last:%Y-%m-%d %H:%M}, {missing} days with no data before "
+        f"the as-of date {pd.Timestamp(as_of):%Y-%m-%d} (more than stale_history_days = {max_days}); "
+        "the forecast starts from old data"
+    )
 
 
 def _shortfall_warnings(coverage: pd.DataFrame, config: RunConfig) -> list[str]:

@@ -72,26 +72,28 @@ def calls_to_intervals(
         A missing column, unparsable time, negative handle time, or unsupported interval.
     """
     if interval_minutes not in ALLOWED_INTERVAL_MINUTES:
-        raise InvalidInputError(f"interval_minutes must be one of {', '.join(map(str, ALLOWED_INTERVAL_MINUTES))}, "
-                                f"got {interval_minutes!r}")
+        raise InvalidInputError(
+            f"interval_minutes must be one of {', '.join(map(str, ALLOWED_INTERVAL_MINUTES))}, got {interval_minutes!r}"
+        )
     if not isinstance(records, pd.DataFrame):
         raise InvalidInputError(f"call records must be a pandas DataFrame, got {type(records).__name__}")
     if start_column is None:
         start_column = next((c for c in START_COLUMNS if c in records.columns), None)
         if start_column is None:
-            raise InvalidInputError(f"call records need a start-time column: expected one of "
-                                    f"{', '.join(START_COLUMNS)} (or name it), got columns "
-                                    f"{', '.join(map(str, records.columns)) or '(none)'}")
+            raise InvalidInputError(
+                f"call records need a start-time column: expected one of "
+                f"{', '.join(START_COLUMNS)} (or name it), got columns "
+                f"{', '.join(map(str, records.columns)) or '(none)'}"
+            )
     require_columns(records, [c for c in (start_column, handle_column, queue_column) if c], "call records")
     if records.empty:
         raise InvalidInputError("call records must list at least one call, got 0 rows")
     frame = records.reset_index(drop=True)
-    start = to_timestamps(frame[start_column], start_column, "call records", date_format=date_format,
-                          timezone=timezone)
+    start = to_timestamps(frame[start_column], start_column, "call records", date_format=date_format, timezone=timezone)
     if getattr(start.dt, "tz", None) is not None:
         start = start.dt.tz_localize(None)
     step = pd.Timedelta(minutes=interval_minutes)
-    queue = (frame[queue_column].astype(str).str.strip() if queue_column else pd.Series(DEFAULT_QUEUE, index=frame.index))
+    queue = frame[queue_column].astype(str).str.strip() if queue_column else pd.Series(DEFAULT_QUEUE, index=frame.index)
     if queue_column and (frame[queue_column].isna() | (queue == "")).any():
         i = int(np.flatnonzero((frame[queue_column].isna() | (queue == "")).to_numpy())[0])
         raise InvalidInputError(f"call records column {queue_column} must name a queue, got an empty value (row {i})")
@@ -108,10 +110,18 @@ def calls_to_intervals(
     queues = sorted(data["queue"].unique())
     full = pd.MultiIndex.from_product([queues, grid], names=["queue", "interval_start"])
     grouped = grouped.reindex(full, fill_value=0.0)
-    out = pd.DataFrame({"queue": full.get_level_values(0), "interval_start": full.get_level_values(1),
-                        "calls": grouped["calls"].to_numpy()})
+    out = pd.DataFrame(
+        {
+            "queue": full.get_level_values(0),
+            "interval_start": full.get_level_values(1),
+            "calls": grouped["calls"].to_numpy(),
+        }
+    )
     if handle_column:
         with np.errstate(invalid="ignore", divide="ignore"):
-            out["aht_sec"] = np.where(grouped["handled"].to_numpy() > 0,
-                                      grouped["handle_sum"].to_numpy() / grouped["handled"].to_numpy(), np.nan)
+            out["aht_sec"] = np.where(
+                grouped["handled"].to_numpy() > 0,
+                grouped["handle_sum"].to_numpy() / grouped["handled"].to_numpy(),
+                np.nan,
+            )
     return out

@@ -52,8 +52,19 @@ __all__ = ["render_report", "write_report", "SECTION_IDS"]
 
 #: ids of the report's sections, in page order (tests and links rely on them)
 SECTION_IDS: tuple[str, ...] = (
-    "summary", "service", "short", "surplus", "seats", "fairness", "explain",
-    "forecast", "coverage", "heatmap", "gantt", "daily", "technical",
+    "summary",
+    "service",
+    "short",
+    "surplus",
+    "seats",
+    "fairness",
+    "explain",
+    "forecast",
+    "coverage",
+    "heatmap",
+    "gantt",
+    "daily",
+    "technical",
 )
 
 _HEADINGS = {
@@ -71,8 +82,15 @@ _HEADINGS = {
     "daily": "Daily figures",
     "fairness": "Fairness",
 }
-_NAV = {"summary": "needs you", "short": "short periods", "surplus": "surplus hours", "explain": "reading the plan",
-        "heatmap": "heat map", "gantt": "shifts", "technical": "technical"}
+_NAV = {
+    "summary": "needs you",
+    "short": "short periods",
+    "surplus": "surplus hours",
+    "explain": "reading the plan",
+    "heatmap": "heat map",
+    "gantt": "shifts",
+    "technical": "technical",
+}
 # Columns each input must have (only those the report uses; see the frame contracts).
 _SERIES_COLUMNS = ["queue", "interval_start", "calls"]
 _COVERAGE_COLUMNS = ["interval_start", "queue", "required", "scheduled", "under", "over"]
@@ -221,26 +239,58 @@ def render_report(
     if rostered:
         daily = _with_rostered_service(daily, service)
 
-    for name, frame in (("simulated", simulated), ("correction", correction), ("diagnosis", diagnosis),
-                        ("agent_history", agent_history)):
+    for name, frame in (
+        ("simulated", simulated),
+        ("correction", correction),
+        ("diagnosis", diagnosis),
+        ("agent_history", agent_history),
+    ):
         if frame is not None and not isinstance(frame, pd.DataFrame):
             raise InvalidInputError(f"{name} must be a DataFrame or None, got {type(frame).__name__}")
     if simulated is not None and not simulated.empty:
-        require_columns(simulated, ["queue", "date", "metric", "target", "planned", "simulated", "simulated_lo",
-                                    "simulated_hi", "misses"], "simulated")
+        require_columns(
+            simulated,
+            ["queue", "date", "metric", "target", "planned", "simulated", "simulated_lo", "simulated_hi", "misses"],
+            "simulated",
+        )
     if correction is not None and not correction.empty:
-        require_columns(correction, ["round", "queue", "metric", "target", "simulated", "simulated_lo", "simulated_hi",
-                                     "days_missing", "added_agent_intervals", "status"], "correction")
+        require_columns(
+            correction,
+            [
+                "round",
+                "queue",
+                "metric",
+                "target",
+                "simulated",
+                "simulated_lo",
+                "simulated_hi",
+                "days_missing",
+                "added_agent_intervals",
+                "status",
+            ],
+            "correction",
+        )
     bodies = {
-        "summary": (figures.cards_html(figures.summary_cards(summary)) + "\n" + _attention_html(summary)
-                    + figures.warnings_html(summary)),
+        "summary": (
+            figures.cards_html(figures.summary_cards(summary))
+            + "\n"
+            + _attention_html(summary)
+            + figures.warnings_html(summary)
+        ),
         "service": figures.service_html(simulated, service),
         "short": figures.short_html(pooled, interval, summary, diagnosis),
         "surplus": figures.surplus_html(pooled, interval),
         "seats": figures.seats_html(summary),
-        "explain": figures.explain_html(summary=summary, pooled=pooled, requirements=requirements, interval=interval,
-                                        agent_history=agent_history, targets=targets, attention=attention,
-                                        correction=correction),
+        "explain": figures.explain_html(
+            summary=summary,
+            pooled=pooled,
+            requirements=requirements,
+            interval=interval,
+            agent_history=agent_history,
+            targets=targets,
+            attention=attention,
+            correction=correction,
+        ),
         "technical": figures.technical_html(summary),
         "forecast": _forecast_html(history, forecast, history_days),
         "coverage": _coverage_html(pooled) + _queue_coverage_html(coverage),
@@ -406,10 +456,9 @@ def _breaks_by_shift_day(breaks: pd.DataFrame, roster: pd.DataFrame) -> pd.DataF
     """Breaks with the ``day`` of the shift that contains them (a break after midnight in an
     overnight shift belongs to the shift's day); breaks outside every shift are dropped."""
     left = breaks.assign(agent_id=breaks["agent_id"].astype(str)).sort_values("break_start")
-    right = (
-        roster.assign(agent_id=roster["agent_id"].astype(str))[["agent_id", "shift_start", "shift_end", "day"]]
-        .sort_values("shift_start")
-    )
+    right = roster.assign(agent_id=roster["agent_id"].astype(str))[
+        ["agent_id", "shift_start", "shift_end", "day"]
+    ].sort_values("shift_start")
     matched = pd.merge_asof(left, right, left_on="break_start", right_on="shift_start", by="agent_id")
     inside = matched["shift_start"].notna() & (matched["break_start"] < matched["shift_end"])
     return matched.loc[inside]
@@ -474,8 +523,15 @@ def _forecast_html(history: pd.DataFrame, forecast: pd.DataFrame, history_days: 
             if band is not None:
                 lo = hourly[band[0]].resample("1h").sum()
                 hi = hourly[band[1]].resample("1h").sum()
-                ax.fill_between(lo.index, lo.to_numpy(), hi.to_numpy(), color=_COLOR_REQUIRED, alpha=0.18, lw=0,
-                                label=f"{band[2]} % interval")
+                ax.fill_between(
+                    lo.index,
+                    lo.to_numpy(),
+                    hi.to_numpy(),
+                    color=_COLOR_REQUIRED,
+                    alpha=0.18,
+                    lw=0,
+                    label=f"{band[2]} % interval",
+                )
         model = ""
         if "model" in fc_q.columns and not fc_q.empty:
             names = sorted(map(str, fc_q["model"].dropna().unique()))
@@ -509,10 +565,28 @@ def _coverage_html(pooled: pd.DataFrame) -> str:
     ax = fig.subplots()
     ax.step(t, required, where="post", color=_COLOR_REQUIRED, lw=0.9, label="required")
     ax.step(t, scheduled, where="post", color=_COLOR_SCHEDULED, lw=0.9, label="scheduled")
-    ax.fill_between(t, required, scheduled, where=scheduled < required, step="post", color=_COLOR_UNDER,
-                    alpha=0.45, lw=0, label="under")
-    ax.fill_between(t, required, scheduled, where=scheduled >= required, step="post", color=_COLOR_OVER,
-                    alpha=0.35, lw=0, label="over")
+    ax.fill_between(
+        t,
+        required,
+        scheduled,
+        where=scheduled < required,
+        step="post",
+        color=_COLOR_UNDER,
+        alpha=0.45,
+        lw=0,
+        label="under",
+    )
+    ax.fill_between(
+        t,
+        required,
+        scheduled,
+        where=scheduled >= required,
+        step="post",
+        color=_COLOR_OVER,
+        alpha=0.35,
+        lw=0,
+        label="over",
+    )
     ax.set_ylabel("agents on the phones", fontsize=8)
     _concise_dates(ax)
     ax.tick_params(labelsize=7)
@@ -548,15 +622,16 @@ def _queue_coverage_html(coverage: pd.DataFrame, max_queues: int = 12) -> str:
         scheduled = part["scheduled"].to_numpy(dtype=float)
         ax.step(t, required, where="post", color=_COLOR_REQUIRED, lw=0.7)
         ax.step(t, scheduled, where="post", color=_COLOR_SCHEDULED, lw=0.7)
-        ax.fill_between(t, required, scheduled, where=scheduled < required, step="post", color=_COLOR_UNDER,
-                        alpha=0.45, lw=0)
+        ax.fill_between(
+            t, required, scheduled, where=scheduled < required, step="post", color=_COLOR_UNDER, alpha=0.45, lw=0
+        )
         hours = float(part["under"].sum()) * _interval(part).total_seconds() / 3600.0
         ax.set_title(f"{queue}: {hours:,.1f} understaffed agent-hours", loc="left", fontsize=8)
         ax.tick_params(labelsize=6)
         ax.grid(alpha=0.3)
         ax.margins(x=0)
         _concise_dates(ax)
-    for ax in axes[len(queues):]:
+    for ax in axes[len(queues) :]:
         ax.set_visible(False)
     fig.tight_layout()
     note = "<p>The same per queue (blue required, green scheduled, red short).</p>"
@@ -629,22 +704,33 @@ def _gantt_html(roster: pd.DataFrame, breaks: pd.DataFrame, gantt_agents: int) -
 
     rows = shifts["agent_id"].astype(str).map(row_of).to_numpy()
     starts = days(shifts["shift_start"])
-    ax.barh(rows, days(shifts["shift_end"]) - starts, left=starts, height=0.62, color=_COLOR_SCHEDULED,
-            edgecolor="none", label="shift")
+    ax.barh(
+        rows,
+        days(shifts["shift_end"]) - starts,
+        left=starts,
+        height=0.62,
+        color=_COLOR_SCHEDULED,
+        edgecolor="none",
+        label="shift",
+    )
     if not brks.empty:
         kinds = sorted(map(str, brks["kind"].unique()))
         for k, kind in enumerate(kinds):
             part = brks[brks["kind"].astype(str) == kind]
             b_start = days(part["break_start"])
-            ax.barh(part["agent_id"].astype(str).map(row_of).to_numpy(), days(part["break_end"]) - b_start,
-                    left=b_start, height=0.62, color=_BREAK_COLORS[k % len(_BREAK_COLORS)], edgecolor="none",
-                    label=f"break: {kind}")
+            ax.barh(
+                part["agent_id"].astype(str).map(row_of).to_numpy(),
+                days(part["break_end"]) - b_start,
+                left=b_start,
+                height=0.62,
+                color=_BREAK_COLORS[k % len(_BREAK_COLORS)],
+                edgecolor="none",
+                label=f"break: {kind}",
+            )
     horizon = max(int(math.ceil(float(days(shifts["shift_end"]).max()))), 1)
     ax.set_xlim(0, horizon)
     ax.set_xticks(range(horizon + 1))
-    ax.set_xticklabels(
-        [f"{(origin + pd.Timedelta(days=d)):%a %d %b}" for d in range(horizon + 1)], fontsize=7
-    )
+    ax.set_xticklabels([f"{(origin + pd.Timedelta(days=d)):%a %d %b}" for d in range(horizon + 1)], fontsize=7)
     ax.set_xticks(np.arange(0, horizon, 0.25), minor=True)
     ax.grid(axis="x", which="major", alpha=0.5)
     ax.grid(axis="x", which="minor", alpha=0.12)
@@ -684,20 +770,47 @@ def _fairness_html(fairness: pd.DataFrame | None, agent_summary: pd.DataFrame | 
         granted = int(agent_summary["preferences_granted"].sum())
         wishing = int((agent_summary["preferences_asked"] > 0).sum())
         share = f" ({granted / asked:.1%})" if asked else ""
-        parts.append(f"<p>Preferences granted: {granted:,} of {asked:,}{share}, from {wishing:,} agents with "
-                     "wishes (per agent in agents_summary.csv).</p>")
-    labels = {"weekend_days_worked": "weekend days worked", "night_shifts": "night shifts",
-              "late_shifts": "late shifts", "short_weeks": "short weeks"}
-    head = "".join(f"<th>{h}</th>" for h in ("per agent over the horizon", "contract", "agents", "min", "mean", "max",
-                                             "spread", "least possible spread"))
+        parts.append(
+            f"<p>Preferences granted: {granted:,} of {asked:,}{share}, from {wishing:,} agents with "
+            "wishes (per agent in agents_summary.csv).</p>"
+        )
+    labels = {
+        "weekend_days_worked": "weekend days worked",
+        "night_shifts": "night shifts",
+        "late_shifts": "late shifts",
+        "short_weeks": "short weeks",
+    }
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "per agent over the horizon",
+            "contract",
+            "agents",
+            "min",
+            "mean",
+            "max",
+            "spread",
+            "least possible spread",
+        )
+    )
     body = []
     for row in fairness.itertuples(index=False):
-        cells = [labels.get(row.metric, row.metric), row.contract, _fmt(row.agents, 0), _fmt(row.min, 0),
-                 _fmt(row.mean, 2), _fmt(row.max, 0), _fmt(row.spread, 0), _fmt(row.least_spread, 0)]
+        cells = [
+            labels.get(row.metric, row.metric),
+            row.contract,
+            _fmt(row.agents, 0),
+            _fmt(row.min, 0),
+            _fmt(row.mean, 2),
+            _fmt(row.max, 0),
+            _fmt(row.spread, 0),
+            _fmt(row.least_spread, 0),
+        ]
         body.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
     parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
-    parts.append("<p>Spread is max - min over the agents of a contract who can work the shifts (night shifts: "
-                 "agents allowed nights); the least possible spread is 0 when the total divides evenly, else 1.</p>")
+    parts.append(
+        "<p>Spread is max - min over the agents of a contract who can work the shifts (night shifts: "
+        "agents allowed nights); the least possible spread is 0 when the total divides evenly, else 1.</p>"
+    )
     return "\n".join(parts)
 
 
@@ -778,7 +891,7 @@ def _widest_band(forecast: pd.DataFrame) -> tuple[str, str, str] | None:
     levels = []
     for column in forecast.columns:
         if str(column).startswith("calls_lo_"):
-            level = str(column)[len("calls_lo_"):]
+            level = str(column)[len("calls_lo_") :]
             if f"calls_hi_{level}" in forecast.columns:
                 try:
                     levels.append((float(level), level))

@@ -87,7 +87,8 @@ def format_metric(metric: str, value: Any) -> str:
 
 def _metric_name(metric: str) -> str:
     return {"service_level": "service level", "asa_sec": "ASA", "within_deadline": "started within deadline"}.get(
-        metric, metric)
+        metric, metric
+    )
 
 
 # ------------------------------------------------------------------------ summary cards
@@ -113,10 +114,15 @@ class Card:
 
     def html(self) -> str:
         klass = "card alert" if self.alert else "card"
-        raw = "" if self.value is None else (
-            repr(float(self.value)) if isinstance(self.value, float) else str(self.value))
-        return (f'<div class="{klass}" data-key="{_e(self.key)}" data-value="{_e(raw)}">'
-                f'<div class="value">{_e(self.text)}</div><div class="label">{_e(self.label)}</div></div>')
+        raw = (
+            ""
+            if self.value is None
+            else (repr(float(self.value)) if isinstance(self.value, float) else str(self.value))
+        )
+        return (
+            f'<div class="{klass}" data-key="{_e(self.key)}" data-value="{_e(raw)}">'
+            f'<div class="value">{_e(self.text)}</div><div class="label">{_e(self.label)}</div></div>'
+        )
 
 
 def summary_cards(summary: Mapping[str, Any]) -> list[Card]:
@@ -137,23 +143,40 @@ def summary_cards(summary: Mapping[str, Any]) -> list[Card]:
 
     warnings = summary.get("warnings")
     if isinstance(warnings, list):
-        cards.append(Card("exit code: " + ("1, needs a planner" if warnings else "0, clean"),
-                          f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}", "warnings", len(warnings),
-                          alert=bool(warnings)))
+        cards.append(
+            Card(
+                "exit code: " + ("1, needs a planner" if warnings else "0, clean"),
+                f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}",
+                "warnings",
+                len(warnings),
+                alert=bool(warnings),
+            )
+        )
     add("forecast calls", "forecast_calls", lambda v: _num(v))
-    add("simulated queue-days missing target", "service.simulated.queue_days_missing_target", lambda v: _num(v),
-        alert=lambda v: v > 0)
+    add(
+        "simulated queue-days missing target",
+        "service.simulated.queue_days_missing_target",
+        lambda v: _num(v),
+        alert=lambda v: v > 0,
+    )
     add("planned service level (calls-weighted)", "service.service_level_planned", _share)
     if hours_per_interval is not None:
-        add("understaffed agent-hours", "roster.under_agent_intervals",
-            lambda v: _num(float(v) * hours_per_interval, 1), alert=lambda v: v > 0)
+        add(
+            "understaffed agent-hours",
+            "roster.under_agent_intervals",
+            lambda v: _num(float(v) * hours_per_interval, 1),
+            alert=lambda v: v > 0,
+        )
         add("surplus agent-hours", "roster.over_agent_intervals", lambda v: _num(float(v) * hours_per_interval, 1))
     add("intervals short", "roster.under_staffed_intervals", lambda v: _num(v), alert=lambda v: v > 0)
     add("peak gross requirement (agents)", "requirements.peak_gross_agents", lambda v: _num(v))
     add("paid hours", "service.paid_hours", lambda v: _num(v))
     seats = lookup(summary, "roster.seats")
-    add("peak seats used" + (f" of {_num(seats)}" if _finite(seats) else ""), "roster.peak_seats_used",
-        lambda v: _num(v))
+    add(
+        "peak seats used" + (f" of {_num(seats)}" if _finite(seats) else ""),
+        "roster.peak_seats_used",
+        lambda v: _num(v),
+    )
     asked = lookup(summary, "roster.preferences_asked")
     if _finite(asked) and float(asked) > 0:
         add(f"wishes granted of {_num(asked)}", "roster.preferences_granted", lambda v: _num(v))
@@ -181,10 +204,12 @@ def warnings_html(summary: Mapping[str, Any]) -> str:
             stage, text = "run", str(w)
         groups.setdefault(stage, []).append(text)
     items = "".join(f"<li><b>{_e(stage)}</b>: {_e(text)}</li>" for stage, texts in groups.items() for text in texts)
-    return (f'<div class="attention"><p><b>Needs a planner</b> (exit code 1): {len(warnings)} warning'
-            f"{'s' if len(warnings) != 1 else ''}, listed in summary.json <code>warnings</code>. "
-            'What decides them: <a href="#explain">Reading this plan</a>.</p>'
-            f'<ul class="warnings">{items}</ul></div>')
+    return (
+        f'<div class="attention"><p><b>Needs a planner</b> (exit code 1): {len(warnings)} warning'
+        f"{'s' if len(warnings) != 1 else ''}, listed in summary.json <code>warnings</code>. "
+        'What decides them: <a href="#explain">Reading this plan</a>.</p>'
+        f'<ul class="warnings">{items}</ul></div>'
+    )
 
 
 # ------------------------------------------------------------------------ service per queue and day
@@ -198,8 +223,9 @@ def service_html(simulated: pd.DataFrame | None, planned: pd.DataFrame | None) -
     per-queue rows of ``daily.csv``) gives the rostered Erlang figures alone.
     """
     if simulated is not None and not simulated.empty:
-        frame = simulated.assign(date=pd.to_datetime(simulated["date"]).dt.normalize(),
-                                 queue=simulated["queue"].astype(str))
+        frame = simulated.assign(
+            date=pd.to_datetime(simulated["date"]).dt.normalize(), queue=simulated["queue"].astype(str)
+        )
         days = sorted(frame["date"].unique())
         head = "<th>queue</th><th>target</th>" + "".join(f"<th>{pd.Timestamp(d):%a %m-%d}</th>" for d in days)
         rows = []
@@ -207,8 +233,11 @@ def service_html(simulated: pd.DataFrame | None, planned: pd.DataFrame | None) -
             metric = str(block["metric"].iloc[0])
             target = float(block["target"].iloc[0])
             op = "≤" if metric == "asa_sec" else "≥"
-            goal = ("every item within its deadline" if metric == "within_deadline"
-                    else f"{_metric_name(metric)} {op} {format_metric(metric, target)}")
+            goal = (
+                "every item within its deadline"
+                if metric == "within_deadline"
+                else f"{_metric_name(metric)} {op} {format_metric(metric, target)}"
+            )
             cells = [f"<td>{_e(queue)}</td>", f"<td>{_e(goal)}</td>"]
             by_day = block.set_index("date")
             for d in days:
@@ -222,7 +251,8 @@ def service_html(simulated: pd.DataFrame | None, planned: pd.DataFrame | None) -
                 cells.append(
                     f'<td class="{"miss" if miss else "met"}" data-queue="{_e(queue)}" data-date="{pd.Timestamp(d):%Y-%m-%d}">'
                     f'<span class="sim">{_e(sim)}</span><span class="band">[{_e(band)}]</span>'
-                    f'<span class="plan">plan {_e(format_metric(metric, r["planned"]))}</span></td>')
+                    f'<span class="plan">plan {_e(format_metric(metric, r["planned"]))}</span></td>'
+                )
             rows.append("<tr>" + "".join(cells) + "</tr>")
         misses = int(frame["misses"].sum())
         note = (
@@ -230,7 +260,8 @@ def service_html(simulated: pd.DataFrame | None, planned: pd.DataFrame | None) -
             "simulation against this run's forecast, mean over the replications) with its 95% interval in "
             "brackets, and below it what the <b>plan</b> promises (Erlang at the rostered staffing). Red: "
             "simulated more than 2 points under the target (ASA: more than 2% over it), a planner warning. "
-            f"{misses} of {len(frame)} queue-days miss. From service.csv.</p>")
+            f"{misses} of {len(frame)} queue-days miss. From service.csv.</p>"
+        )
         return note + f'<table class="service"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
     if planned is not None and not planned.empty and "queue" in planned.columns:
         frame = planned.loc[planned["queue"].astype(str) != "ALL"]
@@ -242,11 +273,14 @@ def service_html(simulated: pd.DataFrame | None, planned: pd.DataFrame | None) -
         rows = []
         for queue, block in frame.groupby("queue", sort=True):
             by_day = block.set_index("date")["service_level"]
-            rows.append(f"<tr><td>{_e(queue)}</td>" + "".join(
-                f"<td>{_e(_share(by_day.get(d)))}</td>" for d in days) + "</tr>")
-        return ("<p>The run was not simulated (<code>[simulate] replications = 0</code>): the service level the "
-                "rostered staffing gives by Erlang, per queue and day (daily.csv).</p>"
-                f'<table class="service"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+            rows.append(
+                f"<tr><td>{_e(queue)}</td>" + "".join(f"<td>{_e(_share(by_day.get(d)))}</td>" for d in days) + "</tr>"
+            )
+        return (
+            "<p>The run was not simulated (<code>[simulate] replications = 0</code>): the service level the "
+            "rostered staffing gives by Erlang, per queue and day (daily.csv).</p>"
+            f'<table class="service"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        )
     return '<p class="empty">No service figures per queue.</p>'
 
 
@@ -276,15 +310,29 @@ def short_periods(pooled: pd.DataFrame, interval: pd.Timedelta) -> pd.DataFrame:
     rows = []
     for _, block in part.groupby("run", sort=True):
         peak = block.loc[block["under"].idxmax()]
-        rows.append({"start": block["interval_start"].iloc[0], "end": block["interval_start"].iloc[-1] + interval,
-                     "intervals": len(block), "peak_short": float(peak["under"]),
-                     "required_at_peak": float(peak["required"]), "short_agent_hours": float(block["under"].sum()) * hours})
+        rows.append(
+            {
+                "start": block["interval_start"].iloc[0],
+                "end": block["interval_start"].iloc[-1] + interval,
+                "intervals": len(block),
+                "peak_short": float(peak["under"]),
+                "required_at_peak": float(peak["required"]),
+                "short_agent_hours": float(block["under"].sum()) * hours,
+            }
+        )
     out = pd.DataFrame(rows, columns=cols)
-    return out.sort_values(["short_agent_hours", "start"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return out.sort_values(["short_agent_hours", "start"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
 
 
-def short_html(pooled: pd.DataFrame, interval: pd.Timedelta, summary: Mapping[str, Any],
-               diagnosis: pd.DataFrame | None = None, max_rows: int = 12) -> str:
+def short_html(
+    pooled: pd.DataFrame,
+    interval: pd.Timedelta,
+    summary: Mapping[str, Any],
+    diagnosis: pd.DataFrame | None = None,
+    max_rows: int = 12,
+) -> str:
     """The periods short, then the diagnosis sentences (roster and skills) when the run has them."""
     periods = short_periods(pooled, interval)
     parts = []
@@ -293,33 +341,47 @@ def short_html(pooled: pd.DataFrame, interval: pd.Timedelta, summary: Mapping[st
     else:
         total = float(periods["short_agent_hours"].sum())
         shown = periods.head(max_rows)
-        head = "".join(f"<th>{h}</th>" for h in ("period", "intervals", "peak short (agents)", "required at peak",
-                                                  "short agent-hours"))
+        head = "".join(
+            f"<th>{h}</th>"
+            for h in ("period", "intervals", "peak short (agents)", "required at peak", "short agent-hours")
+        )
         body = "".join(
-            f'<tr><td>{p.start:%a %Y-%m-%d %H:%M}–{"24:00" if p.end == p.start.normalize() + pd.Timedelta(days=1) else f"{p.end:%H:%M}"}</td>'
-            f"<td>{p.intervals}</td><td class=\"short\">{_num(p.peak_short)}</td><td>{_num(p.required_at_peak)}</td>"
+            f"<tr><td>{p.start:%a %Y-%m-%d %H:%M}–{'24:00' if p.end == p.start.normalize() + pd.Timedelta(days=1) else f'{p.end:%H:%M}'}</td>"
+            f'<td>{p.intervals}</td><td class="short">{_num(p.peak_short)}</td><td>{_num(p.required_at_peak)}</td>'
             f"<td>{_num(p.short_agent_hours, 1)}</td></tr>"
-            for p in shown.itertuples(index=False))
+            for p in shown.itertuples(index=False)
+        )
         more = f" The {len(shown)} largest are shown." if len(periods) > len(shown) else ""
         parts.append(
             f"<p>{len(periods)} period{'s' if len(periods) != 1 else ''} of consecutive short intervals (split at midnight), "
             f"{_num(total, 1)} agent-hours short in all (coverage.csv <code>under</code>, summed over queues).{more}</p>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
     findings = lookup(summary, "diagnosis.findings")
     if isinstance(findings, list) and findings:
-        parts.append("<h3>Why: the roster's diagnosis</h3><ul>" + "".join(f"<li>{_e(f)}</li>" for f in findings)
-                     + "</ul>")
-        if diagnosis is not None and not diagnosis.empty and {"label", "binding_rule", "more_agents"} <= set(diagnosis.columns):
+        parts.append(
+            "<h3>Why: the roster's diagnosis</h3><ul>" + "".join(f"<li>{_e(f)}</li>" for f in findings) + "</ul>"
+        )
+        if (
+            diagnosis is not None
+            and not diagnosis.empty
+            and {"label", "binding_rule", "more_agents"} <= set(diagnosis.columns)
+        ):
             rows = "".join(
                 f"<tr><td>{_e(r.label)}</td><td>{_e(_num(r.short_agent_hours, 1))}</td>"
                 f"<td>{_e(r.binding_rule if isinstance(r.binding_rule, str) else '–')}</td>"
                 f"<td>{_e(_num(r.more_agents) if _finite(r.more_agents) else '–')}</td></tr>"
-                for r in diagnosis.itertuples(index=False))
-            parts.append("<table><thead><tr><th>diagnosed period</th><th>short agent-hours</th><th>binding rule</th>"
-                         f"<th>more agents closing it</th></tr></thead><tbody>{rows}</tbody></table>")
+                for r in diagnosis.itertuples(index=False)
+            )
+            parts.append(
+                "<table><thead><tr><th>diagnosed period</th><th>short agent-hours</th><th>binding rule</th>"
+                f"<th>more agents closing it</th></tr></thead><tbody>{rows}</tbody></table>"
+            )
     elif not periods.empty:
-        parts.append("<p>The roster's shortfall was not diagnosed (<code>[roster] diagnose = true</code> names the "
-                     "rule binding in each short period and what would close it).</p>")
+        parts.append(
+            "<p>The roster's shortfall was not diagnosed (<code>[roster] diagnose = true</code> names the "
+            "rule binding in each short period and what would close it).</p>"
+        )
     skills = [str(w).partition(": ")[2] for w in summary.get("warnings", []) if str(w).startswith("skills: ")]
     if skills:
         parts.append("<h3>Skills</h3><ul>" + "".join(f"<li>{_e(s)}</li>" for s in skills) + "</ul>")
@@ -348,15 +410,23 @@ def _heat_table(table: pd.DataFrame, kind: str, label: str) -> str:
         cells = [f"<td>{pd.Timestamp(day):%a %m-%d}</td>"]
         for value in row.to_numpy(dtype=float):
             alpha = 0.0 if peak <= 0 else min(value / peak, 1.0)
-            style = f' style="background:rgba({"214,40,40" if kind == "short" else "42,157,143"},{alpha * 0.85:.2f})"' if value > 0 else ""
+            style = (
+                f' style="background:rgba({"214,40,40" if kind == "short" else "42,157,143"},{alpha * 0.85:.2f})"'
+                if value > 0
+                else ""
+            )
             cells.append(f"<td{style}>{_num(value) if value >= 0.5 else ('·' if value > 0 else '')}</td>")
         cells.append(f"<td><b>{_num(float(row.sum()), 1)}</b></td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     total = float(table.to_numpy().sum()) if table.size else 0.0
-    foot = (f'<tr><td>hour total</td>{"".join(f"<td>{_num(v)}</td>" for v in table.sum(axis=0).to_numpy())}'
-            f"<td><b>{_num(total, 1)}</b></td></tr>")
-    return (f"<h3>{_e(label)}: {_num(total, 1)} agent-hours</h3>"
-            f'<table class="heat {kind}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}{foot}</tbody></table>')
+    foot = (
+        f"<tr><td>hour total</td>{''.join(f'<td>{_num(v)}</td>' for v in table.sum(axis=0).to_numpy())}"
+        f"<td><b>{_num(total, 1)}</b></td></tr>"
+    )
+    return (
+        f"<h3>{_e(label)}: {_num(total, 1)} agent-hours</h3>"
+        f'<table class="heat {kind}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}{foot}</tbody></table>'
+    )
 
 
 def surplus_html(pooled: pd.DataFrame, interval: pd.Timedelta) -> str:
@@ -365,10 +435,12 @@ def surplus_html(pooled: pd.DataFrame, interval: pd.Timedelta) -> str:
         return '<p class="empty">No coverage to show.</p>'
     over = by_day_and_hour(pooled, "over", interval)
     under = by_day_and_hour(pooled, "under", interval)
-    note = ("<p>Agent-hours scheduled beyond the requirement (surplus) and missing from it (short), summed over "
-            "queues, by day and hour of day (hour 08 = 08:00-08:59; '·' under half an hour). Surplus sits where "
-            "shifts are longer than the peak they cover or contracts' minimum hours force more time than needed; "
-            "it is the first place to look for hours to move into the short periods.</p>")
+    note = (
+        "<p>Agent-hours scheduled beyond the requirement (surplus) and missing from it (short), summed over "
+        "queues, by day and hour of day (hour 08 = 08:00-08:59; '·' under half an hour). Surplus sits where "
+        "shifts are longer than the peak they cover or contracts' minimum hours force more time than needed; "
+        "it is the first place to look for hours to move into the short periods.</p>"
+    )
     return note + _heat_table(over, "over", "Surplus") + _heat_table(under, "short", "Short")
 
 
@@ -386,8 +458,10 @@ def seats_html(summary: Mapping[str, Any]) -> str:
             text += f" of {_num(seats)} ({_share(float(peak) / float(seats))})"
         text += " (the most agents on shift in one interval, previous-week shifts still running included)."
         if _finite(limited):
-            text += (f" The requirement was capped by the seat limit in <b>{_num(limited)}</b> interval"
-                     f"{'s' if limited != 1 else ''}" + (": more agents than seats were needed there." if limited else "."))
+            text += (
+                f" The requirement was capped by the seat limit in <b>{_num(limited)}</b> interval"
+                f"{'s' if limited != 1 else ''}" + (": more agents than seats were needed there." if limited else ".")
+            )
         parts.append(f"<p>{text}</p>")
     asked = lookup(summary, "roster.preferences_asked")
     if _finite(asked):
@@ -396,17 +470,25 @@ def seats_html(summary: Mapping[str, Any]) -> str:
             parts.append("<p>No agent asked for a day off, a start window or a shift type this horizon.</p>")
         else:
             rows = []
-            for kind, label in (("days_off", "days off"), ("start_window", "start windows"), ("shift_type", "shift types")):
+            for kind, label in (
+                ("days_off", "days off"),
+                ("start_window", "start windows"),
+                ("shift_type", "shift types"),
+            ):
                 a = lookup(summary, f"roster.preferences_{kind}_asked")
                 g = lookup(summary, f"roster.preferences_{kind}_granted")
                 if _finite(a) and float(a) > 0:
-                    rows.append(f"<tr><td>{label}</td><td>{_num(g)}</td><td>{_num(a)}</td>"
-                                f"<td>{_share(float(g) / float(a))}</td></tr>")
-            parts.append(f"<p>Wishes granted: <b>{_num(granted)}</b> of {_num(asked)} "
-                         f"({_share(lookup(summary, 'roster.preferences_granted_share'))}), from "
-                         f"{_num(lookup(summary, 'roster.agents_with_preferences'))} agents with wishes.</p>"
-                         "<table><thead><tr><th>wish</th><th>granted</th><th>asked</th><th>share</th></tr></thead>"
-                         f"<tbody>{''.join(rows)}</tbody></table>")
+                    rows.append(
+                        f"<tr><td>{label}</td><td>{_num(g)}</td><td>{_num(a)}</td>"
+                        f"<td>{_share(float(g) / float(a))}</td></tr>"
+                    )
+            parts.append(
+                f"<p>Wishes granted: <b>{_num(granted)}</b> of {_num(asked)} "
+                f"({_share(lookup(summary, 'roster.preferences_granted_share'))}), from "
+                f"{_num(lookup(summary, 'roster.agents_with_preferences'))} agents with wishes.</p>"
+                "<table><thead><tr><th>wish</th><th>granted</th><th>asked</th><th>share</th></tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table>"
+            )
     return "\n".join(parts) or '<p class="empty">No seat or wish figures.</p>'
 
 
@@ -427,8 +509,11 @@ def carry_in(agent_history: pd.DataFrame | None, start: pd.Timestamp) -> dict[st
     running = ends[ends > start]
     if running.empty:
         return None
-    return {"agents": int(len(running)), "until": running.max(),
-            "agent_hours": float((running - start).dt.total_seconds().sum() / 3600.0)}
+    return {
+        "agents": int(len(running)),
+        "until": running.max(),
+        "agent_hours": float((running - start).dt.total_seconds().sum() / 3600.0),
+    }
 
 
 def _shrinkage_rows(requirements: pd.DataFrame, targets: Any) -> list[tuple[str, float, float, float, float]]:
@@ -448,9 +533,17 @@ def _shrinkage_rows(requirements: pd.DataFrame, targets: Any) -> list[tuple[str,
     return out
 
 
-def explain_html(*, summary: Mapping[str, Any], pooled: pd.DataFrame, requirements: pd.DataFrame,
-                 interval: pd.Timedelta, agent_history: pd.DataFrame | None = None, targets: Any = None,
-                 attention: Mapping[str, Any] | None = None, correction: pd.DataFrame | None = None) -> str:
+def explain_html(
+    *,
+    summary: Mapping[str, Any],
+    pooled: pd.DataFrame,
+    requirements: pd.DataFrame,
+    interval: pd.Timedelta,
+    agent_history: pd.DataFrame | None = None,
+    targets: Any = None,
+    attention: Mapping[str, Any] | None = None,
+    correction: pd.DataFrame | None = None,
+) -> str:
     """What would otherwise puzzle: carried-in coverage, shrinkage, correction rounds, thresholds."""
     parts = []
     hours = interval.total_seconds() / 3600.0
@@ -465,10 +558,13 @@ def explain_html(*, summary: Mapping[str, Any], pooled: pd.DataFrame, requiremen
             f"{carried['until']:%a %H:%M}. They count in the coverage of the first hours ({_num(carried['agent_hours'], 1)} "
             "agent-hours, whole: their breaks belong to the previous plan) and occupy seats, but are not rows of "
             "roster.csv: their shifts were published by the previous run. Each agent's prev_shift_end is in "
-            "agent_history.csv.</p>")
+            "agent_history.csv.</p>"
+        )
     else:
-        parts.append("<p>No shift of the previous roster runs into this plan: the first hours are covered by this "
-                     "roster's shifts alone.</p>")
+        parts.append(
+            "<p>No shift of the previous roster runs into this plan: the first hours are covered by this "
+            "roster's shifts alone.</p>"
+        )
     # --- shrinkage
     parts.append("<h3>Shrinkage: why the roster schedules more agents than the Erlang requirement</h3>")
     net, gross = lookup(summary, "requirements.net_agent_hours"), lookup(summary, "requirements.gross_agent_hours")
@@ -479,14 +575,19 @@ def explain_html(*, summary: Mapping[str, Any], pooled: pd.DataFrame, requiremen
             f"interval is scheduled at net / (1 − shrinkage), rounded up: {_num(gross)} agent-hours (gross), "
             f"{_share(float(gross) / float(net) - 1) if float(net) > 0 else '–'} more. Coverage and the short/surplus "
             "figures compare scheduled heads with the gross requirement; the simulation takes the shrinkage off "
-            "again at random.</p>")
+            "again at random.</p>"
+        )
     rows = _shrinkage_rows(requirements, targets)
     if rows:
         body = "".join(
             f"<tr><td>{_e(q)}</td><td>{_e(_share(lo, 0) if lo == hi else f'{_share(lo, 0)}–{_share(hi, 0)}')}</td>"
-            f"<td>{_num(n * hours)}</td><td>{_num(g * hours)}</td></tr>" for q, lo, hi, n, g in rows)
-        parts.append("<table><thead><tr><th>queue</th><th>shrinkage</th><th>net agent-hours</th>"
-                     f"<th>gross agent-hours</th></tr></thead><tbody>{body}</tbody></table>")
+            f"<td>{_num(n * hours)}</td><td>{_num(g * hours)}</td></tr>"
+            for q, lo, hi, n, g in rows
+        )
+        parts.append(
+            "<table><thead><tr><th>queue</th><th>shrinkage</th><th>net agent-hours</th>"
+            f"<th>gross agent-hours</th></tr></thead><tbody>{body}</tbody></table>"
+        )
     # --- correction rounds
     parts.append("<h3>Simulation-corrected requirements</h3>")
     steps = lookup(summary, "correction.findings")
@@ -495,21 +596,27 @@ def explain_html(*, summary: Mapping[str, Any], pooled: pd.DataFrame, requiremen
             "<p>The Erlang requirement assumes a constant number of agents on the phones; breaks, shrinkage and "
             "skills make a roster do worse. The run simulated the plan, raised the requirement where the "
             "simulation fell short and re-planned (requirements.csv <code>agents_added</code>):</p>"
-            "<ul>" + "".join(f"<li>{_e(s)}</li>" for s in steps) + "</ul>")
+            "<ul>" + "".join(f"<li>{_e(s)}</li>" for s in steps) + "</ul>"
+        )
         if correction is not None and not correction.empty:
             body = "".join(
                 f"<tr><td>{int(r.round)}</td><td>{_e(r.queue)}</td><td>{_e(format_metric(r.metric, r.target))}</td>"
                 f"<td>{_e(format_metric(r.metric, r.simulated))} [{_e(format_metric(r.metric, r.simulated_lo))}–"
                 f"{_e(format_metric(r.metric, r.simulated_hi))}]</td><td>{int(r.days_missing)}</td>"
                 f"<td>{_num(r.added_agent_intervals)}</td><td>{_e(r.status)}</td></tr>"
-                for r in correction.itertuples(index=False))
-            parts.append("<table><thead><tr><th>round</th><th>queue</th><th>target</th><th>simulated [95%]</th>"
-                         "<th>days missing</th><th>agent-intervals added</th><th>status</th></tr></thead>"
-                         f"<tbody>{body}</tbody></table><p>From correction.csv; the published plan is round "
-                         f"{_e(lookup(summary, 'correction.chosen_round', '–'))}.</p>")
+                for r in correction.itertuples(index=False)
+            )
+            parts.append(
+                "<table><thead><tr><th>round</th><th>queue</th><th>target</th><th>simulated [95%]</th>"
+                "<th>days missing</th><th>agent-intervals added</th><th>status</th></tr></thead>"
+                f"<tbody>{body}</tbody></table><p>From correction.csv; the published plan is round "
+                f"{_e(lookup(summary, 'correction.chosen_round', '–'))}.</p>"
+            )
     else:
-        parts.append("<p>Not run (<code>[simulate] correct_rounds = 0</code> or no simulation): the requirement is "
-                     "the Erlang figure.</p>")
+        parts.append(
+            "<p>Not run (<code>[simulate] correct_rounds = 0</code> or no simulation): the requirement is "
+            "the Erlang figure.</p>"
+        )
     # --- attention thresholds
     parts.append("<h3>What sets the exit code</h3>")
     items = []
@@ -517,18 +624,25 @@ def explain_html(*, summary: Mapping[str, Any], pooled: pd.DataFrame, requiremen
         short = attention.get("attention_short_share")
         total = attention.get("attention_total_short_share")
         if _finite(short):
-            items.append(f"an interval short by more than {_share(short, 0)} of its requirement "
-                         "(<code>attention_short_share</code>);")
+            items.append(
+                f"an interval short by more than {_share(short, 0)} of its requirement "
+                "(<code>attention_short_share</code>);"
+            )
         if _finite(total):
-            items.append(f"under-staffing above {_share(total, 0)} of the required agent-intervals in all "
-                         "(<code>attention_total_short_share</code>), or a queue short of skilled agents by more "
-                         "than that share of its own requirement;")
+            items.append(
+                f"under-staffing above {_share(total, 0)} of the required agent-intervals in all "
+                "(<code>attention_total_short_share</code>), or a queue short of skilled agents by more "
+                "than that share of its own requirement;"
+            )
     items.append("a queue-day whose simulated service misses its target by more than 2 points (ASA: 2%);")
     items.append("the seat limit binding, forecast fallbacks, data problems and other warnings of the stages.")
-    parts.append("<p>The run exits 1 (a planner must look) when any of these holds, else 0:</p><ul>"
-                 + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
-                 "<p>Smaller shortfalls are still in coverage.csv and the tables above, they just do not stop the "
-                 "night's run. The thresholds are in the run's config ([run]) and manifest.json.</p>")
+    parts.append(
+        "<p>The run exits 1 (a planner must look) when any of these holds, else 0:</p><ul>"
+        + "".join(f"<li>{i}</li>" for i in items)
+        + "</ul>"
+        "<p>Smaller shortfalls are still in coverage.csv and the tables above, they just do not stop the "
+        "night's run. The thresholds are in the run's config ([run]) and manifest.json.</p>"
+    )
     return "\n".join(parts)
 
 
@@ -561,25 +675,51 @@ def _value(value: Any) -> str:
 
 def technical_html(summary: Mapping[str, Any]) -> str:
     """Solver status, bound, gap and the roster stages' figures, then every summary key: collapsed."""
-    keys = [("status", "solver status"), ("objective", "objective"), ("lower_bound", "lower bound"),
-            ("lower_bound_kind", "bound from"), ("gap", "gap to the bound"), ("coverage_gap", "coverage gap"),
-            ("aggregate_status", "covering model status"), ("plan_used", "plan used"),
-            ("repair_passes", "repair passes"), ("repair_moves", "repair moves"),
-            ("repair_stopped_by_time", "repair stopped by time"), ("break_moves", "break moves"),
-            ("agent_weeks_replaced", "agent-weeks replaced"), ("num_workers", "solver workers"), ("seed", "seed")]
+    keys = [
+        ("status", "solver status"),
+        ("objective", "objective"),
+        ("lower_bound", "lower bound"),
+        ("lower_bound_kind", "bound from"),
+        ("gap", "gap to the bound"),
+        ("coverage_gap", "coverage gap"),
+        ("aggregate_status", "covering model status"),
+        ("plan_used", "plan used"),
+        ("repair_passes", "repair passes"),
+        ("repair_moves", "repair moves"),
+        ("repair_stopped_by_time", "repair stopped by time"),
+        ("break_moves", "break moves"),
+        ("agent_weeks_replaced", "agent-weeks replaced"),
+        ("num_workers", "solver workers"),
+        ("seed", "seed"),
+    ]
     found = summary.get("roster")
     roster: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     rows = "".join(f"<tr><td>{_e(label)}</td><td>{_e(_value(roster[k]))}</td></tr>" for k, label in keys if k in roster)
-    brief = (f'<table class="kv"><thead><tr><th>roster solver</th><th>value</th></tr></thead><tbody>{rows}</tbody></table>'
-             if rows else "")
-    every = _flatten({k: (v if k != "correction" else {x: y for x, y in v.items() if x != "findings"})
-                      for k, v in summary.items() if k not in ("diagnosis", "warnings")})
-    table = ('<table class="kv"><thead><tr><th>summary.json key</th><th>value</th></tr></thead><tbody>'
-             + "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in every) + "</tbody></table>")
-    note = ("<p>The gap is (objective − lower bound) / lower bound of the roster's weighted cost (under-staffing, "
-            "surplus, wishes); 0 means no roster of these agents under these rules does better. Stage timings are "
-            "wall-clock times: they are in the run's log (<code>timing &lt;step&gt;</code> lines), not in this page, "
-            "so that rerunning the same inputs gives a byte-identical report.</p>")
-    return (f'<details id="technical-details"><summary>Solver status {_e(roster.get("status", "–"))}, '
-            f'gap {_e(_value(roster.get("gap")))}: show the technical summary ({len(every)} figures)</summary>'
-            f"{note}{brief}{table}</details>")
+    brief = (
+        f'<table class="kv"><thead><tr><th>roster solver</th><th>value</th></tr></thead><tbody>{rows}</tbody></table>'
+        if rows
+        else ""
+    )
+    every = _flatten(
+        {
+            k: (v if k != "correction" else {x: y for x, y in v.items() if x != "findings"})
+            for k, v in summary.items()
+            if k not in ("diagnosis", "warnings")
+        }
+    )
+    table = (
+        '<table class="kv"><thead><tr><th>summary.json key</th><th>value</th></tr></thead><tbody>'
+        + "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in every)
+        + "</tbody></table>"
+    )
+    note = (
+        "<p>The gap is (objective − lower bound) / lower bound of the roster's weighted cost (under-staffing, "
+        "surplus, wishes); 0 means no roster of these agents under these rules does better. Stage timings are "
+        "wall-clock times: they are in the run's log (<code>timing &lt;step&gt;</code> lines), not in this page, "
+        "so that rerunning the same inputs gives a byte-identical report.</p>"
+    )
+    return (
+        f'<details id="technical-details"><summary>Solver status {_e(roster.get("status", "–"))}, '
+        f"gap {_e(_value(roster.get('gap')))}: show the technical summary ({len(every)} figures)</summary>"
+        f"{note}{brief}{table}</details>"
+    )

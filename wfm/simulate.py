@@ -95,9 +95,33 @@ COUNT_MODES: tuple[str, ...] = ("poisson", "given")
 # Outcomes of a call in the event loop.
 _ANSWERED, _ABANDONED, _UNSERVED = 0, 1, 2
 # Two-sided 95% Student t quantiles by degrees of freedom (scipy-free, exact to 4 digits).
-_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
-         11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093,
-         20: 2.086, 25: 2.060, 30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980}
+_T975 = {
+    1: 12.706,
+    2: 4.303,
+    3: 3.182,
+    4: 2.776,
+    5: 2.571,
+    6: 2.447,
+    7: 2.365,
+    8: 2.306,
+    9: 2.262,
+    10: 2.228,
+    11: 2.201,
+    12: 2.179,
+    13: 2.160,
+    14: 2.145,
+    15: 2.131,
+    16: 2.120,
+    17: 2.110,
+    18: 2.101,
+    19: 2.093,
+    20: 2.086,
+    25: 2.060,
+    30: 2.042,
+    40: 2.021,
+    60: 2.000,
+    120: 1.980,
+}
 
 
 def _t_quantile(df: int) -> float:
@@ -158,11 +182,23 @@ def _heap_pop_py(ht: np.ndarray, ha: np.ndarray, hn: int) -> int:
 
 
 def _kernel_py(
-    arr_t, arr_q, arr_s, arr_ab,            # calls: arrival, queue, handle time, abandon time (inf: never)
-    ev_t, ev_a, ev_on,                      # agents' availability changes, in time order
-    agent_group, g_ptr, g_q, g_lv,          # each agent's group; each group's (queue, level) by level
-    r_ptr, r_g, defer,                      # each queue's routing order of groups; deferrable flag
-    n_groups, length, n_intervals,
+    arr_t,
+    arr_q,
+    arr_s,
+    arr_ab,  # calls: arrival, queue, handle time, abandon time (inf: never)
+    ev_t,
+    ev_a,
+    ev_on,  # agents' availability changes, in time order
+    agent_group,
+    g_ptr,
+    g_q,
+    g_lv,  # each agent's group; each group's (queue, level) by level
+    r_ptr,
+    r_g,
+    defer,  # each queue's routing order of groups; deferrable flag
+    n_groups,
+    length,
+    n_intervals,
 ):  # pragma: no cover - compiled; the interpreted twin runs in tests via engine="python"
     n = arr_t.shape[0]
     m = ev_t.shape[0]
@@ -364,30 +400,30 @@ class _Plan:
     """Everything a replication needs, prepared once (numpy arrays, seconds from ``origin``)."""
 
     origin: pd.Timestamp
-    length: float                 # interval length, seconds
-    n_intervals: int              # intervals of the volumes' horizon
-    n_ext: int                    # intervals simulated (horizon + shifts running past its end)
-    step: float                   # availability grid step, seconds
+    length: float  # interval length, seconds
+    n_intervals: int  # intervals of the volumes' horizon
+    n_ext: int  # intervals simulated (horizon + shifts running past its end)
+    step: float  # availability grid step, seconds
     queues: tuple[str, ...]
-    n_reported: int               # the first n_reported queues are the volumes' (the rest: held, no calls)
-    row_q: np.ndarray             # per volume row: queue index
-    row_k: np.ndarray             # per volume row: interval index
+    n_reported: int  # the first n_reported queues are the volumes' (the rest: held, no calls)
+    row_q: np.ndarray  # per volume row: queue index
+    row_k: np.ndarray  # per volume row: interval index
     row_calls: np.ndarray
     row_aht: np.ndarray
-    patience: np.ndarray          # per queue: mean patience (inf: none)
-    threshold: np.ndarray         # per queue: answer_sec / deadline_sec (nan: no service-level target)
-    defer: np.ndarray             # per queue: 1 for a deferrable backlog
-    cv: np.ndarray                # per queue: handle-time coefficient of variation
-    base: np.ndarray              # agents x grid steps: on shift and not on break
-    present: np.ndarray           # agents x n_ext: on shift at some moment of the interval
-    shrink: np.ndarray            # agents x n_ext: each agent's shrinkage
-    agent_group: np.ndarray       # per rostered agent: skill-group index (agents sorted by group)
+    patience: np.ndarray  # per queue: mean patience (inf: none)
+    threshold: np.ndarray  # per queue: answer_sec / deadline_sec (nan: no service-level target)
+    defer: np.ndarray  # per queue: 1 for a deferrable backlog
+    cv: np.ndarray  # per queue: handle-time coefficient of variation
+    base: np.ndarray  # agents x grid steps: on shift and not on break
+    present: np.ndarray  # agents x n_ext: on shift at some moment of the interval
+    shrink: np.ndarray  # agents x n_ext: each agent's shrinkage
+    agent_group: np.ndarray  # per rostered agent: skill-group index (agents sorted by group)
     g_ptr: np.ndarray
     g_q: np.ndarray
     g_lv: np.ndarray
     r_ptr: np.ndarray
     r_g: np.ndarray
-    group_holds: np.ndarray       # groups x queues
+    group_holds: np.ndarray  # groups x queues
     n_groups: int
     counts: str
     handle: str
@@ -405,20 +441,26 @@ def _as_target_set(targets: Targets | TargetSet | Mapping[str, Targets] | None) 
         queues = dict(targets)
         default = queues.pop("default", Targets())
         return TargetSet(default, queues)
-    raise InvalidInputError(f"targets must be Targets, TargetSet or a mapping of queue -> Targets, got {type(targets).__name__}")
+    raise InvalidInputError(
+        f"targets must be Targets, TargetSet or a mapping of queue -> Targets, got {type(targets).__name__}"
+    )
 
 
 def _seconds(ts: pd.Series, origin: pd.Timestamp) -> np.ndarray:
     return (pd.DatetimeIndex(ts) - origin).total_seconds().to_numpy(dtype=np.float64)
 
 
-def _per_queue(value: float | Mapping[str, float] | None, queues: tuple[str, ...], name: str, default: float) -> np.ndarray:
+def _per_queue(
+    value: float | Mapping[str, float] | None, queues: tuple[str, ...], name: str, default: float
+) -> np.ndarray:
     if value is None:
         return np.full(len(queues), default)
     if isinstance(value, Mapping):
         unknown = sorted(set(map(str, value)) - set(queues))
         if unknown:
-            raise InvalidInputError(f"{name} names queue(s) not in the volumes ({', '.join(queues)}): got {unknown[0]!r}")
+            raise InvalidInputError(
+                f"{name} names queue(s) not in the volumes ({', '.join(queues)}): got {unknown[0]!r}"
+            )
         return np.array([float(value.get(q, default)) for q in queues])
     return np.full(len(queues), float(value))
 
@@ -437,8 +479,11 @@ def _prepare(
     routing: Mapping[str, Any] | None,
     interval_minutes: int | None,
 ) -> tuple[_Plan, pd.DataFrame, SkillMatrix]:
-    for value, allowed, name in ((counts, COUNT_MODES, "counts"), (handle, HANDLE_DISTRIBUTIONS, "handle"),
-                                 (shrinkage_model, SHRINKAGE_MODELS, "shrinkage_model")):
+    for value, allowed, name in (
+        (counts, COUNT_MODES, "counts"),
+        (handle, HANDLE_DISTRIBUTIONS, "handle"),
+        (shrinkage_model, SHRINKAGE_MODELS, "shrinkage_model"),
+    ):
         if value not in allowed:
             raise InvalidInputError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
     tset = _as_target_set(targets)
@@ -457,16 +502,22 @@ def _prepare(
     no_aht = (aht <= 0) & (calls > 0)
     if no_aht.any():
         i = int(np.flatnonzero(no_aht)[0])
-        raise InvalidInputError(f"volumes column aht_sec must be > 0 where calls > 0, got {aht[i]:g} with {calls[i]:g} calls (row {i})")
+        raise InvalidInputError(
+            f"volumes column aht_sec must be > 0 where calls > 0, got {aht[i]:g} with {calls[i]:g} calls (row {i})"
+        )
     if counts == "given":
         frac = calls != np.round(calls)
         if frac.any():
             i = int(np.flatnonzero(frac)[0])
-            raise InvalidInputError(f"volumes column calls must be whole numbers with counts='given', got {calls[i]:g} (row {i})")
+            raise InvalidInputError(
+                f"volumes column calls must be whole numbers with counts='given', got {calls[i]:g} (row {i})"
+            )
     check_unique(pd.DataFrame({"queue": vol_queue, "interval_start": vol_ts}), ["queue", "interval_start"], "volumes")
     if interval_minutes is None:
         if vol_ts.nunique() < 2:
-            raise InvalidInputError("volumes frame: cannot infer the interval length from one interval; pass interval_minutes")
+            raise InvalidInputError(
+                "volumes frame: cannot infer the interval length from one interval; pass interval_minutes"
+            )
         interval = infer_interval(vol_ts, vol_queue, frame="volumes")
     else:
         if isinstance(interval_minutes, bool) or interval_minutes not in (5, 10, 15, 30, 60):
@@ -474,7 +525,9 @@ def _prepare(
         interval = pd.Timedelta(minutes=int(interval_minutes))
     length = interval.total_seconds()
     if vol_ts.dt.tz is not None:
-        raise InvalidInputError(f"volumes column interval_start must be naive local times, got time zone {vol_ts.dt.tz}")
+        raise InvalidInputError(
+            f"volumes column interval_start must be naive local times, got time zone {vol_ts.dt.tz}"
+        )
     origin = vol_ts.min()
     offset = _seconds(vol_ts, origin)
     if (np.mod(offset, length) != 0).any():
@@ -492,8 +545,11 @@ def _prepare(
     # The centre's queues: the volumes' and any the agents hold beyond them (those get no calls).
     vol_queues = queues
     if "skills" in agents.columns:
-        held = {q for a, text in zip(agents["agent_id"].astype(str), agents["skills"], strict=True)
-                for q in parse_skill_text(text, a)}
+        held = {
+            q
+            for a, text in zip(agents["agent_id"].astype(str), agents["skills"], strict=True)
+            for q in parse_skill_text(text, a)
+        }
         queues = vol_queues + tuple(sorted(held - set(vol_queues)))
     skills = parse_skills(agents, queues, routing=routing, require_all_queues=False)
     unknown_targets = sorted(set(tset.queues) - set(queues))
@@ -624,15 +680,19 @@ def _prepare(
                 threshold[j] = float(t.answer_sec)
         q_shrink[j] = t.shrinkage_at(starts)
     holds = skills.group_holds()
-    g_shrink = np.array([q_shrink[holds[g]].mean(axis=0) for g in range(len(skills.groups))]).reshape(len(skills.groups), n_ext)
+    g_shrink = np.array([q_shrink[holds[g]].mean(axis=0) for g in range(len(skills.groups))]).reshape(
+        len(skills.groups), n_ext
+    )
     shrink = g_shrink[agent_group] if n_agents else np.zeros((0, n_ext))
 
     # Handle-time variation.
     cv = _per_queue(handle_cv, queues, "handle_cv", 1.0)
     if handle == "exponential":
         if handle_cv is not None and not np.allclose(cv, 1.0):
-            raise InvalidInputError(f"handle 'exponential' has a coefficient of variation of 1, got handle_cv {handle_cv!r}; "
-                                    "use handle='lognormal' or 'gamma'")
+            raise InvalidInputError(
+                f"handle 'exponential' has a coefficient of variation of 1, got handle_cv {handle_cv!r}; "
+                "use handle='lognormal' or 'gamma'"
+            )
     elif (~np.isfinite(cv) | (cv <= 0)).any():
         raise InvalidInputError(f"handle_cv must be > 0 and finite, got {cv[~np.isfinite(cv) | (cv <= 0)][0]:g}")
 
@@ -657,16 +717,42 @@ def _prepare(
     q_calls = np.bincount(row_q, weights=calls, minlength=len(queues))
     for j, q in enumerate(vol_queues):
         if q_calls[j] > 0 and not (holds[:, j] & rostered_groups).any():
-            warnings.warn(f"queue {q!r} has {q_calls[j]:.0f} calls but no rostered agent holds its skill: none is answered",
-                          WFMWarning, stacklevel=3)
+            warnings.warn(
+                f"queue {q!r} has {q_calls[j]:.0f} calls but no rostered agent holds its skill: none is answered",
+                WFMWarning,
+                stacklevel=3,
+            )
 
     plan = _Plan(
-        origin=origin, length=length, n_intervals=n_intervals, n_ext=n_ext, step=float(step), queues=queues, n_reported=len(vol_queues),
-        row_q=row_q, row_k=row_k, row_calls=calls, row_aht=aht, patience=patience, threshold=threshold,
-        defer=defer, cv=cv, base=base, present=present, shrink=shrink, agent_group=agent_group,
-        g_ptr=g_ptr, g_q=np.array(g_q, dtype=np.int64), g_lv=np.array(g_lv, dtype=np.int64),
-        r_ptr=r_ptr, r_g=np.array(r_g, dtype=np.int64), group_holds=holds, n_groups=len(skills.groups),
-        counts=counts, handle=handle, shrinkage_model=shrinkage_model,
+        origin=origin,
+        length=length,
+        n_intervals=n_intervals,
+        n_ext=n_ext,
+        step=float(step),
+        queues=queues,
+        n_reported=len(vol_queues),
+        row_q=row_q,
+        row_k=row_k,
+        row_calls=calls,
+        row_aht=aht,
+        patience=patience,
+        threshold=threshold,
+        defer=defer,
+        cv=cv,
+        base=base,
+        present=present,
+        shrink=shrink,
+        agent_group=agent_group,
+        g_ptr=g_ptr,
+        g_q=np.array(g_q, dtype=np.int64),
+        g_lv=np.array(g_lv, dtype=np.int64),
+        r_ptr=r_ptr,
+        r_g=np.array(r_g, dtype=np.int64),
+        group_holds=holds,
+        n_groups=len(skills.groups),
+        counts=counts,
+        handle=handle,
+        shrinkage_model=shrinkage_model,
     )
     frame = pd.DataFrame({"queue": vol_queue, "interval_start": vol_ts})
     return plan, frame, skills
@@ -677,12 +763,12 @@ def _prepare(
 
 @dataclass
 class _Replication:
-    q: np.ndarray        # per call: queue
-    k: np.ndarray        # per call: arrival interval
-    t: np.ndarray        # per call: arrival time
+    q: np.ndarray  # per call: queue
+    k: np.ndarray  # per call: arrival interval
+    t: np.ndarray  # per call: arrival time
     wait: np.ndarray
     outcome: np.ndarray
-    busy: np.ndarray     # groups x intervals, seconds
+    busy: np.ndarray  # groups x intervals, seconds
     idle: np.ndarray
 
 
@@ -719,7 +805,9 @@ def _availability_events(plan: _Plan, rng: np.random.Generator) -> tuple[np.ndar
         off = plan.present & (keys < plan.shrink)
     else:
         off = np.zeros((n_agents, n_ext), dtype=bool)
-        bounds: Any = np.flatnonzero(np.diff(np.concatenate([[-1], plan.agent_group, [plan.n_groups + 1]]))) if n_agents else []
+        bounds: Any = (
+            np.flatnonzero(np.diff(np.concatenate([[-1], plan.agent_group, [plan.n_groups + 1]]))) if n_agents else []
+        )
         u = rng.random((plan.n_groups, n_ext))
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=False):
             g = int(plan.agent_group[lo])
@@ -745,8 +833,23 @@ def _replicate(plan: _Plan, seed: np.random.SeedSequence, engine: str) -> _Repli
     ev_t, ev_a, ev_on = _availability_events(plan, rng_agents)
     kernel = _compiled_kernel() if engine == "numba" else _python_kernel()
     wait, outcome, busy, idle = kernel(
-        t, q, s, ab, ev_t.astype(np.float64), ev_a, ev_on, plan.agent_group, plan.g_ptr, plan.g_q, plan.g_lv,
-        plan.r_ptr, plan.r_g, plan.defer, plan.n_groups, plan.length, plan.n_intervals,
+        t,
+        q,
+        s,
+        ab,
+        ev_t.astype(np.float64),
+        ev_a,
+        ev_on,
+        plan.agent_group,
+        plan.g_ptr,
+        plan.g_q,
+        plan.g_lv,
+        plan.r_ptr,
+        plan.r_g,
+        plan.defer,
+        plan.n_groups,
+        plan.length,
+        plan.n_intervals,
     )
     return _Replication(q=q, k=k, t=t, wait=wait, outcome=outcome, busy=busy, idle=idle)
 
@@ -799,9 +902,13 @@ def service_figures(counts: pd.DataFrame, keys: list[str], threshold: Mapping[st
     replication's ratio is taken, then the mean and interval over replications (a key
     without offered calls in a replication leaves that replication out of its rates).
     """
-    g = counts.groupby(["replication", *keys], sort=True)[
-        ["offered", "answered", "abandoned", "unserved", "within", "wait_sec", "busy_sec", "on_phone_sec"]
-    ].sum().reset_index()
+    g = (
+        counts.groupby(["replication", *keys], sort=True)[
+            ["offered", "answered", "abandoned", "unserved", "within", "wait_sec", "busy_sec", "on_phone_sec"]
+        ]
+        .sum()
+        .reset_index()
+    )
     offered = g["offered"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         has = offered > 0
@@ -972,8 +1079,17 @@ def simulate(
     if engine not in ENGINES:
         raise InvalidInputError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     plan, _, _ = _prepare(
-        roster, agents, volumes, targets, breaks, counts=counts, handle=handle, handle_cv=handle_cv,
-        shrinkage_model=shrinkage_model, routing=routing, interval_minutes=interval_minutes,
+        roster,
+        agents,
+        volumes,
+        targets,
+        breaks,
+        counts=counts,
+        handle=handle,
+        handle_cv=handle_cv,
+        shrinkage_model=shrinkage_model,
+        routing=routing,
+        interval_minutes=interval_minutes,
     )
     seeds = np.random.SeedSequence(int(seed)).spawn(int(replications))
     if engine == "numba":
@@ -996,9 +1112,11 @@ def simulate(
     counts_frame = _counts_frame(plan, reps)
     threshold = {q: float(plan.threshold[j]) for j, q in enumerate(plan.queues)}
     vol = pd.DataFrame(
-        {"queue": np.asarray(plan.queues, dtype=object)[plan.row_q],
-         "interval_start": plan.origin + pd.to_timedelta(plan.row_k * plan.length, unit="s"),
-         "calls": plan.row_calls}
+        {
+            "queue": np.asarray(plan.queues, dtype=object)[plan.row_q],
+            "interval_start": plan.origin + pd.to_timedelta(plan.row_k * plan.length, unit="s"),
+            "calls": plan.row_calls,
+        }
     )
     interval = service_figures(counts_frame, ["queue", "interval_start"], threshold)
     interval = interval.merge(vol, on=["queue", "interval_start"], how="left")
@@ -1007,7 +1125,8 @@ def simulate(
     daily = service_figures(day, ["queue", "date"], threshold)
     daily = daily.merge(
         vol.assign(date=vol["interval_start"].dt.normalize()).groupby(["queue", "date"], as_index=False)["calls"].sum(),
-        on=["queue", "date"], how="left",
+        on=["queue", "date"],
+        how="left",
     )
     daily["calls"] = daily["calls"].fillna(0.0)
     lead = ["queue", "interval_start", "calls"]
@@ -1027,8 +1146,9 @@ def simulate(
         "queues": list(plan.queues[: plan.n_reported]),
         "deferrable_queues": [q for j, q in enumerate(plan.queues) if plan.defer[j]],
     }
-    return SimulationResult(interval=interval, daily=daily, backlog=_backlog_frame(plan, reps),
-                            counts=counts_frame, summary=summary)
+    return SimulationResult(
+        interval=interval, daily=daily, backlog=_backlog_frame(plan, reps), counts=counts_frame, summary=summary
+    )
 
 
 def compare_to_plan(
@@ -1095,10 +1215,32 @@ def compare_to_plan(
             promised = 1.0 if not (np.isfinite(under) and under > 0) else np.nan
         else:
             promised = plan[metric].get(key, np.nan) if metric in plan.columns else np.nan
-        rows.append({"queue": rec.queue, "date": key[1], "calls": rec.calls, "metric": metric, "target": target,
-                     "planned": float(promised), "simulated": float(sim), "simulated_lo": float(lo),
-                     "simulated_hi": float(hi), "misses": bool(misses)})
-    cols = ["queue", "date", "calls", "metric", "target", "planned", "simulated", "simulated_lo", "simulated_hi", "misses"]
+        rows.append(
+            {
+                "queue": rec.queue,
+                "date": key[1],
+                "calls": rec.calls,
+                "metric": metric,
+                "target": target,
+                "planned": float(promised),
+                "simulated": float(sim),
+                "simulated_lo": float(lo),
+                "simulated_hi": float(hi),
+                "misses": bool(misses),
+            }
+        )
+    cols = [
+        "queue",
+        "date",
+        "calls",
+        "metric",
+        "target",
+        "planned",
+        "simulated",
+        "simulated_lo",
+        "simulated_hi",
+        "misses",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -1112,8 +1254,10 @@ def miss_warnings(comparison: pd.DataFrame, *, tolerance: float = 0.02) -> list[
             what = f"deadline (only {worst:.1%} of items started within it)"
         elif block["metric"].iloc[0] == "service_level":
             worst = block["simulated"].min()
-            what = (f"service level {block['target'].iloc[0]:.0%} target by more than {tolerance * 100:g} points "
-                    f"(simulated down to {worst:.1%})")
+            what = (
+                f"service level {block['target'].iloc[0]:.0%} target by more than {tolerance * 100:g} points "
+                f"(simulated down to {worst:.1%})"
+            )
         else:
             worst = block["simulated"].max()
             what = f"ASA target {block['target'].iloc[0]:g} s (simulated up to {worst:,.0f} s)"

@@ -57,9 +57,11 @@ class SkillShortfall:
 
     @property
     def sentence(self) -> str:
-        text = (f"{self.queue} is short of skilled agents {self.window} by about {int(np.ceil(self.peak - 1e-9))} "
-                f"heads at the worst interval ({self.head_intervals * self.interval_hours:,.0f} agent-hours in all), "
-                "in every roster of these agents")
+        text = (
+            f"{self.queue} is short of skilled agents {self.window} by about {int(np.ceil(self.peak - 1e-9))} "
+            f"heads at the worst interval ({self.head_intervals * self.interval_hours:,.0f} agent-hours in all), "
+            "in every roster of these agents"
+        )
         fixes = []
         if self.cross_train is not None:
             fixes.append(f"cross-training {self.cross_train[1]} agents of group {self.cross_train[0]}")
@@ -89,8 +91,11 @@ def shortfall_window(starts: pd.DatetimeIndex, short: np.ndarray, step: pd.Timed
         day_text = ", ".join(_WEEKDAYS[d] for d in days)
     minutes = when.hour * 60 + when.minute
     lo, hi = int(minutes.min()), int((minutes + step.total_seconds() / 60).max())
-    return f"on {day_text} {lo // 60:02d}:{lo % 60:02d}-{hi // 60 % 24:02d}:{hi % 60:02d}" if hi - lo < 1440 \
+    return (
+        f"on {day_text} {lo // 60:02d}:{lo % 60:02d}-{hi // 60 % 24:02d}:{hi % 60:02d}"
+        if hi - lo < 1440
         else f"on {day_text}"
+    )
 
 
 def _solve(req: np.ndarray, holds: np.ndarray, cap: np.ndarray, budget: np.ndarray, steps: Sequence) -> Cover:
@@ -151,7 +156,9 @@ def skill_capacity(
         cross = hire = None
         if check_changes:
             cross, hire = _fixes(j, req, holds, cap, budget, steps, skills, cover, max_groups_tried)
-        found.append(SkillShortfall(q, float(short_q[j]), float(cover.under[:, j].max()), window, cross, hire, per_interval))
+        found.append(
+            SkillShortfall(q, float(short_q[j]), float(cover.under[:, j].max()), window, cross, hire, per_interval)
+        )
     return cover, found
 
 
@@ -196,12 +203,25 @@ def _fixes(j, req, holds, cap, budget, steps, skills, base, max_groups):
             best = (skills.groups[g].name, k)
     # Hiring: K agents holding only q, on the average hours of q's current holders.
     holders = [g for g in range(n_g) if holds[g, j]]
-    per_agent = float(budget[holders].sum() / max(cap[holders].sum(), 1.0)) if holders else float(budget.sum() / max(cap.sum(), 1.0))
+    per_agent = (
+        float(budget[holders].sum() / max(cap[holders].sum(), 1.0))
+        if holders
+        else float(budget.sum() / max(cap.sum(), 1.0))
+    )
     only_q = (np.arange(holds.shape[1]) == j)[None, :]
 
     def ok_hire(k: int) -> bool:
-        return _closes(j, _solve(req, np.vstack([holds, only_q]), np.append(cap, k).astype(float),
-                                 np.append(budget, k * per_agent), steps), base)
+        return _closes(
+            j,
+            _solve(
+                req,
+                np.vstack([holds, only_q]),
+                np.append(cap, k).astype(float),
+                np.append(budget, k * per_agent),
+                steps,
+            ),
+            base,
+        )
 
     hire = _bisect(ok_hire, int(16 * np.ceil(base.under[:, j].max()) + 8))
     return best, hire
@@ -227,11 +247,15 @@ class RosterSkillGap:
 
     @property
     def sentence(self) -> str:
-        text = (f"{self.queue} is short of skilled agents {self.window} by about {int(np.ceil(self.peak - 1e-9))} "
-                f"heads at the worst interval ({self.agent_hours:,.0f} agent-hours, {self.share:.1%} of its requirement)")
+        text = (
+            f"{self.queue} is short of skilled agents {self.window} by about {int(np.ceil(self.peak - 1e-9))} "
+            f"heads at the worst interval ({self.agent_hours:,.0f} agent-hours, {self.share:.1%} of its requirement)"
+        )
         if self.cross_train is not None:
-            text += (f"; cross-training {self.cross_train[1]} agents of group {self.cross_train[0]} closes it in this "
-                     "roster (checked by solving the cover again)")
+            text += (
+                f"; cross-training {self.cross_train[1]} agents of group {self.cross_train[0]} closes it in this "
+                "roster (checked by solving the cover again)"
+            )
         return text
 
 
@@ -289,8 +313,9 @@ def roster_gaps(
             k = _bisect(ok, int(size[g]))
             if k is not None and (best is None or k < best[1]):
                 best = (skills.groups[g].name, k)
-        gaps.append(RosterSkillGap(q, float(short * step_h), float(short / total), float(cover.under[:, j].max()),
-                                   window, best))
+        gaps.append(
+            RosterSkillGap(q, float(short * step_h), float(short / total), float(cover.under[:, j].max()), window, best)
+        )
     return frame, cover, gaps
 
 
@@ -299,6 +324,10 @@ def _served_by_group(cover: Cover) -> np.ndarray:
     # allocated includes the spare share; served is per queue. Recover the program's part per
     # group as allocated minus the spare, which is allocated in proportion where a queue is
     # over its requirement: approximate by capping each queue at its requirement pro rata.
-    scale = np.divide(np.minimum(cover.scheduled, cover.required), cover.scheduled,
-                      out=np.zeros_like(cover.scheduled), where=cover.scheduled > 0)
+    scale = np.divide(
+        np.minimum(cover.scheduled, cover.required),
+        cover.scheduled,
+        out=np.zeros_like(cover.scheduled),
+        where=cover.scheduled > 0,
+    )
     return (cover.allocated * scale[:, None, :]).sum(axis=2)

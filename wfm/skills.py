@@ -145,9 +145,7 @@ class SkillMatrix:
         for g in self.groups:
             if g.name == name:
                 return g
-        raise InvalidInputError(
-            f"skill group must be one of {', '.join(g.name for g in self.groups)}, got {name!r}"
-        )
+        raise InvalidInputError(f"skill group must be one of {', '.join(g.name for g in self.groups)}, got {name!r}")
 
     def frame(self) -> pd.DataFrame:
         """Long frame ``agent_id, queue, level, skill_group`` (one row per held skill)."""
@@ -251,9 +249,7 @@ def parse_skills(
     orders: list[tuple[int, ...]] = []
     for q in known:
         holding = [g for g in groups if q in dict(g.levels)]
-        default = [
-            g.index for g in sorted(holding, key=lambda g: (len(g.levels), dict(g.levels)[q], g.index))
-        ]
+        default = [g.index for g in sorted(holding, key=lambda g: (len(g.levels), dict(g.levels)[q], g.index))]
         named: list[int] = []
         for name in routing.get(q, ()):
             if name not in by_name:

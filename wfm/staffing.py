@@ -63,7 +63,14 @@ REQUIREMENT_COLUMNS: tuple[str, ...] = (
 
 WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TARGET_FIELDS = (
-    "service_level", "answer_sec", "asa_sec", "max_occupancy", "patience_sec", "max_abandon", "shrinkage", "deadline_sec",
+    "service_level",
+    "answer_sec",
+    "asa_sec",
+    "max_occupancy",
+    "patience_sec",
+    "max_abandon",
+    "shrinkage",
+    "deadline_sec",
 )
 #: the waiting-time targets a deferrable queue (one with a deadline) does not have
 _INTERVAL_TARGETS = ("service_level", "answer_sec", "asa_sec", "patience_sec", "max_abandon")
@@ -235,7 +242,9 @@ class Targets:
                 f"service_level={self.service_level!r} and answer_sec={self.answer_sec!r}"
             )
         if self.max_abandon is not None and self.patience_sec is None:
-            raise InvalidInputError(f"max_abandon needs patience_sec (Erlang A), got max_abandon={self.max_abandon!r} alone")
+            raise InvalidInputError(
+                f"max_abandon needs patience_sec (Erlang A), got max_abandon={self.max_abandon!r} alone"
+            )
         targets = (self.service_level, self.asa_sec, self.max_occupancy, self.max_abandon, self.deadline_sec)
         if all(t is None for t in targets):
             raise InvalidInputError(
@@ -300,9 +309,7 @@ class TargetSet:
         """Apply the same field changes to the default and every named queue (e.g. CLI options)."""
         if not changes:
             return self
-        return TargetSet(
-            self.default.replace(**changes), {k: v.replace(**changes) for k, v in self.queues.items()}
-        )
+        return TargetSet(self.default.replace(**changes), {k: v.replace(**changes) for k, v in self.queues.items()})
 
 
 def _targets_from_toml(section: Mapping[str, Any], base: Targets | None, where: str) -> Targets:
@@ -359,7 +366,9 @@ def load_targets(path: str | os.PathLike[str]) -> TargetSet:
     name = str(path)
     unknown = sorted(set(data) - {"default", "queues"})
     if unknown:
-        raise ConfigError(f"targets file {name!r}: unknown section [{unknown[0]}], expected [default] and [queues.<name>]")
+        raise ConfigError(
+            f"targets file {name!r}: unknown section [{unknown[0]}], expected [default] and [queues.<name>]"
+        )
     default_section = data.get("default", {})
     queues_section = data.get("queues", {})
     if not isinstance(default_section, Mapping) or not isinstance(queues_section, Mapping):
@@ -390,7 +399,9 @@ def _empty_result(forecast: pd.DataFrame, with_abandon: bool, seats: int | None)
     return out[_output_order(forecast.columns, with_abandon, seats)]
 
 
-def _output_order(columns: Sequence[str], with_abandon: bool, seats: int | None, with_deadline: bool = False) -> list[str]:
+def _output_order(
+    columns: Sequence[str], with_abandon: bool, seats: int | None, with_deadline: bool = False
+) -> list[str]:
     added = ["erlangs", "agents", "agents_scheduled", "service_level", "asa_sec", "occupancy"]
     if with_abandon:
         added.append("abandon_rate")
@@ -413,7 +424,9 @@ def _as_target_set(targets: Targets | TargetSet | Mapping[str, Targets] | None) 
         queues = dict(targets)
         default = queues.pop("default", Targets())
         return TargetSet(default, queues)
-    raise InvalidInputError(f"targets must be Targets, TargetSet or a mapping of queue -> Targets, got {type(targets).__name__}")
+    raise InvalidInputError(
+        f"targets must be Targets, TargetSet or a mapping of queue -> Targets, got {type(targets).__name__}"
+    )
 
 
 def _round_up(x: np.ndarray) -> np.ndarray:
@@ -507,7 +520,8 @@ def requirements(
     if len(forecast) and pd.to_numeric(forecast["aht_sec"], errors="coerce").isna().all():
         raise InvalidInputError(
             "forecast column aht_sec is empty: sizing needs a handle time, got none (the history had calls only); "
-            "forecast from a history with aht_sec, or give a constant (wfm forecast --aht-sec)")
+            "forecast from a history with aht_sec, or give a constant (wfm forecast --aht-sec)"
+        )
     aht = to_numeric(forecast["aht_sec"], "aht_sec", "forecast").to_numpy()
     no_handle_time = (aht == 0) & (calls > 0)
     if no_handle_time.any():
@@ -599,8 +613,10 @@ def requirements(
     out["seat_limited"] = False
     if uses_deadline:
         out["deadline_sec"] = np.array(
-            [np.nan if target_set.for_queue(q).deadline_sec is None else target_set.for_queue(q).deadline_sec
-             for q in uniques]
+            [
+                np.nan if target_set.for_queue(q).deadline_sec is None else target_set.for_queue(q).deadline_sec
+                for q in uniques
+            ]
         )[codes]
     if seats is not None:
         limited, seated, summary = _apply_seats(ts, scheduled, int(seats))

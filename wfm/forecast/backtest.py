@@ -39,8 +39,14 @@ class BacktestOutcome:
     scores: dict[str, float]
 
 
-def _origins(sd: SeriesData, horizon_days: int, n_origins: int, step_days: int, min_train_days: int,
-             extra_cuts: Sequence[np.datetime64] = ()) -> list[int]:
+def _origins(
+    sd: SeriesData,
+    horizon_days: int,
+    n_origins: int,
+    step_days: int,
+    min_train_days: int,
+    extra_cuts: Sequence[np.datetime64] = (),
+) -> list[int]:
     """Index (exclusive end of training) of each origin, oldest first."""
     last = sd.dates[-1]
     out = []
@@ -111,12 +117,26 @@ def run_backtest(
             if sp is None:
                 sp = (np.zeros(0, dtype=int), np.zeros(0), np.zeros(0))
             # the special days' errors count in the ranking and in the calibration
-            errors[name].append((np.concatenate([lead[keep], sp[0]]), np.concatenate([fc[keep], sp[1]]),
-                                 np.concatenate([actual[keep], sp[2]])))
+            errors[name].append(
+                (
+                    np.concatenate([lead[keep], sp[0]]),
+                    np.concatenate([fc[keep], sp[1]]),
+                    np.concatenate([actual[keep], sp[2]]),
+                )
+            )
             spec_errors[name].append(sp)
-            rows.append({"queue": queue, "model": name, "origin": str(train.dates[-1]), "horizon_days": horizon_days,
-                         **accuracy(actual[keep], fc[keep]), "n_intervals": int(keep.sum()),
-                         "holiday_wape": _wape(sp[2], sp[1]), "n_holiday_intervals": int(sp[2].size)})
+            rows.append(
+                {
+                    "queue": queue,
+                    "model": name,
+                    "origin": str(train.dates[-1]),
+                    "horizon_days": horizon_days,
+                    **accuracy(actual[keep], fc[keep]),
+                    "n_intervals": int(keep.sum()),
+                    "holiday_wape": _wape(sp[2], sp[1]),
+                    "n_holiday_intervals": int(sp[2].size),
+                }
+            )
         if progress is not None and n_train in regular:
             progress(1)
     scores = {}
@@ -140,10 +160,18 @@ def run_backtest(
             s_fc = np.mean([spec_errors[m][i][1] for m in members], axis=0)
             combo_spec.append((s_lead, s_fc, s_act))
             n_ord = act.size - s_act.size  # the ordinary days come first
-            rows.append({"queue": queue, "model": COMBO + "(" + "+".join(members) + ")",
-                         "origin": used[i], "horizon_days": horizon_days,
-                         **accuracy(act[:n_ord], fc[:n_ord]), "n_intervals": int(n_ord),
-                         "holiday_wape": _wape(s_act, s_fc), "n_holiday_intervals": int(s_act.size)})
+            rows.append(
+                {
+                    "queue": queue,
+                    "model": COMBO + "(" + "+".join(members) + ")",
+                    "origin": used[i],
+                    "horizon_days": horizon_days,
+                    **accuracy(act[:n_ord], fc[:n_ord]),
+                    "n_intervals": int(n_ord),
+                    "holiday_wape": _wape(s_act, s_fc),
+                    "n_holiday_intervals": int(s_act.size),
+                }
+            )
         errors[COMBO] = combo_err
         a = np.concatenate([e[2] for e in combo_err])
         f = np.concatenate([e[1] for e in combo_err])
@@ -167,7 +195,9 @@ class Calibration:
     table: np.ndarray
 
     @classmethod
-    def from_errors(cls, errors: list[tuple[np.ndarray, np.ndarray, np.ndarray]], quantiles: tuple[float, ...]) -> Calibration:
+    def from_errors(
+        cls, errors: list[tuple[np.ndarray, np.ndarray, np.ndarray]], quantiles: tuple[float, ...]
+    ) -> Calibration:
         lead = np.concatenate([e[0] for e in errors])
         f = np.concatenate([e[1] for e in errors])
         a = np.concatenate([e[2] for e in errors])

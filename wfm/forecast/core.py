@@ -44,7 +44,8 @@ class ForecastConfig:
     def __post_init__(self) -> None:
         if self.holiday_effects not in HOLIDAY_EFFECTS:
             raise InvalidInputError(
-                f"holiday_effects must be one of {', '.join(HOLIDAY_EFFECTS)}, got {self.holiday_effects!r}")
+                f"holiday_effects must be one of {', '.join(HOLIDAY_EFFECTS)}, got {self.holiday_effects!r}"
+            )
         if not isinstance(self.holiday_origins, (int, np.integer)) or not 0 <= self.holiday_origins <= 10:
             raise InvalidInputError(f"holiday_origins must be a whole number in [0, 10], got {self.holiday_origins!r}")
         if not isinstance(self.horizon_days, (int, np.integer)) or not 1 <= self.horizon_days <= 366:
@@ -53,7 +54,9 @@ class ForecastConfig:
             raise InvalidInputError(f"model must be one of auto, combo, {', '.join(MODELS)}, got {self.model!r}")
         qs = tuple(float(q) for q in self.quantiles)
         if any(not 0 < q < 1 or q == 0.5 for q in qs) or len(set(qs)) != len(qs):
-            raise InvalidInputError(f"quantiles must be distinct values in (0, 1) other than 0.5, got {self.quantiles!r}")
+            raise InvalidInputError(
+                f"quantiles must be distinct values in (0, 1) other than 0.5, got {self.quantiles!r}"
+            )
         object.__setattr__(self, "quantiles", tuple(sorted(qs)))
         if not 1 <= self.n_origins <= 20:
             raise InvalidInputError(f"n_origins must be in [1, 20], got {self.n_origins}")
@@ -142,7 +145,9 @@ def _history_ratios(qd: QueueData, sd: SeriesData, kinds: np.ndarray, labels: np
     return ratios
 
 
-def _plan_days(qd: QueueData, sd: SeriesData, horizon_days: int, as_of_day: np.datetime64, country, events, notes) -> pd.DataFrame:
+def _plan_days(
+    qd: QueueData, sd: SeriesData, horizon_days: int, as_of_day: np.datetime64, country, events, notes
+) -> pd.DataFrame:
     """Decide for each horizon day: closed, or forecast as weekday ``proxy`` times ``ratio``."""
     days = as_of_day + np.arange(1, horizon_days + 1).astype("timedelta64[D]")
     cal = day_types(pd.DatetimeIndex(days), country=country, events=events)
@@ -168,8 +173,15 @@ def _plan_days(qd: QueueData, sd: SeriesData, horizon_days: int, as_of_day: np.d
             j += 1
         if j < len(hist_status) and hist_kinds[j] == "ordinary" and hist_status[j] == "open":
             k = np.flatnonzero(sd.dates == qd.days[j].to_datetime64().astype("datetime64[D]"))
-            ref: list[int] | np.ndarray = np.flatnonzero((sd.weekday == sd.weekday[k[0]]) & sd.observed() &
-                                 (np.abs((sd.dates - sd.dates[k[0]]).astype(int)) <= 21)) if k.size else []
+            ref: list[int] | np.ndarray = (
+                np.flatnonzero(
+                    (sd.weekday == sd.weekday[k[0]])
+                    & sd.observed()
+                    & (np.abs((sd.dates - sd.dates[k[0]]).astype(int)) <= 21)
+                )
+                if k.size
+                else []
+            )
             ref = [r for r in ref if r != k[0]] if k.size else []
             if ref:
                 post_ratios.append(tot[k[0]] / tot[ref].mean())
@@ -201,15 +213,21 @@ def _plan_days(qd: QueueData, sd: SeriesData, horizon_days: int, as_of_day: np.d
             elif hol_closed > 0 or weekly_closure:
                 status[i] = "closed"
                 if hol_closed == 0 and "hol" not in said:
-                    _note(notes, f"queue {qd.queue}: no public holiday in history; holidays in the horizon "
-                                 "(e.g. " + str(cal['date'].iloc[i].date()) + ") are assumed closed, like the "
-                                 "weekly closure")
+                    _note(
+                        notes,
+                        f"queue {qd.queue}: no public holiday in history; holidays in the horizon "
+                        "(e.g. " + str(cal["date"].iloc[i].date()) + ") are assumed closed, like the "
+                        "weekly closure",
+                    )
                     said.add("hol")
             else:
                 proxy[i], status[i] = quietest, "open"
                 if "hol24" not in said:
-                    _note(notes, f"queue {qd.queue}: no public holiday in history; holidays in the horizon are "
-                                 f"forecast like the quietest weekday ({cal['date'].iloc[i].day_name()[:3]} pattern)")
+                    _note(
+                        notes,
+                        f"queue {qd.queue}: no public holiday in history; holidays in the horizon are "
+                        f"forecast like the quietest weekday ({cal['date'].iloc[i].day_name()[:3]} pattern)",
+                    )
                     said.add("hol24")
         elif kind == "makeup":
             proxy[i], status[i] = median_w, "open"
@@ -221,7 +239,9 @@ def _plan_days(qd: QueueData, sd: SeriesData, horizon_days: int, as_of_day: np.d
                 mult = ev.get(cal["date"].iloc[i], np.nan)
                 ratio[i] = 1.0 if np.isnan(mult) else float(mult)
                 if np.isnan(mult) and name not in said:
-                    _note(notes, f"queue {qd.queue}: {name} has no history and no multiplier; forecast as an ordinary day")
+                    _note(
+                        notes, f"queue {qd.queue}: {name} has no history and no multiplier; forecast as an ordinary day"
+                    )
                     said.add(name)
             if not qd.open_weekdays[wd[i]]:
                 proxy[i] = median_w
@@ -240,12 +260,17 @@ def _plan_days(qd: QueueData, sd: SeriesData, horizon_days: int, as_of_day: np.d
             elif after_closure is not None and wd[j] != after_closure:
                 proxy[j] = after_closure
                 if "post" not in said:
-                    _note(notes, f"queue {qd.queue}: the first open day after a closed holiday "
-                                 f"({cal['date'].iloc[j].date()}) is forecast like the first day after the "
-                                 f"weekly closure ({WEEKDAY_LABELS[after_closure]})", warn=False)
+                    _note(
+                        notes,
+                        f"queue {qd.queue}: the first open day after a closed holiday "
+                        f"({cal['date'].iloc[j].date()}) is forecast like the first day after the "
+                        f"weekly closure ({WEEKDAY_LABELS[after_closure]})",
+                        warn=False,
+                    )
                     said.add("post")
-    return pd.DataFrame({"date": days, "weekday": wd, "day_type": labels, "status": status, "proxy": proxy,
-                         "ratio": ratio})
+    return pd.DataFrame(
+        {"date": days, "weekday": wd, "day_type": labels, "status": status, "proxy": proxy, "ratio": ratio}
+    )
 
 
 def _holiday_cuts(qd: QueueData, horizon_days: int, count: int) -> list[np.datetime64]:
@@ -263,7 +288,7 @@ def _holiday_cuts(qd: QueueData, horizon_days: int, count: int) -> list[np.datet
             j += 1
         # the period is scored only if it has data and fits in the horizon after the origin
         lead = min(7, max(1, horizon_days - (j - i + 1)))
-        if j + 1 + 2 >= len(kinds) or not has_rows[i:j + 1].any() or i - lead < 28:
+        if j + 1 + 2 >= len(kinds) or not has_rows[i : j + 1].any() or i - lead < 28:
             continue
         cuts.append(qd.days[i - lead].to_datetime64().astype("datetime64[D]"))
         if len(cuts) == count:
@@ -294,8 +319,13 @@ def _special_scorer(qd: QueueData, horizon_days: int, country, events):
         def score(model):
             fc = np.zeros_like(actual_all)
             if is_open.any():
-                fc[is_open] = special_values(plan[is_open], [e for e, k in zip(shapes, is_open, strict=True) if k],
-                                             h, qd.open_slots, model._predict_days)
+                fc[is_open] = special_values(
+                    plan[is_open],
+                    [e for e, k in zip(shapes, is_open, strict=True) if k],
+                    h,
+                    qd.open_slots,
+                    model._predict_days,
+                )
             keep = ~np.isnan(actual_all)
             lead = np.broadcast_to(lead_day[:, None], actual_all.shape)
             return lead[keep], fc[keep], actual_all[keep]
@@ -312,10 +342,15 @@ def _describe_special(queue: str, plan: pd.DataFrame) -> str:
     for (kind, method), g in sp.groupby(["kind", "method"], sort=False):
         span = str(g["date"].iloc[0].date()) + (f"..{g['date'].iloc[-1].date()}" if len(g) > 1 else "")
         status = "closed" if (g["status"] == "closed").all() else f"x{g['ratio'].mean():.2f} of an average day"
-        how = {"learned": f"learned from {g['occurrences'].max()} past occurrences",
-               "pooled": (f"pooled ({g['occurrences'].max()} past occurrence(s) shrunk towards all {kind.split(':')[0]}s)"
-                          if g["occurrences"].max() else f"pooled (no past {kind}; the pooled effect of its family)"),
-               "prior": f"prior (none in history; like a {g['prior'].iloc[0]})"}[method]
+        how = {
+            "learned": f"learned from {g['occurrences'].max()} past occurrences",
+            "pooled": (
+                f"pooled ({g['occurrences'].max()} past occurrence(s) shrunk towards all {kind.split(':')[0]}s)"
+                if g["occurrences"].max()
+                else f"pooled (no past {kind}; the pooled effect of its family)"
+            ),
+            "prior": f"prior (none in history; like a {g['prior'].iloc[0]})",
+        }[method]
         parts.append(f"{kind} {span}: {how}, {status}")
     return f"queue {queue}: special days in the horizon: " + "; ".join(parts)
 
@@ -327,12 +362,18 @@ def _special_notes(queue: str, plan: pd.DataFrame, events: pd.DataFrame | None, 
     hol = sp[sp["kind"].str.startswith("holiday:")]
     closed_prior = hol[(hol["status"] == "closed") & (hol["method"] == "prior")]
     if len(closed_prior):
-        _note(notes, f"queue {queue}: no public holiday in history; holidays in the horizon (e.g. "
-                     f"{closed_prior['date'].iloc[0].date()}) are assumed closed, like the weekly closure")
+        _note(
+            notes,
+            f"queue {queue}: no public holiday in history; holidays in the horizon (e.g. "
+            f"{closed_prior['date'].iloc[0].date()}) are assumed closed, like the weekly closure",
+        )
     new_hol = hol[(hol["method"] == "prior") & (hol["status"] == "open")]
     if len(new_hol):
-        _note(notes, f"queue {queue}: no public holiday in history; holidays in the horizon are forecast like "
-                     f"the quietest weekday ({new_hol['prior'].iloc[0]} pattern)")
+        _note(
+            notes,
+            f"queue {queue}: no public holiday in history; holidays in the horizon are forecast like "
+            f"the quietest weekday ({new_hol['prior'].iloc[0]} pattern)",
+        )
     ev = sp[sp["kind"].str.startswith("event:") & (sp["method"] == "prior")]
     given = normalize_events(events).set_index("date")
     for kind in dict.fromkeys(ev["kind"]):
@@ -395,8 +436,7 @@ def _thin_forecast(tq: ThinQueue, last_day: pd.Timestamp, cfg: ForecastConfig, a
         mean = grid[same].mean(axis=0) if same.any() else overall
         slots = np.flatnonzero(open_slot)
         calls = mean[slots]
-        out = {"queue": tq.queue, "interval_start": day + slots * tq.interval, "calls": calls,
-               "aht_sec": aht_value}
+        out = {"queue": tq.queue, "interval_start": day + slots * tq.interval, "calls": calls, "aht_sec": aht_value}
         bounds = calib.bounds(calls, np.full(len(slots), lead))
         for j, q in enumerate(cfg.quantiles):
             out[quantile_column(q)] = bounds[j]
@@ -468,20 +508,36 @@ def forecast(
     >>> result = forecast(history, horizon_days=14, country="CN")   # doctest: +SKIP
     >>> result.forecast.head()                                      # doctest: +SKIP
     """
-    cfg = ForecastConfig(horizon_days=horizon_days, model=model, quantiles=tuple(quantiles), n_origins=n_origins,
-                         step_days=step_days, combine=combine, holiday_effects=holiday_effects,
-                         holiday_origins=holiday_origins)
+    cfg = ForecastConfig(
+        horizon_days=horizon_days,
+        model=model,
+        quantiles=tuple(quantiles),
+        n_origins=n_origins,
+        step_days=step_days,
+        combine=combine,
+        holiday_effects=holiday_effects,
+        holiday_origins=holiday_origins,
+    )
     if aht_sec is not None and not (np.isfinite(aht_sec) and aht_sec > 0):
         raise InvalidInputError(f"aht_sec must be a positive number of seconds, got {aht_sec!r}")
     if not isinstance(history, pd.DataFrame):
         raise InvalidInputError(f"history must be a pandas DataFrame, got {type(history).__name__}")
     with one_calendar_warning(stacklevel=4):  # one warning for the years chinesecalendar lacks, not one per queue
-        return _forecast_queues(history, cfg, country=country, events=events, exclude=exclude, as_of=as_of,
-                                aht_sec=aht_sec, progress=progress)
+        return _forecast_queues(
+            history,
+            cfg,
+            country=country,
+            events=events,
+            exclude=exclude,
+            as_of=as_of,
+            aht_sec=aht_sec,
+            progress=progress,
+        )
 
 
-def _forecast_queues(history: pd.DataFrame, cfg: ForecastConfig, *, country, events, exclude, as_of, aht_sec,
-                     progress) -> ForecastResult:
+def _forecast_queues(
+    history: pd.DataFrame, cfg: ForecastConfig, *, country, events, exclude, as_of, aht_sec, progress
+) -> ForecastResult:
     """:func:`forecast` after its argument checks: every queue's tournament and forecast."""
     kinds_mode = cfg.holiday_effects == "kinds"
     thin: dict[str, ThinQueue] = {}
@@ -494,17 +550,27 @@ def _forecast_queues(history: pd.DataFrame, cfg: ForecastConfig, *, country, eve
         hours.append(qd.operating_hours())
         if len(qd.missing_intervals):
             missing.append(pd.DataFrame({"queue": name, "interval_start": qd.missing_intervals}))
-        outcome = run_backtest(sd, candidates, horizon_days=cfg.horizon_days, n_origins=cfg.n_origins,
-                               step_days=cfg.step_days, combine=cfg.combine if cfg.model != "snaive" else 1,
-                               queue=name, progress=progress,
-                               extra_cuts=_holiday_cuts(qd, cfg.horizon_days, cfg.holiday_origins) if kinds_mode else (),
-                               special=_special_scorer(qd, cfg.horizon_days, country, events) if kinds_mode else None)
+        outcome = run_backtest(
+            sd,
+            candidates,
+            horizon_days=cfg.horizon_days,
+            n_origins=cfg.n_origins,
+            step_days=cfg.step_days,
+            combine=cfg.combine if cfg.model != "snaive" else 1,
+            queue=name,
+            progress=progress,
+            extra_cuts=_holiday_cuts(qd, cfg.horizon_days, cfg.holiday_origins) if kinds_mode else (),
+            special=_special_scorer(qd, cfg.horizon_days, country, events) if kinds_mode else None,
+        )
         if outcome is None:
             members: tuple[str, ...] = ("weighted_weeks",) if cfg.model in ("auto", COMBO) else (cfg.model,)
             used = members[0]
             calib = Calibration.poisson(cfg.quantiles)
-            _note(notes, f"queue {name}: too little history for a backtest over a {cfg.horizon_days}-day horizon; "
-                         f"using {used} with Poisson-based intervals")
+            _note(
+                notes,
+                f"queue {name}: too little history for a backtest over a {cfg.horizon_days}-day horizon; "
+                f"using {used} with Poisson-based intervals",
+            )
             score, n_orig = float("nan"), 0
         else:
             bt_rows.extend(outcome.rows)
@@ -512,8 +578,15 @@ def _forecast_queues(history: pd.DataFrame, cfg: ForecastConfig, *, country, eve
                 used, members = outcome.selected, outcome.members
             elif cfg.model == COMBO:
                 used = COMBO if COMBO in outcome.scores else outcome.selected
-                members = outcome.members if used != COMBO else tuple(sorted(
-                    (m for m in outcome.scores if m != COMBO), key=lambda m: outcome.scores[m])[: cfg.combine])
+                members = (
+                    outcome.members
+                    if used != COMBO
+                    else tuple(
+                        sorted((m for m in outcome.scores if m != COMBO), key=lambda m: outcome.scores[m])[
+                            : cfg.combine
+                        ]
+                    )
+                )
             else:
                 used, members = cfg.model, (cfg.model,)
             errs = outcome.errors.get(used) or outcome.errors.get(members[0])
@@ -544,8 +617,9 @@ def _forecast_queues(history: pd.DataFrame, cfg: ForecastConfig, *, country, eve
             values = ensemble.predict(dates, proxy)
             sp = (plan["method"] != "ordinary").to_numpy()
             if sp.any():
-                values[sp] = special_values(plan[sp], [e for e, k in zip(shapes, sp, strict=True) if k], hist,
-                                            qd.open_slots, ensemble.predict)
+                values[sp] = special_values(
+                    plan[sp], [e for e, k in zip(shapes, sp, strict=True) if k], hist, qd.open_slots, ensemble.predict
+                )
         else:
             plan = _plan_days(qd, sd, cfg.horizon_days, as_of_day, country, events, notes)
             plan = plan[plan["status"] == "open"]
@@ -564,8 +638,9 @@ def _forecast_queues(history: pd.DataFrame, cfg: ForecastConfig, *, country, eve
             "interval_start": pd.DatetimeIndex(dates[r]) + c * qd.interval,
             "calls": calls,
             # a calls-only history without a constant: no handle time (only sizing needs one)
-            "aht_sec": aht_prof[proxy[r], c] if aht_prof is not None else (
-                float(aht_sec) if aht_sec is not None else np.nan),
+            "aht_sec": aht_prof[proxy[r], c]
+            if aht_prof is not None
+            else (float(aht_sec) if aht_sec is not None else np.nan),
         }
         for j, q in enumerate(cfg.quantiles):
             out[quantile_column(q)] = bounds[j]
@@ -576,9 +651,12 @@ def _forecast_queues(history: pd.DataFrame, cfg: ForecastConfig, *, country, eve
     for name, tq in sorted(thin.items()):
         part = _thin_forecast(tq, plan_from, cfg, aht_sec)
         label = "interval_mean"
-        _note(notes, f"queue {name}: too thin to model ({tq.reason}); forecast as the mean of each interval over "
-                     f"its {tq.history['interval_start'].dt.normalize().nunique()} day(s) with data "
-                     "(same weekday where seen), with Poisson-based intervals")
+        _note(
+            notes,
+            f"queue {name}: too thin to model ({tq.reason}); forecast as the mean of each interval over "
+            f"its {tq.history['interval_start'].dt.normalize().nunique()} day(s) with data "
+            "(same weekday where seen), with Poisson-based intervals",
+        )
         selected.append({"queue": name, "model": label, "backtest_wape": float("nan"), "origins": 0})
         if not part.empty:
             frames.append(part.assign(model=label))
@@ -587,20 +665,48 @@ def _forecast_queues(history: pd.DataFrame, cfg: ForecastConfig, *, country, eve
     if frames:
         fc = pd.concat(frames, ignore_index=True)
     else:  # every horizon day is closed: an empty frame with the contract's columns and dtypes
-        fc = pd.DataFrame({"queue": pd.Series([], dtype=str), "interval_start": pd.DatetimeIndex([]),
-                           "calls": pd.Series([], dtype=float), "aht_sec": pd.Series([], dtype=float),
-                           **{quantile_column(q): pd.Series([], dtype=float) for q in cfg.quantiles},
-                           "model": pd.Series([], dtype=str)})
-    bt = pd.DataFrame(bt_rows, columns=["queue", "model", "origin", "horizon_days", "wape", "rmse", "mae", "bias",
-                                        "n_intervals", "holiday_wape", "n_holiday_intervals"])
-    miss = pd.concat(missing, ignore_index=True) if missing else pd.DataFrame(
-        {"queue": pd.Series([], dtype=str), "interval_start": pd.DatetimeIndex([])})
+        fc = pd.DataFrame(
+            {
+                "queue": pd.Series([], dtype=str),
+                "interval_start": pd.DatetimeIndex([]),
+                "calls": pd.Series([], dtype=float),
+                "aht_sec": pd.Series([], dtype=float),
+                **{quantile_column(q): pd.Series([], dtype=float) for q in cfg.quantiles},
+                "model": pd.Series([], dtype=str),
+            }
+        )
+    bt = pd.DataFrame(
+        bt_rows,
+        columns=[
+            "queue",
+            "model",
+            "origin",
+            "horizon_days",
+            "wape",
+            "rmse",
+            "mae",
+            "bias",
+            "n_intervals",
+            "holiday_wape",
+            "n_holiday_intervals",
+        ],
+    )
+    miss = (
+        pd.concat(missing, ignore_index=True)
+        if missing
+        else pd.DataFrame({"queue": pd.Series([], dtype=str), "interval_start": pd.DatetimeIndex([])})
+    )
     open_note = "; ".join(
         f"{h['queue'].iloc[0]}: " + ", ".join(f"{r.weekday} {r.open}" for r in h.itertuples() if r.open != "closed")
-        for h in hours)
+        for h in hours
+    )
     notes.insert(0, f"forecast only inside the learned operating hours ({open_note})")
     cols = ["queue", "date", "kind", "offset", "status", "method", "occurrences", "ratio", "prior"]
-    special_days = (pd.concat(specials, ignore_index=True)[cols] if specials else
-                    pd.DataFrame({c: pd.Series([], dtype=object) for c in cols}))
-    return ForecastResult(fc, bt, pd.DataFrame(selected), pd.concat(hours, ignore_index=True), miss, notes,
-                          special_days)
+    special_days = (
+        pd.concat(specials, ignore_index=True)[cols]
+        if specials
+        else pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+    )
+    return ForecastResult(
+        fc, bt, pd.DataFrame(selected), pd.concat(hours, ignore_index=True), miss, notes, special_days
+    )

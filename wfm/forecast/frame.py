@@ -40,7 +40,7 @@ def _fill_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
     # the day wraps round midnight: a short quiet stretch across it is not a closure either
     wrap_closed = int(idx[0]) + (mask.size - 1 - int(idx[-1]))
     if 0 < wrap_closed <= max_gap:
-        out[idx[-1]:] = True
+        out[idx[-1] :] = True
         out[: idx[0] + 1] = True
     return out
 
@@ -137,15 +137,15 @@ class QueueData:
         step = self.interval
         for w in range(7):
             spans = _spans(self.open_slots[w])
-            text = (
-                ", ".join(
-                    f"{_hhmm(a * step)}-{_hhmm(b * step)}" for a, b in spans
-                )
-                if spans
-                else "closed"
+            text = ", ".join(f"{_hhmm(a * step)}-{_hhmm(b * step)}" for a, b in spans) if spans else "closed"
+            rows.append(
+                {
+                    "queue": self.queue,
+                    "weekday": WEEKDAY_LABELS[w],
+                    "open": text,
+                    "open_hours": float(self.open_slots[w].sum() * step / pd.Timedelta(hours=1)),
+                }
             )
-            rows.append({"queue": self.queue, "weekday": WEEKDAY_LABELS[w], "open": text,
-                         "open_hours": float(self.open_slots[w].sum() * step / pd.Timedelta(hours=1))})
         return pd.DataFrame(rows)
 
 
@@ -192,7 +192,9 @@ def parse_exclusions(exclude: pd.DataFrame | list | None) -> list[tuple[pd.Times
         try:
             pairs = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in exclude]
         except (TypeError, ValueError) as exc:
-            raise InvalidInputError(f"exclude must be a frame start, end or a list of (start, end) pairs, got {exclude!r}") from exc
+            raise InvalidInputError(
+                f"exclude must be a frame start, end or a list of (start, end) pairs, got {exclude!r}"
+            ) from exc
     for a, b in pairs:
         if not b > a:
             raise InvalidInputError(f"exclude period end must be after start, got {a} to {b}")
@@ -204,7 +206,9 @@ def _validate(history: pd.DataFrame) -> pd.DataFrame:
     df = pd.DataFrame(
         {
             "queue": history["queue"].astype(str).to_numpy() if "queue" in history.columns else DEFAULT_QUEUE,
-            "interval_start": to_timestamps(history["interval_start"].reset_index(drop=True), "interval_start", "history"),
+            "interval_start": to_timestamps(
+                history["interval_start"].reset_index(drop=True), "interval_start", "history"
+            ),
             "calls": to_numeric(history["calls"].reset_index(drop=True), "calls", "history"),
         }
     )
@@ -307,7 +311,7 @@ def _queue_data(queue, part, interval, country, events, periods, min_days) -> Qu
     # A feed that lists only intervals with calls (no zero anywhere) is sparse: an interval without
     # a row on a day with rows is a quiet interval, not a missing one (within operating hours, below).
     sparse = bool((part["calls"] > 0).all()) and bool(np.isnan(calls[has_rows]).any())
-    ordinary = (cal["day_type"].to_numpy() == np.array(WEEKDAY_LABELS, dtype=object)[wd])
+    ordinary = cal["day_type"].to_numpy() == np.array(WEEKDAY_LABELS, dtype=object)[wd]
 
     # Operating hours: a weekday slot is open when it has calls on enough of that weekday's
     # ordinary observed days; a weekday never seen in the data is closed.
@@ -320,7 +324,9 @@ def _queue_data(queue, part, interval, country, events, periods, min_days) -> Qu
         open_slots[w] = _fill_gaps(share >= OPEN_SHARE, int(MAX_GAP / interval))
     open_weekdays = np.asarray(open_slots.any(axis=1))
     if not open_weekdays.any():
-        raise InsufficientHistoryError(f"queue {queue}: history has no intervals with calls; cannot learn operating hours")
+        raise InsufficientHistoryError(
+            f"queue {queue}: history has no intervals with calls; cannot learn operating hours"
+        )
 
     # Status of each day, used to learn holiday behaviour and to report gaps.
     status = np.where(has_rows, "open", "closed").astype(object)
@@ -360,8 +366,9 @@ def _queue_data(queue, part, interval, country, events, periods, min_days) -> Qu
             WFMWarning,
             stacklevel=4,
         )
-    qd = QueueData(queue, interval, days, calls, aht, open_slots, open_weekdays, cal, missing_intervals, missing_days,
-                   excluded)
+    qd = QueueData(
+        queue, interval, days, calls, aht, open_slots, open_weekdays, cal, missing_intervals, missing_days, excluded
+    )
     if qd.series().observed().sum() < 7:
         raise InsufficientHistoryError(
             f"queue {queue}: need at least 7 ordinary days with data to learn the weekly pattern, got "

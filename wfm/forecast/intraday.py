@@ -66,7 +66,9 @@ def reforecast_intraday(
     act = pd.DataFrame(
         {
             "queue": actuals["queue"].astype(str).to_numpy() if "queue" in actuals.columns else None,
-            "interval_start": to_timestamps(actuals["interval_start"].reset_index(drop=True), "interval_start", "actuals"),
+            "interval_start": to_timestamps(
+                actuals["interval_start"].reset_index(drop=True), "interval_start", "actuals"
+            ),
             "actual": to_numeric(actuals["calls"].reset_index(drop=True), "calls", "actuals", allow_nan=True),
         }
     )

@@ -58,5 +58,9 @@ def coverage(actual, lower, upper) -> float:
 
 def accuracy(actual, forecast) -> dict[str, float]:
     """WAPE, RMSE, MAE and bias in one dict."""
-    return {"wape": wape(actual, forecast), "rmse": rmse(actual, forecast), "mae": mae(actual, forecast),
-            "bias": bias(actual, forecast)}
+    return {
+        "wape": wape(actual, forecast),
+        "rmse": rmse(actual, forecast),
+        "mae": mae(actual, forecast),
+        "bias": bias(actual, forecast),
+    }

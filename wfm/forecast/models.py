@@ -85,8 +85,9 @@ def filled_calls(sd: SeriesData) -> np.ndarray:
                 order = near[np.argsort(np.abs(near - i))][:4]
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
-                    calls[i] = np.where(np.isnan(sd.calls[order]).all(axis=0), mean_by_wd[w],
-                                        np.nanmean(sd.calls[order], axis=0))
+                    calls[i] = np.where(
+                        np.isnan(sd.calls[order]).all(axis=0), mean_by_wd[w], np.nanmean(sd.calls[order], axis=0)
+                    )
             else:
                 calls[i] = mean_by_wd[w]
             calls[i, ~mask[i]] = 0.0
@@ -330,7 +331,7 @@ class TopDown(_Model):
         adjusted = totals / self.factors_[sd.weekday]
         n_open = int(sd.open_weekdays.sum())
         if self.daily == "level":
-            recent = adjusted[observed][-self.level_weeks * n_open:]
+            recent = adjusted[observed][-self.level_weeks * n_open :]
             self.level_: float | None = float(recent.mean())
             self.ets_ = None
         else:
@@ -338,7 +339,7 @@ class TopDown(_Model):
 
             # unobserved days (gaps, special days) take their filled value so the season stays aligned
             # the last year is plenty for a damped trend and keeps the fit fast
-            series = np.maximum(totals[-self.window_weeks * n_open:], 1.0)
+            series = np.maximum(totals[-self.window_weeks * n_open :], 1.0)
             seasonal = "mul" if n_open > 1 and series.size >= 2 * n_open + 2 else None
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -411,7 +412,7 @@ class MSTLModel(_Model):
         wd = sd.weekday[-n_days:]
         season = np.zeros((7, sd.n_slots))
         for w in np.flatnonzero(sd.open_weekdays):
-            last = np.flatnonzero(wd == w)[-self.season_weeks:]
+            last = np.flatnonzero(wd == w)[-self.season_weeks :]
             season[w, cols] = seasonal[last].mean(axis=0)
         self.season_ = season
         self.series_ = sd

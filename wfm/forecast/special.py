@@ -38,8 +38,17 @@ import pandas as pd
 from ..calendar import WEEKDAY_LABELS, kind_family, normalize_events, weekend_days
 from .frame import QueueData
 
-__all__ = ["SpecialHistory", "Estimate", "reference_weekday", "learn_special", "plan_special", "special_values", "OCCURRENCE_SD", "DEFAULT_TAU",
-           "LEARNED_MIN"]
+__all__ = [
+    "SpecialHistory",
+    "Estimate",
+    "reference_weekday",
+    "learn_special",
+    "plan_special",
+    "special_values",
+    "OCCURRENCE_SD",
+    "DEFAULT_TAU",
+    "LEARNED_MIN",
+]
 
 #: log-scale spread of one occurrence's effect around its kind's effect
 OCCURRENCE_SD = 0.08
@@ -173,9 +182,19 @@ def learn_special(qd: QueueData, n_days: int | None = None) -> SpecialHistory:
         rec_shape.append(np.nan_to_num(calls[i]) / totals[i])
     shape = np.array(rec_shape) if rec_shape else np.zeros((0, qd.slots_per_day))
     closed_counts = {k: (len(v[0]), len(v[1] - v[0])) for k, v in closed.items()}
-    return SpecialHistory(np.array(rec_kind, dtype=object), np.array(rec_fam, dtype=object),
-                          np.array(rec_occ, dtype=object), np.array(rec_off, dtype=np.int64), np.array(rec_lr),
-                          shape, closed_counts, factors, profiles, hol_open, hol_closed)
+    return SpecialHistory(
+        np.array(rec_kind, dtype=object),
+        np.array(rec_fam, dtype=object),
+        np.array(rec_occ, dtype=object),
+        np.array(rec_off, dtype=np.int64),
+        np.array(rec_lr),
+        shape,
+        closed_counts,
+        factors,
+        profiles,
+        hol_open,
+        hol_closed,
+    )
 
 
 @dataclass
@@ -195,8 +214,10 @@ class Estimate:
     def combine(self, prior_ratio: float, prior_shape: np.ndarray) -> tuple[float, np.ndarray]:
         target = self.wp * self.pool + (1 - self.wp) * float(np.log(max(prior_ratio, 1e-9)))
         target_shape = self.wp * self.pool_shape + (1 - self.wp) * prior_shape
-        return (float(np.exp(self.w * self.own + (1 - self.w) * target)),
-                self.w * self.own_shape + (1 - self.w) * target_shape)
+        return (
+            float(np.exp(self.w * self.own + (1 - self.w) * target)),
+            self.w * self.own_shape + (1 - self.w) * target_shape,
+        )
 
 
 def _estimate(h: SpecialHistory, kind: str, offset: int, pool: bool) -> Estimate:
@@ -241,8 +262,16 @@ def _estimate(h: SpecialHistory, kind: str, offset: int, pool: bool) -> Estimate
         weights.append(1.0 if h.offset[j] == offset else 0.5)
     n_eff = float(np.sum(weights))
     w = n_eff * tau2 / (n_eff * tau2 + OCCURRENCE_SD**2)
-    return Estimate("learned" if n >= LEARNED_MIN else "pooled", n, w, float(np.average(vals, weights=weights)),
-                    wp, pool_lr, h.shape[own].mean(axis=0), pool_shape)
+    return Estimate(
+        "learned" if n >= LEARNED_MIN else "pooled",
+        n,
+        w,
+        float(np.average(vals, weights=weights)),
+        wp,
+        pool_lr,
+        h.shape[own].mean(axis=0),
+        pool_shape,
+    )
 
 
 def _short_day(qd: QueueData, weekend: frozenset[int]) -> int:
@@ -259,8 +288,9 @@ def _short_day(qd: QueueData, weekend: frozenset[int]) -> int:
     return before if qd.open_weekdays[before] else int(workdays[-1])
 
 
-def plan_special(qd: QueueData, h: SpecialHistory, cal: pd.DataFrame, country: str | None,
-                 events: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list]:
+def plan_special(
+    qd: QueueData, h: SpecialHistory, cal: pd.DataFrame, country: str | None, events: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, list]:
     """For each day of ``cal`` (rows of a day-type table): how it is forecast.
 
     Returns a frame ``date, weekday, kind, offset, status, method, occurrences, ratio,
@@ -315,8 +345,9 @@ def plan_special(qd: QueueData, h: SpecialHistory, cal: pd.DataFrame, country: s
             if n_closed > n_open:
                 status[i], method[i], occurrences[i] = "closed", "learned", n_closed
                 continue
-            if n_open == 0 and (h.holiday_closed_days > h.holiday_open_days
-                                or (h.holiday_open_days == 0 and weekly_closure)):
+            if n_open == 0 and (
+                h.holiday_closed_days > h.holiday_open_days or (h.holiday_open_days == 0 and weekly_closure)
+            ):
                 status[i], method[i] = "closed", "pooled" if h.holiday_closed_days else "prior"
                 continue
         elif fam == "eve":
@@ -344,15 +375,29 @@ def plan_special(qd: QueueData, h: SpecialHistory, cal: pd.DataFrame, country: s
         ratio[i] = est.combine(float(f[p]) * mult / ref_f, h.profiles[p])[0] * ref_f
         status[i], method[i], occurrences[i] = "open", est.method, est.occurrences
         slot_wd[i], prior_wd[i], estimates[i], mults[i] = slots, p, est, mult
-    plan = pd.DataFrame({"date": dates, "weekday": wd, "kind": kinds, "offset": offs, "status": status,
-                         "method": method, "occurrences": occurrences, "ratio": ratio, "slot_weekday": slot_wd,
-                         "prior_weekday": prior_wd, "ref_weekday": ref_wd, "multiplier": mults,
-                         "prior": [WEEKDAY_LABELS[w] for w in prior_wd]})
+    plan = pd.DataFrame(
+        {
+            "date": dates,
+            "weekday": wd,
+            "kind": kinds,
+            "offset": offs,
+            "status": status,
+            "method": method,
+            "occurrences": occurrences,
+            "ratio": ratio,
+            "slot_weekday": slot_wd,
+            "prior_weekday": prior_wd,
+            "ref_weekday": ref_wd,
+            "multiplier": mults,
+            "prior": [WEEKDAY_LABELS[w] for w in prior_wd],
+        }
+    )
     return plan, estimates
 
 
-def special_values(plan: pd.DataFrame, estimates: list, h: SpecialHistory, open_slots: np.ndarray,
-                   predict) -> np.ndarray:
+def special_values(
+    plan: pd.DataFrame, estimates: list, h: SpecialHistory, open_slots: np.ndarray, predict
+) -> np.ndarray:
     """Forecast day matrices of the open special days of ``plan`` (rows in plan order).
 
     ``predict(dates, weekdays)`` is a fitted model's day forecast. The prior of a day is the

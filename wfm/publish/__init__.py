@@ -29,8 +29,15 @@ from .database import DEFAULT_PREFIX, RUN_TABLES, check_url, publishing, safe_ur
 from .excel import write_roster_workbook
 from .ical import calendars, check_timezone
 
-__all__ = ["PublishOptions", "PUBLISH_KEYS", "write_files", "write_calendars", "database_transaction",
-           "WORKBOOK_NAME", "CALENDAR_FOLDER"]
+__all__ = [
+    "PublishOptions",
+    "PUBLISH_KEYS",
+    "write_files",
+    "write_calendars",
+    "database_transaction",
+    "WORKBOOK_NAME",
+    "CALENDAR_FOLDER",
+]
 
 #: the keys of the ``[publish]`` configuration table
 PUBLISH_KEYS: frozenset[str] = frozenset(
@@ -77,31 +84,37 @@ class PublishOptions:
         if self.timezone is not None:
             check_timezone(self.timezone)
         if self.ical and self.timezone is None:
-            raise ConfigError("[publish] ical = true needs timezone = the centre's IANA time zone "
-                              "(e.g. 'Asia/Shanghai'), got none")
+            raise ConfigError(
+                "[publish] ical = true needs timezone = the centre's IANA time zone (e.g. 'Asia/Shanghai'), got none"
+            )
         if self.ical_group_by is not None and (not isinstance(self.ical_group_by, str) or not self.ical_group_by):
             raise ConfigError(f"[publish] ical_group_by must be an agents column name, got {self.ical_group_by!r}")
         if self.database_url is not None:
             check_url(self.database_url, "[publish] database_url")
         if not isinstance(self.table_prefix, str) or not all(c.isalnum() or c == "_" for c in self.table_prefix):
-            raise ConfigError(f"[publish] table_prefix must be letters, digits and underscores, "
-                              f"got {self.table_prefix!r}")
+            raise ConfigError(
+                f"[publish] table_prefix must be letters, digits and underscores, got {self.table_prefix!r}"
+            )
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any]) -> PublishOptions:
         """Options from a ``[publish]`` table (unknown keys are errors)."""
         unknown = sorted(set(table) - PUBLISH_KEYS)
         if unknown:
-            raise ConfigError(f"config: unknown key(s) {', '.join(unknown)} in [publish]; "
-                              f"expected some of {', '.join(sorted(PUBLISH_KEYS))}")
+            raise ConfigError(
+                f"config: unknown key(s) {', '.join(unknown)} in [publish]; "
+                f"expected some of {', '.join(sorted(PUBLISH_KEYS))}"
+            )
         url = table.get("database_url")
         env = table.get("database_url_env")
         if env is not None:
             if url is not None:
                 raise ConfigError("[publish]: give database_url or database_url_env, not both")
             if not isinstance(env, str) or not os.environ.get(env):
-                raise ConfigError(f"[publish] database_url_env: expected the name of a set environment variable "
-                                  f"holding the database URL, got {env!r} (not set)")
+                raise ConfigError(
+                    f"[publish] database_url_env: expected the name of a set environment variable "
+                    f"holding the database URL, got {env!r} (not set)"
+                )
             url = os.environ[env]
         return cls(
             excel=table.get("excel", True),
@@ -174,16 +187,36 @@ def write_files(
     if options.excel:
         dates = pd.date_range(pd.Timestamp(as_of), periods=horizon_days, freq="D")
         summary = frames.get("agents_summary")
-        ids = list(summary["agent_id"]) if summary is not None and "agent_id" in summary else (
-            list(agents["agent_id"]) if agents is not None and "agent_id" in agents else None)
-        written.append(write_roster_workbook(
-            folder / WORKBOOK_NAME, roster=roster, breaks=frames.get("breaks"), coverage=frames.get("coverage"),
-            daily=frames.get("daily"), agents_summary=summary, dates=dates, agent_ids=ids, stamp=stamp,
-            title=title))
+        ids = (
+            list(summary["agent_id"])
+            if summary is not None and "agent_id" in summary
+            else (list(agents["agent_id"]) if agents is not None and "agent_id" in agents else None)
+        )
+        written.append(
+            write_roster_workbook(
+                folder / WORKBOOK_NAME,
+                roster=roster,
+                breaks=frames.get("breaks"),
+                coverage=frames.get("coverage"),
+                daily=frames.get("daily"),
+                agents_summary=summary,
+                dates=dates,
+                agent_ids=ids,
+                stamp=stamp,
+                title=title,
+            )
+        )
     if options.ical:
         assert options.timezone is not None  # checked by PublishOptions
-        written += write_calendars(folder / CALENDAR_FOLDER, roster, frames.get("breaks"), timezone=options.timezone,
-                                   stamp=stamp, agents=agents, group_by=options.ical_group_by)
+        written += write_calendars(
+            folder / CALENDAR_FOLDER,
+            roster,
+            frames.get("breaks"),
+            timezone=options.timezone,
+            stamp=stamp,
+            agents=agents,
+            group_by=options.ical_group_by,
+        )
     return written
 
 

@@ -42,7 +42,16 @@ import sqlalchemy as sa
 from ..exceptions import ConfigError, InvalidInputError, WFMError
 from ..frames import to_timestamps
 
-__all__ = ["publish_run", "publishing", "read_run", "DatabasePublishError", "RUN_TABLES", "DEFAULT_PREFIX", "safe_url", "check_url"]
+__all__ = [
+    "publish_run",
+    "publishing",
+    "read_run",
+    "DatabasePublishError",
+    "RUN_TABLES",
+    "DEFAULT_PREFIX",
+    "safe_url",
+    "check_url",
+]
 
 #: the frames a run publishes, in write order (the runs table is written last)
 RUN_TABLES: tuple[str, ...] = ("roster", "breaks", "coverage", "requirements", "forecast")
@@ -83,8 +92,10 @@ def check_url(url: object, key: str = "database_url") -> str:
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError) as exc:
         raise ConfigError(f"{key} must be an SQLAlchemy URL like 'sqlite:///wfm.db', got {url!r}: {exc}") from exc
     except ImportError as exc:
-        raise ConfigError(f"{key} {safe_url(url)!r}: the database driver is not installed ({exc}); "
-                          f"for PostgreSQL: pip install 'psycopg[binary]'") from exc
+        raise ConfigError(
+            f"{key} {safe_url(url)!r}: the database driver is not installed ({exc}); "
+            f"for PostgreSQL: pip install 'psycopg[binary]'"
+        ) from exc
     return url
 
 
@@ -146,8 +157,9 @@ def publishing(
     """
     unknown = sorted(set(frames) - set(RUN_TABLES))
     if unknown:
-        raise InvalidInputError(f"database publish: unknown table(s) {', '.join(unknown)}; "
-                                f"expected some of {', '.join(RUN_TABLES)}")
+        raise InvalidInputError(
+            f"database publish: unknown table(s) {', '.join(unknown)}; expected some of {', '.join(RUN_TABLES)}"
+        )
     _check_prefix(prefix)
     as_of = _day(as_of)
     prepared = {name: _prepare(name, frames.get(name)) for name in RUN_TABLES}
@@ -171,8 +183,9 @@ def publishing(
                 yield counts
     except sa.exc.SQLAlchemyError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatabasePublishError(f"database publish to {shown!r} failed, nothing of run {as_of} was "
-                                   f"written: {first}") from exc
+        raise DatabasePublishError(
+            f"database publish to {shown!r} failed, nothing of run {as_of} was written: {first}"
+        ) from exc
     finally:
         engine.dispose()
 
@@ -199,10 +212,9 @@ def write_rows(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, as_of:
     if frame.empty:
         return 0
     columns = list(frame.columns)
-    records = [dict(zip(columns, row), **{_AS_OF: as_of}) for row in
-               zip(*(_plain_column(frame[c]) for c in columns))]
+    records = [dict(zip(columns, row), **{_AS_OF: as_of}) for row in zip(*(_plain_column(frame[c]) for c in columns))]
     for start in range(0, len(records), 10_000):
-        conn.execute(sa.insert(table), records[start:start + 10_000])
+        conn.execute(sa.insert(table), records[start : start + 10_000])
     return len(records)
 
 
@@ -242,7 +254,8 @@ def _check_prefix(prefix: str) -> None:
 
 def _runs_table(meta: sa.MetaData, prefix: str) -> sa.Table:
     return sa.Table(
-        prefix + "runs", meta,
+        prefix + "runs",
+        meta,
         sa.Column(_AS_OF, sa.Date, primary_key=True),
         sa.Column("status", sa.Text, nullable=False),
         sa.Column("exit_code", sa.Integer),
@@ -288,14 +301,17 @@ def _ensure_table(conn: sa.Connection, table: sa.Table) -> sa.Table:
         return table
     existing = {c["name"] for c in inspector.get_columns(table.name)}
     if _AS_OF not in existing:
-        raise DatabasePublishError(f"table {table.name!r} exists but has no {_AS_OF} column: it is not a wfm "
-                                   f"table; choose another table prefix")
+        raise DatabasePublishError(
+            f"table {table.name!r} exists but has no {_AS_OF} column: it is not a wfm "
+            f"table; choose another table prefix"
+        )
     preparer = conn.dialect.identifier_preparer
     for column in table.columns:
         if column.name not in existing:
             kind = column.type.compile(dialect=conn.dialect)
-            conn.execute(sa.text(f"ALTER TABLE {preparer.quote(table.name)} ADD COLUMN "
-                                 f"{preparer.quote(column.name)} {kind}"))
+            conn.execute(
+                sa.text(f"ALTER TABLE {preparer.quote(table.name)} ADD COLUMN {preparer.quote(column.name)} {kind}")
+            )
     return table
 
 
@@ -319,8 +335,10 @@ def _prepare(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):
         raise InvalidInputError(f"database publish: {name} must be a DataFrame, got {type(frame).__name__}")
     if _AS_OF in frame.columns:
-        raise InvalidInputError(f"database publish: the {name} frame must not have an {_AS_OF} column "
-                                f"(the run's as-of date is added to every row)")
+        raise InvalidInputError(
+            f"database publish: the {name} frame must not have an {_AS_OF} column "
+            f"(the run's as-of date is added to every row)"
+        )
     out = frame.reset_index(drop=True).copy()
     out.columns = [str(c) for c in out.columns]
     for column in out.columns:

@@ -43,7 +43,16 @@ SHEETS: tuple[str, ...] = ("Roster", "Breaks", "Coverage", "Daily service", "Age
 
 #: fill colours given to the shift types in order of their median start time of day
 SHIFT_TYPE_COLOURS: tuple[str, ...] = (
-    "#FFF2CC", "#E2EFDA", "#FCE4D6", "#DDEBF7", "#EDE1F5", "#D0E0E3", "#F8CBAD", "#C6E0B4", "#D9D9D9", "#FFE699",
+    "#FFF2CC",
+    "#E2EFDA",
+    "#FCE4D6",
+    "#DDEBF7",
+    "#EDE1F5",
+    "#D0E0E3",
+    "#F8CBAD",
+    "#C6E0B4",
+    "#D9D9D9",
+    "#FFE699",
 )
 
 _DATE = "yyyy-mm-dd"
@@ -106,8 +115,9 @@ def roster_workbook(
     agents = _grid_agents(shifts, agent_ids, agents_summary)
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
-                                        "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     book.set_properties({"title": title, "author": "wfm-planner", "created": stamp})
     fmt = _Formats(book)
     colours = _type_colours(shifts)
@@ -138,14 +148,17 @@ def _grid_dates(shifts: pd.DataFrame, dates: Sequence[Any] | None) -> list[pd.Ti
     days = [pd.Timestamp(d).normalize() for d in dates]
     outside = sorted(set(shifts["date"]) - set(days))
     if outside:
-        raise InvalidInputError(f"workbook: roster dates must lie within the grid's dates "
-                                f"{days[0].date() if days else '(none)'}..{days[-1].date() if days else ''}, "
-                                f"got {outside[0].date()}")
+        raise InvalidInputError(
+            f"workbook: roster dates must lie within the grid's dates "
+            f"{days[0].date() if days else '(none)'}..{days[-1].date() if days else ''}, "
+            f"got {outside[0].date()}"
+        )
     return days
 
 
-def _grid_agents(shifts: pd.DataFrame, agent_ids: Sequence[Any] | None,
-                 agents_summary: pd.DataFrame | None) -> list[str]:
+def _grid_agents(
+    shifts: pd.DataFrame, agent_ids: Sequence[Any] | None, agents_summary: pd.DataFrame | None
+) -> list[str]:
     if agent_ids is None and agents_summary is not None and "agent_id" in agents_summary:
         agent_ids = list(agents_summary["agent_id"])
     if agent_ids is None:
@@ -153,8 +166,9 @@ def _grid_agents(shifts: pd.DataFrame, agent_ids: Sequence[Any] | None,
     ids = list(dict.fromkeys(str(a) for a in agent_ids))
     missing = sorted(set(shifts["agent_id"]) - set(ids))
     if missing:
-        raise InvalidInputError(f"workbook: rostered agent(s) {', '.join(missing[:5])} are missing from the "
-                                f"agents list ({len(ids)} agents)")
+        raise InvalidInputError(
+            f"workbook: rostered agent(s) {', '.join(missing[:5])} are missing from the agents list ({len(ids)} agents)"
+        )
     return ids
 
 
@@ -182,10 +196,12 @@ def _type_colours(shifts: pd.DataFrame) -> dict[str, str]:
 class _Formats:
     def __init__(self, book: xlsxwriter.Workbook) -> None:
         self.book = book
-        self.header = book.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True,
-                                       "valign": "top"})
-        self.header_day = book.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1,
-                                           "num_format": _DAY_HEADER, "align": "center"})
+        self.header = book.add_format(
+            {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "top"}
+        )
+        self.header_day = book.add_format(
+            {"bold": True, "bg_color": "#D9E1F2", "border": 1, "num_format": _DAY_HEADER, "align": "center"}
+        )
         self.date = book.add_format({"num_format": _DATE})
         self.datetime = book.add_format({"num_format": _DATETIME})
         self.share = book.add_format({"num_format": "0.0%"})
@@ -195,13 +211,20 @@ class _Formats:
 
     def fill(self, colour: str) -> Any:
         if colour not in self._fills:
-            self._fills[colour] = self.book.add_format({"bg_color": colour, "border": 1, "border_color": "#BFBFBF",
-                                                        "align": "center"})
+            self._fills[colour] = self.book.add_format(
+                {"bg_color": colour, "border": 1, "border_color": "#BFBFBF", "align": "center"}
+            )
         return self._fills[colour]
 
 
-def _roster_sheet(book: xlsxwriter.Workbook, fmt: _Formats, shifts: pd.DataFrame, days: list[pd.Timestamp],
-                  agents: list[str], colours: dict[str, str]) -> None:
+def _roster_sheet(
+    book: xlsxwriter.Workbook,
+    fmt: _Formats,
+    shifts: pd.DataFrame,
+    days: list[pd.Timestamp],
+    agents: list[str],
+    colours: dict[str, str],
+) -> None:
     ws = book.add_worksheet("Roster")
     ws.write_string(0, 0, "agent_id", fmt.header)
     for j, day in enumerate(days, start=1):
@@ -234,16 +257,25 @@ def _roster_sheet(book: xlsxwriter.Workbook, fmt: _Formats, shifts: pd.DataFrame
 
 
 def _breaks_sheet(book: xlsxwriter.Workbook, fmt: _Formats, pauses: pd.DataFrame) -> None:
-    frame = pd.DataFrame({
-        "agent_id": pauses["agent_id"],
-        "date": pauses["date"],
-        "kind": pauses["kind"],
-        "break_start": pauses["break_start"],
-        "break_end": pauses["break_end"],
-        "minutes": ((pauses["break_end"] - pauses["break_start"]).dt.total_seconds() / 60).round().astype("Int64")
-        if len(pauses) else pd.Series(dtype="Int64"),
-        "paid": pauses["paid"],
-    }).sort_values(["agent_id", "break_start"], kind="stable").reset_index(drop=True)
+    frame = (
+        pd.DataFrame(
+            {
+                "agent_id": pauses["agent_id"],
+                "date": pauses["date"],
+                "kind": pauses["kind"],
+                "break_start": pauses["break_start"],
+                "break_end": pauses["break_end"],
+                "minutes": ((pauses["break_end"] - pauses["break_start"]).dt.total_seconds() / 60)
+                .round()
+                .astype("Int64")
+                if len(pauses)
+                else pd.Series(dtype="Int64"),
+                "paid": pauses["paid"],
+            }
+        )
+        .sort_values(["agent_id", "break_start"], kind="stable")
+        .reset_index(drop=True)
+    )
     _table_sheet(book.add_worksheet("Breaks"), fmt, frame)
 
 
@@ -262,12 +294,14 @@ def _coverage_sheet(book: xlsxwriter.Workbook, fmt: _Formats, coverage: pd.DataF
         first, last = int(rows[0]) + 1, int(rows[-1]) + 1  # sorted by queue: one block of rows
         chart = book.add_chart({"type": "line"})
         for column, name, colour in ((req, "required", "#C00000"), (sch, "scheduled", "#2F5597")):
-            chart.add_series({
-                "name": name,
-                "categories": ["Coverage", first, x, last, x],
-                "values": ["Coverage", first, column, last, column],
-                "line": {"color": colour, "width": 1.25},
-            })
+            chart.add_series(
+                {
+                    "name": name,
+                    "categories": ["Coverage", first, x, last, x],
+                    "values": ["Coverage", first, column, last, column],
+                    "line": {"color": colour, "width": 1.25},
+                }
+            )
         chart.set_title({"name": f"Agents per interval: {queue}"})
         chart.set_x_axis({"date_axis": True, "num_format": "ddd dd mmm", "major_unit": 1, "major_unit_type": "days"})
         chart.set_y_axis({"name": "agents", "min": 0})
@@ -316,10 +350,16 @@ def _column_writer(ws: Any, fmt: _Formats, name: str, values: pd.Series) -> tupl
         if getattr(values.dt, "tz", None) is not None:
             values = values.dt.tz_localize(None)
         ok = values.dropna()
-        dates_only = bool(len(ok)) and bool((ok == ok.dt.normalize()).all()) and name in {"date"} | {
-            c for c in [name] if c.endswith("_date")}
-        return (lambda i, j, v, f: ws.write_datetime(i, j, pd.Timestamp(v).to_pydatetime(), f),
-                fmt.date if dates_only else fmt.datetime, 10 if dates_only else 16)
+        dates_only = (
+            bool(len(ok))
+            and bool((ok == ok.dt.normalize()).all())
+            and name in {"date"} | {c for c in [name] if c.endswith("_date")}
+        )
+        return (
+            lambda i, j, v, f: ws.write_datetime(i, j, pd.Timestamp(v).to_pydatetime(), f),
+            fmt.date if dates_only else fmt.datetime,
+            10 if dates_only else 16,
+        )
     if pd.api.types.is_bool_dtype(values):
         return (lambda i, j, v, f: ws.write_boolean(i, j, bool(v), f), None, 6)
     if pd.api.types.is_integer_dtype(values):
@@ -331,8 +371,11 @@ def _column_writer(ws: Any, fmt: _Formats, name: str, values: pd.Series) -> tupl
         finite = values[np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))]
         whole = bool(len(finite)) and bool((finite == finite.round()).all())
         width = _width([f"{v:,.2f}" for v in finite.tolist()[:5000]])
-        return (lambda i, j, v, f: ws.write_number(i, j, float(v), f) if np.isfinite(v) else ws.write_string(i, j, str(v)),
-                fmt.integer if whole and name not in {"paid_hours"} else fmt.number, width + 1)
+        return (
+            lambda i, j, v, f: ws.write_number(i, j, float(v), f) if np.isfinite(v) else ws.write_string(i, j, str(v)),
+            fmt.integer if whole and name not in {"paid_hours"} else fmt.number,
+            width + 1,
+        )
     # object columns: booleans (e.g. paid with gaps), else text
     kinds = {type(v) for v in values.dropna().tolist()}
     if kinds and kinds <= {bool, np.bool_}:

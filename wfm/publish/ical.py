@@ -107,10 +107,14 @@ def calendars(
     tz = check_timezone(timezone)
     shifts = roster_shifts(roster)
     pauses = breaks_in_shifts(breaks, shifts)
-    shifts["uid"] = [_uid(a, d, "shift" if k == 0 else f"shift{k + 1}")
-                     for a, d, k in zip(shifts["agent_id"], shifts["date"], shifts["position"])]
-    pauses["uid"] = [_uid(a, d, ("shift" if k == 0 else f"shift{k + 1}") + f"-break{n}")
-                     for a, d, k, n in zip(pauses["agent_id"], pauses["date"], pauses["position"], pauses["number"])]
+    shifts["uid"] = [
+        _uid(a, d, "shift" if k == 0 else f"shift{k + 1}")
+        for a, d, k in zip(shifts["agent_id"], shifts["date"], shifts["position"])
+    ]
+    pauses["uid"] = [
+        _uid(a, d, ("shift" if k == 0 else f"shift{k + 1}") + f"-break{n}")
+        for a, d, k, n in zip(pauses["agent_id"], pauses["date"], pauses["position"], pauses["number"])
+    ]
     if stamp.tzinfo is not None:
         stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
     owner = _owners(shifts, agents, group_by)
@@ -162,8 +166,10 @@ def _owners(shifts: pd.DataFrame, agents: pd.DataFrame | None, group_by: str | N
     if group_by is None:
         return {"keys": sorted(set(ids)), "of": {a: a for a in ids}}
     if group_by not in agents.columns:
-        raise ConfigError(f"calendars per {group_by!r}: the agents frame has no such column; "
-                          f"got columns {', '.join(map(str, agents.columns))}")
+        raise ConfigError(
+            f"calendars per {group_by!r}: the agents frame has no such column; "
+            f"got columns {', '.join(map(str, agents.columns))}"
+        )
     values = agents[group_by]
     if values.isna().any() or (values.astype(str).str.strip() == "").any():
         first = ids[values.isna() | (values.astype(str).str.strip() == "")].iloc[0]
@@ -194,8 +200,16 @@ def _local(ts: pd.Timestamp) -> str:
     return f"{ts:%Y%m%dT%H%M%S}"
 
 
-def _event(uid: str, start: pd.Timestamp, end: pd.Timestamp, timezone: str, stamp: dt.datetime,
-           summary: str, description: str, extra: Iterable[str]) -> list[str]:
+def _event(
+    uid: str,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    timezone: str,
+    stamp: dt.datetime,
+    summary: str,
+    description: str,
+    extra: Iterable[str],
+) -> list[str]:
     return [
         "BEGIN:VEVENT",
         f"UID:{_text(uid)}",
@@ -227,8 +241,16 @@ def _break_event(b, timezone: str, stamp: dt.datetime, show_agent: bool) -> list
     summary = (f"{b.agent_id}: " if show_agent else "") + f"{b.kind.capitalize()} {minutes} min"
     description = f"Agent {b.agent_id}\n{b.kind} {b.break_start:%H:%M}-{b.break_end:%H:%M}{paid}"
     # Breaks sit inside a shift: transparent, so free/busy does not count the time twice.
-    return _event(b.uid, b.break_start, b.break_end, timezone, stamp, summary, description,
-                  ["TRANSP:TRANSPARENT", f"CATEGORIES:{_text(b.kind)}"])
+    return _event(
+        b.uid,
+        b.break_start,
+        b.break_end,
+        timezone,
+        stamp,
+        summary,
+        description,
+        ["TRANSP:TRANSPARENT", f"CATEGORIES:{_text(b.kind)}"],
+    )
 
 
 # --------------------------------------------------------------------------- RFC 5545 text
@@ -236,8 +258,9 @@ def _break_event(b, timezone: str, stamp: dt.datetime, show_agent: bool) -> list
 
 def _text(value: str) -> str:
     """A TEXT value escaped per RFC 5545 3.3.11."""
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    return (
+        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+    )
 
 
 def _fold(line: str) -> str:
@@ -266,6 +289,7 @@ def _offset(delta: dt.timedelta) -> str:
 
 def _transitions(tz: zoneinfo.ZoneInfo, lo: dt.datetime, hi: dt.datetime) -> Iterator[dt.datetime]:
     """The UTC instants in [lo, hi] where ``tz``'s offset or name changes (to the second)."""
+
     def state(t: dt.datetime) -> tuple:
         local = t.astimezone(tz)
         return local.utcoffset(), local.tzname(), local.dst()

@@ -47,23 +47,28 @@ def roster_shifts(roster: pd.DataFrame) -> pd.DataFrame:
     """
     require_columns(roster, SHIFT_COLUMNS, "roster")
     df = roster.reset_index(drop=True)
-    out = pd.DataFrame({
-        "agent_id": df["agent_id"].astype(str),
-        "date": to_timestamps(df["date"], "date", "roster").dt.normalize(),
-        "shift_start": to_timestamps(df["shift_start"], "shift_start", "roster"),
-        "shift_end": to_timestamps(df["shift_end"], "shift_end", "roster"),
-        "shift_type": df["shift_type"].fillna("").astype(str) if "shift_type" in df else "",
-        "paid_hours": pd.to_numeric(df["paid_hours"], errors="coerce") if "paid_hours" in df else float("nan"),
-    })
+    out = pd.DataFrame(
+        {
+            "agent_id": df["agent_id"].astype(str),
+            "date": to_timestamps(df["date"], "date", "roster").dt.normalize(),
+            "shift_start": to_timestamps(df["shift_start"], "shift_start", "roster"),
+            "shift_end": to_timestamps(df["shift_end"], "shift_end", "roster"),
+            "shift_type": df["shift_type"].fillna("").astype(str) if "shift_type" in df else "",
+            "paid_hours": pd.to_numeric(df["paid_hours"], errors="coerce") if "paid_hours" in df else float("nan"),
+        }
+    )
     for column in ("date", "shift_start", "shift_end"):
         if out[column].dt.tz is not None:
-            raise InvalidInputError(f"roster column {column} must hold the centre's wall-clock times (naive), "
-                                    f"got time-zone-aware values ({out[column].dt.tz})")
+            raise InvalidInputError(
+                f"roster column {column} must hold the centre's wall-clock times (naive), "
+                f"got time-zone-aware values ({out[column].dt.tz})"
+            )
     bad = out["shift_end"] <= out["shift_start"]
     if bad.any():
         r = out.loc[bad].iloc[0]
-        raise InvalidInputError(f"roster: a shift must end after it starts, got {r.agent_id} "
-                                f"{r.shift_start} - {r.shift_end}")
+        raise InvalidInputError(
+            f"roster: a shift must end after it starts, got {r.agent_id} {r.shift_start} - {r.shift_end}"
+        )
     out = out.sort_values(["agent_id", "shift_start"], kind="stable").reset_index(drop=True)
     out["position"] = out.groupby(["agent_id", "date"]).cumcount()
     out["label"] = [shift_label(s, e) for s, e in zip(out["shift_start"], out["shift_end"])]
@@ -85,31 +90,42 @@ def breaks_in_shifts(breaks: pd.DataFrame | None, shifts: pd.DataFrame) -> pd.Da
     """
     columns = ["agent_id", "break_start", "break_end", "kind", "paid", "date", "shift_start", "position", "number"]
     if breaks is None or len(breaks) == 0:
-        return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c in {"break_start", "break_end", "date",
-                                                                           "shift_start"} else object)
-                             for c in columns})
+        return pd.DataFrame(
+            {
+                c: pd.Series(
+                    dtype="datetime64[ns]" if c in {"break_start", "break_end", "date", "shift_start"} else object
+                )
+                for c in columns
+            }
+        )
     require_columns(breaks, BREAK_COLUMNS, "breaks")
     df = breaks.reset_index(drop=True)
-    out = pd.DataFrame({
-        "agent_id": df["agent_id"].astype(str),
-        "break_start": to_timestamps(df["break_start"], "break_start", "breaks"),
-        "break_end": to_timestamps(df["break_end"], "break_end", "breaks"),
-        "kind": df["kind"].fillna("").astype(str),
-        "paid": df["paid"].map(_truth) if "paid" in df else None,
-    })
+    out = pd.DataFrame(
+        {
+            "agent_id": df["agent_id"].astype(str),
+            "break_start": to_timestamps(df["break_start"], "break_start", "breaks"),
+            "break_end": to_timestamps(df["break_end"], "break_end", "breaks"),
+            "kind": df["kind"].fillna("").astype(str),
+            "paid": df["paid"].map(_truth) if "paid" in df else None,
+        }
+    )
     bad = out["break_end"] <= out["break_start"]
     if bad.any():
         r = out.loc[bad].iloc[0]
-        raise InvalidInputError(f"breaks: a break must end after it starts, got {r.agent_id} "
-                                f"{r.break_start} - {r.break_end}")
-    merged = out.reset_index().merge(shifts[["agent_id", "date", "shift_start", "shift_end", "position"]],
-                                     on="agent_id", how="left")
+        raise InvalidInputError(
+            f"breaks: a break must end after it starts, got {r.agent_id} {r.break_start} - {r.break_end}"
+        )
+    merged = out.reset_index().merge(
+        shifts[["agent_id", "date", "shift_start", "shift_end", "position"]], on="agent_id", how="left"
+    )
     inside = (merged["break_start"] >= merged["shift_start"]) & (merged["break_end"] <= merged["shift_end"])
     merged = merged.loc[inside].drop_duplicates("index")
     if len(merged) != len(out):
         lost = out.loc[~out.index.isin(merged["index"])].iloc[0]
-        raise InvalidInputError(f"breaks: every break must lie inside a shift of its agent, got {lost.agent_id} "
-                                f"{lost.break_start} - {lost.break_end} outside the agent's shifts")
+        raise InvalidInputError(
+            f"breaks: every break must lie inside a shift of its agent, got {lost.agent_id} "
+            f"{lost.break_start} - {lost.break_end} outside the agent's shifts"
+        )
     merged = merged.sort_values(["agent_id", "shift_start", "break_start"], kind="stable")
     merged["number"] = merged.groupby(["agent_id", "shift_start"]).cumcount() + 1
     return merged.sort_values("index")[columns].reset_index(drop=True)

@@ -46,10 +46,22 @@ from .rules import Rules, ShiftTemplate
 
 __all__ = ["Agent", "parse_agents", "AGENT_COLUMNS"]
 
-AGENT_COLUMNS = ("agent_id", "contract", "min_hours_week", "max_hours_week", "shift_lengths_h",
-                 "night_allowed", "unavailable_dates", "unavailable_windows", "prev_shift_end",
-                 "prev_consecutive_days", "prev_shift_type", "cycle_weeks_done", "cycle_hours_so_far",
-                 "cycle_weekends_worked") + PREFERENCE_COLUMNS
+AGENT_COLUMNS = (
+    "agent_id",
+    "contract",
+    "min_hours_week",
+    "max_hours_week",
+    "shift_lengths_h",
+    "night_allowed",
+    "unavailable_dates",
+    "unavailable_windows",
+    "prev_shift_end",
+    "prev_consecutive_days",
+    "prev_shift_type",
+    "cycle_weeks_done",
+    "cycle_hours_so_far",
+    "cycle_weekends_worked",
+) + PREFERENCE_COLUMNS
 
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
@@ -116,8 +128,10 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
         raise InvalidInputError("agents frame must list at least one agent, got 0 rows")
     frame = agents.reset_index(drop=True)
     if frame["agent_id"].isna().any():
-        raise InvalidInputError(f"agents column agent_id must not be empty, got a missing id at row "
-                                f"{int(np.flatnonzero(frame['agent_id'].isna().to_numpy())[0])}")
+        raise InvalidInputError(
+            f"agents column agent_id must not be empty, got a missing id at row "
+            f"{int(np.flatnonzero(frame['agent_id'].isna().to_numpy())[0])}"
+        )
     ids = frame["agent_id"].astype(str)
     check_unique(pd.DataFrame({"agent_id": ids}), ["agent_id"], "agents")
     out: list[Agent] = []
@@ -127,7 +141,8 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
         contract = rules.contracts.get(contract_name)
         if contract is None:
             raise InvalidInputError(
-                f"agent {agent_id}: contract must be one of {', '.join(sorted(rules.contracts))}, got {contract_name!r}")
+                f"agent {agent_id}: contract must be one of {', '.join(sorted(rules.contracts))}, got {contract_name!r}"
+            )
 
         def hours(column: str, default: float, rec: pd.Series = rec, agent_id: str = agent_id) -> float:
             value = rec.get(column, None) if column in frame.columns else None
@@ -136,8 +151,9 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
             try:
                 number = float(value)  # type: ignore[arg-type]  # not missing: a value, checked here
             except (TypeError, ValueError):
-                raise InvalidInputError(f"agents column {column} must be numeric, got {value!r} "
-                                        f"(agent {agent_id})") from None
+                raise InvalidInputError(
+                    f"agents column {column} must be numeric, got {value!r} (agent {agent_id})"
+                ) from None
             if not np.isfinite(number) or number < 0:
                 raise InvalidInputError(f"agents column {column} must be >= 0, got {value!r} (agent {agent_id})")
             return number
@@ -154,22 +170,27 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
                 try:
                     wanted.append(int(round(float(text) * 60)))
                 except ValueError:
-                    raise InvalidInputError(f"agents column shift_lengths_h must be hours like \"4;5;6\", got "
-                                            f"{rec.get('shift_lengths_h')!r} (agent {agent_id})") from None
+                    raise InvalidInputError(
+                        f'agents column shift_lengths_h must be hours like "4;5;6", got '
+                        f"{rec.get('shift_lengths_h')!r} (agent {agent_id})"
+                    ) from None
             templates = tuple(t for t in contract.shifts if t.length_minutes in wanted)
             if not templates:
                 raise ConfigError(
                     f"agent {agent_id}: no legal shift: shift_lengths_h {rec.get('shift_lengths_h')!r} matches none "
                     f"of contract {contract_name}'s lengths "
-                    f"{', '.join(f'{t.length_minutes / 60:g}' for t in contract.shifts)} h")
+                    f"{', '.join(f'{t.length_minutes / 60:g}' for t in contract.shifts)} h"
+                )
         night_allowed = _parse_bool(rec.get("night_allowed"), agent_id) if "night_allowed" in frame.columns else True
         unavailable: set[dt.date] = set()
         if "unavailable_dates" in frame.columns:
             for text in _parse_list(rec.get("unavailable_dates")):
                 stamp = pd.to_datetime(text, errors="coerce")
                 if pd.isna(stamp):
-                    raise InvalidInputError(f"agents column unavailable_dates must hold dates like 2026-12-01;"
-                                            f"2026-12-03, got {text!r} (agent {agent_id})")
+                    raise InvalidInputError(
+                        f"agents column unavailable_dates must hold dates like 2026-12-01;"
+                        f"2026-12-03, got {text!r} (agent {agent_id})"
+                    )
                 unavailable.add(stamp.date())
         windows: list[tuple[pd.Timestamp, pd.Timestamp]] = []
         if "unavailable_windows" in frame.columns:
@@ -179,15 +200,21 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
                 if len(stamps) != 2 or any(pd.isna(x) for x in stamps) or not stamps[0] < stamps[1]:
                     raise InvalidInputError(
                         "agents column unavailable_windows must hold start/end pairs like "
-                        f"2026-12-01T08:00/2026-12-01T12:00 with start < end, got {text!r} (agent {agent_id})")
-                windows.append(tuple(pd.Timestamp(x).tz_localize(None) if pd.Timestamp(x).tzinfo else pd.Timestamp(x)
-                                     for x in stamps))
+                        f"2026-12-01T08:00/2026-12-01T12:00 with start < end, got {text!r} (agent {agent_id})"
+                    )
+                windows.append(
+                    tuple(
+                        pd.Timestamp(x).tz_localize(None) if pd.Timestamp(x).tzinfo else pd.Timestamp(x) for x in stamps
+                    )
+                )
         prev_end = None
         if "prev_shift_end" in frame.columns and not _missing(rec.get("prev_shift_end")):
             prev_end = pd.to_datetime(rec.get("prev_shift_end"), errors="coerce")
             if pd.isna(prev_end):
-                raise InvalidInputError(f"agents column prev_shift_end must be a timestamp, got "
-                                        f"{rec.get('prev_shift_end')!r} (agent {agent_id})")
+                raise InvalidInputError(
+                    f"agents column prev_shift_end must be a timestamp, got "
+                    f"{rec.get('prev_shift_end')!r} (agent {agent_id})"
+                )
             prev_end = pd.Timestamp(prev_end)
             if prev_end.tzinfo is not None:
                 # Rosters are planned in the site's wall-clock time, like the requirements.
@@ -200,24 +227,30 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
             except (TypeError, ValueError):
                 prev_days = -1
             if prev_days < 0 or prev_days != float(value):
-                raise InvalidInputError(f"agents column prev_consecutive_days must be a whole number >= 0, got "
-                                        f"{value!r} (agent {agent_id})")
+                raise InvalidInputError(
+                    f"agents column prev_consecutive_days must be a whole number >= 0, got {value!r} (agent {agent_id})"
+                )
         cycle = _cycle_columns(frame, rec, rules, agent_id)
-        out.append(Agent(
-            agent_id=agent_id,
-            contract=contract_name,
-            min_paid_minutes_week=int(round(min_h * 60)),
-            max_paid_minutes_week=int(round(max_h * 60)),
-            templates=templates,
-            night_allowed=night_allowed,
-            unavailable_dates=frozenset(unavailable),
-            prev_shift_end=prev_end,
-            prev_consecutive_days=prev_days,
-            unavailable_windows=tuple(sorted(windows)),
-            preferences=parse_preferences({c: rec.get(c) for c in PREFERENCE_COLUMNS if c in frame.columns},
-                                          agent_id, tuple(t.name for t in rules.shift_types)),
-            **cycle,
-        ))
+        out.append(
+            Agent(
+                agent_id=agent_id,
+                contract=contract_name,
+                min_paid_minutes_week=int(round(min_h * 60)),
+                max_paid_minutes_week=int(round(max_h * 60)),
+                templates=templates,
+                night_allowed=night_allowed,
+                unavailable_dates=frozenset(unavailable),
+                prev_shift_end=prev_end,
+                prev_consecutive_days=prev_days,
+                unavailable_windows=tuple(sorted(windows)),
+                preferences=parse_preferences(
+                    {c: rec.get(c) for c in PREFERENCE_COLUMNS if c in frame.columns},
+                    agent_id,
+                    tuple(t.name for t in rules.shift_types),
+                ),
+                **cycle,
+            )
+        )
     return out
 
 
@@ -228,8 +261,9 @@ def _cycle_columns(frame: pd.DataFrame, rec: pd.Series, rules: Rules, agent_id: 
         name = str(rec.get("prev_shift_type")).strip()
         names = [t.name for t in rules.shift_types]
         if name not in names:
-            raise InvalidInputError(f"agents column prev_shift_type must be one of {', '.join(names)}, got "
-                                    f"{name!r} (agent {agent_id})")
+            raise InvalidInputError(
+                f"agents column prev_shift_type must be one of {', '.join(names)}, got {name!r} (agent {agent_id})"
+            )
         out["prev_shift_type"] = name
 
     def whole(column: str) -> int | None:
@@ -241,8 +275,9 @@ def _cycle_columns(frame: pd.DataFrame, rec: pd.Series, rules: Rules, agent_id: 
         except (TypeError, ValueError):
             number = -1.0
         if not np.isfinite(number) or number < 0 or number != int(number):
-            raise InvalidInputError(f"agents column {column} must be a whole number >= 0, got {value!r} "
-                                    f"(agent {agent_id})")
+            raise InvalidInputError(
+                f"agents column {column} must be a whole number >= 0, got {value!r} (agent {agent_id})"
+            )
         return int(number)
 
     done = whole("cycle_weeks_done")
@@ -255,19 +290,27 @@ def _cycle_columns(frame: pd.DataFrame, rec: pd.Series, rules: Rules, agent_id: 
         except (TypeError, ValueError):
             hours = -1.0
         if not np.isfinite(hours) or hours < 0:
-            raise InvalidInputError(f"agents column cycle_hours_so_far must be a number of hours >= 0, got "
-                                    f"{value!r} (agent {agent_id})")
+            raise InvalidInputError(
+                f"agents column cycle_hours_so_far must be a number of hours >= 0, got {value!r} (agent {agent_id})"
+            )
     done = done or 0
     if done >= rules.cycle_weeks:
-        raise InvalidInputError(f"agents column cycle_weeks_done must be below rules.cycle_weeks = "
-                                f"{rules.cycle_weeks}, got {done} (agent {agent_id})")
+        raise InvalidInputError(
+            f"agents column cycle_weeks_done must be below rules.cycle_weeks = "
+            f"{rules.cycle_weeks}, got {done} (agent {agent_id})"
+        )
     if done == 0 and (hours or weekends):
-        raise InvalidInputError(f"agents columns cycle_hours_so_far and cycle_weekends_worked need "
-                                f"cycle_weeks_done >= 1, got {hours or 0:g} h and {weekends or 0} weekend(s) "
-                                f"after 0 weeks (agent {agent_id})")
+        raise InvalidInputError(
+            f"agents columns cycle_hours_so_far and cycle_weekends_worked need "
+            f"cycle_weeks_done >= 1, got {hours or 0:g} h and {weekends or 0} weekend(s) "
+            f"after 0 weeks (agent {agent_id})"
+        )
     if weekends and weekends > done:
-        raise InvalidInputError(f"agents column cycle_weekends_worked must be <= cycle_weeks_done = {done}, got "
-                                f"{weekends} (agent {agent_id})")
-    out.update(cycle_weeks_done=done, cycle_minutes_so_far=int(round((hours or 0) * 60)),
-               cycle_weekends_worked=weekends or 0)
+        raise InvalidInputError(
+            f"agents column cycle_weekends_worked must be <= cycle_weeks_done = {done}, got "
+            f"{weekends} (agent {agent_id})"
+        )
+    out.update(
+        cycle_weeks_done=done, cycle_minutes_so_far=int(round((hours or 0) * 60)), cycle_weekends_worked=weekends or 0
+    )
     return out

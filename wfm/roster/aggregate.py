@@ -37,8 +37,17 @@ from scipy.optimize import OptimizeWarning, linprog
 from . import cycle
 from .tours import DAY, Catalogue
 
-__all__ = ["AggregatePlan", "AggregateModel", "build_aggregate", "solve_aggregate", "lp_bound", "lp_relaxation",
-           "lagrangian_bound", "dive_tours", "SCALE"]
+__all__ = [
+    "AggregatePlan",
+    "AggregateModel",
+    "build_aggregate",
+    "solve_aggregate",
+    "lp_bound",
+    "lp_relaxation",
+    "lagrangian_bound",
+    "dive_tours",
+    "SCALE",
+]
 
 #: internal objective units per weight unit: weights are resolved to 1/60 so costs are integers
 SCALE = 60
@@ -84,8 +93,7 @@ class AggregateModel:
     def start_items(self) -> list[tuple[tuple[int, int, int], list[int]]]:
         """Every (template, day, start position) with all its start variables (shared and per class)."""
         keys = sorted(set(self.start_var) | set(self.start_extra))
-        return [(k, ([self.start_var[k]] if k in self.start_var else []) + self.start_extra.get(k, []))
-                for k in keys]
+        return [(k, ([self.start_var[k]] if k in self.start_var else []) + self.start_extra.get(k, [])) for k in keys]
 
     def start_counts(self, values: np.ndarray) -> dict[tuple[int, int, int], int]:
         """Shifts per (template, day, start position) in a whole solution (zeros left out)."""
@@ -225,8 +233,9 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
                             in_band = np.flatnonzero(cat.templates[t].band_of_start == b)
                             if cut > in_band[0]:
                                 owner = c
-                        link.setdefault((t, d0 + int(local), int(b), owner, cat.group_of_class(w, c)),
-                                        []).append(int(tour_var[w][c][r]))
+                        link.setdefault((t, d0 + int(local), int(b), owner, cat.group_of_class(w, c)), []).append(
+                            int(tour_var[w][c][r])
+                        )
     cover_cols: list[list[int]] = [[] for _ in range(n_int)]
     break_cols: list[list[int]] = [[] for _ in range(n_int)]
     break_groups: list[tuple[int, np.ndarray]] = []
@@ -291,7 +300,7 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
                         allowed = p_vars[p_off <= off - gap]
                         if len(allowed) >= len(p_vars) and q == len(offsets) - 1:
                             continue  # implied by the two equalities
-                        seq_rows.append((bvars[:q + 1].tolist(), allowed.tolist()))
+                        seq_rows.append((bvars[: q + 1].tolist(), allowed.tolist()))
                 prev = (offsets, bvars)
         link_rows.append((svars, tvars))
         add_eq(svars + tvars, [1.0] * len(svars) + [-1.0] * len(tvars), 0.0)
@@ -360,8 +369,9 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
             b_ub.append(float(rhs))
             return row
 
-        excess_var, queue_rows = _skill_rows(cat, new_var, add_eq, add_ub, gross_cols, cover_cols, break_cols,
-                                             under_var)
+        excess_var, queue_rows = _skill_rows(
+            cat, new_var, add_eq, add_ub, gross_cols, cover_cols, break_cols, under_var
+        )
         skill_vars = np.arange(first_skill, len(cost), dtype=np.int64)
     n_var = len(cost)
     a_eq = sp.csr_matrix((eq_vals, (eq_rows, eq_cols)), shape=(len(b_eq), n_var))
@@ -371,16 +381,43 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
         rows = [i for i in range(n_int) for _ in break_cols[i]]
         cols_b = [c for i in range(n_int) for c in break_cols[i]]
         break_load = sp.csr_matrix(([1.0] * len(cols_b), (rows, cols_b)), shape=(n_int, n_var))
-    return AggregateModel(np.array(cost), np.array(lower), np.array(upper), a_eq, np.array(b_eq), a_ub,
-                          np.array(b_ub), tour_var, start_var, under_var, over_var, constant, link_rows,
-                          np.array(cover_rows, dtype=np.int64), break_groups, break_load, cycle_flow=cycle_flow,
-                          start_extra=start_extra, group_start=group_start, pooled_members=pooled_members,
-                          skill_vars=skill_vars, skill_excess_var=excess_var, queue_rows=queue_rows)
+    return AggregateModel(
+        np.array(cost),
+        np.array(lower),
+        np.array(upper),
+        a_eq,
+        np.array(b_eq),
+        a_ub,
+        np.array(b_ub),
+        tour_var,
+        start_var,
+        under_var,
+        over_var,
+        constant,
+        link_rows,
+        np.array(cover_rows, dtype=np.int64),
+        break_groups,
+        break_load,
+        cycle_flow=cycle_flow,
+        start_extra=start_extra,
+        group_start=group_start,
+        pooled_members=pooled_members,
+        skill_vars=skill_vars,
+        skill_excess_var=excess_var,
+        queue_rows=queue_rows,
+    )
 
 
-def _skill_rows(cat: Catalogue, new_var: Callable, add_eq: Callable, add_ub: Callable,
-                gross_cols: list[list[list[int]]], cover_cols: list[list[int]], break_cols: list[list[int]],
-                under_var: np.ndarray) -> tuple[np.ndarray, dict[tuple[int, int], int]]:
+def _skill_rows(
+    cat: Catalogue,
+    new_var: Callable,
+    add_eq: Callable,
+    add_ub: Callable,
+    gross_cols: list[list[list[int]]],
+    cover_cols: list[list[int]],
+    break_cols: list[list[int]],
+    under_var: np.ndarray,
+) -> tuple[np.ndarray, dict[tuple[int, int], int]]:
     """The per-queue covering rows of the skill-aware model (docs/roster.md, "Skills").
 
     Per interval t: heads of group g allocated to the queues it holds, ``x[t, g, q] >= 0``, at
@@ -425,13 +462,14 @@ def _skill_rows(cat: Catalogue, new_var: Callable, add_eq: Callable, add_ub: Cal
             for xv, qx in zip(xs, held_q, strict=True):
                 x_of.setdefault((i, int(qx)), []).append(xv)
             if xs:
-                add_ub(xs + gross_cols[g][i], [1.0] * len(xs) + [-1.0] * len(gross_cols[g][i]),
-                       float(carry_g[i, g]))
+                add_ub(xs + gross_cols[g][i], [1.0] * len(xs) + [-1.0] * len(gross_cols[g][i]), float(carry_g[i, g]))
                 every.extend(xs)
         if every:
-            add_ub(every + cover_cols[i] + break_cols[i],
-                   [1.0] * len(every) + [-1.0] * len(cover_cols[i]) + [1.0] * len(break_cols[i]),
-                   float(cat.carry[i]))
+            add_ub(
+                every + cover_cols[i] + break_cols[i],
+                [1.0] * len(every) + [-1.0] * len(cover_cols[i]) + [1.0] * len(break_cols[i]),
+                float(cat.carry[i]),
+            )
     short: list[list[int]] = [[] for _ in range(n_int)]
     rows: dict[tuple[int, int], int] = {}
     for q in range(n_q):
@@ -478,12 +516,18 @@ def _skill_rows(cat: Catalogue, new_var: Callable, add_eq: Callable, add_ub: Cal
 def _history_cuts(cat: Catalogue, cls) -> tuple[tuple[int, ...], ...]:
     """Per first-week day (0, 1) and template of a class: starts too early for its most rested-out agent."""
     min_start = int(cat.prev_end[cls.agent_index].max()) + cat.rules.min_rest_minutes
-    return tuple(tuple(int((day * DAY + cat.templates[t].starts < min_start).sum()) for t in cls.template_ids)
-                 for day in (0, 1))
+    return tuple(
+        tuple(int((day * DAY + cat.templates[t].starts < min_start).sum()) for t in cls.template_ids) for day in (0, 1)
+    )
 
 
-def lp_bound(model: AggregateModel, *, objective: np.ndarray | None = None, lower: np.ndarray | None = None,
-             upper: np.ndarray | None = None) -> tuple[float, np.ndarray | None]:
+def lp_bound(
+    model: AggregateModel,
+    *,
+    objective: np.ndarray | None = None,
+    lower: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
+) -> tuple[float, np.ndarray | None]:
     """Solve the LP relaxation with HiGHS; return (optimum in internal units, solution) or (nan, None).
 
     Interior point with crossover: ~3x faster than dual simplex on the benchmark week, and the
@@ -506,9 +550,16 @@ class LPResult:
     dual_ub: np.ndarray | None = None  # multipliers of the <= rows (HiGHS's sign: <= 0), when returned
 
 
-def lp_relaxation(model: AggregateModel, *, objective: np.ndarray | None = None, lower: np.ndarray | None = None,
-                  upper: np.ndarray | None = None, time_limit: float | None = None,
-                  crossover: bool = True, iteration_limit: int | None = None) -> LPResult:
+def lp_relaxation(
+    model: AggregateModel,
+    *,
+    objective: np.ndarray | None = None,
+    lower: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
+    time_limit: float | None = None,
+    crossover: bool = True,
+    iteration_limit: int | None = None,
+) -> LPResult:
     """Solve the LP relaxation with HiGHS (interior point), optionally under a time limit.
 
     ``crossover=False`` skips HiGHS's crossover to a vertex: on the example centre's week with
@@ -533,8 +584,16 @@ def lp_relaxation(model: AggregateModel, *, objective: np.ndarray | None = None,
         options["maxiter"] = int(iteration_limit)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OptimizeWarning)
-        res = linprog(c, A_ub=model.a_ub, b_ub=model.b_ub, A_eq=model.a_eq, b_eq=model.b_eq,
-                      bounds=np.column_stack([lo, hi]), method="highs-ipm", options=options)
+        res = linprog(
+            c,
+            A_ub=model.a_ub,
+            b_ub=model.b_ub,
+            A_eq=model.a_eq,
+            b_eq=model.b_eq,
+            bounds=np.column_stack([lo, hi]),
+            method="highs-ipm",
+            options=options,
+        )
     bound = float("nan")
     if getattr(res, "eqlin", None) is not None and res.eqlin.marginals is not None:
         bound = lagrangian_bound(model, res.eqlin.marginals, res.ineqlin.marginals, objective=c, lower=lo, upper=hi)
@@ -550,9 +609,15 @@ def lp_relaxation(model: AggregateModel, *, objective: np.ndarray | None = None,
     return LPResult(status, float("nan"), res.x, bound, wall, dual_ub)
 
 
-def lagrangian_bound(model: AggregateModel, dual_eq: np.ndarray, dual_ub: np.ndarray, *,
-                     objective: np.ndarray | None = None, lower: np.ndarray | None = None,
-                     upper: np.ndarray | None = None) -> float:
+def lagrangian_bound(
+    model: AggregateModel,
+    dual_eq: np.ndarray,
+    dual_ub: np.ndarray,
+    *,
+    objective: np.ndarray | None = None,
+    lower: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
+) -> float:
     """A lower bound on the model's optimum from any row multipliers (internal units).
 
     For multipliers ``y`` of the equalities and ``z <= 0`` of the ``<=`` rows (positive parts are
@@ -583,9 +648,17 @@ class Dive:
     complete: bool  # False when the deadline stopped the dive (then tours may stay fractional)
 
 
-def dive_tours(model: AggregateModel, x: np.ndarray, *, fraction: float = 0.25, max_rounds: int = 40,
-               deadline: float | None = None, starts: bool = True, breaks: bool = True,
-               support: np.ndarray | None = None) -> Dive:
+def dive_tours(
+    model: AggregateModel,
+    x: np.ndarray,
+    *,
+    fraction: float = 0.25,
+    max_rounds: int = 40,
+    deadline: float | None = None,
+    starts: bool = True,
+    breaks: bool = True,
+    support: np.ndarray | None = None,
+) -> Dive:
     """Make the LP's tour (and start) counts whole by fix-and-resolve (an LP dive).
 
     Each round raises every tour's lower bound to the floor of its LP value, rounds up the
@@ -668,8 +741,10 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         if self._report is not None:
-            self._report(f"aggregate: solution {self.objective_value / SCALE:,.1f}, bound "
-                         f"{self.best_objective_bound / SCALE:,.1f} at {time.perf_counter() - self._t0:.1f} s")
+            self._report(
+                f"aggregate: solution {self.objective_value / SCALE:,.1f}, bound "
+                f"{self.best_objective_bound / SCALE:,.1f} at {time.perf_counter() - self._t0:.1f} s"
+            )
 
 
 def restrict_to_lp_support(model: AggregateModel, *solutions: np.ndarray) -> np.ndarray:
@@ -683,9 +758,17 @@ def restrict_to_lp_support(model: AggregateModel, *solutions: np.ndarray) -> np.
     return upper
 
 
-def solve_aggregate(model: AggregateModel, *, time_limit_sec: float, seed: int, num_workers: int,
-                    hint: np.ndarray | None = None, progress: Callable[[str], None] | None = None,
-                    deterministic_limit: float | None = None, upper: np.ndarray | None = None) -> AggregatePlan:
+def solve_aggregate(
+    model: AggregateModel,
+    *,
+    time_limit_sec: float,
+    seed: int,
+    num_workers: int,
+    hint: np.ndarray | None = None,
+    progress: Callable[[str], None] | None = None,
+    deterministic_limit: float | None = None,
+    upper: np.ndarray | None = None,
+) -> AggregatePlan:
     """Solve the aggregate model with CP-SAT (deterministic: interleaved search, fixed seed).
 
     ``upper`` overrides the variables' upper bounds (e.g. to restrict the tours to the LP's
@@ -699,8 +782,8 @@ def solve_aggregate(model: AggregateModel, *, time_limit_sec: float, seed: int, 
     for matrix, rhs, equal in ((model.a_eq, model.b_eq, True), (model.a_ub, model.b_ub, False)):
         indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
         for r in range(matrix.shape[0]):
-            cols = indices[indptr[r]:indptr[r + 1]]
-            vals = data[indptr[r]:indptr[r + 1]].astype(np.int64)
+            cols = indices[indptr[r] : indptr[r + 1]]
+            vals = data[indptr[r] : indptr[r + 1]].astype(np.int64)
             if cols.size == 0:
                 continue
             expr = cp_model.LinearExpr.weighted_sum([x[j] for j in cols], vals.tolist())
@@ -727,15 +810,21 @@ def solve_aggregate(model: AggregateModel, *, time_limit_sec: float, seed: int, 
     name = solver.status_name(status)
     det = float(solver.response_proto.deterministic_time)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return AggregatePlan([], {}, float("nan"), float("nan"), name, time.perf_counter() - t0,
-                             deterministic_time=det)
+        return AggregatePlan([], {}, float("nan"), float("nan"), name, time.perf_counter() - t0, deterministic_time=det)
     values = np.array([solver.value(v) for v in x], dtype=np.int64)
     counts = [[values[idx] for idx in per_class] for per_class in model.tour_var]
     starts = model.start_counts(values)
-    return AggregatePlan(counts, starts, solver.objective_value / SCALE + model.constant,
-                         solver.best_objective_bound / SCALE + model.constant, name, time.perf_counter() - t0,
-                         values=values, deterministic_time=det,
-                         group_starts=model.group_start_counts(values) if model.group_start else None)
+    return AggregatePlan(
+        counts,
+        starts,
+        solver.objective_value / SCALE + model.constant,
+        solver.best_objective_bound / SCALE + model.constant,
+        name,
+        time.perf_counter() - t0,
+        values=values,
+        deterministic_time=det,
+        group_starts=model.group_start_counts(values) if model.group_start else None,
+    )
 
 
 def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[list[int]]) -> AggregatePlan:
@@ -759,8 +848,8 @@ def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[list[int]]) -> 
     # Under- and over-staffing follow from the starts: fill the under segments in order.
     for i in range(model.over_var.size):
         row = model.cover_rows[i]
-        cols = model.a_eq.indices[model.a_eq.indptr[row]:model.a_eq.indptr[row + 1]]
-        vals = model.a_eq.data[model.a_eq.indptr[row]:model.a_eq.indptr[row + 1]]
+        cols = model.a_eq.indices[model.a_eq.indptr[row] : model.a_eq.indptr[row + 1]]
+        vals = model.a_eq.data[model.a_eq.indptr[row] : model.a_eq.indptr[row + 1]]
         is_start = np.isin(cols, model.under_var[:, i]) | (cols == model.over_var[i])
         heads = int(values[cols[~is_start]] @ vals[~is_start].astype(np.int64))
         gap = int(model.b_eq[row]) - heads
@@ -798,8 +887,15 @@ def complete_skill_vars(model: AggregateModel, values: np.ndarray) -> tuple[np.n
         parts.append((matrix[rows][:, sv], rhs[rows] - matrix[rows] @ fixed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OptimizeWarning)
-        res = linprog(model.cost[sv], A_ub=parts[0][0], b_ub=parts[0][1], A_eq=parts[1][0], b_eq=parts[1][1],
-                      bounds=np.column_stack([model.lower[sv], model.upper[sv]]), method="highs")
+        res = linprog(
+            model.cost[sv],
+            A_ub=parts[0][0],
+            b_ub=parts[0][1],
+            A_eq=parts[1][0],
+            b_eq=parts[1][1],
+            bounds=np.column_stack([model.lower[sv], model.upper[sv]]),
+            method="highs",
+        )
     if res.status != 0:
         # never expected (no allocation and the whole shortfall is feasible); keep the pooled figure
         return values, float(model.cost @ values) / SCALE + model.constant

@@ -69,13 +69,28 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
             source, sink, spare = 0, 1 + n_a + n_t, 2 + n_a + n_t
             ai, ti = np.nonzero(legal)
             flow.add_arcs_with_capacity_and_unit_cost(
-                np.concatenate([np.zeros(n_a, dtype=np.int64), 1 + ai, 1 + n_a + np.arange(n_t), 1 + np.arange(n_a),
-                                [spare]]),
+                np.concatenate(
+                    [np.zeros(n_a, dtype=np.int64), 1 + ai, 1 + n_a + np.arange(n_t), 1 + np.arange(n_a), [spare]]
+                ),
                 np.concatenate([1 + np.arange(n_a), 1 + n_a + ti, np.full(n_t, sink), np.full(n_a, spare), [sink]]),
-                np.concatenate([np.ones(n_a, dtype=np.int64), np.ones(len(ai), dtype=np.int64), counts[rows],
-                                np.ones(n_a, dtype=np.int64), [n_a]]),
-                np.concatenate([np.zeros(n_a, dtype=np.int64), arc_cost[ai, ti],
-                                np.zeros(n_t, dtype=np.int64), np.full(n_a, unassigned_cost), [0]]),
+                np.concatenate(
+                    [
+                        np.ones(n_a, dtype=np.int64),
+                        np.ones(len(ai), dtype=np.int64),
+                        counts[rows],
+                        np.ones(n_a, dtype=np.int64),
+                        [n_a],
+                    ]
+                ),
+                np.concatenate(
+                    [
+                        np.zeros(n_a, dtype=np.int64),
+                        arc_cost[ai, ti],
+                        np.zeros(n_t, dtype=np.int64),
+                        np.full(n_a, unassigned_cost),
+                        [0],
+                    ]
+                ),
             )
             flow.set_node_supply(source, n_a)
             flow.set_node_supply(sink, -n_a)
@@ -103,9 +118,9 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
                     counts_at = [plan.group_starts.get((g, t, day, int(pos)), 0) for pos in positions]
                 else:
                     counts_at = [plan.start_counts.get((t, day, int(pos)), 0) for pos in positions]
-                pool = sorted(day * DAY + int(tpl.starts[pos])
-                              for pos, n_at in zip(positions, counts_at)
-                              for _ in range(n_at))
+                pool = sorted(
+                    day * DAY + int(tpl.starts[pos]) for pos, n_at in zip(positions, counts_at) for _ in range(n_at)
+                )
                 band_starts = [day * DAY + int(tpl.starts[pos]) for pos in positions]
                 need = {a: neighbours(cat, state, a, d0, n)[0] for a in members}
                 for agent in sorted(members, key=lambda a: (-need[a], a)):
@@ -125,20 +140,24 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
     return state, replaced
 
 
-def _legal_arcs(cat: Catalogue, state: RosterState, agents: np.ndarray, tours: np.ndarray,
-                week: int) -> tuple[np.ndarray, np.ndarray]:
+def _legal_arcs(
+    cat: Catalogue, state: RosterState, agents: np.ndarray, tours: np.ndarray, week: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(legal, needs a late start) for every agent x tour of a class in one week."""
     d0, n = cat.grid.weeks[week]
     pat = cat.patterns[week]
     rules = cat.rules
     on = pat.on[tours[:, 0]]  # (tours, n)
-    unavailable = cat.unavailable[agents, d0:d0 + n]
+    unavailable = cat.unavailable[agents, d0 : d0 + n]
     legal = ~(unavailable.astype(np.int64) @ on.T.astype(np.int64)).astype(bool)
     lead, full = pat.lead[tours[:, 0]], pat.full[tours[:, 0]]
     info = np.array([neighbours(cat, state, int(a), d0, n) for a in agents], dtype=np.int64).reshape(-1, 4)
     min_start, run_before = info[:, 0], info[:, 2]
-    legal &= np.where(full[None, :], run_before[:, None] + n <= rules.max_consecutive_days,
-                      run_before[:, None] + lead[None, :] <= rules.max_consecutive_days)
+    legal &= np.where(
+        full[None, :],
+        run_before[:, None] + n <= rules.max_consecutive_days,
+        run_before[:, None] + lead[None, :] <= rules.max_consecutive_days,
+    )
     # Rest after the previous week: the band's latest start on the first worked day must be late enough.
     first_day = np.where(on.any(axis=1), np.argmax(on, axis=1), n)
     latest = np.full(len(tours), 10**12, dtype=np.int64)
@@ -151,8 +170,9 @@ def _legal_arcs(cat: Catalogue, state: RosterState, agents: np.ndarray, tours: n
     legal &= latest[None, :] >= min_start[:, None]
     late = earliest[None, :] < min_start[:, None]
     if cycle.active(rules):
-        legal &= np.array([cycle.week_mask(cat, state, int(a), week, tours) for a in agents],
-                          dtype=bool).reshape(len(agents), len(tours))
+        legal &= np.array([cycle.week_mask(cat, state, int(a), week, tours) for a in agents], dtype=bool).reshape(
+            len(agents), len(tours)
+        )
     return legal, late
 
 
@@ -177,8 +197,10 @@ def place_week(ctx: MoveContext, state: RosterState, agent: int, week: int) -> i
     deepest = week if cycle.active(cat.rules) else 1
     for k in range(1, deepest + 1):
         weeks = list(range(week - k, week))
-        saved = [(state.start[agent, d0:d0 + n].copy(), state.template[agent, d0:d0 + n].copy())
-                 for d0, n in (cat.grid.weeks[x] for x in weeks)]
+        saved = [
+            (state.start[agent, d0 : d0 + n].copy(), state.template[agent, d0 : d0 + n].copy())
+            for d0, n in (cat.grid.weeks[x] for x in weeks)
+        ]
         for x in weeks:
             d0, n = cat.grid.weeks[x]
             clear_week(cat, state, agent, d0, n)
@@ -186,8 +208,9 @@ def place_week(ctx: MoveContext, state: RosterState, agent: int, week: int) -> i
                 state.placed[agent, x] = False
         # This week first, then backwards; failing that, in calendar order (each order finds
         # different first choices within the budget).
-        if (_place_jointly(ctx, state, agent, [week] + weeks[::-1], [_JOINT_BUDGET])
-                or _place_jointly(ctx, state, agent, weeks + [week], [_JOINT_BUDGET])):
+        if _place_jointly(ctx, state, agent, [week] + weeks[::-1], [_JOINT_BUDGET]) or _place_jointly(
+            ctx, state, agent, weeks + [week], [_JOINT_BUDGET]
+        ):
             return 1 + k
         # Not this deep: put the earlier weeks back as they were and go one week deeper.
         for x in [week] + weeks:
@@ -236,8 +259,15 @@ def _place_jointly(ctx: MoveContext, state: RosterState, agent: int, weeks: list
         p, t, b = (int(v) for v in tours[r])
         # Tours alike to the other weeks (hours, weekend days, edge runs, shift type, first and last
         # day) are tried once, the best first: the search spends its budget on real alternatives.
-        key = (int(paid[t] * pat.count[p]), tuple(pat.on[p, weekend]), int(pat.lead[p]), int(pat.trail[p]),
-               bool(pat.on[p, 0]), bool(pat.on[p, n - 1]), -2 if t < 0 else int(cat.templates[t].band_type[b]))
+        key = (
+            int(paid[t] * pat.count[p]),
+            tuple(pat.on[p, weekend]),
+            int(pat.lead[p]),
+            int(pat.trail[p]),
+            bool(pat.on[p, 0]),
+            bool(pat.on[p, n - 1]),
+            -2 if t < 0 else int(cat.templates[t].band_type[b]),
+        )
         if key in seen:
             continue
         seen.add(key)

@@ -58,10 +58,18 @@ class BreakPlan:
     optimal_days: int = 0  # days whose count model CP-SAT proved optimal (given the other days)
 
 
-def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline: float | None = None,
-                 max_passes: int = 20, exact: bool = True, num_workers: int = 2,
-                 planned: dict[tuple[int, int], list[np.ndarray]] | None = None,
-                 day_deterministic_limit: float | None = None) -> BreakPlan:
+def place_breaks(
+    cat: Catalogue,
+    state: RosterState,
+    *,
+    seed: int = 0,
+    deadline: float | None = None,
+    max_passes: int = 20,
+    exact: bool = True,
+    num_workers: int = 2,
+    planned: dict[tuple[int, int], list[np.ndarray]] | None = None,
+    day_deterministic_limit: float | None = None,
+) -> BreakPlan:
     """Place the breaks of every shift in ``state`` (greedy, then exact one-break moves).
 
     Parameters
@@ -120,8 +128,7 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
             gran_l.append(math.lcm(step, rule.start_step_minutes) if rule.start_step_minutes else step)
     n = len(agent_l)
     agent_a, day_a, rank_a, tpl_a = (np.array(x, dtype=np.int64) for x in (agent_l, day_l, rank_l, tpl_l))
-    base, lo, hi, occ, minutes, gran = (np.array(x, dtype=np.int64)
-                                        for x in (base_l, lo_l, hi_l, occ_l, len_l, gran_l))
+    base, lo, hi, occ, minutes, gran = (np.array(x, dtype=np.int64) for x in (base_l, lo_l, hi_l, occ_l, len_l, gran_l))
     # Neighbours within the shift: the previous / next break (or -1).
     prev = np.full(n, -1, dtype=np.int64)
     nxt = np.full(n, -1, dtype=np.int64)
@@ -160,7 +167,7 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
 
     def put(k: int, off: int, sign: int) -> None:
         a = int((base[k] + off) // step)
-        cov[a:a + int(occ[k])] -= sign
+        cov[a : a + int(occ[k])] -= sign
 
     # Planned groups first: their breaks as the plan counted them.
     if planned and n:
@@ -200,9 +207,24 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
                 continue
             left = None if deadline is None else max(0.5, (deadline - time.perf_counter()) / (cat.grid.n_days - d))
             improved_day, optimal_day = _exact_day(
-                cat, ks, tpl_a, base, rank_a, offset, occ, minutes, min_work, cov, req, inside, under_w,
-                seed=seed, num_workers=num_workers, wall_limit=left,
-                deterministic_limit=day_deterministic_limit or _DAY_DETERMINISTIC_LIMIT)
+                cat,
+                ks,
+                tpl_a,
+                base,
+                rank_a,
+                offset,
+                occ,
+                minutes,
+                min_work,
+                cov,
+                req,
+                inside,
+                under_w,
+                seed=seed,
+                num_workers=num_workers,
+                wall_limit=left,
+                deterministic_limit=day_deterministic_limit or _DAY_DETERMINISTIC_LIMIT,
+            )
             exact_days += improved_day
             optimal_days += optimal_day
 
@@ -231,8 +253,20 @@ def place_breaks(cat: Catalogue, state: RosterState, *, seed: int = 0, deadline:
         if not improved:
             break
     lost = int((state.coverage - cov[:n_int]).sum())
-    return BreakPlan(agent_a, day_a, rank_a, tpl_a, base + offset, cov[:n_int].copy(), passes, moves, stopped, lost,
-                     exact_days, optimal_days)
+    return BreakPlan(
+        agent_a,
+        day_a,
+        rank_a,
+        tpl_a,
+        base + offset,
+        cov[:n_int].copy(),
+        passes,
+        moves,
+        stopped,
+        lost,
+        exact_days,
+        optimal_days,
+    )
 
 
 def breaks_frame(cat: Catalogue, plan: BreakPlan) -> pd.DataFrame:
@@ -243,19 +277,37 @@ def breaks_frame(cat: Catalogue, plan: BreakPlan) -> pd.DataFrame:
     minutes = np.array([b.minutes for b in rules], dtype=np.int64)
     origin = cat.grid.start
     starts = plan.start[order]
-    return pd.DataFrame({
-        "agent_id": pd.Series(ids[plan.agent[order]], dtype="string"),
-        "break_start": origin + pd.to_timedelta(starts, unit="min"),
-        "break_end": origin + pd.to_timedelta(starts + minutes, unit="min"),
-        "kind": pd.Series([b.kind for b in rules], dtype="string"),
-        "paid": np.array([b.paid for b in rules], dtype=bool),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "agent_id": pd.Series(ids[plan.agent[order]], dtype="string"),
+            "break_start": origin + pd.to_timedelta(starts, unit="min"),
+            "break_end": origin + pd.to_timedelta(starts + minutes, unit="min"),
+            "kind": pd.Series([b.kind for b in rules], dtype="string"),
+            "paid": np.array([b.paid for b in rules], dtype=bool),
+        }
+    ).reset_index(drop=True)
 
 
-def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.ndarray, rank: np.ndarray,
-               offset: np.ndarray, occ: np.ndarray, minutes: np.ndarray, min_work: np.ndarray, cov: np.ndarray,
-               req: np.ndarray, inside: np.ndarray, under_w: np.ndarray, *, seed: int, num_workers: int,
-               wall_limit: float | None, deterministic_limit: float) -> tuple[int, int]:
+def _exact_day(
+    cat: Catalogue,
+    firsts: np.ndarray,
+    tpl: np.ndarray,
+    base: np.ndarray,
+    rank: np.ndarray,
+    offset: np.ndarray,
+    occ: np.ndarray,
+    minutes: np.ndarray,
+    min_work: np.ndarray,
+    cov: np.ndarray,
+    req: np.ndarray,
+    inside: np.ndarray,
+    under_w: np.ndarray,
+    *,
+    seed: int,
+    num_workers: int,
+    wall_limit: float | None,
+    deterministic_limit: float,
+) -> tuple[int, int]:
     """Re-place one day's breaks optimally (given the other days') with a count model.
 
     Shifts of one template starting at the same minute are interchangeable, so the model
@@ -279,7 +331,7 @@ def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.nda
             k = k0
             while k < len(rank) and (k == k0 or rank[k] > 0):
                 a = int((base[k] + offset[k]) // step)
-                cov[a:a + int(occ[k])] += 1
+                cov[a : a + int(occ[k])] += 1
                 touched.update(range(a, a + int(occ[k])))
                 k += 1
     model = cp_model.CpModel()
@@ -304,7 +356,7 @@ def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.nda
                 gap = p_min + plan.template.min_work_minutes
                 for q, off in enumerate(offsets):
                     allowed = [pv for pv, po in zip(p_vars, p_off) if po <= off - gap]
-                    model.add(sum(vars_[:q + 1]) <= sum(allowed))
+                    model.add(sum(vars_[: q + 1]) <= sum(allowed))
             xs[(t, start, j)] = (offsets, vars_)
             prev = (offsets, vars_, plan.template.breaks[j].minutes)
     terms = []
@@ -362,7 +414,7 @@ def _exact_day(cat: Catalogue, firsts: np.ndarray, tpl: np.ndarray, base: np.nda
             k = k0
             while k < len(rank) and (k == k0 or rank[k] > 0):
                 a = int((base[k] + offset[k]) // step)
-                cov[a:a + int(occ[k])] -= 1
+                cov[a : a + int(occ[k])] -= 1
                 k += 1
     return improved, int(status == cp_model.OPTIMAL)
 
@@ -384,7 +436,7 @@ def _day_cost(cov, req, inside, under_w, over_w, groups, offset, base, occ, rank
             k = k0
             while k < len(rank) and (k == k0 or rank[k] > 0):
                 a = int((base[k] + offset[k]) // step)
-                c[a:a + int(occ[k])] -= 1
+                c[a : a + int(occ[k])] -= 1
                 k += 1
     short = np.where(inside, np.maximum(req - c, 0), 0)
     over = np.where(inside, np.maximum(c - req, 0), 0)
@@ -397,8 +449,15 @@ def _day_cost(cov, req, inside, under_w, over_w, groups, offset, base, occ, rank
 _DAY_DETERMINISTIC_LIMIT = SolverSettings.break_day_deterministic_limit
 
 
-def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int = 0,
-               deadline: float | None = None, max_passes: int = 5) -> tuple[BreakPlan, int]:
+def polish_net(
+    cat: Catalogue,
+    state: RosterState,
+    plan: BreakPlan,
+    *,
+    seed: int = 0,
+    deadline: float | None = None,
+    max_passes: int = 5,
+) -> tuple[BreakPlan, int]:
     """One-agent-week moves priced net of the moved shifts' own breaks.
 
     Each agent-week is lifted with its breaks; every legal tour is priced on the coverage net
@@ -425,16 +484,19 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
     def cost(c: np.ndarray) -> float:
         short = np.maximum(req - c, 0)
         paid = float(paid_min[np.where(state.template >= 0, state.template, len(cat.templates))].sum()) / 60
-        return float(cum[np.minimum(short, len(cum) - 1)].sum() + obj.over_weight * np.maximum(c - req, 0).sum()
-                     + obj.paid_hour_weight * paid)
+        return float(
+            cum[np.minimum(short, len(cum) - 1)].sum()
+            + obj.over_weight * np.maximum(c - req, 0).sum()
+            + obj.paid_hour_weight * paid
+        )
 
     def occupy(start: int, t: int, offs: list[int], sign: int) -> None:
         """sign +1: add the shift net of its breaks to ``net``; -1: take it away."""
         first = start // step
-        net[first:min(first + ctx.n_len[t], n_int)] += sign
+        net[first : min(first + ctx.n_len[t], n_int)] += sign
         for (_offsets, n_occ), off in zip(cat.templates[t].break_offsets, offs):
             a = (start + off) // step
-            net[min(a, n_int):min(a + n_occ, n_int)] -= sign
+            net[min(a, n_int) : min(a + n_occ, n_int)] -= sign
 
     def place(start: int, t: int) -> list[int]:
         tpl = cat.templates[t]
@@ -469,16 +531,17 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
                 break
             agent, week = order[int(idx)]
             d0, n = cat.grid.weeks[week]
-            saved_s = state.start[agent, d0:d0 + n].copy()
-            saved_t = state.template[agent, d0:d0 + n].copy()
+            saved_s = state.start[agent, d0 : d0 + n].copy()
+            saved_t = state.template[agent, d0 : d0 + n].copy()
             saved_b = {d: own.get((agent, d)) for d in range(d0, d0 + n)}
             price_before = ctx.prefs.week_price(cat, agent, saved_s, saved_t, d0)
             for d in range(d0, d0 + n):
                 if saved_s[d - d0] >= 0:
                     occupy(int(saved_s[d - d0]), int(saved_t[d - d0]), saved_b[d] or [], -1)
             clear_week(cat, state, agent, d0, n)
-            prefix = np.concatenate([[0.0], np.cumsum(np.where(state.coverage + 1 > cat.rules.seats, -1e12,
-                                                               _marg(net)))])
+            prefix = np.concatenate(
+                [[0.0], np.cumsum(np.where(state.coverage + 1 > cat.rules.seats, -1e12, _marg(net)))]
+            )
             scores, gains, _, _ = week_options(ctx, state, agent, week, prefix, net_of_breaks=True)
             best = int(np.argmax(scores))
             new_days: list[int] = []
@@ -492,10 +555,17 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
                     new_days.append(day)
             value = cost(net)
             # the agent's wishes: the week's price change counts like the coverage change
-            price_change = ctx.prefs.week_price(cat, agent, state.start[agent, d0:d0 + n],
-                                                state.template[agent, d0:d0 + n], d0) - price_before
-            keep = (scores[best] > -1e11 and value + price_change < current - 1e-9
-                    and not (state.coverage > cat.rules.seats).any())
+            price_change = (
+                ctx.prefs.week_price(
+                    cat, agent, state.start[agent, d0 : d0 + n], state.template[agent, d0 : d0 + n], d0
+                )
+                - price_before
+            )
+            keep = (
+                scores[best] > -1e11
+                and value + price_change < current - 1e-9
+                and not (state.coverage > cat.rules.seats).any()
+            )
             if keep:
                 current = value
                 improved += 1
@@ -529,7 +599,18 @@ def polish_net(cat: Catalogue, state: RosterState, plan: BreakPlan, *, seed: int
             tpl_l.append(t)
             start_l.append(int(state.start[a, d]) + off)
     arr = lambda x: np.array(x, dtype=np.int64)  # noqa: E731
-    new_plan = BreakPlan(arr(agent_l), arr(day_l), arr(rank_l), arr(tpl_l), arr(start_l), net.copy(),
-                         plan.passes, plan.moves, plan.stopped_by_time, int((state.coverage - net).sum()),
-                         plan.exact_days, plan.optimal_days)
+    new_plan = BreakPlan(
+        arr(agent_l),
+        arr(day_l),
+        arr(rank_l),
+        arr(tpl_l),
+        arr(start_l),
+        net.copy(),
+        plan.passes,
+        plan.moves,
+        plan.stopped_by_time,
+        int((state.coverage - net).sum()),
+        plan.exact_days,
+        plan.optimal_days,
+    )
     return new_plan, moves

@@ -51,9 +51,25 @@ if TYPE_CHECKING:  # pragma: no cover
     from .tours import Catalogue
 
 # active, inner_stretch_ok, band_repeats_forbidden and forbidden_pairs live in .cycle_rules (re-exported)
-__all__ = ["active", "inner_stretch_ok", "band_repeats_forbidden", "aggregate_rows", "week_mask", "arc_costs",
-           "check_agents", "forbidden_pairs", "Cycle", "CycleInfo", "cycle_info", "tour_minutes", "sumset",
-           "NO_LOWER", "add_hours_flow", "flow_values", "plan_trajectories"]
+__all__ = [
+    "active",
+    "inner_stretch_ok",
+    "band_repeats_forbidden",
+    "aggregate_rows",
+    "week_mask",
+    "arc_costs",
+    "check_agents",
+    "forbidden_pairs",
+    "Cycle",
+    "CycleInfo",
+    "cycle_info",
+    "tour_minutes",
+    "sumset",
+    "NO_LOWER",
+    "add_hours_flow",
+    "flow_values",
+    "plan_trajectories",
+]
 
 _log = logging.getLogger("wfm.roster")
 _DAY = 1440
@@ -126,20 +142,44 @@ def cycle_info(cat: Catalogue) -> CycleInfo:
                     lower, upper = rules.cycle_bounds_minutes(contract)
                     if short_week in inside:
                         lower = NO_LOWER
-                mine.append(Cycle(inside, after, agent.cycle_minutes_so_far if first else 0,
-                                   agent.cycle_weekends_worked if first else 0, lower, upper, target))
+                mine.append(
+                    Cycle(
+                        inside,
+                        after,
+                        agent.cycle_minutes_so_far if first else 0,
+                        agent.cycle_weekends_worked if first else 0,
+                        lower,
+                        upper,
+                        target,
+                    )
+                )
         cycles.append(mine)
-        generic.append(np.array(sorted(rules.weekly_paid_minutes(agent.min_paid_minutes_week,
-                                                                  agent.max_paid_minutes_week, agent.templates)),
-                                dtype=np.int64))
+        generic.append(
+            np.array(
+                sorted(
+                    rules.weekly_paid_minutes(agent.min_paid_minutes_week, agent.max_paid_minutes_week, agent.templates)
+                ),
+                dtype=np.int64,
+            )
+        )
     weekends = []
     for d in range(-1, grid.n_days):
         if (grid.start + pd.Timedelta(days=d)).weekday() == 5:
             weekends.append((d, d + 1, max(d, 0) // 7))
     start_type = np.array([rules.shift_type_index(m) for m in range(_DAY)], dtype=np.int64)
-    info = CycleInfo(on, week_cycle, cycles, np.array([t.template.paid_minutes for t in cat.templates], dtype=np.int64),
-                 short_week, generic, weekends, grid.start.weekday() != 6, start_type, forbidden_pairs(rules),
-                 [t.band_type for t in cat.templates])
+    info = CycleInfo(
+        on,
+        week_cycle,
+        cycles,
+        np.array([t.template.paid_minutes for t in cat.templates], dtype=np.int64),
+        short_week,
+        generic,
+        weekends,
+        grid.start.weekday() != 6,
+        start_type,
+        forbidden_pairs(rules),
+        [t.band_type for t in cat.templates],
+    )
     cat.cycle_info = info
     return info
 
@@ -160,8 +200,11 @@ def _week_set(info: CycleInfo, cat: Catalogue, agent: int, week: int) -> np.ndar
 
 def sumset(info: CycleInfo, cat: Catalogue, agent: int, open_weeks: list[int], after: int) -> np.ndarray:
     """Every total the open horizon weeks and the weeks after the horizon can still bring."""
-    key = (tuple((w, int(cat.agent_class[agent, w])) for w in open_weeks), after,
-           tuple(info.generic[agent].tolist()) if after else ())
+    key = (
+        tuple((w, int(cat.agent_class[agent, w])) for w in open_weeks),
+        after,
+        tuple(info.generic[agent].tolist()) if after else (),
+    )
     if key not in info.sums:
         total = np.zeros(1, dtype=np.int64)
         parts = [_week_set(info, cat, agent, w) for w in open_weeks] + [info.generic[agent]] * after
@@ -172,7 +215,7 @@ def sumset(info: CycleInfo, cat: Catalogue, agent: int, open_weeks: list[int], a
 
 
 def _week_minutes(info: CycleInfo, state, agent: int, d0: int, n: int) -> int:
-    tpl = state.template[agent, d0:d0 + n]
+    tpl = state.template[agent, d0 : d0 + n]
     return int(info.paid[tpl[tpl >= 0]].sum())
 
 
@@ -286,8 +329,9 @@ def week_mask(cat: Catalogue, state, agent: int, week: int, tours: np.ndarray) -
     return ok
 
 
-def _weekend_ok(info: CycleInfo, cat: Catalogue, state, agent: int, week: int, on: np.ndarray, worked: np.ndarray,
-                next_open: bool) -> np.ndarray:
+def _weekend_ok(
+    info: CycleInfo, cat: Catalogue, state, agent: int, week: int, on: np.ndarray, worked: np.ndarray, next_open: bool
+) -> np.ndarray:
     """Weekends worked per cycle stay within the limit, counting this week's pattern."""
     limit = cat.rules.max_weekends_worked_per_cycle
     d0, n = cat.grid.weeks[week]
@@ -306,9 +350,15 @@ def _weekend_ok(info: CycleInfo, cat: Catalogue, state, agent: int, week: int, o
     return ok
 
 
-def arc_costs(cat: Catalogue, state, agents: np.ndarray, tours: np.ndarray, week: int,
-              flow: dict[tuple[str, int, int], dict[int, float]] | None = None,
-              trajectories: dict[tuple[int, int], tuple[int, int]] | None = None) -> np.ndarray:
+def arc_costs(
+    cat: Catalogue,
+    state,
+    agents: np.ndarray,
+    tours: np.ndarray,
+    week: int,
+    flow: dict[tuple[str, int, int], dict[int, float]] | None = None,
+    trajectories: dict[tuple[int, int], tuple[int, int]] | None = None,
+) -> np.ndarray:
     """Assignment cost per agent x tour steering each agent's cycle hours; zeros without targets.
 
     With the plan's hours flow (:func:`add_hours_flow`), an agent at ``D`` paid minutes so far
@@ -383,8 +433,9 @@ def aggregate_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tup
         phases = {cat.agents[a].cycle_weeks_done for a in members}
         if len(phases) == 1:
             windows = [cyc.weeks for cyc in info.cycles[members[0]]]
-            per_agent: list[list[tuple[Cycle, ...]]] = [[(info.cycles[a][k],) for a in members]
-                                                        for k in range(len(windows))]
+            per_agent: list[list[tuple[Cycle, ...]]] = [
+                [(info.cycles[a][k],) for a in members] for k in range(len(windows))
+            ]
         else:
             windows = [list(range(n_weeks))]
             per_agent = [[tuple(info.cycles[a]) for a in members]]
@@ -422,8 +473,9 @@ def aggregate_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tup
                     rows.append((cols, [-m for m in minutes], -int(lower)))
             if weekend_cols:
                 assert rules.max_weekends_worked_per_cycle is not None  # weekend_cols only then
-                left = sum(rules.max_weekends_worked_per_cycle - cyc.weekends_so_far
-                           for cycs in agent_cycles for cyc in cycs)
+                left = sum(
+                    rules.max_weekends_worked_per_cycle - cyc.weekends_so_far for cycs in agent_cycles for cyc in cycs
+                )
                 rows.append((weekend_cols, [1] * len(weekend_cols), int(left)))
     rows += _boundary_rows(cat, info, tour_var, by_contract)
     # Integer coefficients over their gcd (minutes -> hours usually): the left side is a multiple of
@@ -436,8 +488,9 @@ def aggregate_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tup
     return out
 
 
-def _boundary_rows(cat: Catalogue, info: CycleInfo, tour_var: list[list[np.ndarray]],
-                   by_contract: dict[str, list[int]]) -> list[tuple[list[int], list[int], int]]:
+def _boundary_rows(
+    cat: Catalogue, info: CycleInfo, tour_var: list[list[np.ndarray]], by_contract: dict[str, list[int]]
+) -> list[tuple[list[int], list[int], int]]:
     """Hall-type rows between consecutive weeks, per contract: the agents ending a week one way are
     at most the agents starting the next week in a way that may follow it.
 
@@ -480,8 +533,13 @@ def _boundary_rows(cat: Catalogue, info: CycleInfo, tour_var: list[list[np.ndarr
 
             def row(plus_cols: np.ndarray, plus: np.ndarray, minus_cols: np.ndarray, minus: np.ndarray) -> None:
                 if plus.any():
-                    rows.append((plus_cols[plus].tolist() + minus_cols[minus].tolist(),
-                                 [1] * int(plus.sum()) + [-1] * int(minus.sum()), 0))
+                    rows.append(
+                        (
+                            plus_cols[plus].tolist() + minus_cols[minus].tolist(),
+                            [1] * int(plus.sum()) + [-1] * int(minus.sum()),
+                            0,
+                        )
+                    )
 
             for k in range(1, big_m + 1):
                 row(cols_a, trail_a >= k, cols_b, lead_b <= big_m - k)
@@ -520,7 +578,8 @@ def check_agents(cat: Catalogue) -> None:
                     f"max_overtime_hours_per_cycle {_hours(rules.max_overtime_hours_per_cycle)}) need "
                     f"{max(low, 0) / 60:g}-{high / 60:g} h more, but its weeks (min_hours_week "
                     f"{agent.min_paid_minutes_week / 60:g}, max_hours_week {agent.max_paid_minutes_week / 60:g}, "
-                    f"unavailable dates) can bring {', '.join(f'{x / 60:g}' for x in reach[:12])} h")
+                    f"unavailable dates) can bring {', '.join(f'{x / 60:g}' for x in reach[:12])} h"
+                )
 
 
 def add_hours_flow(cat: Catalogue, tour_var: list[list[np.ndarray]], new_var, add_eq) -> dict:
@@ -560,8 +619,8 @@ def add_hours_flow(cat: Catalogue, tour_var: list[list[np.ndarray]], new_var, ad
                 so_far = info.cycles[a][k].so_far
                 states.setdefault(so_far, []).append((-1, 1.0))
             for j, w in enumerate(weeks):
-                later = [x for x in weeks[j + 1:] if x != info.short_week]
-                open_short = any(x == info.short_week for x in weeks[j + 1:])
+                later = [x for x in weeks[j + 1 :] if x != info.short_week]
+                open_short = any(x == info.short_week for x in weeks[j + 1 :])
                 rest = np.zeros(1, dtype=np.int64)
                 for _ in range(len(later) + cyc.after):
                     rest = np.unique((rest[:, None] + weekly[None, :]).ravel())
@@ -588,8 +647,11 @@ def add_hours_flow(cat: Catalogue, tour_var: list[list[np.ndarray]], new_var, ad
                         nxt.setdefault(after_total, []).append((v, 1.0))
                     # Everyone at this total steps on (a contradiction makes the LP infeasible: no legal roster).
                     constant = sum(c for v, c in incoming if v < 0)
-                    add_eq(outgoing + [v for v, _ in incoming if v >= 0],
-                           [1.0] * len(outgoing) + [-1.0] * sum(1 for v, _ in incoming if v >= 0), float(constant))
+                    add_eq(
+                        outgoing + [v for v, _ in incoming if v >= 0],
+                        [1.0] * len(outgoing) + [-1.0] * sum(1 for v, _ in incoming if v >= 0),
+                        float(constant),
+                    )
                 for h, tvars in levels.items():
                     add_eq(step_vars[h] + tvars, [1.0] * len(step_vars[h]) + [-1.0] * len(tvars), 0.0)
                 states = nxt
@@ -642,8 +704,10 @@ def plan_trajectories(cat: Catalogue, plan, *, passes: int = 3) -> dict[tuple[in
             distinct = sorted(set(pairs))
             for a in cls.agent_index:
                 options[(a, w)] = distinct
-    agents = sorted({a for a in range(len(cat.agents)) if a in targets or weekends},
-                    key=lambda a: (sum(len(options[(a, w)]) for w in range(n_weeks)), a))
+    agents = sorted(
+        {a for a in range(len(cat.agents)) if a in targets or weekends},
+        key=lambda a: (sum(len(options[(a, w)]) for w in range(n_weeks)), a),
+    )
     chosen: dict[int, list[tuple[int, tuple[int, int]]]] = {}
     for _sweep in range(passes):
         changed = 0
@@ -666,8 +730,9 @@ def plan_trajectories(cat: Catalogue, plan, *, passes: int = 3) -> dict[tuple[in
     return out
 
 
-def _best_trajectory(cat: Catalogue, info: CycleInfo, agent: int, cyc: Cycle, options, room, target: bool,
-                     weekends: bool) -> list[tuple[int, tuple[int, int]]]:
+def _best_trajectory(
+    cat: Catalogue, info: CycleInfo, agent: int, cyc: Cycle, options, room, target: bool, weekends: bool
+) -> list[tuple[int, tuple[int, int]]]:
     """The agent's options over one cycle's weeks that close it and use the most room the plan has left."""
     if not cyc.weeks:
         return []

@@ -19,8 +19,9 @@ from .tours import Catalogue
 __all__ = ["improve_cycles"]
 
 
-def improve_cycles(cat: Catalogue, state: RosterState, *, seed: int, deadline: float,
-                   progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def improve_cycles(
+    cat: Catalogue, state: RosterState, *, seed: int, deadline: float, progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
     """One-agent-cycle moves: re-plan all of an agent's weeks of one cycle at once, hours moving between weeks.
 
     With an exact cycle target a one-agent-week move must keep its week's hours; this move
@@ -62,7 +63,7 @@ def _cycle_move(ctx: MoveContext, info: CycleInfo, state: RosterState, agent: in
     cat = ctx.cat
     weeks = cyc.weeks
     spans = [cat.grid.weeks[w] for w in weeks]
-    saved = [(state.start[agent, d0:d0 + n].copy(), state.template[agent, d0:d0 + n].copy()) for d0, n in spans]
+    saved = [(state.start[agent, d0 : d0 + n].copy(), state.template[agent, d0 : d0 + n].copy()) for d0, n in spans]
     for d0, n in spans:
         clear_week(cat, state, agent, d0, n)
     placed = state.placed
@@ -94,8 +95,14 @@ def _cycle_move(ctx: MoveContext, info: CycleInfo, state: RosterState, agent: in
     reach = sumset(info, cat, agent, [], cyc.after)
     low = cyc.lower - cyc.so_far if cyc.lower > NO_LOWER else NO_LOWER
     high = cyc.upper - cyc.so_far
-    choices = sorted(((value, path) for total, (value, path) in table.items()
-                      if ((reach + total >= low) & (reach + total <= high)).any()), key=lambda vp: -vp[0])
+    choices = sorted(
+        (
+            (value, path)
+            for total, (value, path) in table.items()
+            if ((reach + total >= low) & (reach + total <= high)).any()
+        ),
+        key=lambda vp: -vp[0],
+    )
     moved = 0
     for value, path in choices[:3]:
         if value <= current + 1e-9:
@@ -116,7 +123,15 @@ def _cycle_move(ctx: MoveContext, info: CycleInfo, state: RosterState, agent: in
     return moved
 
 
-def _place_levels(ctx: MoveContext, info: CycleInfo, state: RosterState, agent: int, weeks: list[int], path: list[int], prefix: np.ndarray) -> float:
+def _place_levels(
+    ctx: MoveContext,
+    info: CycleInfo,
+    state: RosterState,
+    agent: int,
+    weeks: list[int],
+    path: list[int],
+    prefix: np.ndarray,
+) -> float:
     """Place each week's best legal tour of its chosen paid minutes, in order; return the total value (-BIG: failed)."""
     cat = ctx.cat
     placed = state.placed

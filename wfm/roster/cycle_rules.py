@@ -16,9 +16,12 @@ __all__ = ["active", "band_repeats_forbidden", "forbidden_pairs", "inner_stretch
 
 def active(rules: Rules) -> bool:
     """Whether any rule spanning weeks is switched on."""
-    return (any(c.avg_hours_week is not None for c in rules.contracts.values())
-            or rules.max_weekends_worked_per_cycle is not None or rules.min_work_stretch_days > 1
-            or bool(rules.forbidden_successions))
+    return (
+        any(c.avg_hours_week is not None for c in rules.contracts.values())
+        or rules.max_weekends_worked_per_cycle is not None
+        or rules.min_work_stretch_days > 1
+        or bool(rules.forbidden_successions)
+    )
 
 
 def forbidden_pairs(rules: Rules) -> set[tuple[int, int]]:

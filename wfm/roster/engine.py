@@ -26,8 +26,7 @@ from .inputs import check_requirement_rows
 from .rules import Rules
 from .settings import SolverSettings
 from .skill_cover import skill_cover
-from .stages import (assign_named, build_problem, even_out, lower_bound, place_all_breaks, plan_tours,
-                     repair_roster)
+from .stages import assign_named, build_problem, even_out, lower_bound, place_all_breaks, plan_tours, repair_roster
 from .state import RosterState, evaluate_objective
 
 __all__ = ["solve"]
@@ -124,23 +123,35 @@ def solve(
     check_requirement_rows(requirements, missing_intervals=missing_intervals)
     problem = build_problem(requirements, agents, rules, report, t0, targets, queues)
     bound = lower_bound(problem, time_limit_sec=time_limit_sec, report=report, t0=t0)
-    planned = plan_tours(problem, bound, time_limit_sec=time_limit_sec, seed=seed, num_workers=num_workers,
-                         report=report)
+    planned = plan_tours(
+        problem, bound, time_limit_sec=time_limit_sec, seed=seed, num_workers=num_workers, report=report
+    )
     assigned = assign_named(problem, planned, report)
     state = assigned.state
-    repaired = repair_roster(assigned, planned, seed=seed, deadline=deadline, time_limit_sec=time_limit_sec,
-                             report=report)
-    placed = place_all_breaks(problem, state, planned, seed=seed, num_workers=num_workers, deadline=deadline,
-                              time_limit_sec=time_limit_sec, report=report)
+    repaired = repair_roster(
+        assigned, planned, seed=seed, deadline=deadline, time_limit_sec=time_limit_sec, report=report
+    )
+    placed = place_all_breaks(
+        problem,
+        state,
+        planned,
+        seed=seed,
+        num_workers=num_workers,
+        deadline=deadline,
+        time_limit_sec=time_limit_sec,
+        report=report,
+    )
     balanced = even_out(problem.cat, state, placed.plan, report)
     break_plan = balanced.breaks
     cat, grid, plan = problem.cat, problem.grid, planned.plan
     net_state = RosterState(state.start, state.template, break_plan.coverage)
     if problem.has_breaks:
-        report(f"breaks: {len(break_plan.start):,} placed, exact model improved {break_plan.exact_days} day(s) "
-               f"({break_plan.optimal_days} proved optimal), "
-               f"{break_plan.moves:,} moves in {break_plan.passes} "
-               f"pass(es) ({time.perf_counter() - placed.started:.1f} s)")
+        report(
+            f"breaks: {len(break_plan.start):,} placed, exact model improved {break_plan.exact_days} day(s) "
+            f"({break_plan.optimal_days} proved optimal), "
+            f"{break_plan.moves:,} moves in {break_plan.passes} "
+            f"pass(es) ({time.perf_counter() - placed.started:.1f} s)"
+        )
     final = evaluate_objective(cat, net_state)
     breaks = breaks_frame(cat, break_plan) if problem.has_breaks else empty_breaks()
     roster = roster_frame(cat, state)
@@ -164,7 +175,8 @@ def solve(
     if over_seats.size:  # pragma: no cover - the plan and every move keep seats; a last guard
         raise SolverError(
             f"roster search ended with {int(state.coverage[over_seats[0]])} agents on shift at "
-            f"{grid.interval_starts()[over_seats[0]]}, above the {rules.seats} seats; try a longer time limit")
+            f"{grid.interval_starts()[over_seats[0]]}, above the {rules.seats} seats; try a longer time limit"
+        )
     solve_sec = time.perf_counter() - t0
 
     # A restricted model's CP-SAT bound bounds that model only; then the LP is the lower bound.
@@ -235,7 +247,13 @@ def solve(
     agent_summary, fairness = report_frames(roster, cat)
     figures.update(balanced.figures)
     figures.update(report_summary(agent_summary, fairness))
-    return RosterResult.from_figures(roster, breaks, coverage, figures, agent_summary=agent_summary,
-                                     fairness=fairness,
-                                     queue_coverage=skill.queue_coverage if skill is not None else None,
-                                     group_coverage=skill.group_coverage if skill is not None else None)
+    return RosterResult.from_figures(
+        roster,
+        breaks,
+        coverage,
+        figures,
+        agent_summary=agent_summary,
+        fairness=fairness,
+        queue_coverage=skill.queue_coverage if skill is not None else None,
+        group_coverage=skill.group_coverage if skill is not None else None,
+    )

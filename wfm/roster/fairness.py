@@ -75,8 +75,14 @@ def _night_table(cat: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def _week_metrics(cat: Any, tables: list[tuple[np.ndarray, np.ndarray]], starts: np.ndarray, templates: np.ndarray, d0: int,
-                  max_paid: int) -> np.ndarray:
+def _week_metrics(
+    cat: Any,
+    tables: list[tuple[np.ndarray, np.ndarray]],
+    starts: np.ndarray,
+    templates: np.ndarray,
+    d0: int,
+    max_paid: int,
+) -> np.ndarray:
     """(weekend days, nights, lates, short) of one week plan (absolute starts/templates per day)."""
     weekend = nights = lates = paid = 0
     for i, (s, t) in enumerate(zip(starts, templates)):
@@ -123,8 +129,9 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
     metrics = np.zeros((n_agents, len(weeks), len(FAIRNESS_METRICS)))
     for w, (d0, n) in enumerate(weeks):
         for a in range(n_agents):
-            metrics[a, w] = _week_metrics(cat, tables, state.start[a, d0:d0 + n], state.template[a, d0:d0 + n], d0,
-                                          int(max_paid[a]))
+            metrics[a, w] = _week_metrics(
+                cat, tables, state.start[a, d0 : d0 + n], state.template[a, d0 : d0 + n], d0, int(max_paid[a])
+            )
     rest = cat.rules.min_rest_minutes
     max_run = cat.rules.max_consecutive_days
     spanning = cycle.active(cat.rules)
@@ -133,7 +140,7 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
         z = totals - _targets(totals, groups)
         if settings.objective == "max":
             z = np.maximum(z, 0)
-        return float((weights * z ** 2).sum())
+        return float((weights * z**2).sum())
 
     before = cost_of(metrics.sum(axis=1))
     # owner[a, w]: the agent whose week-w plan agent a now works (to move breaks along)
@@ -148,8 +155,8 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
             for members in _swap_groups(cat, w):
                 if len(members) < 2:
                     continue
-                plans_s = state.start[members, d0:d0 + n].copy()
-                plans_t = state.template[members, d0:d0 + n].copy()
+                plans_s = state.start[members, d0 : d0 + n].copy()
+                plans_t = state.template[members, d0 : d0 + n].copy()
                 x = metrics[members, w]  # (plans, metrics)
                 wishing = bool(pricing) and any(int(a) in pricing.day for a in members)
                 if not wishing and not (np.ptp(x[:, weights > 0], axis=0) > 0).any():
@@ -162,7 +169,7 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
                 z = others[:, None, :] + x_ap - target[members][:, None, :]
                 if settings.objective == "max":
                     z = np.maximum(z, 0)
-                cost = (weights * z ** 2).sum(axis=2)  # (agents, plans)
+                cost = (weights * z**2).sum(axis=2)  # (agents, plans)
                 cost = cost + _legality(cat, state, members, plans_s, plans_t, d0, n, rest, max_run)
                 cost = cost + np.where(_terms_ok(cat, members, plans_s, plans_t, w, n, x[:, 1]), 0.0, _ILLEGAL)
                 if spanning:
@@ -192,9 +199,15 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
         moved += changed
         if not changed:
             break
-    return {"fairness_moves": moved, "fairness_sweeps": sweeps, "fairness_cost_before": before,
-            "fairness_cost_after": cost_of(metrics.sum(axis=1)), "spread_before": spread_before, "owner": owner,
-            "spread_after": _spreads(metrics.sum(axis=1), groups)}
+    return {
+        "fairness_moves": moved,
+        "fairness_sweeps": sweeps,
+        "fairness_cost_before": before,
+        "fairness_cost_after": cost_of(metrics.sum(axis=1)),
+        "spread_before": spread_before,
+        "owner": owner,
+        "spread_after": _spreads(metrics.sum(axis=1), groups),
+    }
 
 
 def _spreads(totals: np.ndarray, groups: np.ndarray) -> dict[str, float]:
@@ -220,8 +233,9 @@ def _swap_groups(cat: Any, week: int) -> list[np.ndarray]:
     return [np.array(sorted(g), dtype=np.int64) for _, g in sorted(groups.items())]
 
 
-def _terms_ok(cat: Any, members: np.ndarray, plans_s: np.ndarray, plans_t: np.ndarray, week: int, n: int,
-              nights: np.ndarray) -> np.ndarray:
+def _terms_ok(
+    cat: Any, members: np.ndarray, plans_s: np.ndarray, plans_t: np.ndarray, week: int, n: int, nights: np.ndarray
+) -> np.ndarray:
     """(agents, plans): the plan is a tour the agent's own terms allow (shift length, nights, weekly hours)."""
     on = plans_s >= 0
     template = np.where(on.any(axis=1), np.where(on, plans_t, -1).max(axis=1), -1)
@@ -251,12 +265,21 @@ def _targets(totals: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return out
 
 
-def _legality(cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarray, plans_t: np.ndarray, d0: int, n: int,
-              rest: int, max_run: int) -> np.ndarray:
+def _legality(
+    cat: Any,
+    state: Any,
+    members: np.ndarray,
+    plans_s: np.ndarray,
+    plans_t: np.ndarray,
+    d0: int,
+    n: int,
+    rest: int,
+    max_run: int,
+) -> np.ndarray:
     """(agents, plans): 0 where the agent may work the plan next to its own other weeks, else a huge cost."""
     lengths = np.array([t.template.length_minutes for t in cat.templates] + [0])
     on = plans_s >= 0
-    ends = np.where(on, plans_s + lengths[np.where(on, plans_t, -1)], -10**12)
+    ends = np.where(on, plans_s + lengths[np.where(on, plans_t, -1)], -(10**12))
     first = np.where(on.any(axis=1), np.where(on, plans_s, 10**13).min(axis=1), 10**13)
     last_end = ends.max(axis=1)
     lead = np.array([leading_days(r) for r in on])
@@ -267,9 +290,12 @@ def _legality(cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarray, pl
     ok = (first[None, :] >= min_start) & (last_end[None, :] <= max_end)
     # Classes of one contract term set differ only in unavailable days (and first-week history,
     # checked above through the neighbours): a plan may not work an agent's unavailable day.
-    ok &= ~(cat.unavailable[members, d0:d0 + n].astype(np.int64) @ on.T.astype(np.int64)).astype(bool)
-    ok &= np.where(full[None, :], run_before + n + run_after <= max_run,
-                   (lead[None, :] + run_before <= max_run) & (trail[None, :] + run_after <= max_run))
+    ok &= ~(cat.unavailable[members, d0 : d0 + n].astype(np.int64) @ on.T.astype(np.int64)).astype(bool)
+    ok &= np.where(
+        full[None, :],
+        run_before + n + run_after <= max_run,
+        (lead[None, :] + run_before <= max_run) & (trail[None, :] + run_after <= max_run),
+    )
     if cat.windows:
         for i, a in enumerate(members):
             wins = cat.windows[int(a)]
@@ -278,8 +304,9 @@ def _legality(cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarray, pl
     return np.where(ok, 0.0, _ILLEGAL)
 
 
-def _cycle_legality(cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarray, plans_t: np.ndarray,
-                    week: int, d0: int) -> np.ndarray:
+def _cycle_legality(
+    cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarray, plans_t: np.ndarray, week: int, d0: int
+) -> np.ndarray:
     """(agents, plans): 0 where the rules spanning weeks (cycle hours and overtime, weekends per
     cycle, work stretches and successions at the week's edges) let the agent work the plan next
     to its own other weeks, else a huge cost. Each plan is read back as its tour (pattern,
@@ -308,8 +335,9 @@ def _cycle_legality(cat: Any, state: Any, members: np.ndarray, plans_s: np.ndarr
     return out
 
 
-def agent_metrics(roster: pd.DataFrame, agents: list[Any], rules: Any, horizon_start: pd.Timestamp,
-                  n_days: int) -> pd.DataFrame:
+def agent_metrics(
+    roster: pd.DataFrame, agents: list[Any], rules: Any, horizon_start: pd.Timestamp, n_days: int
+) -> pd.DataFrame:
     """Per agent: ``agent_id, contract, paid_hours, shifts`` and the FAIRNESS_METRICS, from the roster frame."""
     late_types = set(_settings(rules).late_types)
     frame = roster.copy()
@@ -322,9 +350,13 @@ def agent_metrics(roster: pd.DataFrame, agents: list[Any], rules: Any, horizon_s
     frame["late"] = frame["shift_type"].astype(str).isin(late_types)
     day = ((pd.to_datetime(frame["date"]) - horizon_start) / pd.Timedelta(days=1)).astype(int)
     frame["week"] = day // 7
-    per = frame.groupby("agent_id").agg(paid_hours=("paid_hours", "sum"), shifts=("paid_hours", "size"),
-                                        weekend_days_worked=("weekend", "sum"), night_shifts=("night", "sum"),
-                                        late_shifts=("late", "sum"))
+    per = frame.groupby("agent_id").agg(
+        paid_hours=("paid_hours", "sum"),
+        shifts=("paid_hours", "size"),
+        weekend_days_worked=("weekend", "sum"),
+        night_shifts=("night", "sum"),
+        late_shifts=("late", "sum"),
+    )
     week_hours = frame.groupby(["agent_id", "week"])["paid_hours"].sum()
     full_weeks = n_days // 7
     rows = []
@@ -333,15 +365,22 @@ def agent_metrics(roster: pd.DataFrame, agents: list[Any], rules: Any, horizon_s
         rec = per.loc[aid] if aid in per.index else None
         hours = [float(week_hours.get((aid, w), 0.0)) for w in range(full_weeks)]
         short = sum(h * 60 < agent.max_paid_minutes_week - 1e-6 for h in hours)
-        rows.append((aid, agent.contract, agent.night_allowed,
-                     float(rec["paid_hours"]) if rec is not None else 0.0,
-                     int(rec["shifts"]) if rec is not None else 0,
-                     int(rec["weekend_days_worked"]) if rec is not None else 0,
-                     int(rec["night_shifts"]) if rec is not None else 0,
-                     int(rec["late_shifts"]) if rec is not None else 0,
-                     int(short)))
-    return pd.DataFrame(rows, columns=["agent_id", "contract", "night_allowed", "paid_hours", "shifts",
-                                       *FAIRNESS_METRICS])
+        rows.append(
+            (
+                aid,
+                agent.contract,
+                agent.night_allowed,
+                float(rec["paid_hours"]) if rec is not None else 0.0,
+                int(rec["shifts"]) if rec is not None else 0,
+                int(rec["weekend_days_worked"]) if rec is not None else 0,
+                int(rec["night_shifts"]) if rec is not None else 0,
+                int(rec["late_shifts"]) if rec is not None else 0,
+                int(short),
+            )
+        )
+    return pd.DataFrame(
+        rows, columns=["agent_id", "contract", "night_allowed", "paid_hours", "shifts", *FAIRNESS_METRICS]
+    )
 
 
 def distribution(summary_frame: pd.DataFrame) -> pd.DataFrame:
@@ -358,8 +397,19 @@ def distribution(summary_frame: pd.DataFrame) -> pd.DataFrame:
             if not len(values):
                 continue
             total = values.sum()
-            rows.append((metric, str(contract), len(values), float(values.min()), float(values.max()),
-                         round(float(values.mean()), 4), round(float(values.std()), 4),
-                         float(values.max() - values.min()), float(total % len(values) != 0)))
-    return pd.DataFrame(rows, columns=["metric", "contract", "agents", "min", "max", "mean", "std", "spread",
-                                       "least_spread"])
+            rows.append(
+                (
+                    metric,
+                    str(contract),
+                    len(values),
+                    float(values.min()),
+                    float(values.max()),
+                    round(float(values.mean()), 4),
+                    round(float(values.std()), 4),
+                    float(values.max() - values.min()),
+                    float(total % len(values) != 0),
+                )
+            )
+    return pd.DataFrame(
+        rows, columns=["metric", "contract", "agents", "min", "max", "mean", "std", "spread", "least_spread"]
+    )

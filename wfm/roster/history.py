@@ -48,12 +48,14 @@ def history_from_roster(roster: pd.DataFrame, as_of: pd.Timestamp | str, rules: 
     """
     require_columns(roster, ["agent_id", "date", "shift_start", "shift_end"], "previous roster")
     origin = pd.Timestamp(as_of).normalize()
-    frame = pd.DataFrame({
-        "agent_id": roster["agent_id"].astype(str).to_numpy(),
-        "date": to_timestamps(roster["date"], "date", "previous roster").dt.normalize().to_numpy(),
-        "start": to_timestamps(roster["shift_start"], "shift_start", "previous roster").to_numpy(),
-        "end": to_timestamps(roster["shift_end"], "shift_end", "previous roster").to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "agent_id": roster["agent_id"].astype(str).to_numpy(),
+            "date": to_timestamps(roster["date"], "date", "previous roster").dt.normalize().to_numpy(),
+            "start": to_timestamps(roster["shift_start"], "shift_start", "previous roster").to_numpy(),
+            "end": to_timestamps(roster["shift_end"], "shift_end", "previous roster").to_numpy(),
+        }
+    )
     if "shift_type" in roster.columns:
         frame["type"] = roster["shift_type"].fillna("").astype(str).to_numpy()
     else:

@@ -40,9 +40,20 @@ __all__ = [
 # --------------------------------------------------------------------------- infeasibility
 
 #: planners' names of the one-agent-week rules (assumption literals of the CP-SAT model)
-_RULE_NAMES = ("min_hours_week", "max_hours_week", "min_days_off_per_week", "days_off_consecutive",
-               "max_consecutive_days", "min_rest_hours", "night_allowed", "max_night_shifts_per_week",
-               "start_stability_hours", "shift_lengths", "one_length", "unavailable")
+_RULE_NAMES = (
+    "min_hours_week",
+    "max_hours_week",
+    "min_days_off_per_week",
+    "days_off_consecutive",
+    "max_consecutive_days",
+    "min_rest_hours",
+    "night_allowed",
+    "max_night_shifts_per_week",
+    "start_stability_hours",
+    "shift_lengths",
+    "one_length",
+    "unavailable",
+)
 
 
 @dataclass
@@ -75,8 +86,16 @@ class _WeekModel:
     assumption literal per rule (one per unavailable date and window), so the solver can name
     the rules that conflict. Rule values can be overridden to test a relaxation."""
 
-    def __init__(self, agent: Agent, rules: Rules, grid: Grid, week: int, *, over: dict[str, Any] | None = None,
-                 drop: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        agent: Agent,
+        rules: Rules,
+        grid: Grid,
+        week: int,
+        *,
+        over: dict[str, Any] | None = None,
+        drop: frozenset[str] = frozenset(),
+    ) -> None:
         over = over or {}
         self.agent, self.rules, self.grid, self.week = agent, rules, grid, week
         d0, n = grid.weeks[week]
@@ -151,7 +170,7 @@ class _WeekModel:
         if (a := lit("max_consecutive_days")) is not None:
             seq = [1] * before + worked
             for first in range(max(0, len(seq) - max_run)):
-                window = seq[first:first + max_run + 1]
+                window = seq[first : first + max_run + 1]
                 if len(window) == max_run + 1 and any(not isinstance(v, int) for v in window):
                     m.add(sum(window) <= max_run).only_enforce_if(a)
         # Rest between shifts: after the previous week's last shift, and day to day.
@@ -194,8 +213,11 @@ class _WeekModel:
         for ws, we in agent.unavailable_windows:
             a_min = (ws - grid.start) / pd.Timedelta(minutes=1)
             b_min = (we - grid.start) / pd.Timedelta(minutes=1)
-            hit = [v for (d, k, s), v in x.items()
-                   if (d0 + d) * DAY + s < b_min and a_min < (d0 + d) * DAY + s + templates[k].length_minutes]
+            hit = [
+                v
+                for (d, k, s), v in x.items()
+                if (d0 + d) * DAY + s < b_min and a_min < (d0 + d) * DAY + s + templates[k].length_minutes
+            ]
             if hit and (a := lit(f"unavailable:{ws:%Y-%m-%d %H:%M}-{we:%H:%M}")) is not None:
                 for v in hit:
                     m.add(v == 0).only_enforce_if(a)
@@ -306,16 +328,20 @@ def _suggest(agent: Agent, rules: Rules, grid: Grid, week: int, core: list[str])
                     out.append(f"remove {size} unavailable date(s) ({', '.join(c.split(':', 1)[1] for c in found)})")
                     break
         elif _feasible_with(agent, rules, grid, week, drop=frozenset({fam})):
-            out.append({"night_allowed": "allow this agent night shifts",
-                        "days_off_consecutive": "allow days off apart",
-                        "shift_lengths": "allow this agent every shift length of contract " + agent.contract,
-                        "one_length": "(engine limit) give the agent one shift length that fits the week",
-                        }.get(fam, f"relax {fam}"))
+            out.append(
+                {
+                    "night_allowed": "allow this agent night shifts",
+                    "days_off_consecutive": "allow days off apart",
+                    "shift_lengths": "allow this agent every shift length of contract " + agent.contract,
+                    "one_length": "(engine limit) give the agent one shift length that fits the week",
+                }.get(fam, f"relax {fam}")
+            )
     return out
 
 
 def _combinations(items: list[str], size: int):  # noqa: ANN202 - a small generator
     import itertools
+
     return itertools.islice(itertools.combinations(items, size), 200)
 
 
@@ -324,8 +350,9 @@ def _describe(name: str, agent: Agent, rules: Rules, grid: Grid, week: int) -> s
     if name == "min_hours_week":
         best = max(t.paid_minutes for t in agent.templates)
         shifts = -(-agent.min_paid_minutes_week // best)
-        return (f"min_hours_week {agent.min_paid_minutes_week / 60:g} (at least {shifts} shift(s) of "
-                f"{best / 60:g} paid h)")
+        return (
+            f"min_hours_week {agent.min_paid_minutes_week / 60:g} (at least {shifts} shift(s) of {best / 60:g} paid h)"
+        )
     if name == "max_hours_week":
         return f"max_hours_week {agent.max_paid_minutes_week / 60:g}"
     if name == "min_days_off_per_week":
@@ -333,12 +360,18 @@ def _describe(name: str, agent: Agent, rules: Rules, grid: Grid, week: int) -> s
     if name == "days_off_consecutive":
         return "consecutive days off"
     if name == "max_consecutive_days":
-        prev = f" after {agent.prev_consecutive_days} day(s) worked before the week" if (
-            week == 0 and agent.prev_consecutive_days) else ""
+        prev = (
+            f" after {agent.prev_consecutive_days} day(s) worked before the week"
+            if (week == 0 and agent.prev_consecutive_days)
+            else ""
+        )
         return f"max_consecutive_days {rules.max_consecutive_days}{prev}"
     if name == "min_rest_hours":
-        prev = f" after the previous shift ending {agent.prev_shift_end:%Y-%m-%d %H:%M}" if (
-            week == 0 and agent.prev_shift_end is not None) else ""
+        prev = (
+            f" after the previous shift ending {agent.prev_shift_end:%Y-%m-%d %H:%M}"
+            if (week == 0 and agent.prev_shift_end is not None)
+            else ""
+        )
         return f"min_rest_hours {rules.min_rest_hours:g}{prev}"
     if name == "night_allowed":
         return "night_allowed false"
@@ -387,9 +420,11 @@ def explain_agent_week(agent: Agent, rules: Rules, grid: Grid, week: int = 0) ->
         parts.append(f"{len(dates)} unavailable date(s) {', '.join(dates)}")
     conflict = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
     suggestions = _suggest(agent, rules, grid, week, core)
-    text = (f"agent {agent.agent_id}, week from {grid.date(d0)}: {conflict} cannot all hold"
-            + (f"; any one of these fixes it: {'; or '.join(suggestions)}" if suggestions
-               else "; no single relaxation fixes it, relax two of them"))
+    text = f"agent {agent.agent_id}, week from {grid.date(d0)}: {conflict} cannot all hold" + (
+        f"; any one of these fixes it: {'; or '.join(suggestions)}"
+        if suggestions
+        else "; no single relaxation fixes it, relax two of them"
+    )
     return AgentWeekExplanation(agent.agent_id, str(grid.date(d0)), core, suggestions, text)
 
 
@@ -411,8 +446,9 @@ def _spanning_rules(rules: Rules) -> list[str]:
     return out
 
 
-def explain_infeasible(exc: BaseException, requirements: pd.DataFrame, agents: pd.DataFrame,
-                       rules: Rules) -> str | None:
+def explain_infeasible(
+    exc: BaseException, requirements: pd.DataFrame, agents: pd.DataFrame, rules: Rules
+) -> str | None:
     """The diagnosis of a "no legal week"/"no legal roster" error, or None when there is nothing to add.
 
     For an agent with no legal week: :func:`explain_agent_week` for each week it has none. For the
@@ -436,20 +472,25 @@ def explain_infeasible(exc: BaseException, requirements: pd.DataFrame, agents: p
             return " | ".join(texts)
         if "for " in message and "history leave no pattern" in message:
             # repair.py: a later week made impossible by the week before it as assigned.
-            return ("the rules alone give the agent a legal week in every week block taken on its own; the "
-                    "previous week as assigned (its last shift and run of working days) leaves none: check the "
-                    "agent's unavailable dates around the week boundary or relax max_consecutive_days or "
-                    "min_rest_hours")
+            return (
+                "the rules alone give the agent a legal week in every week block taken on its own; the "
+                "previous week as assigned (its last shift and run of working days) leaves none: check the "
+                "agent's unavailable dates around the week boundary or relax max_consecutive_days or "
+                "min_rest_hours"
+            )
         spanning = _spanning_rules(rules)
         if spanning:
             return (
                 "the weekly rules alone give the agent a legal week; the rules spanning weeks ("
-                + ", ".join(spanning) + ") are not part of this check and are the likely cause: relax one of them "
-                "for this agent (or its unavailable dates), or widen solver.band_width_minutes")
+                + ", ".join(spanning)
+                + ") are not part of this check and are the likely cause: relax one of them "
+                "for this agent (or its unavailable dates), or widen solver.band_width_minutes"
+            )
         return (
             "the rules alone give every such agent a legal week; the engine's tours (one shift length and one "
             f"{rules.solver.band_width_minutes}-minute start band per week) do not: widen solver.band_width_minutes "
-            "or the start windows")
+            "or the start windows"
+        )
     if "no legal roster" in message and "seat" in message:
         parsed = parse_agents(agents, rules)
         grid = build_grid(requirements)
@@ -461,12 +502,16 @@ def explain_infeasible(exc: BaseException, requirements: pd.DataFrame, agents: p
             need += weeks_full * a.min_paid_minutes_week * best.length_minutes / best.paid_minutes / 60
         seat_hours = rules.seats * hours
         if need > seat_hours:
-            return (f"the agents' min_hours_week need at least {need:,.0f} seat-hours on shift but {rules.seats} "
-                    f"seats x {hours} h give {seat_hours:,.0f}: raise seats to at least {math.ceil(need / hours)} "
-                    "or lower min_hours_week")
-        return (f"the agents' min_hours_week need {need:,.0f} seat-hours of {seat_hours:,.0f}, but the shift "
-                "templates' start windows and the previous-week shifts crowd them into fewer intervals than the "
-                "seats hold: raise seats or widen the start windows")
+            return (
+                f"the agents' min_hours_week need at least {need:,.0f} seat-hours on shift but {rules.seats} "
+                f"seats x {hours} h give {seat_hours:,.0f}: raise seats to at least {math.ceil(need / hours)} "
+                "or lower min_hours_week"
+            )
+        return (
+            f"the agents' min_hours_week need {need:,.0f} seat-hours of {seat_hours:,.0f}, but the shift "
+            "templates' start windows and the previous-week shifts crowd them into fewer intervals than the "
+            "seats hold: raise seats or widen the start windows"
+        )
     return None
 
 
@@ -479,8 +524,9 @@ def explained(schedule_fn: Callable[..., RosterResult]) -> Callable[..., RosterR
     import functools
 
     @functools.wraps(schedule_fn)
-    def wrapper(requirements: pd.DataFrame, agents: pd.DataFrame, rules: Rules, *args: Any, **kwargs: Any
-                ) -> RosterResult:
+    def wrapper(
+        requirements: pd.DataFrame, agents: pd.DataFrame, rules: Rules, *args: Any, **kwargs: Any
+    ) -> RosterResult:
         try:
             return schedule_fn(requirements, agents, rules, *args, **kwargs)
         except (InfeasibleRosterError, ConfigError) as exc:

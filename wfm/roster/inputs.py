@@ -82,13 +82,16 @@ def check_requirement_rows(requirements: pd.DataFrame, *, missing_intervals: str
     """
     if missing_intervals not in MISSING_INTERVALS:
         raise InvalidInputError(
-            f"missing_intervals must be one of {', '.join(MISSING_INTERVALS)}, got {missing_intervals!r}")
+            f"missing_intervals must be one of {', '.join(MISSING_INTERVALS)}, got {missing_intervals!r}"
+        )
     require_columns(requirements, ["interval_start"], "requirements")
     if requirements.empty:
         return  # the grid builder says "at least one row"
     stamps = _stamps(requirements)
     has_queue = "queue" in requirements.columns
-    queues = requirements["queue"].astype(str).reset_index(drop=True) if has_queue else pd.Series("", index=stamps.index)
+    queues = (
+        requirements["queue"].astype(str).reset_index(drop=True) if has_queue else pd.Series("", index=stamps.index)
+    )
     keys = pd.DataFrame({"queue": queues, "interval_start": stamps})
     dup = keys.duplicated(keep="first")
     if dup.any():
@@ -98,7 +101,8 @@ def check_requirement_rows(requirements: pd.DataFrame, *, missing_intervals: str
             f"requirements frame has duplicated rows: expected one row per "
             f"{'(queue, interval_start)' if has_queue else 'interval_start'}, got "
             f"{int(keys.duplicated(keep=False).sum())} rows sharing keys, the first "
-            f"{where}interval_start {first['interval_start']:%Y-%m-%d %H:%M}")
+            f"{where}interval_start {first['interval_start']:%Y-%m-%d %H:%M}"
+        )
     if missing_intervals == "closed":
         return
     unique = np.sort(stamps.unique())
@@ -125,7 +129,8 @@ def check_requirement_rows(requirements: pd.DataFrame, *, missing_intervals: str
                 f"({int(absent.sum())} of {len(grid)} {step}-min intervals from {start:%Y-%m-%d} to "
                 f"{grid[-1]:%Y-%m-%d %H:%M} missing): expected a row for every interval of each planned day; "
                 "give rows with 0 where the centre is closed, or say so with missing_intervals='closed' "
-                "(wfm schedule --missing-intervals closed)")
+                "(wfm schedule --missing-intervals closed)"
+            )
 
 
 def check_prev_shift_ends(agents: Iterable[Any], start: pd.Timestamp, *, end: pd.Timestamp | None = None) -> None:
@@ -165,4 +170,5 @@ def check_prev_shift_ends(agents: Iterable[Any], start: pd.Timestamp, *, end: pd
                 f"agents column prev_shift_end of agent {agent.agent_id} must end before the horizon or within "
                 f"one shift ({longest / 60:g} h) of its start {start:%Y-%m-%d %H:%M}, i.e. by "
                 f"{latest:%Y-%m-%d %H:%M}; got {pd.Timestamp(prev_end):%Y-%m-%d %H:%M} (history from another "
-                "week than the requirements?)")
+                "week than the requirements?)"
+            )

@@ -95,6 +95,16 @@ def schedule(
     >>> result.summary.gap  # doctest: +SKIP
     0.004
     """
-    return solve(requirements, agents, rules, time_limit_sec=time_limit_sec, seed=seed, num_workers=num_workers,
-                 progress=progress, solver=solver, missing_intervals=missing_intervals, targets=targets,
-                 queues=queues)
+    return solve(
+        requirements,
+        agents,
+        rules,
+        time_limit_sec=time_limit_sec,
+        seed=seed,
+        num_workers=num_workers,
+        progress=progress,
+        solver=solver,
+        missing_intervals=missing_intervals,
+        targets=targets,
+        queues=queues,
+    )

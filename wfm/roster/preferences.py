@@ -41,11 +41,22 @@ from ..exceptions import InvalidInputError
 from ..frames import is_missing as _missing, split_list
 from .settings import PreferenceWeights
 
-__all__ = ["PreferenceWeights", "AgentPreferences", "PREFERENCE_COLUMNS", "parse_preferences",
-           "PreferencePricing", "granted_counts"]
+__all__ = [
+    "PreferenceWeights",
+    "AgentPreferences",
+    "PREFERENCE_COLUMNS",
+    "parse_preferences",
+    "PreferencePricing",
+    "granted_counts",
+]
 
-PREFERENCE_COLUMNS = ("preferred_days_off", "preferred_earliest_start", "preferred_latest_start",
-                      "preferred_shift_types", "priority")
+PREFERENCE_COLUMNS = (
+    "preferred_days_off",
+    "preferred_earliest_start",
+    "preferred_latest_start",
+    "preferred_shift_types",
+    "priority",
+)
 
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _DAY = 1440
@@ -65,8 +76,13 @@ class AgentPreferences:
     @property
     def any(self) -> bool:
         """Whether the agent has any wish at all."""
-        return bool(self.weekdays_off or self.dates_off or self.earliest_start is not None
-                    or self.latest_start is not None or self.shift_types)
+        return bool(
+            self.weekdays_off
+            or self.dates_off
+            or self.earliest_start is not None
+            or self.latest_start is not None
+            or self.shift_types
+        )
 
     def day_off_wished(self, date: dt.date) -> bool:
         return date.weekday() in self.weekdays_off or date in self.dates_off
@@ -131,7 +147,8 @@ def parse_preferences(rec: Mapping[str, Any], agent_id: str, shift_type_names: t
             if pd.isna(stamp):
                 raise InvalidInputError(
                     "agents column preferred_days_off must hold weekdays (Mon..Sun) and/or dates like "
-                    f"\"Sat;Sun;2026-12-24\", got {text!r} (agent {agent_id})")
+                    f'"Sat;Sun;2026-12-24", got {text!r} (agent {agent_id})'
+                )
             dates.add(stamp.date())
     earliest = _clock(rec.get("preferred_earliest_start"), "preferred_earliest_start", agent_id)
     latest = _clock(rec.get("preferred_latest_start"), "preferred_latest_start", agent_id)
@@ -142,7 +159,8 @@ def parse_preferences(rec: Mapping[str, Any], agent_id: str, shift_type_names: t
             if text not in shift_type_names:
                 raise InvalidInputError(
                     f"agents column preferred_shift_types must name shift types of the rules "
-                    f"({', '.join(shift_type_names)}), got {text!r} (agent {agent_id})")
+                    f"({', '.join(shift_type_names)}), got {text!r} (agent {agent_id})"
+                )
             types.add(text)
     priority = 1.0
     raw = rec.get("priority")
@@ -203,7 +221,7 @@ class PreferencePricing:
         """(n, starts) price of each start of the template on each day of the week, or None."""
         if agent not in self.day:
             return None
-        return self.day[agent][d0:d0 + n, None] + self.clock[agent][template][None, :]
+        return self.day[agent][d0 : d0 + n, None] + self.clock[agent][template][None, :]
 
     def shift_price(self, cat: Any, agent: int, day: int, start_abs: int, template: int) -> float:
         """Price of one shift (0 for agents without wishes)."""
@@ -216,8 +234,11 @@ class PreferencePricing:
         """Price of a week plan (arrays of absolute starts and templates per day, -1 off)."""
         if agent not in self.day:
             return 0.0
-        return sum(self.shift_price(cat, agent, d0 + i, int(s), int(t))
-                   for i, (s, t) in enumerate(zip(starts, templates)) if s >= 0)
+        return sum(
+            self.shift_price(cat, agent, d0 + i, int(s), int(t))
+            for i, (s, t) in enumerate(zip(starts, templates))
+            if s >= 0
+        )
 
     def plan_index(self, cat: Any, plans_s: np.ndarray, plans_t: np.ndarray, d0: int) -> tuple[np.ndarray, np.ndarray]:
         """(flat start index, worked) per plan and day, for :meth:`plans_price` (any agent)."""
@@ -234,7 +255,7 @@ class PreferencePricing:
         if agent not in self.day:
             return np.zeros(len(on))
         n = on.shape[1]
-        return np.where(on, self.day[agent][d0:d0 + n][None, :] + self.flat[agent][index], 0.0).sum(axis=1)
+        return np.where(on, self.day[agent][d0 : d0 + n][None, :] + self.flat[agent][index], 0.0).sum(axis=1)
 
     def total(self, cat: Any, state: Any) -> float:
         """The roster's preference cost."""
@@ -249,13 +270,14 @@ class PreferencePricing:
             a = int(a)
             if a not in self.day:
                 continue
-            out[i] = on @ self.day[a][d0:d0 + n]
+            out[i] = on @ self.day[a][d0 : d0 + n]
             for t in np.unique(tours[:, 1]):
                 if t < 0:
                     continue
                 plan = cat.templates[t]
-                band_min = np.minimum.reduceat(self.clock[a][t], np.flatnonzero(
-                    np.r_[True, np.diff(plan.band_of_start) != 0]))
+                band_min = np.minimum.reduceat(
+                    self.clock[a][t], np.flatnonzero(np.r_[True, np.diff(plan.band_of_start) != 0])
+                )
                 rows = tours[:, 1] == t
                 out[i, rows] += on[rows].sum(axis=1) * band_min[tours[rows, 2]]
         return out
@@ -276,8 +298,7 @@ class PreferencePricing:
         return best
 
 
-def granted_counts(roster: pd.DataFrame, agents: list[Any], horizon_start: pd.Timestamp,
-                   n_days: int) -> pd.DataFrame:
+def granted_counts(roster: pd.DataFrame, agents: list[Any], horizon_start: pd.Timestamp, n_days: int) -> pd.DataFrame:
     """Per agent: preferences asked and granted, from the roster frame and the agents' wishes.
 
     Columns: ``agent_id, days_off_asked, days_off_granted, start_window_asked,
@@ -296,14 +317,37 @@ def granted_counts(roster: pd.DataFrame, agents: list[Any], horizon_start: pd.Ti
         days_asked, days_granted = len(wished), sum(d not in worked for d in wished)
         win_asked = win_granted = type_asked = type_granted = 0
         if shifts is not None and prefs.has_window:
-            clock = (pd.to_datetime(shifts["shift_start"]).dt.hour * 60
-                     + pd.to_datetime(shifts["shift_start"]).dt.minute).to_numpy()
+            clock = (
+                pd.to_datetime(shifts["shift_start"]).dt.hour * 60 + pd.to_datetime(shifts["shift_start"]).dt.minute
+            ).to_numpy()
             win_asked, win_granted = len(clock), int(np.sum(prefs.in_window(clock)))
         if shifts is not None and prefs.shift_types:
             type_asked = len(shifts)
             type_granted = int(shifts["shift_type"].astype(str).isin(prefs.shift_types).sum())
-        rows.append((agent.agent_id, days_asked, days_granted, win_asked, win_granted, type_asked, type_granted,
-                     days_asked + win_asked + type_asked, days_granted + win_granted + type_granted))
-    return pd.DataFrame(rows, columns=["agent_id", "days_off_asked", "days_off_granted", "start_window_asked",
-                                       "start_window_granted", "shift_type_asked", "shift_type_granted",
-                                       "preferences_asked", "preferences_granted"])
+        rows.append(
+            (
+                agent.agent_id,
+                days_asked,
+                days_granted,
+                win_asked,
+                win_granted,
+                type_asked,
+                type_granted,
+                days_asked + win_asked + type_asked,
+                days_granted + win_granted + type_granted,
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "agent_id",
+            "days_off_asked",
+            "days_off_granted",
+            "start_window_asked",
+            "start_window_granted",
+            "shift_type_asked",
+            "shift_type_granted",
+            "preferences_asked",
+            "preferences_granted",
+        ],
+    )

@@ -20,13 +20,34 @@ import numpy as np
 from ..exceptions import InfeasibleRosterError
 from . import cycle
 from .tours import Catalogue
-from .state import (BIG, OFF, MoveContext, RosterState, clear_week, evaluate_objective, lay_tour, restore_week,
-                    saved_score, set_shift, tour_shifts, week_options)
+from .state import (
+    BIG,
+    OFF,
+    MoveContext,
+    RosterState,
+    clear_week,
+    evaluate_objective,
+    lay_tour,
+    restore_week,
+    saved_score,
+    set_shift,
+    tour_shifts,
+    week_options,
+)
 
 # RosterState, set_shift, clear_week, lay_tour, tour_shifts and evaluate_objective live in
 # :mod:`wfm.roster.state`; they are re-exported here for callers of the earlier layout.
-__all__ = ["reinsert", "improve", "enforce_windows", "RosterState", "evaluate_objective", "set_shift", "clear_week",
-           "lay_tour", "tour_shifts"]
+__all__ = [
+    "reinsert",
+    "improve",
+    "enforce_windows",
+    "RosterState",
+    "evaluate_objective",
+    "set_shift",
+    "clear_week",
+    "lay_tour",
+    "tour_shifts",
+]
 
 
 def reinsert(ctx: MoveContext, state: RosterState, agent: int, week: int, *, must_place: bool) -> float:
@@ -34,7 +55,7 @@ def reinsert(ctx: MoveContext, state: RosterState, agent: int, week: int, *, mus
     cat = ctx.cat
     d0, n = cat.grid.weeks[week]
     had = not must_place  # an agent-week being placed for the first time has nothing to keep
-    saved = (state.start[agent, d0:d0 + n].copy(), state.template[agent, d0:d0 + n].copy())
+    saved = (state.start[agent, d0 : d0 + n].copy(), state.template[agent, d0 : d0 + n].copy())
     clear_week(cat, state, agent, d0, n)
     prefix = ctx.marginal_prefix(state.coverage)
     current = saved_score(ctx, saved, prefix) - ctx.prefs.week_price(cat, agent, *saved, d0) if had else -BIG
@@ -49,8 +70,13 @@ def reinsert(ctx: MoveContext, state: RosterState, agent: int, week: int, *, mus
             f"agent {agent_rec.agent_id}: no legal week from {cat.grid.date(d0)} for {n} day(s): its unavailable "
             f"dates, rest and consecutive-day history leave no pattern meeting min_hours_week "
             f"{agent_rec.min_paid_minutes_week / 60:g} with min_days_off_per_week {cat.rules.min_days_off_per_week}"
-            + (" and the rules spanning weeks (cycle hours, weekends per cycle, min_work_stretch_days, "
-               "forbidden_successions) given its other weeks" if cycle.active(cat.rules) else ""))
+            + (
+                " and the rules spanning weeks (cycle hours, weekends per cycle, min_work_stretch_days, "
+                "forbidden_successions) given its other weeks"
+                if cycle.active(cat.rules)
+                else ""
+            )
+        )
     if had and scores[best] <= current + 1e-9:
         restore_week(cat, state, agent, d0, saved)
         return 0.0
@@ -60,8 +86,9 @@ def reinsert(ctx: MoveContext, state: RosterState, agent: int, week: int, *, mus
     return float(scores[best] - current) if had else 0.0
 
 
-def improve(cat: Catalogue, state: RosterState, *, seed: int, deadline: float, max_passes: int = 50,
-            progress=None) -> dict[str, float]:
+def improve(
+    cat: Catalogue, state: RosterState, *, seed: int, deadline: float, max_passes: int = 50, progress=None
+) -> dict[str, float]:
     """Repeat one-agent-week re-plans in seeded order until a pass finds nothing or time runs out."""
     ctx = MoveContext(cat)
     rng = np.random.default_rng(seed)

@@ -14,7 +14,15 @@ from .settings import FAIRNESS_METRICS
 from .state import RosterState
 from .tours import Catalogue
 
-__all__ = ["RosterResult", "RosterSummary", "ROSTER_COLUMNS", "BREAK_COLUMNS", "COVERAGE_COLUMNS", "roster_frame", "coverage_frame"]
+__all__ = [
+    "RosterResult",
+    "RosterSummary",
+    "ROSTER_COLUMNS",
+    "BREAK_COLUMNS",
+    "COVERAGE_COLUMNS",
+    "roster_frame",
+    "coverage_frame",
+]
 
 ROSTER_COLUMNS = ("agent_id", "date", "shift_start", "shift_end", "paid_hours", "shift_type")
 BREAK_COLUMNS = ("agent_id", "break_start", "break_end", "kind", "paid")
@@ -125,19 +133,37 @@ class RosterResult:
     group_coverage: pd.DataFrame | None = None
 
     @classmethod
-    def from_figures(cls, roster: pd.DataFrame, breaks: pd.DataFrame, coverage: pd.DataFrame,
-                     figures: Mapping[str, Any], *, agent_summary: pd.DataFrame | None = None,
-                     fairness: pd.DataFrame | None = None, queue_coverage: pd.DataFrame | None = None,
-                     group_coverage: pd.DataFrame | None = None) -> RosterResult:
+    def from_figures(
+        cls,
+        roster: pd.DataFrame,
+        breaks: pd.DataFrame,
+        coverage: pd.DataFrame,
+        figures: Mapping[str, Any],
+        *,
+        agent_summary: pd.DataFrame | None = None,
+        fairness: pd.DataFrame | None = None,
+        queue_coverage: pd.DataFrame | None = None,
+        group_coverage: pd.DataFrame | None = None,
+    ) -> RosterResult:
         """Split a flat mapping of figures (summary.json's keys) into the summary and the diagnostics."""
         keys = set(RosterSummary.keys())
-        spread = {m: float(figures[f"fairness_{m}_spread"]) for m in FAIRNESS_METRICS
-                  if f"fairness_{m}_spread" in figures}
+        spread = {
+            m: float(figures[f"fairness_{m}_spread"]) for m in FAIRNESS_METRICS if f"fairness_{m}_spread" in figures
+        }
         summary = RosterSummary(**{k: figures[k] for k in keys}, fairness_spread=spread)
         taken = keys | {f"fairness_{m}_spread" for m in spread}
         rest = {k: v for k, v in figures.items() if k not in taken}
-        return cls(roster, breaks, coverage, summary, MappingProxyType(rest), agent_summary, fairness,
-                   queue_coverage, group_coverage)
+        return cls(
+            roster,
+            breaks,
+            coverage,
+            summary,
+            MappingProxyType(rest),
+            agent_summary,
+            fairness,
+            queue_coverage,
+            group_coverage,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """Summary and diagnostics in one flat dict: the roster part of summary.json, ``wfm schedule --summary``."""
@@ -153,16 +179,20 @@ def roster_frame(cat: Catalogue, state: RosterState) -> pd.DataFrame:
     ends = starts + lengths[state.template[agent_idx, day]]
     origin = cat.grid.start
     ids = np.array([a.agent_id for a in cat.agents], dtype=object)
-    return pd.DataFrame({
-        "agent_id": pd.Series(ids[agent_idx], dtype="string" if len(agent_idx) else object),
-        "date": pd.to_datetime(origin + pd.to_timedelta(day, unit="D")).normalize() if len(day) else pd.Series([], dtype="datetime64[ns]"),
-        "shift_start": origin + pd.to_timedelta(starts, unit="min"),
-        "shift_end": origin + pd.to_timedelta(ends, unit="min"),
-        # shift length minus unpaid breaks (the template's unpaid_minutes)
-        "paid_hours": paid[state.template[agent_idx, day]] / 60.0,
-        # the rules' [shift_types] name of the start's clock time ("" when no type contains it)
-        "shift_type": pd.Series(_type_names(cat)[starts % (24 * 60)], dtype="string"),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "agent_id": pd.Series(ids[agent_idx], dtype="string" if len(agent_idx) else object),
+            "date": pd.to_datetime(origin + pd.to_timedelta(day, unit="D")).normalize()
+            if len(day)
+            else pd.Series([], dtype="datetime64[ns]"),
+            "shift_start": origin + pd.to_timedelta(starts, unit="min"),
+            "shift_end": origin + pd.to_timedelta(ends, unit="min"),
+            # shift length minus unpaid breaks (the template's unpaid_minutes)
+            "paid_hours": paid[state.template[agent_idx, day]] / 60.0,
+            # the rules' [shift_types] name of the start's clock time ("" when no type contains it)
+            "shift_type": pd.Series(_type_names(cat)[starts % (24 * 60)], dtype="string"),
+        }
+    ).reset_index(drop=True)
 
 
 def _type_names(cat: Catalogue) -> np.ndarray:
@@ -175,22 +205,26 @@ def coverage_frame(cat: Catalogue, state: RosterState) -> pd.DataFrame:
     """The coverage frame (one row per interval of the horizon)."""
     req = cat.grid.required
     cov = state.coverage
-    return pd.DataFrame({
-        "interval_start": cat.grid.interval_starts(),
-        "queue": "pooled",
-        "required": req.astype(np.int64),
-        "scheduled": cov.astype(np.int64),
-        "under": np.maximum(req - cov, 0).astype(np.int64),
-        "over": np.maximum(cov - req, 0).astype(np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "interval_start": cat.grid.interval_starts(),
+            "queue": "pooled",
+            "required": req.astype(np.int64),
+            "scheduled": cov.astype(np.int64),
+            "under": np.maximum(req - cov, 0).astype(np.int64),
+            "over": np.maximum(cov - req, 0).astype(np.int64),
+        }
+    )
 
 
 def empty_breaks() -> pd.DataFrame:
     """The breaks frame with its columns and no rows."""
-    return pd.DataFrame({
-        "agent_id": pd.Series([], dtype="string"),
-        "break_start": pd.Series([], dtype="datetime64[ns]"),
-        "break_end": pd.Series([], dtype="datetime64[ns]"),
-        "kind": pd.Series([], dtype="string"),
-        "paid": pd.Series([], dtype=bool),
-    })
+    return pd.DataFrame(
+        {
+            "agent_id": pd.Series([], dtype="string"),
+            "break_start": pd.Series([], dtype="datetime64[ns]"),
+            "break_end": pd.Series([], dtype="datetime64[ns]"),
+            "kind": pd.Series([], dtype="string"),
+            "paid": pd.Series([], dtype=bool),
+        }
+    )

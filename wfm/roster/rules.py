@@ -57,8 +57,9 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _number(value: Any, what: str, *, minimum: float | None = None, maximum: float | None = None,
-            integer: bool = False) -> float:
+def _number(
+    value: Any, what: str, *, minimum: float | None = None, maximum: float | None = None, integer: bool = False
+) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ConfigError(f"{what} must be a finite number, got {value!r}")
     if integer and float(value) != int(value):
@@ -100,11 +101,15 @@ class BreakRule:
         if not 5 <= self.minutes <= 120:
             raise ConfigError(f"break {self.kind}: minutes must be in [5, 120], got {self.minutes}")
         if self.start_step_minutes < 0 or self.start_step_minutes > 120:
-            raise ConfigError(f"break {self.kind}: start_step_minutes must be in [0, 120] (0: the interval grid), "
-                              f"got {self.start_step_minutes}")
+            raise ConfigError(
+                f"break {self.kind}: start_step_minutes must be in [0, 120] (0: the interval grid), "
+                f"got {self.start_step_minutes}"
+            )
         if not 0 <= self.earliest_minute <= self.latest_minute:
-            raise ConfigError(f"break {self.kind}: start_window must be [earliest, latest] with earliest <= latest, "
-                              f"got {_clock(self.earliest_minute)}-{_clock(self.latest_minute)}")
+            raise ConfigError(
+                f"break {self.kind}: start_window must be [earliest, latest] with earliest <= latest, "
+                f"got {_clock(self.earliest_minute)}-{_clock(self.latest_minute)}"
+            )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> BreakRule:
@@ -117,15 +122,17 @@ class BreakRule:
                 raise ConfigError(f"{where}.{key} is required, got keys {sorted(data)}")
         window = data["start_window"]
         if not isinstance(window, Sequence) or isinstance(window, str) or len(window) != 2:
-            raise ConfigError(f"{where}.start_window must be [\"HH:MM\", \"HH:MM\"] after the shift start, "
-                              f"got {window!r}")
-        return cls(kind=str(data["kind"]),
-                   minutes=int(_number(data["minutes"], f"{where}.minutes", minimum=1, integer=True)),
-                   earliest_minute=parse_clock(window[0], f"{where}.start_window[0]"),
-                   latest_minute=parse_clock(window[1], f"{where}.start_window[1]"),
-                   paid=_bool(data.get("paid", True), f"{where}.paid"),
-                   start_step_minutes=int(_number(data.get("start_step_minutes", 0), f"{where}.start_step_minutes",
-                                                  minimum=0, integer=True)))
+            raise ConfigError(f'{where}.start_window must be ["HH:MM", "HH:MM"] after the shift start, got {window!r}')
+        return cls(
+            kind=str(data["kind"]),
+            minutes=int(_number(data["minutes"], f"{where}.minutes", minimum=1, integer=True)),
+            earliest_minute=parse_clock(window[0], f"{where}.start_window[0]"),
+            latest_minute=parse_clock(window[1], f"{where}.start_window[1]"),
+            paid=_bool(data.get("paid", True), f"{where}.paid"),
+            start_step_minutes=int(
+                _number(data.get("start_step_minutes", 0), f"{where}.start_step_minutes", minimum=0, integer=True)
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -151,15 +158,16 @@ class ShiftTemplate:
         if not 60 <= self.length_minutes <= 16 * 60:
             raise ConfigError(f"{what}: length_hours must be in [1, 16], got {self.length_minutes / 60:g}")
         if not 0 <= self.unpaid_minutes < self.length_minutes:
-            raise ConfigError(
-                f"{what}: unpaid_minutes must be in [0, length), got {self.unpaid_minutes}")
+            raise ConfigError(f"{what}: unpaid_minutes must be in [0, length), got {self.unpaid_minutes}")
         if self.start_step_minutes not in (5, 10, 15, 20, 30, 60):
             raise ConfigError(
-                f"{what}: start_step_minutes must be one of 5, 10, 15, 20, 30, 60, got {self.start_step_minutes}")
+                f"{what}: start_step_minutes must be one of 5, 10, 15, 20, 30, 60, got {self.start_step_minutes}"
+            )
         if not 0 <= self.earliest_start_minute <= self.latest_start_minute < _MINUTES_PER_DAY:
             raise ConfigError(
                 f"{what}: expected 00:00 <= earliest_start <= latest_start < 24:00, got "
-                f"{_clock(self.earliest_start_minute)} and {_clock(self.latest_start_minute)}")
+                f"{_clock(self.earliest_start_minute)} and {_clock(self.latest_start_minute)}"
+            )
 
     def _check_breaks(self, what: str) -> None:
         if self.min_work_minutes < 0:
@@ -168,13 +176,17 @@ class ShiftTemplate:
             return
         unpaid = sum(b.minutes for b in self.breaks if not b.paid)
         if unpaid != self.unpaid_minutes:
-            raise ConfigError(f"{what}: unpaid_minutes must equal the unpaid breaks' minutes, got "
-                              f"{self.unpaid_minutes} and breaks totalling {unpaid}")
+            raise ConfigError(
+                f"{what}: unpaid_minutes must equal the unpaid breaks' minutes, got "
+                f"{self.unpaid_minutes} and breaks totalling {unpaid}"
+            )
         for prev, nxt in zip(self.breaks, self.breaks[1:]):
             if nxt.earliest_minute < prev.earliest_minute:
-                raise ConfigError(f"{what}: breaks must be listed in time order, got {nxt.kind} window from "
-                                  f"{_clock(nxt.earliest_minute)} after {prev.kind} from "
-                                  f"{_clock(prev.earliest_minute)}")
+                raise ConfigError(
+                    f"{what}: breaks must be listed in time order, got {nxt.kind} window from "
+                    f"{_clock(nxt.earliest_minute)} after {prev.kind} from "
+                    f"{_clock(prev.earliest_minute)}"
+                )
         earliest, latest = self.break_bounds()
         for b, lo, hi in zip(self.breaks, earliest, latest):
             if lo > hi:
@@ -182,7 +194,8 @@ class ShiftTemplate:
                     f"{what}: no legal place for the {b.kind} break: its start_window "
                     f"{_clock(b.earliest_minute)}-{_clock(b.latest_minute)}, the other breaks and min_work_minutes "
                     f"{self.min_work_minutes} inside a {self.length_minutes / 60:g} h shift leave nothing; expected "
-                    "windows that fit")
+                    "windows that fit"
+                )
 
     def break_bounds(self) -> tuple[list[int], list[int]]:
         """Earliest and latest start (minutes after the shift start) of each break, all rules applied.
@@ -216,12 +229,24 @@ class ShiftTemplate:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> ShiftTemplate:
         """Build from a TOML table (keys documented in docs/roster.md)."""
-        _check_keys(data, {"length_hours", "unpaid_minutes", "earliest_start", "latest_start",
-                           "start_step_minutes", "breaks", "min_work_minutes"}, where)
+        _check_keys(
+            data,
+            {
+                "length_hours",
+                "unpaid_minutes",
+                "earliest_start",
+                "latest_start",
+                "start_step_minutes",
+                "breaks",
+                "min_work_minutes",
+            },
+            where,
+        )
         breaks_raw = data.get("breaks", [])
         if not isinstance(breaks_raw, Sequence) or isinstance(breaks_raw, str):
-            raise ConfigError(f"{where}.breaks must be an array of {{kind, minutes, paid, start_window}}, "
-                              f"got {breaks_raw!r}")
+            raise ConfigError(
+                f"{where}.breaks must be an array of {{kind, minutes, paid, start_window}}, got {breaks_raw!r}"
+            )
         breaks = tuple(BreakRule.from_dict(b, f"{where}.breaks[{i}]") for i, b in enumerate(breaks_raw))
         # Without an explicit unpaid_minutes, a template with breaks is paid for all but its unpaid breaks.
         default_unpaid = sum(b.minutes for b in breaks if not b.paid)
@@ -232,15 +257,18 @@ class ShiftTemplate:
             raise ConfigError(f"{where}.length_hours must be a whole number of minutes, got {data['length_hours']}")
         return cls(
             length_minutes=int(length),
-            unpaid_minutes=int(_number(data.get("unpaid_minutes", default_unpaid), f"{where}.unpaid_minutes",
-                                       minimum=0, integer=True)),
+            unpaid_minutes=int(
+                _number(data.get("unpaid_minutes", default_unpaid), f"{where}.unpaid_minutes", minimum=0, integer=True)
+            ),
             earliest_start_minute=parse_clock(data.get("earliest_start", "00:00"), f"{where}.earliest_start"),
             latest_start_minute=parse_clock(data.get("latest_start", "23:45"), f"{where}.latest_start"),
-            start_step_minutes=int(_number(data.get("start_step_minutes", 15), f"{where}.start_step_minutes",
-                                           minimum=1, integer=True)),
+            start_step_minutes=int(
+                _number(data.get("start_step_minutes", 15), f"{where}.start_step_minutes", minimum=1, integer=True)
+            ),
             breaks=breaks,
-            min_work_minutes=int(_number(data.get("min_work_minutes", 0), f"{where}.min_work_minutes",
-                                         minimum=0, integer=True)),
+            min_work_minutes=int(
+                _number(data.get("min_work_minutes", 0), f"{where}.min_work_minutes", minimum=0, integer=True)
+            ),
         )
 
 
@@ -261,22 +289,28 @@ class Contract:
         if not self.shifts:
             raise ConfigError(f"contract {self.name}: no legal shift, expected at least one [[shifts]] template")
         if self.min_hours_week < 0 or self.max_hours_week < 0:
-            raise ConfigError(f"contract {self.name}: weekly hours must be >= 0, got "
-                              f"{self.min_hours_week:g}-{self.max_hours_week:g}")
+            raise ConfigError(
+                f"contract {self.name}: weekly hours must be >= 0, got {self.min_hours_week:g}-{self.max_hours_week:g}"
+            )
         if self.min_hours_week > self.max_hours_week:
             raise ConfigError(
                 f"contract {self.name}: min_hours_week must be <= max_hours_week, got "
-                f"{self.min_hours_week:g} > {self.max_hours_week:g}")
+                f"{self.min_hours_week:g} > {self.max_hours_week:g}"
+            )
         if self.avg_hours_week is not None and not self.min_hours_week <= self.avg_hours_week <= self.max_hours_week:
-            raise ConfigError(f"contract {self.name}: avg_hours_week must lie within min_hours_week-max_hours_week "
-                              f"{self.min_hours_week:g}-{self.max_hours_week:g}, got {self.avg_hours_week:g}")
+            raise ConfigError(
+                f"contract {self.name}: avg_hours_week must lie within min_hours_week-max_hours_week "
+                f"{self.min_hours_week:g}-{self.max_hours_week:g}, got {self.avg_hours_week:g}"
+            )
         if self.cycle_tolerance_hours < 0:
-            raise ConfigError(f"contract {self.name}: cycle_tolerance_hours must be >= 0, got "
-                              f"{self.cycle_tolerance_hours:g}")
+            raise ConfigError(
+                f"contract {self.name}: cycle_tolerance_hours must be >= 0, got {self.cycle_tolerance_hours:g}"
+            )
         lengths = [s.length_minutes for s in self.shifts]
         if len(set(lengths)) != len(lengths):
-            raise ConfigError(f"contract {self.name}: shift lengths must be distinct, got "
-                              f"{sorted(x / 60 for x in lengths)} h")
+            raise ConfigError(
+                f"contract {self.name}: shift lengths must be distinct, got {sorted(x / 60 for x in lengths)} h"
+            )
 
     def template(self, length_minutes: int) -> ShiftTemplate | None:
         """The template of that length, or None."""
@@ -306,7 +340,11 @@ class ObjectiveWeights:
     """
 
     under_segments: tuple[UnderSegment, ...] = (
-        UnderSegment(100, 2), UnderSegment(150, 3), UnderSegment(250, 5), UnderSegment(400, None))
+        UnderSegment(100, 2),
+        UnderSegment(150, 3),
+        UnderSegment(250, 5),
+        UnderSegment(400, None),
+    )
     over_weight: float = 10.0
     paid_hour_weight: float = 1.0
 
@@ -319,15 +357,19 @@ class ObjectiveWeights:
             if seg.weight <= previous if i else seg.weight <= 0:
                 raise ConfigError(
                     "objective.under_segments weights must be positive and strictly increasing (convex), "
-                    f"got {[s.weight for s in self.under_segments]}")
+                    f"got {[s.weight for s in self.under_segments]}"
+                )
             if (seg.width is None) != last or (seg.width is not None and seg.width < 1):
                 raise ConfigError(
                     "objective.under_segments: every segment but the last needs a width >= 1 and the last "
-                    f"none, got widths {[s.width for s in self.under_segments]}")
+                    f"none, got widths {[s.width for s in self.under_segments]}"
+                )
             previous = seg.weight
         if self.over_weight < 0 or self.paid_hour_weight < 0:
-            raise ConfigError(f"objective weights must be >= 0, got over_weight {self.over_weight:g}, "
-                              f"paid_hour_weight {self.paid_hour_weight:g}")
+            raise ConfigError(
+                f"objective weights must be >= 0, got over_weight {self.over_weight:g}, "
+                f"paid_hour_weight {self.paid_hour_weight:g}"
+            )
 
     def under_penalty(self, short: float) -> float:
         """Penalty of one interval ``short`` agents below requirement."""
@@ -359,8 +401,10 @@ class ShiftType:
         if not self.name.strip():
             raise ConfigError(f"shift type name must be non-empty, got {self.name!r}")
         if self.start_minute == self.end_minute:
-            raise ConfigError(f"shift_types.{self.name}: expected a window [from, to) with from != to, got "
-                              f"{_clock(self.start_minute)}-{_clock(self.end_minute)}")
+            raise ConfigError(
+                f"shift_types.{self.name}: expected a window [from, to) with from != to, got "
+                f"{_clock(self.start_minute)}-{_clock(self.end_minute)}"
+            )
 
     def contains(self, start_minute: int) -> bool:
         """Whether a shift starting ``start_minute`` after its day's midnight is of this type."""
@@ -426,20 +470,24 @@ class Rules:
             raise ConfigError(f"rules.min_rest_hours must be in [0, 24], got {self.min_rest_hours:g}")
         if not 0 <= self.max_night_shifts_per_week <= 7:
             raise ConfigError(
-                f"rules.max_night_shifts_per_week must be in [0, 7], got {self.max_night_shifts_per_week}")
+                f"rules.max_night_shifts_per_week must be in [0, 7], got {self.max_night_shifts_per_week}"
+            )
         if not 0 <= self.start_stability_hours <= 24:
             raise ConfigError(f"rules.start_stability_hours must be in [0, 24], got {self.start_stability_hours:g}")
         if self.night_start_minute == self.night_end_minute:
-            raise ConfigError("rules.night_window must have a start different from its end, got "
-                              f"{_clock(self.night_start_minute)}-{_clock(self.night_end_minute)}")
+            raise ConfigError(
+                "rules.night_window must have a start different from its end, got "
+                f"{_clock(self.night_start_minute)}-{_clock(self.night_end_minute)}"
+            )
         names = [t.name for t in self.shift_types]
         if len(set(names)) != len(names):
             raise ConfigError(f"shift_types: names must be unique, got {', '.join(names)}")
         for m in range(_MINUTES_PER_DAY):
             hits = [t.name for t in self.shift_types if t.contains(m)]
             if len(hits) > 1:
-                raise ConfigError(f"shift_types: windows must not overlap, got {hits[0]} and {hits[1]} both "
-                                  f"containing {_clock(m)}")
+                raise ConfigError(
+                    f"shift_types: windows must not overlap, got {hits[0]} and {hits[1]} both containing {_clock(m)}"
+                )
         self._check_cycle_rules(names)
         for name, contract in self.contracts.items():
             for tpl in contract.shifts:
@@ -447,22 +495,32 @@ class Rules:
                     raise ConfigError(
                         f"contract {name}: a {tpl.length_minutes / 60:g} h shift plus the "
                         f"{self.min_rest_hours:g} h min_rest_hours exceeds 24 h, so no two consecutive days "
-                        "could be worked; expected length + rest <= 24 h")
+                        "could be worked; expected length + rest <= 24 h"
+                    )
 
     def _check_cycle_rules(self, type_names: list[str]) -> None:
         if not 1 <= self.cycle_weeks <= 13:
             raise ConfigError(f"rules.cycle_weeks must be in [1, 13], got {self.cycle_weeks}")
-        if self.max_weekends_worked_per_cycle is not None and not 0 <= self.max_weekends_worked_per_cycle <= self.cycle_weeks:
-            raise ConfigError(f"rules.max_weekends_worked_per_cycle must be in [0, cycle_weeks = {self.cycle_weeks}], "
-                              f"got {self.max_weekends_worked_per_cycle}")
+        if (
+            self.max_weekends_worked_per_cycle is not None
+            and not 0 <= self.max_weekends_worked_per_cycle <= self.cycle_weeks
+        ):
+            raise ConfigError(
+                f"rules.max_weekends_worked_per_cycle must be in [0, cycle_weeks = {self.cycle_weeks}], "
+                f"got {self.max_weekends_worked_per_cycle}"
+            )
         if not 1 <= self.min_work_stretch_days <= min(7, self.max_consecutive_days):
-            raise ConfigError(f"rules.min_work_stretch_days must be in [1, min(7, max_consecutive_days = "
-                              f"{self.max_consecutive_days})], got {self.min_work_stretch_days}")
+            raise ConfigError(
+                f"rules.min_work_stretch_days must be in [1, min(7, max_consecutive_days = "
+                f"{self.max_consecutive_days})], got {self.min_work_stretch_days}"
+            )
         for pair in self.forbidden_successions:
             for name in pair:
                 if name not in type_names:
-                    raise ConfigError(f"rules.forbidden_successions: {name!r} is not a shift type; expected one of "
-                                      f"{', '.join(type_names)}, got the pair {list(pair)}")
+                    raise ConfigError(
+                        f"rules.forbidden_successions: {name!r} is not a shift type; expected one of "
+                        f"{', '.join(type_names)}, got the pair {list(pair)}"
+                    )
         if not 1 <= self.standard_day_hours <= 16:
             raise ConfigError(f"rules.standard_day_hours must be in [1, 16], got {self.standard_day_hours:g}")
         for key in ("max_overtime_hours_per_day", "max_overtime_hours_per_cycle"):
@@ -476,15 +534,17 @@ class Rules:
                     raise ConfigError(
                         f"contract {name}: the {tpl.length_minutes / 60:g} h shift pays {tpl.paid_minutes / 60:g} h, "
                         f"above standard_day_hours {self.standard_day_hours:g} + max_overtime_hours_per_day {cap:g}; "
-                        "expected shorter paid shifts (overtime_day)")
+                        "expected shorter paid shifts (overtime_day)"
+                    )
             if contract.avg_hours_week is not None:
                 self._check_cycle_reachable(contract)
 
     def _check_cycle_reachable(self, contract: Contract) -> None:
         """A contract whose weekly hours can never add up to its cycle target is a ConfigError."""
         lo, hi = self.cycle_bounds_minutes(contract)
-        weekly = self.weekly_paid_minutes(int(round(contract.min_hours_week * 60)),
-                                          int(round(contract.max_hours_week * 60)), contract.shifts)
+        weekly = self.weekly_paid_minutes(
+            int(round(contract.min_hours_week * 60)), int(round(contract.max_hours_week * 60)), contract.shifts
+        )
         reach = {0}
         for _ in range(self.cycle_weeks):
             reach = {a + b for a in reach for b in weekly}
@@ -493,7 +553,8 @@ class Rules:
                 f"contract {contract.name}: no cycle of {self.cycle_weeks} week(s) reaches avg_hours_week "
                 f"{contract.avg_hours_week:g} (total {lo / 60:g}-{hi / 60:g} h with cycle_tolerance_hours and "
                 f"max_overtime_hours_per_cycle): its weeks can pay "
-                f"{', '.join(f'{m / 60:g}' for m in sorted(weekly)) or 'nothing'} h; expected a reachable target")
+                f"{', '.join(f'{m / 60:g}' for m in sorted(weekly)) or 'nothing'} h; expected a reachable target"
+            )
 
     def cycle_bounds_minutes(self, contract: Contract) -> tuple[int, int]:
         """Least and most paid minutes of a whole cycle of the contract (its target, tolerance and overtime cap)."""
@@ -504,8 +565,7 @@ class Rules:
             hi = min(hi, norm + self.max_overtime_hours_per_cycle)
         return int(round((norm - contract.cycle_tolerance_hours) * 60)), int(round(hi * 60))
 
-    def weekly_paid_minutes(self, min_minutes: int, max_minutes: int,
-                            templates: Sequence[ShiftTemplate]) -> set[int]:
+    def weekly_paid_minutes(self, min_minutes: int, max_minutes: int, templates: Sequence[ShiftTemplate]) -> set[int]:
         """Paid minutes a whole 7-day week can hold: one template, a count of days the weekly rules allow."""
         most_days = min(7 - self.min_days_off_per_week, 7 - 7 // (self.max_consecutive_days + 1))
         out = {0} if min_minutes == 0 else set()
@@ -533,8 +593,7 @@ class Rules:
             ne += _MINUTES_PER_DAY
         end = start_minute + length_minutes
         # The window repeats every day; a shift spans at most two midnights' worth of windows.
-        return any(start_minute < ne + k * _MINUTES_PER_DAY and ns + k * _MINUTES_PER_DAY < end
-                   for k in (-1, 0, 1))
+        return any(start_minute < ne + k * _MINUTES_PER_DAY and ns + k * _MINUTES_PER_DAY < end for k in (-1, 0, 1))
 
     def shift_type(self, start_minute: int) -> str:
         """The type name of a shift starting ``start_minute`` after its day's midnight ("" when untyped)."""
@@ -553,16 +612,35 @@ class Rules:
         """Build and validate rules from a dict shaped like the TOML file (docs/roster.md)."""
         if not isinstance(data, Mapping):
             raise ConfigError(f"rules must be a table/dict, got {type(data).__name__}")
-        _check_keys(data, {"rules", "contracts", "objective", "solver", "seats", "shift_types", "preferences",
-                           "fairness"}, "rules file")
+        _check_keys(
+            data,
+            {"rules", "contracts", "objective", "solver", "seats", "shift_types", "preferences", "fairness"},
+            "rules file",
+        )
         section = dict(data.get("rules", {}))
         if "seats" in data:
             section.setdefault("seats", data["seats"])
-        _check_keys(section, {"seats", "min_days_off_per_week", "days_off_consecutive", "max_consecutive_days",
-                              "min_rest_hours", "max_night_shifts_per_week", "night_window",
-                              "start_stability_hours", "cycle_weeks", "max_weekends_worked_per_cycle",
-                              "min_work_stretch_days", "forbidden_successions", "standard_day_hours",
-                              "max_overtime_hours_per_day", "max_overtime_hours_per_cycle"}, "[rules]")
+        _check_keys(
+            section,
+            {
+                "seats",
+                "min_days_off_per_week",
+                "days_off_consecutive",
+                "max_consecutive_days",
+                "min_rest_hours",
+                "max_night_shifts_per_week",
+                "night_window",
+                "start_stability_hours",
+                "cycle_weeks",
+                "max_weekends_worked_per_cycle",
+                "min_work_stretch_days",
+                "forbidden_successions",
+                "standard_day_hours",
+                "max_overtime_hours_per_day",
+                "max_overtime_hours_per_cycle",
+            },
+            "[rules]",
+        )
         if "seats" not in section:
             raise ConfigError("rules: seats is required (the seat limit), got none")
         contracts_raw = data.get("contracts")
@@ -573,8 +651,9 @@ class Rules:
             where = f"contracts.{name}"
             if not isinstance(raw, Mapping):
                 raise ConfigError(f"{where} must be a table, got {raw!r}")
-            _check_keys(raw, {"min_hours_week", "max_hours_week", "shifts", "avg_hours_week",
-                              "cycle_tolerance_hours"}, where)
+            _check_keys(
+                raw, {"min_hours_week", "max_hours_week", "shifts", "avg_hours_week", "cycle_tolerance_hours"}, where
+            )
             for key in ("min_hours_week", "max_hours_week"):
                 if key not in raw:
                     raise ConfigError(f"{where}.{key} is required, got keys {sorted(raw)}")
@@ -586,14 +665,18 @@ class Rules:
                 min_hours_week=_number(raw["min_hours_week"], f"{where}.min_hours_week", minimum=0),
                 max_hours_week=_number(raw["max_hours_week"], f"{where}.max_hours_week", minimum=0),
                 shifts=tuple(ShiftTemplate.from_dict(s, f"{where}.shifts[{i}]") for i, s in enumerate(shifts_raw)),
-                avg_hours_week=(None if "avg_hours_week" not in raw else
-                                _number(raw["avg_hours_week"], f"{where}.avg_hours_week", minimum=0)),
-                cycle_tolerance_hours=_number(raw.get("cycle_tolerance_hours", 0), f"{where}.cycle_tolerance_hours",
-                                              minimum=0),
+                avg_hours_week=(
+                    None
+                    if "avg_hours_week" not in raw
+                    else _number(raw["avg_hours_week"], f"{where}.avg_hours_week", minimum=0)
+                ),
+                cycle_tolerance_hours=_number(
+                    raw.get("cycle_tolerance_hours", 0), f"{where}.cycle_tolerance_hours", minimum=0
+                ),
             )
         night = section.get("night_window", ["00:00", "05:00"])
         if not isinstance(night, Sequence) or isinstance(night, str) or len(night) != 2:
-            raise ConfigError(f"rules.night_window must be [\"HH:MM\", \"HH:MM\"], got {night!r}")
+            raise ConfigError(f'rules.night_window must be ["HH:MM", "HH:MM"], got {night!r}')
         objective_raw = dict(data.get("objective", {}))
         _check_keys(objective_raw, {"under_segments", "over_weight", "paid_hour_weight"}, "[objective]")
         objective_kwargs: dict[str, Any] = {}
@@ -607,10 +690,14 @@ class Rules:
                     raise ConfigError(f"objective.under_segments[{i}] must be {{width = .., weight = ..}}, got {seg!r}")
                 _check_keys(seg, {"width", "weight"}, f"objective.under_segments[{i}]")
                 width = seg.get("width")
-                parsed.append(UnderSegment(
-                    weight=_number(seg.get("weight"), f"objective.under_segments[{i}].weight", minimum=0),
-                    width=None if width is None else int(_number(width, f"objective.under_segments[{i}].width",
-                                                                 minimum=1, integer=True))))
+                parsed.append(
+                    UnderSegment(
+                        weight=_number(seg.get("weight"), f"objective.under_segments[{i}].weight", minimum=0),
+                        width=None
+                        if width is None
+                        else int(_number(width, f"objective.under_segments[{i}].width", minimum=1, integer=True)),
+                    )
+                )
             objective_kwargs["under_segments"] = tuple(parsed)
         for key in ("over_weight", "paid_hour_weight"):
             if key in objective_raw:
@@ -619,36 +706,48 @@ class Rules:
         _check_keys(solver_raw, {"band_width_minutes", "aggregate_time_share"}, "[solver]")
         solver_kwargs: dict[str, Any] = {}
         if "band_width_minutes" in solver_raw:
-            solver_kwargs["band_width_minutes"] = int(_number(solver_raw["band_width_minutes"],
-                                                              "solver.band_width_minutes", integer=True))
+            solver_kwargs["band_width_minutes"] = int(
+                _number(solver_raw["band_width_minutes"], "solver.band_width_minutes", integer=True)
+            )
         if "aggregate_time_share" in solver_raw:
-            solver_kwargs["aggregate_time_share"] = _number(solver_raw["aggregate_time_share"],
-                                                            "solver.aggregate_time_share")
+            solver_kwargs["aggregate_time_share"] = _number(
+                solver_raw["aggregate_time_share"], "solver.aggregate_time_share"
+            )
         types = DEFAULT_SHIFT_TYPES
         if "shift_types" in data:
             raw_types = data["shift_types"]
             if not isinstance(raw_types, Mapping) or not raw_types:
-                raise ConfigError(f"[shift_types] must be a table of name = [\"HH:MM\", \"HH:MM\"], got {raw_types!r}")
+                raise ConfigError(f'[shift_types] must be a table of name = ["HH:MM", "HH:MM"], got {raw_types!r}')
             types_list = []
             for name, window in raw_types.items():
                 if not isinstance(window, Sequence) or isinstance(window, str) or len(window) != 2:
-                    raise ConfigError(f"shift_types.{name} must be [\"HH:MM\", \"HH:MM\"] (start clock times, "
-                                      f"from inclusive, to exclusive), got {window!r}")
-                types_list.append(ShiftType(str(name), parse_clock(window[0], f"shift_types.{name}[0]") % _MINUTES_PER_DAY,
-                                            parse_clock(window[1], f"shift_types.{name}[1]") % _MINUTES_PER_DAY))
+                    raise ConfigError(
+                        f'shift_types.{name} must be ["HH:MM", "HH:MM"] (start clock times, '
+                        f"from inclusive, to exclusive), got {window!r}"
+                    )
+                types_list.append(
+                    ShiftType(
+                        str(name),
+                        parse_clock(window[0], f"shift_types.{name}[0]") % _MINUTES_PER_DAY,
+                        parse_clock(window[1], f"shift_types.{name}[1]") % _MINUTES_PER_DAY,
+                    )
+                )
             types = tuple(types_list)
         return cls(
             contracts=contracts,
             shift_types=types,
             seats=int(_number(section["seats"], "rules.seats", minimum=1, integer=True)),
-            min_days_off_per_week=int(_number(section.get("min_days_off_per_week", 2),
-                                              "rules.min_days_off_per_week", integer=True)),
+            min_days_off_per_week=int(
+                _number(section.get("min_days_off_per_week", 2), "rules.min_days_off_per_week", integer=True)
+            ),
             days_off_consecutive=_bool(section.get("days_off_consecutive", False), "rules.days_off_consecutive"),
-            max_consecutive_days=int(_number(section.get("max_consecutive_days", 6),
-                                             "rules.max_consecutive_days", integer=True)),
+            max_consecutive_days=int(
+                _number(section.get("max_consecutive_days", 6), "rules.max_consecutive_days", integer=True)
+            ),
             min_rest_hours=_number(section.get("min_rest_hours", 11), "rules.min_rest_hours"),
-            max_night_shifts_per_week=int(_number(section.get("max_night_shifts_per_week", 5),
-                                                  "rules.max_night_shifts_per_week", integer=True)),
+            max_night_shifts_per_week=int(
+                _number(section.get("max_night_shifts_per_week", 5), "rules.max_night_shifts_per_week", integer=True)
+            ),
             night_start_minute=parse_clock(night[0], "rules.night_window[0]") % _MINUTES_PER_DAY,
             night_end_minute=parse_clock(night[1], "rules.night_window[1]") % _MINUTES_PER_DAY,
             start_stability_hours=_number(section.get("start_stability_hours", 2), "rules.start_stability_hours"),
@@ -656,8 +755,11 @@ class Rules:
             objective=ObjectiveWeights(**objective_kwargs),
             solver=SolverSettings(**solver_kwargs),
             preferences=PreferenceWeights.from_dict(data.get("preferences", {})),
-            fairness=(FairnessSettings.from_dict(data["fairness"], tuple(t.name for t in types))
-                      if "fairness" in data else FairnessSettings()),
+            fairness=(
+                FairnessSettings.from_dict(data["fairness"], tuple(t.name for t in types))
+                if "fairness" in data
+                else FairnessSettings()
+            ),
         )
 
 
@@ -667,22 +769,28 @@ def _cycle_kwargs(section: Mapping[str, Any]) -> dict[str, Any]:
     if "cycle_weeks" in section:
         out["cycle_weeks"] = int(_number(section["cycle_weeks"], "rules.cycle_weeks", integer=True))
     if "max_weekends_worked_per_cycle" in section:
-        out["max_weekends_worked_per_cycle"] = int(_number(section["max_weekends_worked_per_cycle"],
-                                                           "rules.max_weekends_worked_per_cycle", integer=True))
+        out["max_weekends_worked_per_cycle"] = int(
+            _number(section["max_weekends_worked_per_cycle"], "rules.max_weekends_worked_per_cycle", integer=True)
+        )
     if "min_work_stretch_days" in section:
-        out["min_work_stretch_days"] = int(_number(section["min_work_stretch_days"], "rules.min_work_stretch_days",
-                                                   integer=True))
+        out["min_work_stretch_days"] = int(
+            _number(section["min_work_stretch_days"], "rules.min_work_stretch_days", integer=True)
+        )
     if "forbidden_successions" in section:
         raw = section["forbidden_successions"]
         pairs = []
         if not isinstance(raw, Sequence) or isinstance(raw, str):
-            raise ConfigError(f"rules.forbidden_successions must be an array of [\"from type\", \"to type\"] pairs, "
-                              f"got {raw!r}")
+            raise ConfigError(
+                f'rules.forbidden_successions must be an array of ["from type", "to type"] pairs, got {raw!r}'
+            )
         for pair in raw:
-            if (not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2
-                    or not all(isinstance(x, str) for x in pair)):
-                raise ConfigError(f"rules.forbidden_successions entries must be [\"from type\", \"to type\"], "
-                                  f"got {pair!r}")
+            if (
+                not isinstance(pair, Sequence)
+                or isinstance(pair, str)
+                or len(pair) != 2
+                or not all(isinstance(x, str) for x in pair)
+            ):
+                raise ConfigError(f'rules.forbidden_successions entries must be ["from type", "to type"], got {pair!r}')
             pairs.append((pair[0], pair[1]))
         out["forbidden_successions"] = tuple(pairs)
     for key in ("standard_day_hours", "max_overtime_hours_per_day", "max_overtime_hours_per_cycle"):
@@ -694,7 +802,9 @@ def _cycle_kwargs(section: Mapping[str, Any]) -> dict[str, Any]:
 def _check_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(map(str, data)) - allowed)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; expected some of {', '.join(sorted(allowed))}")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; expected some of {', '.join(sorted(allowed))}"
+        )
 
 
 def load_rules(path: str | os.PathLike[str]) -> Rules:

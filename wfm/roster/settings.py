@@ -53,8 +53,9 @@ class PreferenceWeights:
         allowed = {"day_off_weight", "start_window_weight", "shift_type_weight"}
         unknown = sorted(set(map(str, data)) - allowed)
         if unknown:
-            raise ConfigError(f"[preferences]: unknown key(s) {', '.join(unknown)}; expected some of "
-                              f"{', '.join(sorted(allowed))}")
+            raise ConfigError(
+                f"[preferences]: unknown key(s) {', '.join(unknown)}; expected some of {', '.join(sorted(allowed))}"
+            )
         return cls(**{k: data[k] for k in allowed if k in data})
 
 
@@ -91,12 +92,21 @@ class FairnessSettings:
         """Build from the ``[fairness]`` table (its presence enables the pass)."""
         if not isinstance(data, Mapping):
             raise ConfigError(f"[fairness] must be a table, got {data!r}")
-        allowed = {"enabled", "objective", "weekend_weight", "night_weight", "late_weight", "short_week_weight",
-                   "late_types", "max_sweeps"}
+        allowed = {
+            "enabled",
+            "objective",
+            "weekend_weight",
+            "night_weight",
+            "late_weight",
+            "short_week_weight",
+            "late_types",
+            "max_sweeps",
+        }
         unknown = sorted(set(map(str, data)) - allowed)
         if unknown:
-            raise ConfigError(f"[fairness]: unknown key(s) {', '.join(unknown)}; expected some of "
-                              f"{', '.join(sorted(allowed))}")
+            raise ConfigError(
+                f"[fairness]: unknown key(s) {', '.join(unknown)}; expected some of {', '.join(sorted(allowed))}"
+            )
         kwargs = dict(data)
         enabled = kwargs.pop("enabled", True)
         if not isinstance(enabled, bool):
@@ -107,8 +117,9 @@ class FairnessSettings:
                 raise ConfigError(f"fairness.late_types must be an array of shift type names, got {types!r}")
             for name in types:
                 if name not in shift_type_names:
-                    raise ConfigError(f"fairness.late_types must name shift types ({', '.join(shift_type_names)}), "
-                                      f"got {name!r}")
+                    raise ConfigError(
+                        f"fairness.late_types must name shift types ({', '.join(shift_type_names)}), got {name!r}"
+                    )
             kwargs["late_types"] = tuple(str(t) for t in types)
         return cls(enabled=enabled, **kwargs)
 
@@ -168,8 +179,14 @@ class SolverSettings:
             raise ConfigError(f"solver.band_width_minutes must be in [15, 240], got {self.band_width_minutes}")
         if not 0.1 <= self.aggregate_time_share <= 0.95:
             raise ConfigError(f"solver.aggregate_time_share must be in [0.1, 0.95], got {self.aggregate_time_share}")
-        for key in ("deterministic_per_second", "loaded_deterministic_per_second", "wall_safety", "break_share",
-                    "break_day_deterministic_limit", "lp_share"):
+        for key in (
+            "deterministic_per_second",
+            "loaded_deterministic_per_second",
+            "wall_safety",
+            "break_share",
+            "break_day_deterministic_limit",
+            "lp_share",
+        ):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
                 raise ConfigError(f"solver.{key} must be a number > 0, got {value!r}")

@@ -46,13 +46,40 @@ __all__ = [
 ]
 
 #: columns of :attr:`Diagnosis.periods`
-PERIOD_COLUMNS = ("period", "label", "weekday", "date", "start", "end", "days", "intervals",
-                  "short_agent_hours", "peak_short_agents", "avg_short_agents",
-                  "lp_short_agent_hours", "lp_peak_short_agents", "binding_rule", "relaxation",
-                  "lp_peak_after_relaxation", "lp_short_agent_hours_after", "more_agents_contract", "more_agents")
+PERIOD_COLUMNS = (
+    "period",
+    "label",
+    "weekday",
+    "date",
+    "start",
+    "end",
+    "days",
+    "intervals",
+    "short_agent_hours",
+    "peak_short_agents",
+    "avg_short_agents",
+    "lp_short_agent_hours",
+    "lp_peak_short_agents",
+    "binding_rule",
+    "relaxation",
+    "lp_peak_after_relaxation",
+    "lp_short_agent_hours_after",
+    "more_agents_contract",
+    "more_agents",
+)
 #: columns of :attr:`Diagnosis.checks`
-CHECK_COLUMNS = ("check", "relaxation", "period", "label", "lp_peak_short_agents", "lp_short_agent_hours",
-                 "lp_peak_after", "lp_short_agent_hours_after", "binds", "sec")
+CHECK_COLUMNS = (
+    "check",
+    "relaxation",
+    "period",
+    "label",
+    "lp_peak_short_agents",
+    "lp_short_agent_hours",
+    "lp_peak_after",
+    "lp_short_agent_hours_after",
+    "binds",
+    "sec",
+)
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WEEKDAYS_PLURAL = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
@@ -85,8 +112,9 @@ class _Relaxation:
         return self.transform(rules, agents)
 
 
-def _replace_templates(rules: Rules, agents: list[Agent], fn: Callable[[ShiftTemplate], ShiftTemplate]
-                       ) -> tuple[Rules, list[Agent]]:
+def _replace_templates(
+    rules: Rules, agents: list[Agent], fn: Callable[[ShiftTemplate], ShiftTemplate]
+) -> tuple[Rules, list[Agent]]:
     """Rules and agents with every shift template passed through ``fn`` (agents follow their contract)."""
     mapping: dict[ShiftTemplate, ShiftTemplate] = {}
     contracts = {}
@@ -110,8 +138,16 @@ def _agent_change(**changes: Any) -> _Transform:
 
 def _wider_stability(hours: float) -> _Transform:
     # Bands are at most solver.band_width_minutes wide: widen them with the rule (max 240).
-    return lambda r, a: (dataclasses.replace(r, start_stability_hours=hours, solver=dataclasses.replace(
-        r.solver, band_width_minutes=min(240, max(r.solver.band_width_minutes, int(hours * 60))))), a)
+    return lambda r, a: (
+        dataclasses.replace(
+            r,
+            start_stability_hours=hours,
+            solver=dataclasses.replace(
+                r.solver, band_width_minutes=min(240, max(r.solver.band_width_minutes, int(hours * 60)))
+            ),
+        ),
+        a,
+    )
 
 
 def _all_lengths(r: Rules, a: list[Agent]) -> tuple[Rules, list[Agent]]:
@@ -119,24 +155,33 @@ def _all_lengths(r: Rules, a: list[Agent]) -> tuple[Rules, list[Agent]]:
 
 
 def _open_windows(last_start: int) -> _Transform:
-    return lambda r, a: _replace_templates(r, a, lambda t: dataclasses.replace(
-        t, earliest_start_minute=0, latest_start_minute=max(t.latest_start_minute, last_start)))
+    return lambda r, a: _replace_templates(
+        r,
+        a,
+        lambda t: dataclasses.replace(
+            t, earliest_start_minute=0, latest_start_minute=max(t.latest_start_minute, last_start)
+        ),
+    )
 
 
 def _one_more_shift(r: Rules, a: list[Agent]) -> tuple[Rules, list[Agent]]:
     extra = {n: max(t.paid_minutes for t in c.shifts) for n, c in r.contracts.items()}
-    contracts = {n: dataclasses.replace(c, max_hours_week=c.max_hours_week + extra[n] / 60)
-                 for n, c in r.contracts.items()}
-    return (dataclasses.replace(r, contracts=contracts),
-            [dataclasses.replace(x, max_paid_minutes_week=x.max_paid_minutes_week + extra[x.contract]) for x in a])
+    contracts = {
+        n: dataclasses.replace(c, max_hours_week=c.max_hours_week + extra[n] / 60) for n, c in r.contracts.items()
+    }
+    return (
+        dataclasses.replace(r, contracts=contracts),
+        [dataclasses.replace(x, max_paid_minutes_week=x.max_paid_minutes_week + extra[x.contract]) for x in a],
+    )
 
 
 def _max_worked_days(rules: Rules) -> int:
     return 7 - rules.min_days_off_per_week
 
 
-def _relaxations(rules: Rules, agents: list[Agent], grid: Grid, seats_tight: bool
-                 ) -> tuple[list[_Relaxation], dict[str, str]]:
+def _relaxations(
+    rules: Rules, agents: list[Agent], grid: Grid, seats_tight: bool
+) -> tuple[list[_Relaxation], dict[str, str]]:
     """Every single-family relaxation that can matter here, cheapest and likeliest first, and
     the ones skipped with the reason."""
     out: list[_Relaxation] = []
@@ -149,61 +194,149 @@ def _relaxations(rules: Rules, agents: list[Agent], grid: Grid, seats_tight: boo
             skipped[relax.name] = why_not
 
     banned = sum(1 for a in agents if not a.night_allowed)
-    add(banned > 0, "every agent may work nights",
-        _Relaxation("night_allowed", f"the night ban on {banned} agent(s) (night_allowed = false)",
-                    "with every agent allowed nights", _agent_change(night_allowed=True)))
+    add(
+        banned > 0,
+        "every agent may work nights",
+        _Relaxation(
+            "night_allowed",
+            f"the night ban on {banned} agent(s) (night_allowed = false)",
+            "with every agent allowed nights",
+            _agent_change(night_allowed=True),
+        ),
+    )
     cap = rules.max_night_shifts_per_week
-    add(cap < _max_worked_days(rules), f"{cap} nights a week cannot bind with {rules.min_days_off_per_week} days off",
-        _Relaxation("max_night_shifts_per_week", f"the cap of {cap} night shifts a week", "with no cap on nights",
-                    _rule_change(max_night_shifts_per_week=7)))
+    add(
+        cap < _max_worked_days(rules),
+        f"{cap} nights a week cannot bind with {rules.min_days_off_per_week} days off",
+        _Relaxation(
+            "max_night_shifts_per_week",
+            f"the cap of {cap} night shifts a week",
+            "with no cap on nights",
+            _rule_change(max_night_shifts_per_week=7),
+        ),
+    )
     rest = rules.min_rest_hours
-    add(rest > 0, "min_rest_hours is 0",
-        _Relaxation("min_rest_hours", f"the {rest:g} h rest rule", f"at {max(0.0, rest - 2):g} h rest",
-                    _rule_change(min_rest_hours=max(0.0, rest - 2))))
+    add(
+        rest > 0,
+        "min_rest_hours is 0",
+        _Relaxation(
+            "min_rest_hours",
+            f"the {rest:g} h rest rule",
+            f"at {max(0.0, rest - 2):g} h rest",
+            _rule_change(min_rest_hours=max(0.0, rest - 2)),
+        ),
+    )
     stab = rules.start_stability_hours
-    add(stab < 4, f"starts may already vary by {stab:g} h (bands are at most 4 h wide)",
-        _Relaxation("start_stability_hours", f"start-time stability ({stab:g} h)",
-                    f"with starts varying by up to {min(24.0, stab + 2):g} h", _wider_stability(min(24.0, stab + 2))))
+    add(
+        stab < 4,
+        f"starts may already vary by {stab:g} h (bands are at most 4 h wide)",
+        _Relaxation(
+            "start_stability_hours",
+            f"start-time stability ({stab:g} h)",
+            f"with starts varying by up to {min(24.0, stab + 2):g} h",
+            _wider_stability(min(24.0, stab + 2)),
+        ),
+    )
     off = rules.min_days_off_per_week
-    add(off > 0, "min_days_off_per_week is 0",
-        _Relaxation("min_days_off_per_week", f"{off} days off a week", f"with {off - 1} day(s) off",
-                    _rule_change(min_days_off_per_week=max(0, off - 1))))
-    add(rules.days_off_consecutive and off >= 2, "days off need not be consecutive",
-        _Relaxation("days_off_consecutive", "consecutive days off", "with days off apart",
-                    _rule_change(days_off_consecutive=False)))
+    add(
+        off > 0,
+        "min_days_off_per_week is 0",
+        _Relaxation(
+            "min_days_off_per_week",
+            f"{off} days off a week",
+            f"with {off - 1} day(s) off",
+            _rule_change(min_days_off_per_week=max(0, off - 1)),
+        ),
+    )
+    add(
+        rules.days_off_consecutive and off >= 2,
+        "days off need not be consecutive",
+        _Relaxation(
+            "days_off_consecutive",
+            "consecutive days off",
+            "with days off apart",
+            _rule_change(days_off_consecutive=False),
+        ),
+    )
     mc = rules.max_consecutive_days
     reached = any(a.prev_consecutive_days + 1 > mc for a in agents) or mc < _max_worked_days(rules)
-    add(reached and mc < 31, f"no agent's history or week reaches {mc} days in a row",
-        _Relaxation("max_consecutive_days", f"at most {mc} days in a row", f"at {mc + 1} days in a row",
-                    _rule_change(max_consecutive_days=min(31, mc + 1))))
+    add(
+        reached and mc < 31,
+        f"no agent's history or week reaches {mc} days in a row",
+        _Relaxation(
+            "max_consecutive_days",
+            f"at most {mc} days in a row",
+            f"at {mc + 1} days in a row",
+            _rule_change(max_consecutive_days=min(31, mc + 1)),
+        ),
+    )
     on_leave = sum(1 for a in agents if a.unavailable_dates or a.unavailable_windows)
-    add(on_leave > 0, "no agent has unavailable dates or windows",
-        _Relaxation("unavailable", f"leave and unavailability of {on_leave} agent(s)", "with nobody unavailable",
-                    _agent_change(unavailable_dates=frozenset(), unavailable_windows=())))
+    add(
+        on_leave > 0,
+        "no agent has unavailable dates or windows",
+        _Relaxation(
+            "unavailable",
+            f"leave and unavailability of {on_leave} agent(s)",
+            "with nobody unavailable",
+            _agent_change(unavailable_dates=frozenset(), unavailable_windows=()),
+        ),
+    )
     restricted = sum(1 for a in agents if len(a.templates) < len(rules.contracts[a.contract].shifts))
-    add(restricted > 0, "every agent may work every shift length of the contract",
-        _Relaxation("shift_lengths", f"the shift lengths allowed to {restricted} agent(s)",
-                    "with every agent allowed every length of the contract", _all_lengths))
+    add(
+        restricted > 0,
+        "every agent may work every shift length of the contract",
+        _Relaxation(
+            "shift_lengths",
+            f"the shift lengths allowed to {restricted} agent(s)",
+            "with every agent allowed every length of the contract",
+            _all_lengths,
+        ),
+    )
     last = DAY - grid.interval_minutes
-    narrow = any(t.earliest_start_minute > 0 or t.latest_start_minute < last
-                 for c in rules.contracts.values() for t in c.shifts)
-    add(narrow, "every template may start at any time",
-        _Relaxation("start_windows", "the shift templates' start windows", "with shifts starting at any time",
-                    _open_windows(last)))
-    add(True, "", _Relaxation("max_hours_week", "the contracts' weekly hours (max_hours_week)",
-                              "with one more shift's hours a week allowed", _one_more_shift))
-    add(seats_tight, "the seat limit is not reached in the best plan",
-        _Relaxation("seats", f"the {rules.seats} seats", "with unlimited seats",
-                    _rule_change(seats=max(rules.seats, len(agents)) * 4)))
+    narrow = any(
+        t.earliest_start_minute > 0 or t.latest_start_minute < last for c in rules.contracts.values() for t in c.shifts
+    )
+    add(
+        narrow,
+        "every template may start at any time",
+        _Relaxation(
+            "start_windows",
+            "the shift templates' start windows",
+            "with shifts starting at any time",
+            _open_windows(last),
+        ),
+    )
+    add(
+        True,
+        "",
+        _Relaxation(
+            "max_hours_week",
+            "the contracts' weekly hours (max_hours_week)",
+            "with one more shift's hours a week allowed",
+            _one_more_shift,
+        ),
+    )
+    add(
+        seats_tight,
+        "the seat limit is not reached in the best plan",
+        _Relaxation(
+            "seats",
+            f"the {rules.seats} seats",
+            "with unlimited seats",
+            _rule_change(seats=max(rules.seats, len(agents)) * 4),
+        ),
+    )
     return out, skipped
 
 
 def _relax_all(singles: Sequence[_Relaxation]) -> _Relaxation:
     """Every applicable relaxation at once (the lowest the rules alone could bring the shortfall)."""
+
     def transform(rules: Rules, agents: list[Agent]) -> tuple[Rules, list[Agent]]:
         for relax in singles:
             rules, agents = relax.apply(rules, agents)
         return rules, agents
+
     return _Relaxation("all_rules", "the rules together", "with every rule above relaxed at once", transform)
 
 
@@ -216,21 +349,32 @@ def _combine(relaxations: Sequence[_Relaxation]) -> _Relaxation:
     def join(xs: list[str]) -> str:
         return xs[0] if len(xs) == 1 else f"{', '.join(xs[:-1])} and {xs[-1]}"
 
-    return dataclasses.replace(joint, name="+".join(r.name for r in relaxations), rule=join(rules_text),
-                               change=join(changes))
+    return dataclasses.replace(
+        joint, name="+".join(r.name for r in relaxations), rule=join(rules_text), change=join(changes)
+    )
 
 
-def _rules_together(periods: list[dict], singles: Sequence[_Relaxation], rows: list[dict],
-                    run_check: Callable[[_Relaxation], np.ndarray | None], time_left: Callable[[str], bool]) -> None:
+def _rules_together(
+    periods: list[dict],
+    singles: Sequence[_Relaxation],
+    rows: list[dict],
+    run_check: Callable[[_Relaxation], np.ndarray | None],
+    time_left: Callable[[str], bool],
+) -> None:
     """Where the rules bind only together, find a minimal set of them that does (a deletion filter).
 
     Start from every relaxation at once; drop one relaxation at a time (the one helping least on
     its own first) and keep it dropped when the rest still keep at least half of the joint gain
     in those periods. What remains is a minimal set: the rules that bind together there.
     """
-    together = [p for p in periods if "_all" in p and not p["_bound"]
-                and p["lp_short_agent_hours"] - p["_all"][1]
-                >= max(_BIND_MIN_AGENT_HOURS, _BIND_SHARE * p["lp_short_agent_hours"])]
+    together = [
+        p
+        for p in periods
+        if "_all" in p
+        and not p["_bound"]
+        and p["lp_short_agent_hours"] - p["_all"][1]
+        >= max(_BIND_MIN_AGENT_HOURS, _BIND_SHARE * p["lp_short_agent_hours"])
+    ]
     if not together or len(singles) < 2:
         return
     base = sum(p["lp_short_agent_hours"] for p in together)
@@ -259,15 +403,29 @@ def _rules_together(periods: list[dict], singles: Sequence[_Relaxation], rows: l
 
 # --------------------------------------------------------------------------- LP helpers
 
-def _solve_lp(model: AggregateModel, *, cost: np.ndarray | None = None, upper: np.ndarray | None = None,
-              time_limit_sec: float | None = None) -> np.ndarray | None:
+
+def _solve_lp(
+    model: AggregateModel,
+    *,
+    cost: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
+    time_limit_sec: float | None = None,
+) -> np.ndarray | None:
     """The LP relaxation's vertex (HiGHS interior point + crossover), or None when infeasible/stopped."""
     options: dict[str, Any] = {}
     if time_limit_sec is not None:
         options["time_limit"] = max(1.0, float(time_limit_sec))
     ub = model.upper if upper is None else upper
-    res = linprog(model.cost if cost is None else cost, A_ub=model.a_ub, b_ub=model.b_ub, A_eq=model.a_eq,
-                  b_eq=model.b_eq, bounds=np.column_stack([model.lower, ub]), method="highs-ipm", options=options)
+    res = linprog(
+        model.cost if cost is None else cost,
+        A_ub=model.a_ub,
+        b_ub=model.b_ub,
+        A_eq=model.a_eq,
+        b_eq=model.b_eq,
+        bounds=np.column_stack([model.lower, ub]),
+        method="highs-ipm",
+        options=options,
+    )
     return res.x if res.status == 0 else None
 
 
@@ -309,8 +467,9 @@ def _seats_tight(model: AggregateModel, x: np.ndarray, n_intervals: int) -> bool
     return bool((model.b_ub[:n_intervals] - used < 0.5).any())
 
 
-def _extra_agent_model(grid: Grid, agents: list[Agent], rules: Rules, contract: str
-                       ) -> tuple[AggregateModel, int] | None:
+def _extra_agent_model(
+    grid: Grid, agents: list[Agent], rules: Rules, contract: str
+) -> tuple[AggregateModel, int] | None:
     """The aggregate model plus a free number of extra agents of ``contract`` (no history, no leave).
 
     The extra agent forms its own class in every week; its one-tour-per-agent rows get a new
@@ -318,9 +477,17 @@ def _extra_agent_model(grid: Grid, agents: list[Agent], rules: Rules, contract: 
     column, or None when the contract's clone has no legal week.
     """
     c = rules.contracts[contract]
-    clone = Agent(agent_id=f"+{contract}", contract=contract, min_paid_minutes_week=int(round(c.min_hours_week * 60)),
-                  max_paid_minutes_week=int(round(c.max_hours_week * 60)), templates=c.shifts, night_allowed=True,
-                  unavailable_dates=frozenset(), prev_shift_end=None, prev_consecutive_days=0)
+    clone = Agent(
+        agent_id=f"+{contract}",
+        contract=contract,
+        min_paid_minutes_week=int(round(c.min_hours_week * 60)),
+        max_paid_minutes_week=int(round(c.max_hours_week * 60)),
+        templates=c.shifts,
+        night_allowed=True,
+        unavailable_dates=frozenset(),
+        prev_shift_end=None,
+        prev_consecutive_days=0,
+    )
     try:
         cat = build_catalogue(grid, agents + [clone], rules)
     except WFMError:
@@ -332,29 +499,38 @@ def _extra_agent_model(grid: Grid, agents: list[Agent], rules: Rules, contract: 
         if len(cls.agent_index) > 1:
             # The clone shares a real class: give it a class of its own (same tours).
             cls.agent_index.remove(k)
-            week.append(ClassTours(key=cls.key + ("extra",), agent_index=[k], template_ids=cls.template_ids,
-                                   tours=cls.tours))
+            week.append(
+                ClassTours(key=cls.key + ("extra",), agent_index=[k], template_ids=cls.template_ids, tours=cls.tours)
+            )
             cat.agent_class[k, w] = len(week) - 1
         rows.append(sum(len(x) for x in cat.classes[:w]) + int(cat.agent_class[k, w]))
     model = build_aggregate(cat)
     n = len(model.cost)
-    column = sp.csr_matrix((np.full(len(rows), -1.0), (rows, np.zeros(len(rows), dtype=np.int64))),
-                           shape=(model.a_eq.shape[0], 1))
+    column = sp.csr_matrix(
+        (np.full(len(rows), -1.0), (rows, np.zeros(len(rows), dtype=np.int64))), shape=(model.a_eq.shape[0], 1)
+    )
     b_eq = model.b_eq.copy()
     b_eq[rows] = 0.0
     upper = np.full(n + 1, np.inf)
     upper[model.under_var.ravel()] = model.upper[model.under_var.ravel()]
     extended = dataclasses.replace(
-        model, cost=np.append(model.cost, 0.0), lower=np.append(model.lower, 0.0), upper=upper,
-        a_eq=sp.hstack([model.a_eq, column], format="csr"), b_eq=b_eq,
-        a_ub=sp.hstack([model.a_ub, sp.csr_matrix((model.a_ub.shape[0], 1))], format="csr"))
+        model,
+        cost=np.append(model.cost, 0.0),
+        lower=np.append(model.lower, 0.0),
+        upper=upper,
+        a_eq=sp.hstack([model.a_eq, column], format="csr"),
+        b_eq=b_eq,
+        a_ub=sp.hstack([model.a_ub, sp.csr_matrix((model.a_ub.shape[0], 1))], format="csr"),
+    )
     return extended, n
 
 
 # --------------------------------------------------------------------------- periods
 
-def _periods(grid: Grid, short: np.ndarray, *, merge_gap_minutes: int, max_periods: int,
-             max_period_minutes: int = 240) -> tuple[list[dict], int]:
+
+def _periods(
+    grid: Grid, short: np.ndarray, *, merge_gap_minutes: int, max_periods: int, max_period_minutes: int = 240
+) -> tuple[list[dict], int]:
     """Under-staffed intervals grouped into planner-sized periods, biggest shortfall first.
 
     Runs of short intervals on one calendar day (gaps up to ``merge_gap_minutes`` merged) form
@@ -368,7 +544,7 @@ def _periods(grid: Grid, short: np.ndarray, *, merge_gap_minutes: int, max_perio
     max_len = max(1, max_period_minutes // step)
     windows: dict[tuple[int, int, int], list[int]] = {}  # (weekday, first, end) -> days
     for day in range(grid.n_days):
-        row = short[day * per_day:(day + 1) * per_day]
+        row = short[day * per_day : (day + 1) * per_day]
         idx = np.flatnonzero(row > 1e-6)
         if idx.size == 0:
             continue
@@ -389,13 +565,24 @@ def _periods(grid: Grid, short: np.ndarray, *, merge_gap_minutes: int, max_perio
         idx = np.concatenate([np.arange(d * per_day + first, d * per_day + end) for d in days])
         recurring = len(days) > 1
         clock = f"{_clock(first * step)}-{_clock(end * step)}"
-        label = (f"{_WEEKDAYS_PLURAL[weekday]} {clock}" if recurring
-                 else f"{_WEEKDAYS[weekday]} {grid.date(days[0])} {clock}")
-        periods.append({"label": label, "weekday": _WEEKDAYS[weekday],
-                        "date": None if recurring else str(grid.date(days[0])),
-                        "start": _clock(first * step), "end": _clock(end * step),
-                        "days": ";".join(str(grid.date(d)) for d in days), "index": idx,
-                        "first_day": days[0], "first": first})
+        label = (
+            f"{_WEEKDAYS_PLURAL[weekday]} {clock}"
+            if recurring
+            else f"{_WEEKDAYS[weekday]} {grid.date(days[0])} {clock}"
+        )
+        periods.append(
+            {
+                "label": label,
+                "weekday": _WEEKDAYS[weekday],
+                "date": None if recurring else str(grid.date(days[0])),
+                "start": _clock(first * step),
+                "end": _clock(end * step),
+                "days": ";".join(str(grid.date(d)) for d in days),
+                "index": idx,
+                "first_day": days[0],
+                "first": first,
+            }
+        )
     hours = step / 60
     for p in periods:
         p["short_agent_hours"] = float(short[p["index"]].sum() * hours)
@@ -410,6 +597,7 @@ def _clock(minutes: int) -> str:
 
 
 # --------------------------------------------------------------------------- result
+
 
 @dataclass
 class Diagnosis:
@@ -489,14 +677,30 @@ def _capacity_hours(agents: list[Agent], rules: Rules, grid: Grid) -> tuple[floa
             off_needed = max(0, rules.min_days_off_per_week - (7 - n))
             away = sum(1 for d in agent.unavailable_dates if 0 <= (d - day0).days - d0 < n)
             days = min(n - away, n - off_needed)
-            total += max((_on_phone(t) * min(days, agent.max_paid_minutes_week // max(t.paid_minutes, 1))
-                          for t in agent.templates), default=0) / 60
+            total += (
+                max(
+                    (
+                        _on_phone(t) * min(days, agent.max_paid_minutes_week // max(t.paid_minutes, 1))
+                        for t in agent.templates
+                    ),
+                    default=0,
+                )
+                / 60
+            )
     for name, c in rules.contracts.items():
         # One more agent of the contract, with no leave: the same sum over the horizon's weeks.
         per_contract[name] = sum(
-            max(_on_phone(t) * min(n - max(0, rules.min_days_off_per_week - (7 - n)),
-                                   int(c.max_hours_week * 60) // max(t.paid_minutes, 1)) for t in c.shifts) / 60
-            for _, n in grid.weeks)
+            max(
+                _on_phone(t)
+                * min(
+                    n - max(0, rules.min_days_off_per_week - (7 - n)),
+                    int(c.max_hours_week * 60) // max(t.paid_minutes, 1),
+                )
+                for t in c.shifts
+            )
+            / 60
+            for _, n in grid.weeks
+        )
     return total, per_contract
 
 
@@ -566,8 +770,10 @@ def diagnose_shortfall(
     if not time_limit_sec > 0:
         raise InvalidInputError(f"time_limit_sec must be > 0, got {time_limit_sec!r}")
     if max_periods < 1 or merge_gap_minutes < 0 or max_period_minutes < 1:
-        raise InvalidInputError("max_periods and max_period_minutes must be >= 1 and merge_gap_minutes >= 0, got "
-                                f"{max_periods}, {max_period_minutes} and {merge_gap_minutes}")
+        raise InvalidInputError(
+            "max_periods and max_period_minutes must be >= 1 and merge_gap_minutes >= 0, got "
+            f"{max_periods}, {max_period_minutes} and {merge_gap_minutes}"
+        )
     unknown = sorted(set(checks or ()) - set(RELAXATIONS))
     if unknown:
         raise InvalidInputError(f"checks must be some of {', '.join(RELAXATIONS)}, got {', '.join(unknown)}")
@@ -582,8 +788,10 @@ def diagnose_shortfall(
     if result is not None:
         short = result.coverage["under"].to_numpy(dtype=float)
         if len(short) != grid.n_intervals:
-            raise InvalidInputError(f"result coverage must have one row per interval of the requirements, got "
-                                    f"{len(short)} rows for {grid.n_intervals} intervals")
+            raise InvalidInputError(
+                f"result coverage must have one row per interval of the requirements, got "
+                f"{len(short)} rows for {grid.n_intervals} intervals"
+            )
         source = "roster"
     else:
         plain = _solve_lp(base_model)
@@ -592,17 +800,29 @@ def diagnose_shortfall(
         under = _lp_under(base_model, plain)
         short = np.where(under > 1e-6, under, 0.0)
         source = "lp"
-    periods, more_periods = _periods(grid, short, merge_gap_minutes=merge_gap_minutes, max_periods=max_periods,
-                                     max_period_minutes=max_period_minutes)
+    periods, more_periods = _periods(
+        grid, short, merge_gap_minutes=merge_gap_minutes, max_periods=max_periods, max_period_minutes=max_period_minutes
+    )
     required_hours = float((grid.required - np.minimum(base_cat.carry, grid.required)).sum() * step_h)
     capacity, per_agent = _capacity_hours(parsed, rules, grid)
     hours = {"required_agent_hours": round(required_hours, 2), "max_on_phone_agent_hours": round(capacity, 2)}
     if not periods:
         # Nothing is short: no LP to solve.
-        sentence = ("No interval is short: the roster meets the requirement everywhere." if source == "roster"
-                    else "No interval is short in the best plan the rules allow.")
-        return Diagnosis(pd.DataFrame(columns=list(PERIOD_COLUMNS)), pd.DataFrame(columns=list(CHECK_COLUMNS)),
-                         [sentence], [], {}, hours, 0, round(time.perf_counter() - t0, 2))
+        sentence = (
+            "No interval is short: the roster meets the requirement everywhere."
+            if source == "roster"
+            else "No interval is short in the best plan the rules allow."
+        )
+        return Diagnosis(
+            pd.DataFrame(columns=list(PERIOD_COLUMNS)),
+            pd.DataFrame(columns=list(CHECK_COLUMNS)),
+            [sentence],
+            [],
+            {},
+            hours,
+            0,
+            round(time.perf_counter() - t0, 2),
+        )
     focus = np.concatenate([p["index"] for p in periods])
     base_x = _solve_lp(base_model, cost=_focused_cost(base_model, focus))
     slowest = time.perf_counter() - lp_t
@@ -619,11 +839,23 @@ def diagnose_shortfall(
     for k, p in enumerate(periods):
         peak, agent_hours = period_figures(short, p)
         lp_peak, lp_hours = period_figures(base_under, p)
-        p.update(period=k + 1, peak_short_agents=peak, avg_short_agents=float(short[p["index"]].mean()),
-                 intervals=len(p["index"]), lp_peak_short_agents=lp_peak, lp_short_agent_hours=lp_hours,
-                 binding_rule="", relaxation="", lp_peak_after_relaxation=float("nan"),
-                 lp_short_agent_hours_after=float("nan"), more_agents_contract="", more_agents=float("nan"),
-                 _best=0.0, _bound=[], _more={})
+        p.update(
+            period=k + 1,
+            peak_short_agents=peak,
+            avg_short_agents=float(short[p["index"]].mean()),
+            intervals=len(p["index"]),
+            lp_peak_short_agents=lp_peak,
+            lp_short_agent_hours=lp_hours,
+            binding_rule="",
+            relaxation="",
+            lp_peak_after_relaxation=float("nan"),
+            lp_short_agent_hours_after=float("nan"),
+            more_agents_contract="",
+            more_agents=float("nan"),
+            _best=0.0,
+            _bound=[],
+            _more={},
+        )
 
     run: list[str] = []
     skipped: dict[str, str] = {}
@@ -663,11 +895,20 @@ def diagnose_shortfall(
             peak, agent_hours = period_figures(under, p)
             drop = p["lp_short_agent_hours"] - agent_hours
             binds = drop >= max(_BIND_MIN_AGENT_HOURS, _BIND_SHARE * p["lp_short_agent_hours"])
-            rows.append({"check": relax.name, "relaxation": relax.change, "period": p["period"], "label": p["label"],
-                         "lp_peak_short_agents": round(p["lp_peak_short_agents"], 2),
-                         "lp_short_agent_hours": round(p["lp_short_agent_hours"], 2),
-                         "lp_peak_after": round(peak, 2), "lp_short_agent_hours_after": round(agent_hours, 2),
-                         "binds": bool(binds), "sec": round(sec, 2)})
+            rows.append(
+                {
+                    "check": relax.name,
+                    "relaxation": relax.change,
+                    "period": p["period"],
+                    "label": p["label"],
+                    "lp_peak_short_agents": round(p["lp_peak_short_agents"], 2),
+                    "lp_short_agent_hours": round(p["lp_short_agent_hours"], 2),
+                    "lp_peak_after": round(peak, 2),
+                    "lp_short_agent_hours_after": round(agent_hours, 2),
+                    "binds": bool(binds),
+                    "sec": round(sec, 2),
+                }
+            )
             if binds and relax.name != "all_rules" and "+" not in relax.name:
                 p["_bound"].append((drop, relax, peak, agent_hours))
             p.setdefault("_seen", {})[relax.name] = (peak, agent_hours)
@@ -729,12 +970,20 @@ def diagnose_shortfall(
     for p in periods:
         if p["_bound"]:
             drop, relax, peak, agent_hours = max(p["_bound"], key=lambda b: b[0])
-            p.update(binding_rule=relax.name, relaxation=relax.change, lp_peak_after_relaxation=round(peak, 2),
-                     lp_short_agent_hours_after=round(agent_hours, 2))
+            p.update(
+                binding_rule=relax.name,
+                relaxation=relax.change,
+                lp_peak_after_relaxation=round(peak, 2),
+                lp_short_agent_hours_after=round(agent_hours, 2),
+            )
         elif "_together" in p:
             relax, peak, agent_hours = p["_together"]
-            p.update(binding_rule=relax.name, relaxation=relax.change, lp_peak_after_relaxation=round(peak, 2),
-                     lp_short_agent_hours_after=round(agent_hours, 2))
+            p.update(
+                binding_rule=relax.name,
+                relaxation=relax.change,
+                lp_peak_after_relaxation=round(peak, 2),
+                lp_short_agent_hours_after=round(agent_hours, 2),
+            )
         closing = {c: n for c, n in p["_more"].items() if n is not None}
         if closing:
             contract = min(closing, key=lambda c: (closing[c], c))
@@ -745,51 +994,75 @@ def diagnose_shortfall(
         sentences.append(f"{more_periods} smaller short period(s) were not diagnosed (max_periods={max_periods}).")
 
     frame = pd.DataFrame([{k: p.get(k) for k in PERIOD_COLUMNS} for p in periods], columns=list(PERIOD_COLUMNS))
-    for col in ("short_agent_hours", "peak_short_agents", "avg_short_agents", "lp_short_agent_hours",
-                "lp_peak_short_agents"):
+    for col in (
+        "short_agent_hours",
+        "peak_short_agents",
+        "avg_short_agents",
+        "lp_short_agent_hours",
+        "lp_peak_short_agents",
+    ):
         frame[col] = frame[col].astype(float).round(2)
     checks_frame = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
-    return Diagnosis(frame, checks_frame, sentences, run, skipped, hours, more_periods,
-                     round(time.perf_counter() - t0, 2))
+    return Diagnosis(
+        frame, checks_frame, sentences, run, skipped, hours, more_periods, round(time.perf_counter() - t0, 2)
+    )
 
 
 def _period_sentence(p: dict, source: str) -> str:
     """One period's finding: how short, what binds and what would help."""
-    text = (f"{p['label']}: {_fmt(p['peak_short_agents'])} agent(s) short at peak "
-            f"({_fmt(p['short_agent_hours'])} agent-hours).")
+    text = (
+        f"{p['label']}: {_fmt(p['peak_short_agents'])} agent(s) short at peak "
+        f"({_fmt(p['short_agent_hours'])} agent-hours)."
+    )
     if source == "roster" and p["lp_short_agent_hours"] < _BIND_MIN_AGENT_HOURS:
-        text += (" The best plan the rules allow (LP bound) covers it: the gap comes from placing named agents "
-                 "(or the best plan leaves smaller gaps elsewhere instead), not from the rules here.")
+        text += (
+            " The best plan the rules allow (LP bound) covers it: the gap comes from placing named agents "
+            "(or the best plan leaves smaller gaps elsewhere instead), not from the rules here."
+        )
     elif source == "roster":
-        text += (f" Even the best plan the rules allow (LP bound) is {_fmt(p['lp_peak_short_agents'])} short at "
-                 "peak here.")
+        text += (
+            f" Even the best plan the rules allow (LP bound) is {_fmt(p['lp_peak_short_agents'])} short at peak here."
+        )
     if p["_bound"]:
         drop, relax, peak, hours = max(p["_bound"], key=lambda b: b[0])
-        text = text.rstrip() + (f" {_capitalise(relax.rule)} binds: {relax.change} the shortfall here could fall "
-                                f"to {_fmt(peak)} at peak ({_fmt(hours)} agent-hours instead of "
-                                f"{_fmt(p['lp_short_agent_hours'])}; LP bounds).")
+        text = text.rstrip() + (
+            f" {_capitalise(relax.rule)} binds: {relax.change} the shortfall here could fall "
+            f"to {_fmt(peak)} at peak ({_fmt(hours)} agent-hours instead of "
+            f"{_fmt(p['lp_short_agent_hours'])}; LP bounds)."
+        )
         others = sorted((b for b in p["_bound"] if b[1].name != relax.name), key=lambda b: -b[0])
         if others:
-            text += " Also binding: " + ", ".join(f"{b[1].rule} ({b[1].change}: {_fmt(b[3])} agent-hours)"
-                                                  for b in others[:3]) + "."
+            text += (
+                " Also binding: "
+                + ", ".join(f"{b[1].rule} ({b[1].change}: {_fmt(b[3])} agent-hours)" for b in others[:3])
+                + "."
+            )
     elif "_together" in p:
         relax, peak, hours = p["_together"]
         verb = "bind together (none alone)" if "+" in relax.name else "binds (across these periods)"
-        text += (f" {_capitalise(relax.rule)} {verb}: {relax.change} the shortfall here could "
-                 f"fall to {_fmt(peak)} at peak ({_fmt(hours)} agent-hours instead of "
-                 f"{_fmt(p['lp_short_agent_hours'])}; LP bounds).")
+        text += (
+            f" {_capitalise(relax.rule)} {verb}: {relax.change} the shortfall here could "
+            f"fall to {_fmt(peak)} at peak ({_fmt(hours)} agent-hours instead of "
+            f"{_fmt(p['lp_short_agent_hours'])}; LP bounds)."
+        )
     elif "_all" in p and p["lp_short_agent_hours"] >= 0.25:
         peak, hours = p["_all"]
         if p["lp_short_agent_hours"] - hours < max(_BIND_MIN_AGENT_HOURS, _BIND_SHARE * p["lp_short_agent_hours"]):
-            text += (" No rule binds: even with every rule relaxed it stays short; there are too few agents at "
-                     "these times.")
+            text += (
+                " No rule binds: even with every rule relaxed it stays short; there are too few agents at these times."
+            )
         else:
-            text += (f" The rules bind together (relaxed all at once the shortfall falls to {_fmt(hours)} "
-                     "agent-hours) but no single one does.")
+            text += (
+                f" The rules bind together (relaxed all at once the shortfall falls to {_fmt(hours)} "
+                "agent-hours) but no single one does."
+            )
     if p["more_agents_contract"]:
         n = int(p["more_agents"])
-        text += (f" At least {n} more {p['more_agents_contract']} agent(s) would be needed to close it (LP bound)."
-                 if n > 0 else "")
+        text += (
+            f" At least {n} more {p['more_agents_contract']} agent(s) would be needed to close it (LP bound)."
+            if n > 0
+            else ""
+        )
     elif p["_more"]:
         text += " No number of extra agents of one contract closes it (seats or shift rules stop them)."
     return text
@@ -799,21 +1072,39 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _hours_sentence(required: float, capacity: float, per_agent: dict[str, float], agents: list[Agent],
-                    rules: Rules) -> str:
+def _hours_sentence(
+    required: float, capacity: float, per_agent: dict[str, float], agents: list[Agent], rules: Rules
+) -> str:
     if required > capacity + 1e-6:
         lacking = required - capacity
         best = max(per_agent, key=lambda c: per_agent[c])
         n = int(math.ceil(lacking / max(per_agent[best], 1e-9)))
-        return (f"Not enough agent-hours at all: the requirement is {_fmt(required)} agent-hours but the "
-                f"{len(agents):,} agents can work at most {_fmt(capacity)} on the phones; at least {n} more "
-                f"{best} agent(s) are needed whatever the rules.")
-    return (f"Hours: the requirement is {_fmt(required)} agent-hours and the {len(agents):,} agents can work at most "
-            f"{_fmt(capacity)} on the phones ({required / max(capacity, 1e-9):.0%} of it), so the shortfall is "
-            "about where the hours fall (the rules and the profile), not their total.")
+        return (
+            f"Not enough agent-hours at all: the requirement is {_fmt(required)} agent-hours but the "
+            f"{len(agents):,} agents can work at most {_fmt(capacity)} on the phones; at least {n} more "
+            f"{best} agent(s) are needed whatever the rules."
+        )
+    return (
+        f"Hours: the requirement is {_fmt(required)} agent-hours and the {len(agents):,} agents can work at most "
+        f"{_fmt(capacity)} on the phones ({required / max(capacity, 1e-9):.0%} of it), so the shortfall is "
+        "about where the hours fall (the rules and the profile), not their total."
+    )
 
 
 #: names of the shortfall checks, in the order they run
-RELAXATIONS = ("all_rules", "night_allowed", "max_night_shifts_per_week", "min_rest_hours", "start_stability_hours",
-               "min_days_off_per_week", "days_off_consecutive", "max_consecutive_days", "unavailable",
-               "shift_lengths", "start_windows", "max_hours_week", "seats", "more_agents")
+RELAXATIONS = (
+    "all_rules",
+    "night_allowed",
+    "max_night_shifts_per_week",
+    "min_rest_hours",
+    "start_stability_hours",
+    "min_days_off_per_week",
+    "days_off_consecutive",
+    "max_consecutive_days",
+    "unavailable",
+    "shift_lengths",
+    "start_windows",
+    "max_hours_week",
+    "seats",
+    "more_agents",
+)

@@ -32,8 +32,17 @@ from .tours import Catalogue
 
 __all__ = ["SkillCover", "skill_cover", "QUEUE_COVERAGE_COLUMNS", "GROUP_COVERAGE_COLUMNS"]
 
-QUEUE_COVERAGE_COLUMNS = ("queue", "interval_start", "required", "scheduled", "under", "over", "backlog", "price",
-                          "plan_price")
+QUEUE_COVERAGE_COLUMNS = (
+    "queue",
+    "interval_start",
+    "required",
+    "scheduled",
+    "under",
+    "over",
+    "backlog",
+    "price",
+    "plan_price",
+)
 GROUP_COVERAGE_COLUMNS = ("skill_group", "interval_start", "heads")
 
 
@@ -72,12 +81,20 @@ def group_heads(cat: Catalogue, roster: pd.DataFrame, breaks: pd.DataFrame | Non
         np.add.at(diff, (b[ok], g[ok]), -sign)
 
     if len(roster):
-        add(roster["agent_id"], np.ceil((pd.to_datetime(roster["shift_start"]) - grid.start) / step).to_numpy(),
-            np.floor((pd.to_datetime(roster["shift_end"]) - grid.start) / step).to_numpy(), 1.0)
+        add(
+            roster["agent_id"],
+            np.ceil((pd.to_datetime(roster["shift_start"]) - grid.start) / step).to_numpy(),
+            np.floor((pd.to_datetime(roster["shift_end"]) - grid.start) / step).to_numpy(),
+            1.0,
+        )
     if breaks is not None and len(breaks):
         # a break takes the agent out of every interval it touches (as the coverage counts it)
-        add(breaks["agent_id"], np.floor((pd.to_datetime(breaks["break_start"]) - grid.start) / step).to_numpy(),
-            np.ceil((pd.to_datetime(breaks["break_end"]) - grid.start) / step).to_numpy(), -1.0)
+        add(
+            breaks["agent_id"],
+            np.floor((pd.to_datetime(breaks["break_start"]) - grid.start) / step).to_numpy(),
+            np.ceil((pd.to_datetime(breaks["break_end"]) - grid.start) / step).to_numpy(),
+            -1.0,
+        )
     heads = np.cumsum(diff, axis=0)[:n_t]
     minutes = grid.interval_minutes
     for i in np.flatnonzero(cat.prev_end > 0):
@@ -85,8 +102,13 @@ def group_heads(cat: Catalogue, roster: pd.DataFrame, breaks: pd.DataFrame | Non
     return np.maximum(heads, 0.0)
 
 
-def skill_cover(cat: Catalogue, roster: pd.DataFrame, breaks: pd.DataFrame | None,
-                pooled_under: np.ndarray, plan_price: np.ndarray | None = None) -> SkillCover:
+def skill_cover(
+    cat: Catalogue,
+    roster: pd.DataFrame,
+    breaks: pd.DataFrame | None,
+    pooled_under: np.ndarray,
+    plan_price: np.ndarray | None = None,
+) -> SkillCover:
     """The per-queue and per-group coverage of a roster (``cat.skills`` must be set)."""
     assert cat.skills is not None
     sk = cat.skills
@@ -98,23 +120,27 @@ def skill_cover(cat: Catalogue, roster: pd.DataFrame, breaks: pd.DataFrame | Non
     deferrable = sk.deferrable
     over = np.where(deferrable[None, :], 0.0, np.maximum(cover.scheduled - req, 0.0))
     queues = np.asarray(sk.queues, dtype=object)
-    frame = pd.DataFrame({
-        "queue": np.repeat(queues, n_t),
-        "interval_start": np.tile(starts.to_numpy(), n_q),
-        "required": req.T.reshape(-1),
-        "scheduled": cover.scheduled.T.reshape(-1).round(6),
-        "under": cover.under.T.reshape(-1).round(6),
-        "over": over.T.reshape(-1).round(6),
-        "backlog": cover.backlog.T.reshape(-1).round(6),
-        "price": cover.price.T.reshape(-1).round(6),
-        "plan_price": (np.zeros_like(req) if plan_price is None else plan_price).T.reshape(-1).round(6),
-    })
+    frame = pd.DataFrame(
+        {
+            "queue": np.repeat(queues, n_t),
+            "interval_start": np.tile(starts.to_numpy(), n_q),
+            "required": req.T.reshape(-1),
+            "scheduled": cover.scheduled.T.reshape(-1).round(6),
+            "under": cover.under.T.reshape(-1).round(6),
+            "over": over.T.reshape(-1).round(6),
+            "backlog": cover.backlog.T.reshape(-1).round(6),
+            "price": cover.price.T.reshape(-1).round(6),
+            "plan_price": (np.zeros_like(req) if plan_price is None else plan_price).T.reshape(-1).round(6),
+        }
+    )
     names = np.asarray(sk.group_names(), dtype=object)
-    groups = pd.DataFrame({
-        "skill_group": np.repeat(names, n_t),
-        "interval_start": np.tile(starts.to_numpy(), len(names)),
-        "heads": heads.T.reshape(-1).round().astype(np.int64),
-    })
+    groups = pd.DataFrame(
+        {
+            "skill_group": np.repeat(names, n_t),
+            "interval_start": np.tile(starts.to_numpy(), len(names)),
+            "heads": heads.T.reshape(-1).round().astype(np.int64),
+        }
+    )
     excess = np.maximum(cover.under.sum(axis=1) - np.asarray(pooled_under, dtype=float), 0.0)
     excess[excess < 1e-6] = 0.0
     return SkillCover(frame, groups, cover, heads, excess)

@@ -73,8 +73,9 @@ def _whole_work(work: np.ndarray) -> np.ndarray:
     return np.diff(np.concatenate([[0.0], total])).astype(np.int64)
 
 
-def build_skill_plan(requirements: pd.DataFrame, agents: pd.DataFrame, grid: Any,
-                     targets: object = None, queues: Any = None) -> SkillPlan | None:
+def build_skill_plan(
+    requirements: pd.DataFrame, agents: pd.DataFrame, grid: Any, targets: object = None, queues: Any = None
+) -> SkillPlan | None:
     """The skill inputs on ``grid`` (a :class:`wfm.roster.tours.Grid`), or None when the requirements have no ``queue`` column (one pooled queue).
 
     Raises
@@ -108,7 +109,8 @@ def build_skill_plan(requirements: pd.DataFrame, agents: pd.DataFrame, grid: Any
             deferrable = [q for q, d in zip(queues, steps) if d is not None]
             raise InvalidInputError(
                 f"requirements must have columns erlangs and agents for deferrable queue(s) "
-                f"{', '.join(deferrable)} (their work per interval), got no {', '.join(missing)}")
+                f"{', '.join(deferrable)} (their work per interval), got no {', '.join(missing)}"
+            )
     starts, req = requirement_matrix(requirements, queues, targets)
     stamps = pd.DatetimeIndex(starts)
     if getattr(stamps, "tz", None) is not None:
@@ -122,5 +124,4 @@ def build_skill_plan(requirements: pd.DataFrame, agents: pd.DataFrame, grid: Any
             required[:, j] = np.ceil(grid_req[:, j] - 1e-9).astype(np.int64)
         else:
             required[:, j] = _whole_work(grid_req[:, j])
-    return SkillPlan(matrix, required, tuple(steps), np.asarray(matrix.group_of, dtype=np.int64),
-                     matrix.group_holds())
+    return SkillPlan(matrix, required, tuple(steps), np.asarray(matrix.group_of, dtype=np.int64), matrix.group_holds())

@@ -31,8 +31,17 @@ from ..exceptions import InfeasibleRosterError, SolverError
 from . import cycle
 from .agent_report import balance_hook
 from .agents import Agent, parse_agents
-from .aggregate import (SCALE, AggregateModel, AggregatePlan, build_aggregate, dive_tours, lp_relaxation,
-                        restrict_to_lp_support, round_lp, solve_aggregate)
+from .aggregate import (
+    SCALE,
+    AggregateModel,
+    AggregatePlan,
+    build_aggregate,
+    dive_tours,
+    lp_relaxation,
+    restrict_to_lp_support,
+    round_lp,
+    solve_aggregate,
+)
 from .assign import assign_plan
 from .breaks import BreakPlan, place_breaks, polish_net
 from .cycle_moves import improve_cycles
@@ -43,9 +52,24 @@ from .skill_plan import build_skill_plan
 from .state import RosterState, evaluate_objective
 from .tours import DAY, Catalogue, Grid, build_catalogue, build_grid
 
-__all__ = ["Problem", "Bound", "Planned", "Assigned", "Repaired", "BreaksPlaced", "Balanced", "build_problem",
-           "lower_bound", "plan_tours", "assign_named", "repair_roster", "place_all_breaks", "even_out",
-           "planned_breaks", "gross_target"]
+__all__ = [
+    "Problem",
+    "Bound",
+    "Planned",
+    "Assigned",
+    "Repaired",
+    "BreaksPlaced",
+    "Balanced",
+    "build_problem",
+    "lower_bound",
+    "plan_tours",
+    "assign_named",
+    "repair_roster",
+    "place_all_breaks",
+    "even_out",
+    "planned_breaks",
+    "gross_target",
+]
 
 Report = Callable[[str], None]
 
@@ -123,8 +147,15 @@ class Balanced:
     breaks: BreakPlan
 
 
-def build_problem(requirements: pd.DataFrame, agents: pd.DataFrame, rules: Rules, report: Report,
-                  t0: float, targets: object = None, queues: Any = None) -> Problem:
+def build_problem(
+    requirements: pd.DataFrame,
+    agents: pd.DataFrame,
+    rules: Rules,
+    report: Report,
+    t0: float,
+    targets: object = None,
+    queues: Any = None,
+) -> Problem:
     """Parse the agents and their skills, build the grid, the tour catalogue and the aggregate model."""
     parsed = parse_agents(agents, rules)
     grid = build_grid(requirements)
@@ -135,14 +166,21 @@ def build_problem(requirements: pd.DataFrame, agents: pd.DataFrame, rules: Rules
     if crowded.size:
         raise InfeasibleRosterError(
             f"no legal roster: {int(cat.carry[crowded[0]])} previous-week shifts still running at "
-            f"{grid.interval_starts()[crowded[0]]} exceed the {rules.seats} seats")
+            f"{grid.interval_starts()[crowded[0]]} exceed the {rules.seats} seats"
+        )
     model = build_aggregate(cat)
     build_sec = time.perf_counter() - t0
-    report(f"model: {len(parsed)} agents, {grid.n_days} days of {grid.interval_minutes}-min intervals, "
-           f"{len(model.cost):,} aggregate variables, {model.a_eq.shape[0] + model.a_ub.shape[0]:,} rows"
-           + (f", skill-aware: {skills.n_groups} skill groups, {len(skills.queues)} queues, "
-              f"{model.skill_vars.size:,} skill variables" if cat.skill_aware and skills is not None else "")
-           + f" ({build_sec:.1f} s)")
+    report(
+        f"model: {len(parsed)} agents, {grid.n_days} days of {grid.interval_minutes}-min intervals, "
+        f"{len(model.cost):,} aggregate variables, {model.a_eq.shape[0] + model.a_ub.shape[0]:,} rows"
+        + (
+            f", skill-aware: {skills.n_groups} skill groups, {len(skills.queues)} queues, "
+            f"{model.skill_vars.size:,} skill variables"
+            if cat.skill_aware and skills is not None
+            else ""
+        )
+        + f" ({build_sec:.1f} s)"
+    )
     return Problem(parsed, grid, cat, model, model.break_load is not None, build_sec)
 
 
@@ -175,18 +213,25 @@ def lower_bound(problem: Problem, *, time_limit_sec: float, report: Report, t0: 
         # The LP stopped (time limit) before an iterate: not an infeasibility, and no plan to go on from.
         raise SolverError(
             f"the aggregate model's LP ({len(model.cost):,} variables) stopped with status {lp.status} after "
-            f"{lp.wall_sec:.0f} s without a solution; raise time_limit_sec (a loaded machine slows it)")
+            f"{lp.wall_sec:.0f} s without a solution; raise time_limit_sec (a loaded machine slows it)"
+        )
     if lp_x is None:
         raise InfeasibleRosterError(
             f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours "
             "together with the previous-week shifts still running"
-            + (", or the rules spanning weeks (cycle hours, weekends, work stretches, successions) contradict "
-               "the contracts' weeks" if cycle.active(rules) else ""))
+            + (
+                ", or the rules spanning weeks (cycle hours, weekends, work stretches, successions) contradict "
+                "the contracts' weeks"
+                if cycle.active(rules)
+                else ""
+            )
+        )
     return Bound(lp_value, lp_x, kind, lp.dual_ub)
 
 
-def plan_tours(problem: Problem, bound: Bound, *, time_limit_sec: float, seed: int, num_workers: int,
-               report: Report) -> Planned:
+def plan_tours(
+    problem: Problem, bound: Bound, *, time_limit_sec: float, seed: int, num_workers: int, report: Report
+) -> Planned:
     """Whole tour counts: CP-SAT on the LP's support (or the whole small model), or the LP dive with breaks."""
     model, cat = problem.model, problem.cat
     rules = cat.rules
@@ -221,18 +266,29 @@ def plan_tours(problem: Problem, bound: Bound, *, time_limit_sec: float, seed: i
         cut_lp = None
         if len(model.cost) <= solver.dive_max_variables:
             plan_model = build_aggregate(cat, history_cuts=True)
-            cut_lp = lp_relaxation(plan_model, time_limit=solver.safety(solver.lp_share * time_limit_sec),
-                                   iteration_limit=solver.cut_lp_iterations)
+            cut_lp = lp_relaxation(
+                plan_model,
+                time_limit=solver.safety(solver.lp_share * time_limit_sec),
+                iteration_limit=solver.cut_lp_iterations,
+            )
         if cut_lp is not None and cut_lp.status == "OPTIMAL":
             assert cut_lp.x is not None
             dive = dive_tours(plan_model, cut_lp.x, deadline=t_dive + solver.safety(time_limit_sec))
             target_x = dive.values
             rounded = round_lp(plan_model, dive.values, n_class)
             rounded.cycle_flow = cycle.flow_values(plan_model, dive.values)
-            plan = AggregatePlan([], {}, dive.objective, float("nan"), "DIVE" if dive.complete else "DIVE_STOPPED",
-                                 time.perf_counter() - t_dive)
-            report(f"aggregate: LP dive {dive.objective:,.1f} after {dive.rounds} round(s), tours "
-                   f"{'whole' if dive.complete else 'still fractional'} ({plan.wall_sec:.1f} s)")
+            plan = AggregatePlan(
+                [],
+                {},
+                dive.objective,
+                float("nan"),
+                "DIVE" if dive.complete else "DIVE_STOPPED",
+                time.perf_counter() - t_dive,
+            )
+            report(
+                f"aggregate: LP dive {dive.objective:,.1f} after {dive.rounds} round(s), tours "
+                f"{'whole' if dive.complete else 'still fractional'} ({plan.wall_sec:.1f} s)"
+            )
         else:
             # Too large to dive, or the cut model's LP did not finish: the rounded LP plan.
             plan_model = model
@@ -244,16 +300,26 @@ def plan_tours(problem: Problem, bound: Bound, *, time_limit_sec: float, seed: i
         # from the rounded plan as a complete hint.
         assert rounded.values is not None  # round_lp always gives values
         upper = restrict_to_lp_support(model, lp_x, rounded.values) if restrict else None
-        plan = solve_aggregate(model, time_limit_sec=budget, seed=seed, num_workers=num_workers, progress=report,
-                               deterministic_limit=det_limit, hint=rounded.values, upper=upper)
-        report(f"aggregate: {plan.status} objective {plan.objective:,.1f} bound {plan.bound:,.1f} "
-               f"({plan.wall_sec:.1f} s)")
+        plan = solve_aggregate(
+            model,
+            time_limit_sec=budget,
+            seed=seed,
+            num_workers=num_workers,
+            progress=report,
+            deterministic_limit=det_limit,
+            hint=rounded.values,
+            upper=upper,
+        )
+        report(
+            f"aggregate: {plan.status} objective {plan.objective:,.1f} bound {plan.bound:,.1f} ({plan.wall_sec:.1f} s)"
+        )
         plan.cycle_flow = cycle.flow_values(model, plan.values if plan.values is not None else lp_x)
     # The restricted master can be infeasible with rules spanning weeks (its tours are the LP's
     # support only); the rounded LP plan then goes on to the assignment, which repairs it.
     if plan.status == "INFEASIBLE" and not restrict:
         raise InfeasibleRosterError(
-            f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours")
+            f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours"
+        )
     return Planned(plan, rounded, plan_model, target_x, restrict, det_limit)
 
 
@@ -279,16 +345,19 @@ def assign_named(problem: Problem, planned: Planned, report: Report) -> Assigned
         cand_state, cand_replaced = assign_plan(cand_cat, candidate)
         cand_replaced += enforce_windows(cand_cat, cand_state)
         value = evaluate_objective(cand_cat, cand_state)
-        report(f"assign ({name} plan): objective {value['objective']:,.1f}, {cand_replaced} agent-week(s) "
-               f"re-placed ({time.perf_counter() - t_assign:.1f} s)")
+        report(
+            f"assign ({name} plan): objective {value['objective']:,.1f}, {cand_replaced} agent-week(s) "
+            f"re-placed ({time.perf_counter() - t_assign:.1f} s)"
+        )
         if best is None or value["objective"] < best.objective - 1e-9:
             best = Assigned(cand_state, cand_replaced, name, value["objective"], cand_cat)
     assert best is not None  # at least one candidate
     return best
 
 
-def repair_roster(assigned: Assigned, planned: Planned, *, seed: int, deadline: float, time_limit_sec: float,
-                  report: Report) -> Repaired:
+def repair_roster(
+    assigned: Assigned, planned: Planned, *, seed: int, deadline: float, time_limit_sec: float, report: Report
+) -> Repaired:
     """Exact one-agent-week moves until a pass finds nothing, then one-agent-cycle moves (and moves again)."""
     cat, state = assigned.target_cat, assigned.state
     # Repair converges in a few passes; its clock limit is a safety net as well.
@@ -304,35 +373,62 @@ def repair_roster(assigned: Assigned, planned: Planned, *, seed: int, deadline: 
     cycle_stats = improve_cycles(cat, state, seed=seed, deadline=repair_deadline, progress=report)
     if cycle_stats["cycle_moves"]:
         more = improve(cat, state, seed=seed + 1, deadline=repair_deadline, progress=report)
-        stats = {"passes": stats["passes"] + more["passes"], "moves": stats["moves"] + more["moves"],
-                 "stopped_by_time": stats["stopped_by_time"] or more["stopped_by_time"]}
-    return Repaired(int(stats["passes"]), int(stats["moves"]), bool(stats["stopped_by_time"]),
-                    int(cycle_stats["cycle_moves"]), bool(cycle_stats["cycle_stopped_by_time"]))
+        stats = {
+            "passes": stats["passes"] + more["passes"],
+            "moves": stats["moves"] + more["moves"],
+            "stopped_by_time": stats["stopped_by_time"] or more["stopped_by_time"],
+        }
+    return Repaired(
+        int(stats["passes"]),
+        int(stats["moves"]),
+        bool(stats["stopped_by_time"]),
+        int(cycle_stats["cycle_moves"]),
+        bool(cycle_stats["cycle_stopped_by_time"]),
+    )
 
 
-def place_all_breaks(problem: Problem, state: RosterState, planned: Planned, *, seed: int, num_workers: int,
-                     deadline: float, time_limit_sec: float, report: Report) -> BreaksPlaced:
+def place_all_breaks(
+    problem: Problem,
+    state: RosterState,
+    planned: Planned,
+    *,
+    seed: int,
+    num_workers: int,
+    deadline: float,
+    time_limit_sec: float,
+    report: Report,
+) -> BreaksPlaced:
     """Place every break on the final shifts against the real requirement, then polish net of breaks."""
     cat, grid, has_breaks = problem.cat, problem.grid, problem.has_breaks
     solver = cat.rules.solver
     t_breaks = time.perf_counter()
     # The exact per-day break model's work is budgeted from the time limit alone (deterministic):
     # up to break_day_deterministic_limit per day, less on long horizons.
-    day_det = min(solver.break_day_deterministic_limit,
-                  max(0.5, time_limit_sec * solver.break_share * solver.deterministic_per_second
-                      / max(grid.n_days, 1)))
-    break_plan = place_breaks(cat, state, seed=seed, num_workers=num_workers,
-                              planned=planned_breaks(cat, planned.model, planned.target_x) if has_breaks else None,
-                              day_deterministic_limit=day_det,
-                              deadline=max(solver.stage_deadline(deadline, t_breaks, time_limit_sec),
-                                           t_breaks + grid.n_days * day_det
-                                           / solver.loaded_deterministic_per_second) if has_breaks else None)
+    day_det = min(
+        solver.break_day_deterministic_limit,
+        max(0.5, time_limit_sec * solver.break_share * solver.deterministic_per_second / max(grid.n_days, 1)),
+    )
+    break_plan = place_breaks(
+        cat,
+        state,
+        seed=seed,
+        num_workers=num_workers,
+        planned=planned_breaks(cat, planned.model, planned.target_x) if has_breaks else None,
+        day_deterministic_limit=day_det,
+        deadline=max(
+            solver.stage_deadline(deadline, t_breaks, time_limit_sec),
+            t_breaks + grid.n_days * day_det / solver.loaded_deterministic_per_second,
+        )
+        if has_breaks
+        else None,
+    )
     polish_moves = 0
     if has_breaks:
         # After the breaks: one-agent-week moves priced net of the week's own breaks.
         t_polish = time.perf_counter()
-        break_plan, polish_moves = polish_net(cat, state, break_plan, seed=seed,
-                                              deadline=solver.stage_deadline(deadline, t_polish, time_limit_sec))
+        break_plan, polish_moves = polish_net(
+            cat, state, break_plan, seed=seed, deadline=solver.stage_deadline(deadline, t_polish, time_limit_sec)
+        )
         report(f"net-of-breaks moves: {polish_moves} agent-week(s) improved ({time.perf_counter() - t_polish:.1f} s)")
     return BreaksPlaced(break_plan, polish_moves, t_breaks)
 
@@ -344,8 +440,9 @@ def even_out(cat: Catalogue, state: RosterState, breaks: BreakPlan, report: Repo
     return Balanced(figures, relabelled)
 
 
-def planned_breaks(cat: Catalogue, model: AggregateModel,
-                   values: np.ndarray | None) -> dict[tuple[int, int], list[np.ndarray]] | None:
+def planned_breaks(
+    cat: Catalogue, model: AggregateModel, values: np.ndarray | None
+) -> dict[tuple[int, int], list[np.ndarray]] | None:
     """Whole break counts of a plan per (template, absolute start), as offsets (None if fractional)."""
     if values is None or not model.break_groups:
         return None

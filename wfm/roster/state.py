@@ -20,9 +20,23 @@ from . import cycle
 from .preferences import PreferencePricing
 from .tours import DAY, Catalogue
 
-__all__ = ["BIG", "OFF", "RosterState", "MoveContext", "set_shift", "clear_week", "restore_week", "shift_span",
-           "under_marginals", "evaluate_objective", "neighbours", "week_options", "saved_score", "tour_shifts",
-           "lay_tour"]
+__all__ = [
+    "BIG",
+    "OFF",
+    "RosterState",
+    "MoveContext",
+    "set_shift",
+    "clear_week",
+    "restore_week",
+    "shift_span",
+    "under_marginals",
+    "evaluate_objective",
+    "neighbours",
+    "week_options",
+    "saved_score",
+    "tour_shifts",
+    "lay_tour",
+]
 
 #: a score no legal option reaches (minus: illegal); the seat limit is a wall of -BIG
 BIG = 1e12
@@ -43,8 +57,11 @@ class RosterState:
     @classmethod
     def empty(cls, cat: Catalogue) -> RosterState:
         n_agents, n_days = len(cat.agents), cat.grid.n_days
-        return cls(np.full((n_agents, n_days), OFF, dtype=np.int64),
-                   np.full((n_agents, n_days), OFF, dtype=np.int64), cat.carry.copy())
+        return cls(
+            np.full((n_agents, n_days), OFF, dtype=np.int64),
+            np.full((n_agents, n_days), OFF, dtype=np.int64),
+            cat.carry.copy(),
+        )
 
 
 def shift_span(cat: Catalogue, start_abs: int, template: int) -> tuple[int, int]:
@@ -123,8 +140,9 @@ class MoveContext:
         cat = self.cat
         req = cat.grid.required
         short = req - coverage
-        m = np.where(short > 0, self.under_w[np.clip(short, 0, len(self.under_w) - 1)],
-                     -cat.rules.objective.over_weight)
+        m = np.where(
+            short > 0, self.under_w[np.clip(short, 0, len(self.under_w) - 1)], -cat.rules.objective.over_weight
+        )
         m = np.where(coverage + 1 > cat.rules.seats, -BIG, m)
         return np.concatenate([[0.0], np.cumsum(m)])
 
@@ -156,8 +174,9 @@ def neighbours(cat: Catalogue, state: RosterState, agent: int, d0: int, n: int) 
     return prev_end + rest, next_start - rest, run_before, run_after
 
 
-def week_options(ctx: MoveContext, state: RosterState, agent: int, week: int, prefix: np.ndarray,
-                  net_of_breaks: bool = False):
+def week_options(
+    ctx: MoveContext, state: RosterState, agent: int, week: int, prefix: np.ndarray, net_of_breaks: bool = False
+):
     """Score every legal tour of the agent's class for one week; return (scores, per-template gains)."""
     cat = ctx.cat
     d0, n = cat.grid.weeks[week]
@@ -166,10 +185,13 @@ def week_options(ctx: MoveContext, state: RosterState, agent: int, week: int, pr
     min_start, max_end, run_before, run_after = neighbours(cat, state, agent, d0, n)
     step = cat.grid.interval_minutes
     n_int = cat.grid.n_intervals
-    unavailable = cat.unavailable[agent, d0:d0 + n]
+    unavailable = cat.unavailable[agent, d0 : d0 + n]
     # Consecutive working days, counting the neighbouring weeks (or the history).
-    run_ok = np.where(pat.full, run_before + n + run_after <= ctx.max_run,
-                      (pat.lead + run_before <= ctx.max_run) & (pat.trail + run_after <= ctx.max_run))
+    run_ok = np.where(
+        pat.full,
+        run_before + n + run_after <= ctx.max_run,
+        (pat.lead + run_before <= ctx.max_run) & (pat.trail + run_after <= ctx.max_run),
+    )
     run_ok &= ~(pat.on & unavailable[None, :]).any(axis=1)
     scores = np.full(len(tours), -BIG)
     gains: dict[int, np.ndarray] = {}
@@ -179,7 +201,7 @@ def week_options(ctx: MoveContext, state: RosterState, agent: int, week: int, pr
             continue
         plan = cat.templates[t]
         length = plan.template.length_minutes
-        abs_start = (np.arange(d0, d0 + n)[:, None] * DAY + plan.starts[None, :])  # (n, starts)
+        abs_start = np.arange(d0, d0 + n)[:, None] * DAY + plan.starts[None, :]  # (n, starts)
         first = abs_start // step
         last = np.minimum(first + ctx.n_len[t], n_int)
         g = prefix[last] - prefix[first]
@@ -192,7 +214,7 @@ def week_options(ctx: MoveContext, state: RosterState, agent: int, week: int, pr
         if price is not None:
             g = g - price  # the agent's wishes, in objective units
         legal = (abs_start >= min_start) & (abs_start + length <= max_end)
-        for ws, we in (cat.windows[agent] if cat.windows else ()):
+        for ws, we in cat.windows[agent] if cat.windows else ():
             legal &= ~((abs_start < we) & (abs_start + length > ws))  # unavailable time windows
         g = np.where(legal, g, -BIG)
         gains[t] = g

@@ -29,8 +29,16 @@ from .agents import Agent
 from .rules import Rules, ShiftTemplate
 from .skill_plan import SkillPlan
 
-__all__ = ["Grid", "TemplatePlan", "Pattern", "ClassTours", "Catalogue", "build_grid", "build_catalogue",
-           "leading_days"]
+__all__ = [
+    "Grid",
+    "TemplatePlan",
+    "Pattern",
+    "ClassTours",
+    "Catalogue",
+    "build_grid",
+    "build_catalogue",
+    "leading_days",
+]
 
 DAY = 1440
 
@@ -88,7 +96,8 @@ def build_grid(requirements: pd.DataFrame) -> Grid:
         step = 60
     if step <= 0 or DAY % step or step not in (5, 10, 15, 20, 30, 60):
         raise InvalidInputError(
-            f"requirements interval length must divide a day (5-60 min), got a spacing of {step} min")
+            f"requirements interval length must divide a day (5-60 min), got a spacing of {step} min"
+        )
     start = pooled.index[0].normalize()
     minutes = np.round(((pooled.index - start) / pd.Timedelta(minutes=1)).to_numpy()).astype(np.int64)
     if (minutes % step != 0).any():
@@ -187,12 +196,16 @@ class Catalogue:
 def _template_plan(template: ShiftTemplate, rules: Rules, step: int, contract: str) -> TemplatePlan:
     length = template.length_minutes
     if length % step:
-        raise ConfigError(f"contract {contract}: shift length {length / 60:g} h is not a whole number of "
-                          f"{step}-minute intervals; expected a multiple of the requirements interval")
+        raise ConfigError(
+            f"contract {contract}: shift length {length / 60:g} h is not a whole number of "
+            f"{step}-minute intervals; expected a multiple of the requirements interval"
+        )
     starts = np.array([s for s in template.start_minutes() if s % step == 0], dtype=np.int64)
     if starts.size == 0:
-        raise ConfigError(f"contract {contract}: no legal shift: the {length / 60:g} h template has no start on the "
-                          f"{step}-minute interval grid between its earliest and latest start")
+        raise ConfigError(
+            f"contract {contract}: no legal shift: the {length / 60:g} h template has no start on the "
+            f"{step}-minute interval grid between its earliest and latest start"
+        )
     eff_step = math.lcm(template.start_step_minutes, step)
     span_limit = min(rules.stability_minutes, DAY - length - rules.min_rest_minutes)
     width = max(eff_step, min(rules.solver.band_width_minutes, span_limit + eff_step))
@@ -204,8 +217,12 @@ def _template_plan(template: ShiftTemplate, rules: Rules, step: int, contract: s
     for i in range(1, len(starts)):
         # A new band when the block changes, the night flag or shift type changes, or the span would
         # grow too wide.
-        if (starts[i] // width != starts[i - 1] // width or night[i] != night[i - 1] or kind[i] != kind[i - 1]
-                or starts[i] - first[-1] > span_limit):
+        if (
+            starts[i] // width != starts[i - 1] // width
+            or night[i] != night[i - 1]
+            or kind[i] != kind[i - 1]
+            or starts[i] - first[-1] > span_limit
+        ):
             b += 1
             first.append(int(starts[i]))
         band[i] = b
@@ -214,8 +231,9 @@ def _template_plan(template: ShiftTemplate, rules: Rules, step: int, contract: s
     band_first = np.array([starts[band == k].min() for k in range(n_bands)])
     band_last = np.array([starts[band == k].max() for k in range(n_bands)])
     band_type = np.array([kind[band == k][0] for k in range(n_bands)], dtype=np.int64)
-    return TemplatePlan(template, starts, band, band_night, band_first, band_last,
-                        _break_offsets(template, step, contract), band_type)
+    return TemplatePlan(
+        template, starts, band, band_night, band_first, band_last, _break_offsets(template, step, contract), band_type
+    )
 
 
 def _break_offsets(template: ShiftTemplate, step: int, contract: str) -> tuple[tuple[np.ndarray, int], ...]:
@@ -235,7 +253,8 @@ def _break_offsets(template: ShiftTemplate, step: int, contract: str) -> tuple[t
             raise ConfigError(
                 f"contract {contract}: the {rule.kind} break of the {template.length_minutes / 60:g} h shift has no "
                 f"start on the {step}-minute interval grid{granularity} between {lo} and {hi} min after the shift "
-                "start; expected a start window at least one interval wide")
+                "start; expected a start window at least one interval wide"
+            )
         out.append((offsets, -(-rule.minutes // step)))
     # On the discrete starts, keep the break_bounds promise (a break anywhere in its range leaves
     # a legal start for every other break): trim each range against its neighbours' starts.
@@ -252,7 +271,8 @@ def _break_offsets(template: ShiftTemplate, step: int, contract: str) -> tuple[t
             raise ConfigError(
                 f"contract {contract}: the {rule.kind} break of the {template.length_minutes / 60:g} h shift has no "
                 f"start on the {step}-minute interval grid (and its start step) that leaves room for the other "
-                "breaks and min_work_minutes; expected start windows and steps that fit together")
+                "breaks and min_work_minutes; expected start windows and steps that fit together"
+            )
     return tuple(out)
 
 
@@ -317,7 +337,7 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
 
     n_int = grid.n_intervals
     carry = np.zeros(n_int, dtype=np.int64)
-    prev_end = np.full(len(agents), -10**9, dtype=np.int64)
+    prev_end = np.full(len(agents), -(10**9), dtype=np.int64)
     prev_run = np.zeros(len(agents), dtype=np.int64)
     unavailable = np.zeros((len(agents), grid.n_days), dtype=bool)
     day0 = grid.start.date()
@@ -355,52 +375,82 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
     classes: list[list[ClassTours]] = []
     agent_class = np.zeros((len(agents), len(grid.weeks)), dtype=np.int64)
     rest = rules.min_rest_minutes
-    group_of = (skills.group_of.tolist() if skills is not None and skills.aware else [0] * len(agents))
+    group_of = skills.group_of.tolist() if skills is not None and skills.aware else [0] * len(agents)
     for w, ((d0, n_days), pat) in enumerate(zip(grid.weeks, patterns)):
         by_key: dict[tuple, ClassTours] = {}
         for i, agent in enumerate(agents):
             tids = tuple(sorted(template_index[t] for t in agent.templates))
-            terms = (agent.contract, tids, agent.night_allowed, agent.min_paid_minutes_week,
-                     agent.max_paid_minutes_week)
+            terms = (
+                agent.contract,
+                tids,
+                agent.night_allowed,
+                agent.min_paid_minutes_week,
+                agent.max_paid_minutes_week,
+            )
             if terms not in base:
-                base[terms] = [_base_tours(terms, n, pat_w, templates, rules, agent) for (_, n), pat_w in
-                               zip(grid.weeks, patterns)]
-            off = tuple(np.flatnonzero(unavailable[i, d0:d0 + n_days]).tolist())
+                base[terms] = [
+                    _base_tours(terms, n, pat_w, templates, rules, agent) for (_, n), pat_w in zip(grid.weeks, patterns)
+                ]
+            off = tuple(np.flatnonzero(unavailable[i, d0 : d0 + n_days]).tolist())
             history: tuple = ()
             if w == 0:
                 max_lead = max(0, rules.max_consecutive_days - int(prev_run[i]))
                 min_start = int(prev_end[i]) + rest
                 # Bands too early to rest after last week's shift, on the first two days.
-                late = tuple(tuple(int((day * DAY + templates[t].band_last < min_start).sum()) for t in tids)
-                             for day in (0, 1))
+                late = tuple(
+                    tuple(int((day * DAY + templates[t].band_last < min_start).sum()) for t in tids) for day in (0, 1)
+                )
                 history = (min(max_lead, n_days + 1), late)
             # Skill-aware planning: an agent's class also carries its skill group.
             key = (terms, off, history, group_of[i])
             if key not in by_key:
-                by_key[key] = ClassTours(key=key, agent_index=[], template_ids=tids,
-                                         tours=[_agent_tours(base[terms][w], pat, off, history, tids)])
+                by_key[key] = ClassTours(
+                    key=key,
+                    agent_index=[],
+                    template_ids=tids,
+                    tours=[_agent_tours(base[terms][w], pat, off, history, tids)],
+                )
                 if len(by_key[key].tours[0]) == 0:
                     raise InfeasibleRosterError(
                         f"agent {agent.agent_id}: no legal week from {grid.date(d0)}: unavailable dates "
                         f"{', '.join(str(grid.date(d0 + d)) for d in off) or 'none'}"
-                        + (f", prev_consecutive_days {agent.prev_consecutive_days} and prev_shift_end "
-                           f"{agent.prev_shift_end}" if w == 0 else "")
+                        + (
+                            f", prev_consecutive_days {agent.prev_consecutive_days} and prev_shift_end "
+                            f"{agent.prev_shift_end}"
+                            if w == 0
+                            else ""
+                        )
                         + f" leave no pattern meeting min_hours_week {agent.min_paid_minutes_week / 60:g} with "
                         f"min_days_off_per_week {rules.min_days_off_per_week} and max_consecutive_days "
-                        f"{rules.max_consecutive_days}")
+                        f"{rules.max_consecutive_days}"
+                    )
             by_key[key].agent_index.append(i)
         week_classes = list(by_key.values())
         for c, cls in enumerate(week_classes):
             agent_class[cls.agent_index, w] = c
         classes.append(week_classes)
-    cat = Catalogue(grid, rules, agents, templates, patterns, classes, agent_class, carry, prev_end,
-                    prev_run, unavailable, windows, skills=skills)
+    cat = Catalogue(
+        grid,
+        rules,
+        agents,
+        templates,
+        patterns,
+        classes,
+        agent_class,
+        carry,
+        prev_end,
+        prev_run,
+        unavailable,
+        windows,
+        skills=skills,
+    )
     cycle.check_agents(cat)  # rules spanning weeks: a history leaving no legal cycle names the agent
     return cat
 
 
-def _base_tours(terms: tuple, n_days: int, pat: Pattern, templates: list[TemplatePlan], rules: Rules,
-                agent: Agent) -> np.ndarray:
+def _base_tours(
+    terms: tuple, n_days: int, pat: Pattern, templates: list[TemplatePlan], rules: Rules, agent: Agent
+) -> np.ndarray:
     """Every tour the rules allow for these contract terms in a week block of n_days."""
     _, tids, night_ok, min_paid, max_paid = terms
     # A block shorter than a week cannot know the rest of its week: only the maximum applies.
@@ -425,14 +475,17 @@ def _base_tours(terms: tuple, n_days: int, pat: Pattern, templates: list[Templat
                     continue
                 rows.append((int(p), t, b))
     if not rows:
-        lengths = ", ".join(f"{templates[t].template.length_minutes / 60:g} h "
-                            f"({templates[t].template.paid_minutes / 60:g} h paid)" for t in tids)
+        lengths = ", ".join(
+            f"{templates[t].template.length_minutes / 60:g} h ({templates[t].template.paid_minutes / 60:g} h paid)"
+            for t in tids
+        )
         raise ConfigError(
             f"agent {agent.agent_id}: no legal week of {n_days} day(s): min_hours_week "
             f"{min_paid / 60:g} to max_hours_week {max_paid / 60:g} with shifts {lengths}, "
             f"min_days_off_per_week {rules.min_days_off_per_week}, max_consecutive_days "
             f"{rules.max_consecutive_days}, night_allowed {night_ok}, max_night_shifts_per_week "
-            f"{rules.max_night_shifts_per_week}")
+            f"{rules.max_night_shifts_per_week}"
+        )
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 

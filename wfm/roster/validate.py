@@ -152,12 +152,18 @@ def validate(
     """
     require_columns(roster, ["agent_id", "date", "shift_start", "shift_end"], "roster")
     require_columns(agents, ["agent_id", "contract"], "agents")
-    shifts = pd.DataFrame({
-        "agent_id": roster["agent_id"].astype(str).to_numpy(),
-        "date": pd.to_datetime(to_timestamps(roster["date"], "date", "roster")).dt.normalize().to_numpy(),
-        "start": to_timestamps(roster["shift_start"], "shift_start", "roster").to_numpy(),
-        "end": to_timestamps(roster["shift_end"], "shift_end", "roster").to_numpy(),
-    }).sort_values(["agent_id", "start"], kind="stable").reset_index(drop=True)
+    shifts = (
+        pd.DataFrame(
+            {
+                "agent_id": roster["agent_id"].astype(str).to_numpy(),
+                "date": pd.to_datetime(to_timestamps(roster["date"], "date", "roster")).dt.normalize().to_numpy(),
+                "start": to_timestamps(roster["shift_start"], "shift_start", "roster").to_numpy(),
+                "end": to_timestamps(roster["shift_end"], "shift_end", "roster").to_numpy(),
+            }
+        )
+        .sort_values(["agent_id", "start"], kind="stable")
+        .reset_index(drop=True)
+    )
     out: list[tuple[str | None, object, str, str]] = []
 
     if horizon_start is None:
@@ -180,8 +186,14 @@ def validate(
     for agent_id, group in shifts.groupby("agent_id", sort=True):
         found = terms_by_id.get(agent_id)
         if not found:
-            out.append((agent_id, group["date"].iloc[0], "unknown_agent",
-                        "agent not in the agents frame (or its contract is not in the rules)"))
+            out.append(
+                (
+                    agent_id,
+                    group["date"].iloc[0],
+                    "unknown_agent",
+                    "agent not in the agents frame (or its contract is not in the rules)",
+                )
+            )
             continue
         terms = found
         group = group.reset_index(drop=True)
@@ -194,24 +206,51 @@ def validate(
                 out.append((agent_id, day, "shift_date", f"shift starting {s['start']} is dated {day}"))
             tpl = terms["templates"].get(length)
             if tpl is None:
-                out.append((agent_id, day, "shift_template", f"shift of {length / 60:g} h is not an allowed length "
-                            f"({', '.join(f'{m / 60:g}' for m in sorted(terms['templates']))} h)"))
+                out.append(
+                    (
+                        agent_id,
+                        day,
+                        "shift_template",
+                        f"shift of {length / 60:g} h is not an allowed length "
+                        f"({', '.join(f'{m / 60:g}' for m in sorted(terms['templates']))} h)",
+                    )
+                )
                 paid.append(length)
             else:
                 paid.append(length - tpl.unpaid_minutes)
-                if not (tpl.earliest_start_minute <= clock <= tpl.latest_start_minute
-                        and (clock - tpl.earliest_start_minute) % tpl.start_step_minutes == 0):
-                    out.append((agent_id, day, "shift_template",
-                                f"start {s['start'].strftime('%H:%M')} outside the template's starts"))
+                if not (
+                    tpl.earliest_start_minute <= clock <= tpl.latest_start_minute
+                    and (clock - tpl.earliest_start_minute) % tpl.start_step_minutes == 0
+                ):
+                    out.append(
+                        (
+                            agent_id,
+                            day,
+                            "shift_template",
+                            f"start {s['start'].strftime('%H:%M')} outside the template's starts",
+                        )
+                    )
             if day in terms["unavailable"]:
                 out.append((agent_id, day, "unavailable", f"shift on unavailable date {day}"))
             for ws, we in terms["windows"]:
                 if s["start"] < we and s["end"] > ws:
-                    out.append((agent_id, day, "unavailable_window",
-                                f"shift {s['start']}-{s['end']} overlaps unavailable window {ws}-{we}"))
+                    out.append(
+                        (
+                            agent_id,
+                            day,
+                            "unavailable_window",
+                            f"shift {s['start']}-{s['end']} overlaps unavailable window {ws}-{we}",
+                        )
+                    )
             if not terms["night_allowed"] and _night_overlap(s["start"], s["end"], rules):
-                out.append((agent_id, day, "night_not_allowed",
-                            f"shift {s['start']:%H:%M}-{s['end']:%H:%M} touches the night window"))
+                out.append(
+                    (
+                        agent_id,
+                        day,
+                        "night_not_allowed",
+                        f"shift {s['start']:%H:%M}-{s['end']:%H:%M} touches the night window",
+                    )
+                )
         group["paid"] = paid
         group["night"] = [_night_overlap(a, b, rules) for a, b in zip(group["start"], group["end"])]
         # One shift per day.
@@ -223,8 +262,14 @@ def validate(
         for _, s in group.iterrows():
             if previous_end is not None and s["start"] - previous_end < rest:
                 gap = (s["start"] - previous_end) / pd.Timedelta(hours=1)
-                out.append((agent_id, s["date"].date(), "min_rest",
-                            f"{gap:g} h rest before the shift at {s['start']}, need {rules.min_rest_hours:g} h"))
+                out.append(
+                    (
+                        agent_id,
+                        s["date"].date(),
+                        "min_rest",
+                        f"{gap:g} h rest before the shift at {s['start']}, need {rules.min_rest_hours:g} h",
+                    )
+                )
             previous_end = s["end"] if previous_end is None else max(previous_end, s["end"])
         # Consecutive working days, continuing the previous week's run.
         worked = sorted(set(group["date"]))
@@ -235,8 +280,14 @@ def validate(
             else:
                 run = 1 + (terms["prev_run"] if day == origin else 0)
             if run > rules.max_consecutive_days:
-                out.append((agent_id, day.date(), "max_consecutive_days",
-                            f"day {run} in a row, limit {rules.max_consecutive_days}"))
+                out.append(
+                    (
+                        agent_id,
+                        day.date(),
+                        "max_consecutive_days",
+                        f"day {run} in a row, limit {rules.max_consecutive_days}",
+                    )
+                )
             last = day
         # Weekly rules, per 7-day block of the horizon.
         for block_start, n_days in blocks:
@@ -254,24 +305,48 @@ def validate(
                     current = 0 if (block_start + pd.Timedelta(days=k)) in days_on else current + 1
                     longest = max(longest, current)
                 if longest < off_needed:
-                    out.append((agent_id, d, "days_off_consecutive",
-                                f"longest run of days off {longest} in the week of {d}, need {off_needed}"))
+                    out.append(
+                        (
+                            agent_id,
+                            d,
+                            "days_off_consecutive",
+                            f"longest run of days off {longest} in the week of {d}, need {off_needed}",
+                        )
+                    )
             paid_minutes = int(week["paid"].sum())
             min_minutes = terms["min_minutes"] if n_days == 7 else 0
             if not min_minutes <= paid_minutes <= terms["max_minutes"]:
-                out.append((agent_id, d, "weekly_hours",
-                            f"{paid_minutes / 60:g} paid h in the week of {d}, expected "
-                            f"{min_minutes / 60:g}-{terms['max_minutes'] / 60:g}"))
+                out.append(
+                    (
+                        agent_id,
+                        d,
+                        "weekly_hours",
+                        f"{paid_minutes / 60:g} paid h in the week of {d}, expected "
+                        f"{min_minutes / 60:g}-{terms['max_minutes'] / 60:g}",
+                    )
+                )
             nights = int(week["night"].sum())
             if nights > rules.max_night_shifts_per_week:
-                out.append((agent_id, d, "max_night_shifts",
-                            f"{nights} night shifts in the week of {d}, limit {rules.max_night_shifts_per_week}"))
+                out.append(
+                    (
+                        agent_id,
+                        d,
+                        "max_night_shifts",
+                        f"{nights} night shifts in the week of {d}, limit {rules.max_night_shifts_per_week}",
+                    )
+                )
             if len(week) > 1:
                 clocks = (week["start"] - week["date"]) / pd.Timedelta(hours=1)
                 spread = float(clocks.max() - clocks.min())
                 if spread > rules.start_stability_hours + 1e-9:
-                    out.append((agent_id, d, "start_stability",
-                                f"starts {spread:g} h apart in the week of {d}, limit {rules.start_stability_hours:g} h"))
+                    out.append(
+                        (
+                            agent_id,
+                            d,
+                            "start_stability",
+                            f"starts {spread:g} h apart in the week of {d}, limit {rules.start_stability_hours:g} h",
+                        )
+                    )
 
     out += _cycle_violations(shifts, terms_by_id, rules, origin, horizon_days)
 
@@ -301,13 +376,15 @@ def validate(
 def _break_violations(shifts: pd.DataFrame, breaks: pd.DataFrame, terms_by_id: dict[str, dict]) -> list[tuple]:
     """Every break rule, re-derived from the timestamps of the shifts and breaks."""
     require_columns(breaks, ["agent_id", "break_start", "break_end", "kind"], "breaks")
-    frame = pd.DataFrame({
-        "agent_id": breaks["agent_id"].astype(str).to_numpy(),
-        "start": to_timestamps(breaks["break_start"], "break_start", "breaks").to_numpy(),
-        "end": to_timestamps(breaks["break_end"], "break_end", "breaks").to_numpy(),
-        "kind": breaks["kind"].astype(str).to_numpy(),
-        "paid": breaks["paid"].map(_truthy).to_numpy() if "paid" in breaks.columns else None,
-    })
+    frame = pd.DataFrame(
+        {
+            "agent_id": breaks["agent_id"].astype(str).to_numpy(),
+            "start": to_timestamps(breaks["break_start"], "break_start", "breaks").to_numpy(),
+            "end": to_timestamps(breaks["break_end"], "break_end", "breaks").to_numpy(),
+            "kind": breaks["kind"].astype(str).to_numpy(),
+            "paid": breaks["paid"].map(_truthy).to_numpy() if "paid" in breaks.columns else None,
+        }
+    )
     out: list[tuple] = []
     minute = pd.Timedelta(minutes=1)
     by_agent = {a: g.sort_values("start", kind="stable") for a, g in frame.groupby("agent_id", sort=True)}
@@ -326,45 +403,91 @@ def _break_violations(shifts: pd.DataFrame, breaks: pd.DataFrame, terms_by_id: d
             kinds = mine["kind"].tolist()
             expected = [b.kind for b in rules_]
             if kinds != expected:
-                out.append((agent_id, day, "break_count",
-                            f"shift at {s['start']} has breaks [{', '.join(kinds)}], expected "
-                            f"[{', '.join(expected)}] in that order"))
+                out.append(
+                    (
+                        agent_id,
+                        day,
+                        "break_count",
+                        f"shift at {s['start']} has breaks [{', '.join(kinds)}], expected "
+                        f"[{', '.join(expected)}] in that order",
+                    )
+                )
             else:
                 for (_, b), rule in zip(mine.iterrows(), rules_):
                     length = (b["end"] - b["start"]) / minute
                     if length != rule.minutes:
-                        out.append((agent_id, day, "break_duration",
-                                    f"{rule.kind} at {b['start']} lasts {length:g} min, expected {rule.minutes}"))
+                        out.append(
+                            (
+                                agent_id,
+                                day,
+                                "break_duration",
+                                f"{rule.kind} at {b['start']} lasts {length:g} min, expected {rule.minutes}",
+                            )
+                        )
                     offset = (b["start"] - s["start"]) / minute
                     if not rule.earliest_minute <= offset <= rule.latest_minute:
-                        out.append((agent_id, day, "break_window",
-                                    f"{rule.kind} starts {offset / 60:g} h into the shift at {s['start']}, "
-                                    f"expected {rule.earliest_minute / 60:g}-{rule.latest_minute / 60:g} h"))
+                        out.append(
+                            (
+                                agent_id,
+                                day,
+                                "break_window",
+                                f"{rule.kind} starts {offset / 60:g} h into the shift at {s['start']}, "
+                                f"expected {rule.earliest_minute / 60:g}-{rule.latest_minute / 60:g} h",
+                            )
+                        )
                     if rule.start_step_minutes and offset % rule.start_step_minutes:
-                        out.append((agent_id, day, "break_step",
-                                    f"{rule.kind} starts {offset:g} min into the shift at {s['start']}, expected a "
-                                    f"multiple of {rule.start_step_minutes} min"))
+                        out.append(
+                            (
+                                agent_id,
+                                day,
+                                "break_step",
+                                f"{rule.kind} starts {offset:g} min into the shift at {s['start']}, expected a "
+                                f"multiple of {rule.start_step_minutes} min",
+                            )
+                        )
                     if b["paid"] is not None and bool(b["paid"]) != rule.paid:
-                        out.append((agent_id, day, "break_paid",
-                                    f"{rule.kind} at {b['start']} marked paid={bool(b['paid'])}, "
-                                    f"rule says {rule.paid}"))
+                        out.append(
+                            (
+                                agent_id,
+                                day,
+                                "break_paid",
+                                f"{rule.kind} at {b['start']} marked paid={bool(b['paid'])}, rule says {rule.paid}",
+                            )
+                        )
             # Overlaps and work stretches, whatever the kinds.
             edges = [s["start"]] + [t for pair in zip(mine["start"], mine["end"]) for t in pair] + [s["end"]]
             for k in range(len(mine)):
                 if k and mine["start"].iloc[k] < mine["end"].iloc[k - 1]:
-                    out.append((agent_id, day, "break_overlap",
-                                f"break at {mine['start'].iloc[k]} overlaps the one ending {mine['end'].iloc[k - 1]}"))
+                    out.append(
+                        (
+                            agent_id,
+                            day,
+                            "break_overlap",
+                            f"break at {mine['start'].iloc[k]} overlaps the one ending {mine['end'].iloc[k - 1]}",
+                        )
+                    )
             if tpl.min_work_minutes and len(mine):
                 for k in range(0, len(edges), 2):
                     work = (edges[k + 1] - edges[k]) / minute
                     if 0 <= work < tpl.min_work_minutes:
-                        out.append((agent_id, day, "break_min_work",
-                                    f"{work:g} min of work from {edges[k]} to {edges[k + 1]}, need "
-                                    f"{tpl.min_work_minutes}"))
+                        out.append(
+                            (
+                                agent_id,
+                                day,
+                                "break_min_work",
+                                f"{work:g} min of work from {edges[k]} to {edges[k + 1]}, need {tpl.min_work_minutes}",
+                            )
+                        )
     for idx, b in frame.iterrows():
         if idx not in owned:
-            out.append((b["agent_id"], pd.Timestamp(b["start"]).date(), "break_outside_shift",
-                        f"{b['kind']} {b['start']}-{b['end']} is not inside one of the agent's shifts"))
+            out.append(
+                (
+                    b["agent_id"],
+                    pd.Timestamp(b["start"]).date(),
+                    "break_outside_shift",
+                    f"{b['kind']} {b['start']}-{b['end']} is not inside one of the agent's shifts",
+                )
+            )
     return out
 
 
@@ -378,8 +501,9 @@ def _type_of(clock_minutes: int, rules: Rules) -> str:
     return ""
 
 
-def _cycle_violations(shifts: pd.DataFrame, terms_by_id: dict[str, dict], rules: Rules, origin: pd.Timestamp,
-                      horizon_days: int) -> list[tuple]:
+def _cycle_violations(
+    shifts: pd.DataFrame, terms_by_id: dict[str, dict], rules: Rules, origin: pd.Timestamp, horizon_days: int
+) -> list[tuple]:
     """Rules spanning weeks, for every agent (also those without shifts), from the timestamps.
 
     ``overtime_day`` (a shift paying more than standard_day_hours + max_overtime_hours_per_day);
@@ -413,12 +537,20 @@ def _cycle_violations(shifts: pd.DataFrame, terms_by_id: dict[str, dict], rules:
             paid = length - (tpl.unpaid_minutes if tpl is not None else 0)
             paid_by_date[s["date"]] = paid_by_date.get(s["date"], 0.0) + paid
             type_by_date[s["date"]] = _type_of(int((s["start"] - s["date"]) / pd.Timedelta(minutes=1)), rules)
-            if rules.max_overtime_hours_per_day is not None and \
-                    paid - rules.standard_day_hours * 60 > rules.max_overtime_hours_per_day * 60 + 1e-6:
-                out.append((agent_id, s["date"].date(), "overtime_day",
-                            f"{paid / 60:g} paid h on {s['date'].date()}: "
-                            f"{paid / 60 - rules.standard_day_hours:g} h above standard_day_hours "
-                            f"{rules.standard_day_hours:g}, limit {rules.max_overtime_hours_per_day:g}"))
+            if (
+                rules.max_overtime_hours_per_day is not None
+                and paid - rules.standard_day_hours * 60 > rules.max_overtime_hours_per_day * 60 + 1e-6
+            ):
+                out.append(
+                    (
+                        agent_id,
+                        s["date"].date(),
+                        "overtime_day",
+                        f"{paid / 60:g} paid h on {s['date'].date()}: "
+                        f"{paid / 60 - rules.standard_day_hours:g} h above standard_day_hours "
+                        f"{rules.standard_day_hours:g}, limit {rules.max_overtime_hours_per_day:g}",
+                    )
+                )
         done = terms["cycle_done"]
         # Cycles of this agent: block b belongs to cycle (b + done) // cycle_weeks.
         cycles: dict[int, list[int]] = {}
@@ -436,16 +568,29 @@ def _cycle_violations(shifts: pd.DataFrame, terms_by_id: dict[str, dict], rules:
             highest = total + terms["max_minutes"] * after
             has_short = short and (n_blocks - 1) in blocks
             if lowest > norm + terms["tolerance_minutes"] + 1e-6 or (
-                    not has_short and highest < norm - terms["tolerance_minutes"] - 1e-6):
-                out.append((agent_id, first.date(), "cycle_hours",
-                            f"{total / 60:g} paid h in the cycle from {first.date()} (cycle_hours_so_far included"
-                            f"{f', {after} week(s) after the horizon' if after else ''}), expected "
-                            f"{(norm - terms['tolerance_minutes']) / 60:g}-{(norm + terms['tolerance_minutes']) / 60:g}"))
+                not has_short and highest < norm - terms["tolerance_minutes"] - 1e-6
+            ):
+                out.append(
+                    (
+                        agent_id,
+                        first.date(),
+                        "cycle_hours",
+                        f"{total / 60:g} paid h in the cycle from {first.date()} (cycle_hours_so_far included"
+                        f"{f', {after} week(s) after the horizon' if after else ''}), expected "
+                        f"{(norm - terms['tolerance_minutes']) / 60:g}-{(norm + terms['tolerance_minutes']) / 60:g}",
+                    )
+                )
             cap = rules.max_overtime_hours_per_cycle
             if cap is not None and lowest - norm > cap * 60 + 1e-6:
-                out.append((agent_id, first.date(), "overtime_cycle",
-                            f"{(lowest - norm) / 60:g} h above the cycle norm {norm / 60:g} h in the cycle from "
-                            f"{first.date()}, limit {cap:g}"))
+                out.append(
+                    (
+                        agent_id,
+                        first.date(),
+                        "overtime_cycle",
+                        f"{(lowest - norm) / 60:g} h above the cycle norm {norm / 60:g} h in the cycle from "
+                        f"{first.date()}, limit {cap:g}",
+                    )
+                )
         worked = sorted(paid_by_date)
         if rules.max_weekends_worked_per_cycle is not None:
             counts: dict[int, int] = {}
@@ -455,15 +600,22 @@ def _cycle_violations(shifts: pd.DataFrame, terms_by_id: dict[str, dict], rules:
                     continue
                 days = [x for x in (sat, sat + one_day) if origin <= x <= last_day]
                 c = (max(d, 0) // 7 + done) // rules.cycle_weeks
-                counts[c] = counts.get(c, terms["cycle_weekends_so_far"] if c == 0 else 0) + \
-                    int(any(x in paid_by_date for x in days))
+                counts[c] = counts.get(c, terms["cycle_weekends_so_far"] if c == 0 else 0) + int(
+                    any(x in paid_by_date for x in days)
+                )
             for c, count in sorted(counts.items()):
                 if count > rules.max_weekends_worked_per_cycle:
                     block = max(0, c * rules.cycle_weeks - done)
-                    out.append((agent_id, (origin + pd.Timedelta(days=7 * block)).date(), "weekends_worked",
-                                f"{count} weekends worked in the cycle from "
-                                f"{(origin + pd.Timedelta(days=7 * block)).date()} (cycle_weekends_worked included), "
-                                f"limit {rules.max_weekends_worked_per_cycle}"))
+                    out.append(
+                        (
+                            agent_id,
+                            (origin + pd.Timedelta(days=7 * block)).date(),
+                            "weekends_worked",
+                            f"{count} weekends worked in the cycle from "
+                            f"{(origin + pd.Timedelta(days=7 * block)).date()} (cycle_weekends_worked included), "
+                            f"limit {rules.max_weekends_worked_per_cycle}",
+                        )
+                    )
         if rules.min_work_stretch_days > 1:
             k = 0
             while k < len(worked):
@@ -472,15 +624,27 @@ def _cycle_violations(shifts: pd.DataFrame, terms_by_id: dict[str, dict], rules:
                     j += 1
                 length = j - k + 1 + (terms["prev_run"] if worked[k] == origin else 0)
                 if worked[j] < last_day and length < rules.min_work_stretch_days:
-                    out.append((agent_id, worked[k].date(), "min_work_stretch",
-                                f"{length} working day(s) in a row from {worked[k].date()}, need "
-                                f"{rules.min_work_stretch_days}"))
+                    out.append(
+                        (
+                            agent_id,
+                            worked[k].date(),
+                            "min_work_stretch",
+                            f"{length} working day(s) in a row from {worked[k].date()}, need "
+                            f"{rules.min_work_stretch_days}",
+                        )
+                    )
                 k = j + 1
         if pairs:
             previous = (origin - one_day, terms["prev_type"]) if terms["prev_run"] >= 1 and terms["prev_type"] else None
             for d in worked:
                 if previous is not None and d - previous[0] == one_day and (previous[1], type_by_date[d]) in pairs:
-                    out.append((agent_id, d.date(), "forbidden_succession",
-                                f"{type_by_date[d]} shift on {d.date()} after a {previous[1]} shift the day before"))
+                    out.append(
+                        (
+                            agent_id,
+                            d.date(),
+                            "forbidden_succession",
+                            f"{type_by_date[d]} shift on {d.date()} after a {previous[1]} shift the day before",
+                        )
+                    )
                 previous = (d, type_by_date[d])
     return out
