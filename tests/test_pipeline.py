@@ -10,6 +10,8 @@ import hashlib
 import html
 import json
 import shutil
+
+import numpy as np
 import sqlite3
 from pathlib import Path
 
@@ -568,3 +570,62 @@ replications = 1
     assert any("cross-training" in line or "hiring" in line for line in skills_lines), result.stderr
     coverage = read_frame(tmp_path / "out" / AS_OF / "queue_coverage.csv")
     assert coverage.loc[coverage["queue"] == "complaints", "under"].sum() > 0
+
+
+def test_deferrable_callbacks_are_judged_by_deadline_and_their_backlog_published(tmp_path):
+    # Retail plus outbound callbacks done within 4 hours: service.csv judges callbacks by the
+    # share started within the deadline, and backlog.csv holds their simulated backlog by hour.
+    history = make_example_history(start="2026-08-31", end="2026-10-11")
+    write_frame(
+        history.loc[history["queue"].isin(["retail_inquiries", "outbound_callbacks"])], tmp_path / "history.csv"
+    )
+    agents = make_example_agents(n_full_time=60, n_part_time=20, as_of=AS_OF)
+    agents["skills"] = np.where(
+        agents["contract"] == "part_time", "retail_inquiries;outbound_callbacks", "retail_inquiries"
+    )
+    write_frame(agents, tmp_path / "agents.csv")
+    shutil.copy(example_dir() / "rules.toml", tmp_path / "rules.toml")
+    (tmp_path / "targets.toml").write_text(
+        "[default]\nservice_level = 0.8\nanswer_sec = 20\nshrinkage = 0.3\n\n"
+        "[queues.outbound_callbacks]\nservice_level = false\nanswer_sec = false\ndeadline_hours = 4\n"
+    )
+    (tmp_path / "wfm.toml").write_text(
+        f"""
+[run]
+as_of = "{AS_OF}"
+horizon_days = 7
+output_dir = "runs"
+seed = 3
+
+[history]
+path = "history.csv"
+
+[staffing]
+targets = "targets.toml"
+seats = 80
+
+[roster]
+agents = "agents.csv"
+rules = "rules.toml"
+time_limit_sec = 5
+
+[simulate]
+replications = 2
+correct_rounds = 0
+"""
+    )
+    result = CliRunner().invoke(main, ["-q", "run", str(tmp_path / "wfm.toml"), "-o", str(tmp_path / "out")])
+    assert result.exit_code in (0, 1), result.output + str(result.exception)
+    folder = tmp_path / "out" / AS_OF
+    service = read_frame(folder / "service.csv")
+    callbacks = service.loc[service["queue"] == "outbound_callbacks"]
+    assert (
+        len(callbacks) > 0 and (callbacks["metric"] == "within_deadline").all() and (callbacks["target"] == 1.0).all()
+    )
+    assert ((callbacks["simulated"] >= 0) & (callbacks["simulated"] <= 1)).all()
+    backlog = read_frame(folder / "backlog.csv")
+    assert list(backlog.columns) == ["queue", "time", "waiting", "waiting_lo", "waiting_hi"]
+    assert set(backlog["queue"]) == {"outbound_callbacks"} and (backlog["waiting"] >= 0).all()
+    # one mark an hour over the horizon
+    assert len(backlog) == 7 * 24 + 1
+    assert "backlog.csv" in json.loads((folder / "manifest.json").read_text())["outputs"]

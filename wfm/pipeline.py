@@ -605,10 +605,10 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
                 "checks_skipped": diagnosis.checks_skipped,
             }
 
-    service = None
+    service = backlog = None
     if config.simulate_replications > 0:
         with _step("simulate", timings, progress), _relay_warnings("simulate", planner_warnings):
-            service = _simulated_service(
+            service, backlog = _simulated_service(
                 config, forecast_frame, result, agents, targets, daily, summary, planner_warnings
             )
 
@@ -649,6 +649,7 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             "queue_coverage.csv": queue_coverage,
             "daily.csv": daily,
             "service.csv": service,
+            "backlog.csv": backlog,
             "correction.csv": correction.rounds if correction is not None else None,
             "agents_summary.csv": getattr(result, "agent_summary", None),
             "diagnosis.csv": diagnosis.periods if diagnosis is not None else None,
@@ -748,11 +749,13 @@ def _simulated_service(
     daily: pd.DataFrame,
     summary: dict[str, Any],
     planner_warnings: list[str],
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Simulate the published plan against the forecast: per queue and day, target, planned, simulated.
 
     A queue whose simulated service misses its target by more than 2 points on some day
-    becomes a planner warning (exit code 1) naming the queue and the days.
+    becomes a planner warning (exit code 1) naming the queue and the days. Also returns the
+    deferrable queues' simulated backlog by hour (``queue, time, waiting, waiting_lo,
+    waiting_hi``; None when no queue is deferrable).
     """
     from .simulate import compare_to_plan, miss_warnings, simulate
 
@@ -781,7 +784,9 @@ def _simulated_service(
         config.simulate_replications,
         int(service["misses"].sum()),
     )
-    return service
+    deferrable = [q for q in sim.backlog["queue"].unique() if _targets_for(targets, str(q)).deadline_sec is not None]
+    backlog = sim.backlog[sim.backlog["queue"].isin(deferrable)].reset_index(drop=True) if deferrable else None
+    return service, backlog
 
 
 def _history_from_previous_runs(
