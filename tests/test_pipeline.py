@@ -10,11 +10,10 @@ import hashlib
 import html
 import json
 import shutil
-
-import numpy as np
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
