@@ -100,3 +100,17 @@ def test_example_centre_skill_mix():
     for text, ft_share, _ in EXAMPLE_SKILL_MIX:
         got = int(((shipped["skills"] == text) & (shipped["contract"] == "full_time")).sum())
         assert abs(got - ft_share * n_ft) <= 1
+
+
+def test_roster_gaps_offers_a_checked_hire_when_no_group_can_be_cross_trained():
+    # y is held by 2 agents only and no other group is on shift: cross-training cannot help;
+    # hiring 2 more y agents on shift like the current holders (all 4 intervals) closes the gap
+    # of 2 heads; the count is checked here by hand: 2 holders + 2 hires = the 4 heads y needs.
+    agents = pd.DataFrame({"agent_id": ["a0", "a1"], "skills": ["x;y", "x;y"]})
+    skills = parse_skills(agents, ["x", "y"])
+    roster = pd.DataFrame({"agent_id": agents["agent_id"], "shift_start": T0, "shift_end": T0 + pd.Timedelta(hours=1)})
+    req = _req([0, 0, 0, 0], [4, 4, 4, 4])
+    _, _, gaps = roster_gaps(req, roster, skills, None)
+    assert [g.queue for g in gaps] == ["y"]
+    assert gaps[0].cross_train is None and gaps[0].hire == 2
+    assert "hiring 2 agents with the y skill" in gaps[0].sentence

@@ -235,7 +235,9 @@ class RosterSkillGap:
     deadline), ``share`` of the queue's requirement, ``peak`` heads short at the worst interval,
     ``window`` the days and hours of the gap; ``cross_train`` ``(group, K)``: cross-training K
     agents of that group, with their shifts in this roster, closes it (checked by solving the
-    cover again with K / size of the group's heads moved to the group plus this skill).
+    cover again with K / size of the group's heads moved to the group plus this skill);
+    ``hire``: hiring that many agents holding only this skill, on shift like the queue's current
+    holders (their mean heads per agent in each interval), closes it (checked the same way).
     """
 
     queue: str
@@ -244,6 +246,7 @@ class RosterSkillGap:
     peak: float
     window: str
     cross_train: tuple[str, int] | None
+    hire: int | None = None
 
     @property
     def sentence(self) -> str:
@@ -251,11 +254,15 @@ class RosterSkillGap:
             f"{self.queue} is short of skilled agents {self.window} by about {int(np.ceil(self.peak - 1e-9))} "
             f"heads at the worst interval ({self.agent_hours:,.0f} agent-hours, {self.share:.1%} of its requirement)"
         )
+        fixes = []
         if self.cross_train is not None:
-            text += (
-                f"; cross-training {self.cross_train[1]} agents of group {self.cross_train[0]} closes it in this "
-                "roster (checked by solving the cover again)"
-            )
+            fixes.append(f"cross-training {self.cross_train[1]} agents of group {self.cross_train[0]}")
+        if self.hire is not None:
+            fixes.append(f"hiring {self.hire} agents with the {self.queue} skill (on shift like its current holders)")
+        if fixes:
+            text += "; " + ", or ".join(fixes) + ", closes it in this roster (checked by solving the cover again)"
+        else:
+            text += "; no cross-training of one group or hiring checked closes it"
         return text
 
 
@@ -313,8 +320,22 @@ def roster_gaps(
             k = _bisect(ok, int(size[g]))
             if k is not None and (best is None or k < best[1]):
                 best = (skills.groups[g].name, k)
+        # Hiring: K new agents holding only q, on shift like q's current holders.
+        holders = holds[:, j] & (size > 0)
+        hire = None
+        if holders.any():
+            pattern = heads[:, holders].sum(axis=1) / size[holders].sum()
+            only_q = np.vstack([holds, np.arange(len(queues)) == j])
+
+            def hired(k: int, pattern: np.ndarray = pattern, only_q: np.ndarray = only_q) -> bool:
+                h2 = np.column_stack([heads, k * pattern])
+                return closes(allocate(h2, req, only_q, deadline_steps=steps))
+
+            hire = _bisect(hired, int(max(4 * size[holders].sum(), 1)))
         gaps.append(
-            RosterSkillGap(q, float(short * step_h), float(short / total), float(cover.under[:, j].max()), window, best)
+            RosterSkillGap(
+                q, float(short * step_h), float(short / total), float(cover.under[:, j].max()), window, best, hire
+            )
         )
     return frame, cover, gaps
 
