@@ -77,7 +77,10 @@ def solve(
     rules
         Labour rules, contracts and weights (:func:`wfm.roster.load_rules`).
     time_limit_sec
-        Wall-clock budget for the whole call, model building and the LP included.
+        Wall-clock budget for the whole call, model building and the LP included. Stages end
+        by their deterministic limits; every wall clock is capped by model build + 1.5 x this
+        (``stages.hard_deadline``). A skill-aware LP that runs out of its share falls back to the
+        skill-blind pooled plan (diagnostics ``skill_model = "fallback_pooled"``, ``warnings``).
     seed
         CP-SAT random seed and the order of repair moves.
     num_workers
@@ -224,7 +227,7 @@ def solve(
     if skill_model == "fallback_pooled":
         # Both bound the roster's skill-aware objective: the pooled model's (the skill excess
         # costs >= 0 on top of the pooled objective) and the stopped skill-aware LP's certified one.
-        bound_kind = "pooled-lp"
+        bound_kind = f"pooled-{bound_kind}"  # pooled-lp, or pooled-lagrangian (its LP stopped too)
         if np.isfinite(skill_bound) and skill_bound > lower:
             lower, bound_kind = skill_bound, "lagrangian"
     req = coverage["required"].to_numpy()
