@@ -169,3 +169,49 @@ def test_bad_skill_inputs_are_clear_errors():
         schedule(req, agents.assign(skills=["zz"] + list(agents["skills"][1:])), rules, time_limit_sec=LIMIT)
     with pytest.raises(InvalidInputError, match="b"):
         schedule(req, agents.assign(skills="a"), rules, time_limit_sec=LIMIT)
+
+
+def test_skill_lp_out_of_time_falls_back_to_the_pooled_plan(monkeypatch):
+    # The skill-aware LP stopping at its time limit (forced here: no iterate, a certified bound)
+    # must still give a legal roster: the skill-blind pooled plan, said so in the diagnostics.
+    from wfm.roster import aggregate, stages
+
+    real = aggregate.lp_relaxation
+    calls = []
+
+    def stopped_when_skill_aware(model, **kw):
+        calls.append(bool(model.skill_vars.size))
+        res = real(model, **kw)
+        if model.skill_vars.size:
+            return aggregate.LPResult("LIMIT", float("nan"), None, res.bound, res.wall_sec, res.dual_ub)
+        return res
+
+    monkeypatch.setattr(stages, "lp_relaxation", stopped_when_skill_aware)
+    rules = tiny_rules()
+    req, agents = _two_queue_instance()
+    got = schedule(req, agents, rules, time_limit_sec=LIMIT)
+    assert calls[0] is True and False in calls  # the skill-aware LP first, then the pooled one
+    d = got.diagnostics
+    assert d["skill_model"] == "fallback_pooled" and d["skill_aware"] is False
+    assert len(d["warnings"]) == 1 and "skill-blind" in d["warnings"][0]
+    assert len(validate(got.roster, agents.drop(columns="skills"), rules)) == 0
+    # the roster is the skill-blind one of the same inputs (same seed: deterministic)
+    monkeypatch.undo()
+    pooled = req.groupby("interval_start", as_index=False)["agents_scheduled"].sum()
+    blind = schedule(pooled, agents.drop(columns="skills"), rules, time_limit_sec=LIMIT)
+    pd.testing.assert_frame_equal(got.roster, blind.roster)
+    # per-queue figures are still reported, recounted independently by max-flow
+    short = _max_flow_short(got.roster, agents, req)
+    assert got.queue_coverage.groupby("queue")["under"].sum().round(6).to_dict() == {
+        q: float(v) for q, v in short.items()
+    }
+    # the bound still bounds the roster's skill-aware objective
+    assert got.summary.lower_bound <= got.summary.objective + 1e-6
+    assert got.as_dict()["lower_bound_kind"] in ("pooled-lp", "pooled-lagrangian", "pooled-cp-sat", "lagrangian")
+
+
+def test_the_hard_deadline_is_model_build_plus_one_and_a_half_limits():
+    from wfm.roster.stages import HARD_LIMIT_FACTOR, hard_deadline
+
+    assert HARD_LIMIT_FACTOR == 1.5
+    assert hard_deadline(10.0, 100.0) == 160.0

@@ -26,7 +26,16 @@ from .inputs import check_requirement_rows
 from .rules import Rules
 from .settings import SolverSettings
 from .skill_cover import skill_cover
-from .stages import assign_named, build_problem, even_out, lower_bound, place_all_breaks, plan_tours, repair_roster
+from .stages import (
+    assign_named,
+    build_problem,
+    even_out,
+    hard_deadline,
+    lower_bound,
+    place_all_breaks,
+    plan_tours,
+    repair_roster,
+)
 from .state import RosterState, evaluate_objective
 
 __all__ = ["solve"]
@@ -68,7 +77,10 @@ def solve(
     rules
         Labour rules, contracts and weights (:func:`wfm.roster.load_rules`).
     time_limit_sec
-        Wall-clock budget for the whole call, model building and the LP included.
+        Wall-clock budget for the whole call, model building and the LP included. Stages end
+        by their deterministic limits; every wall clock is capped by model build + 1.5 x this
+        (``stages.hard_deadline``). A skill-aware LP that runs out of its share falls back to the
+        skill-blind pooled plan (diagnostics ``skill_model = "fallback_pooled"``, ``warnings``).
     seed
         CP-SAT random seed and the order of repair moves.
     num_workers
@@ -122,14 +134,41 @@ def solve(
     deadline = t0 + time_limit_sec
     check_requirement_rows(requirements, missing_intervals=missing_intervals)
     problem = build_problem(requirements, agents, rules, report, t0, targets, queues)
-    bound = lower_bound(problem, time_limit_sec=time_limit_sec, report=report, t0=t0)
+    hard = hard_deadline(time.perf_counter(), time_limit_sec)
+    skill_cat = problem.cat  # the catalogue the per-queue cover and the skill objective read
+    warnings_: list[str] = []
+    skill_model = "skill_aware" if skill_cat.skill_aware else "pooled"
+    bound = lower_bound(problem, time_limit_sec=time_limit_sec, report=report, t0=t0, deadline=hard)
+    skill_bound = float("nan")
+    if bound.stopped:
+        # The skill-aware LP ran out of its share of the time: plan skill-blind (the pooled model,
+        # whose every roster is legal), count its per-queue cover as usual, and say so.
+        skill_bound = bound.value
+        message = (
+            f"skill-aware model ({len(problem.model.cost):,} variables): its LP stopped with status "
+            f"{bound.status} after {bound.wall_sec:.0f} s without an optimum; the roster is the skill-blind "
+            "pooled plan (per-queue cover not optimised; raise time_limit_sec for a skill-aware plan)"
+        )
+        log.warning(message)
+        report("warning: " + message)
+        warnings_.append(message)
+        skill_model = "fallback_pooled"
+        t_fb = time.perf_counter()
+        problem = build_problem(requirements, agents, rules, report, t_fb, targets, queues, skill_blind=True)
+        bound = lower_bound(problem, time_limit_sec=time_limit_sec, report=report, t0=t_fb, deadline=hard)
     planned = plan_tours(
-        problem, bound, time_limit_sec=time_limit_sec, seed=seed, num_workers=num_workers, report=report
+        problem,
+        bound,
+        time_limit_sec=time_limit_sec,
+        seed=seed,
+        num_workers=num_workers,
+        report=report,
+        deadline=hard,
     )
     assigned = assign_named(problem, planned, report)
     state = assigned.state
     repaired = repair_roster(
-        assigned, planned, seed=seed, deadline=deadline, time_limit_sec=time_limit_sec, report=report
+        assigned, planned, seed=seed, deadline=deadline, time_limit_sec=time_limit_sec, report=report, hard=hard
     )
     placed = place_all_breaks(
         problem,
@@ -140,6 +179,7 @@ def solve(
         deadline=deadline,
         time_limit_sec=time_limit_sec,
         report=report,
+        hard=hard,
     )
     balanced = even_out(problem.cat, state, placed.plan, report)
     break_plan = balanced.breaks
@@ -157,11 +197,11 @@ def solve(
     roster = roster_frame(cat, state)
     coverage = coverage_frame(cat, net_state)
     skill = None
-    if cat.skills is not None:
-        plan_price = problem.model.queue_prices(bound.dual_ub, cat.skills.required.shape)
-        skill = skill_cover(cat, roster, breaks, coverage["under"].to_numpy(), plan_price=plan_price)
+    if skill_cat.skills is not None:
+        plan_price = problem.model.queue_prices(bound.dual_ub, skill_cat.skills.required.shape)
+        skill = skill_cover(skill_cat, roster, breaks, coverage["under"].to_numpy(), plan_price=plan_price)
     skill_objective = 0.0
-    if skill is not None and cat.skill_aware:
+    if skill is not None and skill_cat.skill_aware:
         # The skill-aware objective prices heads short on a queue beyond the pooled shortfall
         # (docs/roster.md, "Skills"), as the aggregate model and so the bound do.
         skill_objective = float(skill.excess.sum()) * rules.objective.under_segments[0].weight
@@ -184,6 +224,12 @@ def solve(
     lower = lp_value if restrict or not np.isfinite(plan.bound) else max(lp_value, plan.bound)
     if not restrict and np.isfinite(plan.bound) and plan.bound > lp_value:
         bound_kind = "cp-sat"
+    if skill_model == "fallback_pooled":
+        # Both bound the roster's skill-aware objective: the pooled model's (the skill excess
+        # costs >= 0 on top of the pooled objective) and the stopped skill-aware LP's certified one.
+        bound_kind = f"pooled-{bound_kind}"  # pooled-lp, or pooled-lagrangian (its LP stopped too)
+        if np.isfinite(skill_bound) and skill_bound > lower:
+            lower, bound_kind = skill_bound, "lagrangian"
     req = coverage["required"].to_numpy()
     sched = coverage["scheduled"].to_numpy()
     within = np.where(req > 0, np.abs(sched - req) <= 0.1 * req, sched == 0)
@@ -223,7 +269,10 @@ def solve(
         "interval_minutes": grid.interval_minutes,
         "pooled_queues": list(grid.pooled_queues),
         "skill_aware": bool(cat.skill_aware),
-        "skill_groups": cat.skills.n_groups if cat.skills is not None else 1,
+        "skill_model": skill_model,
+        "warnings": list(warnings_),
+        "hard_deadline_sec": round(hard - t0, 2),
+        "skill_groups": skill_cat.skills.n_groups if skill_cat.skills is not None else 1,
         "skill_objective": round(skill_objective, 3),
         "skill_excess_agent_intervals": round(float(skill.excess.sum()), 3) if skill is not None else 0.0,
         "queue_under": {q: round(v, 3) for q, v in skill.queue_under.items()} if skill is not None else {},

@@ -69,7 +69,32 @@ __all__ = [
     "even_out",
     "planned_breaks",
     "gross_target",
+    "HARD_LIMIT_FACTOR",
+    "hard_deadline",
 ]
+
+#: every stage ends by ``model build + HARD_LIMIT_FACTOR * time_limit_sec`` whatever its own
+#: deterministic limits and safety nets say (docs/roster.md, "Time limit")
+HARD_LIMIT_FACTOR = 1.5
+#: the skill-aware model's LP gets at most this share of the time limit; past it the pooled
+#: fallback has the rest of the hard deadline (0.6 x the limit)
+SKILL_LP_SHARE = 0.9
+#: seconds of the hard deadline kept for the stages after the aggregate plan (assignment, repair,
+#: breaks, the summary), as a share of the time limit
+LATE_STAGES_SHARE = 0.25
+
+
+def hard_deadline(built_at: float, time_limit_sec: float) -> float:
+    """The wall clock by which the whole call ends: model build + HARD_LIMIT_FACTOR x the limit."""
+    return built_at + HARD_LIMIT_FACTOR * time_limit_sec
+
+
+def _left(deadline: float | None, reserve: float = 0.0) -> float:
+    """Seconds left before ``deadline`` less ``reserve`` (inf without a deadline, never below 1)."""
+    if deadline is None:
+        return float("inf")
+    return max(1.0, deadline - time.perf_counter() - reserve)
+
 
 Report = Callable[[str], None]
 
@@ -94,6 +119,11 @@ class Bound:
     x: np.ndarray | None  # the LP solution (None: infeasible)
     kind: str  # "lp" (optimum) or "lagrangian" (certified by the LP's multipliers)
     dual_ub: np.ndarray | None = None  # the LP's multipliers of the <= rows (the per-queue rows' prices)
+    # the skill-aware LP stopped at its time limit without an optimum (x is None): the engine
+    # falls back to the skill-blind pooled plan; value is then the certified (Lagrangian) bound
+    stopped: bool = False
+    status: str = "OPTIMAL"
+    wall_sec: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -155,13 +185,19 @@ def build_problem(
     t0: float,
     targets: object = None,
     queues: Any = None,
+    *,
+    skill_blind: bool = False,
 ) -> Problem:
-    """Parse the agents and their skills, build the grid, the tour catalogue and the aggregate model."""
+    """Parse the agents and their skills, build the grid, the tour catalogue and the aggregate model.
+
+    ``skill_blind`` builds the pooled model whatever the skills (the fallback when the
+    skill-aware model's LP runs out of time): every roster of it is legal, only not planned per queue.
+    """
     parsed = parse_agents(agents, rules)
     grid = build_grid(requirements)
     check_prev_shift_ends(parsed, grid.start, end=grid.start + pd.Timedelta(days=grid.n_days))
     skills = build_skill_plan(requirements, agents, grid, targets, queues)
-    cat = build_catalogue(grid, parsed, rules, skills)
+    cat = build_catalogue(grid, parsed, rules, None if skill_blind else skills)
     crowded = np.flatnonzero(cat.carry > rules.seats)
     if crowded.size:
         raise InfeasibleRosterError(
@@ -184,14 +220,32 @@ def build_problem(
     return Problem(parsed, grid, cat, model, model.break_load is not None, build_sec)
 
 
-def lower_bound(problem: Problem, *, time_limit_sec: float, report: Report, t0: float) -> Bound:
-    """The LP relaxation of the aggregate model: the lower bound and the solution the plan starts from."""
+def lower_bound(
+    problem: Problem, *, time_limit_sec: float, report: Report, t0: float, deadline: float | None = None
+) -> Bound:
+    """The LP relaxation of the aggregate model: the lower bound and the solution the plan starts from.
+
+    ``deadline`` (:func:`hard_deadline`) caps the LP's wall clock. The skill-aware model's LP
+    always gets a time limit (its share of the limit, see :data:`SKILL_LP_SHARE`); when it stops without an optimum the bound is returned with ``stopped`` set and
+    no solution, and the engine falls back to the pooled plan.
+    """
     model, rules = problem.model, problem.cat.rules
     solver = rules.solver
-    if problem.has_breaks:
+    aware = problem.cat.skill_aware
+    if problem.has_breaks or aware:
         # With breaks the LP gets a time limit and skips crossover (it stalled for minutes on the
         # example centre); its multipliers give a certified bound whether or not it finished.
-        lp = lp_relaxation(model, time_limit=solver.safety(solver.lp_share * time_limit_sec), crossover=False)
+        # The skill-aware model's LP likewise (4-5x the pooled model's variables), and within its
+        # share of the hard deadline so the pooled fallback still has time.
+        limit = solver.safety(solver.lp_share * time_limit_sec)
+        if aware:
+            limit = min(limit, SKILL_LP_SHARE * time_limit_sec)
+        limit = min(limit, _left(deadline))
+        # The skill-aware LP keeps its crossover: the plan rounds a vertex. Measured on the
+        # 1,400-agent week: interior point 50 s + crossover 44 s; rounding the interior point
+        # instead gave a 13.2% gap (55 s), the vertex 1.0%. (An interior point also left the
+        # small two-queue week short on both queues.)
+        lp = lp_relaxation(model, time_limit=limit, crossover=aware and not problem.has_breaks)
         lp_x = lp.x
         lp_value = lp.value / SCALE + model.constant if np.isfinite(lp.value) else float("nan")
         certified = lp.bound / SCALE + model.constant if np.isfinite(lp.bound) else float("nan")
@@ -201,11 +255,17 @@ def lower_bound(problem: Problem, *, time_limit_sec: float, report: Report, t0: 
         elif lp.status != "INFEASIBLE":
             lp_value = certified if np.isfinite(certified) else float("nan")
         report(f"aggregate: LP {lp.status}, bound {lp_value:,.1f} ({kind}, {lp.wall_sec:.1f} s)")
+        if aware and lp.status not in ("OPTIMAL", "INFEASIBLE"):
+            # Stopped by its time limit: the plan cannot start from this iterate (the engine falls
+            # back to the pooled model); the multipliers' bound is still a proven bound.
+            return Bound(lp_value, None, "lagrangian", lp.dual_ub, stopped=True, status=lp.status, wall_sec=lp.wall_sec)
         if lp.status == "INFEASIBLE" or lp_x is None:
             lp_value = float("nan")
     else:
         kind = "lp"
-        lp = lp_relaxation(model)  # what lp_bound solves, keeping the multipliers
+        # what lp_bound solves, keeping the multipliers (no limit unless the hard deadline is near)
+        left = _left(deadline)
+        lp = lp_relaxation(model, time_limit=None if left > time_limit_sec else left)
         lp_value, lp_x = (lp.value, lp.x) if lp.status == "OPTIMAL" else (float("nan"), None)
         lp_value = lp_value / SCALE + model.constant if np.isfinite(lp_value) else float("nan")
         report(f"aggregate: LP relaxation bound {lp_value:,.1f} ({time.perf_counter() - t0:.1f} s)")
@@ -226,13 +286,24 @@ def lower_bound(problem: Problem, *, time_limit_sec: float, report: Report, t0: 
                 else ""
             )
         )
-    return Bound(lp_value, lp_x, kind, lp.dual_ub)
+    return Bound(lp_value, lp_x, kind, lp.dual_ub, status=lp.status, wall_sec=lp.wall_sec)
 
 
 def plan_tours(
-    problem: Problem, bound: Bound, *, time_limit_sec: float, seed: int, num_workers: int, report: Report
+    problem: Problem,
+    bound: Bound,
+    *,
+    time_limit_sec: float,
+    seed: int,
+    num_workers: int,
+    report: Report,
+    deadline: float | None = None,
 ) -> Planned:
-    """Whole tour counts: CP-SAT on the LP's support (or the whole small model), or the LP dive with breaks."""
+    """Whole tour counts: CP-SAT on the LP's support (or the whole small model), or the LP dive with breaks.
+
+    ``deadline`` (:func:`hard_deadline`) caps every wall clock here, keeping
+    :data:`LATE_STAGES_SHARE` of the time limit for the later stages.
+    """
     model, cat = problem.model, problem.cat
     rules = cat.rules
     solver = rules.solver
@@ -249,6 +320,8 @@ def plan_tours(
     # share: the deterministic limit below normally ends the search, so a loaded machine
     # gives the same plan, later, instead of a different one.
     budget = solver.safety(max(1.0, time_limit_sec * solver.aggregate_time_share))
+    reserve = LATE_STAGES_SHARE * time_limit_sec
+    budget = min(budget, _left(deadline, reserve))
     # The deterministic limit depends on the inputs only (not on how long the LP took on a
     # busy machine), so the same call gives the same plan.
     det_limit = time_limit_sec * solver.aggregate_time_share * solver.deterministic_per_second
@@ -268,12 +341,15 @@ def plan_tours(
             plan_model = build_aggregate(cat, history_cuts=True)
             cut_lp = lp_relaxation(
                 plan_model,
-                time_limit=solver.safety(solver.lp_share * time_limit_sec),
+                time_limit=min(solver.safety(solver.lp_share * time_limit_sec), _left(deadline, reserve)),
                 iteration_limit=solver.cut_lp_iterations,
             )
         if cut_lp is not None and cut_lp.status == "OPTIMAL":
             assert cut_lp.x is not None
-            dive = dive_tours(plan_model, cut_lp.x, deadline=t_dive + solver.safety(time_limit_sec))
+            dive_deadline = t_dive + solver.safety(time_limit_sec)
+            if deadline is not None:
+                dive_deadline = min(dive_deadline, deadline - reserve)
+            dive = dive_tours(plan_model, cut_lp.x, deadline=dive_deadline)
             target_x = dive.values
             rounded = round_lp(plan_model, dive.values, n_class)
             rounded.cycle_flow = cycle.flow_values(plan_model, dive.values)
@@ -293,6 +369,14 @@ def plan_tours(
             # Too large to dive, or the cut model's LP did not finish: the rounded LP plan.
             plan_model = model
             plan = AggregatePlan([], {}, rounded.objective, float("nan"), "LP_ROUNDED", time.perf_counter() - t_dive)
+    elif cat.skill_aware and restrict:
+        # The skill-aware restricted master never beat its rounded hint: on the 1,400-agent week
+        # (213,119 variables) CP-SAT ran its whole 185 s safety net and returned the hint
+        # (measured, docs/roster.md "Skills"). The rounded LP plan goes on to the assignment and
+        # the repair, as with breaks.
+        det_limit = 0.0
+        plan = AggregatePlan([], {}, rounded.objective, float("nan"), "LP_ROUNDED", 0.0)
+        report("aggregate: skill-aware model, CP-SAT skipped (it never improved the rounded LP plan)")
     else:
         # CP-SAT solves the restricted master: only the tours the LP optimum (or its rounding)
         # uses, as in price-and-branch. The LP relaxation of the full model stays the lower
@@ -356,12 +440,23 @@ def assign_named(problem: Problem, planned: Planned, report: Report) -> Assigned
 
 
 def repair_roster(
-    assigned: Assigned, planned: Planned, *, seed: int, deadline: float, time_limit_sec: float, report: Report
+    assigned: Assigned,
+    planned: Planned,
+    *,
+    seed: int,
+    deadline: float,
+    time_limit_sec: float,
+    report: Report,
+    hard: float | None = None,
 ) -> Repaired:
-    """Exact one-agent-week moves until a pass finds nothing, then one-agent-cycle moves (and moves again)."""
+    """Exact one-agent-week moves until a pass finds nothing, then one-agent-cycle moves (and moves again).
+
+    ``hard`` (:func:`hard_deadline`) caps the clock whatever the safety net says."""
     cat, state = assigned.target_cat, assigned.state
     # Repair converges in a few passes; its clock limit is a safety net as well.
     repair_deadline = max(deadline, time.perf_counter() + cat.rules.solver.safety(max(1.0, 0.2 * time_limit_sec)))
+    if hard is not None:
+        repair_deadline = min(repair_deadline, hard - 0.1 * LATE_STAGES_SHARE * time_limit_sec)
     if planned.plan.status == "DIVE" and assigned.replaced == 0:
         # The dive's plan is whole down to the breaks and was followed exactly; polishing it
         # against the gross target (a proxy once breaks move) made it worse (measured +650), so
@@ -397,9 +492,14 @@ def place_all_breaks(
     deadline: float,
     time_limit_sec: float,
     report: Report,
+    hard: float | None = None,
 ) -> BreaksPlaced:
-    """Place every break on the final shifts against the real requirement, then polish net of breaks."""
+    """Place every break on the final shifts against the real requirement, then polish net of breaks.
+
+    ``hard`` (:func:`hard_deadline`) caps both clocks (every break is still placed: the
+    placement's greedy start needs no clock)."""
     cat, grid, has_breaks = problem.cat, problem.grid, problem.has_breaks
+    cap = float("inf") if hard is None else hard
     solver = cat.rules.solver
     t_breaks = time.perf_counter()
     # The exact per-day break model's work is budgeted from the time limit alone (deterministic):
@@ -415,9 +515,12 @@ def place_all_breaks(
         num_workers=num_workers,
         planned=planned_breaks(cat, planned.model, planned.target_x) if has_breaks else None,
         day_deterministic_limit=day_det,
-        deadline=max(
-            solver.stage_deadline(deadline, t_breaks, time_limit_sec),
-            t_breaks + grid.n_days * day_det / solver.loaded_deterministic_per_second,
+        deadline=min(
+            cap,
+            max(
+                solver.stage_deadline(deadline, t_breaks, time_limit_sec),
+                t_breaks + grid.n_days * day_det / solver.loaded_deterministic_per_second,
+            ),
         )
         if has_breaks
         else None,
@@ -427,7 +530,11 @@ def place_all_breaks(
         # After the breaks: one-agent-week moves priced net of the week's own breaks.
         t_polish = time.perf_counter()
         break_plan, polish_moves = polish_net(
-            cat, state, break_plan, seed=seed, deadline=solver.stage_deadline(deadline, t_polish, time_limit_sec)
+            cat,
+            state,
+            break_plan,
+            seed=seed,
+            deadline=min(cap, solver.stage_deadline(deadline, t_polish, time_limit_sec)),
         )
         report(f"net-of-breaks moves: {polish_moves} agent-week(s) improved ({time.perf_counter() - t_polish:.1f} s)")
     return BreaksPlaced(break_plan, polish_moves, t_breaks)
