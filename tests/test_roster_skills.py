@@ -215,3 +215,6 @@ def test_the_hard_deadline_is_model_build_plus_one_and_a_half_limits():
 
     assert HARD_LIMIT_FACTOR == 1.5
     assert hard_deadline(10.0, 100.0) == 160.0
+    # a short limit keeps the solver's wall-clock floor on top (30 s by default)
+    assert hard_deadline(10.0, 5.0, 30.0) == 45.0
+    assert hard_deadline(10.0, 100.0, 30.0) == 160.0

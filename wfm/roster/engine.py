@@ -134,7 +134,7 @@ def solve(
     deadline = t0 + time_limit_sec
     check_requirement_rows(requirements, missing_intervals=missing_intervals)
     problem = build_problem(requirements, agents, rules, report, t0, targets, queues)
-    hard = hard_deadline(time.perf_counter(), time_limit_sec)
+    hard = hard_deadline(time.perf_counter(), time_limit_sec, rules.solver.wall_floor_sec)
     skill_cat = problem.cat  # the catalogue the per-queue cover and the skill objective read
     warnings_: list[str] = []
     skill_model = "skill_aware" if skill_cat.skill_aware else "pooled"

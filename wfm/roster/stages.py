@@ -84,9 +84,11 @@ SKILL_LP_SHARE = 0.9
 LATE_STAGES_SHARE = 0.25
 
 
-def hard_deadline(built_at: float, time_limit_sec: float) -> float:
-    """The wall clock by which the whole call ends: model build + HARD_LIMIT_FACTOR x the limit."""
-    return built_at + HARD_LIMIT_FACTOR * time_limit_sec
+def hard_deadline(built_at: float, time_limit_sec: float, floor_sec: float = 0.0) -> float:
+    """The wall clock by which the whole call ends: model build + HARD_LIMIT_FACTOR x the limit,
+    and never less than the limit + ``floor_sec`` (the solver's wall-clock floor: a few-second
+    limit on a loaded machine must still leave the LP time to find a first iterate)."""
+    return built_at + max(HARD_LIMIT_FACTOR * time_limit_sec, time_limit_sec + floor_sec)
 
 
 def _left(deadline: float | None, reserve: float = 0.0) -> float:
