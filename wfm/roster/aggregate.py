@@ -34,6 +34,7 @@ import scipy.sparse as sp
 from ortools.sat.python import cp_model
 from scipy.optimize import OptimizeWarning, linprog
 
+from ..lp_status import solve_lp
 from . import cycle
 from .tours import DAY, Catalogue
 
@@ -542,12 +543,13 @@ def lp_bound(
 class LPResult:
     """An LP solve: status, optimum and solution when solved, and a certified lower bound."""
 
-    status: str  # OPTIMAL, LIMIT (time or iterations), INFEASIBLE or the HiGHS message
+    status: str  # OPTIMAL, LIMIT (time or iterations), FEASIBLE (point, no optimum), INFEASIBLE (confirmed), FAILED
     value: float  # LP optimum, internal units (nan unless OPTIMAL)
     x: np.ndarray | None  # the solution (OPTIMAL), or the last iterate (LIMIT), or None
     bound: float  # Lagrangian bound from the returned multipliers, internal units (nan if none)
     wall_sec: float
     dual_ub: np.ndarray | None = None  # multipliers of the <= rows (HiGHS's sign: <= 0), when returned
+    note: str = ""  # what wfm.lp_status did when the first solve was not a plain optimum
 
 
 def lp_relaxation(
@@ -582,31 +584,29 @@ def lp_relaxation(
         options["run_crossover"] = "off"  # a HiGHS option scipy passes through verbatim
     if iteration_limit is not None:
         options["maxiter"] = int(iteration_limit)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", OptimizeWarning)
-        res = linprog(
-            c,
-            A_ub=model.a_ub,
-            b_ub=model.b_ub,
-            A_eq=model.a_eq,
-            b_eq=model.b_eq,
-            bounds=np.column_stack([lo, hi]),
-            method="highs-ipm",
-            options=options,
-        )
+    # every HiGHS status handled by wfm.lp_status: re-solves on numerical trouble or "Unknown",
+    # infeasible only when a second method confirms it, a checked feasible point otherwise
+    out = solve_lp(
+        c,
+        a_ub=model.a_ub,
+        b_ub=model.b_ub,
+        a_eq=model.a_eq,
+        b_eq=model.b_eq,
+        bounds=np.column_stack([lo, hi]),
+        method="highs-ipm",
+        options=options,
+    )
     bound = float("nan")
-    if getattr(res, "eqlin", None) is not None and res.eqlin.marginals is not None:
-        bound = lagrangian_bound(model, res.eqlin.marginals, res.ineqlin.marginals, objective=c, lower=lo, upper=hi)
+    if out.eq_marginals is not None and out.ub_marginals is not None:
+        bound = lagrangian_bound(model, out.eq_marginals, out.ub_marginals, objective=c, lower=lo, upper=hi)
     wall = time.perf_counter() - t0
-    dual_ub = None
-    if getattr(res, "ineqlin", None) is not None and res.ineqlin.marginals is not None:
-        dual_ub = np.asarray(res.ineqlin.marginals, dtype=float)
-    if res.status == 0:
-        return LPResult("OPTIMAL", float(res.fun), res.x, bound, wall, dual_ub)
-    if res.status == 2:
-        return LPResult("INFEASIBLE", float("nan"), None, float("nan"), wall)
-    status = "LIMIT" if res.status == 1 else str(res.message)  # time or iteration limit
-    return LPResult(status, float("nan"), res.x, bound, wall, dual_ub)
+    dual_ub = out.ub_marginals
+    if out.status == "OPTIMAL":
+        return LPResult("OPTIMAL", out.fun, out.x, bound, wall, dual_ub, note=out.note)
+    if out.status == "INFEASIBLE":
+        return LPResult("INFEASIBLE", float("nan"), None, float("nan"), wall, note=out.note)
+    # LIMIT (time or iterations), FEASIBLE (a checked point, no optimum) or FAILED (no point)
+    return LPResult(out.status, float("nan"), out.x, bound, wall, dual_ub, note=out.note)
 
 
 def lagrangian_bound(

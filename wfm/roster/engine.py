@@ -156,6 +156,9 @@ def solve(
         t_fb = time.perf_counter()
         problem = build_problem(requirements, agents, rules, report, t_fb, targets, queues, skill_blind=True)
         bound = lower_bound(problem, time_limit_sec=time_limit_sec, report=report, t0=t_fb, deadline=hard)
+    if bound.note:  # the LP's status was not a plain optimum (wfm.lp_status): say what was done
+        report("warning: " + bound.note)
+        warnings_.append(bound.note)
     planned = plan_tours(
         problem,
         bound,
@@ -247,6 +250,7 @@ def solve(
         "aggregate_restricted": bool(restrict),
         "lp_bound": round(lp_value, 3),
         "lower_bound_kind": bound_kind,
+        "lp_status": bound.status,
         "required_agent_intervals": int(req.sum()),
         "under_agent_intervals": int(final["under"]),
         "over_agent_intervals": int(final["over"]),

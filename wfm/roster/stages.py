@@ -31,6 +31,7 @@ from ..exceptions import InfeasibleRosterError, SolverError
 from . import cycle
 from .agent_report import balance_hook
 from .agents import Agent, parse_agents
+from .lp_fallback import lp_fallback
 from .aggregate import (
     SCALE,
     AggregateModel,
@@ -126,6 +127,7 @@ class Bound:
     stopped: bool = False
     status: str = "OPTIMAL"
     wall_sec: float = 0.0
+    note: str = ""  # what the LP's status handling did (wfm.lp_status, lp_fallback), for the summary
 
 
 @dataclass(frozen=True)
@@ -268,9 +270,18 @@ def lower_bound(
         # what lp_bound solves, keeping the multipliers (no limit unless the hard deadline is near)
         left = _left(deadline)
         lp = lp_relaxation(model, time_limit=None if left > time_limit_sec else left)
-        lp_value, lp_x = (lp.value, lp.x) if lp.status == "OPTIMAL" else (float("nan"), None)
+        lp_value, lp_x = (lp.value, lp.x) if lp.status == "OPTIMAL" else (float("nan"), lp.x)
         lp_value = lp_value / SCALE + model.constant if np.isfinite(lp_value) else float("nan")
+        if lp.status not in ("OPTIMAL", "INFEASIBLE"):  # a feasible point or a limit: its multipliers' bound
+            kind = "lagrangian"
+            lp_value = lp.bound / SCALE + model.constant if np.isfinite(lp.bound) else float("nan")
         report(f"aggregate: LP relaxation bound {lp_value:,.1f} ({time.perf_counter() - t0:.1f} s)")
+    if lp.note:
+        report(f"aggregate: {lp.note}")
+    if lp.status not in ("OPTIMAL", "INFEASIBLE") and not (lp.status == "LIMIT" and lp_x is None):
+        # a feasible point without an optimum, or no point from any solve (FAILED): a start point
+        # and a bound that is never NaN; a time limit without a point stays the error below
+        lp_x, lp_value, kind = lp_fallback(model, lp.status, lp_x, lp_value, kind)
     if lp_x is None and lp.status not in ("OPTIMAL", "INFEASIBLE"):
         # The LP stopped (time limit) before an iterate: not an infeasibility, and no plan to go on from.
         raise SolverError(
@@ -288,7 +299,7 @@ def lower_bound(
                 else ""
             )
         )
-    return Bound(lp_value, lp_x, kind, lp.dual_ub, status=lp.status, wall_sec=lp.wall_sec)
+    return Bound(lp_value, lp_x, kind, lp.dual_ub, status=lp.status, wall_sec=lp.wall_sec, note=lp.note)
 
 
 def plan_tours(

@@ -1,0 +1,34 @@
+"""What the roster does when its aggregate LP ends without an optimum (issue 15).
+
+:mod:`wfm.lp_status` already re-solved with other settings and checked any point it returns. What is
+left for the roster: a start point for the plan and a lower bound that is never NaN.
+
+- the bound: the Lagrangian bound of the LP's multipliers when HiGHS returned them (valid for any
+  multipliers, :func:`~wfm.roster.aggregate.lagrangian_bound`); otherwise the same bound with zero
+  multipliers, the least objective over the variables' box (weak but proven; kind ``"box"``);
+- the point: the LP's feasible point or last iterate; otherwise the middle of every variable's
+  box, which :func:`~wfm.roster.aggregate.round_lp` turns into a structurally valid plan (one tour
+  per agent) that the assignment and the repair then make legal and improve.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .aggregate import SCALE, AggregateModel, lagrangian_bound
+
+__all__ = ["lp_fallback"]
+
+
+def lp_fallback(
+    model: AggregateModel, status: str, x: np.ndarray | None, value: float, kind: str
+) -> tuple[np.ndarray, float, str]:
+    """(start point, bound in weight units, bound kind) after an LP that ended with ``status`` (not OPTIMAL)."""
+    if not np.isfinite(value):
+        zero_eq = np.zeros(model.a_eq.shape[0])
+        zero_ub = np.zeros(model.a_ub.shape[0])
+        value = lagrangian_bound(model, zero_eq, zero_ub) / SCALE + model.constant
+        kind = "box"
+    if x is None:
+        x = (np.asarray(model.lower, dtype=float) + np.asarray(model.upper, dtype=float)) / 2
+    return np.asarray(x, dtype=float), float(value), kind
