@@ -44,16 +44,15 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import OptimizeWarning, linprog
 
 from .exceptions import InvalidInputError, WFMError
+from .lp_status import solve_lp
 from .skills import SkillMatrix
 
 __all__ = [
@@ -283,11 +282,14 @@ def allocate(
             ),
             "b_eq": np.concatenate(rhs_eq),
         }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", OptimizeWarning)
-        res = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs", **kwargs)
-    if res.status != 0:
-        raise WFMError(f"skill cover program ended with status {res.status} ({res.message}); expected optimal")
+    # every HiGHS status handled (wfm.lp_status): re-solved with other settings before giving up
+    res = solve_lp(
+        cost, a_ub=a_ub, b_ub=b_ub, a_eq=kwargs.get("A_eq"), b_eq=kwargs.get("b_eq"), bounds=(0, None), method="highs"
+    )
+    if res.status != "OPTIMAL" or res.x is None or res.ub_marginals is None:
+        raise WFMError(
+            f"skill cover program ended with status {res.status} ({res.note or res.message}); expected optimal"
+        )
     x = res.x
     alloc = np.zeros((n_t, n_g, n_q))
     alloc[tt, gg, qq] = x[:n_x]
@@ -298,7 +300,7 @@ def allocate(
     for k, q in enumerate(def_q):
         backlog[:, q] = x[b0 + k * n_t : b0 + (k + 1) * n_t]
         under[:, q] = x[l0 + k * n_t : l0 + (k + 1) * n_t]
-    duals = -np.asarray(res.ineqlin.marginals)
+    duals = -np.asarray(res.ub_marginals)
     price = np.zeros((n_t, n_q))
     has = cover_row >= 0
     price[has] = duals[cover_row[has]]

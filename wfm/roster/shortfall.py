@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from ..exceptions import InfeasibleRosterError, InvalidInputError, WFMError
+from ..lp_status import solve_lp
 from .agents import Agent, parse_agents
 from .aggregate import AggregateModel, build_aggregate
 from .result import RosterResult
@@ -416,17 +416,17 @@ def _solve_lp(
     if time_limit_sec is not None:
         options["time_limit"] = max(1.0, float(time_limit_sec))
     ub = model.upper if upper is None else upper
-    res = linprog(
+    res = solve_lp(  # every HiGHS status handled: re-solved with other settings on an unexpected one
         model.cost if cost is None else cost,
-        A_ub=model.a_ub,
+        a_ub=model.a_ub,
         b_ub=model.b_ub,
-        A_eq=model.a_eq,
+        a_eq=model.a_eq,
         b_eq=model.b_eq,
         bounds=np.column_stack([model.lower, ub]),
         method="highs-ipm",
         options=options,
     )
-    return res.x if res.status == 0 else None
+    return res.x if res.status == "OPTIMAL" else None
 
 
 def _focused_cost(model: AggregateModel, focus: np.ndarray) -> np.ndarray:
