@@ -276,7 +276,8 @@ def generate(
             ]
         leave: list[str] = []
         min_h = lo
-        if rng.random() < leave_share:
+        # with the hour-balancing cycle no leave is drawn: the rules format has no leave credit for a cycle's average
+        if rng.random() < leave_share and not balance:
             length = int(rng.integers(2, 6))
             first = int(rng.integers(0, max(1, days - length + 1)))
             for d in range(first, min(first + length, days)):
