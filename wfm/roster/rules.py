@@ -456,8 +456,14 @@ class Rules:
     max_overtime_hours_per_cycle: float | None = None
     preferences: PreferenceWeights = field(default_factory=PreferenceWeights)
     fairness: FairnessSettings = field(default_factory=FairnessSettings)
+    # More labour rules (docs/roster.md, "More labour rules"); the defaults switch them off.
+    start_stability_clock: str = "circular"
+    min_consecutive_days_off: int = 1
+    max_consecutive_nights: int | None = None
+    min_rest_after_nights_hours: float = 0.0
 
     def __post_init__(self) -> None:
+        check_labour_rules(self)
         if not self.contracts:
             raise ConfigError("rules: expected at least one contract under [contracts], got none")
         if self.seats < 1:
@@ -638,6 +644,7 @@ class Rules:
                 "standard_day_hours",
                 "max_overtime_hours_per_day",
                 "max_overtime_hours_per_cycle",
+                *LABOUR_KEYS,
             },
             "[rules]",
         )
@@ -752,6 +759,7 @@ class Rules:
             night_end_minute=parse_clock(night[1], "rules.night_window[1]") % _MINUTES_PER_DAY,
             start_stability_hours=_number(section.get("start_stability_hours", 2), "rules.start_stability_hours"),
             **_cycle_kwargs(section),
+            **labour_kwargs(section),
             objective=ObjectiveWeights(**objective_kwargs),
             solver=SolverSettings(**solver_kwargs),
             preferences=PreferenceWeights.from_dict(data.get("preferences", {})),
@@ -827,3 +835,45 @@ def load_rules(path: str | os.PathLike[str]) -> Rules:
     6
     """
     return Rules.from_dict(read_toml(path))
+
+
+LABOUR_KEYS = (
+    "start_stability_clock",
+    "min_consecutive_days_off",
+    "max_consecutive_nights",
+    "min_rest_after_nights_hours",
+)
+
+
+def labour_kwargs(section: Mapping[str, Any]) -> dict[str, Any]:
+    """The [rules] keys of the further labour rules, parsed (absent keys keep the dataclass defaults)."""
+    out: dict[str, Any] = {}
+    if "start_stability_clock" in section:
+        clock = section["start_stability_clock"]
+        if clock not in ("circular", "linear"):
+            raise ConfigError(f'rules.start_stability_clock must be "circular" or "linear", got {clock!r}')
+        out["start_stability_clock"] = clock
+    for key in ("min_consecutive_days_off", "max_consecutive_nights"):
+        if key in section:
+            out[key] = int(_number(section[key], f"rules.{key}", integer=True))
+    if "min_rest_after_nights_hours" in section:
+        out["min_rest_after_nights_hours"] = _number(
+            section["min_rest_after_nights_hours"], "rules.min_rest_after_nights_hours"
+        )
+    return out
+
+
+def check_labour_rules(rules: Rules) -> None:
+    """Range checks of the further labour rules (raise ConfigError naming the key)."""
+    if rules.start_stability_clock not in ("circular", "linear"):
+        raise ConfigError(
+            f'rules.start_stability_clock must be "circular" or "linear", got {rules.start_stability_clock!r}'
+        )
+    if not 1 <= rules.min_consecutive_days_off <= 7:
+        raise ConfigError(f"rules.min_consecutive_days_off must be in [1, 7], got {rules.min_consecutive_days_off}")
+    if rules.max_consecutive_nights is not None and not 1 <= rules.max_consecutive_nights <= 31:
+        raise ConfigError(f"rules.max_consecutive_nights must be in [1, 31], got {rules.max_consecutive_nights}")
+    if not 0 <= rules.min_rest_after_nights_hours <= 168:
+        raise ConfigError(
+            f"rules.min_rest_after_nights_hours must be in [0, 168], got {rules.min_rest_after_nights_hours:g}"
+        )

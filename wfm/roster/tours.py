@@ -26,6 +26,7 @@ from ..frames import require_columns, to_numeric, to_timestamps
 from . import cycle
 from .cycle_rules import band_repeats_forbidden, inner_stretch_ok
 from .agents import Agent
+from .labour_rules import days_off_runs_ok, night_tour_ok
 from .rules import Rules, ShiftTemplate
 from .skill_plan import SkillPlan
 
@@ -276,7 +277,7 @@ def _break_offsets(template: ShiftTemplate, step: int, contract: str) -> tuple[t
     return tuple(out)
 
 
-def _patterns(n_days: int, rules: Rules) -> Pattern:
+def _patterns(n_days: int, rules: Rules, last: bool = True) -> Pattern:
     off_needed = max(0, rules.min_days_off_per_week - (7 - n_days))
     rows = []
     for mask in range(1 << n_days):
@@ -289,6 +290,8 @@ def _patterns(n_days: int, rules: Rules) -> Pattern:
             continue
         if not inner_stretch_ok(on, rules.min_work_stretch_days):
             continue  # a work stretch inside the week shorter than min_work_stretch_days
+        if not days_off_runs_ok(on, rules, last):
+            continue  # a run of days off shorter than min_consecutive_days_off
         rows.append(on)
     on = np.array(rows, dtype=bool).reshape(-1, n_days)
     # Deterministic order: fewer days first, then lexicographic.
@@ -333,7 +336,7 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
             if tpl not in template_index:
                 template_index[tpl] = len(templates)
                 templates.append(_template_plan(tpl, rules, step, agent.contract))
-    patterns = [_patterns(n, rules) for _, n in grid.weeks]
+    patterns = [_patterns(n, rules, w == len(grid.weeks) - 1) for w, (_, n) in enumerate(grid.weeks)]
 
     n_int = grid.n_intervals
     carry = np.zeros(n_int, dtype=np.int64)
@@ -389,7 +392,8 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
             )
             if terms not in base:
                 base[terms] = [
-                    _base_tours(terms, n, pat_w, templates, rules, agent) for (_, n), pat_w in zip(grid.weeks, patterns)
+                    _base_tours(terms, n, pat_w, templates, rules, agent, w_ == len(grid.weeks) - 1)
+                    for w_, ((_, n), pat_w) in enumerate(zip(grid.weeks, patterns))
                 ]
             off = tuple(np.flatnonzero(unavailable[i, d0 : d0 + n_days]).tolist())
             history: tuple = ()
@@ -449,7 +453,13 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
 
 
 def _base_tours(
-    terms: tuple, n_days: int, pat: Pattern, templates: list[TemplatePlan], rules: Rules, agent: Agent
+    terms: tuple,
+    n_days: int,
+    pat: Pattern,
+    templates: list[TemplatePlan],
+    rules: Rules,
+    agent: Agent,
+    last: bool = True,
 ) -> np.ndarray:
     """Every tour the rules allow for these contract terms in a week block of n_days."""
     _, tids, night_ok, min_paid, max_paid = terms
@@ -458,6 +468,7 @@ def _base_tours(
     counts = pat.count
     # A shift type that may not follow itself cannot fill a tour working two days in a row.
     back_to_back = (pat.on[:, 1:] & pat.on[:, :-1]).any(axis=1)
+    nights_ruled = rules.max_consecutive_nights is not None or rules.min_rest_after_nights_hours > 0
     rows = []
     if min_here == 0:
         empty = np.flatnonzero(counts == 0)
@@ -473,6 +484,19 @@ def _base_tours(
                     continue
                 if back_to_back[p] and band_repeats_forbidden(rules, int(plan.band_type[b])):
                     continue
+                if (
+                    nights_ruled
+                    and plan.band_night[b]
+                    and not night_tour_ok(
+                        pat.on[p],
+                        rules,
+                        last,
+                        plan.template.length_minutes,
+                        int(plan.band_last[b] - plan.band_first[b]),
+                        int(plan.band_last[b]),
+                    )
+                ):
+                    continue  # nights in a row or the rest after them
                 rows.append((int(p), t, b))
     if not rows:
         lengths = ", ".join(

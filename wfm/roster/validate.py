@@ -16,7 +16,9 @@ window), ``night_not_allowed``, ``min_rest`` (previous-week last shift included)
 has only the maximum), ``max_night_shifts``, ``start_stability``, ``seats`` (heads on shift at
 any instant, previous-week shifts still running included), the rules spanning weeks
 (``cycle_hours``, ``overtime_day``, ``overtime_cycle``, ``weekends_worked``, ``min_work_stretch``,
-``forbidden_succession``; see :func:`_cycle_violations`), and with a breaks frame the break
+``forbidden_succession``; see :func:`_cycle_violations`), the further labour rules
+(``min_consecutive_days_off``, ``max_consecutive_nights``, ``rest_after_nights``; see
+:mod:`wfm.roster.validate_labour`), and with a breaks frame the break
 rules (``break_*``, see :func:`validate`).
 """
 
@@ -31,6 +33,7 @@ import pandas as pd
 from ..exceptions import InvalidInputError
 from ..frames import require_columns, to_timestamps
 from .rules import Rules
+from .validate_labour import labour_violations, start_spread_hours
 
 __all__ = ["validate", "VIOLATION_COLUMNS"]
 
@@ -337,7 +340,7 @@ def validate(
                 )
             if len(week) > 1:
                 clocks = (week["start"] - week["date"]) / pd.Timedelta(hours=1)
-                spread = float(clocks.max() - clocks.min())
+                spread = start_spread_hours(clocks.to_numpy(), rules.start_stability_clock == "circular")
                 if spread > rules.start_stability_hours + 1e-9:
                     out.append(
                         (
@@ -349,6 +352,7 @@ def validate(
                     )
 
     out += _cycle_violations(shifts, terms_by_id, rules, origin, horizon_days)
+    out += labour_violations(shifts, terms_by_id, rules, origin, horizon_days)
 
     # Seats: heads on shift at any instant, previous-week shifts still running included.
     events: list[tuple[pd.Timestamp, int]] = []
