@@ -163,3 +163,32 @@ def test_engine_honours_nights_in_a_row_and_rest_after_nights():
         found = validate(res.roster, agents, rules, horizon_start=START, horizon_days=days)
         assert found.empty, found.to_string()
         assert _night_runs(res.roster, rules) <= 2
+
+
+# -- weekly rest -------------------------------------------------------------------------------------
+
+
+def test_weekly_rest_is_flagged():
+    # Mon-Sat 08:00-17:00, Sunday off: the longest rest is Saturday 17:00 to the week's end, 31 h.
+    six = [8, 8, 8, 8, 8, 8, None]
+    agents = _agents(min_hours_week=0, max_hours_week=48)
+    assert _hit(_days(six), agents, min_days_off_per_week=1) == set()
+    assert _hit(_days(six), agents, min_days_off_per_week=1, weekly_rest_hours=31) == set()
+    assert _hit(_days(six), agents, min_days_off_per_week=1, weekly_rest_hours=35) == {"weekly_rest"}
+    # Tue-Sat 08:00-17:00: Monday 00:00 to Tuesday 08:00 rests 32 h, Saturday 17:00 to the end 31 h;
+    # a previous-week shift running to Monday 06:00 occupies the week's start and leaves 31 h.
+    five = [None, 8, 8, 8, 8, 8, None]
+    assert _hit(_days(five), agents, weekly_rest_hours=32) == set()
+    late = _agents(min_hours_week=0, max_hours_week=48, prev_shift_end=pd.Timestamp("2026-11-30 06:00"))
+    assert _hit(_days(five), late, weekly_rest_hours=32) == {"weekly_rest"}
+
+
+def test_engine_honours_weekly_rest():
+    base, agents, _ = _engine(7)
+    strict = tiny_rules(weekly_rest_hours=50)
+    # The rule binds: without it the engine splits some agent's days off (no 50 h rest).
+    assert not validate(base.roster, agents, strict, horizon_start=START, horizon_days=7).empty
+    for days in (7, 14):
+        res, agents, rules = _engine(days, weekly_rest_hours=50)
+        found = validate(res.roster, agents, rules, horizon_start=START, horizon_days=days)
+        assert found.empty, found.to_string()

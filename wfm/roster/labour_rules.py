@@ -24,7 +24,7 @@ import numpy as np
 
 from .rules import Rules
 
-__all__ = ["days_off_runs_ok", "night_tour_ok", "off_runs"]
+__all__ = ["days_off_runs_ok", "night_tour_ok", "off_runs", "weekly_rest_ok"]
 
 DAY = 1440
 
@@ -94,3 +94,20 @@ def night_tour_ok(on: np.ndarray, rules: Rules, last_week: bool, length: int, sp
             if (trailing + 1) * DAY - latest - length < rest:
                 return False
     return True
+
+
+def weekly_rest_ok(on: np.ndarray, rules: Rules, length: int, first: int, latest: int, carry_in: int) -> bool:
+    """Whether a whole week worked on ``on`` (shift ``length`` min, starts ``first``..``latest`` min after
+    midnight) surely holds a shift-free stretch of ``weekly_rest_hours`` inside the week."""
+    need = int(round(rules.weekly_rest_hours * 60))
+    n = len(on)
+    if need <= 0 or n < 7:
+        return True
+    days = np.flatnonzero(on)
+    if days.size == 0:
+        return n * DAY - carry_in >= need
+    best = int(days[0]) * DAY + first - carry_in
+    for a, b in zip(days[:-1], days[1:]):
+        best = max(best, int(b - a) * DAY + first - latest - length)
+    best = max(best, (n - int(days[-1])) * DAY - latest - length)
+    return best >= need

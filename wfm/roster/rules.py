@@ -461,6 +461,7 @@ class Rules:
     min_consecutive_days_off: int = 1
     max_consecutive_nights: int | None = None
     min_rest_after_nights_hours: float = 0.0
+    weekly_rest_hours: float = 0.0
 
     def __post_init__(self) -> None:
         check_labour_rules(self)
@@ -842,6 +843,7 @@ LABOUR_KEYS = (
     "min_consecutive_days_off",
     "max_consecutive_nights",
     "min_rest_after_nights_hours",
+    "weekly_rest_hours",
 )
 
 
@@ -856,10 +858,9 @@ def labour_kwargs(section: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("min_consecutive_days_off", "max_consecutive_nights"):
         if key in section:
             out[key] = int(_number(section[key], f"rules.{key}", integer=True))
-    if "min_rest_after_nights_hours" in section:
-        out["min_rest_after_nights_hours"] = _number(
-            section["min_rest_after_nights_hours"], "rules.min_rest_after_nights_hours"
-        )
+    for key in ("min_rest_after_nights_hours", "weekly_rest_hours"):
+        if key in section:
+            out[key] = _number(section[key], f"rules.{key}")
     return out
 
 
@@ -877,3 +878,5 @@ def check_labour_rules(rules: Rules) -> None:
         raise ConfigError(
             f"rules.min_rest_after_nights_hours must be in [0, 168], got {rules.min_rest_after_nights_hours:g}"
         )
+    if not 0 <= rules.weekly_rest_hours <= 168:
+        raise ConfigError(f"rules.weekly_rest_hours must be in [0, 168], got {rules.weekly_rest_hours:g}")

@@ -26,7 +26,7 @@ from ..frames import require_columns, to_numeric, to_timestamps
 from . import cycle
 from .cycle_rules import band_repeats_forbidden, inner_stretch_ok
 from .agents import Agent
-from .labour_rules import days_off_runs_ok, night_tour_ok
+from .labour_rules import days_off_runs_ok, night_tour_ok, weekly_rest_ok
 from .rules import Rules, ShiftTemplate
 from .skill_plan import SkillPlan
 
@@ -372,6 +372,9 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
                     unavailable[i, d] = True
         windows.append(mine)
 
+    # Weekly rest: how far a previous week's shift may run into a week (the first: the history's).
+    spill = max([0] + [int(tp.starts.max()) + tp.template.length_minutes - DAY for tp in templates])
+    carry_in = (max(spill, int(prev_end.max(initial=0))), spill)
     # Base tours per contract terms and week (rules only), then agent classes per week: agents
     # sharing the terms, the week's unavailable days and (first week) the history's effect.
     base: dict[tuple, list[np.ndarray]] = {}
@@ -392,7 +395,9 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
             )
             if terms not in base:
                 base[terms] = [
-                    _base_tours(terms, n, pat_w, templates, rules, agent, w_ == len(grid.weeks) - 1)
+                    _base_tours(
+                        terms, n, pat_w, templates, rules, agent, w_ == len(grid.weeks) - 1, carry_in[min(w_, 1)]
+                    )
                     for w_, ((_, n), pat_w) in enumerate(zip(grid.weeks, patterns))
                 ]
             off = tuple(np.flatnonzero(unavailable[i, d0 : d0 + n_days]).tolist())
@@ -460,6 +465,7 @@ def _base_tours(
     rules: Rules,
     agent: Agent,
     last: bool = True,
+    carry_in: int = 0,
 ) -> np.ndarray:
     """Every tour the rules allow for these contract terms in a week block of n_days."""
     _, tids, night_ok, min_paid, max_paid = terms
@@ -497,6 +503,15 @@ def _base_tours(
                     )
                 ):
                     continue  # nights in a row or the rest after them
+                if rules.weekly_rest_hours > 0 and not weekly_rest_ok(
+                    pat.on[p],
+                    rules,
+                    plan.template.length_minutes,
+                    int(plan.band_first[b]),
+                    int(plan.band_last[b]),
+                    carry_in,
+                ):
+                    continue  # no long enough weekly rest
                 rows.append((int(p), t, b))
     if not rows:
         lengths = ", ".join(

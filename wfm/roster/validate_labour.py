@@ -13,6 +13,10 @@ code with the tour catalogue or the models. Rules (the ``rule`` column):
     night shifts (touching the night window) on consecutive days, counted from the horizon start.
 ``rest_after_nights``
     the rest between the last night of a run and the agent's next shift (within the horizon).
+``weekly_rest``
+    every whole 7-day block of the horizon holds an uninterrupted stretch of at least
+    ``weekly_rest_hours`` with no shift of the agent, measured inside the block (a previous-week
+    shift still running at the horizon start occupies its part).
 
 Start-time stability on the circular clock (``start_stability_clock = "circular"``) is
 :func:`start_spread_hours`, which the validator uses for ``start_stability``.
@@ -69,7 +73,7 @@ def labour_violations(
     max_nights = rules.max_consecutive_nights
     rest_nights = pd.Timedelta(hours=rules.min_rest_after_nights_hours)
     if k_off <= 1 and max_nights is None and rules.min_rest_after_nights_hours <= 0:
-        return out
+        return out + _weekly_rest(shifts, terms_by_id, rules, origin, horizon_days)
     day = pd.Timedelta(days=1)
     for agent_id, group in shifts.groupby("agent_id", sort=True):
         terms = terms_by_id.get(agent_id)
@@ -136,4 +140,46 @@ def labour_violations(
                             f"need {rules.min_rest_after_nights_hours:g} h",
                         )
                     )
+    return out + _weekly_rest(shifts, terms_by_id, rules, origin, horizon_days)
+
+
+def _weekly_rest(
+    shifts: pd.DataFrame, terms_by_id: dict[str, dict], rules: Rules, origin: pd.Timestamp, horizon_days: int
+) -> list[tuple]:
+    """The longest shift-free stretch inside each whole 7-day block, for every agent of the agents frame."""
+    out: list[tuple] = []
+    if rules.weekly_rest_hours <= 0:
+        return out
+    need = pd.Timedelta(hours=rules.weekly_rest_hours)
+    by_agent = {a: g for a, g in shifts.groupby("agent_id", sort=True)}
+    for agent_id, terms in terms_by_id.items():
+        if not terms:
+            continue
+        busy = []
+        if terms.get("prev_end") is not None:
+            busy.append((origin - pd.Timedelta(days=1), terms["prev_end"]))
+        group = by_agent.get(agent_id)
+        if group is not None:
+            busy += list(zip(group["start"], group["end"]))
+        busy.sort()
+        for w in range(horizon_days // 7):
+            b0 = origin + pd.Timedelta(days=7 * w)
+            b1 = b0 + pd.Timedelta(days=7)
+            free_from, longest = b0, pd.Timedelta(0)
+            for s, e in busy:
+                if e <= b0 or s >= b1:
+                    continue
+                longest = max(longest, max(s, b0) - free_from)
+                free_from = max(free_from, min(e, b1))
+            longest = max(longest, b1 - free_from)
+            if longest < need:
+                out.append(
+                    (
+                        agent_id,
+                        b0.date(),
+                        "weekly_rest",
+                        f"longest rest {longest / pd.Timedelta(hours=1):g} h in the week of {b0.date()}, "
+                        f"need {rules.weekly_rest_hours:g} h",
+                    )
+                )
     return out
