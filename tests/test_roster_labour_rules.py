@@ -192,3 +192,47 @@ def test_engine_honours_weekly_rest():
         res, agents, rules = _engine(days, weekly_rest_hours=50)
         found = validate(res.roster, agents, rules, horizon_start=START, horizon_days=days)
         assert found.empty, found.to_string()
+
+
+# -- nights cap per contract or agent -------------------------------------------------------------------
+
+
+def _with_contract_cap(cap: int):
+    import dataclasses
+
+    rules = tiny_rules()
+    ft = dataclasses.replace(rules.contracts["ft"], max_night_shifts_week=cap)
+    return dataclasses.replace(rules, contracts={**rules.contracts, "ft": ft})
+
+
+def test_night_cap_per_contract_and_agent_is_flagged():
+    nights = [22, 22, 22, 22, None, None, None]
+    agents = _agents(min_hours_week=0)
+    assert _hit(_days(nights), agents) == set()
+    found = validate(_days(nights), agents, _with_contract_cap(3), horizon_start=START, horizon_days=7)
+    assert set(found["rule"]) == {"max_night_shifts"}
+    assert _hit(_days(nights), _agents(min_hours_week=0, max_night_shifts_week=3)) == {"max_night_shifts"}
+    assert _hit(_days(nights), _agents(min_hours_week=0, max_night_shifts_week=4)) == set()
+
+
+def test_night_cap_in_the_rules_format_and_agents_frame():
+    with pytest.raises(ConfigError, match="max_night_shifts_week"):
+        _with_contract_cap(8)
+    from wfm.exceptions import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="max_night_shifts_week"):
+        schedule(tiny_requirements(1), tiny_agents().assign(max_night_shifts_week=2.5), tiny_rules(), time_limit_sec=5)
+
+
+def test_engine_honours_night_caps():
+    base, agents, rules = _engine(7)
+    capped = agents.assign(max_night_shifts_week=1)
+    # The cap binds: without it some agent works three or more nights in the week.
+    assert "max_night_shifts" in set(validate(base.roster, capped, rules, horizon_start=START, horizon_days=7)["rule"])
+    res = schedule(tiny_requirements(7), capped, rules, time_limit_sec=8, seed=2)
+    found = validate(res.roster, capped, rules, horizon_start=START, horizon_days=7)
+    assert found.empty, found.to_string()
+    contract_rules = _with_contract_cap(1)
+    res = schedule(tiny_requirements(14), agents, contract_rules, time_limit_sec=8, seed=2)
+    found = validate(res.roster, agents, contract_rules, horizon_start=START, horizon_days=14)
+    assert found.empty, found.to_string()

@@ -284,8 +284,14 @@ class Contract:
     avg_hours_week: float | None = None
     #: the cycle total may differ from avg_hours_week x cycle_weeks by at most this many hours
     cycle_tolerance_hours: float = 0.0
+    #: at most this many night shifts a week for the contract's agents (None: rules.max_night_shifts_per_week)
+    max_night_shifts_week: int | None = None
 
     def __post_init__(self) -> None:
+        if self.max_night_shifts_week is not None and not 0 <= self.max_night_shifts_week <= 7:
+            raise ConfigError(
+                f"contract {self.name}: max_night_shifts_week must be in [0, 7], got {self.max_night_shifts_week}"
+            )
         if not self.shifts:
             raise ConfigError(f"contract {self.name}: no legal shift, expected at least one [[shifts]] template")
         if self.min_hours_week < 0 or self.max_hours_week < 0:
@@ -660,7 +666,16 @@ class Rules:
             if not isinstance(raw, Mapping):
                 raise ConfigError(f"{where} must be a table, got {raw!r}")
             _check_keys(
-                raw, {"min_hours_week", "max_hours_week", "shifts", "avg_hours_week", "cycle_tolerance_hours"}, where
+                raw,
+                {
+                    "min_hours_week",
+                    "max_hours_week",
+                    "shifts",
+                    "avg_hours_week",
+                    "cycle_tolerance_hours",
+                    "max_night_shifts_week",
+                },
+                where,
             )
             for key in ("min_hours_week", "max_hours_week"):
                 if key not in raw:
@@ -680,6 +695,11 @@ class Rules:
                 ),
                 cycle_tolerance_hours=_number(
                     raw.get("cycle_tolerance_hours", 0), f"{where}.cycle_tolerance_hours", minimum=0
+                ),
+                max_night_shifts_week=(
+                    None
+                    if "max_night_shifts_week" not in raw
+                    else int(_number(raw["max_night_shifts_week"], f"{where}.max_night_shifts_week", integer=True))
                 ),
             )
         night = section.get("night_window", ["00:00", "05:00"])

@@ -39,6 +39,7 @@ __all__ = [
     "build_grid",
     "build_catalogue",
     "leading_days",
+    "night_cap",
 ]
 
 DAY = 1440
@@ -392,6 +393,7 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
                 agent.night_allowed,
                 agent.min_paid_minutes_week,
                 agent.max_paid_minutes_week,
+                night_cap(rules, agent),
             )
             if terms not in base:
                 base[terms] = [
@@ -457,6 +459,12 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
     return cat
 
 
+def night_cap(rules: Rules, agent: Agent) -> int:
+    """The agent's cap on night shifts a week: the least of the rules', its contract's and its own."""
+    caps = [rules.max_night_shifts_per_week, rules.contracts[agent.contract].max_night_shifts_week]
+    return min(c for c in caps + [agent.max_night_shifts_week] if c is not None)
+
+
 def _base_tours(
     terms: tuple,
     n_days: int,
@@ -468,7 +476,7 @@ def _base_tours(
     carry_in: int = 0,
 ) -> np.ndarray:
     """Every tour the rules allow for these contract terms in a week block of n_days."""
-    _, tids, night_ok, min_paid, max_paid = terms
+    _, tids, night_ok, min_paid, max_paid, cap = terms
     # A block shorter than a week cannot know the rest of its week: only the maximum applies.
     min_here = min_paid if n_days == 7 else 0
     counts = pat.count
@@ -486,7 +494,7 @@ def _base_tours(
         ok = (counts > 0) & (paid >= min_here) & (paid <= max_paid)
         for p in np.flatnonzero(ok):
             for b in range(plan.n_bands):
-                if plan.band_night[b] and (not night_ok or counts[p] > rules.max_night_shifts_per_week):
+                if plan.band_night[b] and (not night_ok or counts[p] > cap):
                     continue
                 if back_to_back[p] and band_repeats_forbidden(rules, int(plan.band_type[b])):
                     continue
@@ -522,8 +530,8 @@ def _base_tours(
             f"agent {agent.agent_id}: no legal week of {n_days} day(s): min_hours_week "
             f"{min_paid / 60:g} to max_hours_week {max_paid / 60:g} with shifts {lengths}, "
             f"min_days_off_per_week {rules.min_days_off_per_week}, max_consecutive_days "
-            f"{rules.max_consecutive_days}, night_allowed {night_ok}, max_night_shifts_per_week "
-            f"{rules.max_night_shifts_per_week}"
+            f"{rules.max_consecutive_days}, night_allowed {night_ok}, max night shifts a week "
+            f"{cap}"
         )
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
 

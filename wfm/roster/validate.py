@@ -94,6 +94,11 @@ def _agent_terms(row: pd.Series, rules: Rules) -> dict:
         "windows": [tuple(pd.Timestamp(p) for p in x.split("/")) for x in _items(row.get("unavailable_windows"))],
         "prev_end": None if _blank(prev_end) else pd.Timestamp(prev_end),
         "prev_run": 0 if _blank(row.get("prev_consecutive_days")) else int(float(row.get("prev_consecutive_days"))),
+        "night_cap": min(
+            rules.max_night_shifts_per_week,
+            7 if contract.max_night_shifts_week is None else contract.max_night_shifts_week,
+            7 if _blank(row.get("max_night_shifts_week")) else int(float(row.get("max_night_shifts_week"))),
+        ),
     }
 
 
@@ -329,13 +334,13 @@ def validate(
                     )
                 )
             nights = int(week["night"].sum())
-            if nights > rules.max_night_shifts_per_week:
+            if nights > terms["night_cap"]:
                 out.append(
                     (
                         agent_id,
                         d,
                         "max_night_shifts",
-                        f"{nights} night shifts in the week of {d}, limit {rules.max_night_shifts_per_week}",
+                        f"{nights} night shifts in the week of {d}, limit {terms['night_cap']}",
                     )
                 )
             if len(week) > 1:
