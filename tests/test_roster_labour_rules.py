@@ -236,3 +236,10 @@ def test_engine_honours_night_caps():
     res = schedule(tiny_requirements(14), agents, contract_rules, time_limit_sec=8, seed=2)
     found = validate(res.roster, agents, contract_rules, horizon_start=START, horizon_days=14)
     assert found.empty, found.to_string()
+
+
+def test_validator_rejects_a_bad_night_cap_column():
+    from wfm.exceptions import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="max_night_shifts_week"):
+        validate(_days([8]), _agents(max_night_shifts_week="x"), tiny_rules(), horizon_start=START, horizon_days=7)

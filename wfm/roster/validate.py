@@ -97,9 +97,24 @@ def _agent_terms(row: pd.Series, rules: Rules) -> dict:
         "night_cap": min(
             rules.max_night_shifts_per_week,
             7 if contract.max_night_shifts_week is None else contract.max_night_shifts_week,
-            7 if _blank(row.get("max_night_shifts_week")) else int(float(row.get("max_night_shifts_week"))),
+            _whole_cap(row.get("max_night_shifts_week"), str(row["agent_id"])),
         ),
     }
+
+
+def _whole_cap(value: object, agent_id: str) -> int:
+    """An agents-frame cap on night shifts a week (7 when blank)."""
+    if _blank(value):
+        return 7
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number != int(number) or not 0 <= number <= 7:
+        raise InvalidInputError(
+            f"agents column max_night_shifts_week must be a whole number in [0, 7], got {value!r} (agent {agent_id})"
+        )
+    return int(number)
 
 
 def _night_overlap(start: pd.Timestamp, end: pd.Timestamp, rules: Rules) -> bool:
