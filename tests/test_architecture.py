@@ -27,6 +27,8 @@ LAYERS: dict[str, int] = {
     "cycle_rules": 1,
     "inputs": 1,
     "validate": 1,
+    "validate_labour": 1,
+    "labour_rules": 1,
     "skill_plan": 1,  # the skills and each queue's requirement on the grid (wfm.skills, wfm.cover)
     # 2 the grid and the tour catalogue, with the cycle accounting kept on it
     "tours": 2,

@@ -61,6 +61,7 @@ AGENT_COLUMNS = (
     "cycle_weeks_done",
     "cycle_hours_so_far",
     "cycle_weekends_worked",
+    "max_night_shifts_week",
 ) + PREFERENCE_COLUMNS
 
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -86,6 +87,8 @@ class Agent:
     cycle_minutes_so_far: int = 0
     cycle_weekends_worked: int = 0
     preferences: AgentPreferences = NO_PREFERENCES
+    #: the agent's own cap on night shifts a week (None: none; the rules' and contract's caps also apply)
+    max_night_shifts_week: int | None = None
 
 
 def _parse_bool(value: object, agent_id: str) -> bool:
@@ -231,6 +234,15 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
                     f"agents column prev_consecutive_days must be a whole number >= 0, got {value!r} (agent {agent_id})"
                 )
         cycle = _cycle_columns(frame, rec, rules, agent_id)
+        night_cap: int | None = None
+        if "max_night_shifts_week" in frame.columns and not _missing(rec.get("max_night_shifts_week")):
+            cap = hours("max_night_shifts_week", 0)
+            if cap != int(cap) or cap > 7:
+                raise InvalidInputError(
+                    "agents column max_night_shifts_week must be a whole number in [0, 7], got "
+                    f"{rec.get('max_night_shifts_week')!r} (agent {agent_id})"
+                )
+            night_cap = int(cap)
         out.append(
             Agent(
                 agent_id=agent_id,
@@ -249,6 +261,7 @@ def parse_agents(agents: pd.DataFrame, rules: Rules) -> list[Agent]:
                     tuple(t.name for t in rules.shift_types),
                 ),
                 **cycle,
+                max_night_shifts_week=night_cap,
             )
         )
     return out

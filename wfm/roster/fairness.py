@@ -245,11 +245,12 @@ def _terms_ok(
     terms = [cat.classes[week][int(cat.agent_class[a, week])].key[0] for a in members]
     for key in set(terms):
         rows = np.array([k == key for k in terms])
-        _, tids, night_ok, min_paid, max_paid = key
+        _, tids, night_ok, min_paid, max_paid, night_cap = key
         allowed = np.isin(template, list(tids)) | (template < 0)
         allowed &= (paid >= (min_paid if n == 7 else 0)) & (paid <= max_paid)
         if not night_ok:
             allowed &= nights == 0
+        allowed &= nights <= night_cap
         ok[rows] &= allowed[None, :]
     return ok
 

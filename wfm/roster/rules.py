@@ -284,8 +284,14 @@ class Contract:
     avg_hours_week: float | None = None
     #: the cycle total may differ from avg_hours_week x cycle_weeks by at most this many hours
     cycle_tolerance_hours: float = 0.0
+    #: at most this many night shifts a week for the contract's agents (None: rules.max_night_shifts_per_week)
+    max_night_shifts_week: int | None = None
 
     def __post_init__(self) -> None:
+        if self.max_night_shifts_week is not None and not 0 <= self.max_night_shifts_week <= 7:
+            raise ConfigError(
+                f"contract {self.name}: max_night_shifts_week must be in [0, 7], got {self.max_night_shifts_week}"
+            )
         if not self.shifts:
             raise ConfigError(f"contract {self.name}: no legal shift, expected at least one [[shifts]] template")
         if self.min_hours_week < 0 or self.max_hours_week < 0:
@@ -456,8 +462,15 @@ class Rules:
     max_overtime_hours_per_cycle: float | None = None
     preferences: PreferenceWeights = field(default_factory=PreferenceWeights)
     fairness: FairnessSettings = field(default_factory=FairnessSettings)
+    # More labour rules (docs/roster.md, "More labour rules"); the defaults switch them off.
+    start_stability_clock: str = "circular"
+    min_consecutive_days_off: int = 1
+    max_consecutive_nights: int | None = None
+    min_rest_after_nights_hours: float = 0.0
+    weekly_rest_hours: float = 0.0
 
     def __post_init__(self) -> None:
+        check_labour_rules(self)
         if not self.contracts:
             raise ConfigError("rules: expected at least one contract under [contracts], got none")
         if self.seats < 1:
@@ -638,6 +651,7 @@ class Rules:
                 "standard_day_hours",
                 "max_overtime_hours_per_day",
                 "max_overtime_hours_per_cycle",
+                *LABOUR_KEYS,
             },
             "[rules]",
         )
@@ -652,7 +666,16 @@ class Rules:
             if not isinstance(raw, Mapping):
                 raise ConfigError(f"{where} must be a table, got {raw!r}")
             _check_keys(
-                raw, {"min_hours_week", "max_hours_week", "shifts", "avg_hours_week", "cycle_tolerance_hours"}, where
+                raw,
+                {
+                    "min_hours_week",
+                    "max_hours_week",
+                    "shifts",
+                    "avg_hours_week",
+                    "cycle_tolerance_hours",
+                    "max_night_shifts_week",
+                },
+                where,
             )
             for key in ("min_hours_week", "max_hours_week"):
                 if key not in raw:
@@ -672,6 +695,11 @@ class Rules:
                 ),
                 cycle_tolerance_hours=_number(
                     raw.get("cycle_tolerance_hours", 0), f"{where}.cycle_tolerance_hours", minimum=0
+                ),
+                max_night_shifts_week=(
+                    None
+                    if "max_night_shifts_week" not in raw
+                    else int(_number(raw["max_night_shifts_week"], f"{where}.max_night_shifts_week", integer=True))
                 ),
             )
         night = section.get("night_window", ["00:00", "05:00"])
@@ -752,6 +780,7 @@ class Rules:
             night_end_minute=parse_clock(night[1], "rules.night_window[1]") % _MINUTES_PER_DAY,
             start_stability_hours=_number(section.get("start_stability_hours", 2), "rules.start_stability_hours"),
             **_cycle_kwargs(section),
+            **labour_kwargs(section),
             objective=ObjectiveWeights(**objective_kwargs),
             solver=SolverSettings(**solver_kwargs),
             preferences=PreferenceWeights.from_dict(data.get("preferences", {})),
@@ -827,3 +856,47 @@ def load_rules(path: str | os.PathLike[str]) -> Rules:
     6
     """
     return Rules.from_dict(read_toml(path))
+
+
+LABOUR_KEYS = (
+    "start_stability_clock",
+    "min_consecutive_days_off",
+    "max_consecutive_nights",
+    "min_rest_after_nights_hours",
+    "weekly_rest_hours",
+)
+
+
+def labour_kwargs(section: Mapping[str, Any]) -> dict[str, Any]:
+    """The [rules] keys of the further labour rules, parsed (absent keys keep the dataclass defaults)."""
+    out: dict[str, Any] = {}
+    if "start_stability_clock" in section:
+        clock = section["start_stability_clock"]
+        if clock not in ("circular", "linear"):
+            raise ConfigError(f'rules.start_stability_clock must be "circular" or "linear", got {clock!r}')
+        out["start_stability_clock"] = clock
+    for key in ("min_consecutive_days_off", "max_consecutive_nights"):
+        if key in section:
+            out[key] = int(_number(section[key], f"rules.{key}", integer=True))
+    for key in ("min_rest_after_nights_hours", "weekly_rest_hours"):
+        if key in section:
+            out[key] = _number(section[key], f"rules.{key}")
+    return out
+
+
+def check_labour_rules(rules: Rules) -> None:
+    """Range checks of the further labour rules (raise ConfigError naming the key)."""
+    if rules.start_stability_clock not in ("circular", "linear"):
+        raise ConfigError(
+            f'rules.start_stability_clock must be "circular" or "linear", got {rules.start_stability_clock!r}'
+        )
+    if not 1 <= rules.min_consecutive_days_off <= 7:
+        raise ConfigError(f"rules.min_consecutive_days_off must be in [1, 7], got {rules.min_consecutive_days_off}")
+    if rules.max_consecutive_nights is not None and not 1 <= rules.max_consecutive_nights <= 31:
+        raise ConfigError(f"rules.max_consecutive_nights must be in [1, 31], got {rules.max_consecutive_nights}")
+    if not 0 <= rules.min_rest_after_nights_hours <= 168:
+        raise ConfigError(
+            f"rules.min_rest_after_nights_hours must be in [0, 168], got {rules.min_rest_after_nights_hours:g}"
+        )
+    if not 0 <= rules.weekly_rest_hours <= 168:
+        raise ConfigError(f"rules.weekly_rest_hours must be in [0, 168], got {rules.weekly_rest_hours:g}")

@@ -26,6 +26,7 @@ from ..frames import require_columns, to_numeric, to_timestamps
 from . import cycle
 from .cycle_rules import band_repeats_forbidden, inner_stretch_ok
 from .agents import Agent
+from .labour_rules import days_off_runs_ok, night_tour_ok, weekly_rest_ok
 from .rules import Rules, ShiftTemplate
 from .skill_plan import SkillPlan
 
@@ -38,6 +39,7 @@ __all__ = [
     "build_grid",
     "build_catalogue",
     "leading_days",
+    "night_cap",
 ]
 
 DAY = 1440
@@ -276,7 +278,7 @@ def _break_offsets(template: ShiftTemplate, step: int, contract: str) -> tuple[t
     return tuple(out)
 
 
-def _patterns(n_days: int, rules: Rules) -> Pattern:
+def _patterns(n_days: int, rules: Rules, last: bool = True) -> Pattern:
     off_needed = max(0, rules.min_days_off_per_week - (7 - n_days))
     rows = []
     for mask in range(1 << n_days):
@@ -289,6 +291,8 @@ def _patterns(n_days: int, rules: Rules) -> Pattern:
             continue
         if not inner_stretch_ok(on, rules.min_work_stretch_days):
             continue  # a work stretch inside the week shorter than min_work_stretch_days
+        if not days_off_runs_ok(on, rules, last):
+            continue  # a run of days off shorter than min_consecutive_days_off
         rows.append(on)
     on = np.array(rows, dtype=bool).reshape(-1, n_days)
     # Deterministic order: fewer days first, then lexicographic.
@@ -333,7 +337,7 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
             if tpl not in template_index:
                 template_index[tpl] = len(templates)
                 templates.append(_template_plan(tpl, rules, step, agent.contract))
-    patterns = [_patterns(n, rules) for _, n in grid.weeks]
+    patterns = [_patterns(n, rules, w == len(grid.weeks) - 1) for w, (_, n) in enumerate(grid.weeks)]
 
     n_int = grid.n_intervals
     carry = np.zeros(n_int, dtype=np.int64)
@@ -369,6 +373,9 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
                     unavailable[i, d] = True
         windows.append(mine)
 
+    # Weekly rest: how far a previous week's shift may run into a week (the first: the history's).
+    spill = max([0] + [int(tp.starts.max()) + tp.template.length_minutes - DAY for tp in templates])
+    carry_in = (max(spill, int(prev_end.max(initial=0))), spill)
     # Base tours per contract terms and week (rules only), then agent classes per week: agents
     # sharing the terms, the week's unavailable days and (first week) the history's effect.
     base: dict[tuple, list[np.ndarray]] = {}
@@ -386,10 +393,14 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
                 agent.night_allowed,
                 agent.min_paid_minutes_week,
                 agent.max_paid_minutes_week,
+                night_cap(rules, agent),
             )
             if terms not in base:
                 base[terms] = [
-                    _base_tours(terms, n, pat_w, templates, rules, agent) for (_, n), pat_w in zip(grid.weeks, patterns)
+                    _base_tours(
+                        terms, n, pat_w, templates, rules, agent, w_ == len(grid.weeks) - 1, carry_in[min(w_, 1)]
+                    )
+                    for w_, ((_, n), pat_w) in enumerate(zip(grid.weeks, patterns))
                 ]
             off = tuple(np.flatnonzero(unavailable[i, d0 : d0 + n_days]).tolist())
             history: tuple = ()
@@ -448,16 +459,30 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
     return cat
 
 
+def night_cap(rules: Rules, agent: Agent) -> int:
+    """The agent's cap on night shifts a week: the least of the rules', its contract's and its own."""
+    caps = [rules.max_night_shifts_per_week, rules.contracts[agent.contract].max_night_shifts_week]
+    return min(c for c in caps + [agent.max_night_shifts_week] if c is not None)
+
+
 def _base_tours(
-    terms: tuple, n_days: int, pat: Pattern, templates: list[TemplatePlan], rules: Rules, agent: Agent
+    terms: tuple,
+    n_days: int,
+    pat: Pattern,
+    templates: list[TemplatePlan],
+    rules: Rules,
+    agent: Agent,
+    last: bool = True,
+    carry_in: int = 0,
 ) -> np.ndarray:
     """Every tour the rules allow for these contract terms in a week block of n_days."""
-    _, tids, night_ok, min_paid, max_paid = terms
+    _, tids, night_ok, min_paid, max_paid, cap = terms
     # A block shorter than a week cannot know the rest of its week: only the maximum applies.
     min_here = min_paid if n_days == 7 else 0
     counts = pat.count
     # A shift type that may not follow itself cannot fill a tour working two days in a row.
     back_to_back = (pat.on[:, 1:] & pat.on[:, :-1]).any(axis=1)
+    nights_ruled = rules.max_consecutive_nights is not None or rules.min_rest_after_nights_hours > 0
     rows = []
     if min_here == 0:
         empty = np.flatnonzero(counts == 0)
@@ -469,10 +494,32 @@ def _base_tours(
         ok = (counts > 0) & (paid >= min_here) & (paid <= max_paid)
         for p in np.flatnonzero(ok):
             for b in range(plan.n_bands):
-                if plan.band_night[b] and (not night_ok or counts[p] > rules.max_night_shifts_per_week):
+                if plan.band_night[b] and (not night_ok or counts[p] > cap):
                     continue
                 if back_to_back[p] and band_repeats_forbidden(rules, int(plan.band_type[b])):
                     continue
+                if (
+                    nights_ruled
+                    and plan.band_night[b]
+                    and not night_tour_ok(
+                        pat.on[p],
+                        rules,
+                        last,
+                        plan.template.length_minutes,
+                        int(plan.band_last[b] - plan.band_first[b]),
+                        int(plan.band_last[b]),
+                    )
+                ):
+                    continue  # nights in a row or the rest after them
+                if rules.weekly_rest_hours > 0 and not weekly_rest_ok(
+                    pat.on[p],
+                    rules,
+                    plan.template.length_minutes,
+                    int(plan.band_first[b]),
+                    int(plan.band_last[b]),
+                    carry_in,
+                ):
+                    continue  # no long enough weekly rest
                 rows.append((int(p), t, b))
     if not rows:
         lengths = ", ".join(
@@ -483,8 +530,8 @@ def _base_tours(
             f"agent {agent.agent_id}: no legal week of {n_days} day(s): min_hours_week "
             f"{min_paid / 60:g} to max_hours_week {max_paid / 60:g} with shifts {lengths}, "
             f"min_days_off_per_week {rules.min_days_off_per_week}, max_consecutive_days "
-            f"{rules.max_consecutive_days}, night_allowed {night_ok}, max_night_shifts_per_week "
-            f"{rules.max_night_shifts_per_week}"
+            f"{rules.max_consecutive_days}, night_allowed {night_ok}, max night shifts a week "
+            f"{cap}"
         )
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
 

@@ -16,7 +16,9 @@ window), ``night_not_allowed``, ``min_rest`` (previous-week last shift included)
 has only the maximum), ``max_night_shifts``, ``start_stability``, ``seats`` (heads on shift at
 any instant, previous-week shifts still running included), the rules spanning weeks
 (``cycle_hours``, ``overtime_day``, ``overtime_cycle``, ``weekends_worked``, ``min_work_stretch``,
-``forbidden_succession``; see :func:`_cycle_violations`), and with a breaks frame the break
+``forbidden_succession``; see :func:`_cycle_violations`), the further labour rules
+(``min_consecutive_days_off``, ``max_consecutive_nights``, ``rest_after_nights``; see
+:mod:`wfm.roster.validate_labour`), and with a breaks frame the break
 rules (``break_*``, see :func:`validate`).
 """
 
@@ -31,6 +33,7 @@ import pandas as pd
 from ..exceptions import InvalidInputError
 from ..frames import require_columns, to_timestamps
 from .rules import Rules
+from .validate_labour import labour_violations, start_spread_hours
 
 __all__ = ["validate", "VIOLATION_COLUMNS"]
 
@@ -91,7 +94,27 @@ def _agent_terms(row: pd.Series, rules: Rules) -> dict:
         "windows": [tuple(pd.Timestamp(p) for p in x.split("/")) for x in _items(row.get("unavailable_windows"))],
         "prev_end": None if _blank(prev_end) else pd.Timestamp(prev_end),
         "prev_run": 0 if _blank(row.get("prev_consecutive_days")) else int(float(row.get("prev_consecutive_days"))),
+        "night_cap": min(
+            rules.max_night_shifts_per_week,
+            7 if contract.max_night_shifts_week is None else contract.max_night_shifts_week,
+            _whole_cap(row.get("max_night_shifts_week"), str(row["agent_id"])),
+        ),
     }
+
+
+def _whole_cap(value: object, agent_id: str) -> int:
+    """An agents-frame cap on night shifts a week (7 when blank)."""
+    if _blank(value):
+        return 7
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number != int(number) or not 0 <= number <= 7:
+        raise InvalidInputError(
+            f"agents column max_night_shifts_week must be a whole number in [0, 7], got {value!r} (agent {agent_id})"
+        )
+    return int(number)
 
 
 def _night_overlap(start: pd.Timestamp, end: pd.Timestamp, rules: Rules) -> bool:
@@ -326,18 +349,18 @@ def validate(
                     )
                 )
             nights = int(week["night"].sum())
-            if nights > rules.max_night_shifts_per_week:
+            if nights > terms["night_cap"]:
                 out.append(
                     (
                         agent_id,
                         d,
                         "max_night_shifts",
-                        f"{nights} night shifts in the week of {d}, limit {rules.max_night_shifts_per_week}",
+                        f"{nights} night shifts in the week of {d}, limit {terms['night_cap']}",
                     )
                 )
             if len(week) > 1:
                 clocks = (week["start"] - week["date"]) / pd.Timedelta(hours=1)
-                spread = float(clocks.max() - clocks.min())
+                spread = start_spread_hours(clocks.to_numpy(), rules.start_stability_clock == "circular")
                 if spread > rules.start_stability_hours + 1e-9:
                     out.append(
                         (
@@ -349,6 +372,7 @@ def validate(
                     )
 
     out += _cycle_violations(shifts, terms_by_id, rules, origin, horizon_days)
+    out += labour_violations(shifts, terms_by_id, rules, origin, horizon_days)
 
     # Seats: heads on shift at any instant, previous-week shifts still running included.
     events: list[tuple[pd.Timestamp, int]] = []
