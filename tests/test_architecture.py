@@ -39,6 +39,7 @@ LAYERS: dict[str, int] = {
     "aggregate": 4,
     "assign": 4,
     "repair": 4,
+    "strand": 4,  # one agent's weeks re-planned jointly over week boundaries (CP-SAT), issue 16
     "cycle_moves": 4,
     "breaks": 4,
     "fairness": 4,

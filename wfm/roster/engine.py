@@ -11,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InvalidInputError, SolverError
+from ..exceptions import InvalidInputError, SolverError, WFMWarning
 from .agent_report import report_frames, report_summary
 from .breaks import breaks_frame
 from .preferences import PreferencePricing
@@ -182,6 +183,21 @@ def solve(
         hard=hard,
     )
     balanced = even_out(problem.cat, state, placed.plan, report)
+    # Agent-weeks the stages could not place legally though the rules admit a roster (wfm.roster.strand):
+    # left empty for the planner, named, and the run needs a planner (exit 1).
+    stranded = [
+        f"{problem.cat.agents[a].agent_id} week from {problem.grid.date(problem.grid.weeks[w][0])}"
+        for a, w in sorted(set(state.stranded))
+        if not (state.start[a, problem.grid.weeks[w][0] : sum(problem.grid.weeks[w])] >= 0).any()
+    ]
+    if stranded:
+        message = (
+            f"{len(stranded)} agent-week(s) left empty for the planner (no legal week next to the agent's other "
+            f"weeks was found, though the rules admit one): {', '.join(stranded[:10])}"
+            + (" ..." if len(stranded) > 10 else "")
+        )
+        warnings.warn(message, WFMWarning, stacklevel=2)
+        warnings_.append(message)
     break_plan = balanced.breaks
     cat, grid, plan = problem.cat, problem.grid, planned.plan
     net_state = RosterState(state.start, state.template, break_plan.coverage)
@@ -281,6 +297,8 @@ def solve(
         "plan_used": assigned.plan_used,
         "objective_after_assign": round(assigned.objective, 3),
         "agent_weeks_replaced": int(assigned.replaced),
+        "stranded_agent_weeks": stranded,
+        "joint_replans": len(state.repairs),
         "repair_passes": repaired.passes,
         "repair_moves": repaired.moves,
         "repair_stopped_by_time": repaired.stopped_by_time or repaired.cycle_stopped_by_time,
