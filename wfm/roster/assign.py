@@ -38,11 +38,14 @@ _PRICE_SCALE = 100
 _CYCLE_SCALE = 10_000
 
 
-def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
-    """Build a named roster following the plan; return it and the number of agent-weeks re-placed."""
+def assign_plan(cat: Catalogue, plan: AggregatePlan, deadline: float | None = None) -> tuple[RosterState, int]:
+    """Build a named roster following the plan; return it and the number of agent-weeks re-placed.
+
+    ``deadline`` (perf_counter) caps the joint re-plans of stranded weeks (:mod:`.strand`)."""
     state = RosterState.empty(cat)
     state.placed = np.zeros((len(cat.agents), len(cat.grid.weeks)), dtype=bool)
     ctx = MoveContext(cat)
+    ctx.deadline = deadline
     replaced = 0
     # Rules spanning weeks: each agent's (hours, weekend) per week, closing its cycle, near the plan.
     trajectories = cycle.plan_trajectories(cat, plan)

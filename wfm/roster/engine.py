@@ -166,7 +166,8 @@ def solve(
         report=report,
         deadline=hard,
     )
-    assigned = assign_named(problem, planned, report)
+    assigned = assign_named(problem, planned, report, hard)
+    assign_cut = time.perf_counter() > hard
     state = assigned.state
     repaired = repair_roster(
         assigned, planned, seed=seed, deadline=deadline, time_limit_sec=time_limit_sec, report=report, hard=hard
@@ -298,6 +299,20 @@ def solve(
         "objective_after_assign": round(assigned.objective, 3),
         "agent_weeks_replaced": int(assigned.replaced),
         "stranded_agent_weeks": stranded,
+        # stages whose wall clock the hard deadline (or a stage's safety net) cut short
+        "stages_cut": [
+            name
+            for name, cut in (
+                (
+                    "aggregate",
+                    plan.status == "FEASIBLE" and plan.deterministic_time < 0.99 * planned.deterministic_limit,
+                ),
+                ("assign", assign_cut),
+                ("repair", repaired.stopped_by_time),
+                ("cycle_moves", repaired.cycle_stopped_by_time),
+            )
+            if cut
+        ],
         "joint_replans": len(state.repairs),
         "repair_passes": repaired.passes,
         "repair_moves": repaired.moves,
