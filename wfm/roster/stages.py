@@ -267,7 +267,8 @@ def lower_bound(
         kind = "lp"
         # what lp_bound solves, keeping the multipliers (no limit unless the hard deadline is near)
         left = _left(deadline)
-        lp = lp_relaxation(model, time_limit=None if left > time_limit_sec else left)
+        # (the hard deadline always caps it: a loaded machine must not run it past the cap, issue 16)
+        lp = lp_relaxation(model, time_limit=None if not np.isfinite(left) else left)
         lp_value, lp_x = (lp.value, lp.x) if lp.status == "OPTIMAL" else (float("nan"), None)
         lp_value = lp_value / SCALE + model.constant if np.isfinite(lp_value) else float("nan")
         report(f"aggregate: LP relaxation bound {lp_value:,.1f} ({time.perf_counter() - t0:.1f} s)")
