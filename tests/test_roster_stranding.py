@@ -28,7 +28,8 @@ from wfm.roster.agents import parse_agents
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import stranding_instance as si  # noqa: E402
 
-# (weeks, agents, seed, cycle): small enough for the suite; cycles on even horizons (whole cycles)
+# (weeks, agents, seed, cycle); cycles on even horizons (whole cycles). Measured: this file, 15 tests,
+# 562 s with -n 2 at load average 27 on 2 cores (the 1-2 minute target was not verified unloaded)
 CASES = [(1 + s % 6, 8 + s % 3, s, s % 4 == 3) for s in range(12)]
 
 
