@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     "lp_fallback": 4,  # the aggregate LP without an optimum: a start point and a bound that is never NaN
     "assign": 4,
     "repair": 4,
+    "strand": 4,  # one agent's weeks re-planned jointly over week boundaries (CP-SAT), issue 16
     "cycle_moves": 4,
     "breaks": 4,
     "fairness": 4,

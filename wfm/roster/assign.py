@@ -26,6 +26,7 @@ from .aggregate import AggregatePlan
 from ..exceptions import InfeasibleRosterError
 from .repair import reinsert
 from .state import BIG, MoveContext, RosterState, clear_week, lay_tour, neighbours, set_shift, week_options
+from .strand import replan_agent, rules_admit
 from .tours import DAY, Catalogue
 
 __all__ = ["assign_plan"]
@@ -37,11 +38,14 @@ _PRICE_SCALE = 100
 _CYCLE_SCALE = 10_000
 
 
-def assign_plan(cat: Catalogue, plan: AggregatePlan) -> tuple[RosterState, int]:
-    """Build a named roster following the plan; return it and the number of agent-weeks re-placed."""
+def assign_plan(cat: Catalogue, plan: AggregatePlan, deadline: float | None = None) -> tuple[RosterState, int]:
+    """Build a named roster following the plan; return it and the number of agent-weeks re-placed.
+
+    ``deadline`` (perf_counter) caps the joint re-plans of stranded weeks (:mod:`.strand`)."""
     state = RosterState.empty(cat)
     state.placed = np.zeros((len(cat.agents), len(cat.grid.weeks)), dtype=bool)
     ctx = MoveContext(cat)
+    ctx.deadline = deadline
     replaced = 0
     # Rules spanning weeks: each agent's (hours, weekend) per week, closing its cycle, near the plan.
     trajectories = cycle.plan_trajectories(cat, plan)
@@ -189,9 +193,9 @@ def place_week(ctx: MoveContext, state: RosterState, agent: int, week: int) -> i
         reinsert(ctx, state, agent, week, must_place=True)
         return 1
     except InfeasibleRosterError as error:
-        if week == 0:
-            raise
         first_error = error
+        if week == 0:
+            return _unstrand(ctx, state, agent, week, first_error)
     # Rules spanning weeks (cycle hours, weekends) can need more than the previous week: re-plan
     # back to k weeks before, this week first, then backwards.
     deepest = week if cycle.active(cat.rules) else 1
@@ -225,7 +229,36 @@ def place_week(ctx: MoveContext, state: RosterState, agent: int, week: int) -> i
                 state.placed[agent, x] = True
         if state.placed is not None:
             state.placed[agent, week] = False
-    raise first_error
+    return _unstrand(ctx, state, agent, week, first_error)
+
+
+#: weeks before a stranded week that the joint CP-SAT re-plan may revise
+_JOINT_BACK = 2
+
+
+def _unstrand(ctx: MoveContext, state: RosterState, agent: int, week: int, error: InfeasibleRosterError) -> int:
+    """The week has no legal tour next to its neighbours as they are: re-plan it jointly with its
+    neighbouring weeks (:func:`.strand.replan_agent`); raise ``error`` only when the rules and the
+    history alone admit no legal roster of the agent (:func:`.strand.rules_admit`); otherwise leave
+    the week empty for the planner (``state.stranded``). Returns the agent-weeks re-placed."""
+    cat = ctx.cat
+    n_weeks = len(cat.grid.weeks)
+    if not cycle.active(cat.rules):  # the joint model does not carry the rules spanning weeks
+        placed_after = week + 1 < n_weeks and bool((state.start[agent, cat.grid.weeks[week + 1][0] :] >= 0).any())
+        for back in range(0, min(week, _JOINT_BACK) + 1):
+            for ahead in (0, 1) if placed_after else (0,):
+                weeks = list(range(week - back, week + ahead + 1))
+                if replan_agent(ctx, state, agent, weeks, ctx.deadline):
+                    state.repairs.append((agent, week, len(weeks)))
+                    return len(weeks)
+    admit = rules_admit(cat, agent, ctx.deadline)
+    if admit is False:
+        raise InfeasibleRosterError(
+            f"{error}; the rules and the previous-week history alone admit no legal roster of the horizon "
+            "for this agent (proved by its per-agent CP-SAT model)"
+        )
+    state.stranded.append((agent, week))
+    return 0
 
 
 # Tours tried at most by one joint re-plan of an agent's weeks (a depth-first search).

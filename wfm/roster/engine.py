@@ -11,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InvalidInputError, SolverError
+from ..exceptions import InvalidInputError, SolverError, WFMWarning
 from .agent_report import report_frames, report_summary
 from .breaks import breaks_frame
 from .preferences import PreferencePricing
@@ -168,7 +169,8 @@ def solve(
         report=report,
         deadline=hard,
     )
-    assigned = assign_named(problem, planned, report)
+    assigned = assign_named(problem, planned, report, hard)
+    assign_cut = time.perf_counter() > hard
     state = assigned.state
     repaired = repair_roster(
         assigned, planned, seed=seed, deadline=deadline, time_limit_sec=time_limit_sec, report=report, hard=hard
@@ -185,6 +187,21 @@ def solve(
         hard=hard,
     )
     balanced = even_out(problem.cat, state, placed.plan, report)
+    # Agent-weeks the stages could not place legally though the rules admit a roster (wfm.roster.strand):
+    # left empty for the planner, named, and the run needs a planner (exit 1).
+    stranded = [
+        f"{problem.cat.agents[a].agent_id} week from {problem.grid.date(problem.grid.weeks[w][0])}"
+        for a, w in sorted(set(state.stranded))
+        if not (state.start[a, problem.grid.weeks[w][0] : sum(problem.grid.weeks[w])] >= 0).any()
+    ]
+    if stranded:
+        message = (
+            f"{len(stranded)} agent-week(s) left empty for the planner (no legal week next to the agent's other "
+            f"weeks was found, though the rules admit one): {', '.join(stranded[:10])}"
+            + (" ..." if len(stranded) > 10 else "")
+        )
+        warnings.warn(message, WFMWarning, stacklevel=2)
+        warnings_.append(message)
     break_plan = balanced.breaks
     cat, grid, plan = problem.cat, problem.grid, planned.plan
     net_state = RosterState(state.start, state.template, break_plan.coverage)
@@ -285,6 +302,22 @@ def solve(
         "plan_used": assigned.plan_used,
         "objective_after_assign": round(assigned.objective, 3),
         "agent_weeks_replaced": int(assigned.replaced),
+        "stranded_agent_weeks": stranded,
+        # stages whose wall clock the hard deadline (or a stage's safety net) cut short
+        "stages_cut": [
+            name
+            for name, cut in (
+                (
+                    "aggregate",
+                    plan.status == "FEASIBLE" and plan.deterministic_time < 0.99 * planned.deterministic_limit,
+                ),
+                ("assign", assign_cut),
+                ("repair", repaired.stopped_by_time),
+                ("cycle_moves", repaired.cycle_stopped_by_time),
+            )
+            if cut
+        ],
+        "joint_replans": len(state.repairs),
         "repair_passes": repaired.passes,
         "repair_moves": repaired.moves,
         "repair_stopped_by_time": repaired.stopped_by_time or repaired.cycle_stopped_by_time,

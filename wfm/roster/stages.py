@@ -269,7 +269,8 @@ def lower_bound(
         kind = "lp"
         # what lp_bound solves, keeping the multipliers (no limit unless the hard deadline is near)
         left = _left(deadline)
-        lp = lp_relaxation(model, time_limit=None if left > time_limit_sec else left)
+        # (the hard deadline always caps it: a loaded machine must not run it past the cap, issue 16)
+        lp = lp_relaxation(model, time_limit=None if not np.isfinite(left) else left)
         lp_value, lp_x = (lp.value, lp.x) if lp.status == "OPTIMAL" else (float("nan"), lp.x)
         lp_value = lp_value / SCALE + model.constant if np.isfinite(lp_value) else float("nan")
         if lp.status not in ("OPTIMAL", "INFEASIBLE"):  # a feasible point or a limit: its multipliers' bound
@@ -420,8 +421,8 @@ def plan_tours(
     return Planned(plan, rounded, plan_model, target_x, restrict, det_limit)
 
 
-def assign_named(problem: Problem, planned: Planned, report: Report) -> Assigned:
-    """Give each candidate plan's tours to named agents; keep the better roster."""
+def assign_named(problem: Problem, planned: Planned, report: Report, hard: float | None = None) -> Assigned:
+    """Give each candidate plan's tours to named agents; keep the better roster (``hard``: the hard deadline)."""
     t_assign = time.perf_counter()
     plan, rounded = planned.plan, planned.rounded
     # Two candidate plans: CP-SAT's and the rounded LP optimum. Each is assigned to named
@@ -439,7 +440,7 @@ def assign_named(problem: Problem, planned: Planned, report: Report) -> Assigned
         # Stages 4-5 see whole shifts. With breaks they aim at the requirement plus the LP
         # optimum's agents on break per interval, so they keep the shift mix the plan chose.
         cand_cat = gross_target(problem.cat, planned.model, planned.target_x)
-        cand_state, cand_replaced = assign_plan(cand_cat, candidate)
+        cand_state, cand_replaced = assign_plan(cand_cat, candidate, hard)
         cand_replaced += enforce_windows(cand_cat, cand_state)
         value = evaluate_objective(cand_cat, cand_state)
         report(

@@ -12,7 +12,7 @@ net-of-breaks polish and the fairness pass all go through these functions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -53,6 +53,11 @@ class RosterState:
     # (agents, weeks) bool while the assignment is placing weeks: rules spanning weeks treat an
     # unplaced week as open, not as a week off. None: every week is placed.
     placed: np.ndarray | None = None
+    # (agent, week) left empty for the planner: no legal week next to its neighbours, no joint
+    # re-plan found, yet the rules alone admit one (wfm.roster.strand)
+    stranded: list[tuple[int, int]] = field(default_factory=list)
+    # (agent, week, weeks re-planned) by the joint re-plan over week boundaries
+    repairs: list[tuple[int, int, int]] = field(default_factory=list)
 
     @classmethod
     def empty(cls, cat: Catalogue) -> RosterState:
@@ -125,6 +130,8 @@ class MoveContext:
 
     def __init__(self, cat: Catalogue) -> None:
         self.cat = cat
+        # the hard deadline (perf_counter) the joint re-plans of stranded weeks keep (None: their own cap)
+        self.deadline: float | None = None
         self.under_w = under_marginals(cat)
         self.rest = cat.rules.min_rest_minutes
         self.max_run = cat.rules.max_consecutive_days

@@ -1,0 +1,105 @@
+"""Issue 16: a multi-week instance with a legal roster never ends in "no legal week".
+
+Property over seeded instances of ``benchmarks/stranding_instance.py`` (1-6 weeks, leave
+blocks across week boundaries, tight rest and consecutive-day limits, carry-in history, some
+with a 2-week hour-balancing cycle): when an independent per-agent CP-SAT model written from
+the rules' plain values (not the engine's code) says every agent admits a legal roster, the
+engine returns one with no validator violations; when the engine says "no legal", that model
+agrees for some agent.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from wfm.exceptions import InfeasibleRosterError
+from wfm.roster import schedule, validate
+from wfm.roster.result import roster_frame
+from wfm.roster.state import MoveContext, RosterState, set_shift
+from wfm.roster.strand import replan_agent, rules_admit
+from wfm.roster.tours import build_catalogue, build_grid
+from wfm.roster.agents import parse_agents
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import stranding_instance as si  # noqa: E402
+
+# (weeks, agents, seed, cycle); cycles on even horizons (whole cycles). Measured: this file, 15 tests,
+# 562 s with -n 2 at load average 27 on 2 cores (the 1-2 minute target was not verified unloaded)
+CASES = [(1 + s % 6, 8 + s % 3, s, s % 4 == 3) for s in range(12)]
+
+
+@pytest.mark.parametrize(("weeks", "n_agents", "seed", "cycle"), CASES)
+def test_feasible_instance_gets_a_legal_roster(weeks: int, n_agents: int, seed: int, cycle: bool) -> None:
+    req, agents, rd = si.instance(weeks, n_agents, seed, leave=0.35, cycle=cycle)
+    rules = si.as_rules(rd)
+    impossible = si.instance_admits(rd, agents, weeks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = schedule(req, agents, rules, time_limit_sec=1, seed=0, num_workers=1)
+        except InfeasibleRosterError as exc:
+            # Every "no legal" claim holds: the independent model finds no roster for the named agent.
+            assert impossible, f"engine said no legal roster, the independent model found one: {exc}"
+            named = str(exc).split(":")[0].removeprefix("agent ")
+            assert named in impossible, (named, impossible)
+            return
+    assert not impossible, f"independent model: no legal roster for {impossible}, the engine published one"
+    violations = validate(result.roster, agents, rules)
+    assert violations.empty, violations.head(5).to_dict("records")
+    assert result.diagnostics["stranded_agent_weeks"] == []
+
+
+def _two_week_trap():
+    """One agent, leave on the second Monday-Tuesday: its first week must end with a rest day."""
+    req, agents, rd = si.instance(2, 1, 0, leave=0.0)
+    rd["rules"]["max_consecutive_days"] = 5
+    agents = agents.assign(
+        contract="ft",
+        shift_lengths_h="",
+        unavailable_dates="2026-12-07;2026-12-08",
+        prev_consecutive_days=0,
+        prev_shift_end=pd.Timestamp("2026-11-27 20:00"),
+        night_allowed=True,
+    )
+    return req, agents, si.as_rules(rd)
+
+
+def test_joint_replan_fixes_a_stranding_first_week() -> None:
+    """A first week worked Wed-Sun leaves week two (Mon-Tue leave, five days in a row to Sunday)
+    a run of 10; the joint model re-plans both weeks legally."""
+    req, agents, rules = _two_week_trap()
+    cat = build_catalogue(build_grid(req), parse_agents(agents, rules), rules)
+    state = RosterState.empty(cat)
+    ctx = MoveContext(cat)
+    # Week one as a careless week-by-week choice: Wed..Sun at 08:00 (template 0, 9 h).
+    for day in range(2, 7):
+        set_shift(cat, state, 0, day, day * 1440 + 8 * 60, 0)
+    assert rules_admit(cat, 0) is True
+    assert replan_agent(ctx, state, 0, [0, 1])
+    assert validate(roster_frame(cat, state), agents, rules).empty
+    assert (state.start[0] >= 0).sum() == 10
+
+
+def test_engine_on_the_trap_publishes_a_legal_roster() -> None:
+    req, agents, rules = _two_week_trap()
+    result = schedule(req, agents, rules, time_limit_sec=1, seed=0, num_workers=1)
+    assert validate(result.roster, agents, rules).empty
+
+
+def test_rules_admit_proves_an_impossible_horizon() -> None:
+    """Each week alone is legal, the two together are not: Mon-Tue off leaves Wed-Sun worked,
+    then Fri-Sat off in week two leaves Mon-Thu worked, a run of 9 days (limit 5)."""
+    req, agents, rules = _two_week_trap()
+    agents = agents.assign(unavailable_dates="2026-11-30;2026-12-01;2026-12-11;2026-12-12")
+    cat = build_catalogue(build_grid(req), parse_agents(agents, rules), rules)
+    assert rules_admit(cat, 0) is False
+    _, _, rd = si.instance(2, 1, 0, leave=0.0)
+    rd["rules"]["max_consecutive_days"] = 5
+    assert not si.agent_admits(rd, agents.iloc[0], 2)  # the independent model agrees
+    with pytest.raises(InfeasibleRosterError, match="alone admit no legal roster"):
+        schedule(req, agents, rules, time_limit_sec=1, seed=0, num_workers=1)
