@@ -56,7 +56,8 @@ LAYERS: dict[str, int] = {
 }
 
 #: modules of wfm outside the roster that roster modules may import (everything else is above it)
-ALLOWED_OUTSIDE = {"exceptions", "frames", "io", "skills", "cover"}  # skills, cover: below the roster
+# skills, cover, backlog: below the roster
+ALLOWED_OUTSIDE = {"exceptions", "frames", "io", "skills", "cover", "backlog"}
 
 
 def _modules() -> dict[str, ast.Module]:
