@@ -60,14 +60,8 @@ LAYERS: dict[str, int] = {
 }
 
 #: modules of wfm outside the roster that roster modules may import (everything else is above it)
-ALLOWED_OUTSIDE = {
-    "exceptions",
-    "frames",
-    "io",
-    "skills",
-    "cover",
-    "lp_status",
-}  # skills, cover, lp_status: below the roster
+# skills, cover, backlog, lp_status: below the roster
+ALLOWED_OUTSIDE = {"exceptions", "frames", "io", "skills", "cover", "backlog", "lp_status"}
 
 
 def _modules() -> dict[str, ast.Module]:

@@ -14,7 +14,8 @@ backlogs; scipy's HiGHS):
   ``b[t] <= w[t-D+2] + ... + w[t] + late[t, q]``: with first-come first-served the backlog
   is the most recent work, so this says the work of interval ``k`` is done by the end of
   interval ``k + D - 1``, within the deadline of the interval's start (``late`` is the work
-  past its deadline at the end of ``t``);
+  past its deadline at the end of ``t``; the rows of :mod:`wfm.backlog`, which the roster's
+  aggregate model writes too);
 - minimise ``sum under + sum late`` (plus a tiny cost on backlog, so work is done as early
   as capacity allows, and a tinier one on allocation, so no queue gets more than it needs).
 
@@ -51,6 +52,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .backlog import balance_row, deadline_capacity, deadline_row
 from .exceptions import InvalidInputError, WFMError
 from .lp_status import solve_lp
 from .skills import SkillMatrix
@@ -234,30 +236,29 @@ def allocate(
     cols_eq: list[np.ndarray] = []
     vals_eq: list[np.ndarray] = []
     rhs_eq: list[np.ndarray] = []
-    deadline_row = np.full((n_t, n_q), -1, dtype=np.int64)
+    deadline_row_of = np.full((n_t, n_q), -1, dtype=np.int64)
     for k, q in enumerate(def_q):
         b_idx = b0 + k * n_t + np.arange(n_t)
         l_idx = l0 + k * n_t + np.arange(n_t)
         base = k * n_t
-        # b[t] - b[t-1] + sum_g x[t, g, q] = w[t]
-        sel = np.flatnonzero(qq == q)
-        rows_eq += [base + tt[sel], base + np.arange(n_t), base + np.arange(1, n_t)]
-        cols_eq += [sel, b_idx, b_idx[:-1]]
-        vals_eq += [np.ones(len(sel)), np.ones(n_t), -np.ones(n_t - 1)]
-        rhs_eq.append(required[:, q])
-        # b[t] - late[t] <= w[t-D+2] + ... + w[t]: the work of interval k is done by the end
-        # of interval k + D - 1, i.e. within the deadline of the interval's start (strict).
         step_q = steps[q]
         assert step_q is not None  # only deferrable queues reach here
-        d = int(step_q)
-        csum = np.concatenate([[0.0], np.cumsum(required[:, q])])
-        t_idx = np.arange(n_t)
-        recent = csum[t_idx + 1] - csum[np.maximum(t_idx + 2 - d, 0)]
-        deadline_row[:, q] = n_ub + t_idx
-        rows_ub += [n_ub + t_idx, n_ub + t_idx]
-        cols_ub += [b_idx, l_idx]
-        vals_ub += [np.ones(n_t), -np.ones(n_t)]
-        rhs_ub.append(recent)
+        # wfm.backlog's rows: balance b[t] - b[t-1] + sum_g x[t, g, q] = w[t] and deadline
+        # b[t] - late[t] <= w[t-D+2] + ... + w[t] (the work of interval k done by the end of k + D - 1)
+        sel = np.flatnonzero(qq == q)
+        served_at = np.split(sel, np.searchsorted(tt[sel], np.arange(1, n_t)))
+        for t in range(n_t):
+            cols, vals = balance_row(served_at[t].tolist(), int(b_idx[t]), int(b_idx[t - 1]) if t else None)
+            rows_eq.append(np.full(len(cols), base + t))
+            cols_eq.append(np.array(cols, dtype=np.int64))
+            vals_eq.append(np.array(vals))
+            cols, vals = deadline_row(int(b_idx[t]), int(l_idx[t]))
+            rows_ub.append(np.full(len(cols), n_ub + t))
+            cols_ub.append(np.array(cols, dtype=np.int64))
+            vals_ub.append(np.array(vals))
+        rhs_eq.append(required[:, q])
+        deadline_row_of[:, q] = n_ub + np.arange(n_t)
+        rhs_ub.append(deadline_capacity(required[:, q], int(step_q)))
         n_ub += n_t
     budget_row0 = n_ub
     if budget is not None:
@@ -304,8 +305,8 @@ def allocate(
     price = np.zeros((n_t, n_q))
     has = cover_row >= 0
     price[has] = duals[cover_row[has]]
-    has = deadline_row >= 0
-    price[has] = duals[deadline_row[has]]
+    has = deadline_row_of >= 0
+    price[has] = duals[deadline_row_of[has]]
 
     if budget is not None:
         return Cover(

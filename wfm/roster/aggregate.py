@@ -34,6 +34,7 @@ import scipy.sparse as sp
 from ortools.sat.python import cp_model
 from scipy.optimize import OptimizeWarning, linprog
 
+from ..backlog import balance_row, deadline_capacity, deadline_row
 from ..lp_status import solve_lp
 from . import cycle
 from .tours import DAY, Catalogue
@@ -427,7 +428,7 @@ def _skill_rows(
     <= starts covering t - breaks in t + carry-in``: breaks are shared by the groups, so each
     group's heads are counted gross and their sum net, a relaxation). Interval queues:
     ``sum_g x[t, g, q] + uq[t, q] >= req[t, q]``; deferrable queues as backlogs within their
-    deadline (the formulation of :func:`wfm.cover.allocate`). The skill excess
+    deadline (:mod:`wfm.backlog`, shared with :func:`wfm.cover.allocate`). The skill excess
     ``e[t] >= sum_q uq[t, q] + sum_q late[t, q] - (pooled under-staffing in t)``, ``e >= 0``,
     costs the first under-staffing segment's weight per head: a head missing from a queue
     because the heads on shift lack its skill costs what a missing head costs. (No cheaper, and
@@ -487,19 +488,14 @@ def _skill_rows(
         work = req[:, q].astype(np.int64)
         total = int(work.sum())
         d = int(sk.deadline_steps[q])  # type: ignore[arg-type]
-        csum = np.concatenate([[0], np.cumsum(work)])
+        recent = deadline_capacity(work, d)
         prev_b = None
         for i in range(n_int):
             b = new_var(0, 0, total)
             late = new_var(0, 0, total)
-            xs = x_of.get((i, q), [])
-            # b[t] - b[t-1] + served[t] = w[t]
-            cols = xs + [b] + ([prev_b] if prev_b is not None else [])
-            vals = [1.0] * len(xs) + [1.0] + ([-1.0] if prev_b is not None else [])
-            add_eq(cols, vals, float(work[i]))
-            # b[t] - late[t] <= w[t-D+2] + ... + w[t]: the work of interval k is done by k + D - 1
-            recent = int(csum[i + 1] - csum[max(i + 2 - d, 0)])
-            rows[(i, q)] = add_ub([b, late], [1.0, -1.0], float(recent))
+            # wfm.backlog's rows: balance b[t] - b[t-1] + served[t] = w[t], deadline b[t] - late[t] <= recent[t]
+            add_eq(*balance_row(x_of.get((i, q), []), b, prev_b), float(work[i]))
+            rows[(i, q)] = add_ub(*deadline_row(b, late), float(int(recent[i])))
             short[i].append(late)
             prev_b = b
     excess = np.full(n_int, -1, dtype=np.int64)
