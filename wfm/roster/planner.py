@@ -19,6 +19,6 @@ schedule.__name__ = schedule.__qualname__ = "schedule"
 schedule.__module__ = __name__
 schedule.__doc__ = (
     "Build a legal named roster covering the requirement as closely as possible (the engine,\n"
-    "    :func:`wfm.roster.engine.solve`, with the diagnosis of a \"no legal week/roster\" error).\n"
+    '    :func:`wfm.roster.engine.solve`, with the diagnosis of a "no legal week/roster" error).\n'
     + (solve.__doc__ or "").split("\n", 1)[1]
 )
