@@ -2,51 +2,29 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
+from centre_helpers import AS_OF, write_centre
 from wfm import pipeline
-from wfm.datasets import make_example_agents, make_example_history
-from wfm.io import write_frame
+from wfm.datasets import make_example_agents
 
-AS_OF = "2026-10-12"  # a Monday
+__all__ = ["AS_OF", "run_small_centre", "small_centre", "synthetic_frames"]
+
 REPO = Path(__file__).resolve().parents[1]
 
 
 def small_centre(folder: Path, *, publish: str = "") -> Path:
-    """The VIP queue with 16 agents and the example rules *with breaks*; returns the config path."""
-    history = make_example_history(start="2026-08-31", end="2026-10-11")
-    write_frame(history.loc[history["queue"] == "vip"], folder / "history.csv")
+    """The VIP queue with 16 agents in two teams and the example rules *with breaks*; returns the config path."""
     agents = make_example_agents(n_full_time=12, n_part_time=4, as_of=AS_OF)
     agents["team"] = ["north" if i % 2 else "south" for i in range(len(agents))]
-    write_frame(agents, folder / "agents.csv")
-    shutil.copy(REPO / "examples" / "rules.toml", folder / "rules.toml")
-    (folder / "targets.toml").write_text("[default]\nservice_level = 0.8\nanswer_sec = 20\nshrinkage = 0.2\n")
-    (folder / "wfm.toml").write_text(
-        f"""
-[run]
-as_of = "{AS_OF}"
-horizon_days = 7
-output_dir = "runs"
-seed = 1
-
-[history]
-path = "history.csv"
-
-[staffing]
-targets = "targets.toml"
-seats = 30
-
-[roster]
-agents = "agents.csv"
-rules = "rules.toml"
-time_limit_sec = 5
-
-[publish]
-{publish}
-"""
+    return write_centre(
+        folder,
+        agents=agents,
+        targets="[default]\nservice_level = 0.8\nanswer_sec = 20\nshrinkage = 0.2\n",
+        seed=1,
+        extra=f"\n[publish]\n{publish}\n",
+        rules=REPO / "examples" / "rules.toml",
     )
-    return folder / "wfm.toml"
 
 
 def run_small_centre(folder: Path, *, publish: str = "") -> pipeline.RunOutcome:

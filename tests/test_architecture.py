@@ -196,3 +196,188 @@ def test_the_checks_catch_what_they_are_for():
     guarded = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .tours import Catalogue\n")
     node = next(n for n, _, _, _ in _imports(guarded))
     assert id(node) in _type_checking_nodes(guarded)
+
+
+# ---------------------------------------------------------------------------------------------
+# Every package of wfm: the same two rules over the whole library (ARCHITECTURE.md, "Layers").
+
+WFM = ROSTER.parent
+
+#: layer of every module and subpackage directly under wfm, bottom (0) to top; from outside, a
+#: subpackage is one unit. A module may import its own layer or below.
+WFM_LAYERS: dict[str, int] = {
+    # 0 the version
+    "version": 0,
+    # 1 errors, frame checks, files, queueing maths, the exit-code rule, report figures (no wfm imports but errors)
+    "exceptions": 1,
+    "frames": 1,
+    "io": 1,
+    "erlang": 1,
+    "attention": 1,
+    "report_figures": 1,
+    # 2 calendars, skills, ACD records, data sets
+    "calendar": 2,
+    "skills": 2,
+    "records": 2,
+    "datasets": 2,
+    # 3 forecast, staffing (forecast -> requirements), sharing a skill group's heads among queues
+    "forecast": 3,
+    "staffing": 3,
+    "cover": 3,
+    # 4 the roster, the simulator, the staffing evaluation, the skill checks
+    "roster": 4,
+    "simulate": 4,
+    "evaluate": 4,
+    "skill_check": 4,
+    # 5 the correction loop, the report, publishing
+    "correct": 5,
+    "report": 5,
+    "publish": 5,
+    # 6 the nightly run, 7 the CLI over it, 8 the package's public API and entry point
+    "pipeline": 6,
+    "cli": 7,
+    "__init__": 8,
+    "__main__": 8,
+}
+
+#: layers inside each subpackage (the roster's is LAYERS above)
+PACKAGE_LAYERS: dict[str, dict[str, int]] = {
+    "forecast": {
+        "metrics": 0,  # accuracy measures
+        "frame": 0,  # history -> QueueData / SeriesData, weekday_of
+        "models": 1,  # the models (fit_series / predict_days on SeriesData)
+        "intraday": 1,  # intraday reforecast
+        "backtest": 2,  # rolling-origin tournament
+        "special": 2,  # holidays and special days
+        "core": 3,  # forecast(): tournament, special days, intervals
+        "__init__": 4,
+    },
+    "publish": {
+        "shifts": 0,  # roster frame -> shift rows
+        "database": 0,  # the results database
+        "excel": 1,
+        "ical": 1,
+        "__init__": 2,
+    },
+    "roster": LAYERS,
+}
+
+
+def _wfm_modules() -> dict[tuple[str, ...], ast.Module]:
+    """Every module of wfm by its path below wfm without ``.py``: ``("cli",)``, ``("forecast", "core")``."""
+    out = {}
+    for p in sorted(WFM.rglob("*.py")):
+        out[p.relative_to(WFM).with_suffix("").parts] = ast.parse(p.read_text(), filename=str(p))
+    return out
+
+
+def _is_module(parts: list[str]) -> bool:
+    path = WFM.joinpath(*parts) if parts else WFM
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def _wfm_imports(module: tuple[str, ...], tree: ast.Module) -> list[tuple[ast.stmt, tuple[str, ...], list[str]]]:
+    """(node, wfm module imported as its parts below wfm (``()`` = wfm/__init__), names taken from it)."""
+    package = list(module[:-1])  # the package the module sits in (for __init__ too: its own package)
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)] + (node.module.split(".") if node.module else [])
+            elif node.module and node.module.split(".")[0] == "wfm":
+                base = node.module.split(".")[1:]
+            else:
+                continue
+            taken = []
+            for alias in node.names:
+                if _is_module(base + [alias.name]):  # from . import erlang: the module itself
+                    out.append((node, tuple(base + [alias.name]), []))
+                else:
+                    taken.append(alias.name)
+            if taken:
+                out.append((node, tuple(base), taken))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "wfm":
+                    out.append((node, tuple(parts[1:]), []))
+    return out
+
+
+def _layer_problem(module: tuple[str, ...], target: tuple[str, ...]) -> str | None:
+    """Why ``module`` may not import ``target`` (None when it may)."""
+    unit, target_unit = module[0], (target[0] if target else "__init__")
+    if len(module) > 1 and unit == target_unit:  # inside one subpackage
+        table = PACKAGE_LAYERS[unit]
+        mine, theirs = module[1], (target[1] if len(target) > 1 else "__init__")
+        if theirs in table and table[theirs] > table[mine]:
+            return f"wfm.{unit}.{mine} (layer {table[mine]}) imports wfm.{unit}.{theirs} (layer {table[theirs]})"
+        return None
+    if unit == target_unit:
+        return None
+    if WFM_LAYERS[target_unit] > WFM_LAYERS[unit]:
+        return f"{unit} (layer {WFM_LAYERS[unit]}) imports {target_unit} (layer {WFM_LAYERS[target_unit]})"
+    return None
+
+
+def _private_uses(module: tuple[str, ...], tree: ast.Module) -> list[str]:
+    """Private names taken from another module, and private attributes of anything but ``self``/``cls``."""
+    bad = []
+    for node, target, names in _wfm_imports(module, tree):
+        for n in names:
+            if n.startswith("_") and not n.startswith("__"):
+                bad.append(f"line {node.lineno}: imports the private name {n} from wfm.{'.'.join(target)}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            owner = ast.unparse(node.value)
+            if owner not in ("self", "cls", "super()"):
+                bad.append(f"line {node.lineno}: uses the private name {owner}.{node.attr}")
+    return bad
+
+
+WFM_MODULES = _wfm_modules()
+
+
+def test_every_wfm_module_has_a_layer():
+    units = {m[0] for m in WFM_MODULES}
+    assert units == set(WFM_LAYERS), (
+        f"declare {sorted(units - set(WFM_LAYERS))}; remove {sorted(set(WFM_LAYERS) - units)}"
+    )
+    for package, table in PACKAGE_LAYERS.items():
+        members = {m[1] for m in WFM_MODULES if len(m) == 2 and m[0] == package}
+        assert members == set(table), f"wfm.{package}: declare {sorted(members - set(table))}"
+    assert not [m for m in WFM_MODULES if len(m) > 2], "a subpackage inside a subpackage needs its own table"
+
+
+@pytest.mark.parametrize("module", sorted(WFM_MODULES), ids=".".join)
+def test_every_package_imports_downward_only(module):
+    bad = []
+    for node, target, _ in _wfm_imports(module, WFM_MODULES[module]):
+        problem = _layer_problem(module, target)
+        if problem:
+            bad.append(f"line {node.lineno}: {problem}")
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("module", sorted(WFM_MODULES), ids=".".join)
+def test_no_private_name_crosses_modules_anywhere(module):
+    bad = _private_uses(module, WFM_MODULES[module])
+    assert not bad, "\n".join(bad)
+
+
+def test_the_package_checks_catch_what_they_are_for():
+    """An upward import across units or inside a subpackage, and private names, are each found."""
+    frame = ("forecast", "frame")
+    upward = ast.parse("from ..pipeline import run\nfrom .core import forecast\nfrom . import models\n")
+    found = [_layer_problem(frame, t) for _, t, _ in _wfm_imports(frame, upward)]
+    assert found[0] and "pipeline" in found[0] and found[1] and "core" in found[1] and found[2]
+    assert [t for _, t, _ in _wfm_imports(frame, upward)] == [
+        ("pipeline",),
+        ("forecast", "core"),
+        ("forecast", "models"),
+    ]
+    fine = ast.parse("from ..exceptions import InvalidInputError\nfrom .metrics import mae\nimport wfm.frames\n")
+    assert all(_layer_problem(frame, t) is None for _, t, _ in _wfm_imports(frame, fine))
+    assert _layer_problem(("cli",), ()) and _layer_problem(("publish", "ical"), ())  # wfm/__init__ is the top
+    private = ast.parse("from .frame import _weekday\n\ndef f(m):\n    return m._predict_days(), self._ok\n")
+    assert len(_private_uses(("forecast", "models"), private)) == 2

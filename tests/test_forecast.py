@@ -384,7 +384,7 @@ def test_model_that_cannot_fit_falls_back_with_a_warning(monkeypatch, history):
     def refuse(self, sd):
         raise InsufficientHistoryError("MSTL needs two weeks of open days, got 3 days")
 
-    monkeypatch.setattr(models.MSTLModel, "_fit_series", refuse)
+    monkeypatch.setattr(models.MSTLModel, "fit_series", refuse)
     with pytest.warns(WFMWarning, match="mstl cannot be fitted.*using weighted_weeks instead"):
         res = forecast(history, 7, country=None, model="mstl", n_origins=1)
     assert len(res.forecast) == 5 * 48 and (res.forecast["model"] == "weighted_weeks").all()

@@ -16,49 +16,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from centre_helpers import AS_OF, write_centre
 from click.testing import CliRunner
 
 from wfm import pipeline
 from wfm.cli import main
-from wfm.datasets import example_dir, make_example_agents, make_example_history
+from wfm.datasets import make_example_agents, make_example_history
 from wfm.exceptions import ConfigError, InvalidInputError
 from wfm.io import read_frame, read_history_source, write_frame
 from wfm.roster import load_rules, validate
-
-AS_OF = "2026-10-12"  # a Monday; history runs to the day before
 
 
 @pytest.fixture(scope="module")
 def centre(tmp_path_factory) -> Path:
     """A small centre: the VIP queue's six weeks of history, 16 agents, the example rules."""
     folder = tmp_path_factory.mktemp("centre")
-    history = make_example_history(start="2026-08-31", end="2026-10-11")
-    write_frame(history.loc[history["queue"] == "vip"], folder / "history.csv")
-    agents = make_example_agents(n_full_time=12, n_part_time=4, as_of=AS_OF)
-    write_frame(agents, folder / "agents.csv")
-    shutil.copy(example_dir() / "rules.toml", folder / "rules.toml")
-    (folder / "targets.toml").write_text("[default]\nservice_level = 0.9\nanswer_sec = 10\nshrinkage = 0.3\n")
-    (folder / "wfm.toml").write_text(
-        f"""
-[run]
-as_of = "{AS_OF}"
-horizon_days = 7
-output_dir = "runs"
-seed = 3
-
-[history]
-path = "history.csv"
-
-[staffing]
-targets = "targets.toml"
-seats = 30
-
-[roster]
-agents = "agents.csv"
-rules = "rules.toml"
-time_limit_sec = 5
-"""
-    )
+    write_centre(folder)
     return folder
 
 
@@ -530,37 +503,16 @@ def test_report_of_a_run_loads_in_chromium_without_console_errors(two_runs, tmp_
 def test_a_queue_short_of_skilled_agents_exits_one_naming_it(tmp_path):
     # A small centre planning complaints only; half the agents holding complaints are removed:
     # no roster of this agents file covers complaints, and the run must say so (exit 1).
-    history = make_example_history(start="2026-08-31", end="2026-10-11")
-    write_frame(history.loc[history["queue"] == "complaints"], tmp_path / "history.csv")
     agents = make_example_agents(n_full_time=40, n_part_time=8, as_of=AS_OF)
     holds = agents["skills"].astype(str).str.contains("complaints")
     drop = agents.index[holds][::2]
-    write_frame(agents.drop(index=drop).reset_index(drop=True), tmp_path / "agents.csv")
-    shutil.copy(example_dir() / "rules.toml", tmp_path / "rules.toml")
-    (tmp_path / "targets.toml").write_text("[default]\nservice_level = 0.8\nanswer_sec = 60\nshrinkage = 0.3\n")
-    (tmp_path / "wfm.toml").write_text(
-        f"""
-[run]
-as_of = "{AS_OF}"
-horizon_days = 7
-output_dir = "runs"
-seed = 3
-
-[history]
-path = "history.csv"
-
-[staffing]
-targets = "targets.toml"
-seats = 60
-
-[roster]
-agents = "agents.csv"
-rules = "rules.toml"
-time_limit_sec = 5
-
-[simulate]
-replications = 1
-"""
+    write_centre(
+        tmp_path,
+        queues=("complaints",),
+        agents=agents.drop(index=drop).reset_index(drop=True),
+        targets="[default]\nservice_level = 0.8\nanswer_sec = 60\nshrinkage = 0.3\n",
+        seats=60,
+        extra="\n[simulate]\nreplications = 1\n",
     )
     result = CliRunner().invoke(main, ["-q", "run", str(tmp_path / "wfm.toml"), "-o", str(tmp_path / "out")])
     assert result.exit_code == 1, result.output + str(result.exception)
@@ -574,44 +526,18 @@ replications = 1
 def test_deferrable_callbacks_are_judged_by_deadline_and_their_backlog_published(tmp_path):
     # Retail plus outbound callbacks done within 4 hours: service.csv judges callbacks by the
     # share started within the deadline, and backlog.csv holds their simulated backlog by hour.
-    history = make_example_history(start="2026-08-31", end="2026-10-11")
-    write_frame(
-        history.loc[history["queue"].isin(["retail_inquiries", "outbound_callbacks"])], tmp_path / "history.csv"
-    )
     agents = make_example_agents(n_full_time=60, n_part_time=20, as_of=AS_OF)
     agents["skills"] = np.where(
         agents["contract"] == "part_time", "retail_inquiries;outbound_callbacks", "retail_inquiries"
     )
-    write_frame(agents, tmp_path / "agents.csv")
-    shutil.copy(example_dir() / "rules.toml", tmp_path / "rules.toml")
-    (tmp_path / "targets.toml").write_text(
-        "[default]\nservice_level = 0.8\nanswer_sec = 20\nshrinkage = 0.3\n\n"
-        "[queues.outbound_callbacks]\nservice_level = false\nanswer_sec = false\ndeadline_hours = 4\n"
-    )
-    (tmp_path / "wfm.toml").write_text(
-        f"""
-[run]
-as_of = "{AS_OF}"
-horizon_days = 7
-output_dir = "runs"
-seed = 3
-
-[history]
-path = "history.csv"
-
-[staffing]
-targets = "targets.toml"
-seats = 80
-
-[roster]
-agents = "agents.csv"
-rules = "rules.toml"
-time_limit_sec = 5
-
-[simulate]
-replications = 2
-correct_rounds = 0
-"""
+    write_centre(
+        tmp_path,
+        queues=("retail_inquiries", "outbound_callbacks"),
+        agents=agents,
+        targets="[default]\nservice_level = 0.8\nanswer_sec = 20\nshrinkage = 0.3\n\n"
+        "[queues.outbound_callbacks]\nservice_level = false\nanswer_sec = false\ndeadline_hours = 4\n",
+        seats=80,
+        extra="\n[simulate]\nreplications = 2\ncorrect_rounds = 0\n",
     )
     result = CliRunner().invoke(main, ["-q", "run", str(tmp_path / "wfm.toml"), "-o", str(tmp_path / "out")])
     assert result.exit_code in (0, 1), result.output + str(result.exception)

@@ -4,44 +4,25 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from centre_helpers import AS_OF, write_centre
 from click.testing import CliRunner
 
 from wfm import pipeline
 from wfm.cli import main
-from wfm.datasets import example_dir, make_example_agents, make_example_history
+from wfm.datasets import example_dir
 from wfm.exceptions import InvalidInputError
 from wfm.io import check_writable_dir, write_frame
-
-AS_OF = "2026-10-12"
 
 
 @pytest.fixture()
 def centre(tmp_path) -> Path:
     folder = tmp_path / "centre"
     folder.mkdir()
-    history = make_example_history(start="2026-08-31", end="2026-10-11")
-    write_frame(history.loc[history["queue"] == "vip"], folder / "history.csv")
-    write_frame(make_example_agents(n_full_time=12, n_part_time=4, as_of=AS_OF), folder / "agents.csv")
-    shutil.copy(example_dir() / "rules.toml", folder / "rules.toml")
-    (folder / "wfm.toml").write_text(f"""
-[run]
-as_of = "{AS_OF}"
-horizon_days = 7
-output_dir = "runs"
-
-[history]
-path = "history.csv"
-
-[roster]
-agents = "agents.csv"
-rules = "rules.toml"
-time_limit_sec = 5
-""")
+    write_centre(folder, targets=None, seed=None)
     return folder
 
 

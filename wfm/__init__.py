@@ -13,7 +13,7 @@ validator), :mod:`wfm.evaluate` (service at the rostered staffing), :mod:`wfm.re
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import __version__
 
 from .calendar import day_types
 from .erlang import (

@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from . import __version__
+from .version import __version__
 from .attention import SHORT_SHARE, TOTAL_SHORT_SHARE, AttentionThresholds, planner_messages, shortfall_warnings
 from .attention import exit_code as attention_exit_code
 from .exceptions import WFMError

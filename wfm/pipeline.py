@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from .version import __version__
 from . import io as wfm_io
 from .datasets import example_dir
 from .exceptions import ConfigError, InvalidInputError

@@ -108,8 +108,8 @@ def run_backtest(
                 with warnings.catch_warnings():
                     # short-history fallbacks at early origins are expected, not news
                     warnings.simplefilter("ignore", WFMWarning)
-                    model = MODELS[name]()._fit_series(train)
-                fc = model._predict_days(dates, wd)
+                    model = MODELS[name]().fit_series(train)
+                fc = model.predict_days(dates, wd)
             except (WFMError, ValueError, np.linalg.LinAlgError):
                 continue  # a model that cannot fit this origin simply does not compete here
             keep = mask & ~np.isnan(actual)

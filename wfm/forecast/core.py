@@ -115,16 +115,16 @@ class _Ensemble:
         self.names: list[str] = []
         for name in names:
             try:
-                self.models.append(MODELS[name]()._fit_series(sd))
+                self.models.append(MODELS[name]().fit_series(sd))
                 self.names.append(name)
             except InsufficientHistoryError as exc:
                 # a simpler model rather than no forecast
                 _note(notes, f"queue {queue}: {name} cannot be fitted ({exc}); using weighted_weeks instead")
-                self.models.append(MODELS["weighted_weeks"]()._fit_series(sd))
+                self.models.append(MODELS["weighted_weeks"]().fit_series(sd))
                 self.names.append("weighted_weeks")
 
     def predict(self, dates: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
-        return np.mean([m._predict_days(dates, weekdays) for m in self.models], axis=0)
+        return np.mean([m.predict_days(dates, weekdays) for m in self.models], axis=0)
 
 
 def _history_ratios(qd: QueueData, sd: SeriesData, kinds: np.ndarray, labels: np.ndarray) -> dict[str, list[float]]:
@@ -324,7 +324,7 @@ def _special_scorer(qd: QueueData, horizon_days: int, country, events):
                     [e for e, k in zip(shapes, is_open, strict=True) if k],
                     h,
                     qd.open_slots,
-                    model._predict_days,
+                    model.predict_days,
                 )
             keep = ~np.isnan(actual_all)
             lead = np.broadcast_to(lead_day[:, None], actual_all.shape)

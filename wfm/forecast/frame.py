@@ -19,7 +19,15 @@ from ..calendar import HOLIDAY, MAKEUP_WORKDAY, WEEKDAY_LABELS, day_types
 from ..exceptions import InsufficientHistoryError, InvalidInputError, WFMWarning
 from ..frames import check_unique, infer_interval, require_columns, to_numeric, to_timestamps
 
-__all__ = ["QueueData", "SeriesData", "ThinQueue", "prepare_history", "parse_exclusions", "quantile_column"]
+__all__ = [
+    "QueueData",
+    "SeriesData",
+    "ThinQueue",
+    "prepare_history",
+    "parse_exclusions",
+    "quantile_column",
+    "weekday_of",
+]
 
 #: a weekday slot is "open" when it has calls on at least this share of that weekday's observed days
 OPEN_SHARE = 0.3
@@ -80,11 +88,12 @@ class SeriesData:
         """The open-weekday calendar days of the ``horizon_days`` after the last date."""
         last = self.dates[-1]
         days = last + np.arange(1, horizon_days + 1).astype("timedelta64[D]")
-        wd = _weekday(days)
+        wd = weekday_of(days)
         return days[self.open_weekdays[wd]]
 
 
-def _weekday(days: np.ndarray) -> np.ndarray:
+def weekday_of(days: np.ndarray) -> np.ndarray:
+    """Weekday (Monday 0 .. Sunday 6) of each ``datetime64`` day."""
     # 1970-01-01 was a Thursday (weekday 3)
     return ((days.astype("datetime64[D]").astype(np.int64) + 3) % 7).astype(np.int64)
 

@@ -4,7 +4,7 @@ The classes follow scikit-learn: ``__init__`` only stores keyword-only parameter
 ``fit(history)`` validates and returns ``self``, learned state ends in ``_`` and
 ``predict`` checks the model was fitted. Internally every model works on
 :class:`~wfm.forecast.frame.SeriesData` (numpy arrays of ordinary days by interval) via
-``_fit_series`` and ``_predict_days``, which the backtest calls directly.
+``fit_series`` and ``predict_days``, which the backtest calls directly.
 
 Every model can predict a day *as if* it were another weekday (``weekdays`` may differ
 from the dates' own weekday): special days (the first open day after a holiday, a make-up
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InsufficientHistoryError, InvalidInputError, NotFittedError, WFMWarning
-from .frame import SeriesData, _weekday, prepare_history
+from .frame import SeriesData, weekday_of, prepare_history
 
 __all__ = [
     "SeasonalNaive",
@@ -128,7 +128,7 @@ def _steps_ahead(sd: SeriesData, dates: np.ndarray) -> np.ndarray:
     out = np.empty(len(dates), dtype=np.int64)
     for i, d in enumerate(dates):
         span = np.arange(1, int((d - last).astype(int)) + 1).astype("timedelta64[D]") + last
-        out[i] = max(int(sd.open_weekdays[_weekday(span)].sum()), 1)
+        out[i] = max(int(sd.open_weekdays[weekday_of(span)].sum()), 1)
     return out
 
 
@@ -137,7 +137,7 @@ def _steps_ahead(sd: SeriesData, dates: np.ndarray) -> np.ndarray:
 
 
 class _Model:
-    """Shared fit/predict plumbing; subclasses implement ``_fit_series`` and ``_predict_days``."""
+    """Shared fit/predict plumbing; subclasses implement ``fit_series`` and ``predict_days``."""
 
     #: minimum whole weeks of ordinary history the model wants
     min_weeks: int = 1
@@ -161,7 +161,7 @@ class _Model:
                 "use wfm.forecast.forecast for several"
             )
         self.queue_data_ = next(iter(queues.values()))
-        return self._fit_series(self.queue_data_.series())
+        return self.fit_series(self.queue_data_.series())
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "series_"):
@@ -174,8 +174,8 @@ class _Model:
             raise InvalidInputError(f"horizon_days must be a whole number >= 1, got {horizon_days!r}")
         sd = self.series_
         dates = sd.future_dates(int(horizon_days))
-        wd = _weekday(dates)
-        values = self._predict_days(dates, wd)
+        wd = weekday_of(dates)
+        values = self.predict_days(dates, wd)
         step = getattr(self, "queue_data_", None)
         interval = step.interval if step is not None else pd.Timedelta(days=1) / sd.n_slots
         r, c = np.nonzero(sd.open_slots[wd])
@@ -186,10 +186,10 @@ class _Model:
             }
         )
 
-    def _fit_series(self, sd: SeriesData) -> _Model:
+    def fit_series(self, sd: SeriesData) -> _Model:
         raise NotImplementedError
 
-    def _predict_days(self, dates: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
+    def predict_days(self, dates: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
 
@@ -210,7 +210,7 @@ class SeasonalNaive(_Model):
     def __init__(self) -> None:
         pass
 
-    def _fit_series(self, sd: SeriesData) -> SeasonalNaive:
+    def fit_series(self, sd: SeriesData) -> SeasonalNaive:
         filled = filled_calls(sd)
         last = np.zeros((7, sd.n_slots))
         for w in np.flatnonzero(sd.open_weekdays):
@@ -222,7 +222,7 @@ class SeasonalNaive(_Model):
         self.series_ = sd
         return self
 
-    def _predict_days(self, dates: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
+    def predict_days(self, dates: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
         self._check_fitted()
         return self.last_day_[weekdays]
 
@@ -247,7 +247,7 @@ class WeightedWeeks(_Model):
         self.decay = decay
         self.smooth = smooth
 
-    def _fit_series(self, sd: SeriesData) -> WeightedWeeks:
+    def fit_series(self, sd: SeriesData) -> WeightedWeeks:
         if not (isinstance(self.n_weeks, (int, np.integer)) and self.n_weeks >= 1):
             raise InvalidInputError(f"n_weeks must be a whole number >= 1, got {self.n_weeks!r}")
         if not 0 < self.decay <= 1:
@@ -276,7 +276,7 @@ class WeightedWeeks(_Model):
         self.series_ = sd
         return self
 
-    def _predict_days(self, dates: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
+    def predict_days(self, dates: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
         self._check_fitted()
         return self.profile_[weekdays]
 
@@ -320,7 +320,7 @@ class TopDown(_Model):
         self.smooth = smooth
         self.window_weeks = window_weeks
 
-    def _fit_series(self, sd: SeriesData) -> TopDown:
+    def fit_series(self, sd: SeriesData) -> TopDown:
         if self.daily not in ("ets", "level"):
             raise InvalidInputError(f"daily must be one of ets, level, got {self.daily!r}")
         filled = filled_calls(sd)
@@ -363,10 +363,10 @@ class TopDown(_Model):
             return self.level_ * self.factors_[weekdays]
         steps = _steps_ahead(self.series_, dates)
         path = self.ets_.forecast(int(steps.max()))
-        own = _weekday(dates)
+        own = weekday_of(dates)
         return np.maximum(path[steps - 1], 0.0) * self.factors_[weekdays] / self.factors_[own]
 
-    def _predict_days(self, dates: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
+    def predict_days(self, dates: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
         return self.daily_totals(dates, weekdays)[:, None] * self.profile_[weekdays]
 
 
@@ -387,7 +387,7 @@ class MSTLModel(_Model):
         self.window_weeks = window_weeks
         self.season_weeks = season_weeks
 
-    def _fit_series(self, sd: SeriesData) -> MSTLModel:
+    def fit_series(self, sd: SeriesData) -> MSTLModel:
         from statsmodels.tsa.seasonal import MSTL
 
         cols = np.flatnonzero(sd.open_slots.any(axis=0))
@@ -418,7 +418,7 @@ class MSTLModel(_Model):
         self.series_ = sd
         return self
 
-    def _predict_days(self, dates: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
+    def predict_days(self, dates: np.ndarray, weekdays: np.ndarray) -> np.ndarray:
         self._check_fitted()
         out = np.maximum(self.level_ + self.season_[weekdays], 0.0)
         return out * self.series_.open_slots[weekdays]

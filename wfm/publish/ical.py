@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from .. import __version__
+from ..version import __version__
 from ..exceptions import ConfigError, InvalidInputError
 from ..frames import require_columns
 from .shifts import breaks_in_shifts, roster_shifts

@@ -31,28 +31,28 @@ def balance_hook(cat: Any, state: Any, report: Callable[[str], None], break_plan
     if (state.coverage != coverage_before).any():  # pragma: no cover - permutations inside a class
         raise AssertionError("the fairness pass changed the coverage")
     if break_plan is not None and len(break_plan.agent):
-        break_plan = _relabel_breaks(cat, break_plan, stats["owner"])
+        break_plan = _relabel_breaks(cat, break_plan, stats.owner)
     sec = time.perf_counter() - t0
     if not settings.enabled:
-        report(f"wishes: {stats['fairness_moves']} agent-week(s) swapped between agents of a contract ({sec:.1f} s)")
-        return {"fairness_enabled": False, "preference_swaps": int(stats["fairness_moves"])}, break_plan
+        report(f"wishes: {stats.moves} agent-week(s) swapped between agents of a contract ({sec:.1f} s)")
+        return {"fairness_enabled": False, "preference_swaps": stats.moves}, break_plan
     report(
-        f"fairness: {stats['fairness_moves']} agent-week(s) swapped in {stats['fairness_sweeps']} sweep(s), "
-        f"weighted cost {stats['fairness_cost_before']:,.0f} -> {stats['fairness_cost_after']:,.0f}; spread "
-        + ", ".join(f"{m} {stats['spread_before'][m]:g} -> {stats['spread_after'][m]:g}" for m in FAIRNESS_METRICS)
+        f"fairness: {stats.moves} agent-week(s) swapped in {stats.sweeps} sweep(s), "
+        f"weighted cost {stats.cost_before:,.0f} -> {stats.cost_after:,.0f}; spread "
+        + ", ".join(f"{m} {stats.spread_before[m]:g} -> {stats.spread_after[m]:g}" for m in FAIRNESS_METRICS)
         + f" ({sec:.1f} s)"
     )
     out: dict[str, Any] = {
         "fairness_enabled": True,
         "fairness_objective": settings.objective,
-        "fairness_moves": int(stats["fairness_moves"]),
-        "fairness_sweeps": int(stats["fairness_sweeps"]),
-        "fairness_cost_before": round(stats["fairness_cost_before"], 3),
-        "fairness_cost_after": round(stats["fairness_cost_after"], 3),
+        "fairness_moves": stats.moves,
+        "fairness_sweeps": stats.sweeps,
+        "fairness_cost_before": round(stats.cost_before, 3),
+        "fairness_cost_after": round(stats.cost_after, 3),
         "fairness_sec": round(sec, 2),
     }
     for m in FAIRNESS_METRICS:
-        out[f"fairness_{m}_spread_before_pass"] = stats["spread_before"][m]
+        out[f"fairness_{m}_spread_before_pass"] = stats.spread_before[m]
     return out, break_plan
 
 

@@ -90,8 +90,12 @@ def solve(
     progress
         Called with one-line progress messages.
     solver
-        Solver tuning (:class:`~wfm.roster.settings.SolverSettings`); default ``rules.solver``.
-    check_requirement_rows(requirements, missing_intervals=missing_intervals)
+        Solver tuning (:class:`~wfm.roster.settings.SolverSettings`); default ``rules.solver``
+        (the rules file's ``[solver]`` table).
+    missing_intervals
+        An interval of a planned day with no requirement row: ``"error"`` (default, naming the
+        first missing interval) or ``"closed"`` (the centre is closed then: 0 agents).
+        Duplicated ``(queue, interval_start)`` rows are always an error.
     targets
         Service targets (:class:`wfm.staffing.Targets`): a queue with ``deadline_sec`` is
         deferrable work, covered as a backlog within its deadline (skill-aware model only).

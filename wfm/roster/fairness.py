@@ -41,6 +41,7 @@ TOML::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -52,10 +53,29 @@ from .settings import FAIRNESS_METRICS, FairnessSettings
 from .state import clear_week, neighbours, set_shift
 from .tours import leading_days
 
-__all__ = ["FairnessSettings", "FAIRNESS_METRICS", "balance", "agent_metrics", "distribution"]
+__all__ = ["FairnessSettings", "FAIRNESS_METRICS", "Balance", "balance", "agent_metrics", "distribution"]
 
 _DAY = 1440
 _ILLEGAL = 1e15
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What :func:`balance` did.
+
+    ``moves``: agent-weeks that changed hands; ``sweeps``: sweeps over the weeks run;
+    ``cost_before`` / ``cost_after``: the weighted fairness cost (the pass's objective, without
+    the wish prices); ``spread_before`` / ``spread_after``: per metric of ``FAIRNESS_METRICS``,
+    the worst group's max - min of the agents' horizon totals; ``owner`` (agents, weeks): whose
+    original week plan each agent now works (to move breaks along)."""
+
+    moves: int
+    sweeps: int
+    cost_before: float
+    cost_after: float
+    spread_before: dict[str, float]
+    spread_after: dict[str, float]
+    owner: np.ndarray
 
 
 def _settings(rules: Any) -> FairnessSettings:
@@ -107,15 +127,14 @@ def _groups(cat: Any) -> np.ndarray:
     return np.stack([g, np.where(night, g, -1 - g), g, g], axis=1)
 
 
-def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True) -> dict[str, Any]:
+def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True) -> Balance:
     """Even out the fairness metrics by coverage-neutral permutations of week plans in each class.
 
     ``state`` is changed in place; its coverage stays identical. ``pricing`` (a
     :class:`~wfm.roster.preferences.PreferencePricing`) adds the agents' wish prices; with
-    ``fairness=False`` only those count (coverage-neutral swaps that grant wishes). Returns the
-    number of agent-weeks that changed hands, sweeps run, the weighted fairness cost before and
-    after, the worst contract's spread of each metric before and after, and ``owner`` (agents,
-    weeks): whose original week plan each agent now works.
+    ``fairness=False`` only those count (coverage-neutral swaps that grant wishes). Returns a
+    :class:`Balance`: agent-weeks moved, sweeps, the weighted fairness cost and the worst
+    contract's spread of each metric before and after, and whose week plan each agent now works.
     """
     settings = _settings(cat.rules)
     weights = settings.weights if fairness else np.zeros(len(FAIRNESS_METRICS))
@@ -199,15 +218,15 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
         moved += changed
         if not changed:
             break
-    return {
-        "fairness_moves": moved,
-        "fairness_sweeps": sweeps,
-        "fairness_cost_before": before,
-        "fairness_cost_after": cost_of(metrics.sum(axis=1)),
-        "spread_before": spread_before,
-        "owner": owner,
-        "spread_after": _spreads(metrics.sum(axis=1), groups),
-    }
+    return Balance(
+        moves=int(moved),
+        sweeps=int(sweeps),
+        cost_before=before,
+        cost_after=cost_of(metrics.sum(axis=1)),
+        spread_before=spread_before,
+        spread_after=_spreads(metrics.sum(axis=1), groups),
+        owner=owner,
+    )
 
 
 def _spreads(totals: np.ndarray, groups: np.ndarray) -> dict[str, float]:

@@ -14,6 +14,7 @@ and polishes the rest; the objective never rises.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,6 +41,7 @@ from .state import (
 # :mod:`wfm.roster.state`; they are re-exported here for callers of the earlier layout.
 __all__ = [
     "reinsert",
+    "Improved",
     "improve",
     "enforce_windows",
     "RosterState",
@@ -87,9 +89,25 @@ def reinsert(ctx: MoveContext, state: RosterState, agent: int, week: int, *, mus
     return float(scores[best] - current) if had else 0.0
 
 
+@dataclass(frozen=True)
+class Improved:
+    """What :func:`improve` did: ``passes`` over all agent-weeks, ``moves`` (agent-weeks re-planned
+    for the better) and whether the clock stopped it (``stopped_by_time``) before a pass found nothing."""
+
+    passes: int = 0
+    moves: int = 0
+    stopped_by_time: bool = False
+
+    def __add__(self, other: Improved) -> Improved:
+        """Two runs of the moves one after the other."""
+        return Improved(
+            self.passes + other.passes, self.moves + other.moves, self.stopped_by_time or other.stopped_by_time
+        )
+
+
 def improve(
     cat: Catalogue, state: RosterState, *, seed: int, deadline: float, max_passes: int = 50, progress=None
-) -> dict[str, float]:
+) -> Improved:
     """Repeat one-agent-week re-plans in seeded order until a pass finds nothing or time runs out."""
     ctx = MoveContext(cat)
     rng = np.random.default_rng(seed)
@@ -111,7 +129,7 @@ def improve(
             progress(f"repair: pass {passes}, {improved} agent-weeks improved, objective -{gained:,.1f}")
         if stopped_by_time or improved == 0:
             break
-    return {"passes": passes, "moves": moves, "stopped_by_time": stopped_by_time}
+    return Improved(passes, moves, stopped_by_time)
 
 
 def enforce_windows(cat: Catalogue, state: RosterState) -> int:

@@ -47,7 +47,7 @@ from .assign import assign_plan
 from .breaks import BreakPlan, place_breaks, polish_net
 from .cycle_moves import improve_cycles
 from .inputs import check_prev_shift_ends
-from .repair import enforce_windows, improve
+from .repair import Improved, enforce_windows, improve
 from .rules import Rules
 from .skill_plan import build_skill_plan
 from .state import RosterState, evaluate_objective
@@ -475,22 +475,17 @@ def repair_roster(
         # The dive's plan is whole down to the breaks and was followed exactly; polishing it
         # against the gross target (a proxy once breaks move) made it worse (measured +650), so
         # only the net-of-breaks moves after break placement polish it.
-        stats: dict[str, Any] = {"passes": 0, "moves": 0, "stopped_by_time": False}
+        stats = Improved()
     else:
         stats = improve(cat, state, seed=seed, deadline=repair_deadline, progress=report)
     # Rules spanning weeks: one-agent-cycle moves shift hours between an agent's weeks, then polish again.
     cycle_stats = improve_cycles(cat, state, seed=seed, deadline=repair_deadline, progress=report)
     if cycle_stats["cycle_moves"]:
-        more = improve(cat, state, seed=seed + 1, deadline=repair_deadline, progress=report)
-        stats = {
-            "passes": stats["passes"] + more["passes"],
-            "moves": stats["moves"] + more["moves"],
-            "stopped_by_time": stats["stopped_by_time"] or more["stopped_by_time"],
-        }
+        stats = stats + improve(cat, state, seed=seed + 1, deadline=repair_deadline, progress=report)
     return Repaired(
-        int(stats["passes"]),
-        int(stats["moves"]),
-        bool(stats["stopped_by_time"]),
+        stats.passes,
+        stats.moves,
+        stats.stopped_by_time,
         int(cycle_stats["cycle_moves"]),
         bool(cycle_stats["cycle_stopped_by_time"]),
     )
