@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "inputs": 1,
     "validate": 1,
     "skill_plan": 1,  # the skills and each queue's requirement on the grid (wfm.skills, wfm.cover)
+    "surplus": 1,  # the reward of surplus agents per interval, from the requirement's load (wfm.erlang)
     # 2 the grid and the tour catalogue, with the cycle accounting kept on it
     "tours": 2,
     "cycle": 2,
@@ -56,7 +57,7 @@ LAYERS: dict[str, int] = {
 }
 
 #: modules of wfm outside the roster that roster modules may import (everything else is above it)
-ALLOWED_OUTSIDE = {"exceptions", "frames", "io", "skills", "cover"}  # skills, cover: below the roster
+ALLOWED_OUTSIDE = {"exceptions", "frames", "io", "skills", "cover", "erlang"}  # skills, cover, erlang: below the roster
 
 
 def _modules() -> dict[str, ast.Module]:
