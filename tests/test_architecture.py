@@ -30,6 +30,7 @@ LAYERS: dict[str, int] = {
     "validate_labour": 1,
     "labour_rules": 1,
     "skill_plan": 1,  # the skills and each queue's requirement on the grid (wfm.skills, wfm.cover)
+    "surplus": 1,  # the reward of surplus agents per interval, from the requirement's load (wfm.erlang)
     # 2 the grid and the tour catalogue, with the cycle accounting kept on it
     "tours": 2,
     "cycle": 2,
@@ -60,8 +61,8 @@ LAYERS: dict[str, int] = {
 }
 
 #: modules of wfm outside the roster that roster modules may import (everything else is above it)
-# skills, cover, backlog, lp_status: below the roster
-ALLOWED_OUTSIDE = {"exceptions", "frames", "io", "skills", "cover", "backlog", "lp_status"}
+# skills, cover, backlog, lp_status, erlang: below the roster
+ALLOWED_OUTSIDE = {"exceptions", "frames", "io", "skills", "cover", "backlog", "lp_status", "erlang"}
 
 
 def _modules() -> dict[str, ast.Module]:

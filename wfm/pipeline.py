@@ -583,6 +583,11 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             )
         daily = wfm_evaluate.daily_service(req, coverage_for_service, result.roster, result.breaks, targets)
         summary = _summary(config, req, result, daily)
+        from .roster.surplus import surplus_by_hour, surplus_figures
+
+        surplus = surplus_by_hour(result.coverage) if len(result.coverage) else None
+        if surplus is not None:  # where the roster's surplus sits (wfm.roster.surplus)
+            summary["surplus"] = _plain(surplus_figures(result.coverage, surplus))
         planner_warnings.extend(_shortfall_warnings(result.coverage, config))
         planner_warnings.extend(skill_warnings)
         if skill_findings:
@@ -647,6 +652,7 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             "agent_history.csv": _agent_history(agents),
             "coverage.csv": result.coverage,
             "queue_coverage.csv": queue_coverage,
+            "surplus.csv": surplus,
             "daily.csv": daily,
             "service.csv": service,
             "backlog.csv": backlog,

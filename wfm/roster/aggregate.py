@@ -91,6 +91,8 @@ class AggregateModel:
     skill_vars: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # x, under, backlog, ...
     skill_excess_var: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # e[t]
     queue_rows: dict[tuple[int, int], int] = field(default_factory=dict)  # (t, q) -> <= row of its cover/deadline
+    # surplus reward segments (wfm.roster.surplus): per interval, its segment variables (<= over)
+    reward_var: dict[int, np.ndarray] = field(default_factory=dict)
 
     def start_items(self) -> list[tuple[tuple[int, int, int], list[int]]]:
         """Every (template, day, start position) with all its start variables (shared and per class)."""
@@ -344,6 +346,27 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
         ub_cols.extend(cover_cols[i])
         b_ub.append(float(max(rules.seats - int(cat.carry[i]), 0)))
     ub_vals = [1.0] * len(ub_cols)
+    reward_var: dict[int, np.ndarray] = {}
+    if grid.surplus is not None and weights.over_weight > 0:
+        # Concave reward of the first surplus agents (negative costs, filled in order): sum <= over.
+        carry_over = np.maximum(cat.carry.astype(np.int64) - grid.required, 0)
+        left_w = grid.surplus.remaining(carry_over)
+        rewards = grid.surplus.rewards(weights.over_weight)
+        constant -= grid.surplus.reward(carry_over, weights.over_weight)
+        for i in np.flatnonzero(left_w.sum(axis=0) > 0).tolist():
+            segs = [
+                new_var(-round(rewards[k, i] * SCALE), 0, int(left_w[k, i]))
+                for k in range(left_w.shape[0])
+                if left_w[k, i] > 0 and round(rewards[k, i] * SCALE) > 0
+            ]
+            if not segs:
+                continue
+            reward_var[int(i)] = np.array(segs, dtype=np.int64)
+            row = len(b_ub)
+            ub_rows.extend([row] * (len(segs) + 1))
+            ub_cols.extend(segs + [int(over_var[i])])
+            ub_vals.extend([1.0] * len(segs) + [-1.0])
+            b_ub.append(0.0)
     for plus, minus in seq_rows:
         row = len(b_ub)
         ub_rows.extend([row] * (len(plus) + len(minus)))
@@ -407,6 +430,7 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
         skill_vars=skill_vars,
         skill_excess_var=excess_var,
         queue_rows=queue_rows,
+        reward_var=reward_var,
     )
 
 
@@ -856,6 +880,10 @@ def round_lp(model: AggregateModel, x: np.ndarray, n_class: list[list[int]]) -> 
             take = min(left, int(model.upper[model.under_var[k, i]]))
             values[model.under_var[k, i]] = take
             left -= take
+        surplus = int(values[model.over_var[i]])
+        for j in model.reward_var.get(i, ()):  # surplus reward segments, in order (concave)
+            values[j] = min(surplus, int(model.upper[j]))
+            surplus -= int(values[j])
     objective = float(model.cost @ values) / SCALE + model.constant
     if model.skill_vars.size:
         values, objective = complete_skill_vars(model, values)

@@ -117,8 +117,10 @@ def evaluate_objective(cat: Catalogue, state: RosterState) -> dict[str, float]:
     worked = state.template >= 0
     paid_min = np.array([t.template.paid_minutes for t in cat.templates] + [0])
     paid_hours = float(paid_min[np.where(worked, state.template, len(cat.templates))].sum()) / 60
+    surplus = cat.grid.surplus
+    reward = surplus.reward(over, obj.over_weight) if surplus is not None else 0.0
     return {
-        "objective": under_cost + obj.over_weight * float(over.sum()) + obj.paid_hour_weight * paid_hours,
+        "objective": under_cost + obj.over_weight * float(over.sum()) - reward + obj.paid_hour_weight * paid_hours,
         "under": float(short.sum()),
         "over": float(over.sum()),
         "paid_hours": paid_hours,
@@ -147,9 +149,10 @@ class MoveContext:
         cat = self.cat
         req = cat.grid.required
         short = req - coverage
-        m = np.where(
-            short > 0, self.under_w[np.clip(short, 0, len(self.under_w) - 1)], -cat.rules.objective.over_weight
-        )
+        over_cost = np.full(short.shape, float(cat.rules.objective.over_weight))
+        if cat.grid.surplus is not None:  # the next surplus agent's reward lowers its cost
+            over_cost -= cat.grid.surplus.next_reward(-short, cat.rules.objective.over_weight)
+        m = np.where(short > 0, self.under_w[np.clip(short, 0, len(self.under_w) - 1)], -over_cost)
         m = np.where(coverage + 1 > cat.rules.seats, -BIG, m)
         return np.concatenate([[0.0], np.cumsum(m)])
 

@@ -29,6 +29,7 @@ from .agents import Agent
 from .labour_rules import days_off_runs_ok, night_tour_ok, weekly_rest_ok
 from .rules import Rules, ShiftTemplate
 from .skill_plan import SkillPlan
+from .surplus import SurplusValue, surplus_value
 
 __all__ = [
     "Grid",
@@ -54,6 +55,7 @@ class Grid:
     n_days: int
     required: np.ndarray  # int64, one per interval of the horizon
     pooled_queues: tuple[str, ...] = ()
+    surplus: SurplusValue | None = None  # reward segments above the requirement (wfm.roster.surplus)
 
     @property
     def n_intervals(self) -> int:
@@ -109,7 +111,11 @@ def build_grid(requirements: pd.DataFrame) -> Grid:
     idx = minutes // step
     # Gross agents may be fractional after shrinkage; a roster can only place whole agents.
     required[idx] = np.ceil(pooled.to_numpy() - 1e-9).astype(np.int64)
-    return Grid(start=start, interval_minutes=step, n_days=n_days, required=required, pooled_queues=queues)
+    row_minutes = np.round(((pd.DatetimeIndex(stamps) - start) / pd.Timedelta(minutes=1)).to_numpy()).astype(np.int64)
+    surplus = surplus_value(requirements, row_minutes // step, required)
+    return Grid(
+        start=start, interval_minutes=step, n_days=n_days, required=required, pooled_queues=queues, surplus=surplus
+    )
 
 
 @dataclass(frozen=True)
