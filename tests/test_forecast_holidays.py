@@ -224,3 +224,21 @@ def test_interval_spread_widens_from_learned_to_pooled_to_prior():
     assert sds == sorted(sds) and len(set(sds)) == 4
     assert OCCURRENCE_SD < sds[0] < 1.5 * OCCURRENCE_SD  # learned: about a new occurrence's own spread
     assert sds[-1] > 0.35  # prior only: a quiet weekday for a holiday is a guess
+
+
+def test_spring_festival_offsets_line_up_on_lunar_new_year_across_the_2025_reform():
+    """Since 2025 the lunar new year's eve (除夕) is a statutory day; offset 0 stays on lunar new year's day."""
+    for first, last, new_year in (
+        ("2024-02-08", "2024-02-19", "2024-02-10"),
+        ("2025-01-26", "2025-02-06", "2025-01-29"),
+        ("2026-02-13", "2026-02-25", "2026-02-17"),
+    ):
+        cal = day_types(pd.date_range(first, last), country="CN").set_index("date")
+        assert cal.loc[new_year, "kind"] == "holiday:Spring Festival" and cal.loc[new_year, "offset"] == 0
+        eve = pd.Timestamp(new_year) - pd.Timedelta(days=1)
+        assert cal.loc[eve, "offset"] == (0 if cal.loc[eve, "kind"].startswith("eve:") else -1)
+    # the eve across a year boundary belongs to the next year's New Year's Day
+    for country in ("CN", "US"):
+        cal = day_types(pd.date_range("2025-12-30", "2026-01-02"), country=country).set_index("date")
+        assert cal.loc["2025-12-31", "kind"] == "eve:New Year's Day"
+        assert cal.loc["2026-01-01", "kind"] == "holiday:New Year's Day" and cal.loc["2026-01-01", "offset"] == 0
