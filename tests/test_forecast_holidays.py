@@ -185,3 +185,60 @@ def test_bad_holiday_options_are_clear_errors():
         forecast(
             hist, 7, country=None, events=pd.DataFrame({"date": ["2025-03-20"], "event": ["x"], "like": ["Someday"]})
         )
+
+
+def _coverage(result, actual: pd.DataFrame, method: str) -> tuple[float, float]:
+    """Share of the held-back intervals of days of ``method`` inside the 80% interval, and the median relative width."""
+    fc = result.forecast.merge(actual.rename(columns={"calls": "actual"}), on="interval_start")
+    sp = result.special_days[["date", "method"]]
+    fc = fc.assign(date=fc["interval_start"].dt.normalize()).merge(sp, on="date", how="left")
+    fc = fc[fc["method"].fillna("ordinary") == method]
+    inside = (fc["actual"] >= fc["calls_lo_80"]) & (fc["actual"] <= fc["calls_hi_80"])
+    return float(inside.mean()), float(((fc["calls_hi_80"] - fc["calls_lo_80"]) / fc["calls"]).median())
+
+
+def test_holiday_intervals_cover_the_held_back_spring_festival(spring):
+    """The held-back Spring Festival (pooled from one occurrence) is covered as an 80% interval says.
+
+    With the ordinary days' calibration alone (the method before special days added their
+    effect's error) the share was 0.79; the intervals are wider than ordinary days' too.
+    """
+    new, _, _ = spring
+    df, _ = centre("2024-12-02", "2026-02-28")
+    actual = df.loc[df["interval_start"] >= "2026-02-01", ["interval_start", "calls"]]
+    cover, width = _coverage(new, actual, "pooled")
+    ordinary_cover, ordinary_width = _coverage(new, actual, "ordinary")
+    assert cover >= 0.8 and ordinary_cover >= 0.75
+    assert width > 1.3 * ordinary_width
+
+
+def test_interval_spread_widens_from_learned_to_pooled_to_prior():
+    from wfm.forecast.special import OCCURRENCE_SD, Estimate
+
+    z = np.zeros(3)
+    prior = Estimate("prior", 0, 0.0, 0.0, 0.0, 0.0, z, z)
+    pooled_none = Estimate("pooled", 0, 0.0, 0.0, 0.95, -0.5, z, z)
+    pooled_one = Estimate("pooled", 1, 0.78, -0.4, 0.95, -0.5, z, z, 0.15**2)
+    learned = Estimate("learned", 4, 0.93, -0.4, 0.95, -0.5, z, z, 0.15**2)
+    sds = [e.log_sd() for e in (learned, pooled_one, pooled_none, prior)]
+    assert sds == sorted(sds) and len(set(sds)) == 4
+    assert OCCURRENCE_SD < sds[0] < 1.5 * OCCURRENCE_SD  # learned: about a new occurrence's own spread
+    assert sds[-1] > 0.35  # prior only: a quiet weekday for a holiday is a guess
+
+
+def test_spring_festival_offsets_line_up_on_lunar_new_year_across_the_2025_reform():
+    """Since 2025 the lunar new year's eve (除夕) is a statutory day; offset 0 stays on lunar new year's day."""
+    for first, last, new_year in (
+        ("2024-02-08", "2024-02-19", "2024-02-10"),
+        ("2025-01-26", "2025-02-06", "2025-01-29"),
+        ("2026-02-13", "2026-02-25", "2026-02-17"),
+    ):
+        cal = day_types(pd.date_range(first, last), country="CN").set_index("date")
+        assert cal.loc[new_year, "kind"] == "holiday:Spring Festival" and cal.loc[new_year, "offset"] == 0
+        eve = pd.Timestamp(new_year) - pd.Timedelta(days=1)
+        assert cal.loc[eve, "offset"] == (0 if cal.loc[eve, "kind"].startswith("eve:") else -1)
+    # the eve across a year boundary belongs to the next year's New Year's Day
+    for country in ("CN", "US"):
+        cal = day_types(pd.date_range("2025-12-30", "2026-01-02"), country=country).set_index("date")
+        assert cal.loc["2025-12-31", "kind"] == "eve:New Year's Day"
+        assert cal.loc["2026-01-01", "kind"] == "holiday:New Year's Day" and cal.loc["2026-01-01", "offset"] == 0

@@ -68,6 +68,7 @@ def test_run_publishes_every_output(two_runs, centre):
         "report.html",
         "manifest.json",
         "roster.xlsx",
+        "timings.json",
     }
     manifest = json.loads((folder / "manifest.json").read_text())
     assert "agents_summary.csv" in manifest["outputs"]
@@ -209,8 +210,24 @@ def test_report_cards_equal_summary_json(two_runs):
 
 def test_rerun_gives_identical_files(two_runs):
     a, b, _ = two_runs
+    manifest = json.loads((a / "manifest.json").read_text())
+    # every file but the manifest itself and timings.json is hashed in the manifest
+    assert {p.name for p in a.iterdir()} - set(manifest["outputs"]) == {"manifest.json", "timings.json"}
     for path in sorted(a.iterdir()):
+        if path.name == "timings.json":
+            continue
         assert path.read_bytes() == (b / path.name).read_bytes(), f"{path.name} differs between identical runs"
+
+
+def test_timings_file_holds_every_step_before_publish_and_the_report_points_at_it(two_runs):
+    a, b, _ = two_runs
+    log_steps = [s for s in pipeline.STEPS if s != "publish"]
+    for folder in (a, b):
+        steps = json.loads((folder / "timings.json").read_text())["steps"]
+        # steps that ran (simulate/correct may be off in this config) have a time >= 0; none is invented
+        assert set(steps) <= set(log_steps) and {"load", "forecast", "staff", "schedule", "report"} <= set(steps)
+        assert all(isinstance(v, float) and v >= 0 for v in steps.values())
+    assert 'src="timings.json"' in (a / "report.html").read_text()
 
 
 def test_failed_run_leaves_previous_outputs_untouched(two_runs, centre, monkeypatch):

@@ -11,11 +11,13 @@ import icalendar
 import openpyxl
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from publish_helpers import AS_OF, run_small_centre
 from wfm import pipeline
 from wfm.io import read_frame
-from wfm.publish.database import read_run
+from wfm.publish import database
+from wfm.publish.database import DatabasePublishError, read_run
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +92,41 @@ def test_a_failed_folder_publish_writes_nothing_to_the_database(run, monkeypatch
     after = read_run(url, dt.date.fromisoformat(AS_OF))
     assert {k: len(v) for k, v in after.items()} == before
     assert after["runs"]["published_at"].item() == published
+
+
+def _state(url, folder):
+    """The run's database rows (counts, publish time) and its folder's files, bytes and all."""
+    back = read_run(url, dt.date.fromisoformat(AS_OF))
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {k: len(v) for k, v in back.items()}, back["runs"]["published_at"].item(), files
+
+
+def test_a_failed_commit_after_the_rename_puts_the_previous_folder_back(run, monkeypatch):
+    """The failure is forced between the two: the folder is renamed in, then the commit fails."""
+    outcome, url, folder = run
+    before = _state(url, outcome.folder)
+    real_engine = database._engine
+    renamed = []
+    real_swap = pipeline._swap_into_place
+
+    def swap(tmp, final):
+        renamed.append(final)
+        return real_swap(tmp, final)
+
+    def engine_failing_at_commit(u):
+        engine = real_engine(u)
+
+        def fail(conn):
+            assert renamed, "the commit came before the folder was renamed in"
+            raise sa.exc.OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+        sa.event.listen(engine, "commit", fail)
+        return engine
+
+    monkeypatch.setattr(database, "_engine", engine_failing_at_commit)
+    monkeypatch.setattr(pipeline, "_swap_into_place", swap)
+    with pytest.raises(DatabasePublishError, match="disk I/O error"):
+        pipeline.run(pipeline.load_config(folder / "wfm.toml"))
+    assert renamed  # the folder had been swapped in before the commit failed
+    assert _state(url, outcome.folder) == before
+    assert [p.name for p in outcome.folder.parent.iterdir() if not p.name.endswith(".lock")] == [AS_OF]

@@ -28,7 +28,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -640,6 +640,7 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             },
             title=f"{config.title}: {as_of.date()} + {config.horizon_days} days",
             gantt_agents=config.sample_agents,
+            timings_file=TIMINGS_NAME,
         )
 
     with _step("publish", timings, progress):
@@ -668,23 +669,34 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             "warnings": summary["warnings"],
             "inputs": {role: _hash_input(p) for role, p in config.input_files().items()},
         }
-        # The database transaction commits only once the folder is in place (and is rolled back if not).
-        with publish_database(config.publish, named, as_of=config.as_of, run=run_row):
-            folder = _publish(
-                config,
-                outputs,
-                summary,
-                html,
-                extra=lambda tmp: publish_files(
-                    tmp,
-                    config.publish,
-                    named,
-                    as_of=config.as_of,
-                    horizon_days=config.horizon_days,
-                    agents=agents,
-                    title=config.title,
-                ),
-            )
+        # Files and database together (docs/pipeline.md, Publishing): the rows are written in an open
+        # transaction, the folder is renamed into place with the previous one kept aside, then the
+        # transaction commits; a failed commit puts the previous folder back, a failed rename rolls
+        # the transaction back. Either both of the run's outputs are visible or neither is.
+        swap = _Swap()
+        try:
+            with publish_database(config.publish, named, as_of=config.as_of, run=run_row):
+                folder = _publish(
+                    config,
+                    outputs,
+                    summary,
+                    html,
+                    extra=lambda tmp: publish_files(
+                        tmp,
+                        config.publish,
+                        named,
+                        as_of=config.as_of,
+                        horizon_days=config.horizon_days,
+                        agents=agents,
+                        title=config.title,
+                    ),
+                    swap=swap,
+                    timings=timings,
+                )
+        except BaseException:
+            swap.undo()
+            raise
+        swap.done()
     for name in STEPS:
         log.info("timing %-9s %7.2f s", name, timings.get(name, 0.0))
     return RunOutcome(folder=folder, summary=summary, warnings=tuple(summary["warnings"]), timings=timings)
@@ -1087,11 +1099,17 @@ def _publish(
     summary: dict[str, Any],
     html: str,
     extra: Callable[[Path], Any] | None = None,
+    swap: _Swap | None = None,
+    timings: Mapping[str, float] | None = None,
 ) -> Path:
     """Write every output into a temporary folder, then rename it into place.
 
     ``extra`` writes further outputs into the temporary folder (the workbook, the calendars)
-    before the manifest hashes every file.
+    before the manifest hashes every file. ``timings`` (step -> wall-clock seconds) go to
+    ``timings.json``, written after the manifest and outside it (wall-clock times differ
+    between reruns; every hashed file is byte-identical). With ``swap``, a previous folder is
+    kept aside in it until :meth:`_Swap.done` (so a failure after the rename can put it back);
+    without, it is removed at once.
     """
     out_root = Path(config.output_dir)
     out_root.mkdir(parents=True, exist_ok=True)
@@ -1140,11 +1158,17 @@ def _publish(
             "outputs": written,
         }
         wfm_io.write_json(manifest, tmp / "manifest.json")
+        if timings is not None:
+            wfm_io.write_json(_timings_record(timings), tmp / TIMINGS_NAME)
         os.chmod(tmp, 0o755)
-        _swap_into_place(tmp, final)
+        old = _swap_into_place(tmp, final)
+        if swap is not None:
+            swap.final, swap.old = final, old
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if swap is None and old is not None:
+        shutil.rmtree(old, ignore_errors=True)
     log.info("published %s", final)
     return final
 
@@ -1170,11 +1194,11 @@ def _hash_input(path: Path) -> str | None:
     return None
 
 
-def _swap_into_place(tmp: Path, final: Path) -> None:
-    """Rename ``tmp`` to ``final``; an existing ``final`` is moved aside first, then removed."""
+def _swap_into_place(tmp: Path, final: Path) -> Path | None:
+    """Rename ``tmp`` to ``final``; an existing ``final`` is moved aside first and its new path returned."""
     if not final.exists():
         os.rename(tmp, final)
-        return
+        return None
     old = final.with_name(f".{final.name}.old-{os.getpid()}")
     os.rename(final, old)
     try:
@@ -1182,7 +1206,45 @@ def _swap_into_place(tmp: Path, final: Path) -> None:
     except BaseException:
         os.rename(old, final)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    return old
+
+
+@dataclass
+class _Swap:
+    """A renamed-in run folder and the previous one kept aside, until the database has committed."""
+
+    final: Path | None = None
+    old: Path | None = None
+
+    def undo(self) -> None:
+        """Take the new folder out and put the previous one back (nothing renamed yet: nothing to do)."""
+        if self.final is None:
+            return
+        doomed = self.final.with_name(f".{self.final.name}.{os.getpid()}.failed.tmp")
+        os.rename(self.final, doomed)
+        if self.old is not None:
+            os.rename(self.old, self.final)
+        shutil.rmtree(doomed, ignore_errors=True)
+        log.warning("the database publish failed after the folder was renamed in; %s restored", self.final)
+        self.final = self.old = None
+
+    def done(self) -> None:
+        """Both outputs are in place: remove the previous folder."""
+        if self.old is not None:
+            shutil.rmtree(self.old, ignore_errors=True)
+        self.final = self.old = None
+
+
+#: the run folder's file of step timings (outside the manifest; docs/pipeline.md)
+TIMINGS_NAME = "timings.json"
+
+
+def _timings_record(timings: Mapping[str, float]) -> dict[str, Any]:
+    return {
+        "note": "wall-clock seconds per step of this run; not in manifest.json (they differ between reruns); "
+        "'publish' is in the log only (this file is written during it)",
+        "steps": {name: round(float(timings[name]), 3) for name in STEPS if name in timings},
+    }
 
 
 def with_overrides(config: RunConfig, **changes: Any) -> RunConfig:

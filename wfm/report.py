@@ -130,6 +130,7 @@ def render_report(
     agent_history: pd.DataFrame | None = None,
     targets: Any = None,
     attention: Mapping[str, Any] | None = None,
+    timings_file: str | None = None,
 ) -> str:
     """Render the planning report as one self-contained HTML string.
 
@@ -291,7 +292,7 @@ def render_report(
             attention=attention,
             correction=correction,
         ),
-        "technical": figures.technical_html(summary),
+        "technical": figures.technical_html(summary, timings_file=timings_file),
         "forecast": _forecast_html(history, forecast, history_days),
         "coverage": _coverage_html(pooled) + _queue_coverage_html(coverage),
         "heatmap": _heatmap_html(pooled, interval),

@@ -673,8 +673,13 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def technical_html(summary: Mapping[str, Any]) -> str:
-    """Solver status, bound, gap and the roster stages' figures, then every summary key: collapsed."""
+def technical_html(summary: Mapping[str, Any], *, timings_file: str | None = None) -> str:
+    """Solver status, bound, gap and the roster stages' figures, then every summary key: collapsed.
+
+    ``timings_file``: the name of the step-timings file beside the report (``wfm run``'s
+    ``timings.json``); the page shows it in a frame, so the page's own bytes do not depend on
+    the wall-clock times.
+    """
     keys = [
         ("status", "solver status"),
         ("objective", "objective"),
@@ -714,10 +719,22 @@ def technical_html(summary: Mapping[str, Any]) -> str:
     )
     note = (
         "<p>The gap is (objective − lower bound) / lower bound of the roster's weighted cost (under-staffing, "
-        "surplus, wishes); 0 means no roster of these agents under these rules does better. Stage timings are "
-        "wall-clock times: they are in the run's log (<code>timing &lt;step&gt;</code> lines), not in this page, "
-        "so that rerunning the same inputs gives a byte-identical report.</p>"
+        "surplus, wishes); 0 means no roster of these agents under these rules does better.</p>"
     )
+    if timings_file is None:
+        note += (
+            "<p>Stage timings are wall-clock times: they are in the run's log (<code>timing &lt;step&gt;</code> "
+            "lines), not in this page, so that rerunning the same inputs gives a byte-identical report.</p>"
+        )
+    else:
+        name = _e(timings_file)
+        note += (
+            f'<p>Stage timings (wall-clock seconds per step) are in <a href="{name}"><code>{name}</code></a> '
+            "beside this page, shown below; they are kept out of the page and out of "
+            "<code>manifest.json</code> so that rerunning the same inputs gives byte-identical files.</p>"
+            f'<iframe id="stage-timings" src="{name}" title="stage timings" '
+            'style="width:100%;height:12em;border:1px solid #ccc;background:#fff"></iframe>'
+        )
     return (
         f'<details id="technical-details"><summary>Solver status {_e(roster.get("status", "–"))}, '
         f"gap {_e(_value(roster.get('gap')))}: show the technical summary ({len(every)} figures)</summary>"

@@ -223,9 +223,23 @@ class Calibration:
         z = 1.5 * norm.ppf(quantiles)
         return cls(tuple(quantiles), np.tile(z, (len(LEAD_BUCKETS), 1)))
 
-    def bounds(self, forecast: np.ndarray, lead_days: np.ndarray) -> np.ndarray:
-        """Quantile forecasts, shape (len(quantiles), n), never negative."""
+    def bounds(self, forecast: np.ndarray, lead_days: np.ndarray, log_sd: np.ndarray | None = None) -> np.ndarray:
+        """Quantile forecasts, shape (len(quantiles), n), never negative.
+
+        ``log_sd`` (per interval, 0 = none): a further log-normal error of the day's level,
+        independent of the calibrated one (a special day's effect estimated from few or no
+        past occurrences); each side's offset is widened to ``sqrt(d^2 + L^2)`` with ``L`` the
+        log-normal quantile's distance from the forecast.
+        """
         bucket = np.searchsorted(np.array(LEAD_BUCKETS), lead_days, side="left")
         scale = np.sqrt(np.maximum(forecast, 1.0))
-        out = forecast[None, :] + self.table[bucket].T * scale[None, :]
+        offset = self.table[bucket].T * scale[None, :]
+        if log_sd is not None and np.any(log_sd > 0):
+            from scipy.stats import norm
+
+            z = norm.ppf(np.array(self.quantiles))[:, None]
+            level = forecast[None, :] * np.expm1(z * np.asarray(log_sd, dtype=float)[None, :])
+            side = np.sign(z)
+            offset = side * np.sqrt(offset**2 + level**2)
+        out = forecast[None, :] + offset
         return np.maximum(out, 0.0)

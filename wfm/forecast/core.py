@@ -631,7 +631,9 @@ def _forecast_queues(
         r, c = np.nonzero(qd.open_slots[proxy])
         calls = values[r, c]
         lead = (dates[r] - as_of_day).astype(int)
-        bounds = calib.bounds(calls, lead)
+        # special days add the error of their effect (widest for prior-based, narrowest learned)
+        day_sd = np.array([e.log_sd() if e is not None else 0.0 for e in shapes]) if kinds_mode else None
+        bounds = calib.bounds(calls, lead, day_sd[r] if day_sd is not None and day_sd.size else None)
         aht_prof = _aht_profile(qd, cfg.aht_weeks) if qd.aht_sec is not None else None
         out = {
             "queue": name,

@@ -210,6 +210,24 @@ class Estimate:
     pool: float
     own_shape: np.ndarray
     pool_shape: np.ndarray
+    #: spread of kinds around the family used for ``w``
+    tau2: float = DEFAULT_TAU**2
+
+    def log_sd(self) -> float:
+        """Predictive spread of the day's log effect: what the interval must add to the models' own error.
+
+        The estimate is ``w own + (1 - w) target``. ``own`` (the mean of ``n_eff`` past
+        occurrences) misses the kind's effect with variance ``OCCURRENCE_SD^2 / n_eff`` =
+        ``tau2 (1 - w) / w``; the target misses it by a kind's spread around its family
+        (``tau2``) plus the pool's own error (``(1 - wp) PRIOR_TAU^2``, the prior's spread
+        shrunk by the family's occurrences). A new occurrence then varies around its kind by
+        ``OCCURRENCE_SD``. So learned kinds get about ``OCCURRENCE_SD``, a kind never seen
+        but with a family about ``sqrt(OCCURRENCE_SD^2 + tau2)``, a prior-only day the widest.
+        """
+        w, tau2 = self.w, self.tau2
+        own_var = w * (1 - w) * tau2 if w > 0 else 0.0
+        target_var = tau2 + (1 - self.wp) * PRIOR_TAU**2
+        return float(np.sqrt(OCCURRENCE_SD**2 + own_var + (1 - w) ** 2 * target_var))
 
     def combine(self, prior_ratio: float, prior_shape: np.ndarray) -> tuple[float, np.ndarray]:
         target = self.wp * self.pool + (1 - self.wp) * float(np.log(max(prior_ratio, 1e-9)))
@@ -271,6 +289,7 @@ def _estimate(h: SpecialHistory, kind: str, offset: int, pool: bool) -> Estimate
         pool_lr,
         h.shape[own].mean(axis=0),
         pool_shape,
+        tau2,
     )
 
 
