@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "skill_cover": 3,  # a roster's per-queue and per-group coverage (wfm.cover on the roster)
     # 4 the stages: aggregate model, assignment, repair, cycle moves, breaks, fairness and its report
     "aggregate": 4,
+    "legal_bound": 4,
     "assign": 4,
     "repair": 4,
     "cycle_moves": 4,
