@@ -49,7 +49,7 @@ def _bound(req: pd.DataFrame, agents: pd.DataFrame, rules: Rules, limit: float =
     return legal_bound(problem.cat, time_limit_sec=limit).value
 
 
-def _local_search(roster, agents, req, rules, days, seed, moves=150):
+def _local_search(roster, agents, req, rules, days, seed, moves=60):
     """Hill-climb over legal single-shift moves (start, day, template); returns the best score seen."""
     rng = np.random.default_rng(seed)
     by_id = agents.set_index("agent_id")
