@@ -41,6 +41,7 @@ LAYERS: dict[str, int] = {
     # 4 the stages: aggregate model, assignment, repair, cycle moves, breaks, fairness and its report
     "aggregate": 4,
     "lp_fallback": 4,  # the aggregate LP without an optimum: a start point and a bound that is never NaN
+    "legal_bound": 4,  # the bound over every legal agent-week (column generation), opt-in
     "assign": 4,
     "repair": 4,
     "strand": 4,  # one agent's weeks re-planned jointly over week boundaries (CP-SAT), issue 16

@@ -154,6 +154,10 @@ class SolverSettings:
     #: machine the deterministic limits, not the wall clock, must still end every stage, or
     #: identical runs could differ (seen once in the pipeline rerun test at load average ~7)
     wall_floor_sec: float = 30.0
+    #: compute the bound over every legal agent-week (column generation, wfm.roster.legal_bound)
+    #: after the roster and report it as ``lower_bound`` when proven (> 0); opt-in: on the
+    #: 1,400-agent week its pricing does not finish one round in the nightly budget yet
+    legal_bound: bool = False
     #: break placement always gets at least this long, even when the shifts used the whole limit
     break_min_sec: float = 5.0
     #: share of the time limit for the exact per-day break model (as deterministic time)
