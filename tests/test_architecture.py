@@ -222,6 +222,8 @@ WFM_LAYERS: dict[str, int] = {
     "skills": 2,
     "records": 2,
     "datasets": 2,
+    "backlog": 2,  # deferrable work's backlog rows (wfm.cover and the roster's aggregate model)
+    "lp_status": 2,  # HiGHS statuses handled: re-solve, checked feasible points, confirmed infeasibility
     # 3 forecast, staffing (forecast -> requirements), sharing a skill group's heads among queues
     "forecast": 3,
     "staffing": 3,

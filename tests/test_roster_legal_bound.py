@@ -13,7 +13,6 @@ import time
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from roster_helpers import START, tiny_agents, tiny_requirements, tiny_rules
 from wfm.roster import Rules, validate

@@ -46,7 +46,7 @@ __all__ = [
 #: segments above the requirement that earn a reward
 N_SEGMENTS = 3
 #: width of a segment, as a share of the interval's requirement (at least one agent)
-SEGMENT_SHARE = 0.05
+SEGMENT_SHARE = 0.03
 #: reward of the most valuable surplus agent of the horizon, as a share of ``over_weight``
 MAX_REWARD_SHARE = 0.5
 #: objective units per weight unit (``wfm.roster.aggregate.SCALE``)
