@@ -822,8 +822,7 @@ def solve_aggregate(
     # Interleaved search plus a deterministic-time limit make the answer reproducible;
     # the wall-clock limit is only a safety net.
     solver.parameters.interleave_search = True
-    # The wall limit counts building the CP-SAT model too (slow on a loaded machine, issue 16).
-    solver.parameters.max_time_in_seconds = max(1.0, time_limit_sec - (time.perf_counter() - t0))
+    solver.parameters.max_time_in_seconds = max(1.0, time_limit_sec)
     if deterministic_limit is not None:
         solver.parameters.max_deterministic_time = deterministic_limit
     solver.parameters.relative_gap_limit = 1e-4
