@@ -69,6 +69,7 @@ def test_run_publishes_every_output(two_runs, centre):
         "manifest.json",
         "roster.xlsx",
         "timings.json",
+        "surplus.csv",
     }
     manifest = json.loads((folder / "manifest.json").read_text())
     assert "agents_summary.csv" in manifest["outputs"]

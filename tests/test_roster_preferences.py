@@ -393,12 +393,13 @@ def test_swaps_keep_the_rules_spanning_weeks(weeks):
     on_rules = dataclasses.replace(base, fairness=FairnessSettings(enabled=True))
     off_rules = dataclasses.replace(base, fairness=FairnessSettings(enabled=False))
     agents = _with_wishes(_fair_agents(), {"F1": {"preferred_days_off": "Sun"}})
-    req = tiny_requirements(days, scale=1.4)
+    # (scale 1.2: since the surplus reward the 1.4-scaled roster is already even, no swap to check)
+    req = tiny_requirements(days, scale=1.2)
     on = schedule(req, agents, on_rules, time_limit_sec=3, seed=0, num_workers=1)
     off = schedule(req, agents, off_rules, time_limit_sec=3, seed=0, num_workers=1)
     violations = validate(on.roster, agents, on_rules, horizon_start=START, horizon_days=days)
     assert violations.empty, violations.to_string()
-    if weeks == 4:  # swaps happen here (7 on this instance; night spread 10 -> 5) and stay legal
+    if weeks == 4:  # swaps happen here (6 on this instance) and stay legal
         assert on.diagnostics["fairness_moves"] > 0
     pd.testing.assert_frame_equal(on.coverage, off.coverage)
     for metric in ("weekend_days_worked", "night_shifts", "late_shifts"):

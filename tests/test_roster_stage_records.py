@@ -3,7 +3,9 @@
 The expected figures below were recorded from the code before ``fairness.balance`` and
 ``repair.improve`` returned records (when they returned dicts), on the fairness test's small
 instance (``test_roster_preferences``), so the change of type is checked against what users
-read in summary.json, not against itself.
+read in summary.json, not against itself. They were re-recorded once, when the surplus reward
+(``wfm.roster.surplus``) changed the objective (30,070 -> 30,020 on this instance), from a run
+of the code with both changes, repeated to the same figures.
 """
 
 from __future__ import annotations
@@ -35,28 +37,28 @@ REPAIR_KEYS = {"repair_passes", "repair_moves", "repair_stopped_by_time", "cycle
 RECORDED_FAIR = {
     "fairness_enabled": True,
     "fairness_objective": "spread",
-    "fairness_moves": 6,
+    "fairness_moves": 13,
     "fairness_sweeps": 2,
-    "fairness_cost_before": 2311.25,
-    "fairness_cost_after": 1271.25,
+    "fairness_cost_before": 1335.0,
+    "fairness_cost_after": 1175.0,
     "fairness_weekend_days_worked_spread_before_pass": 3.0,
-    "fairness_night_shifts_spread_before_pass": 10.0,
+    "fairness_night_shifts_spread_before_pass": 5.0,
     "fairness_late_shifts_spread_before_pass": 5.0,
     "fairness_short_weeks_spread_before_pass": 0.0,
     "fairness_night_shifts_spread": 5.0,
     "repair_passes": 2,
-    "repair_moves": 3,
+    "repair_moves": 4,
     "cycle_moves": 0,
-    "objective": 30070.0,
-    "status": "FEASIBLE",
+    "objective": 30020.0,
+    "status": "OPTIMAL",
 }
 RECORDED_WISHES_ONLY = {
     "fairness_enabled": False,
     "preference_swaps": 0,
-    "fairness_night_shifts_spread": 10.0,
+    "fairness_night_shifts_spread": 5.0,
     "repair_passes": 2,
-    "repair_moves": 3,
-    "objective": 30070.0,
+    "repair_moves": 4,
+    "objective": 30020.0,
 }
 
 
