@@ -24,7 +24,6 @@ rules (``break_*``, see :func:`validate`).
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import numpy as np
@@ -33,7 +32,7 @@ import pandas as pd
 from ..exceptions import InvalidInputError
 from ..frames import require_columns, to_timestamps
 from .rules import Rules
-from .validate_labour import labour_violations, start_spread_hours
+from .validate_labour import labour_violations, night_overlap, start_spread_hours
 
 __all__ = ["validate", "VIOLATION_COLUMNS"]
 
@@ -115,20 +114,6 @@ def _whole_cap(value: object, agent_id: str) -> int:
             f"agents column max_night_shifts_week must be a whole number in [0, 7], got {value!r} (agent {agent_id})"
         )
     return int(number)
-
-
-def _night_overlap(start: pd.Timestamp, end: pd.Timestamp, rules: Rules) -> bool:
-    """Whether [start, end) overlaps the nightly window on any calendar day it touches."""
-    night_from = dt.timedelta(minutes=rules.night_start_minute)
-    night_to = dt.timedelta(minutes=rules.night_end_minute)
-    day = start.normalize() - pd.Timedelta(days=1)
-    while day < end:
-        w_start = day + night_from
-        w_end = day + night_to if night_to > night_from else day + pd.Timedelta(days=1) + night_to
-        if start < w_end and w_start < end:
-            return True
-        day += pd.Timedelta(days=1)
-    return False
 
 
 def validate(
@@ -265,7 +250,7 @@ def validate(
                             f"shift {s['start']}-{s['end']} overlaps unavailable window {ws}-{we}",
                         )
                     )
-            if not terms["night_allowed"] and _night_overlap(s["start"], s["end"], rules):
+            if not terms["night_allowed"] and night_overlap(s["start"], s["end"], rules):
                 out.append(
                     (
                         agent_id,
@@ -275,7 +260,7 @@ def validate(
                     )
                 )
         group["paid"] = paid
-        group["night"] = [_night_overlap(a, b, rules) for a, b in zip(group["start"], group["end"])]
+        group["night"] = [night_overlap(a, b, rules) for a, b in zip(group["start"], group["end"])]
         # One shift per day.
         for day, count in group["date"].value_counts().items():
             if count > 1:

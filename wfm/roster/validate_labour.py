@@ -31,7 +31,7 @@ import pandas as pd
 
 from .rules import Rules
 
-__all__ = ["labour_violations", "start_spread_hours"]
+__all__ = ["labour_violations", "start_spread_hours", "night_overlap"]
 
 
 def start_spread_hours(clock_hours: np.ndarray, circular: bool) -> float:
@@ -50,7 +50,7 @@ def start_spread_hours(clock_hours: np.ndarray, circular: bool) -> float:
     return float(24.0 - gaps.max())
 
 
-def _night(start: pd.Timestamp, end: pd.Timestamp, rules: Rules) -> bool:
+def night_overlap(start: pd.Timestamp, end: pd.Timestamp, rules: Rules) -> bool:
     """Whether [start, end) overlaps the nightly window of any calendar day it touches."""
     night_from = dt.timedelta(minutes=rules.night_start_minute)
     night_to = dt.timedelta(minutes=rules.night_end_minute)
@@ -108,7 +108,7 @@ def labour_violations(
                 k = e
         if max_nights is None and rules.min_rest_after_nights_hours <= 0:
             continue
-        night = [_night(a, b, rules) for a, b in zip(group["start"], group["end"])]
+        night = [night_overlap(a, b, rules) for a, b in zip(group["start"], group["end"])]
         run = 0
         for i in range(len(group)):
             s = group.iloc[i]
