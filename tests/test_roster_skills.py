@@ -193,6 +193,7 @@ def test_skill_lp_out_of_time_falls_back_to_the_pooled_plan(monkeypatch):
     assert calls[0] is True and False in calls  # the skill-aware LP first, then the pooled one
     d = got.diagnostics
     assert d["skill_model"] == "fallback_pooled" and d["skill_aware"] is False
+    assert "skill_lp" in d["stages_cut"]
     assert len(d["warnings"]) == 1 and "skill-blind" in d["warnings"][0]
     assert len(validate(got.roster, agents.drop(columns="skills"), rules)) == 0
     # the roster is the skill-blind one of the same inputs (same seed: deterministic)
@@ -208,6 +209,30 @@ def test_skill_lp_out_of_time_falls_back_to_the_pooled_plan(monkeypatch):
     # the bound still bounds the roster's skill-aware objective
     assert got.summary.lower_bound <= got.summary.objective + 1e-6
     assert got.as_dict()["lower_bound_kind"] in ("pooled-lp", "pooled-lagrangian", "pooled-cp-sat", "lagrangian")
+
+
+def test_a_short_time_limit_still_gives_the_skill_lp_the_wall_clock_floor(monkeypatch):
+    # Whether the plan is skill-aware must not depend on the machine's load: with a 2 s limit
+    # the skill-aware LP's wall clock is the solver's floor (30 s), not 0.9 x 2 s, which a
+    # loaded machine overran (the pipeline's rerun test then published two different rosters).
+    from wfm.roster import stages
+    from wfm.roster.settings import SolverSettings
+
+    real = stages.lp_relaxation
+    limits = []
+
+    def recording(model, **kw):
+        if model.skill_vars.size:
+            limits.append(kw.get("time_limit"))
+        return real(model, **kw)
+
+    monkeypatch.setattr(stages, "lp_relaxation", recording)
+    req, agents = _two_queue_instance()
+    got = schedule(req, agents, tiny_rules(), time_limit_sec=2)
+    floor = SolverSettings().wall_floor_sec
+    # hard deadline = build + 2 + floor; the LP leaves 0.3 x 2 s of it to the fallback
+    assert len(limits) == 1 and floor - 1.0 <= limits[0] <= floor
+    assert got.diagnostics["skill_model"] == "skill_aware" and "skill_lp" not in got.diagnostics["stages_cut"]
 
 
 def test_the_hard_deadline_is_model_build_plus_one_and_a_half_limits():

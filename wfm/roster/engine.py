@@ -358,6 +358,7 @@ def solve(
         "stages_cut": [
             name
             for name, cut in (
+                ("skill_lp", skill_model == "fallback_pooled"),
                 (
                     "aggregate",
                     plan.status == "FEASIBLE" and plan.deterministic_time < 0.99 * planned.deterministic_limit,

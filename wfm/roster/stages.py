@@ -77,9 +77,12 @@ __all__ = [
 #: every stage ends by ``model build + HARD_LIMIT_FACTOR * time_limit_sec`` whatever its own
 #: deterministic limits and safety nets say (docs/roster.md, "Time limit")
 HARD_LIMIT_FACTOR = 1.5
-#: the skill-aware model's LP gets at most this share of the time limit; past it the pooled
-#: fallback has the rest of the hard deadline (0.6 x the limit)
+#: the skill-aware model's LP gets this share of the time limit (never less than the solver's
+#: wall-clock floor, so a few-second limit on a loaded machine does not switch the plan to the
+#: pooled fallback); past it the pooled fallback has the rest of the hard deadline
 SKILL_LP_SHARE = 0.9
+#: ... less this share of the time limit, kept for the pooled fallback's own LP and plan
+FALLBACK_SHARE = 0.3
 #: seconds of the hard deadline kept for the stages after the aggregate plan (assignment, repair,
 #: breaks, the summary), as a share of the time limit
 LATE_STAGES_SHARE = 0.25
@@ -243,8 +246,13 @@ def lower_bound(
         # share of the hard deadline so the pooled fallback still has time.
         limit = solver.safety(solver.lp_share * time_limit_sec)
         if aware:
-            limit = min(limit, SKILL_LP_SHARE * time_limit_sec)
-        limit = min(limit, _left(deadline))
+            # Whether the plan is skill-aware must not depend on how busy the machine is: the
+            # share has the wall-clock floor under it, as every other stage's safety net (a 5 s
+            # limit gave the pooled plan at load 7 and the skill-aware one idle, same inputs).
+            limit = min(limit, max(SKILL_LP_SHARE * time_limit_sec, solver.wall_floor_sec))
+            limit = min(limit, _left(deadline, FALLBACK_SHARE * time_limit_sec))
+        else:
+            limit = min(limit, _left(deadline))
         # The skill-aware LP keeps its crossover: the plan rounds a vertex. Measured on the
         # 1,400-agent week: interior point 50 s + crossover 44 s; rounding the interior point
         # instead gave a 13.2% gap (55 s), the vertex 1.0%. (An interior point also left the
