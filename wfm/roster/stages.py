@@ -77,11 +77,11 @@ __all__ = [
 #: every stage ends by ``model build + HARD_LIMIT_FACTOR * time_limit_sec`` whatever its own
 #: deterministic limits and safety nets say (docs/roster.md, "Time limit")
 HARD_LIMIT_FACTOR = 1.5
-#: the skill-aware model's LP gets this share of the time limit (never less than the solver's
-#: wall-clock floor, so a few-second limit on a loaded machine does not switch the plan to the
-#: pooled fallback); past it the pooled fallback has the rest of the hard deadline
+#: the skill-aware model's LP gets this share of the time limit (never less than half the
+#: solver's wall-clock floor, so a few-second limit on a loaded machine does not switch the plan
+#: to the pooled fallback); past it the pooled fallback has the rest of the hard deadline ...
 SKILL_LP_SHARE = 0.9
-#: ... less this share of the time limit, kept for the pooled fallback's own LP and plan
+#: ... and never less than this share of the time limit (nor than half the wall-clock floor)
 FALLBACK_SHARE = 0.3
 #: seconds of the hard deadline kept for the stages after the aggregate plan (assignment, repair,
 #: breaks, the summary), as a share of the time limit
@@ -249,8 +249,9 @@ def lower_bound(
             # Whether the plan is skill-aware must not depend on how busy the machine is: the
             # share has the wall-clock floor under it, as every other stage's safety net (a 5 s
             # limit gave the pooled plan at load 7 and the skill-aware one idle, same inputs).
-            limit = min(limit, max(SKILL_LP_SHARE * time_limit_sec, solver.wall_floor_sec))
-            limit = min(limit, _left(deadline, FALLBACK_SHARE * time_limit_sec))
+            half_floor = 0.5 * solver.wall_floor_sec
+            limit = min(limit, max(SKILL_LP_SHARE * time_limit_sec, half_floor))
+            limit = min(limit, _left(deadline, max(FALLBACK_SHARE * time_limit_sec, half_floor)))
         else:
             limit = min(limit, _left(deadline))
         # The skill-aware LP keeps its crossover: the plan rounds a vertex. Measured on the
