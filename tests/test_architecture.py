@@ -31,20 +31,23 @@ LAYERS: dict[str, int] = {
     "labour_rules": 1,
     "skill_plan": 1,  # the skills and each queue's requirement on the grid (wfm.skills, wfm.cover)
     "surplus": 1,  # the reward of surplus agents per interval, from the requirement's load (wfm.erlang)
-    # 2 the grid and the tour catalogue, with the cycle accounting kept on it
+    # 2 the grid and the tour catalogue, with the cycle accounting kept on it (the cycle facts every stage shares)
     "tours": 2,
     "cycle": 2,
     # 3 the roster's state (set/clear shifts, neighbours, a week's options, move pricing) and the result frames
     "state": 3,
+    "cycle_mask": 3,  # which tours an agent-week may work given its other weeks (the state's options use it)
     "result": 3,
     "skill_cover": 3,  # a roster's per-queue and per-group coverage (wfm.cover on the roster)
-    # 4 the stages: aggregate model, assignment, repair, cycle moves, breaks, fairness and its report
+    # 4 the stages: aggregate model, assignment, repair, cycle rows, steering and moves, breaks, fairness and its report
     "aggregate": 4,
     "lp_fallback": 4,  # the aggregate LP without an optimum: a start point and a bound that is never NaN
     "legal_bound": 4,  # the bound over every legal agent-week (column generation), opt-in
     "assign": 4,
     "repair": 4,
     "strand": 4,  # one agent's weeks re-planned jointly over week boundaries (CP-SAT), issue 16
+    "cycle_rows": 4,  # the aggregate model's rows for the rules spanning weeks, and its hours flow
+    "cycle_steer": 4,  # the assignment's cycle trajectories and arc costs
     "cycle_moves": 4,
     "breaks": 4,
     "fairness": 4,

@@ -301,7 +301,7 @@ def test_agents_at_different_points_of_their_cycles():
 def test_aggregate_rows_hold_for_a_legal_roster():
     """The rows added to the aggregate model are true of any legal roster (so its LP stays a relaxation):
     map an engine roster to tour counts and check every row."""
-    from wfm.roster import cycle
+    from wfm.roster import cycle_rows
     from wfm.roster.tours import DAY, build_catalogue, build_grid
 
     rules = cycle_rules()
@@ -343,7 +343,7 @@ def test_aggregate_rows_hold_for_a_legal_roster():
                 b = int(cat.templates[t].band_of_start[int(np.flatnonzero(cat.templates[t].starts == clock)[0])])
                 r = int(np.flatnonzero((tours[:, 0] == p) & (tours[:, 1] == t) & (tours[:, 2] == b))[0])
             x[tour_var[w][int(cat.agent_class[a, w])][r]] += 1
-    rows = cycle.aggregate_rows(cat, tour_var)
+    rows = cycle_rows.aggregate_rows(cat, tour_var)
     assert len(rows) > 10
     for cols, coefs, rhs in rows:
         assert int(np.dot(x[cols], coefs)) <= rhs

@@ -36,7 +36,7 @@ from scipy.optimize import OptimizeWarning, linprog
 
 from ..backlog import balance_row, deadline_capacity, deadline_row
 from ..lp_status import solve_lp
-from . import cycle
+from . import cycle_rows
 from .tours import DAY, Catalogue
 
 __all__ = [
@@ -78,7 +78,7 @@ class AggregateModel:
     break_groups: list[tuple[int, np.ndarray]] = field(default_factory=list)
     break_load: sp.csr_matrix | None = None  # (intervals, variables): agents on break per interval
     # Cycle hour balancing: (contract, week, paid minutes so far, paid minutes this week) -> variable
-    # counting the contract's agents making that step (cycle.add_hours_flow).
+    # counting the contract's agents making that step (cycle_rows.add_hours_flow).
     cycle_flow: dict[tuple[str, int, int, int], int] = field(default_factory=dict)
     # Start variables kept apart for one class whose history cuts a band inside (first days of
     # the first week): (template, day, start position) -> variable indices, besides start_var.
@@ -146,7 +146,7 @@ class AggregatePlan:
     wall_sec: float
     values: np.ndarray | None = None
     deterministic_time: float = 0.0
-    # the hours flow of the plan's solution (cycle.flow_values): steers the assignment's cycle hours
+    # the hours flow of the plan's solution (cycle_rows.flow_values): steers the assignment's cycle hours
     cycle_flow: dict[tuple[str, int, int], dict[int, float]] | None = None
     # skill-aware model: starts per (skill group, template, day, start position); None otherwise
     group_starts: dict[tuple[int, int, int, int], int] | None = None
@@ -209,7 +209,7 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
             per_class.append(idx)
         tour_var.append(per_class)
     # Cycle hour balancing: how many agents of each contract are at each paid-hours total, week by week.
-    cycle_flow = cycle.add_hours_flow(cat, tour_var, new_var, add_eq)
+    cycle_flow = cycle_rows.add_hours_flow(cat, tour_var, new_var, add_eq)
 
     # Start counts, only where some tour can use them; linked to tours band by band, day by day.
     start_var: dict[tuple[int, int, int], int] = {}
@@ -374,7 +374,7 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
         ub_vals.extend([1.0] * len(plus) + [-1.0] * len(minus))
         b_ub.append(0.0)
     # Rules spanning weeks, summed per contract (true of every legal roster: still a relaxation).
-    for cols, coefs, rhs in cycle.aggregate_rows(cat, tour_var):
+    for cols, coefs, rhs in cycle_rows.aggregate_rows(cat, tour_var):
         row = len(b_ub)
         ub_rows.extend([row] * len(cols))
         ub_cols.extend(cols)

@@ -21,7 +21,7 @@ import bisect
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from . import cycle
+from . import cycle_mask, cycle_rules, cycle_steer
 from .aggregate import AggregatePlan
 from ..exceptions import InfeasibleRosterError
 from .repair import reinsert
@@ -48,7 +48,7 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan, deadline: float | None = No
     ctx.deadline = deadline
     replaced = 0
     # Rules spanning weeks: each agent's (hours, weekend) per week, closing its cycle, near the plan.
-    trajectories = cycle.plan_trajectories(cat, plan)
+    trajectories = cycle_steer.plan_trajectories(cat, plan)
     for w, (d0, n) in enumerate(cat.grid.weeks):
         pat = cat.patterns[w]
         chosen: dict[int, tuple[int, int, int]] = {}
@@ -59,7 +59,7 @@ def assign_plan(cat: Catalogue, plan: AggregatePlan, deadline: float | None = No
             tours = cls.tours[0][rows]
             legal, late = _legal_arcs(cat, state, agents, tours, w)
             late = late.astype(np.int64)
-            steer = cycle.arc_costs(cat, state, agents, tours, w, plan.cycle_flow, trajectories)
+            steer = cycle_steer.arc_costs(cat, state, agents, tours, w, plan.cycle_flow, trajectories)
             arc_cost = late + steer
             unassigned_cost = _UNASSIGNED_COST
             if ctx.prefs:
@@ -173,8 +173,8 @@ def _legal_arcs(
             earliest[r] = (d0 + first_day[r]) * DAY + int(tpl.band_first[b])
     legal &= latest[None, :] >= min_start[:, None]
     late = earliest[None, :] < min_start[:, None]
-    if cycle.active(rules):
-        legal &= np.array([cycle.week_mask(cat, state, int(a), week, tours) for a in agents], dtype=bool).reshape(
+    if cycle_rules.active(rules):
+        legal &= np.array([cycle_mask.week_mask(cat, state, int(a), week, tours) for a in agents], dtype=bool).reshape(
             len(agents), len(tours)
         )
     return legal, late
@@ -198,7 +198,7 @@ def place_week(ctx: MoveContext, state: RosterState, agent: int, week: int) -> i
             return _unstrand(ctx, state, agent, week, first_error)
     # Rules spanning weeks (cycle hours, weekends) can need more than the previous week: re-plan
     # back to k weeks before, this week first, then backwards.
-    deepest = week if cycle.active(cat.rules) else 1
+    deepest = week if cycle_rules.active(cat.rules) else 1
     for k in range(1, deepest + 1):
         weeks = list(range(week - k, week))
         saved = [
@@ -243,7 +243,7 @@ def _unstrand(ctx: MoveContext, state: RosterState, agent: int, week: int, error
     the week empty for the planner (``state.stranded``). Returns the agent-weeks re-placed."""
     cat = ctx.cat
     n_weeks = len(cat.grid.weeks)
-    if not cycle.active(cat.rules):  # the joint model does not carry the rules spanning weeks
+    if not cycle_rules.active(cat.rules):  # the joint model does not carry the rules spanning weeks
         placed_after = week + 1 < n_weeks and bool((state.start[agent, cat.grid.weeks[week + 1][0] :] >= 0).any())
         for back in range(0, min(week, _JOINT_BACK) + 1):
             for ahead in (0, 1) if placed_after else (0,):

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from . import cycle
+from . import cycle_mask, cycle_rules
 from .settings import FAIRNESS_METRICS, FairnessSettings
 from .state import clear_week, neighbours, set_shift
 from .tours import leading_days
@@ -153,7 +153,7 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
             )
     rest = cat.rules.min_rest_minutes
     max_run = cat.rules.max_consecutive_days
-    spanning = cycle.active(cat.rules)
+    spanning = cycle_rules.active(cat.rules)
 
     def cost_of(totals: np.ndarray) -> float:
         z = totals - _targets(totals, groups)
@@ -330,7 +330,7 @@ def _cycle_legality(
     """(agents, plans): 0 where the rules spanning weeks (cycle hours and overtime, weekends per
     cycle, work stretches and successions at the week's edges) let the agent work the plan next
     to its own other weeks, else a huge cost. Each plan is read back as its tour (pattern,
-    template, band) and checked by :func:`wfm.roster.cycle.week_mask`, the check the assignment
+    template, band) and checked by :func:`wfm.roster.cycle_mask.week_mask`, the check the assignment
     and the one-agent-week moves use."""
     pat = cat.patterns[week]
     row_of = {r.tobytes(): i for i, r in enumerate(pat.on)}
@@ -351,7 +351,7 @@ def _cycle_legality(
             tours[j, 1], tours[j, 2] = t, int(plan.band_of_start[min(pos, len(plan.starts) - 1)])
     out = np.zeros((len(members), len(plans_s)))
     for i, a in enumerate(members):
-        out[i] = np.where(cycle.week_mask(cat, state, int(a), week, tours) & known, 0.0, _ILLEGAL)
+        out[i] = np.where(cycle_mask.week_mask(cat, state, int(a), week, tours) & known, 0.0, _ILLEGAL)
     return out
 
 

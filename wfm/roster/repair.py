@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exceptions import InfeasibleRosterError
-from . import cycle
+from . import cycle_rules
 from .strand import replan_agent, rules_admit
 from .tours import Catalogue
 from .state import (
@@ -76,7 +76,7 @@ def reinsert(ctx: MoveContext, state: RosterState, agent: int, week: int, *, mus
             + (
                 " and the rules spanning weeks (cycle hours, weekends per cycle, min_work_stretch_days, "
                 "forbidden_successions) given its other weeks"
-                if cycle.active(cat.rules)
+                if cycle_rules.active(cat.rules)
                 else ""
             )
         )

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InfeasibleRosterError, SolverError
-from . import cycle
+from . import cycle_rows, cycle_rules
 from .agent_report import balance_hook
 from .agents import Agent, parse_agents
 from .lp_fallback import lp_fallback
@@ -305,7 +305,7 @@ def lower_bound(
             + (
                 ", or the rules spanning weeks (cycle hours, weekends, work stretches, successions) contradict "
                 "the contracts' weeks"
-                if cycle.active(rules)
+                if cycle_rules.active(rules)
                 else ""
             )
         )
@@ -335,7 +335,7 @@ def plan_tours(
     n_class = [[len(c.agent_index) for c in week] for week in cat.classes]
     rounded = round_lp(model, lp_x, n_class)
     # Rules spanning weeks: the LP's flow of agents over cycle-hours totals steers the assignment.
-    rounded.cycle_flow = cycle.flow_values(model, lp_x)
+    rounded.cycle_flow = cycle_rows.flow_values(model, lp_x)
     report(f"aggregate: rounded LP plan {rounded.objective:,.1f}")
     target_x = lp_x
     plan_model = model
@@ -375,7 +375,7 @@ def plan_tours(
             dive = dive_tours(plan_model, cut_lp.x, deadline=dive_deadline)
             target_x = dive.values
             rounded = round_lp(plan_model, dive.values, n_class)
-            rounded.cycle_flow = cycle.flow_values(plan_model, dive.values)
+            rounded.cycle_flow = cycle_rows.flow_values(plan_model, dive.values)
             plan = AggregatePlan(
                 [],
                 {},
@@ -420,7 +420,7 @@ def plan_tours(
         report(
             f"aggregate: {plan.status} objective {plan.objective:,.1f} bound {plan.bound:,.1f} ({plan.wall_sec:.1f} s)"
         )
-        plan.cycle_flow = cycle.flow_values(model, plan.values if plan.values is not None else lp_x)
+        plan.cycle_flow = cycle_rows.flow_values(model, plan.values if plan.values is not None else lp_x)
     # The restricted master can be infeasible with rules spanning weeks (its tours are the LP's
     # support only); the rounded LP plan then goes on to the assignment, which repairs it.
     if plan.status == "INFEASIBLE" and not restrict:

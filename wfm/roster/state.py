@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import cycle
+from . import cycle_mask
 from .preferences import PreferencePricing
 from .tours import DAY, Catalogue
 
@@ -239,7 +239,7 @@ def week_options(
     scores[empty] = 0.0
     scores = np.where(run_ok[tours[:, 0]] & (scores > -BIG / 2), scores, -BIG)
     # Rules spanning weeks: cycle hours, weekends, work stretches and successions at the edges.
-    scores = np.where(cycle.week_mask(cat, state, agent, week, tours), scores, -BIG)
+    scores = np.where(cycle_mask.week_mask(cat, state, agent, week, tours), scores, -BIG)
     return scores, gains, d0, n
 
 
