@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     # 4 the stages: aggregate model, assignment, repair, cycle rows, steering and moves, breaks, fairness and its report
     "aggregate": 4,
     "lp_fallback": 4,  # the aggregate LP without an optimum: a start point and a bound that is never NaN
+    "greedy_plan": 4,  # a whole aggregate plan without an LP (its LP gave no point) and its least-paid bound
     "legal_bound": 4,  # the bound over every legal agent-week (column generation), opt-in
     "assign": 4,
     "repair": 4,

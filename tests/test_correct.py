@@ -207,3 +207,31 @@ def test_deferrable_queue_is_judged_by_its_deadline_and_raised_when_late():
     chosen = out.requirements.loc[out.requirements["queue"] == "support"]
     assert (chosen["agents_added"] >= 0).all() and chosen["agents_added"].sum() > 0
     assert any("within the deadline" in line for line in describe(out))
+
+
+def test_a_re_plan_without_a_roster_keeps_the_best_round_so_far():
+    # A nightly run on a loaded machine: the first re-plan raises SolverError (no usable roster).
+    # The loop must not fail: it keeps round 0's plan, applies no raise, and warns once.
+    from wfm.exceptions import SolverError, WFMWarning
+
+    forecast, targets, req = instance(days=1)
+    agents = agents_frame(PER_QUEUE)
+    real = planner(PER_QUEUE)
+    first = real(req)
+    calls = []
+
+    def failing(frame):
+        calls.append(frame)
+        raise SolverError("the aggregate model's LP stopped with status LIMIT after 25 s without a solution")
+
+    with pytest.warns(WFMWarning, match="round 1's re-plan gave no usable roster.*LIMIT.*plan of round 0 is kept"):
+        out = correct_requirements(req, forecast, targets, agents, failing, initial=first, rounds=3, replications=8)
+    assert len(calls) == 1  # one attempt, no retry into the same failure
+    assert out.plan is first and out.summary["chosen_round"] == 0 and out.summary["rounds_run"] == 0
+    assert out.summary["stop_reason"] == "plan_failed" and "LIMIT" in out.summary["plan_failed"]
+    assert (out.requirements["agents_added"] == 0).all()  # the failed round's raise is not kept
+    assert (out.rounds["raise_next"] == 0).all() and "raised" not in set(out.rounds["status"])
+    # the round judged is the same one the loop would judge without the failure (round 0 of a normal run)
+    ok = correct_requirements(req, forecast, targets, agents, real, initial=first, rounds=0, replications=8)
+    assert out.rounds.drop(columns=["raise_next", "status"]).equals(ok.rounds.drop(columns=["raise_next", "status"]))
+    assert "no usable roster" in describe(out)[-1]

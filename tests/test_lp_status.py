@@ -17,7 +17,6 @@ from scipy.optimize import OptimizeResult
 from test_roster_breaks import rules_with_breaks
 
 import wfm.lp_status as lp_status
-from wfm.exceptions import InfeasibleRosterError, SolverError
 from wfm.lp_status import primal_feasible, solve_lp
 from wfm.roster import schedule, validate
 
@@ -139,7 +138,7 @@ UNKNOWN = {"status": 4, "message": "model_status is Unknown (15)", "eqlin": None
     "answer, status, kinds",
     [
         (UNKNOWN, "FEASIBLE", {"box", "cp-sat"}),  # every solve Unknown, primal feasible point kept
-        ({**UNKNOWN, "x": None}, "FAILED", {"box", "cp-sat"}),  # no point at all: the box-midpoint plan
+        ({**UNKNOWN, "x": None}, "FAILED", {"least-paid-tours", "cp-sat"}),  # no point at all: the greedy plan
     ],
 )
 def test_forced_status_on_every_lp_still_gives_a_legal_roster(monkeypatch, clean, answer, status, kinds):
@@ -177,8 +176,32 @@ def test_forced_unknown_with_breaks(monkeypatch):
     assert s["lp_status"] == "FEASIBLE"
 
 
-def test_time_limit_without_a_point_is_a_solver_error_not_infeasibility(monkeypatch):
+@pytest.mark.parametrize("with_breaks", [False, True])
+@pytest.mark.parametrize("restrict_above", [None, 500])  # small models solved whole by CP-SAT, or not
+def test_time_limit_without_a_point_gives_a_legal_greedy_roster(monkeypatch, with_breaks, restrict_above):
+    # A loaded machine: every LP stops at its time limit before a first iterate. The roster is
+    # then planned from the greedy plan (wfm.roster.greedy_plan): legal, a finite bound no higher
+    # than the true LP optimum, no infeasibility, and the planner is told (WFMWarning, stages_cut).
+    from wfm.exceptions import WFMWarning
+    from wfm.roster import SolverSettings
+
+    rules = rules_with_breaks() if with_breaks else tiny_rules()
+    solver = SolverSettings() if restrict_above is None else SolverSettings(restrict_above_variables=restrict_above)
+    true_lp = schedule(tiny_requirements(7), tiny_agents(), rules, time_limit_sec=10, seed=3, solver=solver)
     monkeypatch.setattr(lp_status, "linprog", every_call({"status": 1, "x": None, "message": "time limit"}))
-    with pytest.raises(SolverError) as info:
-        schedule(tiny_requirements(7), tiny_agents(), tiny_rules(), time_limit_sec=10, seed=3)
-    assert not isinstance(info.value, InfeasibleRosterError)
+    with pytest.warns(WFMWarning, match="time limit after .* without a solution; the roster starts from a greedy plan"):
+        result = schedule(tiny_requirements(7), tiny_agents(), rules, time_limit_sec=10, seed=3, solver=solver)
+    assert validate(
+        result.roster, tiny_agents(), rules, horizon_start=START, horizon_days=7, breaks=result.breaks
+    ).empty
+    s = result.as_dict()
+    assert s["lp_status"] == "LIMIT" and "lp" in s["stages_cut"]
+    assert np.isfinite(s["lower_bound"]) and 0 < s["lower_bound"] <= true_lp.as_dict()["lp_bound"] + 1e-6
+    assert s["lower_bound"] <= s["objective"] + 1e-6
+    # the multipliers' bound where HiGHS returned multipliers (this fake keeps the real ones), CP-SAT's
+    # where it solved the small model whole, else the least-paid tours
+    kinds = {"least-paid-tours", "lagrangian"} | ({"cp-sat"} if restrict_above is None else set())
+    assert s["lower_bound_kind"] in kinds
+    assert any("greedy plan" in w for w in s["warnings"])
+    # every agent works its contract's week (the plan is a roster, not an empty one)
+    assert s["shifts"] >= 0.9 * true_lp.as_dict()["shifts"]

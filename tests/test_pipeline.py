@@ -572,3 +572,66 @@ def test_deferrable_callbacks_are_judged_by_deadline_and_their_backlog_published
     # one mark an hour over the horizon
     assert len(backlog) == 7 * 24 + 1
     assert "backlog.csv" in json.loads((folder / "manifest.json").read_text())["outputs"]
+
+
+@pytest.mark.parametrize("how", ["raises", "falls_back"])
+def test_a_correction_re_plan_without_a_usable_roster_does_not_fail_the_run(tmp_path, monkeypatch, how):
+    # A nightly run on a loaded machine: the first roster is fine, the correction round's re-plan
+    # either raises (no roster at all) or falls back further than the first did (its LP stopped
+    # without a point: the greedy plan). The run must still publish a legal roster -- the best
+    # round so far, here round 0's -- say why, and exit 1 (a planner should look).
+    import wfm.roster as roster_pkg
+    from wfm.exceptions import SolverError
+    from wfm.roster import aggregate, stages
+
+    agents = make_example_agents(n_full_time=12, n_part_time=4, as_of=AS_OF).assign(skills="vip")
+    write_centre(tmp_path, agents=agents, seats=40)
+    real_schedule, real_lp = roster_pkg.schedule, aggregate.lp_relaxation
+    made = []
+
+    def schedule_once(*args, **kwargs):
+        if made and how == "raises":
+            made.append(None)
+            raise SolverError("the aggregate model's LP stopped at its time limit after 25 s without a solution")
+        result = real_schedule(*args, **kwargs)
+        made.append(result)
+        return result
+
+    def stopped_after_the_first_roster(model, **kw):
+        res = real_lp(model, **kw)
+        if made:  # every LP of a correction re-plan stops before a first iterate
+            return aggregate.LPResult("LIMIT", float("nan"), None, float("nan"), res.wall_sec, None)
+        return res
+
+    monkeypatch.setattr(roster_pkg, "schedule", schedule_once)
+    monkeypatch.setattr(stages, "lp_relaxation", stopped_after_the_first_roster)
+    # make the loop raise wherever the simulation is short (as if the plan lost every agent there),
+    # so that it re-plans on this small centre
+    import wfm.correct as correct_mod
+
+    monkeypatch.setattr(correct_mod, "effective_agents", lambda kind, t, a, h, y, available: np.zeros(len(a)))
+    config = pipeline.load_config(
+        tmp_path / "wfm.toml", overrides={"output_dir": tmp_path / "out", "correct_rounds": 2}
+    )
+    outcome = pipeline.run(config)
+    assert len(made) >= 2, "the correction loop never re-planned: the test checks nothing"
+    folder = outcome.folder
+    summary = json.loads((folder / "summary.json").read_text())
+    correction = summary["correction"]
+    assert correction["stop_reason"] == "plan_failed" and correction["chosen_round"] == 0
+    assert any("round 1's re-plan gave no usable roster" in w for w in outcome.warnings)
+    if how == "falls_back":
+        assert "LP without a point: the greedy plan" in correction["plan_failed"]
+        # the rejected roster's own warning is not the published roster's
+        assert not any("greedy plan (legal" in w for w in outcome.warnings)
+    assert outcome.exit_code == 1
+    # the published roster is round 0's, legal, and its requirement carries no correction
+    roster = read_frame(folder / "roster.csv")
+    first = made[0].roster
+    assert len(roster) == len(first)
+    assert sorted(zip(roster["agent_id"], pd.to_datetime(roster["shift_start"]).astype(str))) == sorted(
+        zip(first["agent_id"], pd.to_datetime(first["shift_start"]).astype(str))
+    )
+    assert read_frame(folder / "requirements.csv")["agents_added"].sum() == 0
+    rules = load_rules(tmp_path / "rules.toml")
+    assert validate(roster, read_frame(tmp_path / "agents.csv"), rules, breaks=read_frame(folder / "breaks.csv")).empty

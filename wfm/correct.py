@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from . import erlang
-from .exceptions import InvalidInputError
+from .exceptions import InvalidInputError, SolverError, WFMWarning
 from .frames import require_columns, to_timestamps
 from .simulate import SimulationResult, compare_to_plan, service_figures, simulate
 from .staffing import Targets, TargetSet
@@ -87,7 +88,7 @@ CORRECTION_COLUMNS: tuple[str, ...] = (
     "status",
 )
 #: why the loop stopped
-STOP_REASONS: tuple[str, ...] = ("converged", "round_limit", "no_progress", "nothing_to_raise", "off")
+STOP_REASONS: tuple[str, ...] = ("converged", "round_limit", "no_progress", "nothing_to_raise", "plan_failed", "off")
 
 _REQUIRED = ("queue", "interval_start", "calls", "aht_sec", "erlangs", "agents", "agents_scheduled")
 
@@ -507,6 +508,7 @@ def correct_requirements(
     frozen: set[str] = set()  # queues whose raise bought no progress
     progressed: list[bool] = [True]  # per round: some queue's shortfall fell by min_progress
     q_codes = req["queue"].astype(str).to_numpy()
+    failed = ""  # why a re-plan gave no roster (stop reason plan_failed)
     for r in range(rounds + 1):
         t1 = time.perf_counter()
         sim = simulate(
@@ -574,11 +576,21 @@ def correct_requirements(
         tables.append(table)
         if stop:
             break
-        req = req.copy()
-        req["agents_scheduled"] = req["agents_scheduled"].to_numpy() + raise_next
-        req["agents_added"] = (req["agents_scheduled"].to_numpy() - original).astype(np.int64)
+        raised = req.copy()
+        raised["agents_scheduled"] = raised["agents_scheduled"].to_numpy() + raise_next
+        raised["agents_added"] = (raised["agents_scheduled"].to_numpy() - original).astype(np.int64)
         t1 = time.perf_counter()
-        current = plan(req)
+        try:
+            current = plan(raised)
+        except SolverError as exc:
+            # The re-plan gave no usable roster (e.g. out of time on a loaded machine): keep the
+            # rounds so far, this round's raise not applied, and say so.
+            failed = f"round {r + 1}'s re-plan gave no usable roster ({exc})"
+            stop = "plan_failed"
+            table["raise_next"] = 0
+            table["status"] = table["status"].replace("raised", "not_raised")
+            break
+        req = raised
         _check_plan(current, "the plan")
         plan_sec.append(time.perf_counter() - t1)
 
@@ -589,6 +601,10 @@ def correct_requirements(
     while chosen > 0 and not progressed[chosen] and stop != "converged":
         chosen -= 1
     req_c, plan_c, sim_c, judged_c = history[chosen]
+    if failed:
+        message = f"simulation correction stopped: {failed}; the plan of round {chosen} is kept"
+        say(message)
+        warnings.warn(message, WFMWarning, stacklevel=2)
     rounds_frame = pd.concat(tables, ignore_index=True)[list(CORRECTION_COLUMNS)]
     summary = {
         "rounds_run": len(history) - 1,
@@ -603,6 +619,7 @@ def correct_requirements(
         "seed": seed,
         "plan_sec": [round(s, 2) for s in plan_sec],
         "simulate_sec": [round(s, 2) for s in sim_sec],
+        "plan_failed": failed,
     }
     return CorrectionResult(
         requirements=req_c.reset_index(drop=True), plan=plan_c, simulation=sim_c, rounds=rounds_frame, summary=summary
@@ -636,6 +653,7 @@ def describe(result: CorrectionResult) -> list[str]:
         "converged": "every queue within tolerance of its target",
         "round_limit": "round limit reached",
         "nothing_to_raise": "no interval left to raise",
+        "plan_failed": "the next re-plan gave no usable roster: " + str(s.get("plan_failed", "")),
         "no_progress": "raising the requirement no longer buys service on "
         + ", ".join(result.rounds.loc[result.rounds["status"] == "no_progress", "queue"].unique()),
     }

@@ -39,7 +39,7 @@ import pandas as pd
 from .version import __version__
 from . import io as wfm_io
 from .datasets import example_dir
-from .exceptions import ConfigError, InvalidInputError
+from .exceptions import ConfigError, InvalidInputError, SolverError
 from .attention import SHORT_SHARE, TOTAL_SHORT_SHARE, AttentionThresholds, planner_messages, shortfall_warnings
 from .attention import exit_code as attention_exit_code
 from .frames import interval_hours, require_columns, to_timestamps
@@ -720,8 +720,27 @@ def _corrected(
     from .roster import schedule
 
     limit = config.correct_time_limit_sec or min(config.time_limit_sec, 30.0)
+    first_plan = _fallbacks(result)
 
     def plan(frame: pd.DataFrame) -> Any:
+        # A re-plan that had to fall back further than the first plan did (the pooled plan, or the
+        # greedy one when its LP gave nothing, on a loaded machine) is not a correction of it: the
+        # loop then keeps its best round so far (a SolverError, wfm.correct), and the warnings of
+        # that roster, which is not published, are dropped.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = _replan(frame)
+        worse = sorted(_fallbacks(out) - first_plan)
+        if worse:
+            raise SolverError(
+                f"its roster fell back ({', '.join(_FALLBACK_NAMES[k] for k in worse)}) within the {limit:g} s "
+                "re-plan limit; raise [simulate] correct_time_limit_sec"
+            )
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return out
+
+    def _replan(frame: pd.DataFrame) -> Any:
         return schedule(
             frame,
             agents,
@@ -756,6 +775,19 @@ def _corrected(
         s["added_agent_intervals"],
     )
     return out.requirements, out.plan, out
+
+
+#: the roster's fallbacks (its diagnostics' stages_cut): the pooled plan, the greedy plan
+_FALLBACK_NAMES = {
+    "skill_lp": "skill-aware LP out of time: the pooled plan",
+    "lp": "LP without a point: the greedy plan",
+}
+
+
+def _fallbacks(result: Any) -> set[str]:
+    """The fallbacks a roster took (:data:`_FALLBACK_NAMES`), from its diagnostics."""
+    cut = getattr(result, "diagnostics", {}).get("stages_cut", ())
+    return {name for name in _FALLBACK_NAMES if name in cut}
 
 
 def _simulated_service(

@@ -165,6 +165,9 @@ def solve(
     if bound.note:  # the LP's status was not a plain optimum (wfm.lp_status): say what was done
         report("warning: " + bound.note)
         warnings_.append(bound.note)
+        if bound.greedy:  # no LP point at all: a legal roster from the greedy plan, for a planner to look at
+            log.warning(bound.note)
+            warnings.warn(bound.note, WFMWarning, stacklevel=2)
     planned = plan_tours(
         problem,
         bound,
@@ -359,6 +362,7 @@ def solve(
             name
             for name, cut in (
                 ("skill_lp", skill_model == "fallback_pooled"),
+                ("lp", bound.greedy),  # the LP stopped without a point: the greedy plan
                 (
                     "aggregate",
                     plan.status == "FEASIBLE" and plan.deterministic_time < 0.99 * planned.deterministic_limit,

@@ -6,16 +6,19 @@ left for the roster: a start point for the plan and a lower bound that is never 
 - the bound: the Lagrangian bound of the LP's multipliers when HiGHS returned them (valid for any
   multipliers, :func:`~wfm.roster.aggregate.lagrangian_bound`); otherwise the same bound with zero
   multipliers, the least objective over the variables' box (weak but proven; kind ``"box"``);
-- the point: the LP's feasible point or last iterate; otherwise the middle of every variable's
-  box, which :func:`~wfm.roster.aggregate.round_lp` turns into a structurally valid plan (one tour
-  per agent) that the assignment and the repair then make legal and improve.
+- the point: the LP's feasible point or last iterate; otherwise (a time limit before the first
+  iterate, or every solve failed) the greedy plan of :mod:`wfm.roster.greedy_plan` (whole tours
+  and starts, one agent at a time against what is still short), which the assignment and the
+  repair then make legal and improve. Its bound is the better of the multipliers' (if any) and
+  :func:`~wfm.roster.greedy_plan.least_paid_bound` (kind ``"least-paid-tours"``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .aggregate import SCALE, AggregateModel, lagrangian_bound
+from .aggregate import SCALE, AggregateModel, lagrangian_bound, round_lp
+from .greedy_plan import class_sizes, greedy_plan, least_paid_bound
 
 __all__ = ["lp_fallback"]
 
@@ -30,5 +33,11 @@ def lp_fallback(
         value = lagrangian_bound(model, zero_eq, zero_ub) / SCALE + model.constant
         kind = "box"
     if x is None:
-        x = (np.asarray(model.lower, dtype=float) + np.asarray(model.upper, dtype=float)) / 2
+        # no point at all: the greedy plan, made whole (breaks spread, under/over filled) by round_lp
+        plan = round_lp(model, greedy_plan(model), class_sizes(model))
+        assert plan.values is not None  # round_lp always gives values
+        x = plan.values.astype(float)
+        paid = least_paid_bound(model)
+        if np.isfinite(paid) and (kind == "box" or paid > value):
+            value, kind = paid, "least-paid-tours"
     return np.asarray(x, dtype=float), float(value), kind

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InfeasibleRosterError, SolverError
+from ..exceptions import InfeasibleRosterError
 from . import cycle_rows, cycle_rules
 from .agent_report import balance_hook
 from .agents import Agent, parse_agents
@@ -131,6 +131,7 @@ class Bound:
     status: str = "OPTIMAL"
     wall_sec: float = 0.0
     note: str = ""  # what the LP's status handling did (wfm.lp_status, lp_fallback), for the summary
+    greedy: bool = False  # the LP gave no point at all: x is the greedy plan (wfm.roster.greedy_plan)
 
 
 @dataclass(frozen=True)
@@ -288,16 +289,23 @@ def lower_bound(
         report(f"aggregate: LP relaxation bound {lp_value:,.1f} ({time.perf_counter() - t0:.1f} s)")
     if lp.note:
         report(f"aggregate: {lp.note}")
-    if lp.status not in ("OPTIMAL", "INFEASIBLE") and not (lp.status == "LIMIT" and lp_x is None):
-        # a feasible point without an optimum, or no point from any solve (FAILED): a start point
-        # and a bound that is never NaN; a time limit without a point stays the error below
+    greedy, note = False, lp.note
+    if lp.status not in ("OPTIMAL", "INFEASIBLE"):
+        # a feasible point without an optimum, or no point at all (a time limit before the first
+        # iterate, or every solve failed): a start point (without one, the greedy plan of
+        # wfm.roster.greedy_plan) and a bound that is never NaN
+        greedy = lp_x is None
         lp_x, lp_value, kind = lp_fallback(model, lp.status, lp_x, lp_value, kind)
-    if lp_x is None and lp.status not in ("OPTIMAL", "INFEASIBLE"):
-        # The LP stopped (time limit) before an iterate: not an infeasibility, and no plan to go on from.
-        raise SolverError(
-            f"the aggregate model's LP ({len(model.cost):,} variables) stopped with status {lp.status} after "
-            f"{lp.wall_sec:.0f} s without a solution; raise time_limit_sec (a loaded machine slows it)"
-        )
+        if greedy:
+            limit_hit = lp.status == "LIMIT"
+            note = (
+                f"the aggregate model's LP ({len(model.cost):,} variables) "
+                + ("stopped at its time limit" if limit_hit else f"ended with status {lp.status}")
+                + f" after {lp.wall_sec:.0f} s without a solution; the roster starts from a greedy plan (legal, "
+                f"not optimised against the LP; the LP's bound replaced by the {kind} one)"
+                + ("; raise time_limit_sec (a loaded machine slows the LP)" if limit_hit else "")
+                + (f" [{lp.note}]" if lp.note else "")
+            )
     if lp_x is None:
         raise InfeasibleRosterError(
             f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours "
@@ -309,7 +317,7 @@ def lower_bound(
                 else ""
             )
         )
-    return Bound(lp_value, lp_x, kind, lp.dual_ub, status=lp.status, wall_sec=lp.wall_sec, note=lp.note)
+    return Bound(lp_value, lp_x, kind, lp.dual_ub, status=lp.status, wall_sec=lp.wall_sec, note=note, greedy=greedy)
 
 
 def plan_tours(
@@ -360,7 +368,7 @@ def plan_tours(
         # Each round is an LP, so only models of about a week get it (size decides, not the clock).
         t_dive = time.perf_counter()
         cut_lp = None
-        if len(model.cost) <= solver.dive_max_variables:
+        if len(model.cost) <= solver.dive_max_variables and not bound.greedy:  # its LP would stop too
             plan_model = build_aggregate(cat, history_cuts=True)
             cut_lp = lp_relaxation(
                 plan_model,
