@@ -17,6 +17,11 @@ from wfm.io import write_frame
 
 AS_OF = "2026-10-12"  # a Monday; history runs to the day before
 
+#: ``extra`` for a run whose claim is not about the forecast: one model (weighted weeks) instead of
+#: the backtested tournament, which is half of a small run's time (the tournament itself is run by
+#: test_pipeline's reruns and tested in test_forecast)
+ONE_FORECAST_MODEL = '\n[forecast]\nmodel = "weighted_weeks"\n'
+
 
 def write_centre(
     folder: Path,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from centre_helpers import AS_OF, write_centre
+from centre_helpers import AS_OF, ONE_FORECAST_MODEL, write_centre
 from wfm import pipeline
 from wfm.datasets import make_example_agents
 
@@ -14,7 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def small_centre(folder: Path, *, publish: str = "") -> Path:
-    """The VIP queue with 16 agents in two teams and the example rules *with breaks*; returns the config path."""
+    """The VIP queue with 16 agents in two teams and the example rules *with breaks*, one forecasting model
+    (the publishing is what is tested); returns the config path."""
     agents = make_example_agents(n_full_time=12, n_part_time=4, as_of=AS_OF)
     agents["team"] = ["north" if i % 2 else "south" for i in range(len(agents))]
     return write_centre(
@@ -22,7 +23,7 @@ def small_centre(folder: Path, *, publish: str = "") -> Path:
         agents=agents,
         targets="[default]\nservice_level = 0.8\nanswer_sec = 20\nshrinkage = 0.2\n",
         seed=1,
-        extra=f"\n[publish]\n{publish}\n",
+        extra=f"{ONE_FORECAST_MODEL}\n[publish]\n{publish}\n",
         rules=REPO / "examples" / "rules.toml",
     )
 

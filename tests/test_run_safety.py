@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from centre_helpers import AS_OF, write_centre
+from centre_helpers import AS_OF, ONE_FORECAST_MODEL, write_centre
 from click.testing import CliRunner
 
 from wfm import pipeline
@@ -22,7 +22,7 @@ from wfm.io import check_writable_dir, write_frame
 def centre(tmp_path) -> Path:
     folder = tmp_path / "centre"
     folder.mkdir()
-    write_centre(folder, targets=None, seed=None)
+    write_centre(folder, targets=None, seed=None, extra=ONE_FORECAST_MODEL)
     return folder
 
 
