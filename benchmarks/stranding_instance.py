@@ -91,10 +91,27 @@ def rules_dict(rng: np.random.Generator, n_agents: int, *, cycle: bool) -> dict:
     }
 
 
-def requirements(weeks: int, n_agents: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Hourly requirement: two day peaks, a night trough, lighter weekends, ~85% of the agents' hours."""
+#: requirement shapes by hour of day: two day peaks (the default), flat, evening-heavy, night-heavy
+SHAPES = ("two-peak", "flat", "evening", "night")
+
+
+def _profile(shape: str) -> np.ndarray:
     hours = np.arange(24)
-    profile = 0.25 + np.exp(-(((hours - 10.5) / 3.0) ** 2)) + 0.8 * np.exp(-(((hours - 16) / 3.0) ** 2))
+    if shape == "two-peak":
+        return 0.25 + np.exp(-(((hours - 10.5) / 3.0) ** 2)) + 0.8 * np.exp(-(((hours - 16) / 3.0) ** 2))
+    if shape == "flat":
+        return np.ones(24)
+    if shape == "evening":  # late shifts wanted: a run of them pushes rest into the next week
+        return 0.15 + np.exp(-(((hours - 19.5) / 2.5) ** 2))
+    if shape == "night":
+        return 0.3 + np.exp(-((np.minimum(np.abs(hours - 1), 24 - np.abs(hours - 1)) / 3.0) ** 2))
+    raise ValueError(f"shape must be one of {SHAPES}, got {shape!r}")
+
+
+def requirements(weeks: int, n_agents: int, rng: np.random.Generator, shape: str = "two-peak") -> pd.DataFrame:
+    """Hourly requirement of ``shape`` (default: two day peaks, a night trough), lighter weekends, ~85%
+    of the agents' hours."""
+    profile = _profile(shape)
     days = 7 * weeks
     shape = np.concatenate([profile * (0.65 if d % 7 >= 5 else 1.0) * (1 + rng.normal(0, 0.03)) for d in range(days)])
     hours_needed = 0.85 * n_agents * (0.8 * 45 + 0.2 * 20) * weeks
@@ -144,11 +161,13 @@ def agents(weeks: int, n_agents: int, rng: np.random.Generator, *, leave: float)
     return frame
 
 
-def instance(weeks: int, n_agents: int, seed: int, *, leave: float = 0.05, cycle: bool = False):
+def instance(
+    weeks: int, n_agents: int, seed: int, *, leave: float = 0.05, cycle: bool = False, shape: str = "two-peak"
+):
     """(requirements, agents, rules dict) of one generated instance."""
     rng = np.random.default_rng(seed)
     rd = rules_dict(rng, n_agents, cycle=cycle)
-    return requirements(weeks, n_agents, rng), agents(weeks, n_agents, rng, leave=leave), rd
+    return requirements(weeks, n_agents, rng, shape), agents(weeks, n_agents, rng, leave=leave), rd
 
 
 # ----------------------------------------------------------------------------- independent check
