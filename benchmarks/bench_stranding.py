@@ -127,7 +127,8 @@ def run_one(spec: dict, time_limit: float, workers: int, drop_impossible: bool) 
             return row
     row["wall"] = round(time.perf_counter() - t, 1)
     d = result.diagnostics
-    violations = len(validate(result.roster, agents, rules))
+    # the horizon given: weeks are 7-day blocks from its Monday (default: the roster's first date)
+    violations = len(validate(result.roster, agents, rules, horizon_start=si.START, horizon_days=7 * spec["weeks"]))
     row.update(
         joint=int(d["joint_replans"]),
         replaced=int(d["agent_weeks_replaced"]),

@@ -788,11 +788,14 @@ def solve_aggregate(
     progress: Callable[[str], None] | None = None,
     deterministic_limit: float | None = None,
     upper: np.ndarray | None = None,
+    deadline: float | None = None,
 ) -> AggregatePlan:
     """Solve the aggregate model with CP-SAT (deterministic: interleaved search, fixed seed).
 
     ``upper`` overrides the variables' upper bounds (e.g. to restrict the tours to the LP's
     support); the bound CP-SAT reports is then a bound of the restricted model only.
+    ``deadline`` (perf_counter): the search never runs past it, building its model included
+    (it binds only when the machine is slow: the deterministic limit normally ends the search).
     """
     t0 = time.perf_counter()
     cp = cp_model.CpModel()
@@ -823,6 +826,8 @@ def solve_aggregate(
     # the wall-clock limit is only a safety net.
     solver.parameters.interleave_search = True
     solver.parameters.max_time_in_seconds = max(1.0, time_limit_sec)
+    if deadline is not None:  # the hard deadline, less the time spent building the model (issue 16)
+        solver.parameters.max_time_in_seconds = min(max(1.0, time_limit_sec), max(0.5, deadline - time.perf_counter()))
     if deterministic_limit is not None:
         solver.parameters.max_deterministic_time = deterministic_limit
     solver.parameters.relative_gap_limit = 1e-4

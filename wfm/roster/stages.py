@@ -415,6 +415,7 @@ def plan_tours(
             deterministic_limit=det_limit,
             hint=rounded.values,
             upper=upper,
+            deadline=None if deadline is None else deadline - reserve,
         )
         report(
             f"aggregate: {plan.status} objective {plan.objective:,.1f} bound {plan.bound:,.1f} ({plan.wall_sec:.1f} s)"
