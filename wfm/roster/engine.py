@@ -165,6 +165,8 @@ def solve(
     if bound.note:  # the LP's status was not a plain optimum (wfm.lp_status): say what was done
         report("warning: " + bound.note)
         warnings_.append(bound.note)
+        if bound.cut:  # a rough roster: the planner must look (exit 1)
+            warnings.warn(bound.note, WFMWarning, stacklevel=2)
     planned = plan_tours(
         problem,
         bound,
@@ -359,6 +361,7 @@ def solve(
             name
             for name, cut in (
                 ("skill_lp", skill_model == "fallback_pooled"),
+                ("lp", bound.cut),
                 (
                     "aggregate",
                     plan.status == "FEASIBLE" and plan.deterministic_time < 0.99 * planned.deterministic_limit,

@@ -131,6 +131,9 @@ class Bound:
     status: str = "OPTIMAL"
     wall_sec: float = 0.0
     note: str = ""  # what the LP's status handling did (wfm.lp_status, lp_fallback), for the summary
+    # the clock stopped the LP before a first iterate: the plan starts from lp_fallback's box point
+    # (a rough plan the assignment and repair make legal), the summary's stages_cut says "lp"
+    cut: bool = False
 
 
 @dataclass(frozen=True)
@@ -287,16 +290,21 @@ def lower_bound(
         report(f"aggregate: LP relaxation bound {lp_value:,.1f} ({time.perf_counter() - t0:.1f} s)")
     if lp.note:
         report(f"aggregate: {lp.note}")
-    if lp.status not in ("OPTIMAL", "INFEASIBLE") and not (lp.status == "LIMIT" and lp_x is None):
+    note, cut = lp.note, lp.status == "LIMIT" and lp_x is None
+    if lp.status not in ("OPTIMAL", "INFEASIBLE"):
         # a feasible point without an optimum, or no point from any solve (FAILED): a start point
-        # and a bound that is never NaN; a time limit without a point stays the error below
+        # and a bound that is never NaN. A time limit without a point (a loaded machine, issue 16)
+        # goes on from the same box point: the roster is legal but rough, and the summary says so.
         lp_x, lp_value, kind = lp_fallback(model, lp.status, lp_x, lp_value, kind)
-    if lp_x is None and lp.status not in ("OPTIMAL", "INFEASIBLE"):
-        # The LP stopped (time limit) before an iterate: not an infeasibility, and no plan to go on from.
-        raise SolverError(
-            f"the aggregate model's LP ({len(model.cost):,} variables) stopped with status {lp.status} after "
-            f"{lp.wall_sec:.0f} s without a solution; raise time_limit_sec (a loaded machine slows it)"
+    if cut:
+        note = (
+            f"the aggregate model's LP ({len(model.cost):,} variables) stopped at its time limit after "
+            f"{lp.wall_sec:.0f} s without a solution (a loaded machine slows it): the roster starts from a rough "
+            "plan (the middle of every variable's box) made legal by the assignment and repair, far from "
+            "optimal; raise time_limit_sec"
         )
+    if lp_x is None and lp.status not in ("OPTIMAL", "INFEASIBLE"):  # pragma: no cover - lp_fallback gives a point
+        raise SolverError(f"the aggregate model's LP stopped with status {lp.status} without a solution")
     if lp_x is None:
         raise InfeasibleRosterError(
             f"no legal roster: the seat limit ({rules.seats}) cannot hold every agent's minimum weekly hours "
@@ -308,7 +316,7 @@ def lower_bound(
                 else ""
             )
         )
-    return Bound(lp_value, lp_x, kind, lp.dual_ub, status=lp.status, wall_sec=lp.wall_sec, note=lp.note)
+    return Bound(lp_value, lp_x, kind, lp.dual_ub, status=lp.status, wall_sec=lp.wall_sec, note=note, cut=cut)
 
 
 def plan_tours(
