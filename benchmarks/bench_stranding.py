@@ -88,8 +88,14 @@ def run_one(spec: dict, time_limit: float, workers: int, drop_impossible: bool) 
     )
     rules = si.as_rules(rd)
     t = time.perf_counter()
-    impossible = si.instance_admits(rd, agents, spec["weeks"])
+    try:
+        impossible: list[str] | None = si.instance_admits(rd, agents, spec["weeks"])
+    except TimeoutError:  # the independent model did not finish even with 200 s an agent
+        impossible = None
     check_sec = time.perf_counter() - t
+    if impossible is None:
+        row = dict(spec, outcome="CHECK-UNKNOWN", wall="-")
+        return row
     dropped = 0
     if drop_impossible and impossible:
         dropped = len(impossible)
@@ -173,6 +179,20 @@ COLUMNS = [
 ]
 
 
+def read_log(path: Path) -> list[dict]:
+    """The instance rows of an earlier run's output (one line per instance, COLUMNS order)."""
+    rows = []
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) != len(COLUMNS) or not parts[0].startswith(("s", "big-")) or parts[0] == "name":
+            continue
+        row: dict = {}
+        for c, v in zip(COLUMNS, parts, strict=True):
+            row[c] = int(v) if v.lstrip("-").isdigit() else v
+        rows.append(row)
+    return rows
+
+
 def _line(row: dict) -> str:
     return " ".join(str(row.get(c, "")) for c in COLUMNS)
 
@@ -229,6 +249,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="instances run at once (at most 2 on this machine)")
     parser.add_argument("--load", type=int, default=0, help="busy-loop processes alongside")
     parser.add_argument("--list", type=Path, help="write the compact instance list (markdown) here")
+    parser.add_argument("--resume", type=Path, nargs="*", default=[], help="earlier logs: their instances are kept")
     args = parser.parse_args()
     if args.suite:
         specs = [suite_spec(i) for i in range(args.first, args.first + args.suite)]
@@ -254,20 +275,29 @@ def main() -> None:
     for h in hogs:
         h.start()
     print(" ".join(COLUMNS), flush=True)
-    rows: list[dict] = []
+    rows: list[dict] = [r for log in args.resume for r in read_log(log)]
+    done = {r["name"] for r in rows}
+    for r in rows:
+        print(_line(r), flush=True)
+    command = "python " + " ".join(sys.argv)
+
+    def keep(row: dict) -> None:
+        rows.append(row)
+        print(_line(row), flush=True)
+        if args.list:  # after every instance: a run cut short still leaves its list
+            load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+            write_list(sorted(rows, key=lambda r: r["name"]), args.list, command, load)
+
     t_all = time.perf_counter()
     try:
-        jobs = [(s, args.time_limit, args.workers, drop) for s in specs]
+        jobs = [(s, args.time_limit, args.workers, drop) for s in specs if s["name"] not in done]
         if args.jobs > 1:
             with multiprocessing.Pool(args.jobs) as pool:
                 for row in pool.imap(_job, jobs):
-                    rows.append(row)
-                    print(_line(row), flush=True)
+                    keep(row)
         else:
             for job in jobs:
-                row = _job(job)
-                rows.append(row)
-                print(_line(row), flush=True)
+                keep(_job(job))
     finally:
         for h in hogs:
             h.terminate()
@@ -281,7 +311,7 @@ def main() -> None:
         f"{sum(1 for r in rows if r['impossible'] == 0)}; {time.perf_counter() - t_all:.0f} s; load average {load}"
     )
     if args.list:
-        write_list(rows, args.list, "python " + " ".join(sys.argv), load)
+        write_list(sorted(rows, key=lambda r: r["name"]), args.list, command, load)
         print(f"wrote {args.list}")
 
 

@@ -217,20 +217,26 @@ def agent_admits(rd: dict, row: pd.Series, weeks: int, time_limit: float = 20.0)
                 if night and not bool(row["night_allowed"]):
                     continue
                 x[(d, k, h)] = (m.new_bool_var(""), night)
+    by_day: list[list[tuple[int, int, cp_model.IntVar, bool]]] = [[] for _ in range(days)]
+    for (d, k, h), (v, night) in x.items():
+        by_day[d].append((k, h, v, night))
+    wsum = cp_model.LinearExpr.weighted_sum
+
+    def minutes(k: int) -> int:
+        return int(shifts[k]["length_hours"] * 60)
+
+    def paid(k: int) -> int:
+        return int(shifts[k]["length_hours"] * 60 - shifts[k].get("unpaid_minutes", 0))
+
     worked = []
     for d in range(days):
-        vs = [v for (dd, _, _), (v, _) in x.items() if dd == d]
         w = m.new_bool_var("")
-        m.add(sum(vs) == w)
+        m.add(sum(v for _, _, v, _ in by_day[d]) == w)
         worked.append(w)
-    paid = {(d, k, h): int(shifts[k]["length_hours"] * 60 - shifts[k].get("unpaid_minutes", 0)) for (d, k, h) in x}
     for d in range(days - 1):
-        end_d = sum(
-            ((d * DAY + h * 60) + int(shifts[k]["length_hours"] * 60)) * v
-            for (dd, k, h), (v, _) in x.items()
-            if dd == d
-        )
-        start_n = sum(((d + 1) * DAY + h * 60) * v for (dd, k, h), (v, _) in x.items() if dd == d + 1)
+        # shift end of day d and start of day d+1 (0 on a day off; only enforced when both are worked)
+        end_d = wsum([v for _, _, v, _ in by_day[d]], [d * DAY + h * 60 + minutes(k) for k, h, _, _ in by_day[d]])
+        start_n = wsum([v for _, _, v, _ in by_day[d + 1]], [(d + 1) * DAY + h * 60 for _, h, _, _ in by_day[d + 1]])
         m.add(start_n - end_d >= rest).only_enforce_if([worked[d], worked[d + 1]])
     mc = r["max_consecutive_days"]
     seq = [1] * int(row["prev_consecutive_days"]) + worked
@@ -240,16 +246,16 @@ def agent_admits(rd: dict, row: pd.Series, weeks: int, time_limit: float = 20.0)
             m.add(sum(win) <= mc)
     week_paid = []
     for w in range(weeks):
-        items = [(key, v, night) for key, (v, night) in x.items() if 7 * w <= key[0] < 7 * w + 7]
-        p = sum(paid[key] * v for key, v, _ in items)
+        items = [item for d in range(7 * w, 7 * w + 7) for item in by_day[d]]
+        p = wsum([v for _, _, v, _ in items], [paid(k) for k, _, _, _ in items])
         week_paid.append(p)
         m.add(p >= con["min_hours_week"] * 60)
         m.add(p <= con["max_hours_week"] * 60)
         m.add(sum(worked[7 * w : 7 * w + 7]) <= 7 - r["min_days_off_per_week"])
-        m.add(sum(v for _, v, night in items if night) <= r["max_night_shifts_per_week"])
+        m.add(sum(v for _, _, v, night in items if night) <= r["max_night_shifts_per_week"])
         lo = m.new_int_var(0, 24, "")
         for d in range(7 * w, 7 * w + 7):
-            clock = sum(key[2] * v for key, v, _ in items if key[0] == d)
+            clock = wsum([v for _, _, v, _ in by_day[d]], [h for _, h, _, _ in by_day[d]])
             m.add(clock >= lo).only_enforce_if(worked[d])
             m.add(clock <= lo + r["start_stability_hours"]).only_enforce_if(worked[d])
     cw = r.get("cycle_weeks")
@@ -269,9 +275,20 @@ def agent_admits(rd: dict, row: pd.Series, weeks: int, time_limit: float = 20.0)
     return status != cp_model.INFEASIBLE
 
 
-def instance_admits(rd: dict, agents_frame: pd.DataFrame, weeks: int) -> list[str]:
-    """The agents whose rules and history admit no legal roster (empty: the instance has one)."""
-    return [str(row["agent_id"]) for _, row in agents_frame.iterrows() if not agent_admits(rd, row, weeks)]
+def instance_admits(rd: dict, agents_frame: pd.DataFrame, weeks: int, time_limit: float = 20.0) -> list[str]:
+    """The agents whose rules and history admit no legal roster (empty: the instance has one).
+
+    An agent whose model does not finish in ``time_limit`` is tried once more with 10x the limit
+    (a loaded machine); TimeoutError if it still does not."""
+    out = []
+    for _, row in agents_frame.iterrows():
+        try:
+            admits = agent_admits(rd, row, weeks, time_limit)
+        except TimeoutError:
+            admits = agent_admits(rd, row, weeks, 10 * time_limit)
+        if not admits:
+            out.append(str(row["agent_id"]))
+    return out
 
 
 def as_rules(rd: dict) -> Rules:

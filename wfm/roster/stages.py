@@ -367,7 +367,13 @@ def plan_tours(
         # Each round is an LP, so only models of about a week get it (size decides, not the clock).
         t_dive = time.perf_counter()
         cut_lp = None
-        if len(model.cost) <= solver.dive_max_variables:
+        # The cut model's LP is about the bound's LP again: with less time left than that took (a
+        # loaded machine), or the bound's LP cut by the clock, the rounded LP plan (issue 16: the
+        # dive's model and LP ran 689 s past a 147 s cap at load 15).
+        time_for_dive = deadline is None or (
+            not bound.cut and deadline - time.perf_counter() - reserve > bound.wall_sec
+        )
+        if len(model.cost) <= solver.dive_max_variables and time_for_dive:
             plan_model = build_aggregate(cat, history_cuts=True)
             cut_lp = lp_relaxation(
                 plan_model,
