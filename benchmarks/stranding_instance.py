@@ -91,10 +91,27 @@ def rules_dict(rng: np.random.Generator, n_agents: int, *, cycle: bool) -> dict:
     }
 
 
-def requirements(weeks: int, n_agents: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Hourly requirement: two day peaks, a night trough, lighter weekends, ~85% of the agents' hours."""
+#: requirement shapes by hour of day: two day peaks (the default), flat, evening-heavy, night-heavy
+SHAPES = ("two-peak", "flat", "evening", "night")
+
+
+def _profile(shape: str) -> np.ndarray:
     hours = np.arange(24)
-    profile = 0.25 + np.exp(-(((hours - 10.5) / 3.0) ** 2)) + 0.8 * np.exp(-(((hours - 16) / 3.0) ** 2))
+    if shape == "two-peak":
+        return 0.25 + np.exp(-(((hours - 10.5) / 3.0) ** 2)) + 0.8 * np.exp(-(((hours - 16) / 3.0) ** 2))
+    if shape == "flat":
+        return np.ones(24)
+    if shape == "evening":  # late shifts wanted: a run of them pushes rest into the next week
+        return 0.15 + np.exp(-(((hours - 19.5) / 2.5) ** 2))
+    if shape == "night":
+        return 0.3 + np.exp(-((np.minimum(np.abs(hours - 1), 24 - np.abs(hours - 1)) / 3.0) ** 2))
+    raise ValueError(f"shape must be one of {SHAPES}, got {shape!r}")
+
+
+def requirements(weeks: int, n_agents: int, rng: np.random.Generator, shape: str = "two-peak") -> pd.DataFrame:
+    """Hourly requirement of ``shape`` (default: two day peaks, a night trough), lighter weekends, ~85%
+    of the agents' hours."""
+    profile = _profile(shape)
     days = 7 * weeks
     shape = np.concatenate([profile * (0.65 if d % 7 >= 5 else 1.0) * (1 + rng.normal(0, 0.03)) for d in range(days)])
     hours_needed = 0.85 * n_agents * (0.8 * 45 + 0.2 * 20) * weeks
@@ -144,11 +161,13 @@ def agents(weeks: int, n_agents: int, rng: np.random.Generator, *, leave: float)
     return frame
 
 
-def instance(weeks: int, n_agents: int, seed: int, *, leave: float = 0.05, cycle: bool = False):
+def instance(
+    weeks: int, n_agents: int, seed: int, *, leave: float = 0.05, cycle: bool = False, shape: str = "two-peak"
+):
     """(requirements, agents, rules dict) of one generated instance."""
     rng = np.random.default_rng(seed)
     rd = rules_dict(rng, n_agents, cycle=cycle)
-    return requirements(weeks, n_agents, rng), agents(weeks, n_agents, rng, leave=leave), rd
+    return requirements(weeks, n_agents, rng, shape), agents(weeks, n_agents, rng, leave=leave), rd
 
 
 # ----------------------------------------------------------------------------- independent check
@@ -198,20 +217,26 @@ def agent_admits(rd: dict, row: pd.Series, weeks: int, time_limit: float = 20.0)
                 if night and not bool(row["night_allowed"]):
                     continue
                 x[(d, k, h)] = (m.new_bool_var(""), night)
+    by_day: list[list[tuple[int, int, cp_model.IntVar, bool]]] = [[] for _ in range(days)]
+    for (d, k, h), (v, night) in x.items():
+        by_day[d].append((k, h, v, night))
+    wsum = cp_model.LinearExpr.weighted_sum
+
+    def minutes(k: int) -> int:
+        return int(shifts[k]["length_hours"] * 60)
+
+    def paid(k: int) -> int:
+        return int(shifts[k]["length_hours"] * 60 - shifts[k].get("unpaid_minutes", 0))
+
     worked = []
     for d in range(days):
-        vs = [v for (dd, _, _), (v, _) in x.items() if dd == d]
         w = m.new_bool_var("")
-        m.add(sum(vs) == w)
+        m.add(sum(v for _, _, v, _ in by_day[d]) == w)
         worked.append(w)
-    paid = {(d, k, h): int(shifts[k]["length_hours"] * 60 - shifts[k].get("unpaid_minutes", 0)) for (d, k, h) in x}
     for d in range(days - 1):
-        end_d = sum(
-            ((d * DAY + h * 60) + int(shifts[k]["length_hours"] * 60)) * v
-            for (dd, k, h), (v, _) in x.items()
-            if dd == d
-        )
-        start_n = sum(((d + 1) * DAY + h * 60) * v for (dd, k, h), (v, _) in x.items() if dd == d + 1)
+        # shift end of day d and start of day d+1 (0 on a day off; only enforced when both are worked)
+        end_d = wsum([v for _, _, v, _ in by_day[d]], [d * DAY + h * 60 + minutes(k) for k, h, _, _ in by_day[d]])
+        start_n = wsum([v for _, _, v, _ in by_day[d + 1]], [(d + 1) * DAY + h * 60 for _, h, _, _ in by_day[d + 1]])
         m.add(start_n - end_d >= rest).only_enforce_if([worked[d], worked[d + 1]])
     mc = r["max_consecutive_days"]
     seq = [1] * int(row["prev_consecutive_days"]) + worked
@@ -221,16 +246,16 @@ def agent_admits(rd: dict, row: pd.Series, weeks: int, time_limit: float = 20.0)
             m.add(sum(win) <= mc)
     week_paid = []
     for w in range(weeks):
-        items = [(key, v, night) for key, (v, night) in x.items() if 7 * w <= key[0] < 7 * w + 7]
-        p = sum(paid[key] * v for key, v, _ in items)
+        items = [item for d in range(7 * w, 7 * w + 7) for item in by_day[d]]
+        p = wsum([v for _, _, v, _ in items], [paid(k) for k, _, _, _ in items])
         week_paid.append(p)
         m.add(p >= con["min_hours_week"] * 60)
         m.add(p <= con["max_hours_week"] * 60)
         m.add(sum(worked[7 * w : 7 * w + 7]) <= 7 - r["min_days_off_per_week"])
-        m.add(sum(v for _, v, night in items if night) <= r["max_night_shifts_per_week"])
+        m.add(sum(v for _, _, v, night in items if night) <= r["max_night_shifts_per_week"])
         lo = m.new_int_var(0, 24, "")
         for d in range(7 * w, 7 * w + 7):
-            clock = sum(key[2] * v for key, v, _ in items if key[0] == d)
+            clock = wsum([v for _, _, v, _ in by_day[d]], [h for _, h, _, _ in by_day[d]])
             m.add(clock >= lo).only_enforce_if(worked[d])
             m.add(clock <= lo + r["start_stability_hours"]).only_enforce_if(worked[d])
     cw = r.get("cycle_weeks")
@@ -250,9 +275,20 @@ def agent_admits(rd: dict, row: pd.Series, weeks: int, time_limit: float = 20.0)
     return status != cp_model.INFEASIBLE
 
 
-def instance_admits(rd: dict, agents_frame: pd.DataFrame, weeks: int) -> list[str]:
-    """The agents whose rules and history admit no legal roster (empty: the instance has one)."""
-    return [str(row["agent_id"]) for _, row in agents_frame.iterrows() if not agent_admits(rd, row, weeks)]
+def instance_admits(rd: dict, agents_frame: pd.DataFrame, weeks: int, time_limit: float = 20.0) -> list[str]:
+    """The agents whose rules and history admit no legal roster (empty: the instance has one).
+
+    An agent whose model does not finish in ``time_limit`` is tried once more with 10x the limit
+    (a loaded machine); TimeoutError if it still does not."""
+    out = []
+    for _, row in agents_frame.iterrows():
+        try:
+            admits = agent_admits(rd, row, weeks, time_limit)
+        except TimeoutError:
+            admits = agent_admits(rd, row, weeks, 10 * time_limit)
+        if not admits:
+            out.append(str(row["agent_id"]))
+    return out
 
 
 def as_rules(rd: dict) -> Rules:

@@ -28,9 +28,9 @@ from wfm.roster.agents import parse_agents
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import stranding_instance as si  # noqa: E402
 
-# (weeks, agents, seed, cycle); cycles on even horizons (whole cycles). Measured: this file, 15 tests,
-# 562 s with -n 2 at load average 27 on 2 cores (the 1-2 minute target was not verified unloaded)
-CASES = [(1 + s % 6, 8 + s % 3, s, s % 4 == 3) for s in range(12)]
+# (weeks, agents, seed, cycle); cycles on even horizons (whole cycles). A handful only: the 204-instance
+# suite of benchmarks/bench_stranding.py (list in benchmarks/stranding_instances.md) is the wide check.
+CASES = [(1, 6, 0, False), (2, 6, 1, False), (3, 6, 2, False), (4, 5, 3, True), (6, 5, 4, False)]
 
 
 @pytest.mark.parametrize(("weeks", "n_agents", "seed", "cycle"), CASES)
@@ -49,7 +49,7 @@ def test_feasible_instance_gets_a_legal_roster(weeks: int, n_agents: int, seed: 
             assert named in impossible, (named, impossible)
             return
     assert not impossible, f"independent model: no legal roster for {impossible}, the engine published one"
-    violations = validate(result.roster, agents, rules)
+    violations = validate(result.roster, agents, rules, horizon_start=si.START, horizon_days=7 * weeks)
     assert violations.empty, violations.head(5).to_dict("records")
     assert result.diagnostics["stranded_agent_weeks"] == []
 
@@ -81,14 +81,14 @@ def test_joint_replan_fixes_a_stranding_first_week() -> None:
         set_shift(cat, state, 0, day, day * 1440 + 8 * 60, 0)
     assert rules_admit(cat, 0) is True
     assert replan_agent(ctx, state, 0, [0, 1])
-    assert validate(roster_frame(cat, state), agents, rules).empty
+    assert validate(roster_frame(cat, state), agents, rules, horizon_start=si.START, horizon_days=14).empty
     assert (state.start[0] >= 0).sum() == 10
 
 
 def test_engine_on_the_trap_publishes_a_legal_roster() -> None:
     req, agents, rules = _two_week_trap()
     result = schedule(req, agents, rules, time_limit_sec=1, seed=0, num_workers=1)
-    assert validate(result.roster, agents, rules).empty
+    assert validate(result.roster, agents, rules, horizon_start=si.START, horizon_days=14).empty
 
 
 def test_rules_admit_proves_an_impossible_horizon() -> None:
@@ -103,3 +103,50 @@ def test_rules_admit_proves_an_impossible_horizon() -> None:
     assert not si.agent_admits(rd, agents.iloc[0], 2)  # the independent model agrees
     with pytest.raises(InfeasibleRosterError, match="alone admit no legal roster"):
         schedule(req, agents, rules, time_limit_sec=1, seed=0, num_workers=1)
+
+
+def _three_week_window_trap():
+    """One agent whose third week needs its first week changed (found by construction, issue 16).
+
+    Leave Mon-Tue of every week pins each week's worked days (Wed-Sun, then Mon + Thu-Sun twice);
+    week three's Monday is unavailable from 14:00, so it starts by 05:00; with 13 h rest and starts
+    within 2 h of each other in a week, week two must start by 07:00-09:00, and so week one's
+    Sunday must end by 20:00. The evening requirement makes the plan put week one late: the week
+    with the window then has no legal plan next to weeks one and two as assigned, nor next to week
+    two re-planned with week one fixed; only a re-plan reaching back to week one has one."""
+    req, agents, rd = si.instance(3, 1, 0, leave=0.0, shape="evening")
+    rd["rules"]["max_consecutive_days"] = 6
+    rd["rules"]["min_rest_hours"] = 13
+    agents = agents.assign(
+        contract="ft",
+        shift_lengths_h="",
+        night_allowed=True,
+        unavailable_dates="2026-11-30;2026-12-01;2026-12-08;2026-12-09;2026-12-15;2026-12-16",
+        unavailable_windows="2026-12-14T14:00/2026-12-15T00:00",
+        prev_consecutive_days=0,
+        prev_shift_end=pd.Timestamp("2026-11-27 20:00"),
+    )
+    return req, agents, si.as_rules(rd)
+
+
+def test_engine_replans_back_two_weeks_for_a_window() -> None:
+    req, agents, rules = _three_week_window_trap()
+    # A legal roster exists (checked by the validator, not the engine): early shifts throughout.
+    days = ["2026-12-02", "2026-12-03", "2026-12-04", "2026-12-05", "2026-12-06"]
+    days += ["2026-12-07", "2026-12-10", "2026-12-11", "2026-12-12", "2026-12-13"]
+    days += ["2026-12-14", "2026-12-17", "2026-12-18", "2026-12-19", "2026-12-20"]
+    starts = [pd.Timestamp(d) + pd.Timedelta(hours=5) for d in days]
+    by_hand = pd.DataFrame(
+        {
+            "agent_id": "F00000",
+            "date": [s.normalize() for s in starts],
+            "shift_start": starts,
+            "shift_end": [s + pd.Timedelta(hours=9) for s in starts],
+        }
+    )
+    assert validate(by_hand, agents, rules, horizon_start=si.START, horizon_days=21).empty
+    result = schedule(req, agents, rules, time_limit_sec=1, seed=0, num_workers=1)
+    d = result.diagnostics
+    assert d["stranded_agent_weeks"] == [] and d["joint_replans"] >= 1
+    assert validate(result.roster, agents, rules, horizon_start=si.START, horizon_days=21).empty
+    assert len(result.roster) == 15  # five shifts in each of the three weeks

@@ -548,14 +548,16 @@ def lp_bound(
     objective: np.ndarray | None = None,
     lower: np.ndarray | None = None,
     upper: np.ndarray | None = None,
+    time_limit: float | None = None,
 ) -> tuple[float, np.ndarray | None]:
     """Solve the LP relaxation with HiGHS; return (optimum in internal units, solution) or (nan, None).
 
     Interior point with crossover: ~3x faster than dual simplex on the benchmark week, and the
     crossover still returns a vertex (few fractional tours), which rounds well. ``lower`` and
-    ``upper`` override the variables' bounds (the dive fixes tours through them).
+    ``upper`` override the variables' bounds (the dive fixes tours through them). ``time_limit``
+    (seconds, None: none): past it (nan, None).
     """
-    result = lp_relaxation(model, objective=objective, lower=lower, upper=upper)
+    result = lp_relaxation(model, objective=objective, lower=lower, upper=upper, time_limit=time_limit)
     return (result.value, result.x) if result.status == "OPTIMAL" else (float("nan"), None)
 
 
@@ -703,9 +705,13 @@ def dive_tours(
         if breaks and model.break_groups:
             groups.append([bvars for _, bvars in model.break_groups])
     lower = model.lower.astype(float).copy()
+
+    def left() -> float | None:  # each LP's wall clock ends by the deadline (issue 16)
+        return None if deadline is None else max(1.0, deadline - time.perf_counter())
+
     if x is None:
         upper = restrict_to_lp_support(model, support).astype(float)
-        _, x = lp_bound(model, upper=upper)
+        _, x = lp_bound(model, upper=upper, time_limit=left())
         if x is None:
             return Dive(support, float("nan"), 0, False)
     upper = restrict_to_lp_support(model, x).astype(float)
@@ -739,13 +745,13 @@ def dive_tours(
                     pick.append(j)
             trial = lower.copy()
             trial[ids[pick]] = floor[pick] + 1
-            _, solution = lp_bound(model, lower=trial, upper=upper)
-            if solution is None and len(pick) > 1:
+            _, solution = lp_bound(model, lower=trial, upper=upper, time_limit=left())
+            if solution is None and len(pick) > 1 and (deadline is None or time.perf_counter() < deadline):
                 # Break windows chained by the forward constraints can make a joint round-up
                 # infeasible: fall back to the single largest fractional part.
                 trial = lower.copy()
                 trial[ids[pick[0]]] = floor[pick[0]] + 1
-                _, solution = lp_bound(model, lower=trial, upper=upper)
+                _, solution = lp_bound(model, lower=trial, upper=upper, time_limit=left())
             if solution is None:
                 return Dive(current, float(model.cost @ current) / SCALE + model.constant, rounds, False)
             lower = trial
@@ -788,11 +794,14 @@ def solve_aggregate(
     progress: Callable[[str], None] | None = None,
     deterministic_limit: float | None = None,
     upper: np.ndarray | None = None,
+    deadline: float | None = None,
 ) -> AggregatePlan:
     """Solve the aggregate model with CP-SAT (deterministic: interleaved search, fixed seed).
 
     ``upper`` overrides the variables' upper bounds (e.g. to restrict the tours to the LP's
     support); the bound CP-SAT reports is then a bound of the restricted model only.
+    ``deadline`` (perf_counter): the search never runs past it, building its model included
+    (it binds only when the machine is slow: the deterministic limit normally ends the search).
     """
     t0 = time.perf_counter()
     cp = cp_model.CpModel()
@@ -823,6 +832,8 @@ def solve_aggregate(
     # the wall-clock limit is only a safety net.
     solver.parameters.interleave_search = True
     solver.parameters.max_time_in_seconds = max(1.0, time_limit_sec)
+    if deadline is not None:  # the hard deadline, less the time spent building the model (issue 16)
+        solver.parameters.max_time_in_seconds = min(max(1.0, time_limit_sec), max(0.5, deadline - time.perf_counter()))
     if deterministic_limit is not None:
         solver.parameters.max_deterministic_time = deterministic_limit
     solver.parameters.relative_gap_limit = 1e-4

@@ -26,7 +26,7 @@ from .aggregate import AggregatePlan
 from ..exceptions import InfeasibleRosterError
 from .repair import reinsert
 from .state import BIG, MoveContext, RosterState, clear_week, lay_tour, neighbours, set_shift, week_options
-from .strand import replan_agent, rules_admit
+from .strand import replan_around, rules_admit
 from .tours import DAY, Catalogue
 
 __all__ = ["assign_plan"]
@@ -232,25 +232,15 @@ def place_week(ctx: MoveContext, state: RosterState, agent: int, week: int) -> i
     return _unstrand(ctx, state, agent, week, first_error)
 
 
-#: weeks before a stranded week that the joint CP-SAT re-plan may revise
-_JOINT_BACK = 2
-
-
 def _unstrand(ctx: MoveContext, state: RosterState, agent: int, week: int, error: InfeasibleRosterError) -> int:
     """The week has no legal tour next to its neighbours as they are: re-plan it jointly with its
     neighbouring weeks (:func:`.strand.replan_agent`); raise ``error`` only when the rules and the
     history alone admit no legal roster of the agent (:func:`.strand.rules_admit`); otherwise leave
     the week empty for the planner (``state.stranded``). Returns the agent-weeks re-placed."""
     cat = ctx.cat
-    n_weeks = len(cat.grid.weeks)
-    if not cycle_rules.active(cat.rules):  # the joint model does not carry the rules spanning weeks
-        placed_after = week + 1 < n_weeks and bool((state.start[agent, cat.grid.weeks[week + 1][0] :] >= 0).any())
-        for back in range(0, min(week, _JOINT_BACK) + 1):
-            for ahead in (0, 1) if placed_after else (0,):
-                weeks = list(range(week - back, week + ahead + 1))
-                if replan_agent(ctx, state, agent, weeks, ctx.deadline):
-                    state.repairs.append((agent, week, len(weeks)))
-                    return len(weeks)
+    replanned = replan_around(ctx, state, agent, week)  # not with rules spanning weeks (not in its model)
+    if replanned:
+        return replanned
     admit = rules_admit(cat, agent, ctx.deadline)
     if admit is False:
         raise InfeasibleRosterError(

@@ -365,7 +365,8 @@ def solve(
                 ("lp", bound.greedy),  # the LP stopped without a point: the greedy plan
                 (
                     "aggregate",
-                    plan.status == "FEASIBLE" and plan.deterministic_time < 0.99 * planned.deterministic_limit,
+                    plan.status == "DEADLINE"
+                    or (plan.status == "FEASIBLE" and plan.deterministic_time < 0.99 * planned.deterministic_limit),
                 ),
                 ("assign", assign_cut),
                 ("repair", repaired.stopped_by_time),

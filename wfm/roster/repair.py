@@ -20,7 +20,7 @@ import numpy as np
 
 from ..exceptions import InfeasibleRosterError
 from . import cycle_rules
-from .strand import replan_agent, rules_admit
+from .strand import replan_around, rules_admit
 from .tours import Catalogue
 from .state import (
     BIG,
@@ -160,13 +160,11 @@ def enforce_windows(cat: Catalogue, state: RosterState) -> int:
                 try:
                     reinsert(ctx, state, agent, week, must_place=True)
                 except InfeasibleRosterError:
-                    # The neighbouring weeks as assigned leave none: re-plan them jointly over the boundaries.
-                    span = list(range(max(0, week - 1), min(len(cat.grid.weeks), week + 2)))
-                    if not replan_agent(ctx, state, agent, span, ctx.deadline):
+                    # The neighbouring weeks as assigned leave none: re-plan them jointly over the
+                    # boundaries (up to two weeks back: start stability carries a late shift through a week).
+                    if not replan_around(ctx, state, agent, week):
                         if rules_admit(cat, agent, ctx.deadline) is False:
                             raise
                         state.stranded.append((agent, week))
-                    else:
-                        state.repairs.append((agent, week, len(span)))
                 fixed += 1
     return fixed

@@ -253,8 +253,8 @@ def lower_bound(
             half_floor = 0.5 * solver.wall_floor_sec
             limit = min(limit, max(SKILL_LP_SHARE * time_limit_sec, half_floor))
             limit = min(limit, _left(deadline, max(FALLBACK_SHARE * time_limit_sec, half_floor)))
-        else:
-            limit = min(limit, _left(deadline))
+        else:  # leaving the late stages their share of the hard deadline (issue 16)
+            limit = min(limit, _left(deadline, LATE_STAGES_SHARE * time_limit_sec))
         # The skill-aware LP keeps its crossover: the plan rounds a vertex. Measured on the
         # 1,400-agent week: interior point 50 s + crossover 44 s; rounding the interior point
         # instead gave a 13.2% gap (55 s), the vertex 1.0%. (An interior point also left the
@@ -278,7 +278,7 @@ def lower_bound(
     else:
         kind = "lp"
         # what lp_bound solves, keeping the multipliers (no limit unless the hard deadline is near)
-        left = _left(deadline)
+        left = _left(deadline, LATE_STAGES_SHARE * time_limit_sec)
         # (the hard deadline always caps it: a loaded machine must not run it past the cap, issue 16)
         lp = lp_relaxation(model, time_limit=None if not np.isfinite(left) else left)
         lp_value, lp_x = (lp.value, lp.x) if lp.status == "OPTIMAL" else (float("nan"), lp.x)
@@ -368,7 +368,13 @@ def plan_tours(
         # Each round is an LP, so only models of about a week get it (size decides, not the clock).
         t_dive = time.perf_counter()
         cut_lp = None
-        if len(model.cost) <= solver.dive_max_variables and not bound.greedy:  # its LP would stop too
+        # The cut model's LP is about the bound's LP again: with less time left than that took (a
+        # loaded machine), or no LP point at all (the greedy plan), the rounded LP plan (issue 16: the
+        # dive's model and LP ran 689 s past a 147 s cap at load 15).
+        time_for_dive = deadline is None or (
+            not bound.greedy and deadline - time.perf_counter() - reserve > bound.wall_sec
+        )
+        if len(model.cost) <= solver.dive_max_variables and time_for_dive and not bound.greedy:
             plan_model = build_aggregate(cat, history_cuts=True)
             cut_lp = lp_relaxation(
                 plan_model,
@@ -408,6 +414,15 @@ def plan_tours(
         det_limit = 0.0
         plan = AggregatePlan([], {}, rounded.objective, float("nan"), "LP_ROUNDED", 0.0)
         report("aggregate: skill-aware model, CP-SAT skipped (it never improved the rounded LP plan)")
+    elif deadline is not None and (
+        (bound.greedy and restrict) or deadline - reserve - time.perf_counter() < min(budget, max(1.0, bound.wall_sec))
+    ):
+        # The hard deadline is (nearly) reached: CP-SAT could not finish (and only a finished CP-SAT
+        # plan is assigned), while building its model alone took 38 s on the 1,400-agent 4 weeks at
+        # load 14. The rounded LP plan goes on; the summary's stages_cut says "aggregate".
+        det_limit = 0.0
+        plan = AggregatePlan([], {}, rounded.objective, float("nan"), "DEADLINE", 0.0)
+        report("aggregate: CP-SAT skipped, the hard deadline is (nearly) reached: the rounded LP plan")
     else:
         # CP-SAT solves the restricted master: only the tours the LP optimum (or its rounding)
         # uses, as in price-and-branch. The LP relaxation of the full model stays the lower
@@ -424,6 +439,7 @@ def plan_tours(
             deterministic_limit=det_limit,
             hint=rounded.values,
             upper=upper,
+            deadline=None if deadline is None else deadline - reserve,
         )
         report(
             f"aggregate: {plan.status} objective {plan.objective:,.1f} bound {plan.bound:,.1f} ({plan.wall_sec:.1f} s)"

@@ -25,14 +25,19 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
+from . import cycle
 from .state import OFF, MoveContext, RosterState, clear_week, neighbours, set_shift
 from .tours import DAY, Catalogue
 
-__all__ = ["replan_agent", "rules_admit", "JOINT_SECONDS"]
+__all__ = ["replan_agent", "replan_around", "rules_admit", "JOINT_SECONDS", "JOINT_BACK"]
 
 #: wall-clock cap of one joint re-plan (seconds); the deterministic limit below normally ends it
 JOINT_SECONDS = 5.0
 _DET_LIMIT = 2.0
+#: weeks before a stranded week that :func:`replan_around` may revise: a late shift or a run of
+#: days pins the next week's first days, start stability carries that through a whole week, so
+#: a stranded week can need the week two before it changed (tests/test_roster_stranding.py)
+JOINT_BACK = 2
 
 
 def _templates_of(cat: Catalogue, agent: int, weeks: list[int]) -> list[int]:
@@ -209,6 +214,25 @@ def replan_agent(
     if state.placed is not None:
         state.placed[agent, weeks[0] : weeks[-1] + 1] = True
     return True
+
+
+def replan_around(ctx: MoveContext, state: RosterState, agent: int, week: int) -> int:
+    """Re-plan a stranded ``week`` jointly with its neighbours: the week alone (the others fixed),
+    then with 1..:data:`JOINT_BACK` weeks before it, each also with the week after when that is
+    placed; the smallest span that has a legal plan is laid. Returns the weeks re-planned (0: none
+    found, the weeks as they were). Rules spanning weeks are not in the model: with them on, 0.
+    Each re-plan found is recorded in ``state.repairs`` (the summary's ``joint_replans``)."""
+    if cycle.active(ctx.cat.rules):
+        return 0
+    grid = ctx.cat.grid
+    placed_after = week + 1 < len(grid.weeks) and bool((state.start[agent, grid.weeks[week + 1][0] :] >= 0).any())
+    for back in range(0, min(week, JOINT_BACK) + 1):
+        for ahead in (0, 1) if placed_after else (0,):
+            weeks = list(range(week - back, week + ahead + 1))
+            if replan_agent(ctx, state, agent, weeks, ctx.deadline):
+                state.repairs.append((agent, week, len(weeks)))
+                return len(weeks)
+    return 0
 
 
 def rules_admit(cat: Catalogue, agent: int, deadline: float | None = None) -> bool | None:

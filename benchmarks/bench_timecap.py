@@ -1,0 +1,153 @@
+"""Issue 16: does `wfm schedule` end by its hard deadline on the largest instances, under a competing load?
+
+The cap (``wfm.roster.stages.hard_deadline``) is model build + max(1.5 x the limit, the limit +
+``solver.wall_floor_sec``); the summary reports it as ``hard_deadline_sec`` (from the start of
+the solve, so it includes the build). This script generates each instance with
+``benchmarks/instances.py`` (the reference centre's shapes, 15-minute grid,
+``examples/rules.toml``), writes it to a temporary folder, starts ``--load`` busy-loop processes
+(default 2: a loaded 2-core machine) and runs the CLI in a subprocess, timing it from outside::
+
+    python -m wfm schedule requirements.csv --agents agents.csv --rules rules.toml -o roster.csv
+        --summary summary.json --time-limit L --workers 2
+
+Per instance it prints: the outside wall clock (``wall``: interpreter start, reading, the solve,
+writing), the solve's own clock (``solve_sec``), the build, the cap, ``wall - cap`` (the
+interpreter, reading and writing outside the solve), whether the solve ended by the cap, the
+stages the clock cut (``stages_cut``), the exit code, the validator's violations of the
+published roster (checked here, in this process) and the load average before and after.
+
+Usage::
+
+    python benchmarks/bench_timecap.py --time-limit 60 --load 2
+    python benchmarks/bench_timecap.py --instances 120a-4w-breaks --time-limit 60 --load 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import instances  # noqa: E402
+
+from wfm.io import read_frame, write_frame  # noqa: E402
+from wfm.roster import validate  # noqa: E402
+
+#: name -> generate() arguments: the largest benchmark instances
+INSTANCES = {
+    "1400a-1w-breaks": {"n_agents": 1400, "weeks": 1, "seed": 1, "breaks": True},
+    "1400a-4w": {"n_agents": 1400, "weeks": 4, "seed": 1, "breaks": False},
+    "1400a-4w-breaks": {"n_agents": 1400, "weeks": 4, "seed": 1, "breaks": True},
+    "120a-4w-breaks": {"n_agents": 120, "weeks": 4, "seed": 1, "breaks": True},
+    "100a-1w": {"n_agents": 100, "weeks": 1, "seed": 2, "breaks": False},  # a quick check of the script
+}
+DEFAULT = ["1400a-1w-breaks", "1400a-4w", "120a-4w-breaks"]
+
+
+def _busy() -> None:  # pragma: no cover - a competing load
+    x = 0
+    while True:
+        x = (x * 31 + 7) % 1_000_003
+
+
+def _load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def run(name: str, time_limit: float, workers: int, folder: Path) -> dict:
+    inst = instances.generate(**INSTANCES[name])
+    write_frame(inst.requirements, folder / "requirements.csv")
+    write_frame(inst.agents, folder / "agents.csv")
+    (folder / "rules.toml").write_text(instances.rules_toml(inst.rules_dict))
+    cmd = [
+        sys.executable,
+        "-m",
+        "wfm",
+        "schedule",
+        str(folder / "requirements.csv"),
+        "--agents",
+        str(folder / "agents.csv"),
+        "--rules",
+        str(folder / "rules.toml"),
+        "-o",
+        str(folder / "roster.csv"),
+        "--summary",
+        str(folder / "summary.json"),
+        "--time-limit",
+        str(time_limit),
+        "--workers",
+        str(workers),
+    ]
+    load_before = _load()
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t
+    row: dict = {"instance": name, "exit": proc.returncode, "wall": round(wall, 1), "load_before": load_before}
+    row["load_after"] = _load()
+    summary_path = folder / "summary.json"
+    if not summary_path.is_file():
+        row["error"] = (proc.stderr.strip().splitlines() or ["(no stderr)"])[-1][:200]
+        return row
+    s = json.loads(summary_path.read_text())
+    roster = read_frame(folder / "roster.csv")
+    violations = validate(roster, read_frame(folder / "agents.csv"), inst.rules)
+    row.update(
+        build=s["build_sec"],
+        solve=s["solve_sec"],
+        cap=s["hard_deadline_sec"],
+        over=round(wall - s["hard_deadline_sec"], 1),
+        solve_within_cap=s["solve_sec"] <= s["hard_deadline_sec"],
+        stages_cut=",".join(s.get("stages_cut", [])) or "-",
+        aggregate=s.get("aggregate_status"),
+        skill_model=s.get("skill_model"),
+        violations=len(violations),
+        gap=s.get("gap"),
+        stranded=len(s.get("stranded_agent_weeks", [])),
+    )
+    # the stage clocks from the progress lines (stderr), for finding an overrun
+    row["progress_tail"] = [line for line in proc.stderr.splitlines() if "(" in line and " s)" in line][-8:]
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--instances", nargs="+", choices=sorted(INSTANCES), default=DEFAULT)
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--load", type=int, default=2, help="busy-loop processes alongside (default 2)")
+    args = parser.parse_args()
+    hogs = [multiprocessing.Process(target=_busy, daemon=True) for _ in range(args.load)]
+    for h in hogs:
+        h.start()
+    rows = []
+    try:
+        for name in args.instances:
+            with tempfile.TemporaryDirectory() as tmp:
+                row = run(name, args.time_limit, args.workers, Path(tmp))
+            rows.append(row)
+            tail = row.pop("progress_tail", [])
+            print(json.dumps(row), flush=True)
+            for line in tail:
+                print("    " + line, flush=True)
+    finally:
+        for h in hogs:
+            h.terminate()
+    held = sum(1 for r in rows if r.get("solve_within_cap"))
+    print(
+        f"time limit {args.time_limit:g} s, {args.load} busy processes: solve within the cap on {held} of {len(rows)}; "
+        f"outside wall - cap: {[r.get('over') for r in rows]} s; load average now {_load()}"
+    )
+
+
+if __name__ == "__main__":
+    main()
