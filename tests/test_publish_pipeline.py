@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 import zoneinfo
 
 import icalendar
@@ -13,8 +14,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from publish_helpers import AS_OF, run_small_centre
+from publish_helpers import AS_OF, rfc5545_problems, run_small_centre, small_centre
 from wfm import pipeline
+from wfm.publish import PublishOptions
 from wfm.io import read_frame
 from wfm.publish import database
 from wfm.publish.database import DatabasePublishError, read_run
@@ -52,6 +54,8 @@ def test_calendars_hold_every_shift_and_break(run):
     breaks = read_frame(outcome.folder / "breaks.csv")
     files = sorted((outcome.folder / "calendars").glob("*.ics"))
     assert len(files) == len(read_frame(outcome.folder / "agents_summary.csv"))
+    for f in files:
+        assert rfc5545_problems(f.read_text(encoding="utf-8")) == [], f.name
     tz = zoneinfo.ZoneInfo("Asia/Shanghai")
     starts = sorted(
         ev.decoded("DTSTART") for f in files for ev in icalendar.Calendar.from_ical(f.read_bytes()).walk("VEVENT")
@@ -130,3 +134,45 @@ def test_a_failed_commit_after_the_rename_puts_the_previous_folder_back(run, mon
     assert renamed  # the folder had been swapped in before the commit failed
     assert _state(url, outcome.folder) == before
     assert [p.name for p in outcome.folder.parent.iterdir() if not p.name.endswith(".lock")] == [AS_OF]
+
+
+def test_a_relative_sqlite_url_is_the_config_folders_file_like_the_historys(tmp_path):
+    options = PublishOptions.from_table({"database_url": "sqlite:///wfm.db"}, tmp_path / "cfg")
+    assert options.database_url == f"sqlite:///{(tmp_path / 'cfg' / 'wfm.db').as_posix()}"
+    assert PublishOptions.from_table({"database_url": "sqlite:////abs/wfm.db"}, tmp_path).database_url == (
+        "sqlite:////abs/wfm.db"
+    )
+    assert PublishOptions.from_table({"database_url": "sqlite://"}, tmp_path).database_url == "sqlite://"
+
+
+def test_history_and_results_share_the_one_sqlite_url_whatever_the_working_directory(tmp_path, monkeypatch):
+    """The issue's set-up: `wfm run` reads history from a database and publishes into the same URL."""
+    folder = tmp_path / "centre"
+    folder.mkdir()
+    config = small_centre(folder, publish='database_url = "sqlite:///centre.db"\n')
+    history = read_frame(folder / "history.csv")
+    history["interval_start"] = pd.to_datetime(history["interval_start"]).dt.strftime("%Y-%m-%dT%H:%M:%S")
+    with sqlite3.connect(folder / "centre.db") as conn:
+        history.to_sql("calls", conn, index=False)
+    (folder / "history.csv").unlink()
+    text = config.read_text()
+    assert '[history]\npath = "history.csv"' in text
+    config.write_text(
+        text.replace(
+            '[history]\npath = "history.csv"',
+            '[history]\nurl = "sqlite:///centre.db"\nquery = "SELECT * FROM calls ORDER BY queue, interval_start"',
+        ).replace("time_limit_sec = 5\n", "time_limit_sec = 20\n")  # two nights in a row on a loaded machine
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # a relative URL must not mean a file here
+    url = f"sqlite:///{folder / 'centre.db'}"
+    for night in (1, 2):  # the second night reads its history from the file the first one published into
+        outcome = pipeline.run(pipeline.load_config(config))
+        assert list(elsewhere.iterdir()) == [], night
+        back = read_run(url, dt.date.fromisoformat(AS_OF))
+        for name in ("roster", "breaks", "coverage", "requirements", "forecast"):
+            assert len(back[name]) == len(read_frame(outcome.folder / f"{name}.csv")) > 0, (night, name)
+        assert len(back["runs"]) == 1
+        with sqlite3.connect(folder / "centre.db") as conn:
+            assert conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == len(history)  # history untouched

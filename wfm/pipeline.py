@@ -382,7 +382,7 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         correct_rounds=_table(raw, "simulate").get("correct_rounds", 2),
         correct_time_limit_sec=_table(raw, "simulate").get("correct_time_limit_sec"),
         config_path=path.resolve(),
-        publish=PublishOptions.from_table(_table(raw, "publish")),
+        publish=PublishOptions.from_table(_table(raw, "publish"), base),
     )
     if kwargs["history_url"] is not None and not isinstance(kwargs["history_url"], str):
         raise ConfigError(f"config: [history] url must be a string, got {kwargs['history_url']!r}")
