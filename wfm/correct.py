@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from . import erlang
-from .exceptions import InvalidInputError
+from .exceptions import InvalidInputError, SolverError
 from .frames import require_columns, to_timestamps
 from .simulate import SimulationResult, compare_to_plan, service_figures, simulate
 from .staffing import Targets, TargetSet
@@ -87,7 +87,7 @@ CORRECTION_COLUMNS: tuple[str, ...] = (
     "status",
 )
 #: why the loop stopped
-STOP_REASONS: tuple[str, ...] = ("converged", "round_limit", "no_progress", "nothing_to_raise", "off")
+STOP_REASONS: tuple[str, ...] = ("converged", "round_limit", "no_progress", "nothing_to_raise", "plan_failed", "off")
 
 _REQUIRED = ("queue", "interval_start", "calls", "aht_sec", "erlangs", "agents", "agents_scheduled")
 
@@ -120,7 +120,10 @@ class CorrectionResult:
         ``rounds_run`` (re-plans), ``chosen_round``, ``stop_reason`` (:data:`STOP_REASONS`),
         ``added_agent_intervals`` (chosen round, over the input), ``shortfall`` per round
         (sum over queue-days of points under target, ASA as relative excess capped at 1),
-        ``queues_missing`` (chosen round), ``plan_sec`` and ``simulate_sec`` per round.
+        ``queues_missing`` (chosen round), ``plan_sec`` and ``simulate_sec`` per round;
+        ``plan_failure`` (the solver's message) when a re-plan raised
+        :class:`~wfm.exceptions.SolverError`: the loop then stops (``plan_failed``) and
+        chooses among the rounds it has, so a solver limit never loses the initial plan.
     """
 
     requirements: pd.DataFrame
@@ -503,6 +506,7 @@ def correct_requirements(
     history: list[tuple[pd.DataFrame, Any, SimulationResult, _Judgement]] = []
     tables = []
     stop = "round_limit"
+    failure = ""
     best: dict[str, float] = {}  # per queue: least shortfall so far
     frozen: set[str] = set()  # queues whose raise bought no progress
     progressed: list[bool] = [True]  # per round: some queue's shortfall fell by min_progress
@@ -578,7 +582,16 @@ def correct_requirements(
         req["agents_scheduled"] = req["agents_scheduled"].to_numpy() + raise_next
         req["agents_added"] = (req["agents_scheduled"].to_numpy() - original).astype(np.int64)
         t1 = time.perf_counter()
-        current = plan(req)
+        try:
+            current = plan(req)
+        except SolverError as exc:
+            # A re-plan that finds no roster (a solver limit on a loaded machine) must not lose
+            # the night's plan: the rounds so far stand, the last one's raise is not applied.
+            stop, failure = "plan_failed", str(exc)
+            say(f"round {r + 1}: the re-plan failed ({exc}); stopping with the rounds so far")
+            table["raise_next"] = 0
+            table["status"] = table["status"].replace("raised", "not_raised")
+            break
         _check_plan(current, "the plan")
         plan_sec.append(time.perf_counter() - t1)
 
@@ -604,6 +617,8 @@ def correct_requirements(
         "plan_sec": [round(s, 2) for s in plan_sec],
         "simulate_sec": [round(s, 2) for s in sim_sec],
     }
+    if failure:
+        summary["plan_failure"] = failure
     return CorrectionResult(
         requirements=req_c.reset_index(drop=True), plan=plan_c, simulation=sim_c, rounds=rounds_frame, summary=summary
     )
@@ -636,6 +651,7 @@ def describe(result: CorrectionResult) -> list[str]:
         "converged": "every queue within tolerance of its target",
         "round_limit": "round limit reached",
         "nothing_to_raise": "no interval left to raise",
+        "plan_failed": f"the next re-plan failed: {s.get('plan_failure', '')}",
         "no_progress": "raising the requirement no longer buys service on "
         + ", ".join(result.rounds.loc[result.rounds["status"] == "no_progress", "queue"].unique()),
     }

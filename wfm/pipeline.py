@@ -573,6 +573,11 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
     if config.correct_rounds > 0 and config.simulate_replications > 0:
         with _step("correct", timings, progress), _relay_warnings("roster", planner_warnings):
             req, result, correction = _corrected(config, req, forecast_frame, targets, agents, rules, result)
+        if correction.summary.get("stop_reason") == "plan_failed":
+            planner_warnings.append(
+                f"correct: a re-plan found no roster ({correction.summary.get('plan_failure')}); the plan of "
+                f"round {correction.summary['chosen_round']} is published (raise [simulate] correct_time_limit_sec)"
+            )
 
     with _step("evaluate", timings, progress):
         queue_coverage, skill_warnings, skill_findings = _skill_cover(req, agents, rules, result, targets, config)
