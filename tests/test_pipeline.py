@@ -476,6 +476,9 @@ def test_report_cards_and_service_cells_match_summary_json_and_service_csv(two_r
     assert cards["roster.under_staffed_intervals"]["value"] == f"{int((coverage['under'] > 0).sum()):,}"
     roster = read_frame(folder / "roster.csv")
     assert cards["service.paid_hours"]["value"] == f"{roster['paid_hours'].sum():,.0f}"
+    # where the surplus sits: summary.json's surplus figures, equal to the coverage and the day x hour table
+    over = f"{coverage['over'].sum() * 0.25:,.1f}"
+    assert cards["surplus.over_agent_hours"]["value"] == over and f"Surplus: {over} agent-hours" in page
     assert cards["forecast_calls"]["value"] == f"{read_frame(folder / 'forecast.csv')['calls'].sum():,.0f}"
     # every warning that sets the exit code is listed
     for warning in summary["warnings"]:
@@ -516,6 +519,19 @@ def test_report_of_a_run_loads_in_chromium_without_console_errors(two_runs, tmp_
     assert cards["roster.under_staffed_intervals"]["raw"] == str(summary["roster"]["under_staffed_intervals"])
     assert cards["service.paid_hours"]["raw"] == repr(float(summary["service"]["paid_hours"]))
     assert cards["warnings"]["raw"] == str(len(summary["warnings"]))
+    # every card the browser shows names a summary.json key and carries its value, and shows
+    # what the file says (the browser dropped or rewrote nothing)
+    in_file = read_cards((folder / "report.html").read_text()).cards
+    assert read_cards(dom).cards == in_file and len(in_file) >= 8
+    for key, card in cards.items():
+        if key != "warnings":
+            value = _summary_value(summary, key)
+            assert card["raw"] == (repr(float(value)) if isinstance(value, float) else str(value)), key
+    # the page leads with the decisions; the technical summary is there but collapsed
+    order = [dom.index(f'<section id="{sid}">') for sid in ("summary", "service", "short", "surplus", "seats")]
+    assert order == sorted(order) and order[-1] < dom.index('<section id="forecast">')
+    details = dom[dom.index('<details id="technical-details"') :]
+    assert details.split(">", 1)[0].find(" open") < 0
 
 
 def test_a_queue_short_of_skilled_agents_exits_one_naming_it(tmp_path):

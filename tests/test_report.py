@@ -488,3 +488,39 @@ def test_short_periods_and_surplus_tables_add_up_to_the_coverage(plan: dict) -> 
         (pooled["interval_start"] >= "2026-11-30 09:00") & (pooled["interval_start"] < "2026-11-30 10:00")
     ]
     assert over.loc[pd.Timestamp("2026-11-30"), 9] == pytest.approx(monday_nine["over"].sum() * 0.25)
+
+
+def test_surplus_section_leads_with_the_summarys_surplus_figures(plan: dict) -> None:
+    from wfm.roster.surplus import surplus_figures
+
+    pooled = (
+        plan["coverage"].groupby("interval_start", as_index=False)[["required", "scheduled", "under", "over"]].sum()
+    )
+    figures = surplus_figures(pooled)  # what the pipeline puts in summary.json "surplus"
+    page = render_report(**{**plan, "summary": {"surplus": figures}})
+    surplus = page[page.index('<section id="surplus">') : page.index('<section id="seats">')]
+    cards = {c["key"]: c for c in read_cards(surplus).cards}
+    assert set(cards) == {
+        "surplus.over_agent_hours",
+        "surplus.within_10pct_share",
+        "surplus.over_share_peak_hours",
+        *(f"surplus.over_agent_hours_by_daypart.{p}" for p in ("night", "morning", "afternoon", "evening")),
+    }
+    for key, card in cards.items():
+        node = figures
+        for part in key.split(".")[1:]:
+            node = node[part]
+        assert card["raw"] == repr(float(node)), key
+    # shown values, recomputed here from the coverage
+    over = pooled["over"].sum() * 0.25
+    assert cards["surplus.over_agent_hours"]["value"] == f"{over:,.1f}"
+    night = pooled.loc[pooled["interval_start"].dt.hour < 6, "over"].sum() * 0.25
+    assert cards["surplus.over_agent_hours_by_daypart.night"]["value"] == f"{night:,.1f}"
+    assert cards["surplus.over_agent_hours_by_daypart.night"]["label"].startswith(
+        "surplus agent-hours, night 00-06 h ("
+    )
+    assert f"Surplus: {over:,.1f} agent-hours" in surplus  # the day x hour table adds up to the same
+    # no summary figures: no cards, the tables still there
+    bare = render_report(**plan)
+    bare_surplus = bare[bare.index('<section id="surplus">') : bare.index('<section id="seats">')]
+    assert read_cards(bare_surplus).cards == [] and "Surplus:" in bare_surplus

@@ -46,6 +46,7 @@ from .evaluate import paid_hours_by_day
 from .exceptions import InvalidInputError
 from .frames import require_columns, to_numeric, to_timestamps
 from .io import write_text
+from .roster.surplus import DAYPARTS
 from . import report_figures as figures
 
 __all__ = ["render_report", "write_report", "SECTION_IDS"]
@@ -280,7 +281,7 @@ def render_report(
         ),
         "service": figures.service_html(simulated, service),
         "short": figures.short_html(pooled, interval, summary, diagnosis),
-        "surplus": figures.surplus_html(pooled, interval),
+        "surplus": figures.surplus_html(pooled, interval, summary, DAYPARTS),
         "seats": figures.seats_html(summary),
         "explain": figures.explain_html(
             summary=summary,
