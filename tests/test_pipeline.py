@@ -437,6 +437,13 @@ def test_run_with_diagnose_publishes_the_findings(centre, tmp_path):
     assert "all_rules" in outcome.summary["diagnosis"]["checks_run"] + list(
         outcome.summary["diagnosis"]["checks_skipped"]
     )
+    # the report's short-periods section gives every diagnosis sentence and diagnosed period
+    page = (outcome.folder / "report.html").read_text()
+    short = page[page.index('<section id="short">') : page.index('<section id="surplus">')]
+    for sentence in findings:
+        assert html.escape(sentence) in short, sentence
+    for label in periods["label"]:
+        assert f"<td>{html.escape(label)}</td>" in short, label
 
 
 def _summary_value(summary: dict, key: str):

@@ -524,3 +524,42 @@ def test_surplus_section_leads_with_the_summarys_surplus_figures(plan: dict) -> 
     bare = render_report(**plan)
     bare_surplus = bare[bare.index('<section id="surplus">') : bare.index('<section id="seats">')]
     assert read_cards(bare_surplus).cards == [] and "Surplus:" in bare_surplus
+
+
+def test_reading_the_plan_explains_carried_in_coverage_shrinkage_and_the_exit_code(plan: dict) -> None:
+    from wfm.staffing import Targets, TargetSet
+
+    start = plan["coverage"]["interval_start"].min()  # Mon 2026-11-30 00:00
+    history = pd.DataFrame(
+        {
+            "agent_id": ["N1", "N2", "N3", "D1"],
+            "prev_shift_end": [start + pd.Timedelta(hours=h) for h in (2, 5.5, 7, -3)],  # D1 ended before
+        }
+    )
+    req = plan["requirements"]
+    net, gross = float(req["agents"].sum()) * 0.25, float(req["agents_scheduled"].sum()) * 0.25
+    targets = TargetSet(
+        Targets(service_level=0.8, answer_sec=20, shrinkage=0.3), {"vip": Targets(0.9, 10, shrinkage=0.25)}
+    )
+    summary = {"requirements": {"net_agent_hours": net, "gross_agent_hours": gross}}
+    page = render_report(
+        **{**plan, "summary": summary},
+        agent_history=history,
+        targets=targets,
+        attention={"attention_short_share": 0.1, "attention_total_short_share": 0.01},
+    )
+    explain = " ".join(page[page.index('<section id="explain">') : page.index('<section id="forecast">')].split())
+    # carried in: 3 agents still on shift, until Mon 07:00, 2 + 5.5 + 7 agent-hours
+    assert "3 agents were still on a shift of the previous roster" in explain
+    assert "ends Mon 07:00" in explain and "(14.5 agent-hours" in explain
+    # shrinkage: net and gross hours of the summary, the uplift, each queue's shrinkage from the targets
+    assert (
+        f"{net:,.0f} agent-hours over the horizon (net)" in explain and f"{gross:,.0f} agent-hours (gross)" in explain
+    )
+    assert f"{gross / net - 1:.1%}".replace("%", "") in explain
+    assert "<td>vip</td><td>25%</td>" in explain and "<td>complaints</td><td>30%</td>" in explain
+    # the exit code: the run's thresholds
+    assert "short by more than 10% of its requirement" in explain and "above 1% of the required" in explain
+    # no shift running into the plan: said so
+    plain = render_report(**plan, agent_history=history.iloc[3:])
+    assert "No shift of the previous roster runs into this plan" in plain
