@@ -563,3 +563,15 @@ def test_reading_the_plan_explains_carried_in_coverage_shrinkage_and_the_exit_co
     # no shift running into the plan: said so
     plain = render_report(**plan, agent_history=history.iloc[3:])
     assert "No shift of the previous roster runs into this plan" in plain
+
+
+def test_technical_summary_is_collapsed_and_reads_the_gap_as_a_percentage(plan: dict) -> None:
+    summary = {"roster": {"status": "FEASIBLE", "gap": 0.1234, "coverage_gap": 0.02, "lower_bound": 1000.0}}
+    page = render_report(**{**plan, "summary": summary})
+    technical = page[page.index('<section id="technical">') :]
+    assert '<details id="technical-details"><summary>Solver status FEASIBLE, gap 12.3%:' in technical
+    assert "<tr><td>gap to the bound</td><td>12.3%</td></tr>" in technical
+    assert "<tr><td>coverage gap</td><td>2.0%</td></tr>" in technical
+    assert "<tr><td>lower bound</td><td>1,000.0</td></tr>" in technical
+    bare = render_report(**{**plan, "summary": {"roster": {"status": "FEASIBLE", "gap": None}}})
+    assert "Solver status FEASIBLE, gap –:" in bare and "gap None" not in bare

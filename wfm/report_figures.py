@@ -758,7 +758,15 @@ def technical_html(summary: Mapping[str, Any], *, timings_file: str | None = Non
     ]
     found = summary.get("roster")
     roster: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
-    rows = "".join(f"<tr><td>{_e(label)}</td><td>{_e(_value(roster[k]))}</td></tr>" for k, label in keys if k in roster)
+    ratios = {"gap", "coverage_gap"}  # (objective - bound) / bound: read as a percentage
+
+    def shown(key: str) -> str:
+        value = roster.get(key)
+        if value is None:
+            return "–"
+        return _share(value) if key in ratios and _finite(value) else _value(value)
+
+    rows = "".join(f"<tr><td>{_e(label)}</td><td>{_e(shown(k))}</td></tr>" for k, label in keys if k in roster)
     brief = (
         f'<table class="kv"><thead><tr><th>roster solver</th><th>value</th></tr></thead><tbody>{rows}</tbody></table>'
         if rows
@@ -796,6 +804,6 @@ def technical_html(summary: Mapping[str, Any], *, timings_file: str | None = Non
         )
     return (
         f'<details id="technical-details"><summary>Solver status {_e(roster.get("status", "–"))}, '
-        f"gap {_e(_value(roster.get('gap')))}: show the technical summary ({len(every)} figures)</summary>"
+        f"gap {_e(shown('gap'))}: show the technical summary ({len(every)} figures)</summary>"
         f"{note}{brief}{table}</details>"
     )
