@@ -520,6 +520,11 @@ def test_surplus_section_leads_with_the_summarys_surplus_figures(plan: dict) -> 
         "surplus agent-hours, night 00-06 h ("
     )
     assert f"Surplus: {over:,.1f} agent-hours" in surplus  # the day x hour table adds up to the same
+    # the dayparts in the day's order, also from summary.json's sorted keys
+    resorted = {**figures, "over_agent_hours_by_daypart": dict(sorted(figures["over_agent_hours_by_daypart"].items()))}
+    again = render_report(**{**plan, "summary": {"surplus": resorted}})
+    parts = [c["key"].rsplit(".", 1)[1] for c in read_cards(again).cards if "_by_daypart." in c["key"]]
+    assert parts == ["night", "morning", "afternoon", "evening"]
     # no summary figures: no cards, the tables still there
     bare = render_report(**plan)
     bare_surplus = bare[bare.index('<section id="surplus">') : bare.index('<section id="seats">')]

@@ -371,7 +371,7 @@ def short_html(
         ):
             rows = "".join(
                 f"<tr><td>{_e(r.label)}</td><td>{_e(_num(r.short_agent_hours, 1))}</td>"
-                f"<td>{_e(r.binding_rule if isinstance(r.binding_rule, str) else '–')}</td>"
+                f"<td>{_e(r.binding_rule if isinstance(r.binding_rule, str) and r.binding_rule else '–')}</td>"
                 f"<td>{_e(_num(r.more_agents) if _finite(r.more_agents) else '–')}</td></tr>"
                 for r in diagnosis.itertuples(index=False)
             )
@@ -452,7 +452,11 @@ def surplus_cards(summary: Mapping[str, Any], dayparts: Mapping[str, tuple[int, 
         )
     by_part = figures.get("over_agent_hours_by_daypart")
     if isinstance(by_part, Mapping):
-        for part, hours in by_part.items():
+        # in the day's order (summary.json's keys are sorted by name), unknown dayparts last
+        order = list(dayparts or {})
+        parts = sorted(by_part, key=lambda k: (order.index(k) if k in order else len(order), str(k)))
+        for part in parts:
+            hours = by_part[part]
             if not _finite(hours):
                 continue
             hours_of = (dayparts or {}).get(str(part))
