@@ -444,6 +444,18 @@ def test_run_with_diagnose_publishes_the_findings(centre, tmp_path):
         assert html.escape(sentence) in short, sentence
     for label in periods["label"]:
         assert f"<td>{html.escape(label)}</td>" in short, label
+    # the diagnosis is of the published plan (after the correction): each diagnosed period's
+    # shortfall is coverage.csv's over the same intervals
+    coverage = read_frame(outcome.folder / "coverage.csv")
+    times = pd.to_datetime(coverage["interval_start"])
+    for p in periods.itertuples(index=False):
+        inside = pd.Series(False, index=coverage.index)
+        for day in map(pd.Timestamp, str(p.days).split(";")):  # a recurring period: the same clock times
+            start = day + pd.Timedelta(p.start + ":00")
+            end = day + pd.Timedelta(days=1) if p.end == "24:00" else day + pd.Timedelta(p.end + ":00")
+            inside |= (times >= start) & (times < end)
+        assert coverage.loc[inside, "under"].sum() * 0.25 == pytest.approx(p.short_agent_hours), p.label
+    assert "diagnose" in json.loads((outcome.folder / "timings.json").read_text())["steps"]
 
 
 def _summary_value(summary: dict, key: str):
