@@ -580,3 +580,16 @@ def test_technical_summary_is_collapsed_and_reads_the_gap_as_a_percentage(plan: 
     assert "<tr><td>lower bound</td><td>1,000.0</td></tr>" in technical
     bare = render_report(**{**plan, "summary": {"roster": {"status": "FEASIBLE", "gap": None}}})
     assert "Solver status FEASIBLE, gap –:" in bare and "gap None" not in bare
+
+
+def test_per_queue_panels_come_from_queue_coverage_when_the_coverage_is_pooled(plan: dict) -> None:
+    columns = ["required", "scheduled", "under", "over"]
+    pooled = plan["coverage"].groupby("interval_start", as_index=False)[columns].sum().assign(queue="pooled")
+    alone = _parse(render_report(**{**plan, "coverage": pooled}))
+    assert len(alone.images) == 4  # pooled coverage only: no per-queue panels
+    page = render_report(**{**plan, "coverage": pooled}, queue_coverage=plan["coverage"])
+    assert len(_parse(page).images) == 5 and "queue_coverage.csv" in page
+    coverage = page[page.index('<section id="coverage">') : page.index('<section id="heatmap">')]
+    assert "shared among the queues they are skilled for" in coverage
+    with pytest.raises(InvalidInputError, match="queue_coverage frame is missing column"):
+        render_report(**plan, queue_coverage=plan["coverage"].drop(columns=["under"]))

@@ -651,6 +651,7 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             title=f"{config.title}: {as_of.date()} + {config.horizon_days} days",
             gantt_agents=config.sample_agents,
             timings_file=TIMINGS_NAME,
+            queue_coverage=queue_coverage,
         )
 
     with _step("publish", timings, progress):
