@@ -8,7 +8,7 @@ from centre_helpers import AS_OF, ONE_FORECAST_MODEL, write_centre
 from wfm import pipeline
 from wfm.datasets import make_example_agents
 
-__all__ = ["AS_OF", "run_small_centre", "small_centre", "synthetic_frames"]
+__all__ = ["AS_OF", "rfc5545_problems", "run_small_centre", "small_centre", "synthetic_frames"]
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -95,3 +95,65 @@ def synthetic_frames():
         }
     )
     return {"roster": roster, "breaks": breaks, "coverage": coverage, "daily": daily, "agents_summary": summary}
+
+
+def rfc5545_problems(text: str) -> list[str]:
+    """What makes ``text`` not a valid RFC 5545 calendar, as read by the ``icalendar`` package.
+
+    ``icalendar.Calendar.from_ical`` is lenient: a line it cannot parse or a value of the wrong
+    type is recorded in the component's ``errors`` and parsing goes on. This collects those, and
+    checks what the RFC requires of the file: CRLF line ends and lines of at most 75 octets
+    (3.1), one VCALENDAR with VERSION 2.0 and PRODID (3.6), every VEVENT with one UID, DTSTAMP
+    and DTSTART and a DTEND after it (3.6.1), UIDs unique, every TZID used defined by a
+    VTIMEZONE with at least one STANDARD or DAYLIGHT observance holding DTSTART, TZOFFSETFROM
+    and TZOFFSETTO (3.6.5, 3.2.19).
+    """
+    import icalendar
+
+    problems: list[str] = []
+    if not text.endswith("\r\n") or "\n" in text.replace("\r\n", ""):
+        problems.append("lines must end with CRLF")
+    long = [line for line in text.split("\r\n") if len(line.encode("utf-8")) > 75]
+    if long:
+        problems.append(f"{len(long)} line(s) longer than 75 octets, e.g. {long[0][:40]!r}")
+    try:
+        cal = icalendar.Calendar.from_ical(text)
+    except ValueError as exc:
+        return [*problems, f"unparseable: {exc}"]
+    if cal.name != "VCALENDAR":
+        problems.append(f"top component is {cal.name}, not VCALENDAR")
+    for component in cal.walk():
+        problems += [f"{component.name}: {prop}: {message}" for prop, message in component.errors]
+    if str(cal.get("VERSION")) != "2.0" or not str(cal.get("PRODID", "")):
+        problems.append("VCALENDAR needs VERSION:2.0 and a PRODID")
+    zones = {}
+    for vtz in cal.walk("VTIMEZONE"):
+        observances = [c for c in vtz.subcomponents if c.name in ("STANDARD", "DAYLIGHT")]
+        if not observances:
+            problems.append(f"VTIMEZONE {vtz.get('TZID')} has no STANDARD or DAYLIGHT observance")
+        for obs in observances:
+            missing = [p for p in ("DTSTART", "TZOFFSETFROM", "TZOFFSETTO") if p not in obs]
+            if missing:
+                problems.append(f"VTIMEZONE {vtz.get('TZID')} {obs.name} lacks {', '.join(missing)}")
+        zones[str(vtz.get("TZID"))] = vtz
+    uids: list[str] = []
+    for ev in cal.walk("VEVENT"):
+        for prop in ("UID", "DTSTAMP", "DTSTART"):
+            if prop not in ev:
+                problems.append(f"VEVENT {ev.get('UID')} lacks {prop}")
+            elif isinstance(ev[prop], list):
+                problems.append(f"VEVENT {ev.get('UID')} has {prop} more than once")
+        uids.append(str(ev.get("UID")))
+        for prop in ("DTSTART", "DTEND"):
+            tzid = ev[prop].params.get("TZID") if prop in ev and not isinstance(ev[prop], list) else None
+            if tzid is not None and tzid not in zones:
+                problems.append(f"VEVENT {ev.get('UID')} {prop} uses TZID {tzid} that no VTIMEZONE defines")
+        if "DTSTART" in ev and "DTEND" in ev and not ev.errors:
+            try:
+                if ev.decoded("DTEND") <= ev.decoded("DTSTART"):
+                    problems.append(f"VEVENT {ev.get('UID')} ends before it starts")
+            except TypeError:  # one of them floating, the other in a zone
+                problems.append(f"VEVENT {ev.get('UID')}: DTSTART and DTEND are not both in a time zone")
+    if len(uids) != len(set(uids)):
+        problems.append("UIDs are not unique")
+    return problems

@@ -18,7 +18,7 @@ import pytest
 from correct_helpers import agents_frame, instance, planner
 from wfm.correct import CORRECTION_COLUMNS, correct_requirements, describe, effective_agents
 from wfm import erlang
-from wfm.exceptions import InvalidInputError
+from wfm.exceptions import InvalidInputError, SolverError
 from wfm.simulate import compare_to_plan, simulate
 from wfm.staffing import Targets
 
@@ -123,6 +123,35 @@ def test_rounds_zero_only_judges_and_initial_plan_is_used():
     assert out.plan is first and out.summary["rounds_run"] == 0
     assert out.summary["stop_reason"] == "round_limit"
     assert (out.requirements["agents_added"] == 0).all()
+
+
+def test_a_failed_re_plan_keeps_the_rounds_so_far_and_says_why():
+    """A solver limit in the first re-plan (a loaded machine) must not lose the night's plan."""
+    forecast, targets, req = instance(days=1)
+    agents = agents_frame(PER_QUEUE)
+    inner = planner(PER_QUEUE)
+    made = []
+
+    def plan(frame):
+        if len(made) == 1:
+            raise SolverError("the aggregate model's LP stopped with status LIMIT without a solution")
+        made.append(inner(frame))
+        return made[-1]
+
+    out = correct_requirements(req, forecast, targets, agents, plan, rounds=4, replications=5, seed=1)
+    assert out.summary["stop_reason"] == "plan_failed" and "LIMIT" in out.summary["plan_failure"]
+    assert out.summary["rounds_run"] == 0 and out.summary["chosen_round"] == 0 and out.plan is made[0]
+    assert (out.requirements["agents_added"] == 0).all()  # the requirement of the plan published
+    assert out.rounds["round"].unique().tolist() == [0] and out.rounds["days_missing"].sum() > 0
+    assert (out.rounds["raise_next"] == 0).all() and set(out.rounds["status"]) <= {"met", "not_raised"}
+    assert "the next re-plan failed" in describe(out)[-1]
+
+    # the first plan failing is the caller's to handle: there is nothing to fall back on
+    def never(frame):
+        raise SolverError("no roster")
+
+    with pytest.raises(SolverError, match="no roster"):
+        correct_requirements(req, forecast, targets, agents, never, rounds=2, replications=5, seed=1)
 
 
 def test_effective_agents_inverts_the_erlang_curve():

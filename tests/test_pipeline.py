@@ -440,6 +440,25 @@ def test_run_with_diagnose_publishes_the_findings(centre, tmp_path):
     assert "all_rules" in outcome.summary["diagnosis"]["checks_run"] + list(
         outcome.summary["diagnosis"]["checks_skipped"]
     )
+    # the report's short-periods section gives every diagnosis sentence and diagnosed period
+    page = (outcome.folder / "report.html").read_text()
+    short = page[page.index('<section id="short">') : page.index('<section id="surplus">')]
+    for sentence in findings:
+        assert html.escape(sentence) in short, sentence
+    for label in periods["label"]:
+        assert f"<td>{html.escape(label)}</td>" in short, label
+    # the diagnosis is of the published plan (after the correction): each diagnosed period's
+    # shortfall is coverage.csv's over the same intervals
+    coverage = read_frame(outcome.folder / "coverage.csv")
+    times = pd.to_datetime(coverage["interval_start"])
+    for p in periods.itertuples(index=False):
+        inside = pd.Series(False, index=coverage.index)
+        for day in map(pd.Timestamp, str(p.days).split(";")):  # a recurring period: the same clock times
+            start = day + pd.Timedelta(p.start + ":00")
+            end = day + pd.Timedelta(days=1) if p.end == "24:00" else day + pd.Timedelta(p.end + ":00")
+            inside |= (times >= start) & (times < end)
+        assert coverage.loc[inside, "under"].sum() * 0.25 == pytest.approx(p.short_agent_hours), p.label
+    assert "diagnose" in json.loads((outcome.folder / "timings.json").read_text())["steps"]
 
 
 def _summary_value(summary: dict, key: str):
@@ -479,6 +498,9 @@ def test_report_cards_and_service_cells_match_summary_json_and_service_csv(two_r
     assert cards["roster.under_staffed_intervals"]["value"] == f"{int((coverage['under'] > 0).sum()):,}"
     roster = read_frame(folder / "roster.csv")
     assert cards["service.paid_hours"]["value"] == f"{roster['paid_hours'].sum():,.0f}"
+    # where the surplus sits: summary.json's surplus figures, equal to the coverage and the day x hour table
+    over = f"{coverage['over'].sum() * 0.25:,.1f}"
+    assert cards["surplus.over_agent_hours"]["value"] == over and f"Surplus: {over} agent-hours" in page
     assert cards["forecast_calls"]["value"] == f"{read_frame(folder / 'forecast.csv')['calls'].sum():,.0f}"
     # every warning that sets the exit code is listed
     for warning in summary["warnings"]:
@@ -519,6 +541,19 @@ def test_report_of_a_run_loads_in_chromium_without_console_errors(two_runs, tmp_
     assert cards["roster.under_staffed_intervals"]["raw"] == str(summary["roster"]["under_staffed_intervals"])
     assert cards["service.paid_hours"]["raw"] == repr(float(summary["service"]["paid_hours"]))
     assert cards["warnings"]["raw"] == str(len(summary["warnings"]))
+    # every card the browser shows names a summary.json key and carries its value, and shows
+    # what the file says (the browser dropped or rewrote nothing)
+    in_file = read_cards((folder / "report.html").read_text()).cards
+    assert read_cards(dom).cards == in_file and len(in_file) >= 8
+    for key, card in cards.items():
+        if key != "warnings":
+            value = _summary_value(summary, key)
+            assert card["raw"] == (repr(float(value)) if isinstance(value, float) else str(value)), key
+    # the page leads with the decisions; the technical summary is there but collapsed
+    order = [dom.index(f'<section id="{sid}">') for sid in ("summary", "service", "short", "surplus", "seats")]
+    assert order == sorted(order) and order[-1] < dom.index('<section id="forecast">')
+    details = dom[dom.index('<details id="technical-details"') :]
+    assert details.split(">", 1)[0].find(" open") < 0
 
 
 def test_a_queue_short_of_skilled_agents_exits_one_naming_it(tmp_path):

@@ -9,7 +9,7 @@ import icalendar
 import pandas as pd
 import pytest
 
-from publish_helpers import synthetic_frames
+from publish_helpers import rfc5545_problems, synthetic_frames
 from wfm.exceptions import ConfigError, InvalidInputError
 from wfm.publish import PublishOptions
 from wfm.publish.ical import calendar_file_name, calendars
@@ -31,7 +31,7 @@ def test_one_calendar_per_agent_with_every_shift_and_break_at_its_time(zone):
     total = 0
     for agent in roster["agent_id"].unique():
         text = cals[calendar_file_name(agent)]
-        assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+        assert rfc5545_problems(text) == []
         cal = icalendar.Calendar.from_ical(text)
         assert cal["VERSION"] == "2.0" and cal["PRODID"]
         (vtz,) = cal.walk("VTIMEZONE")
@@ -59,6 +59,30 @@ def test_one_calendar_per_agent_with_every_shift_and_break_at_its_time(zone):
             assert ev.decoded("DTSTAMP") == STAMP.replace(tzinfo=dt.UTC)
             assert str(ev["SUMMARY"]) and str(ev["UID"])
     assert total == len(roster) + len(breaks)
+
+
+def test_the_validity_check_finds_what_breaks_rfc_5545():
+    frames = synthetic_frames()
+    text = calendars(frames["roster"], frames["breaks"], timezone="Europe/Berlin", stamp=STAMP)["A1.ics"]
+    assert rfc5545_problems(text) == []
+    first_stamp = text.index("DTSTAMP:")
+    broken = {
+        "LF line ends": text.replace("\r\n", "\n"),
+        "no DTSTAMP": text[:first_stamp] + text[text.index("\r\n", first_stamp) + 2 :],
+        "bad time": text.replace("T080000", "T08XX00", 1),
+        "unparseable line": text.replace("TRANSP:OPAQUE", "TRANSP OPAQUE", 1),
+        "undefined zone": text.replace(
+            "DTSTART;TZID=Europe/Berlin:20261024T080000", "DTSTART;TZID=Mars:20261024T080000"
+        ),
+        "long line": text.replace("SUMMARY:Shift 08:00-17:00 (day)", "SUMMARY:" + "x" * 80, 1),
+        "ends before start": text.replace(
+            "DTEND;TZID=Europe/Berlin:20261024T170000", "DTEND;TZID=Europe/Berlin:20261024T070000"
+        ),
+        "duplicate UID": text.replace("UID:A1-20261024-shift-break1@", "UID:A1-20261024-shift@", 1),
+    }
+    for what, bad in broken.items():
+        assert bad != text, what
+        assert rfc5545_problems(bad), what
 
 
 def test_vtimezone_gives_the_zone_offsets_across_a_daylight_saving_change():

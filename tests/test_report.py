@@ -488,3 +488,108 @@ def test_short_periods_and_surplus_tables_add_up_to_the_coverage(plan: dict) -> 
         (pooled["interval_start"] >= "2026-11-30 09:00") & (pooled["interval_start"] < "2026-11-30 10:00")
     ]
     assert over.loc[pd.Timestamp("2026-11-30"), 9] == pytest.approx(monday_nine["over"].sum() * 0.25)
+
+
+def test_surplus_section_leads_with_the_summarys_surplus_figures(plan: dict) -> None:
+    from wfm.roster.surplus import surplus_figures
+
+    pooled = (
+        plan["coverage"].groupby("interval_start", as_index=False)[["required", "scheduled", "under", "over"]].sum()
+    )
+    figures = surplus_figures(pooled)  # what the pipeline puts in summary.json "surplus"
+    page = render_report(**{**plan, "summary": {"surplus": figures}})
+    surplus = page[page.index('<section id="surplus">') : page.index('<section id="seats">')]
+    cards = {c["key"]: c for c in read_cards(surplus).cards}
+    assert set(cards) == {
+        "surplus.over_agent_hours",
+        "surplus.within_10pct_share",
+        "surplus.over_share_peak_hours",
+        *(f"surplus.over_agent_hours_by_daypart.{p}" for p in ("night", "morning", "afternoon", "evening")),
+    }
+    for key, card in cards.items():
+        node = figures
+        for part in key.split(".")[1:]:
+            node = node[part]
+        assert card["raw"] == repr(float(node)), key
+    # shown values, recomputed here from the coverage
+    over = pooled["over"].sum() * 0.25
+    assert cards["surplus.over_agent_hours"]["value"] == f"{over:,.1f}"
+    night = pooled.loc[pooled["interval_start"].dt.hour < 6, "over"].sum() * 0.25
+    assert cards["surplus.over_agent_hours_by_daypart.night"]["value"] == f"{night:,.1f}"
+    assert cards["surplus.over_agent_hours_by_daypart.night"]["label"].startswith(
+        "surplus agent-hours, night 00-06 h ("
+    )
+    assert f"Surplus: {over:,.1f} agent-hours" in surplus  # the day x hour table adds up to the same
+    # the dayparts in the day's order, also from summary.json's sorted keys
+    resorted = {**figures, "over_agent_hours_by_daypart": dict(sorted(figures["over_agent_hours_by_daypart"].items()))}
+    again = render_report(**{**plan, "summary": {"surplus": resorted}})
+    parts = [c["key"].rsplit(".", 1)[1] for c in read_cards(again).cards if "_by_daypart." in c["key"]]
+    assert parts == ["night", "morning", "afternoon", "evening"]
+    # no summary figures: no cards, the tables still there
+    bare = render_report(**plan)
+    bare_surplus = bare[bare.index('<section id="surplus">') : bare.index('<section id="seats">')]
+    assert read_cards(bare_surplus).cards == [] and "Surplus:" in bare_surplus
+
+
+def test_reading_the_plan_explains_carried_in_coverage_shrinkage_and_the_exit_code(plan: dict) -> None:
+    from wfm.staffing import Targets, TargetSet
+
+    start = plan["coverage"]["interval_start"].min()  # Mon 2026-11-30 00:00
+    history = pd.DataFrame(
+        {
+            "agent_id": ["N1", "N2", "N3", "D1"],
+            "prev_shift_end": [start + pd.Timedelta(hours=h) for h in (2, 5.5, 7, -3)],  # D1 ended before
+        }
+    )
+    req = plan["requirements"]
+    net, gross = float(req["agents"].sum()) * 0.25, float(req["agents_scheduled"].sum()) * 0.25
+    targets = TargetSet(
+        Targets(service_level=0.8, answer_sec=20, shrinkage=0.3), {"vip": Targets(0.9, 10, shrinkage=0.25)}
+    )
+    summary = {"requirements": {"net_agent_hours": net, "gross_agent_hours": gross}}
+    page = render_report(
+        **{**plan, "summary": summary},
+        agent_history=history,
+        targets=targets,
+        attention={"attention_short_share": 0.1, "attention_total_short_share": 0.01},
+    )
+    explain = " ".join(page[page.index('<section id="explain">') : page.index('<section id="forecast">')].split())
+    # carried in: 3 agents still on shift, until Mon 07:00, 2 + 5.5 + 7 agent-hours
+    assert "3 agents were still on a shift of the previous roster" in explain
+    assert "ends Mon 07:00" in explain and "(14.5 agent-hours" in explain
+    # shrinkage: net and gross hours of the summary, the uplift, each queue's shrinkage from the targets
+    assert (
+        f"{net:,.0f} agent-hours over the horizon (net)" in explain and f"{gross:,.0f} agent-hours (gross)" in explain
+    )
+    assert f"{gross / net - 1:.1%}".replace("%", "") in explain
+    assert "<td>vip</td><td>25%</td>" in explain and "<td>complaints</td><td>30%</td>" in explain
+    # the exit code: the run's thresholds
+    assert "short by more than 10% of its requirement" in explain and "above 1% of the required" in explain
+    # no shift running into the plan: said so
+    plain = render_report(**plan, agent_history=history.iloc[3:])
+    assert "No shift of the previous roster runs into this plan" in plain
+
+
+def test_technical_summary_is_collapsed_and_reads_the_gap_as_a_percentage(plan: dict) -> None:
+    summary = {"roster": {"status": "FEASIBLE", "gap": 0.1234, "coverage_gap": 0.02, "lower_bound": 1000.0}}
+    page = render_report(**{**plan, "summary": summary})
+    technical = page[page.index('<section id="technical">') :]
+    assert '<details id="technical-details"><summary>Solver status FEASIBLE, gap 12.3%:' in technical
+    assert "<tr><td>gap to the bound</td><td>12.3%</td></tr>" in technical
+    assert "<tr><td>coverage gap</td><td>2.0%</td></tr>" in technical
+    assert "<tr><td>lower bound</td><td>1,000.0</td></tr>" in technical
+    bare = render_report(**{**plan, "summary": {"roster": {"status": "FEASIBLE", "gap": None}}})
+    assert "Solver status FEASIBLE, gap –:" in bare and "gap None" not in bare
+
+
+def test_per_queue_panels_come_from_queue_coverage_when_the_coverage_is_pooled(plan: dict) -> None:
+    columns = ["required", "scheduled", "under", "over"]
+    pooled = plan["coverage"].groupby("interval_start", as_index=False)[columns].sum().assign(queue="pooled")
+    alone = _parse(render_report(**{**plan, "coverage": pooled}))
+    assert len(alone.images) == 4  # pooled coverage only: no per-queue panels
+    page = render_report(**{**plan, "coverage": pooled}, queue_coverage=plan["coverage"])
+    assert len(_parse(page).images) == 5 and "queue_coverage.csv" in page
+    coverage = page[page.index('<section id="coverage">') : page.index('<section id="heatmap">')]
+    assert "shared among the queues they are skilled for" in coverage
+    with pytest.raises(InvalidInputError, match="queue_coverage frame is missing column"):
+        render_report(**plan, queue_coverage=plan["coverage"].drop(columns=["under"]))

@@ -121,7 +121,10 @@ class CorrectionResult:
         ``rounds_run`` (re-plans), ``chosen_round``, ``stop_reason`` (:data:`STOP_REASONS`),
         ``added_agent_intervals`` (chosen round, over the input), ``shortfall`` per round
         (sum over queue-days of points under target, ASA as relative excess capped at 1),
-        ``queues_missing`` (chosen round), ``plan_sec`` and ``simulate_sec`` per round.
+        ``queues_missing`` (chosen round), ``plan_sec`` and ``simulate_sec`` per round;
+        ``plan_failure`` (the solver's message) when a re-plan raised
+        :class:`~wfm.exceptions.SolverError`: the loop then stops (``plan_failed``) and
+        chooses among the rounds it has, so a solver limit never loses the initial plan.
     """
 
     requirements: pd.DataFrame
@@ -504,6 +507,7 @@ def correct_requirements(
     history: list[tuple[pd.DataFrame, Any, SimulationResult, _Judgement]] = []
     tables = []
     stop = "round_limit"
+    failure = ""
     best: dict[str, float] = {}  # per queue: least shortfall so far
     frozen: set[str] = set()  # queues whose raise bought no progress
     progressed: list[bool] = [True]  # per round: some queue's shortfall fell by min_progress
@@ -586,6 +590,7 @@ def correct_requirements(
             # The re-plan gave no usable roster (e.g. out of time on a loaded machine): keep the
             # rounds so far, this round's raise not applied, and say so.
             failed = f"round {r + 1}'s re-plan gave no usable roster ({exc})"
+            failure = str(exc)
             stop = "plan_failed"
             table["raise_next"] = 0
             table["status"] = table["status"].replace("raised", "not_raised")
@@ -621,6 +626,8 @@ def correct_requirements(
         "simulate_sec": [round(s, 2) for s in sim_sec],
         "plan_failed": failed,
     }
+    if failure:
+        summary["plan_failure"] = failure
     return CorrectionResult(
         requirements=req_c.reset_index(drop=True), plan=plan_c, simulation=sim_c, rounds=rounds_frame, summary=summary
     )

@@ -67,6 +67,7 @@ STEPS: tuple[str, ...] = (
     "staff",
     "schedule",
     "correct",
+    "diagnose",
     "evaluate",
     "simulate",
     "report",
@@ -382,7 +383,7 @@ def load_config(path: str | os.PathLike[str], *, overrides: dict[str, Any] | Non
         correct_rounds=_table(raw, "simulate").get("correct_rounds", 2),
         correct_time_limit_sec=_table(raw, "simulate").get("correct_time_limit_sec"),
         config_path=path.resolve(),
-        publish=PublishOptions.from_table(_table(raw, "publish")),
+        publish=PublishOptions.from_table(_table(raw, "publish"), base),
     )
     if kwargs["history_url"] is not None and not isinstance(kwargs["history_url"], str):
         raise ConfigError(f"config: [history] url must be a string, got {kwargs['history_url']!r}")
@@ -418,7 +419,8 @@ def run(config: RunConfig, *, progress: Callable[[str], None] | None = None) -> 
 
     Steps (see :data:`STEPS`): load and validate history; forecast ``horizon_days`` from the
     as-of date (history before it only); size per queue; schedule the pooled requirement;
-    evaluate the roster's service per queue and day; write the report; publish.
+    correct it by simulation; diagnose the published plan's short periods (``[roster]
+    diagnose``); evaluate the roster's service per queue and day; write the report; publish.
 
     Outputs (in ``output_dir / <as_of>``): ``forecast.csv``, ``backtest.csv``,
     ``requirements.csv``, ``roster.csv``, ``breaks.csv``, ``agent_history.csv`` (each agent's history at
@@ -554,8 +556,16 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             queues=_centre_queues(req, agents),
         )
         log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.as_dict()).items()))
-        diagnosis = None
-        if config.diagnose and int(result.coverage["under"].sum()) > 0:
+
+    correction = None
+    if config.correct_rounds > 0 and config.simulate_replications > 0:
+        with _step("correct", timings, progress), _relay_warnings("roster", planner_warnings):
+            req, result, correction = _corrected(config, req, forecast_frame, targets, agents, rules, result)
+
+    diagnosis = None
+    if config.diagnose and int(result.coverage["under"].sum()) > 0:
+        # the published plan is diagnosed (after the correction: its figures are the report's short periods)
+        with _step("diagnose", timings, progress), _relay_warnings("roster", planner_warnings):
             from .roster.diagnose import diagnose_shortfall
 
             diagnosis = diagnose_shortfall(
@@ -568,11 +578,6 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             )
             for sentence in diagnosis.sentences:
                 log.info("diagnosis: %s", sentence)
-
-    correction = None
-    if config.correct_rounds > 0 and config.simulate_replications > 0:
-        with _step("correct", timings, progress), _relay_warnings("roster", planner_warnings):
-            req, result, correction = _corrected(config, req, forecast_frame, targets, agents, rules, result)
 
     with _step("evaluate", timings, progress):
         queue_coverage, skill_warnings, skill_findings = _skill_cover(req, agents, rules, result, targets, config)
@@ -641,6 +646,7 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             title=f"{config.title}: {as_of.date()} + {config.horizon_days} days",
             gantt_agents=config.sample_agents,
             timings_file=TIMINGS_NAME,
+            queue_coverage=queue_coverage,
         )
 
     with _step("publish", timings, progress):

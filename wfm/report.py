@@ -46,6 +46,7 @@ from .evaluate import paid_hours_by_day
 from .exceptions import InvalidInputError
 from .frames import require_columns, to_numeric, to_timestamps
 from .io import write_text
+from .roster.surplus import DAYPARTS
 from . import report_figures as figures
 
 __all__ = ["render_report", "write_report", "SECTION_IDS"]
@@ -131,6 +132,7 @@ def render_report(
     targets: Any = None,
     attention: Mapping[str, Any] | None = None,
     timings_file: str | None = None,
+    queue_coverage: pd.DataFrame | None = None,
 ) -> str:
     """Render the planning report as one self-contained HTML string.
 
@@ -190,6 +192,11 @@ def render_report(
     attention
         Optional ``{"attention_short_share": .., "attention_total_short_share": ..}``: the
         run's thresholds for exit code 1, explained in the page.
+    queue_coverage
+        Optional per-queue coverage (``queue_coverage.csv``: the roster's heads shared among
+        the queues by skill, ``queue, interval_start, required, scheduled, under``) for the
+        per-queue panels of the coverage section; without it the panels are ``coverage``'s
+        own queues (none when it is pooled).
 
     Every card of the "summary" section is read from ``summary`` (``summary.json``), with
     ``data-key``/``data-value`` attributes naming the key and its raw value.
@@ -234,6 +241,13 @@ def render_report(
             )
 
     interval = _interval(coverage, requirements, forecast)
+    if queue_coverage is not None and not isinstance(queue_coverage, pd.DataFrame):
+        raise InvalidInputError(f"queue_coverage must be a DataFrame or None, got {type(queue_coverage).__name__}")
+    by_queue = (
+        _clean(queue_coverage, "queue_coverage", _COVERAGE_COLUMNS[:5], ["interval_start"], _COVERAGE_COLUMNS[2:5])
+        if queue_coverage is not None and not queue_coverage.empty
+        else coverage
+    )
     pooled = _pooled_coverage(coverage)
     daily = _daily_table(requirements, pooled, roster, breaks, interval)
     rostered = service is not None and not service.empty
@@ -280,7 +294,7 @@ def render_report(
         ),
         "service": figures.service_html(simulated, service),
         "short": figures.short_html(pooled, interval, summary, diagnosis),
-        "surplus": figures.surplus_html(pooled, interval),
+        "surplus": figures.surplus_html(pooled, interval, summary, DAYPARTS),
         "seats": figures.seats_html(summary),
         "explain": figures.explain_html(
             summary=summary,
@@ -294,7 +308,7 @@ def render_report(
         ),
         "technical": figures.technical_html(summary, timings_file=timings_file),
         "forecast": _forecast_html(history, forecast, history_days),
-        "coverage": _coverage_html(pooled) + _queue_coverage_html(coverage),
+        "coverage": _coverage_html(pooled) + _queue_coverage_html(by_queue, shared=by_queue is not coverage),
         "heatmap": _heatmap_html(pooled, interval),
         "gantt": _gantt_html(roster, breaks, gantt_agents),
         "daily": _daily_html(daily, rostered=rostered),
@@ -601,8 +615,11 @@ def _coverage_html(pooled: pd.DataFrame) -> str:
     )
 
 
-def _queue_coverage_html(coverage: pd.DataFrame, max_queues: int = 12) -> str:
-    """Small multiples of required against scheduled agents, one panel per queue."""
+def _queue_coverage_html(coverage: pd.DataFrame, max_queues: int = 12, *, shared: bool = False) -> str:
+    """Small multiples of required against scheduled agents, one panel per queue.
+
+    ``shared``: the frame is the per-queue coverage of a pooled roster (heads shared by skill).
+    """
     queues = sorted(coverage["queue"].unique()) if not coverage.empty else []
     if len(queues) < 2:
         return ""  # one queue: the pooled chart above is that queue
@@ -636,6 +653,12 @@ def _queue_coverage_html(coverage: pd.DataFrame, max_queues: int = 12) -> str:
         ax.set_visible(False)
     fig.tight_layout()
     note = "<p>The same per queue (blue required, green scheduled, red short).</p>"
+    if shared:
+        note = (
+            "<p>The same per queue (blue required, green scheduled, red short): each interval's heads on shift "
+            "shared among the queues they are skilled for (queue_coverage.csv), so a queue can be short while "
+            "the pooled line above is covered.</p>"
+        )
     if hidden:
         note += f"<p>Showing the {len(queues)} queues with the largest shortfall; {hidden} more are left out.</p>"
     return note + _figure_html(fig, "required against scheduled agents per queue")

@@ -11,8 +11,9 @@ reads first, from the run's own published figures only:
   gives (``service.csv``, :func:`wfm.simulate.compare_to_plan`), misses highlighted;
 * the short periods (contiguous runs of short intervals in the coverage frame) with the
   roster's diagnosis and the skills findings;
-* short and surplus agent-hours by day and hour of day (the coverage frame's ``under`` and
-  ``over``; the grand totals are the summary's);
+* where the surplus sits (``summary["surplus"]``, :func:`wfm.roster.surplus.surplus_figures`:
+  by daypart, within 10%, at the peak hours), then short and surplus agent-hours by day and
+  hour of day (the coverage frame's ``under`` and ``over``; the grand totals are the summary's);
 * seat use and wishes granted (summary);
 * explanations: coverage carried in from the previous week's shifts (the agents'
   ``prev_shift_end``), shrinkage, the simulation-correction rounds (``correction.csv``), the
@@ -43,6 +44,7 @@ __all__ = [
     "short_periods",
     "short_html",
     "by_day_and_hour",
+    "surplus_cards",
     "surplus_html",
     "seats_html",
     "carry_in",
@@ -369,7 +371,7 @@ def short_html(
         ):
             rows = "".join(
                 f"<tr><td>{_e(r.label)}</td><td>{_e(_num(r.short_agent_hours, 1))}</td>"
-                f"<td>{_e(r.binding_rule if isinstance(r.binding_rule, str) else '–')}</td>"
+                f"<td>{_e(r.binding_rule if isinstance(r.binding_rule, str) and r.binding_rule else '–')}</td>"
                 f"<td>{_e(_num(r.more_agents) if _finite(r.more_agents) else '–')}</td></tr>"
                 for r in diagnosis.itertuples(index=False)
             )
@@ -429,19 +431,80 @@ def _heat_table(table: pd.DataFrame, kind: str, label: str) -> str:
     )
 
 
-def surplus_html(pooled: pd.DataFrame, interval: pd.Timedelta) -> str:
-    """Surplus (and short) agent-hours by day and hour of day, as shaded tables."""
+def surplus_cards(summary: Mapping[str, Any], dayparts: Mapping[str, tuple[int, int]] | None = None) -> list[Card]:
+    """Where the surplus sits, from ``summary["surplus"]`` (:func:`wfm.roster.surplus.surplus_figures`).
+
+    The surplus agent-hours of each daypart (with its share of the daypart's requirement), the
+    share of intervals within 10% of their requirement and the over-staffing share at the peak
+    hours; nothing is recomputed here. ``dayparts`` (name -> first hour, last hour + 1;
+    :data:`wfm.roster.surplus.DAYPARTS`) puts each daypart's clock hours in its label.
+    """
+    found = summary.get("surplus")
+    figures: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    cards: list[Card] = []
+    value = figures.get("over_agent_hours")
+    if _finite(value):
+        cards.append(Card("surplus agent-hours in all", _num(value, 1), "surplus.over_agent_hours", value))
+    value = figures.get("within_10pct_share")
+    if _finite(value):
+        cards.append(
+            Card("intervals within 10% of the requirement", _share(value), "surplus.within_10pct_share", value)
+        )
+    by_part = figures.get("over_agent_hours_by_daypart")
+    if isinstance(by_part, Mapping):
+        # in the day's order (summary.json's keys are sorted by name), unknown dayparts last
+        order = list(dayparts or {})
+        parts = sorted(by_part, key=lambda k: (order.index(k) if k in order else len(order), str(k)))
+        for part in parts:
+            hours = by_part[part]
+            if not _finite(hours):
+                continue
+            hours_of = (dayparts or {}).get(str(part))
+            span = f" {hours_of[0]:02d}-{hours_of[1]:02d} h" if hours_of else ""
+            share = figures.get(f"over_share_{part}")
+            label = f"surplus agent-hours, {part}{span}" + (
+                f" ({_share(share)} of its requirement)" if _finite(share) else ""
+            )
+            cards.append(Card(label, _num(hours, 1), f"surplus.over_agent_hours_by_daypart.{part}", hours))
+    value, peak = figures.get("over_share_peak_hours"), figures.get("peak_hours")
+    if _finite(value):
+        hours_text = ", ".join(f"{int(h):02d}" for h in peak) if isinstance(peak, list) else "–"
+        cards.append(
+            Card(
+                f"surplus share at the peak hours ({hours_text} h)",
+                _share(value),
+                "surplus.over_share_peak_hours",
+                value,
+            )
+        )
+    return cards
+
+
+def surplus_html(
+    pooled: pd.DataFrame,
+    interval: pd.Timedelta,
+    summary: Mapping[str, Any] | None = None,
+    dayparts: Mapping[str, tuple[int, int]] | None = None,
+) -> str:
+    """Where the surplus sits (summary cards), then surplus and short agent-hours by day and hour."""
     if pooled.empty:
         return '<p class="empty">No coverage to show.</p>'
     over = by_day_and_hour(pooled, "over", interval)
     under = by_day_and_hour(pooled, "under", interval)
+    cards = surplus_cards(summary or {}, dayparts)
+    lead = (
+        "<p>Where the surplus sits, by daypart (summary.json <code>surplus</code>): agent-hours scheduled "
+        "beyond the requirement, and the share of intervals staffed within 10% of it.</p>" + cards_html(cards)
+        if cards
+        else ""
+    )
     note = (
         "<p>Agent-hours scheduled beyond the requirement (surplus) and missing from it (short), summed over "
         "queues, by day and hour of day (hour 08 = 08:00-08:59; '·' under half an hour). Surplus sits where "
         "shifts are longer than the peak they cover or contracts' minimum hours force more time than needed; "
         "it is the first place to look for hours to move into the short periods.</p>"
     )
-    return note + _heat_table(over, "over", "Surplus") + _heat_table(under, "short", "Short")
+    return lead + note + _heat_table(over, "over", "Surplus") + _heat_table(under, "short", "Short")
 
 
 # ------------------------------------------------------------------------ seats and wishes
@@ -699,7 +762,15 @@ def technical_html(summary: Mapping[str, Any], *, timings_file: str | None = Non
     ]
     found = summary.get("roster")
     roster: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
-    rows = "".join(f"<tr><td>{_e(label)}</td><td>{_e(_value(roster[k]))}</td></tr>" for k, label in keys if k in roster)
+    ratios = {"gap", "coverage_gap"}  # (objective - bound) / bound: read as a percentage
+
+    def shown(key: str) -> str:
+        value = roster.get(key)
+        if value is None:
+            return "–"
+        return _share(value) if key in ratios and _finite(value) else _value(value)
+
+    rows = "".join(f"<tr><td>{_e(label)}</td><td>{_e(shown(k))}</td></tr>" for k, label in keys if k in roster)
     brief = (
         f'<table class="kv"><thead><tr><th>roster solver</th><th>value</th></tr></thead><tbody>{rows}</tbody></table>'
         if rows
@@ -737,6 +808,6 @@ def technical_html(summary: Mapping[str, Any], *, timings_file: str | None = Non
         )
     return (
         f'<details id="technical-details"><summary>Solver status {_e(roster.get("status", "–"))}, '
-        f"gap {_e(_value(roster.get('gap')))}: show the technical summary ({len(every)} figures)</summary>"
+        f"gap {_e(shown('gap'))}: show the technical summary ({len(every)} figures)</summary>"
         f"{note}{brief}{table}</details>"
     )

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from ..exceptions import ConfigError
-from ..io import atomic_path
+from ..io import atomic_path, resolve_sqlite_url
 from .database import DEFAULT_PREFIX, RUN_TABLES, check_url, publishing, safe_url
 from .excel import write_roster_workbook
 from .ical import calendars, check_timezone
@@ -66,6 +66,7 @@ class PublishOptions:
         times there.
     database_url
         An SQLAlchemy URL to publish the run to (may be the history's URL); None: no database.
+        In a config file a relative SQLite path is the config folder's (:meth:`from_table`).
     table_prefix
         Prefix of the database tables (default ``wfm_``).
     """
@@ -97,8 +98,13 @@ class PublishOptions:
             )
 
     @classmethod
-    def from_table(cls, table: Mapping[str, Any]) -> PublishOptions:
-        """Options from a ``[publish]`` table (unknown keys are errors)."""
+    def from_table(cls, table: Mapping[str, Any], base: str | os.PathLike[str] | None = None) -> PublishOptions:
+        """Options from a ``[publish]`` table (unknown keys are errors).
+
+        ``base`` is the config file's folder: a relative SQLite path in ``database_url``
+        (``sqlite:///wfm.db``) is taken from there, as ``[history] url`` is, so the same URL
+        in both tables names the same file whatever the working directory.
+        """
         unknown = sorted(set(table) - PUBLISH_KEYS)
         if unknown:
             raise ConfigError(
@@ -116,6 +122,8 @@ class PublishOptions:
                     f"holding the database URL, got {env!r} (not set)"
                 )
             url = os.environ[env]
+        elif isinstance(url, str) and base is not None:
+            url = resolve_sqlite_url(url, base)
         return cls(
             excel=table.get("excel", True),
             ical=table.get("ical", False),
