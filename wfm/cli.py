@@ -211,7 +211,8 @@ def _summary_lines(summary: dict) -> list[str]:
     if ros:
         lines.append(
             f"roster: status {ros.get('status')}, under-staffing {ros.get('under_agent_intervals')} agent-intervals, "
-            f"over-staffing {ros.get('over_agent_intervals')}, gap to bound {ros.get('gap')}"
+            f"over-staffing {ros.get('over_agent_intervals')}, gap to bound "
+            + (f"{ros['gap']:.2%}" if ros.get("gap") is not None else "not proven (no positive bound)")
         )
     if svc.get("service_level_planned") is not None:
         lines.append(

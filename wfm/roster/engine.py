@@ -308,10 +308,11 @@ def solve(
         "status": "OPTIMAL" if lower > 0 and final["objective"] <= lower * (1 + 1e-6) else "FEASIBLE",
         "objective": round(final["objective"], 3),
         "coverage_objective": round(coverage_objective, 3),
-        "coverage_gap": round((coverage_objective - lower) / lower, 6) if lower > 0 else 0.0,
+        "coverage_gap": round((coverage_objective - lower) / lower, 6) if lower > 0 else None,
         "preference_objective": round(preference_objective, 3),
         "lower_bound": round(lower, 3),
-        "gap": round((final["objective"] - lower) / lower, 6) if lower > 0 else 0.0,
+        # no gap without a positive bound (a gap of 0.0 there would read as optimal)
+        "gap": round((final["objective"] - lower) / lower, 6) if lower > 0 else None,
         "aggregate_status": plan.status,
         "aggregate_objective": round(plan.objective, 3),
         "aggregate_bound": round(plan.bound, 3),

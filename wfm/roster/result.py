@@ -35,7 +35,8 @@ class RosterSummary:
 
     ``objective`` is coverage + wishes in the objective's weight units; ``lower_bound`` bounds
     it from below (``lower_bound_kind``: "lp", "lagrangian" or "cp-sat") and ``gap`` =
-    (objective - lower_bound) / lower_bound; ``status`` is "OPTIMAL" when the gap is ~0, else
+    (objective - lower_bound) / lower_bound (None when the bound is not positive: no
+    gap is proven then); ``status`` is "OPTIMAL" when the gap is ~0, else
     "FEASIBLE". Coverage figures are net of breaks. ``fairness_spread`` is, per fairness metric,
     the worst contract's max - min over the agents who can work it.
     """
@@ -44,9 +45,9 @@ class RosterSummary:
     objective: float
     lower_bound: float
     lower_bound_kind: str
-    gap: float
+    gap: float | None
     coverage_objective: float
-    coverage_gap: float
+    coverage_gap: float | None
     preference_objective: float
     required_agent_intervals: int
     under_agent_intervals: int
