@@ -155,7 +155,8 @@ def solve(
             f"{bound.status} after {bound.wall_sec:.0f} s without an optimum; the roster is the skill-blind "
             "pooled plan (per-queue cover not optimised; raise time_limit_sec for a skill-aware plan)"
         )
-        log.warning(message)
+        # the planner must know the plan is not skill-aware (exit 1), not only the log
+        warnings.warn(message, WFMWarning, stacklevel=2)
         report("warning: " + message)
         warnings_.append(message)
         skill_model = "fallback_pooled"
