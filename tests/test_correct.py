@@ -144,7 +144,7 @@ def test_a_failed_re_plan_keeps_the_rounds_so_far_and_says_why():
     assert (out.requirements["agents_added"] == 0).all()  # the requirement of the plan published
     assert out.rounds["round"].unique().tolist() == [0] and out.rounds["days_missing"].sum() > 0
     assert (out.rounds["raise_next"] == 0).all() and set(out.rounds["status"]) <= {"met", "not_raised"}
-    assert "the next re-plan failed" in describe(out)[-1]
+    assert "round 1's re-plan gave no usable roster" in describe(out)[-1] and "LIMIT" in describe(out)[-1]
 
     # the first plan failing is the caller's to handle: there is nothing to fall back on
     def never(frame):

@@ -660,7 +660,7 @@ def describe(result: CorrectionResult) -> list[str]:
         "converged": "every queue within tolerance of its target",
         "round_limit": "round limit reached",
         "nothing_to_raise": "no interval left to raise",
-        "plan_failed": "the next re-plan gave no usable roster: " + str(s.get("plan_failed", "")),
+        "plan_failed": str(s.get("plan_failed", "")) or "a re-plan gave no usable roster",
         "no_progress": "raising the requirement no longer buys service on "
         + ", ".join(result.rounds.loc[result.rounds["status"] == "no_progress", "queue"].unique()),
     }
