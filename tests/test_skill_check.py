@@ -114,3 +114,18 @@ def test_roster_gaps_offers_a_checked_hire_when_no_group_can_be_cross_trained():
     assert [g.queue for g in gaps] == ["y"]
     assert gaps[0].cross_train is None and gaps[0].hire == 2
     assert "hiring 2 agents with the y skill" in gaps[0].sentence
+
+
+def test_roster_gaps_says_when_cross_training_was_checked_and_does_not_close_the_gap():
+    # y needs 4 heads; its one holder (a0, x;y) gives 1; the other group (a1, x only) has 1 spare
+    # head, so cross-training all of it gives 2 < 4 (by hand); hiring 3 y agents closes it.
+    agents = pd.DataFrame({"agent_id": ["a0", "a1"], "skills": ["x;y", "x"]})
+    skills = parse_skills(agents, ["x", "y"])
+    roster = pd.DataFrame({"agent_id": agents["agent_id"], "shift_start": T0, "shift_end": T0 + pd.Timedelta(hours=1)})
+    req = _req([0, 0, 0, 0], [4, 4, 4, 4])
+    _, _, gaps = roster_gaps(req, roster, skills, None)
+    assert [g.queue for g in gaps] == ["y"]
+    assert gaps[0].cross_train is None and gaps[0].hire == 3 and gaps[0].groups_tried == 1
+    assert "cross-training the group with the most spare heads, up to all its agents, does not close it" in (
+        gaps[0].sentence
+    )

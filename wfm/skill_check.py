@@ -247,6 +247,8 @@ class RosterSkillGap:
     window: str
     cross_train: tuple[str, int] | None
     hire: int | None = None
+    #: how many groups' cross-training was checked (those with the most spare heads)
+    groups_tried: int = 0
 
     @property
     def sentence(self) -> str:
@@ -263,6 +265,9 @@ class RosterSkillGap:
             text += "; " + ", or ".join(fixes) + ", closes it in this roster (checked by solving the cover again)"
         else:
             text += "; no cross-training of one group or hiring checked closes it"
+        if self.cross_train is None and self.groups_tried:
+            which = "the group" if self.groups_tried == 1 else f"any one of the {self.groups_tried} groups"
+            text += f"; cross-training {which} with the most spare heads, up to all its agents, does not close it alone"
         return text
 
 
@@ -308,7 +313,8 @@ def roster_gaps(
         spare = heads - _served_by_group(cover)
         order = np.argsort(-spare.sum(axis=0), kind="stable")
         best = None
-        for g in [g for g in order if not holds[g, j] and size[g] > 0][:max_groups_tried]:
+        tried = [g for g in order if not holds[g, j] and size[g] > 0][:max_groups_tried]
+        for g in tried:
             new_holds = np.vstack([holds, holds[g] | (np.arange(len(queues)) == j)])
 
             def ok(k: int, g: int = g, new_holds: np.ndarray = new_holds) -> bool:
@@ -334,7 +340,14 @@ def roster_gaps(
             hire = _bisect(hired, int(max(4 * size[holders].sum(), 1)))
         gaps.append(
             RosterSkillGap(
-                q, float(short * step_h), float(short / total), float(cover.under[:, j].max()), window, best, hire
+                q,
+                float(short * step_h),
+                float(short / total),
+                float(cover.under[:, j].max()),
+                window,
+                best,
+                hire,
+                groups_tried=len(tried),
             )
         )
     return frame, cover, gaps
