@@ -129,3 +129,23 @@ def test_roster_gaps_says_when_cross_training_was_checked_and_does_not_close_the
     assert "cross-training the group with the most spare heads, up to all its agents, does not close it" in (
         gaps[0].sentence
     )
+
+
+def test_a_deferrable_queue_short_of_skills_is_said_as_work_past_its_deadline():
+    # y is deferrable within 15 min (one interval): 3 agent-intervals of work arrive in each of 4
+    # intervals, its one holder serves 1 an interval, so 2 more are late at the end of each interval
+    # and the backlog past its deadline grows 2, 4, 6, 8 (by hand): no "% of its requirement"
+    # (late work counts once per interval it stays late, not a share of the work).
+    class Deadline:
+        def for_queue(self, q):
+            return type("T", (), {"deadline_sec": 900.0 if q == "y" else None})()
+
+    agents = pd.DataFrame({"agent_id": ["a0", "a1"], "skills": ["y", "x"]})  # a1 (x only) is off shift
+    skills = parse_skills(agents, ["x", "y"])
+    roster = pd.DataFrame({"agent_id": ["a0"], "shift_start": T0, "shift_end": T0 + pd.Timedelta(hours=1)})
+    _, cover, gaps = roster_gaps(_req([0, 0, 0, 0], [3, 3, 3, 3]), roster, skills, Deadline())
+    assert [g.queue for g in gaps] == ["y"] and gaps[0].deferrable
+    assert cover.under[:, 1].round(6).tolist() == [2.0, 4.0, 6.0, 8.0]
+    sentence = gaps[0].sentence
+    assert "y has work past its deadline" in sentence and "8.0 agent-intervals" in sentence
+    assert "of its requirement" not in sentence

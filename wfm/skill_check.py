@@ -249,13 +249,24 @@ class RosterSkillGap:
     hire: int | None = None
     #: how many groups' cross-training was checked (those with the most spare heads)
     groups_tried: int = 0
+    #: a deferrable queue (a deadline target): ``peak`` is then the work past its deadline at the
+    #: worst interval, and ``agent_hours`` / ``share`` add that up interval by interval (late work
+    #: counts once per interval it stays late), so they are not a share of the work
+    deferrable: bool = False
 
     @property
     def sentence(self) -> str:
-        text = (
-            f"{self.queue} is short of skilled agents {self.window} by about {int(np.ceil(self.peak - 1e-9))} "
-            f"heads at the worst interval ({self.agent_hours:,.0f} agent-hours, {self.share:.1%} of its requirement)"
-        )
+        if self.deferrable:
+            text = (
+                f"{self.queue} has work past its deadline {self.window}: about {self.peak:,.1f} agent-intervals of "
+                "it overdue at the worst interval (skilled agents short)"
+            )
+        else:
+            text = (
+                f"{self.queue} is short of skilled agents {self.window} by about {int(np.ceil(self.peak - 1e-9))} "
+                f"heads at the worst interval ({self.agent_hours:,.0f} agent-hours, {self.share:.1%} of its "
+                "requirement)"
+            )
         fixes = []
         if self.cross_train is not None:
             fixes.append(f"cross-training {self.cross_train[1]} agents of group {self.cross_train[0]}")
@@ -348,6 +359,7 @@ def roster_gaps(
                 best,
                 hire,
                 groups_tried=len(tried),
+                deferrable=steps[j] is not None,
             )
         )
     return frame, cover, gaps
