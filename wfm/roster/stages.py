@@ -371,10 +371,10 @@ def plan_tours(
         # The cut model's LP is about the bound's LP again: with less time left than that took (a
         # loaded machine), or no LP point at all (the greedy plan), the rounded LP plan (issue 16: the
         # dive's model and LP ran 689 s past a 147 s cap at load 15).
-        time_for_dive = deadline is None or (
-            not bound.greedy and deadline - time.perf_counter() - reserve > bound.wall_sec
+        time_for_dive = not bound.greedy and (
+            deadline is None or deadline - time.perf_counter() - reserve > bound.wall_sec
         )
-        if len(model.cost) <= solver.dive_max_variables and time_for_dive and not bound.greedy:
+        if len(model.cost) <= solver.dive_max_variables and time_for_dive:
             plan_model = build_aggregate(cat, history_cuts=True)
             cut_lp = lp_relaxation(
                 plan_model,
