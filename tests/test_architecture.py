@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "validate": 1,
     "validate_labour": 1,
     "labour_rules": 1,
+    "agent_model": 1,  # one agent's days as a CP-SAT model of every labour rule (stranding re-plan, explanation)
     "skill_plan": 1,  # the skills and each queue's requirement on the grid (wfm.skills, wfm.cover)
     "surplus": 1,  # the reward of surplus agents per interval, from the requirement's load (wfm.erlang)
     # 2 the grid and the tour catalogue, with the cycle accounting kept on it (the cycle facts every stage shares)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import dataclasses
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -358,3 +360,25 @@ def test_only_the_requested_checks_run():
     assert diag.checks_run == ["night_allowed"]
     assert diag.checks_skipped["min_rest_hours"] == "not requested"
     assert diag.periods.iloc[0]["binding_rule"] == "night_allowed"
+
+
+def test_weekly_rest_conflict_is_named_with_hand_computed_relaxations():
+    """Five 9 h shifts (40 paid h) with starts within 2 h on the linear clock: the longest rest
+    inside the week is 71 h (days 0-1 off, the first shift at 23:00 on day 2); between two shifts
+    around two days off it is at most 72 + 2 - 9 = 65 h. So 72 h of weekly rest cannot hold;
+    four shifts (32 h) leave three days off, starts 9 h apart give 72 + 9 - 9 = 72 h, and 71 h holds."""
+    rules = dataclasses.replace(tiny_rules(), weekly_rest_hours=72, start_stability_clock="linear")
+    agent = parse_agents(pd.DataFrame({"agent_id": ["F1"], "contract": ["ft"]}), rules)[0]
+    grid = build_grid(_one_day({}, days=7))
+    found = explain_agent_week(agent, rules, grid)
+    assert found is not None
+    assert sorted(found.conflict) == ["min_hours_week", "start_stability_hours", "weekly_rest"]
+    assert found.suggestions == [
+        "lower min_hours_week to 32",
+        "raise start_stability_hours to 9",
+        "lower weekly_rest_hours to 71",
+    ]
+    assert explain_agent_week(agent, dataclasses.replace(rules, weekly_rest_hours=71), grid) is None
+    # On the circular clock 23:00 and 00:00 are an hour apart: 00:00-09:00, two days off, then 23:00
+    # gives 72 + 23 - 9 = 86 h, so the week is legal.
+    assert explain_agent_week(agent, dataclasses.replace(rules, start_stability_clock="circular"), grid) is None

@@ -150,3 +150,45 @@ def test_engine_replans_back_two_weeks_for_a_window() -> None:
     assert d["stranded_agent_weeks"] == [] and d["joint_replans"] >= 1
     assert validate(result.roster, agents, rules, horizon_start=si.START, horizon_days=21).empty
     assert len(result.roster) == 15  # five shifts in each of the three weeks
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"min_consecutive_days_off": 2},
+        {"min_rest_after_nights_hours": 60},
+        {"weekly_rest_hours": 56},
+        {"max_consecutive_nights": 2},
+        {"min_rest_after_nights_hours": 40},
+        {"weekly_rest_hours": 40},
+        {"start_stability_clock": "linear"},
+    ],
+    ids=lambda r: "-".join(f"{k}{v}" for k, v in r.items()),
+)
+def test_joint_replan_keeps_the_further_labour_rules(rule: dict) -> None:
+    """The joint re-plan holds every rule the validator judges, not only the week rules: on a
+    night-heavy requirement, with each further rule on, the re-planned two weeks pass the
+    independent validator (before the one-agent model was shared, nights in a row, the rest after
+    them, runs of days off and the weekly rest were not in the re-plan's model: the nights and the
+    56 h weekly rest cases failed)."""
+    req, agents, rd = si.instance(2, 1, 0, leave=0.0, shape="night")
+    rd["rules"]["max_consecutive_days"] = 5
+    rd["rules"]["max_night_shifts_per_week"] = 5
+    rd["rules"].update(rule)
+    rules = si.as_rules(rd)
+    agents = agents.assign(
+        contract="ft",
+        shift_lengths_h="",
+        unavailable_dates="2026-12-07;2026-12-08",
+        prev_consecutive_days=0,
+        prev_shift_end=pd.Timestamp("2026-11-27 20:00"),
+        night_allowed=True,
+    )
+    cat = build_catalogue(build_grid(req), parse_agents(agents, rules), rules)
+    state = RosterState.empty(cat)
+    for day in range(2, 7):  # week one Wed-Sun at 08:00, as a careless week-by-week choice
+        set_shift(cat, state, 0, day, day * 1440 + 8 * 60, 0)
+    assert replan_agent(MoveContext(cat), state, 0, [0, 1])
+    assert (state.start[0] >= 0).sum() >= 8  # both weeks worked (40 h each, leave aside)
+    violations = validate(roster_frame(cat, state), agents, rules, horizon_start=si.START, horizon_days=14)
+    assert violations.empty, violations.to_dict("records")

@@ -27,6 +27,7 @@ from ..exceptions import ConfigError, InfeasibleRosterError
 from .agents import Agent, parse_agents
 from .result import RosterResult
 from .rules import Rules
+from .agent_model import AgentModel, Fixed, Option, Terms
 from .tours import DAY, Grid, build_grid
 
 __all__ = [
@@ -53,6 +54,10 @@ _RULE_NAMES = (
     "shift_lengths",
     "one_length",
     "unavailable",
+    "min_consecutive_days_off",
+    "max_consecutive_nights",
+    "rest_after_nights",
+    "weekly_rest",
 )
 
 
@@ -82,9 +87,9 @@ class AgentWeekExplanation:
 
 
 class _WeekModel:
-    """One agent's week as a CP-SAT model: a Boolean per (day, template, start) and one
-    assumption literal per rule (one per unavailable date and window), so the solver can name
-    the rules that conflict. Rule values can be overridden to test a relaxation."""
+    """One agent's week as the one-agent model of :mod:`.agent_model`, every rule behind an
+    assumption literal (one per unavailable date and window), so the solver can name the rules
+    that conflict. Rule values can be overridden to test a relaxation; a dropped rule is left out."""
 
     def __init__(
         self,
@@ -100,15 +105,9 @@ class _WeekModel:
         self.agent, self.rules, self.grid, self.week = agent, rules, grid, week
         d0, n = grid.weeks[week]
         step = grid.interval_minutes
-        m = cp_model.CpModel()
-        self.model = m
         self.lits: dict[str, cp_model.IntVar] = {}
-
-        def lit(name: str) -> cp_model.IntVar | None:
-            if name in drop or name.split(":")[0] in drop:
-                return None
-            self.lits[name] = m.new_bool_var(name)
-            return self.lits[name]
+        self._drop = drop
+        self.model = cp_model.CpModel()
 
         contract = rules.contracts[agent.contract]
         templates = list(contract.shifts)
@@ -116,111 +115,78 @@ class _WeekModel:
             if t not in templates:
                 templates.append(t)
         self.templates = templates
-        x: dict[tuple[int, int, int], cp_model.IntVar] = {}
+        options: list[Option] = []
         for d in range(n):
             for k, t in enumerate(templates):
                 for s in t.start_minutes():
                     if s % step == 0:
-                        x[(d, k, s)] = m.new_bool_var(f"x{d}_{k}_{s}")
-        self.x = x
-        worked = []
-        for d in range(n):
-            w = m.new_bool_var(f"w{d}")
-            m.add(sum(v for (dd, _, _), v in x.items() if dd == d) == w)
-            worked.append(w)
-        self.worked = worked
-        paid = sum(templates[k].paid_minutes * v for (_, k, _), v in x.items())
-        self.paid = paid
-
+                        day = d0 + d
+                        night = rules.is_night(s, t.length_minutes)
+                        options.append(Option(day, day * DAY + s, t.length_minutes, t.paid_minutes, night, k))
+        bars: dict[str, list[int]] = {}
         # Shift lengths: the agent's shift_lengths_h (others of the contract are barred).
-        barred = [k for k, t in enumerate(templates) if t not in agent.templates]
-        if barred and (a := lit("shift_lengths")) is not None:
-            for (_d, k, _s), v in x.items():
-                if k in barred:
-                    m.add(v == 0).only_enforce_if(a)
-        # One shift length per agent-week (the engine's tours; not a labour rule).
-        if len(templates) > 1 and (a := lit("one_length")) is not None:
-            used = [m.new_bool_var(f"used{k}") for k in range(len(templates))]
-            for (_d, k, _s), v in x.items():
-                m.add_implication(v, used[k])
-            m.add(sum(used) <= 1).only_enforce_if(a)
-        # Weekly paid hours: a block shorter than a week has no minimum.
-        min_paid = over.get("min_paid", agent.min_paid_minutes_week)
-        if n == 7 and min_paid > 0 and (a := lit("min_hours_week")) is not None:
-            m.add(paid >= min_paid).only_enforce_if(a)
-        max_paid = over.get("max_paid", agent.max_paid_minutes_week)
-        if (a := lit("max_hours_week")) is not None:
-            m.add(paid <= max_paid).only_enforce_if(a)
-        # Days off per week (only those that cannot fall outside a short block).
-        off_rule = over.get("min_days_off_per_week", rules.min_days_off_per_week)
-        off_needed = max(0, off_rule - (7 - n))
-        if off_needed > 0 and (a := lit("min_days_off_per_week")) is not None:
-            m.add(sum(worked) <= n - off_needed).only_enforce_if(a)
-        if rules.days_off_consecutive and off_needed >= 2 and (a := lit("days_off_consecutive")) is not None:
-            runs = []
-            for first in range(n - off_needed + 1):
-                r = m.new_bool_var(f"offrun{first}")
-                for d in range(first, first + off_needed):
-                    m.add_implication(r, worked[d].Not())
-                runs.append(r)
-            m.add(sum(runs) >= 1).only_enforce_if(a)
-        # Consecutive working days, the previous week's run included (first week only).
-        max_run = over.get("max_consecutive_days", rules.max_consecutive_days)
-        before = agent.prev_consecutive_days if week == 0 else 0
-        if (a := lit("max_consecutive_days")) is not None:
-            seq = [1] * before + worked
-            for first in range(max(0, len(seq) - max_run)):
-                window = seq[first : first + max_run + 1]
-                if len(window) == max_run + 1 and any(not isinstance(v, int) for v in window):
-                    m.add(sum(window) <= max_run).only_enforce_if(a)
-        # Rest between shifts: after the previous week's last shift, and day to day.
+        barred = {k for k, t in enumerate(templates) if t not in agent.templates}
+        bars["shift_lengths"] = [i for i, o in enumerate(options) if o.kind in barred]
+        if not agent.night_allowed:
+            bars["night_allowed"] = [i for i, o in enumerate(options) if o.night]
         rest = int(round(over.get("min_rest_hours", rules.min_rest_hours) * 60))
-        starts, ends = [], []
-        for d in range(n):
-            day_min = (d0 + d) * DAY
-            starts.append(sum((day_min + s) * v for (dd, _, s), v in x.items() if dd == d))
-            ends.append(sum((day_min + s + templates[k].length_minutes) * v for (dd, k, s), v in x.items() if dd == d))
-        if (a := lit("min_rest_hours")) is not None:
-            if week == 0 and agent.prev_shift_end is not None:
-                prev_end = int((agent.prev_shift_end - grid.start) / pd.Timedelta(minutes=1))
-                for (_d, _k, _s), v in x.items():
-                    if (d0 + d) * DAY + s < prev_end + rest:
-                        m.add(v == 0).only_enforce_if(a)
-            for d in range(n - 1):
-                m.add(starts[d + 1] - ends[d] >= rest).only_enforce_if([a, worked[d], worked[d + 1]])
-        # Nights: the ban and the weekly cap.
-        nights = sum(v for (d, k, s), v in x.items() if rules.is_night(s, templates[k].length_minutes))
-        if not agent.night_allowed and (a := lit("night_allowed")) is not None:
-            m.add(nights == 0).only_enforce_if(a)
-        cap = over.get("max_night_shifts_per_week", rules.max_night_shifts_per_week)
-        if cap < n and (a := lit("max_night_shifts_per_week")) is not None:
-            m.add(nights <= cap).only_enforce_if(a)
-        # Start-time stability: latest minus earliest clock start in the week.
-        stab = int(round(over.get("start_stability_hours", rules.start_stability_hours) * 60))
-        if n > 1 and stab < DAY and (a := lit("start_stability_hours")) is not None:
-            # Every worked day's clock start lies in [lo, lo + stab] (2n constraints, not n^2 pairs).
-            lo = m.new_int_var(0, DAY, "earliest_clock")
-            for d in range(n):
-                clock = sum(s * v for (dd, _, s), v in x.items() if dd == d)
-                m.add(clock >= lo).only_enforce_if([a, worked[d]])
-                m.add(clock <= lo + stab).only_enforce_if([a, worked[d]])
+        prev_end = None
+        if week == 0 and agent.prev_shift_end is not None:
+            prev_end = int((agent.prev_shift_end - grid.start) / pd.Timedelta(minutes=1))
+            bars["min_rest_hours"] = [i for i, o in enumerate(options) if o.start < prev_end + rest]
         # Unavailable dates and windows: one literal each, so the answer can name them.
         day0 = grid.start.date()
         for date in sorted(agent.unavailable_dates):
-            d = (date - day0).days - d0
-            if 0 <= d < n and (a := lit(f"unavailable:{date}")) is not None:
-                m.add(worked[d] == 0).only_enforce_if(a)
+            d = (date - day0).days
+            if d0 <= d < d0 + n:
+                bars[f"unavailable:{date}"] = [i for i, o in enumerate(options) if o.day == d]
         for ws, we in agent.unavailable_windows:
             a_min = (ws - grid.start) / pd.Timedelta(minutes=1)
             b_min = (we - grid.start) / pd.Timedelta(minutes=1)
-            hit = [
-                v
-                for (d, k, s), v in x.items()
-                if (d0 + d) * DAY + s < b_min and a_min < (d0 + d) * DAY + s + templates[k].length_minutes
-            ]
-            if hit and (a := lit(f"unavailable:{ws:%Y-%m-%d %H:%M}-{we:%H:%M}")) is not None:
-                for v in hit:
-                    m.add(v == 0).only_enforce_if(a)
+            hit = [i for i, o in enumerate(options) if o.start < b_min and a_min < o.start + o.length]
+            if hit:
+                bars[f"unavailable:{ws:%Y-%m-%d %H:%M}-{we:%H:%M}"] = hit
+        terms = Terms(
+            min_paid_week=over.get("min_paid", agent.min_paid_minutes_week),
+            max_paid_week=over.get("max_paid", agent.max_paid_minutes_week),
+            min_days_off_per_week=over.get("min_days_off_per_week", rules.min_days_off_per_week),
+            days_off_consecutive=rules.days_off_consecutive,
+            max_consecutive_days=over.get("max_consecutive_days", rules.max_consecutive_days),
+            min_rest=rest,
+            max_nights_per_week=over.get("max_night_shifts_per_week", rules.max_night_shifts_per_week),
+            stability=int(round(over.get("start_stability_hours", rules.start_stability_hours) * 60)),
+            circular_clock=rules.start_stability_clock == "circular",
+            one_length=True,
+            min_consecutive_days_off=over.get("min_consecutive_days_off", rules.min_consecutive_days_off),
+            max_consecutive_nights=over.get("max_consecutive_nights", rules.max_consecutive_nights),
+            rest_after_nights=int(
+                round(over.get("min_rest_after_nights_hours", rules.min_rest_after_nights_hours) * 60)
+            ),
+            weekly_rest=int(round(over.get("weekly_rest_hours", rules.weekly_rest_hours) * 60)),
+        )
+        # The week taken alone: the previous roster's run and last shift before the first week;
+        # the days around any other week count as off (the most permissive neighbours).
+        before = [Fixed(True)] * (agent.prev_consecutive_days if week == 0 else 0)
+        am = AgentModel(
+            options,
+            range(d0, d0 + n),
+            [(d0, n)],
+            terms,
+            before=before,
+            prev_end=prev_end,
+            horizon_days=grid.n_days,
+            bars=bars,
+            enforce=self._lit,
+            model=self.model,
+        )
+        self.paid = am.paid[0]
+
+    def _lit(self, name: str) -> list[Any] | None:
+        if name in self._drop or name.split(":")[0] in self._drop:
+            return None
+        if name not in self.lits:
+            self.lits[name] = self.model.new_bool_var(name)
+        return [self.lits[name]]
 
     def solve(self, names: Sequence[str] | None = None) -> tuple[bool, cp_model.CpSolver]:
         """Feasibility with the named assumptions (all when None); True when a legal week exists."""
@@ -315,6 +281,21 @@ def _suggest(agent: Agent, rules: Rules, grid: Grid, week: int, core: list[str])
                 if _feasible_with(agent, rules, grid, week, over={"start_stability_hours": hours}):
                     out.append(f"raise start_stability_hours to {hours}")
                     break
+        elif fam == "max_consecutive_nights" and rules.max_consecutive_nights is not None:
+            for cap in range(rules.max_consecutive_nights + 1, 8):
+                if _feasible_with(agent, rules, grid, week, over={"max_consecutive_nights": cap}):
+                    out.append(f"raise max_consecutive_nights to {cap}")
+                    break
+        elif fam in ("min_consecutive_days_off", "rest_after_nights", "weekly_rest"):
+            key, value = {
+                "min_consecutive_days_off": ("min_consecutive_days_off", rules.min_consecutive_days_off),
+                "rest_after_nights": ("min_rest_after_nights_hours", rules.min_rest_after_nights_hours),
+                "weekly_rest": ("weekly_rest_hours", rules.weekly_rest_hours),
+            }[fam]
+            for lower in range(int(math.ceil(value)) - 1, -1, -1):
+                if _feasible_with(agent, rules, grid, week, over={key: lower}):
+                    out.append(f"lower {key} to {lower}")
+                    break
         elif fam == "unavailable":
             dates = [k for k in core if k.startswith("unavailable:")]
             # The fewest of the conflicting unavailable dates to give up (others kept).
@@ -383,6 +364,14 @@ def _describe(name: str, agent: Agent, rules: Rules, grid: Grid, week: int) -> s
         return "shift_lengths_h " + ";".join(f"{t.length_minutes / 60:g}" for t in agent.templates)
     if name == "one_length":
         return "one shift length per week (engine)"
+    if name == "min_consecutive_days_off":
+        return f"min_consecutive_days_off {rules.min_consecutive_days_off}"
+    if name == "max_consecutive_nights":
+        return f"max_consecutive_nights {rules.max_consecutive_nights}"
+    if name == "rest_after_nights":
+        return f"min_rest_after_nights_hours {rules.min_rest_after_nights_hours:g}"
+    if name == "weekly_rest":
+        return f"weekly_rest_hours {rules.weekly_rest_hours:g}"
     return name
 
 

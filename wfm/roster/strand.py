@@ -3,12 +3,11 @@
 The week-by-week stages choose an agent's week given its neighbours; a choice for week w can
 leave week w+1 no legal tour (a run of working days or a late last shift into a week that
 starts with leave). :func:`replan_agent` re-plans a run of the agent's weeks jointly, the rest
-of the roster fixed: a small CP-SAT model with a Boolean per (day, template, start) of the
-agent's own templates and every labour rule of those weeks -- weekly paid hours, days off
-(and their run), consecutive days and rest across every boundary (the fixed neighbouring
-weeks or the previous-week history), nights, start stability, one shift length per week,
-unavailable dates and windows, and the seats left by everyone else. It maximises the
-moves' own objective (the marginal value of each shift). :func:`rules_admit` asks the same
+of the roster fixed: the one-agent model of :mod:`.agent_model` (a Boolean per (day, template,
+start) of the agent's own templates and every labour rule of those days, across the boundaries
+with the fixed neighbouring weeks or the previous-week history), with the agent's unavailable
+dates and windows and the seats left by everyone else as filters. It maximises the moves' own
+objective (the marginal value of each shift). :func:`rules_admit` asks the same
 model, over the agent's whole horizon with only its history fixed and no seats, whether the
 rules alone give the agent any legal roster: the engine says "no legal week" only when they
 do not.
@@ -26,10 +25,11 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from . import cycle
+from .agent_model import OFF_DAY, AgentModel, Fixed, Option, Terms
 from .state import OFF, MoveContext, RosterState, clear_week, neighbours, set_shift
 from .tours import DAY, Catalogue
 
-__all__ = ["replan_agent", "replan_around", "rules_admit", "JOINT_SECONDS", "JOINT_BACK"]
+__all__ = ["replan_agent", "replan_around", "rules_admit", "terms_of", "JOINT_SECONDS", "JOINT_BACK"]
 
 #: wall-clock cap of one joint re-plan (seconds); the deterministic limit below normally ends it
 JOINT_SECONDS = 5.0
@@ -48,35 +48,66 @@ def _templates_of(cat: Catalogue, agent: int, weeks: list[int]) -> list[int]:
     return sorted(found)
 
 
+def terms_of(cat: Catalogue, agent: int) -> Terms:
+    """The agent's rule values, for :class:`~.agent_model.AgentModel`."""
+    rules, rec = cat.rules, cat.agents[agent]
+    return Terms(
+        min_paid_week=rec.min_paid_minutes_week,
+        max_paid_week=rec.max_paid_minutes_week,
+        min_days_off_per_week=rules.min_days_off_per_week,
+        days_off_consecutive=rules.days_off_consecutive,
+        max_consecutive_days=rules.max_consecutive_days,
+        min_rest=rules.min_rest_minutes,
+        max_nights_per_week=rules.max_night_shifts_per_week,
+        stability=int(round(rules.start_stability_hours * 60)),
+        circular_clock=rules.start_stability_clock == "circular",
+        one_length=True,
+        min_consecutive_days_off=rules.min_consecutive_days_off,
+        max_consecutive_nights=rules.max_consecutive_nights,
+        rest_after_nights=int(round(rules.min_rest_after_nights_hours * 60)),
+        weekly_rest=int(round(rules.weekly_rest_hours * 60)),
+    )
+
+
+def _fixed_days(cat: Catalogue, state: RosterState | None, agent: int, days: range) -> list[Fixed]:
+    """The agent's days ``days`` as laid in ``state`` (all off without a state)."""
+    out = []
+    for day in days:
+        s = OFF if state is None else int(state.start[agent, day])
+        if s == OFF:
+            out.append(OFF_DAY)
+            continue
+        length = cat.templates[int(state.template[agent, day])].template.length_minutes  # type: ignore[union-attr]
+        out.append(Fixed(True, s, s + length, cat.rules.is_night(s - day * DAY, length)))
+    return out
+
+
 def _model(
     cat: Catalogue,
     agent: int,
     weeks: list[int],
     *,
+    state: RosterState | None,
     min_start: int,
     max_end: int,
-    run_before: int,
-    run_after: int,
     seats_free: np.ndarray | None,
     gain: dict[tuple[int, int, int], float] | None,
-):
-    """The CP-SAT model of one agent over consecutive ``weeks`` (see the module docstring)."""
+) -> tuple[AgentModel, list[tuple[int, int, int]]]:
+    """The model of one agent over consecutive ``weeks``, the rest of its roster (``state``) fixed
+    around them; returns it with the (day, template, start) of each of its shifts."""
     rules = cat.rules
     rec = cat.agents[agent]
     step = cat.grid.interval_minutes
     n_int = cat.grid.n_intervals
     d_first = cat.grid.weeks[weeks[0]][0]
     d_last = cat.grid.weeks[weeks[-1]][0] + cat.grid.weeks[weeks[-1]][1]
-    days = list(range(d_first, d_last))
-    temps = _templates_of(cat, agent, weeks)
-    m = cp_model.CpModel()
-    x: dict[tuple[int, int, int], cp_model.IntVar] = {}
-    obj = []
     windows = cat.windows[agent] if cat.windows else []
-    for day in days:
+    options: list[Option] = []
+    keys: list[tuple[int, int, int]] = []
+    for day in range(d_first, d_last):
         if cat.unavailable[agent, day]:
             continue
-        for t in temps:
+        for t in _templates_of(cat, agent, weeks):
             plan = cat.templates[t]
             length = plan.template.length_minutes
             for s in plan.starts:
@@ -84,75 +115,31 @@ def _model(
                 e = a + length
                 if a < min_start or e > max_end:
                     continue
-                if not rec.night_allowed and rules.is_night(int(s), length):
+                night = rules.is_night(int(s), length)
+                if not rec.night_allowed and night:
                     continue
                 if any(a < we and e > ws for ws, we in windows):
                     continue
                 first, last = a // step, min(n_int, (a + length + step - 1) // step)
                 if seats_free is not None and first < last and not seats_free[first:last].all():
                     continue
-                v = m.new_bool_var(f"x{day}_{t}_{s}")
-                x[(day, t, int(s))] = v
-                if gain is not None:
-                    obj.append((int(round(gain[(t, day, int(s))])), v))
-    worked = {}
-    for day in days:
-        vs = [v for (d, _, _), v in x.items() if d == day]
-        w = m.new_bool_var(f"w{day}")
-        m.add(sum(vs) == w) if vs else m.add(w == 0)
-        worked[day] = w
-    rest = rules.min_rest_minutes
-    for day in days[:-1]:
-        nxt = day + 1
-        start_n = sum((nxt * DAY + s) * v for (d, _, s), v in x.items() if d == nxt)
-        end_d = sum(
-            (day * DAY + s + cat.templates[t].template.length_minutes) * v for (d, t, s), v in x.items() if d == day
-        )
-        m.add(start_n - end_d >= rest).only_enforce_if([worked[day], worked[nxt]])
-    # Consecutive days over the whole span, with the fixed runs on both sides.
-    max_run = rules.max_consecutive_days
-    seq: list = [1] * run_before + [worked[d] for d in days] + [1] * run_after
-    for first in range(max(0, len(seq) - max_run)):
-        window = seq[first : first + max_run + 1]
-        if len(window) == max_run + 1 and any(not isinstance(v, int) for v in window):
-            m.add(sum(window) <= max_run)
-    for wk in weeks:
-        d0, n = cat.grid.weeks[wk]
-        wdays = list(range(d0, d0 + n))
-        items = [(k, v) for k, v in x.items() if d0 <= k[0] < d0 + n]
-        paid = sum(cat.templates[t].template.paid_minutes * v for (_, t, _), v in items)
-        if n == 7 and rec.min_paid_minutes_week > 0:
-            m.add(paid >= rec.min_paid_minutes_week)
-        m.add(paid <= rec.max_paid_minutes_week)
-        off_needed = max(0, rules.min_days_off_per_week - (7 - n))
-        if off_needed:
-            m.add(sum(worked[d] for d in wdays) <= n - off_needed)
-            if rules.days_off_consecutive and off_needed >= 2:
-                runs = []
-                for f in range(n - off_needed + 1):
-                    r = m.new_bool_var(f"off{wk}_{f}")
-                    for d in range(f, f + off_needed):
-                        m.add_implication(r, worked[d0 + d].Not())
-                    runs.append(r)
-                m.add(sum(runs) >= 1)
-        nights = [v for (d, t, s), v in items if rules.is_night(s, cat.templates[t].template.length_minutes)]
-        if nights and rules.max_night_shifts_per_week < n:
-            m.add(sum(nights) <= rules.max_night_shifts_per_week)
-        stab = int(round(rules.start_stability_hours * 60))
-        if n > 1 and stab < DAY:
-            lo = m.new_int_var(0, DAY, f"lo{wk}")
-            for d in wdays:
-                clock = sum(s * v for (dd, _, s), v in items if dd == d)
-                m.add(clock >= lo).only_enforce_if(worked[d])
-                m.add(clock <= lo + stab).only_enforce_if(worked[d])
-        if len(temps) > 1:  # one shift length per week (the engine's tours)
-            used = {t: m.new_bool_var(f"u{wk}_{t}") for t in temps}
-            for (_, t, _), v in items:
-                m.add_implication(v, used[t])
-            m.add(sum(used.values()) <= 1)
-    if obj:
-        m.maximize(sum(c * v for c, v in obj))
-    return m, x
+                options.append(Option(day, a, length, plan.template.paid_minutes, night, t))
+                keys.append((day, t, int(s)))
+    before = [Fixed(True)] * int(cat.prev_run[agent]) + _fixed_days(cat, state, agent, range(0, d_first))
+    after = _fixed_days(cat, state, agent, range(d_last, cat.grid.n_days))
+    am = AgentModel(
+        options,
+        range(d_first, d_last),
+        [cat.grid.weeks[w] for w in weeks],
+        terms_of(cat, agent),
+        before=before,
+        after=after,
+        prev_end=int(cat.prev_end[agent]),
+        horizon_days=cat.grid.n_days,
+    )
+    if gain is not None:
+        am.model.maximize(sum(int(round(gain[(t, day, s)])) * v for (day, t, s), v in zip(keys, am.x)))
+    return am, keys
 
 
 def _solve(m: cp_model.CpModel, deadline: float | None) -> tuple[Any, cp_model.CpSolver]:
@@ -178,7 +165,7 @@ def replan_agent(
     d_last = cat.grid.weeks[weeks[-1]][0] + cat.grid.weeks[weeks[-1]][1]
     saved = (state.start[agent, d_first:d_last].copy(), state.template[agent, d_first:d_last].copy())
     clear_week(cat, state, agent, d_first, d_last - d_first)
-    min_start, max_end, run_before, run_after = neighbours(cat, state, agent, d_first, d_last - d_first)
+    min_start, max_end, _, _ = neighbours(cat, state, agent, d_first, d_last - d_first)
     prefix = ctx.marginal_prefix(state.coverage)
     step = cat.grid.interval_minutes
     gain: dict[tuple[int, int, int], float] = {}
@@ -191,24 +178,23 @@ def replan_agent(
                 g = float(prefix[last] - prefix[first]) - float(ctx.paid_cost[t])
                 gain[(t, day, int(s))] = max(-1e7, min(1e7, g))
     seats_free = state.coverage + 1 <= cat.rules.seats
-    m, x = _model(
+    am, keys = _model(
         cat,
         agent,
         weeks,
+        state=state,
         min_start=min_start,
         max_end=max_end,
-        run_before=run_before,
-        run_after=run_after,
         seats_free=seats_free,
         gain=gain,
     )
-    status, solver = _solve(m, deadline)
+    status, solver = _solve(am.model, deadline)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for i, (s, t) in enumerate(zip(*saved)):
             if s != OFF:
                 set_shift(cat, state, agent, d_first + i, int(s), int(t))
         return False
-    for (day, t, s), v in x.items():
+    for (day, t, s), v in zip(keys, am.x):
         if solver.value(v):
             set_shift(cat, state, agent, day, day * DAY + s, t)
     if state.placed is not None:
@@ -241,18 +227,17 @@ def rules_admit(cat: Catalogue, agent: int, deadline: float | None = None) -> bo
     did not finish."""
     weeks = list(range(len(cat.grid.weeks)))
     rest = cat.rules.min_rest_minutes
-    m, _ = _model(
+    am, _ = _model(
         cat,
         agent,
         weeks,
+        state=None,
         min_start=int(cat.prev_end[agent]) + rest,
         max_end=10**12,
-        run_before=int(cat.prev_run[agent]),
-        run_after=0,
         seats_free=None,
         gain=None,
     )
-    status, _ = _solve(m, deadline)
+    status, _ = _solve(am.model, deadline)
     if status == cp_model.INFEASIBLE:
         return False
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
