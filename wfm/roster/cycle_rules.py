@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .labour_rules import runs_of
 from .rules import Rules
 
 __all__ = ["active", "band_repeats_forbidden", "forbidden_pairs", "inner_stretch_ok"]
@@ -35,18 +36,7 @@ def inner_stretch_ok(on: np.ndarray, min_days: int) -> bool:
     if min_days <= 1:
         return True
     n = len(on)
-    d = 0
-    while d < n:
-        if not on[d]:
-            d += 1
-            continue
-        e = d
-        while e < n and on[e]:
-            e += 1
-        if d > 0 and e < n and e - d < min_days:
-            return False
-        d = e
-    return True
+    return all(d == 0 or d + length == n or length >= min_days for d, length in runs_of(on))
 
 
 def band_repeats_forbidden(rules: Rules, type_index: int) -> bool:

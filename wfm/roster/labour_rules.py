@@ -24,25 +24,30 @@ import numpy as np
 
 from .rules import Rules
 
-__all__ = ["days_off_runs_ok", "night_tour_ok", "off_runs", "weekly_rest_ok"]
+__all__ = ["days_off_runs_ok", "night_tour_ok", "off_runs", "runs_of", "weekly_rest_ok"]
 
 DAY = 1440
 
 
-def off_runs(on: np.ndarray) -> list[tuple[int, int]]:
-    """(first day, length) of each run of days off in a week's days-on row."""
+def runs_of(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(first day, length) of each run of True in a row of flags."""
     out = []
-    d, n = 0, len(on)
+    d, n = 0, len(flags)
     while d < n:
-        if on[d]:
+        if not flags[d]:
             d += 1
             continue
         e = d
-        while e < n and not on[e]:
+        while e < n and flags[e]:
             e += 1
         out.append((d, e - d))
         d = e
     return out
+
+
+def off_runs(on: np.ndarray) -> list[tuple[int, int]]:
+    """(first day, length) of each run of days off in a week's days-on row."""
+    return runs_of(~np.asarray(on, dtype=bool))
 
 
 def days_off_runs_ok(on: np.ndarray, rules: Rules, last_week: bool) -> bool:
@@ -63,17 +68,7 @@ def night_tour_ok(on: np.ndarray, rules: Rules, last_week: bool, length: int, sp
     """Whether a night tour (pattern ``on``, shift ``length`` min, band ``span`` min wide, latest start
     ``latest`` min after midnight) keeps the nights-in-a-row limit and the rest after a run of nights."""
     n = len(on)
-    runs = []
-    d = 0
-    while d < n:
-        if not on[d]:
-            d += 1
-            continue
-        e = d
-        while e < n and on[e]:
-            e += 1
-        runs.append((d, e - d))
-        d = e
+    runs = runs_of(on)
     limit = rules.max_consecutive_nights
     if limit is not None:
         if any(r > limit for _, r in runs):
