@@ -11,6 +11,7 @@ from scipy.sparse.csgraph import maximum_flow
 from roster_helpers import START, tiny_agents, tiny_requirements, tiny_rules
 from wfm.exceptions import InvalidInputError
 from wfm.roster import schedule, validate
+from wfm.roster.skill_plan import NO_PLANNED_QUEUE
 from wfm.roster.stages import build_problem
 from wfm.staffing import Targets
 
@@ -114,6 +115,36 @@ def test_skill_aware_roster_covers_what_the_skill_blind_one_leaves_short():
     # per group view: heads on shift per skill group add up to the pooled heads
     per_t = aware.group_coverage.groupby("interval_start")["heads"].sum().to_numpy()
     np.testing.assert_array_equal(per_t, aware.coverage["scheduled"].to_numpy())
+
+
+def test_skills_in_queues_without_work_do_not_split_the_skill_groups():
+    # Queue c (a queue of the centre) has no work this week: holding it, at any level, must not
+    # split a skill group, so the model and the roster are those of the agents without the c skill.
+    rules = tiny_rules()
+    req, agents = _two_queue_instance()
+    centre = ["a", "b", "c"]
+    with_c = agents.assign(skills=["a"] * 3 + ["a;c"] * 2 + ["b"] * 5 + ["a;b"] * 2 + ["a;b;c:2"] * 2)
+    plain = build_problem(req, agents, rules, lambda m: None, 0.0, None, centre)
+    extra = build_problem(req, with_c, rules, lambda m: None, 0.0, None, centre)
+    assert extra.cat.skills is not None and extra.cat.skills.group_names() == ["a", "b", "a+b"]
+    a, b = plain.model, extra.model
+    assert b.skill_vars.size > 0
+    np.testing.assert_array_equal(a.cost, b.cost)
+    np.testing.assert_array_equal(a.b_eq, b.b_eq)
+    np.testing.assert_array_equal(a.b_ub, b.b_ub)
+    assert (a.a_eq != b.a_eq).nnz == 0 and (a.a_ub != b.a_ub).nnz == 0
+    r1 = schedule(req, agents, rules, time_limit_sec=LIMIT, queues=centre)
+    r2 = schedule(req, with_c, rules, time_limit_sec=LIMIT, queues=centre)
+    pd.testing.assert_frame_equal(r1.roster, r2.roster)
+    assert r1.summary.objective == r2.summary.objective
+    # the views name only the skills that matter; queue c is still listed, with nothing required
+    assert set(r2.group_coverage["skill_group"]) == {"a", "b", "a+b"}
+    assert r2.queue_coverage.loc[r2.queue_coverage["queue"] == "c", "required"].sum() == 0
+    # agents holding none of the queues with work form one group of their own
+    only_c = with_c.assign(skills=list(with_c["skills"].iloc[:-1]) + ["c"])
+    sk = build_problem(req, only_c, rules, lambda m: None, 0.0, None, centre).cat.skills
+    assert sk is not None and sk.group_names() == [NO_PLANNED_QUEUE, "a", "b", "a+b"]
+    assert int(sk.group_of[-1]) == 0 and not sk.holds[0].any()
 
 
 def test_a_queue_short_of_skills_is_short_in_the_roster_and_priced():

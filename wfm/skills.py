@@ -36,7 +36,7 @@ import pandas as pd
 from .exceptions import InvalidInputError
 from .frames import is_missing, split_list
 
-__all__ = ["MAX_LEVEL", "SkillGroup", "SkillMatrix", "parse_skills", "parse_skill_text"]
+__all__ = ["MAX_LEVEL", "SkillGroup", "SkillMatrix", "group_name", "parse_skills", "parse_skill_text"]
 
 #: the largest skill level (1 = primary)
 MAX_LEVEL = 9
@@ -160,7 +160,8 @@ class SkillMatrix:
         )
 
 
-def _group_name(levels: tuple[tuple[str, int], ...]) -> str:
+def group_name(levels: tuple[tuple[str, int], ...]) -> str:
+    """A skill group's name: its queues joined by ``+``, each with ``:level`` when not primary."""
     return "+".join(q if lv == 1 else f"{q}:{lv}" for q, lv in levels)
 
 
@@ -235,8 +236,8 @@ def parse_skills(
     for i in range(len(ids)):
         key = tuple((known[j], int(level[i, j])) for j in np.flatnonzero(level[i]))
         keys.setdefault(key, []).append(i)
-    ordered = sorted(keys, key=lambda k: (len(k), _group_name(k)))
-    groups = tuple(SkillGroup(g, _group_name(k), k, tuple(keys[k])) for g, k in enumerate(ordered))
+    ordered = sorted(keys, key=lambda k: (len(k), group_name(k)))
+    groups = tuple(SkillGroup(g, group_name(k), k, tuple(keys[k])) for g, k in enumerate(ordered))
     group_of = np.empty(len(ids), dtype=np.int64)
     for g in groups:
         group_of[list(g.members)] = g.index

@@ -13,8 +13,15 @@ figures:
   made whole by rounding the *cumulative* work up (so the total is kept within one
   agent-interval and no work is ever planned before it arrives);
 - ``deadline_steps[q]``: ``None`` or the deadline in intervals;
-- ``group_of[a]``: the skill group of each agent (position in the agents frame), groups as
-  :func:`wfm.skills.parse_skills` numbers them (most specialised first).
+- ``group_of[a]``: the *planning* skill group of each agent (position in the agents frame):
+  agents sharing their skills (queues and levels) **in the queues with work in the horizon**
+  (a requirement > 0 in some interval). A skill in a queue this horizon gives no work to cannot
+  change any roster's cover, so it does not split classes (a 16-agent centre with work for VIP
+  only has two groups, VIP holders and the others, instead of the agents file's eleven). Groups
+  are numbered as :func:`wfm.skills.parse_skills` numbers them (fewest skills first, then by
+  name) and named by the skills that matter (:func:`wfm.skills.group_name`; agents holding none
+  of the planned queues: ``NO_PLANNED_QUEUE``). The simulation still routes with every agent's
+  full skill set (:mod:`wfm.simulate` parses the agents frame itself).
 
 The model is *skill-aware* only when the agents fall into two or more skill groups; with one
 group (no ``skills`` column, or every agent holding every queue) it is exactly the pooled model.
@@ -30,9 +37,12 @@ import pandas as pd
 
 from ..cover import deadline_steps_for, requirement_matrix
 from ..exceptions import InvalidInputError
-from ..skills import SkillMatrix, parse_skills
+from ..skills import SkillMatrix, group_name, parse_skills
 
-__all__ = ["SkillPlan", "build_skill_plan"]
+__all__ = ["NO_PLANNED_QUEUE", "SkillPlan", "build_skill_plan"]
+
+#: the planning group name of agents holding none of the queues with work in the horizon
+NO_PLANNED_QUEUE = "(no planned queue)"
 
 
 @dataclass(frozen=True)
@@ -42,8 +52,9 @@ class SkillPlan:
     matrix: SkillMatrix
     required: np.ndarray  # (T, Q) int64 whole heads (deferrable: whole agent-intervals of work)
     deadline_steps: tuple[int | None, ...]
-    group_of: np.ndarray  # (agents,) skill group per agent, in the agents frame's order
+    group_of: np.ndarray  # (agents,) planning skill group per agent, in the agents frame's order
     holds: np.ndarray  # (G, Q) bool
+    names: tuple[str, ...]  # (G,) planning group names (the skills in queues with work)
 
     @property
     def queues(self) -> tuple[str, ...]:
@@ -51,7 +62,7 @@ class SkillPlan:
 
     @property
     def n_groups(self) -> int:
-        return len(self.matrix.groups)
+        return len(self.names)
 
     @property
     def aware(self) -> bool:
@@ -63,7 +74,7 @@ class SkillPlan:
         return np.array([d is not None for d in self.deadline_steps], dtype=bool)
 
     def group_names(self) -> list[str]:
-        return [g.name for g in self.matrix.groups]
+        return list(self.names)
 
 
 def _whole_work(work: np.ndarray) -> np.ndarray:
@@ -124,4 +135,26 @@ def build_skill_plan(
             required[:, j] = np.ceil(grid_req[:, j] - 1e-9).astype(np.int64)
         else:
             required[:, j] = _whole_work(grid_req[:, j])
-    return SkillPlan(matrix, required, tuple(steps), np.asarray(matrix.group_of, dtype=np.int64), matrix.group_holds())
+    group_of, holds, names = planning_groups(matrix, required.sum(axis=0) > 0)
+    return SkillPlan(matrix, required, tuple(steps), group_of, holds, names)
+
+
+def planning_groups(matrix: SkillMatrix, active: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """``(group_of, holds, names)`` of the planning skill groups: agents sharing their skills in the ``active`` queues.
+
+    ``active[j]`` says whether queue ``matrix.queues[j]`` has work in the horizon; skills in the
+    other queues are left out of the groups' keys (see the module doc).
+    """
+    level = np.where(np.asarray(active, dtype=bool)[None, :], np.asarray(matrix.level), 0)
+    queues = matrix.queues
+    keys: dict[tuple[tuple[str, int], ...], list[int]] = {}
+    for i in range(level.shape[0]):
+        keys.setdefault(tuple((queues[j], int(level[i, j])) for j in np.flatnonzero(level[i])), []).append(i)
+    ordered = sorted(keys, key=lambda k: (len(k), group_name(k)))
+    group_of = np.empty(level.shape[0], dtype=np.int64)
+    holds = np.zeros((len(ordered), len(queues)), dtype=bool)
+    for g, key in enumerate(ordered):
+        group_of[keys[key]] = g
+        holds[g, [queues.index(q) for q, _ in key]] = True
+    names = tuple(group_name(k) if k else NO_PLANNED_QUEUE for k in ordered)
+    return group_of, holds, names
