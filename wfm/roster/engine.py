@@ -349,7 +349,7 @@ def solve(
         "skill_model": skill_model,
         "warnings": list(warnings_),
         "hard_deadline_sec": round(hard - t0, 2),
-        "skill_groups": skill_cat.skills.n_groups if skill_cat.skills is not None else 1,
+        "planning_skill_groups": skill_cat.skills.n_groups if skill_cat.skills is not None else 1,
         "skill_objective": round(skill_objective, 3),
         "skill_excess_agent_intervals": round(float(skill.excess.sum()), 3) if skill is not None else 0.0,
         "queue_under": {q: round(v, 3) for q, v in skill.queue_under.items()} if skill is not None else {},
