@@ -160,6 +160,14 @@ def _per_day(actual: pd.DataFrame, fc: pd.DataFrame, mondays: set, cal: pd.DataF
     )
 
 
+def _coverage(actual: pd.DataFrame, fc: pd.DataFrame, days: set) -> float:
+    """Share of the actual intervals of ``days`` inside the forecast's 80% interval (scored intervals only)."""
+    m = actual.merge(fc, on=["queue", "interval_start"], how="inner", suffixes=("", "_f"))
+    m = m[m["interval_start"].dt.normalize().isin(list(days))]
+    inside = (m["calls"] >= m["calls_lo_80"]) & (m["calls"] <= m["calls_hi_80"])
+    return float(inside.mean()) if len(m) else float("nan")
+
+
 def run_instance(
     name: str, history: pd.DataFrame, periods: dict[str, str], country: str, aht_sec=None, per_day: bool = False
 ):
@@ -202,6 +210,10 @@ def run_instance(
                     f"{k.split(':', 1)[1]}={m}" for k, m in hol.groupby("kind", sort=False)["method"].first().items()
                 )
                 res["model"] = ",".join(sorted(set(r.selected["model"])))[:60]
+                # 80% interval coverage on the open special days of the horizon and on its ordinary days
+                special_days = set(sp.loc[sp["status"] == "open", "date"])
+                res["cover_special"] = _coverage(actual, r.forecast, special_days)
+                res["cover_ordinary"] = _coverage(actual, r.forecast, set(horizon_days) - set(kinds[kinds != ""].index))
                 if per_day:
                     print(f"{name} {label}: kinds, model {res['model']}", flush=True)
                     _per_day(actual, r.forecast, hol_mondays, cal, sp)
@@ -213,6 +225,7 @@ def run_instance(
             f"{res['kinds_hol']:.3f} single_ratio {res['single_ratio_hol']:.3f} snaive {res['snaive_hol']:.3f}; "
             f"ordinary-week kinds {res['kinds_ord']:.3f} single_ratio {res['single_ratio_ord']:.3f} "
             f"snaive {res['snaive_ord']:.3f}; ratio hol/ord {res['kinds_hol'] / res['kinds_ord']:.2f}; "
+            f"80% coverage special days {res['cover_special']:.3f} ordinary {res['cover_ordinary']:.3f}; "
             f"{res['kinds_s']:.0f}+{res['single_ratio_s']:.0f} s; {res.get('methods', '')}",
             flush=True,
         )
@@ -254,6 +267,8 @@ def main() -> None:
         "kinds_ord",
         "single_ratio_ord",
         "snaive_ord",
+        "cover_special",
+        "cover_ordinary",
     ]
     print(table[cols].round(3).to_string(index=False))
     table["hol_vs_ord"] = table["kinds_hol"] / table["kinds_ord"]
