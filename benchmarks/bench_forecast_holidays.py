@@ -19,7 +19,14 @@ holidays: Memorial Day, Independence Day, Labor Day, Columbus Day are held back;
 "holiday weeks" test the closure and the backlog after it). The Israeli file (February
 1999) holds no public holiday and is not used here.
 
-Run: python benchmarks/bench_forecast_holidays.py [--instances bundled,seed7,us] [--quick]
+``--per-day`` adds, for ``kinds``, the holiday weeks' error day by day (the holiday, its
+eve, the first and second days back, the weeks' other days) and by cause: the level (the
+holiday weeks' ordinary days, forecast / actual) against the special days' effects. The
+holiday-week WAPE is recomputed with the forecast scaled by the level miss of the weeks'
+ordinary days ("level fixed"), and then with every day's total exact ("totals fixed": only
+the intraday shape is left).
+
+Run: python benchmarks/bench_forecast_holidays.py [--instances bundled,seed7,us] [--periods ...] [--per-day]
 """
 
 from __future__ import annotations
@@ -106,7 +113,64 @@ def _score(actual: pd.DataFrame, fc: pd.DataFrame, weeks: dict[str, set]) -> dic
     return out
 
 
-def run_instance(name: str, history: pd.DataFrame, periods: dict[str, str], country: str, aht_sec=None):
+def _per_day(actual: pd.DataFrame, fc: pd.DataFrame, mondays: set, cal: pd.DataFrame, special: pd.DataFrame) -> None:
+    """Print the holiday weeks' error day by day and the level / special-day decomposition."""
+    # as the headline score: intervals with an actual row (a day without rows is not scored)
+    m = actual.merge(
+        fc[["queue", "interval_start", "calls"]], on=["queue", "interval_start"], how="left", suffixes=("", "_f")
+    ).fillna({"calls_f": 0.0})
+    fc_day = fc["interval_start"].dt.normalize()
+    unscored = fc[
+        ~fc_day.isin(set(m["interval_start"].dt.normalize()))
+        & (fc_day - pd.to_timedelta(fc_day.dt.dayofweek, unit="D")).isin(list(mondays))
+    ]
+    for d, g in unscored.groupby(unscored["interval_start"].dt.normalize()):
+        print(f"    {d.date()} {d.day_name()[:3]} no actual rows (not scored): forecast {g['calls'].sum():.0f}")
+    day = m["interval_start"].dt.normalize()
+    monday = day - pd.to_timedelta(m["interval_start"].dt.dayofweek, unit="D")
+    m = m[monday.isin(list(mondays))].assign(day=day)
+    kinds = cal.set_index("date")["kind"]
+    meth = special.groupby("date")["method"].first() if len(special) else pd.Series(dtype=object)
+    m["kind"] = m["day"].map(kinds).fillna("")
+    m["err"] = (m["calls"] - m["calls_f"]).abs()
+    total = m["calls"].sum()
+    by_day = m.groupby("day").agg(
+        kind=("kind", "first"), actual=("calls", "sum"), fc=("calls_f", "sum"), err=("err", "sum")
+    )
+    for d, r in by_day.iterrows():
+        print(
+            f"    {d.date()} {d.day_name()[:3]} {r['kind'] or 'ordinary':28s} {meth.get(d, ''):8s} actual {r['actual']:8.0f}"
+            f" forecast {r['fc']:8.0f} ({r['fc'] / r['actual'] - 1 if r['actual'] else float('nan'):+.3f}) "
+            f"interval |err| {r['err']:7.0f} = {r['err'] / total:.3f} of the weeks' calls"
+        )
+    fam = m["kind"].str.split(":").str[0].replace("", "ordinary")
+    parts = m.groupby(fam)["err"].sum() / total
+    ordinary = m["kind"] == ""
+    level = m.loc[ordinary, "calls"].sum() / m.loc[ordinary, "calls_f"].sum() if ordinary.any() else 1.0
+    fixed = (m["calls"] - level * m["calls_f"]).abs().sum() / total
+    dt = m.groupby("day")[["calls", "calls_f"]].transform("sum")
+    shape_f = np.divide(m["calls_f"], dt["calls_f"], out=np.zeros(len(m)), where=dt["calls_f"].to_numpy() > 0)
+    totals_fixed = (m["calls"] - shape_f * dt["calls"]).abs().sum() / total
+    print(
+        "    holiday weeks' WAPE by day family: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in parts.items())
+        + f"; level of the weeks' ordinary days actual/forecast {level:.3f}; WAPE {m['err'].sum() / total:.3f}, "
+        f"level fixed {fixed:.3f}, every day's total fixed {totals_fixed:.3f}",
+        flush=True,
+    )
+
+
+def _coverage(actual: pd.DataFrame, fc: pd.DataFrame, days: set) -> float:
+    """Share of the actual intervals of ``days`` inside the forecast's 80% interval (scored intervals only)."""
+    m = actual.merge(fc, on=["queue", "interval_start"], how="inner", suffixes=("", "_f"))
+    m = m[m["interval_start"].dt.normalize().isin(list(days))]
+    inside = (m["calls"] >= m["calls_lo_80"]) & (m["calls"] <= m["calls_hi_80"])
+    return float(inside.mean()) if len(m) else float("nan")
+
+
+def run_instance(
+    name: str, history: pd.DataFrame, periods: dict[str, str], country: str, aht_sec=None, per_day: bool = False
+):
     if "queue" not in history.columns:
         history = history.assign(queue="all")
     cal = day_types(
@@ -146,6 +210,13 @@ def run_instance(name: str, history: pd.DataFrame, periods: dict[str, str], coun
                     f"{k.split(':', 1)[1]}={m}" for k, m in hol.groupby("kind", sort=False)["method"].first().items()
                 )
                 res["model"] = ",".join(sorted(set(r.selected["model"])))[:60]
+                # 80% interval coverage on the open special days of the horizon and on its ordinary days
+                special_days = set(sp.loc[sp["status"] == "open", "date"])
+                res["cover_special"] = _coverage(actual, r.forecast, special_days)
+                res["cover_ordinary"] = _coverage(actual, r.forecast, set(horizon_days) - set(kinds[kinds != ""].index))
+                if per_day:
+                    print(f"{name} {label}: kinds, model {res['model']}", flush=True)
+                    _per_day(actual, r.forecast, hol_mondays, cal, sp)
         sc = _score(actual, _snaive(hist, as_of, end), weeks)
         res["snaive_hol"], res["snaive_ord"] = sc["holiday"], sc["ordinary"]
         rows.append(res)
@@ -154,6 +225,7 @@ def run_instance(name: str, history: pd.DataFrame, periods: dict[str, str], coun
             f"{res['kinds_hol']:.3f} single_ratio {res['single_ratio_hol']:.3f} snaive {res['snaive_hol']:.3f}; "
             f"ordinary-week kinds {res['kinds_ord']:.3f} single_ratio {res['single_ratio_ord']:.3f} "
             f"snaive {res['snaive_ord']:.3f}; ratio hol/ord {res['kinds_hol'] / res['kinds_ord']:.2f}; "
+            f"80% coverage special days {res['cover_special']:.3f} ordinary {res['cover_ordinary']:.3f}; "
             f"{res['kinds_s']:.0f}+{res['single_ratio_s']:.0f} s; {res.get('methods', '')}",
             flush=True,
         )
@@ -170,6 +242,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--instances", default="bundled,seed7,us")
     parser.add_argument("--periods", default="", help="comma-separated subset of period labels")
+    parser.add_argument("--per-day", action="store_true", help="the holiday weeks' error day by day and by cause")
     args = parser.parse_args()
     wanted = args.instances.split(",")
     pick = set(args.periods.split(",")) - {""}
@@ -178,11 +251,11 @@ def main() -> None:
     rows = []
     t0 = time.perf_counter()
     if "bundled" in wanted:
-        rows += run_instance("bundled", load_example_history(), cn, "CN")
+        rows += run_instance("bundled", load_example_history(), cn, "CN", per_day=args.per_day)
     if "seed7" in wanted:
-        rows += run_instance("seed7", make_example_history(seed=7), cn, "CN")
+        rows += run_instance("seed7", make_example_history(seed=7), cn, "CN", per_day=args.per_day)
     if "us" in wanted and (DATA / "us_bank_2003_5min.csv").exists() and us:
-        rows += run_instance("us_bank", load_us(), us, "US", aht_sec=300.0)
+        rows += run_instance("us_bank", load_us(), us, "US", aht_sec=300.0, per_day=args.per_day)
     table = pd.DataFrame(rows)
     pd.set_option("display.width", 250)
     cols = [
@@ -194,6 +267,8 @@ def main() -> None:
         "kinds_ord",
         "single_ratio_ord",
         "snaive_ord",
+        "cover_special",
+        "cover_ordinary",
     ]
     print(table[cols].round(3).to_string(index=False))
     table["hol_vs_ord"] = table["kinds_hol"] / table["kinds_ord"]

@@ -39,7 +39,9 @@ def load() -> pd.DataFrame:
     return df
 
 
-def score(test: pd.DataFrame, fc: pd.DataFrame) -> dict[str, float]:
+def score(test: pd.DataFrame, fc: pd.DataFrame, special: pd.DataFrame | None = None) -> dict[str, float]:
+    """RMSE, MAE, WAPE and the 80% interval's coverage; with ``special`` (a result's
+    ``special_days``) the coverage on the open special days and on the other days apart."""
     m = test.merge(fc, on="interval_start", how="left", suffixes=("", "_f"))
     assert len(m) == len(test) and m["calls_f"].notna().all(), "forecast must cover every test slot"
     out = {
@@ -51,6 +53,12 @@ def score(test: pd.DataFrame, fc: pd.DataFrame) -> dict[str, float]:
         out["cover80"] = coverage(m["calls"], m["calls_lo_80"], m["calls_hi_80"])
         out["below_q90"] = float((m["calls"] <= m["calls_hi_80"]).mean())
         out["below_q10"] = float((m["calls"] < m["calls_lo_80"]).mean())
+        if special is not None and len(special):
+            sp = m["interval_start"].dt.normalize().isin(set(special.loc[special["status"] == "open", "date"]))
+            for part, sel in (("special", sp), ("ordinary", ~sp)):
+                out[f"cover80_{part}"] = coverage(
+                    m.loc[sel, "calls"], m.loc[sel, "calls_lo_80"], m.loc[sel, "calls_hi_80"]
+                )
     return out
 
 
@@ -79,11 +87,12 @@ def main() -> None:
     for name in [*MODELS, "combo", "auto"]:
         t0 = time.perf_counter()
         res = forecast(train, horizon, model=name, country="US", aht_sec=300)
-        s = score(test, res.forecast)
+        s = score(test, res.forecast, res.special_days)
         rows.append((name, res.selected["model"].iloc[0], s, time.perf_counter() - t0))
         print(
             f"  {name:16s} -> {res.selected['model'].iloc[0]:50s} RMSE {s['rmse']:6.2f} MAE {s['mae']:6.2f} "
             f"WAPE {s['wape']:.4f}  cover80 {s['cover80']:.3f} below_q90 {s['below_q90']:.3f} "
+            f"(special days {s.get('cover80_special', float('nan')):.3f}, others {s.get('cover80_ordinary', float('nan')):.3f}) "
             f"({time.perf_counter() - t0:.1f} s)"
         )
     res_nocal = forecast(train, horizon, model="auto", country=None, aht_sec=300)

@@ -242,3 +242,37 @@ def test_spring_festival_offsets_line_up_on_lunar_new_year_across_the_2025_refor
         cal = day_types(pd.date_range("2025-12-30", "2026-01-02"), country=country).set_index("date")
         assert cal.loc["2025-12-31", "kind"] == "eve:New Year's Day"
         assert cal.loc["2026-01-01", "kind"] == "holiday:New Year's Day" and cal.loc["2026-01-01", "offset"] == 0
+
+
+def test_first_day_back_after_a_closed_holiday_is_a_reopening_whatever_its_weekday():
+    """A Mon-Fri centre closed on its holidays: the first day back takes the reopening's
+    backlog like a Monday (the day after the weekly closure) does, times 1.1, on any weekday.
+
+    Learned from one Tuesday (after Memorial Day, Monday 26 May 2003), forecast for a Monday
+    (after Independence Day, Friday 4 July): measured against its own weekday, the Tuesday's
+    ratio (1.32 / 1.0) would be applied on top of the Monday's own peak (1.2 x 1.32 = 1.58)."""
+    level = np.array([1.2, 1.0, 0.95, 0.95, 1.0, 0.0, 0.0])
+    days = pd.date_range("2003-03-03", "2003-07-13", freq="D")
+    cal = day_types(days, country="US")
+    kind = cal["kind"].to_numpy()
+    daily = 3000.0 * level[cal["weekday"].to_numpy()]
+    daily[np.char.startswith(kind.astype(str), "holiday:")] = 0.0
+    after = np.char.startswith(kind.astype(str), "after1:")
+    daily[after] = 3000.0 * level[0] * 1.1
+    ts = pd.date_range(days[0], days[-1] + pd.Timedelta(hours=23), freq="60min")
+    ts = ts[(ts.hour >= 8) & (ts.hour < 20)]
+    d = (ts.normalize() - days[0]).days.to_numpy()
+    rng = np.random.default_rng(3)
+    calls = rng.poisson(daily[d] / 12.0).astype(float)
+    df = pd.DataFrame({"interval_start": ts, "calls": calls, "aht_sec": 300.0})
+    df = df[daily[d] > 0]  # closed days (weekends, holidays) have no rows
+    hist = df[df["interval_start"] < "2003-06-16"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WFMWarning)
+        res = forecast(hist, 28, country="US", model="weighted_weeks")
+    got = _daily(res)
+    truth = pd.Series(daily, index=days)
+    assert "2003-07-04" not in got.index.strftime("%Y-%m-%d")  # the holiday stays closed
+    sp = res.special_days.set_index("date")
+    assert sp.loc["2003-07-07", "kind"] == "after1:Independence Day" and sp.loc["2003-07-07", "method"] == "pooled"
+    assert abs(got["2003-07-07"] / truth["2003-07-07"] - 1) < 0.08, got["2003-07-07"] / truth["2003-07-07"]

@@ -310,7 +310,7 @@ def _special_scorer(qd: QueueData, horizon_days: int, country, events):
             return None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", WFMWarning)
-            h = learn_special(qd, cut)
+            h = learn_special(qd, cut, country)
             plan, shapes = plan_special(qd, h, cal[sel], country, events)
         actual_all = qd.calls[cut:end][sel]
         lead_day = (plan["date"].to_numpy().astype("datetime64[D]") - train.dates[-1]).astype(int)
@@ -603,7 +603,7 @@ def _forecast_queues(
         if kinds_mode:
             days = as_of_day + np.arange(1, cfg.horizon_days + 1).astype("timedelta64[D]")
             cal = day_types(pd.DatetimeIndex(days), country=country, events=events)
-            hist = learn_special(qd)
+            hist = learn_special(qd, country=country)
             plan, shapes = plan_special(qd, hist, cal, country, events)
             _special_notes(name, plan, events, notes)
             if (plan["method"] != "ordinary").any():

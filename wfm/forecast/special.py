@@ -114,20 +114,42 @@ def _profiles(calls: np.ndarray, wd: np.ndarray, usable: np.ndarray, open_slots:
     return prof
 
 
-def reference_weekday(family: str, weekday: int, borrows: int, open_weekdays: np.ndarray) -> int:
+def first_day_back(open_weekdays: np.ndarray, country: str | None, default: int) -> int:
+    """The first working day after the weekly rest (Monday; Sunday in Israel), or for a
+    centre with a weekly closure the first open day after it; ``default`` when none."""
+    weekend = weekend_days(country)
+    day = next((w for w in range(7) if w not in weekend and (w - 1) % 7 in weekend), default)
+    for w in range(7):
+        if not open_weekdays.all() and open_weekdays[w] and not open_weekdays[(w - 1) % 7]:
+            return w
+    return day
+
+
+def reference_weekday(
+    family: str, weekday: int, borrows: int, open_weekdays: np.ndarray, after_closure: int = -1
+) -> int:
     """The weekday a special day's ratio is measured against; -1 = an average open day.
 
     A holiday is a holiday whatever weekday it falls on (average day); an eve, an after-day
-    or an event scales its own weekday; a make-up workday the weekday it borrows."""
+    or an event scales its own weekday; a make-up workday the weekday it borrows. The first
+    day back after a *closed* holiday period is a reopening like the one after the weekly
+    rest, whatever weekday it falls on (the Tuesday after a closed Memorial Day takes the
+    Monday's backlog): pass that weekday as ``after_closure`` and it is the reference, so an
+    effect learned on a Tuesday transfers to a Monday without counting the Monday peak twice."""
     if family == "holiday":
         return -1
     if family == "makeup":
         return int(borrows) if borrows >= 0 and open_weekdays[borrows] else -1
+    if family == "after1" and after_closure >= 0 and open_weekdays[after_closure]:
+        return int(after_closure)
     return int(weekday) if open_weekdays[weekday] else -1
 
 
-def learn_special(qd: QueueData, n_days: int | None = None) -> SpecialHistory:
-    """Records of every special day with data in ``qd``'s first ``n_days`` days (all by default)."""
+def learn_special(qd: QueueData, n_days: int | None = None, country: str | None = None) -> SpecialHistory:
+    """Records of every special day with data in ``qd``'s first ``n_days`` days (all by default).
+
+    ``country`` sets the weekly rest for the first day back after a closed holiday period
+    (see :func:`reference_weekday`)."""
     n = len(qd.days) if n_days is None else int(n_days)
     cal = qd.calendar.iloc[:n]
     kinds = cal["kind"].to_numpy().astype(object)
@@ -157,6 +179,8 @@ def learn_special(qd: QueueData, n_days: int | None = None) -> SpecialHistory:
     dates = qd.days[:n]
     offsets = cal["offset"].to_numpy()
     hol_open = hol_closed = 0
+    reopen = first_day_back(qd.open_weekdays, country, -1)
+    worked_days = has_rows & (totals > 0)
     for i in special:
         k = kinds[i]
         prev = last_seen.get(k)
@@ -170,7 +194,14 @@ def learn_special(qd: QueueData, n_days: int | None = None) -> SpecialHistory:
         if families[i] == "holiday" and (worked or qd.open_weekdays[wd[i]]):
             # a closed day counts only where the centre would otherwise have been open
             closed.setdefault(k, [set(), set()])[0 if worked else 1].add(occ)
-        ref = reference_weekday(families[i], wd[i], borrows[i], qd.open_weekdays)
+        closure = -1
+        if families[i] == "after1":
+            # the period before it was closed: a day of its holiday in the week before without calls
+            hol = "holiday:" + k.split(":", 1)[1]
+            before = np.arange(max(int(i) - 7, 0), int(i))
+            if ((kinds[before] == hol) & ~worked_days[before]).any():
+                closure = reopen
+        ref = reference_weekday(families[i], wd[i], borrows[i], qd.open_weekdays, closure)
         ref_total = level[i] * (factors[ref] if ref >= 0 else 1.0)
         if not worked or not ref_total > 0:
             continue
@@ -307,6 +338,19 @@ def _short_day(qd: QueueData, weekend: frozenset[int]) -> int:
     return before if qd.open_weekdays[before] else int(workdays[-1])
 
 
+def _closed_holiday(h: SpecialHistory, kind: str, weekly_closure: bool) -> str:
+    """How a holiday kind is known to be closed ("learned", "pooled", "prior"), "" when open.
+
+    Closed when most of its past occurrences were; never seen: as most holidays of the
+    history; no holiday in the history: closed when the centre has a weekly closure."""
+    n_open, n_closed = h.closed.get(kind, (0, 0))
+    if n_closed > n_open:
+        return "learned"
+    if n_open == 0 and (h.holiday_closed_days > h.holiday_open_days or (h.holiday_open_days == 0 and weekly_closure)):
+        return "pooled" if h.holiday_closed_days else "prior"
+    return ""
+
+
 def plan_special(
     qd: QueueData, h: SpecialHistory, cal: pd.DataFrame, country: str | None, events: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, list]:
@@ -331,11 +375,7 @@ def plan_special(
     weekend = weekend_days(country)
     # the first working day after the weekly rest (Monday; Sunday in Israel), or for a
     # centre with a weekly closure the first open day after it
-    after_rest = next((w for w in range(7) if w not in weekend and (w - 1) % 7 in weekend), median_w)
-    for w in range(7):
-        if not qd.open_weekdays.all() and qd.open_weekdays[w] and not qd.open_weekdays[(w - 1) % 7]:
-            after_rest = w
-            break
+    after_rest = first_day_back(qd.open_weekdays, country, median_w)
     weekly_closure = not qd.open_weekdays.all()
     short = _short_day(qd, weekend)
     ev = normalize_events(events).set_index("date") if events is not None else None
@@ -358,21 +398,20 @@ def plan_special(
         own_open = bool(qd.open_weekdays[wd[i]])
         mult = 1.0
         pool = fam != "event"
+        closure = -1
         if fam == "holiday":
             p = quietest
-            n_open, n_closed = h.closed.get(k, (0, 0))
-            if n_closed > n_open:
-                status[i], method[i], occurrences[i] = "closed", "learned", n_closed
-                continue
-            if n_open == 0 and (
-                h.holiday_closed_days > h.holiday_open_days or (h.holiday_open_days == 0 and weekly_closure)
-            ):
-                status[i], method[i] = "closed", "pooled" if h.holiday_closed_days else "prior"
+            shut = _closed_holiday(h, k, weekly_closure)
+            if shut:
+                status[i], method[i] = "closed", shut
+                occurrences[i] = h.closed.get(k, (0, 0))[1] if shut == "learned" else 0
                 continue
         elif fam == "eve":
             p = short
         elif fam == "after1":
             p = after_rest if qd.open_weekdays[after_rest] else median_w
+            if _closed_holiday(h, "holiday:" + k.split(":", 1)[1], weekly_closure):
+                closure = p  # the reopening after a closed period: measured against the day after the weekly rest
         elif fam == "makeup":
             p = int(borrows[i]) if borrows[i] >= 0 and qd.open_weekdays[borrows[i]] else median_w
         elif fam == "event":
@@ -386,7 +425,7 @@ def plan_special(
             p = median_w
         slots = p if fam in ("holiday", "makeup") else (wd[i] if own_open else p)
         est = _estimate(h, k, int(offs[i]), pool)
-        ref = reference_weekday(fam, wd[i], borrows[i], qd.open_weekdays)
+        ref = reference_weekday(fam, wd[i], borrows[i], qd.open_weekdays, closure)
         ref_wd[i] = ref
         # the reported ratio (to an average open day) uses the history's weekday factors for
         # the prior and the reference; the forecast uses the model's
