@@ -64,6 +64,7 @@ __all__ = [
     "queue_cover",
     "requirement_matrix",
     "deadline_steps_for",
+    "split_shortfall",
     "COVER_COLUMNS",
 ]
 
@@ -76,6 +77,7 @@ COVER_COLUMNS: tuple[str, ...] = (
     "under",
     "over",
     "backlog",
+    "overdue",
     "price",
 )
 
@@ -447,10 +449,12 @@ def queue_cover(
     Returns
     -------
     (pandas.DataFrame, Cover)
-        ``queue, interval_start, required, scheduled, under, over, backlog, price``, one row
-        per queue and interval (``required`` and ``scheduled`` in heads on shift, gross of
-        shrinkage; ``over = max(scheduled - required, 0)`` for interval queues), and the
-        arrays behind it.
+        ``queue, interval_start, required, scheduled, under, over, backlog, overdue, price``, one
+        row per queue and interval (``required`` and ``scheduled`` in heads on shift, gross of
+        shrinkage; ``under`` heads short and ``over = max(scheduled - required, 0)`` for
+        interval queues, 0 on deferrable ones; ``backlog`` and ``overdue``, work waiting and work
+        past its deadline at the end of the interval, for deferrable queues, 0 on interval
+        ones: see :func:`split_shortfall`), and the arrays behind it.
     """
     queues = list(skills.queues)
     starts, req = requirement_matrix(requirements, queues, targets)
@@ -458,16 +462,33 @@ def queue_cover(
     heads = heads_by_group(roster, skills, starts, breaks=breaks, agents=agents)
     cover = allocate(heads, req, skills.group_holds(), deadline_steps=deadline_steps_for(queues, targets, step_sec))
     n_t, n_q = req.shape
+    deferrable = np.array([d is not None for d in deadline_steps_for(queues, targets, 1.0)], dtype=bool)
+    under, overdue = split_shortfall(cover.under, deferrable)
     frame = pd.DataFrame(
         {
             "queue": np.repeat(np.asarray(queues, dtype=object), n_t),
             "interval_start": np.tile(starts.to_numpy(), n_q),
             "required": req.T.reshape(-1),
             "scheduled": cover.scheduled.T.reshape(-1),
-            "under": cover.under.T.reshape(-1),
-            "over": np.maximum(cover.scheduled - req, 0.0).T.reshape(-1),
+            "under": under.T.reshape(-1),
+            "over": np.where(deferrable[None, :], 0.0, np.maximum(cover.scheduled - req, 0.0)).T.reshape(-1),
             "backlog": cover.backlog.T.reshape(-1),
+            "overdue": overdue.T.reshape(-1),
             "price": cover.price.T.reshape(-1),
         }
     )
     return frame, cover
+
+
+def split_shortfall(under: np.ndarray, deferrable: Sequence[bool] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:attr:`Cover.under` ``(T, Q)`` as the frames' two columns: ``(under, overdue)``.
+
+    ``under`` is heads short of the requirement in the interval (interval queues; 0 on a
+    deferrable queue, whose work may be done later); ``overdue`` is a deferrable queue's work
+    past its deadline at the end of the interval (agent-intervals; 0 on interval queues). Work
+    that stays late counts in every interval it is late, so ``overdue`` summed over a horizon is
+    a lateness stock (agent-intervals x intervals late), not an amount of work, and is never
+    added to ``under``.
+    """
+    late = np.asarray(deferrable, dtype=bool)[None, :]
+    return np.where(late, 0.0, under), np.where(late, under, 0.0)
