@@ -112,6 +112,13 @@ class Cover:
     budget_price
         ``(G,)`` with a budget: the dual of each group's budget row (shortfall removed per
         extra head-interval of that group); None without.
+    capacity_price
+        ``(T, G)`` dual of each group's capacity row ``sum_q x[t, g, q] <= heads[t, g]``: how
+        much the total shortfall falls per extra head of that group in that interval (0 where
+        the group has heads to spare). By dual feasibility it is at least ``price[t, q]`` for
+        every queue ``q`` the group holds, so ``max(price[t, q] - capacity_price[t, g], 0)`` is
+        the first-order gain of one head of ``g`` that also held ``q`` (what
+        :func:`wfm.skill_check.roster_gaps` ranks cross-training by).
     """
 
     allocated: np.ndarray
@@ -123,6 +130,7 @@ class Cover:
     price: np.ndarray
     status: str
     budget_price: np.ndarray | None = None
+    capacity_price: np.ndarray | None = None
 
     @property
     def shortfall(self) -> float:
@@ -304,6 +312,7 @@ def allocate(
         backlog[:, q] = x[b0 + k * n_t : b0 + (k + 1) * n_t]
         under[:, q] = x[l0 + k * n_t : l0 + (k + 1) * n_t]
     duals = -np.asarray(res.ub_marginals)
+    capacity_price = np.maximum(duals[: n_t * n_g].reshape(n_t, n_g), 0.0)
     price = np.zeros((n_t, n_q))
     has = cover_row >= 0
     price[has] = duals[cover_row[has]]
@@ -321,6 +330,7 @@ def allocate(
             price,
             "OPTIMAL",
             budget_price=duals[budget_row0 : budget_row0 + n_g],
+            capacity_price=capacity_price,
         )
     # Spare heads: shared among the group's interval queues in proportion to their requirement
     # (equally where none requires anything); a group holding only deferrable queues keeps its
@@ -337,7 +347,9 @@ def allocate(
     )
     alloc = alloc + spare[:, :, None] * share
     under[np.abs(under) < 1e-9] = 0.0
-    return Cover(alloc, served, alloc.sum(axis=1), required, under, backlog, price, "OPTIMAL")
+    return Cover(
+        alloc, served, alloc.sum(axis=1), required, under, backlog, price, "OPTIMAL", capacity_price=capacity_price
+    )
 
 
 # ------------------------------------------------------------------------ frames
