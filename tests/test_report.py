@@ -447,7 +447,7 @@ def test_service_cells_follow_service_csv(plan: dict) -> None:
             "calls": [10.0, 12.0, 5.0],
             "metric": ["service_level", "service_level", "asa_sec"],
             "target": [0.8, 0.8, 600.0],
-            "planned": [0.85, 0.83, 20.0],
+            "erlang_allocated": [0.85, 0.83, 20.0],
             "simulated": [0.812, 0.70, 4321.0],
             "simulated_lo": [0.8, 0.65, 4000.0],
             "simulated_hi": [0.83, 0.75, 4600.0],
@@ -460,7 +460,7 @@ def test_service_cells_follow_service_csv(plan: dict) -> None:
     assert cells[("vip", "2026-12-01")]["class"] == "miss" and cells[("vip", "2026-12-01")]["band"] == "[65.0%–75.0%]"
     assert (
         cells[("outbound", "2026-11-30")]["sim"] == "4,321 s"
-        and cells[("outbound", "2026-11-30")]["plan"] == "plan 20 s"
+        and cells[("outbound", "2026-11-30")]["plan"] == "Erlang 20 s"
     )
     assert "no calls" in page  # outbound has no row for the second day
     with pytest.raises(InvalidInputError, match="simulated frame is missing column"):

@@ -265,7 +265,17 @@ def render_report(
     if simulated is not None and not simulated.empty:
         require_columns(
             simulated,
-            ["queue", "date", "metric", "target", "planned", "simulated", "simulated_lo", "simulated_hi", "misses"],
+            [
+                "queue",
+                "date",
+                "metric",
+                "target",
+                "erlang_allocated",
+                "simulated",
+                "simulated_lo",
+                "simulated_hi",
+                "misses",
+            ],
             "simulated",
         )
     if correction is not None and not correction.empty:
