@@ -127,7 +127,7 @@ def test_roster_gaps_says_when_cross_training_was_checked_and_does_not_close_the
     _, _, gaps = roster_gaps(req, roster, skills, None)
     assert [g.queue for g in gaps] == ["y"]
     assert gaps[0].cross_train is None and gaps[0].hire == 3 and gaps[0].groups_tried == 1
-    assert "cross-training the group with the most spare heads, up to all its agents, does not close it" in (
+    assert "cross-training the group the cover's row prices rank first, up to all its agents, does not close it" in (
         gaps[0].sentence
     )
 

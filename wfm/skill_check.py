@@ -288,7 +288,7 @@ class RosterSkillGap:
     window: str
     cross_train: tuple[str, int] | None
     hire: int | None = None
-    #: how many groups' cross-training was checked (those with the most spare heads)
+    #: how many groups' cross-training was checked (ranked by :func:`cross_training_value`, then spare heads)
     groups_tried: int = 0
     #: a deferrable queue (a deadline target): ``peak`` is then the work past its deadline at the
     #: worst interval, and ``agent_hours`` / ``share`` add that up interval by interval (late work
@@ -319,7 +319,7 @@ class RosterSkillGap:
             text += "; no cross-training of one group or hiring checked closes it"
         if self.cross_train is None and self.groups_tried:
             which = "the group" if self.groups_tried == 1 else f"any one of the {self.groups_tried} groups"
-            text += f"; cross-training {which} with the most spare heads, up to all its agents, does not close it alone"
+            text += f"; cross-training {which} the cover's row prices rank first, up to all its agents, does not close it alone"
         return text
 
 
