@@ -13,7 +13,7 @@ import pytest
 from wfm.datasets import EXAMPLE_SKILL_MIX, example_dir, make_example_agents
 from wfm.io import read_frame
 from wfm.cover import heads_by_group
-from wfm.skill_check import cross_training_value, roster_gaps, skill_capacity
+from wfm.skill_check import cross_training_value, roster_gaps, shortfall_window, skill_capacity
 from wfm.skills import parse_skills
 
 T0 = pd.Timestamp("2026-11-02 09:00")  # a Monday
@@ -198,3 +198,21 @@ def test_the_row_prices_pick_the_group_on_shift_in_the_gap_not_the_one_with_most
         fixed.loc[fixed["agent_id"].isin(["z0", "z1"][:trained]), "skills"] = "z;y"
         _, _, again = roster_gaps(req, roster, parse_skills(fixed, queues), None)
         assert (not again) == closes
+
+
+def test_the_window_names_each_time_of_day_run_with_its_days():
+    # a week of 15-minute intervals from Mon 00:00; flagged by hand: weekdays 09:00-12:00 (60
+    # intervals), every day 18:00-20:00 (56) and Sun 23:30 - Mon 00:30 across midnight (4)
+    starts = pd.date_range("2026-11-02", periods=7 * 96, freq="15min")
+    minutes = starts.hour * 60 + starts.minute
+    day = starts.day_of_week
+    short = ((day < 5) & (minutes >= 540) & (minutes < 720)) | ((minutes >= 1080) & (minutes < 1200))
+    short |= ((day == 6) & (minutes >= 1410)) | ((day == 0) & (minutes < 30))
+    step = pd.Timedelta(minutes=15)
+    assert shortfall_window(starts, np.asarray(short), step) == (
+        "on weekdays 09:00-12:00, on every day 18:00-20:00 and on Mon, Sun 23:30-00:30"
+    )
+    assert shortfall_window(starts, np.asarray(short), step, max_windows=2) == (
+        "on weekdays 09:00-12:00 and on every day 18:00-20:00 (and 1 shorter window)"
+    )
+    assert shortfall_window(starts, np.ones(len(starts), bool), step) == "on every day"
