@@ -128,11 +128,11 @@ def replay(
     service["date"] = pd.to_datetime(service["date"])
     # The promise: the run's own simulation of its plan against its forecast (service.csv
     # ``simulated``, the figure the report leads with), or ``erlang``: per-queue Erlang at the
-    # heads allocated to the queue (service.csv ``planned``; it ignores pooling between skills).
-    column = "simulated" if promise == "simulated" else "planned"
+    # heads allocated to the queue (service.csv ``erlang_allocated``; it ignores pooling between skills).
+    column = "simulated" if promise == "simulated" else "erlang_allocated"
     promised = service.rename(columns={column: "promised"})[["queue", "date", "promised"]]
     empty = pd.DataFrame({"queue": pd.Series([], dtype=object), "date": pd.Series([], dtype="datetime64[ns]")})
-    got = compare_to_plan(sim.daily, empty, targets).drop(columns=["planned"])
+    got = compare_to_plan(sim.daily, empty, targets).drop(columns=["erlang_allocated"])
     got = got.merge(promised, on=["queue", "date"], how="left")
     asa = got["metric"] == "asa_sec"
     scale = np.where(asa, got["target"], 1.0)  # ASA: 2% of the target; SL: 2 points

@@ -152,5 +152,47 @@ def test_queue_cover_reads_a_roster_with_breaks_and_carry_in():
         "under",
         "over",
         "backlog",
+        "overdue",
         "price",
     ]
+
+
+def test_queue_cover_keeps_a_deferrable_queue_s_lateness_out_of_under():
+    # x: an interval queue, one dedicated agent 08:00-10:00, 2 heads required at 08:30;
+    # c: callbacks (deadline 1 h = 2 intervals of 30 min: the work of interval k is done by the end
+    # of k + 1), 2 agent-intervals of work arriving at 08:00, one dedicated agent from 09:30 only.
+    agents = pd.DataFrame({"agent_id": ["x1", "c1"], "skills": ["x", "c"]})
+    skills = parse_skills(agents, ["x", "c"])
+    roster = pd.DataFrame(
+        {
+            "agent_id": ["x1", "c1"],
+            "shift_start": pd.to_datetime(["2026-03-02 08:00", "2026-03-02 09:30"]),
+            "shift_end": pd.to_datetime(["2026-03-02 10:00", "2026-03-02 10:00"]),
+        }
+    )
+    starts = pd.date_range("2026-03-02 08:00", periods=4, freq="30min")
+    req = pd.DataFrame(
+        {
+            "queue": ["x"] * 4 + ["c"] * 4,
+            "interval_start": list(starts) * 2,
+            "agents_scheduled": [1, 2, 1, 1, 2, 0, 0, 0],
+            "agents": [1, 2, 1, 1, 1, 0, 0, 0],
+            "erlangs": [1.0, 2.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0],
+        }
+    )
+    targets = TargetSet(Targets(), {"c": Targets(service_level=None, answer_sec=None, deadline_sec=3600)})
+    frame, cover = queue_cover(req, roster, skills, targets)
+    x = frame[frame["queue"] == "x"]
+    c = frame[frame["queue"] == "c"]
+    # by hand: x is 1 head short at 08:30 and never late
+    assert x["under"].tolist() == pytest.approx([0, 1, 0, 0])
+    assert x["overdue"].tolist() == pytest.approx([0, 0, 0, 0])
+    # c: the 2 units wait (backlog 2, 2, 2, then 1 after c1's interval); due by 09:00, so 2 are
+    # overdue at the ends of 08:30 and 09:00 and 1 at 09:30's end: 5 agent-intervals of lateness
+    # in all (counted once per interval it stays late), never heads short
+    assert c["backlog"].tolist() == pytest.approx([2, 2, 2, 1], abs=1e-6)
+    assert c["overdue"].tolist() == pytest.approx([0, 2, 2, 1], abs=1e-6)
+    assert c["under"].tolist() == pytest.approx([0, 0, 0, 0])
+    assert c["over"].tolist() == pytest.approx([0, 0, 0, 0])
+    # the arrays keep both in Cover.under (the program's objective), the frame splits them
+    assert cover.under.sum() == pytest.approx(x["under"].sum() + c["overdue"].sum(), abs=1e-6)

@@ -139,7 +139,7 @@ def test_service_csv_holds_promised_and_simulated_service(two_runs):
         "calls",
         "metric",
         "target",
-        "planned",
+        "erlang_allocated",
         "simulated",
         "simulated_lo",
         "simulated_hi",
@@ -513,7 +513,7 @@ def test_report_cards_and_service_cells_match_summary_json_and_service_csv(two_r
         cell = cells[(row.queue, str(row.date)[:10])]
         assert cell["class"] == ("miss" if row.misses else "met")
         assert cell["sim"] == f"{100 * row.simulated:.1f}%"
-        assert cell["plan"] == f"plan {100 * row.planned:.1f}%"
+        assert cell["plan"] == f"Erlang {100 * row.erlang_allocated:.1f}%"
     # the correction rounds of correction.csv are shown
     rounds = read_frame(folder / "correction.csv")
     explain = page[page.index('<section id="explain">') : page.index('<section id="forecast">')]

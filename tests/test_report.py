@@ -447,7 +447,7 @@ def test_service_cells_follow_service_csv(plan: dict) -> None:
             "calls": [10.0, 12.0, 5.0],
             "metric": ["service_level", "service_level", "asa_sec"],
             "target": [0.8, 0.8, 600.0],
-            "planned": [0.85, 0.83, 20.0],
+            "erlang_allocated": [0.85, 0.83, 20.0],
             "simulated": [0.812, 0.70, 4321.0],
             "simulated_lo": [0.8, 0.65, 4000.0],
             "simulated_hi": [0.83, 0.75, 4600.0],
@@ -460,7 +460,7 @@ def test_service_cells_follow_service_csv(plan: dict) -> None:
     assert cells[("vip", "2026-12-01")]["class"] == "miss" and cells[("vip", "2026-12-01")]["band"] == "[65.0%–75.0%]"
     assert (
         cells[("outbound", "2026-11-30")]["sim"] == "4,321 s"
-        and cells[("outbound", "2026-11-30")]["plan"] == "plan 20 s"
+        and cells[("outbound", "2026-11-30")]["plan"] == "Erlang 20 s"
     )
     assert "no calls" in page  # outbound has no row for the second day
     with pytest.raises(InvalidInputError, match="simulated frame is missing column"):
@@ -593,3 +593,23 @@ def test_per_queue_panels_come_from_queue_coverage_when_the_coverage_is_pooled(p
     assert "shared among the queues they are skilled for" in coverage
     with pytest.raises(InvalidInputError, match="queue_coverage frame is missing column"):
         render_report(**plan, queue_coverage=plan["coverage"].drop(columns=["under"]))
+
+
+def test_a_deferrable_queue_s_panel_says_its_overdue_work_not_a_head_shortfall(plan: dict) -> None:
+    # queue_coverage.csv ``overdue``: work past its deadline at each interval's end (agent-intervals);
+    # 15-minute intervals, 2, 2 and 1 agent-intervals overdue at three intervals: the peak is
+    # 2 x 0.25 = 0.5 agent-hours and some work is overdue during 3 x 0.25 = 0.75 h (the sum, 5
+    # agent-intervals counted once per interval the work stays late, is not shown).
+    columns = ["required", "scheduled", "under", "over"]
+    pooled = plan["coverage"].groupby("interval_start", as_index=False)[columns].sum().assign(queue="pooled")
+    by_queue = plan["coverage"].assign(overdue=0.0)
+    late = by_queue.index[by_queue["queue"] == by_queue["queue"].iloc[0]][10:13]
+    by_queue.loc[late, "overdue"] = [2.0, 2.0, 1.0]
+    assert (pd.to_datetime(by_queue["interval_start"]).drop_duplicates().diff().dropna() == pd.Timedelta("15min")).all()
+    page = render_report(**{**plan, "coverage": pooled}, queue_coverage=by_queue)
+    coverage = page[page.index('<section id="coverage">') : page.index('<section id="heatmap">')]
+    queue = str(by_queue["queue"].iloc[0])
+    assert f"{queue}: up to 0.5 agent-hours of work overdue, some work overdue during 0.8 h" in coverage
+    # without lateness the note is absent
+    plain = render_report(**{**plan, "coverage": pooled}, queue_coverage=by_queue.assign(overdue=0.0))
+    assert "work overdue" not in plain

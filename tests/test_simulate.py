@@ -387,7 +387,7 @@ def test_compare_to_plan_flags_misses_beyond_two_points() -> None:
         {"date": [START, START], "queue": ["a", "b"], "service_level": [0.81, np.nan], "asa_sec": [9.0, 0.5]}
     )
     cmp_ = compare_to_plan(res.daily, planned, targets).set_index("queue")
-    assert cmp_.loc["a", "metric"] == "service_level" and cmp_.loc["a", "planned"] == 0.81
+    assert cmp_.loc["a", "metric"] == "service_level" and cmp_.loc["a", "erlang_allocated"] == 0.81
     assert cmp_.loc["a", "misses"]  # 10 Erlangs on 11 agents is far below 80/20
     assert cmp_.loc["b", "metric"] == "asa_sec" and not cmp_.loc["b", "misses"]
     lines = miss_warnings(compare_to_plan(res.daily, planned, targets))

@@ -12,7 +12,8 @@ import pytest
 
 from wfm.datasets import EXAMPLE_SKILL_MIX, example_dir, make_example_agents
 from wfm.io import read_frame
-from wfm.skill_check import roster_gaps, skill_capacity
+from wfm.cover import heads_by_group
+from wfm.skill_check import cross_training_value, roster_gaps, shortfall_window, skill_capacity
 from wfm.skills import parse_skills
 
 T0 = pd.Timestamp("2026-11-02 09:00")  # a Monday
@@ -126,7 +127,7 @@ def test_roster_gaps_says_when_cross_training_was_checked_and_does_not_close_the
     _, _, gaps = roster_gaps(req, roster, skills, None)
     assert [g.queue for g in gaps] == ["y"]
     assert gaps[0].cross_train is None and gaps[0].hire == 3 and gaps[0].groups_tried == 1
-    assert "cross-training the group with the most spare heads, up to all its agents, does not close it" in (
+    assert "cross-training the group the cover's row prices rank first, up to all its agents, does not close it" in (
         gaps[0].sentence
     )
 
@@ -149,3 +150,69 @@ def test_a_deferrable_queue_short_of_skills_is_said_as_work_past_its_deadline():
     sentence = gaps[0].sentence
     assert "y has work past its deadline" in sentence and "8.0 agent-intervals" in sentence
     assert "of its requirement" not in sentence
+
+
+def test_the_row_prices_pick_the_group_on_shift_in_the_gap_not_the_one_with_most_spare_heads():
+    # y needs 4 heads 09:00-10:00; its 2 holders (x;y) give 2: 2 heads short in each of 4 intervals.
+    # Group x (6 agents, on 10:00-14:00, nothing to do) has 96 spare head-intervals but none in the
+    # gap; group z (3 agents, on 09:00-10:00, z needs 1) has 2 spare heads exactly there. By hand:
+    # y's row price is 1 in the gap, z's capacity price 0, so one z agent cross-trained is worth
+    # 4 head-intervals (on for all 4 intervals); an x agent is worth 0. Cross-training 2 z agents
+    # closes it (2 + 2 = 4 heads), 1 does not.
+    ids = [f"x{i}" for i in range(6)] + ["z0", "z1", "z2", "y0", "y1"]
+    skills_of = ["x"] * 6 + ["z"] * 3 + ["x;y"] * 2
+    agents = pd.DataFrame({"agent_id": ids, "skills": skills_of})
+    queues = ["x", "y", "z"]
+    late = [T0 + pd.Timedelta(hours=1)] * 6
+    roster = pd.DataFrame(
+        {
+            "agent_id": ids,
+            "shift_start": late + [T0] * 5,
+            "shift_end": [T0 + pd.Timedelta(hours=5)] * 6 + [T0 + pd.Timedelta(hours=1)] * 5,
+        }
+    )
+    starts = pd.date_range(T0, periods=20, freq="15min")
+    need = {"x": [0] * 20, "y": [4] * 4 + [0] * 16, "z": [1] * 4 + [0] * 16}
+    req = pd.DataFrame(
+        [(q, t, n) for q in queues for t, n in zip(starts, need[q])],
+        columns=["queue", "interval_start", "agents_scheduled"],
+    )
+    req["agents"] = req["agents_scheduled"]
+    req["erlangs"] = req["agents_scheduled"].astype(float)
+    skills = parse_skills(agents, queues)
+    frame, cover, gaps = roster_gaps(req, roster, skills, None, max_groups_tried=1)
+    assert [g.queue for g in gaps] == ["y"] and gaps[0].window == "on Mon 09:00-10:00"
+    names = [g.name for g in skills.groups]
+    heads = heads_by_group(roster, skills, starts)
+    size = np.bincount(skills.group_of, minlength=len(names)).astype(float)
+    value = dict(zip(names, cross_training_value(cover, heads, size, queues.index("y"))))
+    on_shift = dict(zip(names, heads.sum(axis=0)))
+    assert value["x"] == pytest.approx(0.0) and value["z"] == pytest.approx(4.0)
+    # by spare heads x (96 on shift, none required) would be tried before z (12 on shift, 4 required)
+    assert on_shift["x"] == 96 and on_shift["z"] == 12
+    assert gaps[0].cross_train == ("z", 2) and gaps[0].groups_tried == 1
+    assert "cross-training 2 agents of group z" in gaps[0].sentence
+    # the change applied to the agents file and checked from scratch: 2 close it, 1 does not
+    for trained, closes in ((2, True), (1, False)):
+        fixed = agents.copy()
+        fixed.loc[fixed["agent_id"].isin(["z0", "z1"][:trained]), "skills"] = "z;y"
+        _, _, again = roster_gaps(req, roster, parse_skills(fixed, queues), None)
+        assert (not again) == closes
+
+
+def test_the_window_names_each_time_of_day_run_with_its_days():
+    # a week of 15-minute intervals from Mon 00:00; flagged by hand: weekdays 09:00-12:00 (60
+    # intervals), every day 18:00-20:00 (56) and Sun 23:30 - Mon 00:30 across midnight (4)
+    starts = pd.date_range("2026-11-02", periods=7 * 96, freq="15min")
+    minutes = starts.hour * 60 + starts.minute
+    day = starts.day_of_week
+    short = ((day < 5) & (minutes >= 540) & (minutes < 720)) | ((minutes >= 1080) & (minutes < 1200))
+    short |= ((day == 6) & (minutes >= 1410)) | ((day == 0) & (minutes < 30))
+    step = pd.Timedelta(minutes=15)
+    assert shortfall_window(starts, np.asarray(short), step) == (
+        "on weekdays 09:00-12:00, on every day 18:00-20:00 and on Mon, Sun 23:30-00:30"
+    )
+    assert shortfall_window(starts, np.asarray(short), step, max_windows=2) == (
+        "on weekdays 09:00-12:00 and on every day 18:00-20:00 (and 1 shorter window)"
+    )
+    assert shortfall_window(starts, np.ones(len(starts), bool), step) == "on every day"

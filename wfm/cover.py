@@ -64,6 +64,7 @@ __all__ = [
     "queue_cover",
     "requirement_matrix",
     "deadline_steps_for",
+    "split_shortfall",
     "COVER_COLUMNS",
 ]
 
@@ -76,6 +77,7 @@ COVER_COLUMNS: tuple[str, ...] = (
     "under",
     "over",
     "backlog",
+    "overdue",
     "price",
 )
 
@@ -110,6 +112,13 @@ class Cover:
     budget_price
         ``(G,)`` with a budget: the dual of each group's budget row (shortfall removed per
         extra head-interval of that group); None without.
+    capacity_price
+        ``(T, G)`` dual of each group's capacity row ``sum_q x[t, g, q] <= heads[t, g]``: how
+        much the total shortfall falls per extra head of that group in that interval (0 where
+        the group has heads to spare). By dual feasibility it is at least ``price[t, q]`` for
+        every queue ``q`` the group holds, so ``max(price[t, q] - capacity_price[t, g], 0)`` is
+        the first-order gain of one head of ``g`` that also held ``q`` (what
+        :func:`wfm.skill_check.roster_gaps` ranks cross-training by).
     """
 
     allocated: np.ndarray
@@ -121,6 +130,7 @@ class Cover:
     price: np.ndarray
     status: str
     budget_price: np.ndarray | None = None
+    capacity_price: np.ndarray | None = None
 
     @property
     def shortfall(self) -> float:
@@ -302,6 +312,7 @@ def allocate(
         backlog[:, q] = x[b0 + k * n_t : b0 + (k + 1) * n_t]
         under[:, q] = x[l0 + k * n_t : l0 + (k + 1) * n_t]
     duals = -np.asarray(res.ub_marginals)
+    capacity_price = np.maximum(duals[: n_t * n_g].reshape(n_t, n_g), 0.0)
     price = np.zeros((n_t, n_q))
     has = cover_row >= 0
     price[has] = duals[cover_row[has]]
@@ -319,6 +330,7 @@ def allocate(
             price,
             "OPTIMAL",
             budget_price=duals[budget_row0 : budget_row0 + n_g],
+            capacity_price=capacity_price,
         )
     # Spare heads: shared among the group's interval queues in proportion to their requirement
     # (equally where none requires anything); a group holding only deferrable queues keeps its
@@ -335,7 +347,9 @@ def allocate(
     )
     alloc = alloc + spare[:, :, None] * share
     under[np.abs(under) < 1e-9] = 0.0
-    return Cover(alloc, served, alloc.sum(axis=1), required, under, backlog, price, "OPTIMAL")
+    return Cover(
+        alloc, served, alloc.sum(axis=1), required, under, backlog, price, "OPTIMAL", capacity_price=capacity_price
+    )
 
 
 # ------------------------------------------------------------------------ frames
@@ -447,10 +461,12 @@ def queue_cover(
     Returns
     -------
     (pandas.DataFrame, Cover)
-        ``queue, interval_start, required, scheduled, under, over, backlog, price``, one row
-        per queue and interval (``required`` and ``scheduled`` in heads on shift, gross of
-        shrinkage; ``over = max(scheduled - required, 0)`` for interval queues), and the
-        arrays behind it.
+        ``queue, interval_start, required, scheduled, under, over, backlog, overdue, price``, one
+        row per queue and interval (``required`` and ``scheduled`` in heads on shift, gross of
+        shrinkage; ``under`` heads short and ``over = max(scheduled - required, 0)`` for
+        interval queues, 0 on deferrable ones; ``backlog`` and ``overdue``, work waiting and work
+        past its deadline at the end of the interval, for deferrable queues, 0 on interval
+        ones: see :func:`split_shortfall`), and the arrays behind it.
     """
     queues = list(skills.queues)
     starts, req = requirement_matrix(requirements, queues, targets)
@@ -458,16 +474,33 @@ def queue_cover(
     heads = heads_by_group(roster, skills, starts, breaks=breaks, agents=agents)
     cover = allocate(heads, req, skills.group_holds(), deadline_steps=deadline_steps_for(queues, targets, step_sec))
     n_t, n_q = req.shape
+    deferrable = np.array([d is not None for d in deadline_steps_for(queues, targets, 1.0)], dtype=bool)
+    under, overdue = split_shortfall(cover.under, deferrable)
     frame = pd.DataFrame(
         {
             "queue": np.repeat(np.asarray(queues, dtype=object), n_t),
             "interval_start": np.tile(starts.to_numpy(), n_q),
             "required": req.T.reshape(-1),
             "scheduled": cover.scheduled.T.reshape(-1),
-            "under": cover.under.T.reshape(-1),
-            "over": np.maximum(cover.scheduled - req, 0.0).T.reshape(-1),
+            "under": under.T.reshape(-1),
+            "over": np.where(deferrable[None, :], 0.0, np.maximum(cover.scheduled - req, 0.0)).T.reshape(-1),
             "backlog": cover.backlog.T.reshape(-1),
+            "overdue": overdue.T.reshape(-1),
             "price": cover.price.T.reshape(-1),
         }
     )
     return frame, cover
+
+
+def split_shortfall(under: np.ndarray, deferrable: Sequence[bool] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:attr:`Cover.under` ``(T, Q)`` as the frames' two columns: ``(under, overdue)``.
+
+    ``under`` is heads short of the requirement in the interval (interval queues; 0 on a
+    deferrable queue, whose work may be done later); ``overdue`` is a deferrable queue's work
+    past its deadline at the end of the interval (agent-intervals; 0 on interval queues). Work
+    that stays late counts in every interval it is late, so ``overdue`` summed over a horizon is
+    a lateness stock (agent-intervals x intervals late), not an amount of work, and is never
+    added to ``under``.
+    """
+    late = np.asarray(deferrable, dtype=bool)[None, :]
+    return np.where(late, 0.0, under), np.where(late, under, 0.0)

@@ -265,7 +265,17 @@ def render_report(
     if simulated is not None and not simulated.empty:
         require_columns(
             simulated,
-            ["queue", "date", "metric", "target", "planned", "simulated", "simulated_lo", "simulated_hi", "misses"],
+            [
+                "queue",
+                "date",
+                "metric",
+                "target",
+                "erlang_allocated",
+                "simulated",
+                "simulated_lo",
+                "simulated_hi",
+                "misses",
+            ],
             "simulated",
         )
     if correction is not None and not correction.empty:
@@ -625,7 +635,8 @@ def _queue_coverage_html(coverage: pd.DataFrame, max_queues: int = 12, *, shared
         return ""  # one queue: the pooled chart above is that queue
     hidden = 0
     if len(queues) > max_queues:
-        short = coverage.groupby("queue")["under"].sum().sort_values(ascending=False)
+        shortfall = coverage["under"] + (coverage["overdue"] if "overdue" in coverage.columns else 0.0)
+        short = shortfall.groupby(coverage["queue"]).sum().sort_values(ascending=False)
         keep = set(short.index[:max_queues])
         hidden = len(queues) - len(keep)
         queues = [q for q in queues if q in keep]
@@ -633,6 +644,7 @@ def _queue_coverage_html(coverage: pd.DataFrame, max_queues: int = 12, *, shared
     rows = math.ceil(len(queues) / columns)
     fig = _new_figure(figsize=(11, 1.8 * rows + 0.4), dpi=_DPI)
     axes = fig.subplots(rows, columns, sharex=True, squeeze=False).ravel()
+    overdue_notes: list[str] = []
     for ax, queue in zip(axes, queues):
         part = coverage[coverage["queue"] == queue].sort_values("interval_start")
         t = part["interval_start"].to_numpy()
@@ -643,8 +655,14 @@ def _queue_coverage_html(coverage: pd.DataFrame, max_queues: int = 12, *, shared
         ax.fill_between(
             t, required, scheduled, where=scheduled < required, step="post", color=_COLOR_UNDER, alpha=0.45, lw=0
         )
-        hours = float(part["under"].sum()) * _interval(part).total_seconds() / 3600.0
-        ax.set_title(f"{queue}: {hours:,.1f} understaffed agent-hours", loc="left", fontsize=8)
+        step_h = _interval(part).total_seconds() / 3600.0
+        late = _overdue_text(part, step_h)
+        if late is not None:
+            ax.set_title(f"{queue}: {late}", loc="left", fontsize=8)
+            overdue_notes.append(f"{html.escape(str(queue))}: {late}")
+        else:
+            hours = float(part["under"].sum()) * step_h
+            ax.set_title(f"{queue}: {hours:,.1f} understaffed agent-hours", loc="left", fontsize=8)
         ax.tick_params(labelsize=6)
         ax.grid(alpha=0.3)
         ax.margins(x=0)
@@ -659,9 +677,28 @@ def _queue_coverage_html(coverage: pd.DataFrame, max_queues: int = 12, *, shared
             "shared among the queues they are skilled for (queue_coverage.csv), so a queue can be short while "
             "the pooled line above is covered.</p>"
         )
+    if overdue_notes:
+        note += (
+            "<p>Deferrable work (queue_coverage.csv <code>overdue</code>: work past its deadline at the end of "
+            "each interval): " + "; ".join(overdue_notes) + ".</p>"
+        )
     if hidden:
         note += f"<p>Showing the {len(queues)} queues with the largest shortfall; {hidden} more are left out.</p>"
     return note + _figure_html(fig, "required against scheduled agents per queue")
+
+
+def _overdue_text(part: pd.DataFrame, step_h: float) -> str | None:
+    """A deferrable queue's lateness in words, or None when none of its work is overdue.
+
+    ``overdue`` is agent-intervals of work past its deadline at each interval's end; its sum
+    counts late work once per interval it stays late, so the text gives the peak (in
+    agent-hours) and how long some work is overdue, never the sum.
+    """
+    if "overdue" not in part.columns or not float(part["overdue"].max()) > 1e-9:
+        return None
+    peak = float(part["overdue"].max()) * step_h
+    hours = float((part["overdue"] > 1e-9).sum()) * step_h
+    return f"up to {peak:,.1f} agent-hours of work overdue, some work overdue during {hours:,.1f} h"
 
 
 def _heatmap_html(pooled: pd.DataFrame, interval: pd.Timedelta) -> str:

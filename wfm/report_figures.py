@@ -253,14 +253,15 @@ def service_html(simulated: pd.DataFrame | None, planned: pd.DataFrame | None) -
                 cells.append(
                     f'<td class="{"miss" if miss else "met"}" data-queue="{_e(queue)}" data-date="{pd.Timestamp(d):%Y-%m-%d}">'
                     f'<span class="sim">{_e(sim)}</span><span class="band">[{_e(band)}]</span>'
-                    f'<span class="plan">plan {_e(format_metric(metric, r["planned"]))}</span></td>'
+                    f'<span class="plan">Erlang {_e(format_metric(metric, r["erlang_allocated"]))}</span></td>'
                 )
             rows.append("<tr>" + "".join(cells) + "</tr>")
         misses = int(frame["misses"].sum())
         note = (
             "<p>Each cell: the <b>simulated</b> figure of the published roster and breaks (discrete-event "
-            "simulation against this run's forecast, mean over the replications) with its 95% interval in "
-            "brackets, and below it what the <b>plan</b> promises (Erlang at the rostered staffing). Red: "
+            "simulation against this run's forecast, mean over the replications), what the run promises, with "
+            "its 95% interval in brackets, and below it the narrower <b>Erlang</b> figure (each queue alone at "
+            "the heads allocated to it, as if they answered no other queue; service.csv erlang_allocated). Red: "
             "simulated more than 2 points under the target (ASA: more than 2% over it), a planner warning. "
             f"{misses} of {len(frame)} queue-days miss. From service.csv.</p>"
         )

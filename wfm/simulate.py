@@ -1158,7 +1158,13 @@ def compare_to_plan(
     *,
     tolerance: float = 0.02,
 ) -> pd.DataFrame:
-    """Per queue and day: the target, what the plan promises, what the simulation gives.
+    """Per queue and day: the target, the Erlang figure at the allocated heads, what the simulation gives.
+
+    The simulation of the published plan is the run's promise (``simulated``): it routes each
+    call as the centre does, so agents of several skills answer whichever of their queues has a
+    call waiting. ``erlang_allocated`` is the narrower figure: each queue alone by Erlang at the
+    heads the cover model allocates to it, as if those heads answered only that queue (a
+    pooled gain or an agent pulled away to another queue is not in it).
 
     Parameters
     ----------
@@ -1176,8 +1182,8 @@ def compare_to_plan(
     Returns
     -------
     pandas.DataFrame
-        ``queue, date, calls, metric, target, planned, simulated, simulated_lo, simulated_hi,
-        misses``. ``metric`` is ``within_deadline`` for a deferrable queue (the share of items
+        ``queue, date, calls, metric, target, erlang_allocated, simulated, simulated_lo,
+        simulated_hi, misses``. ``metric`` is ``within_deadline`` for a deferrable queue (the share of items
         started within the deadline; target 1), ``service_level`` (the share answered within
         ``threshold_sec``) where the queue has a service-level target, else ``asa_sec``. Days without calls are left out.
     """
@@ -1222,7 +1228,7 @@ def compare_to_plan(
                 "calls": rec.calls,
                 "metric": metric,
                 "target": target,
-                "planned": float(promised),
+                "erlang_allocated": float(promised),
                 "simulated": float(sim),
                 "simulated_lo": float(lo),
                 "simulated_hi": float(hi),
@@ -1235,7 +1241,7 @@ def compare_to_plan(
         "calls",
         "metric",
         "target",
-        "planned",
+        "erlang_allocated",
         "simulated",
         "simulated_lo",
         "simulated_hi",

@@ -30,10 +30,19 @@ from .cover import Cover, allocate, requirement_matrix, deadline_steps_for
 from .exceptions import InvalidInputError
 from .skills import SkillMatrix
 
-__all__ = ["SkillShortfall", "RosterSkillGap", "skill_capacity", "roster_gaps", "shortfall_window"]
+__all__ = [
+    "SkillShortfall",
+    "RosterSkillGap",
+    "skill_capacity",
+    "roster_gaps",
+    "shortfall_window",
+    "cross_training_value",
+]
 
 #: shortfall (head-intervals) below which a queue counts as covered: float noise
 _TOL = 0.5
+#: a row price above this binds (the cover's tie-break costs are 1e-6 per head and 1e-4 per backlog)
+_PRICE_TOL = 1e-3
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -74,28 +83,60 @@ class SkillShortfall:
         return text
 
 
-def shortfall_window(starts: pd.DatetimeIndex, short: np.ndarray, step: pd.Timedelta) -> str:
-    """``"on weekdays 09:00-12:00"``-style text for the intervals flagged in ``short``."""
+def _day_text(days: Sequence[int]) -> str:
+    days = sorted(set(days))
+    if days == [0, 1, 2, 3, 4]:
+        return "weekdays"
+    if days == [5, 6]:
+        return "weekends"
+    if days == list(range(7)):
+        return "every day"
+    return ", ".join(_WEEKDAYS[d] for d in days)
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
+
+
+def shortfall_window(starts: pd.DatetimeIndex, short: np.ndarray, step: pd.Timedelta, *, max_windows: int = 3) -> str:
+    """``"on weekdays 09:00-12:00"``-style text for the intervals flagged in ``short``.
+
+    The flagged times of day form runs of consecutive intervals (over all days); each run is
+    named with the weekdays it is flagged on, the largest runs (by flagged intervals) first, at
+    most ``max_windows`` of them ("and N shorter windows" for the rest). A run covering the
+    whole day is said as the days alone.
+    """
     idx = np.flatnonzero(short)
     if not len(idx):
         return ""
     when = starts[idx]
-    days = sorted(set(int(d) for d in when.day_of_week))
-    if days == [0, 1, 2, 3, 4]:
-        day_text = "weekdays"
-    elif days == [5, 6]:
-        day_text = "weekends"
-    elif days == list(range(7)):
-        day_text = "every day"
-    else:
-        day_text = ", ".join(_WEEKDAYS[d] for d in days)
-    minutes = when.hour * 60 + when.minute
-    lo, hi = int(minutes.min()), int((minutes + step.total_seconds() / 60).max())
-    return (
-        f"on {day_text} {lo // 60:02d}:{lo % 60:02d}-{hi // 60 % 24:02d}:{hi % 60:02d}"
-        if hi - lo < 1440
-        else f"on {day_text}"
-    )
+    step_min = max(int(round(step.total_seconds() / 60)), 1)
+    slot = ((when.hour * 60 + when.minute) // step_min).to_numpy()
+    weekday = when.day_of_week.to_numpy()
+    slots = np.unique(slot)
+    # runs of consecutive flagged times of day
+    breaks = np.flatnonzero(np.diff(slots) > 1) + 1
+    runs = np.split(slots, breaks)
+    per_day = 1440 // step_min
+    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][-1] == per_day - 1:
+        runs = [np.concatenate([runs[-1], runs[0]])] + runs[1:-1]  # a window across midnight
+    found = []
+    for run in runs:
+        inside = np.isin(slot, run)
+        days = weekday[inside].tolist()
+        lo, hi = int(run[0]) * step_min, (int(run[-1]) + 1) * step_min
+        if len(run) >= per_day:
+            text = f"on {_day_text(days)}"
+        else:
+            text = f"on {_day_text(days)} {_clock(lo)}-{_clock(hi)}"
+        found.append((int(inside.sum()), text))
+    found.sort(key=lambda item: -item[0])
+    texts = [text for _, text in found[:max_windows]]
+    more = len(found) - len(texts)
+    out = " and ".join(texts) if len(texts) <= 2 else ", ".join(texts[:-1]) + " and " + texts[-1]
+    if more:
+        out += f" (and {more} shorter window{'s' if more > 1 else ''})"
+    return out
 
 
 def _solve(req: np.ndarray, holds: np.ndarray, cap: np.ndarray, budget: np.ndarray, steps: Sequence) -> Cover:
@@ -247,7 +288,7 @@ class RosterSkillGap:
     window: str
     cross_train: tuple[str, int] | None
     hire: int | None = None
-    #: how many groups' cross-training was checked (those with the most spare heads)
+    #: how many groups' cross-training was checked (ranked by :func:`cross_training_value`, then spare heads)
     groups_tried: int = 0
     #: a deferrable queue (a deadline target): ``peak`` is then the work past its deadline at the
     #: worst interval, and ``agent_hours`` / ``share`` add that up interval by interval (late work
@@ -278,7 +319,7 @@ class RosterSkillGap:
             text += "; no cross-training of one group or hiring checked closes it"
         if self.cross_train is None and self.groups_tried:
             which = "the group" if self.groups_tried == 1 else f"any one of the {self.groups_tried} groups"
-            text += f"; cross-training {which} with the most spare heads, up to all its agents, does not close it alone"
+            text += f"; cross-training {which} the cover's row prices rank first, up to all its agents, does not close it alone"
         return text
 
 
@@ -316,13 +357,19 @@ def roster_gaps(
         total = req[:, j].sum()
         if total <= 0 or short <= max(min_share * total, _TOL):
             continue
-        window = shortfall_window(starts, cover.under[:, j] > _TOL, step)
+        # The binding window: where the queue is short, or its cover row's price says one more
+        # skilled head would cut the total shortfall (the skill binds there).
+        binding = (cover.under[:, j] > _TOL) | (cover.price[:, j] > _PRICE_TOL)
+        window = shortfall_window(starts, binding if steps[j] is None else cover.under[:, j] > _TOL, step)
 
         def closes(trial: Cover, j: int = j, total: float = total) -> bool:
             return bool(trial.under[:, j].sum() <= max(min_share * total, _TOL) / 2)
 
-        spare = heads - _served_by_group(cover)
-        order = np.argsort(-spare.sum(axis=0), kind="stable")
+        value = cross_training_value(cover, heads, size, j)
+        spare = (heads - _served_by_group(cover)).sum(axis=0)
+        # Groups to try: by the row prices' first-order gain per agent cross-trained, then (ties,
+        # and groups the prices give nothing) by spare heads; each is checked by re-solving.
+        order = np.lexsort((-spare, -np.round(value, 9)))
         best = None
         tried = [g for g in order if not holds[g, j] and size[g] > 0][:max_groups_tried]
         for g in tried:
@@ -363,6 +410,25 @@ def roster_gaps(
             )
         )
     return frame, cover, gaps
+
+
+def cross_training_value(cover: Cover, heads: np.ndarray, size: np.ndarray, j: int) -> np.ndarray:
+    """Per group, the shortfall one cross-trained agent removes at first order, from the cover's duals.
+
+    A head of group ``g`` that also held queue ``j`` is worth ``max(price[t, j], capacity_price[t, g])``
+    in interval ``t`` against ``capacity_price[t, g]`` now (LP duality: the dual of the new group's
+    capacity row at the current prices). One agent of ``g`` is on shift ``heads[t, g] / size[g]``
+    of a head in ``t``, so its value is ``sum_t heads[t, g] / size[g] x max(price[t, j] -
+    capacity_price[t, g], 0)`` head-intervals of shortfall. First order only: the prices fall
+    as the gap closes, so the count that closes it is found by re-solving; the figure ranks
+    which groups to try. 0 for groups holding ``j`` (and all groups without the duals).
+    """
+    n_g = heads.shape[1]
+    if cover.capacity_price is None:
+        return np.zeros(n_g)
+    gain = np.maximum(cover.price[:, j][:, None] - cover.capacity_price, 0.0)
+    per_agent = np.divide(heads, size[None, :], out=np.zeros_like(heads), where=size[None, :] > 0)
+    return (gain * per_agent).sum(axis=0)
 
 
 def _served_by_group(cover: Cover) -> np.ndarray:

@@ -353,6 +353,7 @@ def solve(
         "skill_objective": round(skill_objective, 3),
         "skill_excess_agent_intervals": round(float(skill.excess.sum()), 3) if skill is not None else 0.0,
         "queue_under": {q: round(v, 3) for q, v in skill.queue_under.items()} if skill is not None else {},
+        "queue_overdue": {q: round(v, 3) for q, v in skill.queue_overdue.items()} if skill is not None else {},
         "aggregate_variables": int(len(problem.model.cost)),
         "aggregate_rows": int(problem.model.a_eq.shape[0] + problem.model.a_ub.shape[0]),
         "plan_used": assigned.plan_used,

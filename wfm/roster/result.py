@@ -113,11 +113,12 @@ class RosterResult:
         ``metric, contract, agents, min, max, mean, std, spread, least_spread``.
     queue_coverage
         Per queue and interval (None when the requirements have no ``queue`` column):
-        ``queue, interval_start, required, scheduled, under, over, backlog, price``, where
-        ``scheduled`` is the heads allocated to the queue by the skill cover model
-        (:func:`wfm.cover.allocate`) re-solved on this roster, net of breaks, and ``required``
-        the queue's whole-head requirement (deferrable queues: work arriving, ``under`` = work
-        past its deadline); see :mod:`wfm.roster.skill_cover`. ``coverage`` keeps the pooled rows.
+        ``queue, interval_start, required, scheduled, under, over, backlog, overdue, price,
+        plan_price``, where ``scheduled`` is the heads allocated to the queue by the skill cover
+        model (:func:`wfm.cover.allocate`) re-solved on this roster, net of breaks, ``required``
+        the queue's whole-head requirement and ``under`` heads short (deferrable queues: work
+        arriving, ``under`` 0, ``overdue`` = work past its deadline); see
+        :mod:`wfm.roster.skill_cover`. ``coverage`` keeps the pooled rows.
     group_coverage
         Per skill group and interval: ``skill_group, interval_start, heads`` (on shift, not on
         break); None without a ``queue`` column.

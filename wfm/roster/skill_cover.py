@@ -5,9 +5,11 @@ The roster's per-queue figures come from re-solving the skill cover model
 the same whole-head requirement the aggregate model covered (:mod:`wfm.roster.skill_plan`):
 
 - ``queue_coverage``: ``queue, interval_start, required, scheduled, under, over, backlog,
-  price, plan_price`` (``scheduled`` = heads allocated to the queue; deferrable queues:
-  ``required`` is the work arriving, ``under`` the work past its deadline, ``backlog`` the work
-  waiting; ``price`` the cover model's row price on this roster, heads of shortfall removed per
+  overdue, price, plan_price`` (``scheduled`` = heads allocated to the queue; ``under`` heads
+  short of the requirement on every row, 0 on deferrable queues; deferrable queues: ``required``
+  is the work arriving, ``backlog`` the work waiting, ``overdue`` the work past its deadline at
+  the end of the interval, late work counting in every interval it stays late, 0 elsewhere:
+  :func:`wfm.cover.split_shortfall`; ``price`` the cover model's row price on this roster, heads of shortfall removed per
   extra skilled head; ``plan_price`` the aggregate LP's price of the queue's row, objective
   weight units per extra skilled head: where it is > 0 the skills bind in the plan itself);
 - ``group_coverage``: ``skill_group, interval_start, heads`` (heads on shift and not on break);
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..cover import Cover, allocate
+from ..cover import Cover, allocate, split_shortfall
 from .tours import Catalogue
 
 __all__ = ["SkillCover", "skill_cover", "QUEUE_COVERAGE_COLUMNS", "GROUP_COVERAGE_COLUMNS"]
@@ -40,6 +42,7 @@ QUEUE_COVERAGE_COLUMNS = (
     "under",
     "over",
     "backlog",
+    "overdue",
     "price",
     "plan_price",
 )
@@ -58,9 +61,16 @@ class SkillCover:
 
     @property
     def queue_under(self) -> dict[str, float]:
-        """Under-staffing per queue over the horizon (head-intervals; deferrable: late agent-intervals)."""
+        """Under-staffing per queue over the horizon (head-intervals; 0 for deferrable queues)."""
         frame = self.queue_coverage
         return {str(q): float(v) for q, v in frame.groupby("queue", sort=False)["under"].sum().items()}
+
+    @property
+    def queue_overdue(self) -> dict[str, float]:
+        """Deferrable queues: work past its deadline summed over the intervals it stays late (agent-intervals)."""
+        frame = self.queue_coverage
+        late = frame.groupby("queue", sort=False)["overdue"].sum()
+        return {str(q): float(v) for q, v in late.items() if v > 0}
 
 
 def group_heads(cat: Catalogue, roster: pd.DataFrame, breaks: pd.DataFrame | None) -> np.ndarray:
@@ -119,6 +129,7 @@ def skill_cover(
     req = sk.required.astype(float)
     deferrable = sk.deferrable
     over = np.where(deferrable[None, :], 0.0, np.maximum(cover.scheduled - req, 0.0))
+    under, overdue = split_shortfall(cover.under, deferrable)
     queues = np.asarray(sk.queues, dtype=object)
     frame = pd.DataFrame(
         {
@@ -126,9 +137,10 @@ def skill_cover(
             "interval_start": np.tile(starts.to_numpy(), n_q),
             "required": req.T.reshape(-1),
             "scheduled": cover.scheduled.T.reshape(-1).round(6),
-            "under": cover.under.T.reshape(-1).round(6),
+            "under": under.T.reshape(-1).round(6),
             "over": over.T.reshape(-1).round(6),
             "backlog": cover.backlog.T.reshape(-1).round(6),
+            "overdue": overdue.T.reshape(-1).round(6),
             "price": cover.price.T.reshape(-1).round(6),
             "plan_price": (np.zeros_like(req) if plan_price is None else plan_price).T.reshape(-1).round(6),
         }
