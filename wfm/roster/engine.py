@@ -195,7 +195,7 @@ def solve(
         report=report,
         hard=hard,
     )
-    balanced = even_out(problem.cat, state, placed.plan, report)
+    balanced = even_out(problem.cat, state, placed.plan, report, hard)
     # Agent-weeks the stages could not place legally though the rules admit a roster (wfm.roster.strand):
     # left empty for the planner, named, and the run needs a planner (exit 1).
     stranded = [
@@ -370,9 +370,10 @@ def solve(
                     plan.status == "DEADLINE"
                     or (plan.status == "FEASIBLE" and plan.deterministic_time < 0.99 * planned.deterministic_limit),
                 ),
-                ("assign", assign_cut),
+                ("assign", assign_cut or "assign" in state.cut),
                 ("repair", repaired.stopped_by_time),
                 ("cycle_moves", repaired.cycle_stopped_by_time),
+                ("fairness", bool(balanced.figures.get("fairness_stopped_by_time"))),
             )
             if cut
         ],
