@@ -243,14 +243,15 @@ def _unstrand(ctx: MoveContext, state: RosterState, agent: int, week: int, error
     history alone admit no legal roster of the agent (:func:`.strand.rules_admit`); otherwise leave
     the week empty for the planner (``state.stranded``). Returns the agent-weeks re-placed."""
     cat = ctx.cat
+    if past_deadline(ctx, state):
+        # The hard deadline cut the assignment: no joint re-plan (each CP-SAT call would take its
+        # 0.05 s floor or more, and under load finish or not by chance), no proof either way, so
+        # the week is left for the planner, never a "no legal" the clock did not check.
+        state.stranded.append((agent, week))
+        return 0
     replanned = replan_around(ctx, state, agent, week)  # not with rules spanning weeks (not in its model)
     if replanned:
         return replanned
-    if past_deadline(ctx, state):
-        # The hard deadline cut the assignment (each joint re-plan above had its 0.05 s floor): no
-        # proof either way, so the week is left for the planner, never a "no legal" the clock did not check.
-        state.stranded.append((agent, week))
-        return 0
     admit = rules_admit(cat, agent, ctx.deadline)
     if admit is False:
         raise InfeasibleRosterError(

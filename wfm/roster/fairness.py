@@ -391,27 +391,33 @@ def agent_metrics(
     )
     week_hours = frame.groupby(["agent_id", "week"])["paid_hours"].sum()
     full_weeks = n_days // 7
-    rows = []
-    for agent in agents:
-        aid = agent.agent_id
-        rec = per.loc[aid] if aid in per.index else None
-        hours = [float(week_hours.get((aid, w), 0.0)) for w in range(full_weeks)]
-        short = sum(h * 60 < agent.max_paid_minutes_week - 1e-6 for h in hours)
-        rows.append(
-            (
-                aid,
-                agent.contract,
-                agent.night_allowed,
-                float(rec["paid_hours"]) if rec is not None else 0.0,
-                int(rec["shifts"]) if rec is not None else 0,
-                int(rec["weekend_days_worked"]) if rec is not None else 0,
-                int(rec["night_shifts"]) if rec is not None else 0,
-                int(rec["late_shifts"]) if rec is not None else 0,
-                int(short),
-            )
-        )
+    # per agent in input order, vectorised (a loop of .loc lookups took 0.4 s on 1,400 agents)
+    ids = [a.agent_id for a in agents]
+    rec = per.reindex(ids)
+    hours = (
+        week_hours.unstack("week").reindex(index=ids, columns=range(full_weeks)).fillna(0.0).to_numpy(dtype=float)
+        if full_weeks and len(week_hours)
+        else np.zeros((len(ids), full_weeks))
+    )
+    max_paid = np.array([a.max_paid_minutes_week for a in agents], dtype=float).reshape(-1, 1)
+    short = (hours * 60 < max_paid - 1e-6).sum(axis=1)
+
+    def counts(column: str) -> list[int]:
+        return [int(v) for v in rec[column].fillna(0).to_numpy()]
+
     return pd.DataFrame(
-        rows, columns=["agent_id", "contract", "night_allowed", "paid_hours", "shifts", *FAIRNESS_METRICS]
+        {
+            "agent_id": ids,
+            "contract": [a.contract for a in agents],
+            "night_allowed": [a.night_allowed for a in agents],
+            "paid_hours": [float(v) for v in rec["paid_hours"].fillna(0.0).to_numpy(dtype=float)],
+            "shifts": counts("shifts"),
+            "weekend_days_worked": counts("weekend_days_worked"),
+            "night_shifts": counts("night_shifts"),
+            "late_shifts": counts("late_shifts"),
+            "short_weeks": [int(v) for v in short],
+        },
+        columns=["agent_id", "contract", "night_allowed", "paid_hours", "shifts", *FAIRNESS_METRICS],
     )
 
 
