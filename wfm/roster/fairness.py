@@ -378,7 +378,9 @@ def agent_metrics(
     length = ((pd.to_datetime(frame["shift_end"]) - start) / pd.Timedelta(minutes=1)).astype(int)
     clock = (start.dt.hour * 60 + start.dt.minute).astype(int)
     frame["weekend"] = pd.to_datetime(frame["date"]).dt.day_of_week >= 5
-    frame["night"] = [rules.is_night(int(c), int(n)) for c, n in zip(clock, length)]
+    pairs = clock.to_numpy() * 100_000 + length.to_numpy()  # (clock, length): few distinct pairs
+    night_of = {int(p): rules.is_night(int(p) // 100_000, int(p) % 100_000) for p in np.unique(pairs)}
+    frame["night"] = [night_of[int(p)] for p in pairs]
     frame["late"] = frame["shift_type"].astype(str).isin(late_types)
     day = ((pd.to_datetime(frame["date"]) - horizon_start) / pd.Timedelta(days=1)).astype(int)
     frame["week"] = day // 7
