@@ -121,6 +121,9 @@ def run(name: str, time_limit: float, workers: int, folder: Path) -> dict:
         skill_model=s.get("skill_model"),
         violations=len(violations),
         gap=s.get("gap"),
+        objective=s.get("objective"),
+        under_share=s.get("under_share"),  # of the required agent-intervals (the rough roster's figure)
+        bound_kind=s.get("lower_bound_kind"),
         stranded=len(s.get("stranded_agent_weeks", [])),
     )
     # the stage clocks from the progress lines (stderr), for finding an overrun
