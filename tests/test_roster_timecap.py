@@ -100,3 +100,20 @@ def test_fairness_pass_stops_at_the_hard_deadline_with_a_legal_roster() -> None:
     assert "fairness" in d["stages_cut"] and d["fairness_stopped_by_time"] is True
     assert d["fairness_moves"] == 0 and d["fairness_sweeps"] == 1
     assert validate(cut.roster, agents, rules).empty
+
+
+def test_caller_clock_moves_only_the_hard_deadline() -> None:
+    """``clock_start`` (``wfm schedule``: the process start) takes the caller's time before the call
+    and the reserve for after it off the hard deadline; the roster is the same (nothing was cut)."""
+    from wfm.cli import process_started
+    from wfm.roster.stages import OUTSIDE_RESERVE_SHARE
+
+    req, agents, rules = tiny_requirements(7), _fair_agents(), tiny_rules()
+    # a 2 s limit: the cap is build + max(1.5 x 2, 2 + the 30 s wall-clock floor) = build + 32 s
+    plain = schedule(req, agents, rules, time_limit_sec=2, seed=1, num_workers=1)
+    late = schedule(req, agents, rules, time_limit_sec=2, seed=1, num_workers=1, clock_start=time.perf_counter() - 10)
+    a, b = plain.as_dict(), late.as_dict()
+    assert abs(a["hard_deadline_sec"] - (a["build_sec"] + 32)) < 0.1
+    assert abs(b["hard_deadline_sec"] - (b["build_sec"] + 32 - 10 - OUTSIDE_RESERVE_SHARE * 2)) < 0.1
+    assert b["stages_cut"] == [] and plain.roster.equals(late.roster)
+    assert process_started() <= time.perf_counter()

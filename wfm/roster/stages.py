@@ -72,6 +72,7 @@ __all__ = [
     "gross_target",
     "HARD_LIMIT_FACTOR",
     "hard_deadline",
+    "OUTSIDE_RESERVE_SHARE",
 ]
 
 #: every stage ends by ``model build + HARD_LIMIT_FACTOR * time_limit_sec`` whatever its own
@@ -86,6 +87,9 @@ FALLBACK_SHARE = 0.3
 #: seconds of the hard deadline kept for the stages after the aggregate plan (assignment, repair,
 #: breaks, the summary), as a share of the time limit
 LATE_STAGES_SHARE = 0.25
+#: with a caller's clock (``solve(clock_start=...)``, ``wfm schedule``): the share of the time limit
+#: kept off the hard deadline for what the caller does after the call (report frames, writing)
+OUTSIDE_RESERVE_SHARE = 0.05
 
 
 def hard_deadline(built_at: float, time_limit_sec: float, floor_sec: float = 0.0) -> float:
