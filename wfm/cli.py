@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import os
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,23 @@ from .attention import SHORT_SHARE, TOTAL_SHORT_SHARE, AttentionThresholds, plan
 from .attention import exit_code as attention_exit_code
 from .exceptions import WFMError
 
-__all__ = ["main"]
+__all__ = ["main", "process_started"]
+
+
+def process_started() -> float:
+    """``time.perf_counter()`` at this process's start (Linux: from /proc; else now): the clock
+    ``wfm schedule`` hands the engine, so interpreter start, imports and reading count against
+    the time limit's hard deadline too (issue 16)."""
+    now = time.perf_counter()
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime", encoding="ascii") as f:
+            uptime = float(f.read().split()[0])
+        age = uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return now
+    return now - age if 0.0 <= age < 3600.0 else now
 
 
 def _one_line(text: object) -> str:
@@ -620,6 +637,7 @@ def schedule_command(
             num_workers=workers,
             progress=lambda message: click.echo(message, err=True),
             missing_intervals=missing_intervals,
+            clock_start=process_started(),
         )
     diagnosis = None
     if diagnose_path:  # before any output is written: a failed diagnosis leaves nothing half-written

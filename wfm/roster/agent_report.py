@@ -16,7 +16,9 @@ from .preferences import PreferencePricing, granted_counts
 __all__ = ["balance_hook", "report_frames", "report_summary"]
 
 
-def balance_hook(cat: Any, state: Any, report: Callable[[str], None], break_plan: Any = None) -> tuple[dict, Any]:
+def balance_hook(
+    cat: Any, state: Any, report: Callable[[str], None], break_plan: Any = None, deadline: float | None = None
+) -> tuple[dict, Any]:
     """Coverage-neutral swaps of whole week plans between agents of one contract: for fairness
     when the rules enable it, else (when agents have wishes) only to grant wishes. Each shift
     keeps its breaks (``break_plan`` is relabelled), so coverage net of breaks is unchanged.
@@ -27,7 +29,7 @@ def balance_hook(cat: Any, state: Any, report: Callable[[str], None], break_plan
         return {"fairness_enabled": False}, break_plan
     t0 = time.perf_counter()
     coverage_before = state.coverage.copy()
-    stats = balance(cat, state, pricing, fairness=settings.enabled)
+    stats = balance(cat, state, pricing, fairness=settings.enabled, deadline=deadline)
     if (state.coverage != coverage_before).any():  # pragma: no cover - permutations inside a class
         raise AssertionError("the fairness pass changed the coverage")
     if break_plan is not None and len(break_plan.agent):
@@ -35,7 +37,11 @@ def balance_hook(cat: Any, state: Any, report: Callable[[str], None], break_plan
     sec = time.perf_counter() - t0
     if not settings.enabled:
         report(f"wishes: {stats.moves} agent-week(s) swapped between agents of a contract ({sec:.1f} s)")
-        return {"fairness_enabled": False, "preference_swaps": stats.moves}, break_plan
+        return {
+            "fairness_enabled": False,
+            "preference_swaps": stats.moves,
+            "fairness_stopped_by_time": stats.stopped_by_time,
+        }, break_plan
     report(
         f"fairness: {stats.moves} agent-week(s) swapped in {stats.sweeps} sweep(s), "
         f"weighted cost {stats.cost_before:,.0f} -> {stats.cost_after:,.0f}; spread "
@@ -50,6 +56,7 @@ def balance_hook(cat: Any, state: Any, report: Callable[[str], None], break_plan
         "fairness_cost_before": round(stats.cost_before, 3),
         "fairness_cost_after": round(stats.cost_after, 3),
         "fairness_sec": round(sec, 2),
+        "fairness_stopped_by_time": stats.stopped_by_time,
     }
     for m in FAIRNESS_METRICS:
         out[f"fairness_{m}_spread_before_pass"] = stats.spread_before[m]

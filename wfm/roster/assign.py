@@ -17,6 +17,7 @@ that band, the most constrained agent first, each taking the earliest start it m
 from __future__ import annotations
 
 import bisect
+import time
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -197,8 +198,10 @@ def place_week(ctx: MoveContext, state: RosterState, agent: int, week: int) -> i
         if week == 0:
             return _unstrand(ctx, state, agent, week, first_error)
     # Rules spanning weeks (cycle hours, weekends) can need more than the previous week: re-plan
-    # back to k weeks before, this week first, then backwards.
+    # back to k weeks before, this week first, then backwards (none past the hard deadline).
     deepest = week if cycle_rules.active(cat.rules) else 1
+    if past_deadline(ctx, state):
+        deepest = 0
     for k in range(1, deepest + 1):
         weeks = list(range(week - k, week))
         saved = [
@@ -229,6 +232,8 @@ def place_week(ctx: MoveContext, state: RosterState, agent: int, week: int) -> i
                 state.placed[agent, x] = True
         if state.placed is not None:
             state.placed[agent, week] = False
+        if past_deadline(ctx, state):
+            break
     return _unstrand(ctx, state, agent, week, first_error)
 
 
@@ -238,6 +243,12 @@ def _unstrand(ctx: MoveContext, state: RosterState, agent: int, week: int, error
     history alone admit no legal roster of the agent (:func:`.strand.rules_admit`); otherwise leave
     the week empty for the planner (``state.stranded``). Returns the agent-weeks re-placed."""
     cat = ctx.cat
+    if past_deadline(ctx, state):
+        # The hard deadline cut the assignment: no joint re-plan (each CP-SAT call would take its
+        # 0.05 s floor or more, and under load finish or not by chance), no proof either way, so
+        # the week is left for the planner, never a "no legal" the clock did not check.
+        state.stranded.append((agent, week))
+        return 0
     replanned = replan_around(ctx, state, agent, week)  # not with rules spanning weeks (not in its model)
     if replanned:
         return replanned
@@ -249,6 +260,15 @@ def _unstrand(ctx: MoveContext, state: RosterState, agent: int, week: int, error
         )
     state.stranded.append((agent, week))
     return 0
+
+
+def past_deadline(ctx: MoveContext, state: RosterState) -> bool:
+    """Whether the hard deadline (``ctx.deadline``) has passed; when it has, the roster records the
+    cut of the assignment (``state.cut``, the summary's ``stages_cut``)."""
+    if ctx.deadline is None or time.perf_counter() <= ctx.deadline:
+        return False
+    state.cut.add("assign")
+    return True
 
 
 # Tours tried at most by one joint re-plan of an agent's weeks (a depth-first search).
@@ -278,6 +298,9 @@ def _place_jointly(ctx: MoveContext, state: RosterState, agent: int, weeks: list
     weekend = [d - d0 for d in range(d0, d0 + n) if cat.grid.date(d).weekday() >= 5]
     for r in np.argsort(-scores, kind="stable"):
         if scores[r] <= -BIG / 2 or budget[0] <= 0:
+            break
+        if past_deadline(ctx, state):  # the deterministic budget, and the hard deadline on top
+            budget[0] = 0
             break
         p, t, b = (int(v) for v in tours[r])
         # Tours alike to the other weeks (hours, weekend days, edge runs, shift type, first and last

@@ -33,6 +33,7 @@ from .stages import (
     build_problem,
     even_out,
     hard_deadline,
+    OUTSIDE_RESERVE_SHARE,
     lower_bound,
     place_all_breaks,
     plan_tours,
@@ -58,6 +59,7 @@ def solve(
     missing_intervals: str = "error",
     targets: object = None,
     queues: Any = None,
+    clock_start: float | None = None,
 ) -> RosterResult:
     """Build a legal named roster (the engine behind :func:`wfm.roster.schedule`, without its diagnosis).
 
@@ -104,6 +106,12 @@ def solve(
         The centre's queues when the agents' skills may name queues this requirement does not
         plan (they get no requirement); by default the requirements' queues, and a skill naming
         another queue is an error.
+    clock_start
+        ``time.perf_counter()`` when the caller's own clock started (``wfm schedule``: the
+        process start): the hard deadline is then taken from there, less what the caller still
+        does after the call (:data:`~wfm.roster.stages.OUTSIDE_RESERVE_SHARE` of the limit: the
+        report frames and writing), so the whole command ends by model build + 1.5 x the limit.
+        It only moves the wall-clock cap; the deterministic budgets are unchanged.
 
     Returns
     -------
@@ -141,6 +149,8 @@ def solve(
     check_requirement_rows(requirements, missing_intervals=missing_intervals)
     problem = build_problem(requirements, agents, rules, report, t0, targets, queues)
     hard = hard_deadline(time.perf_counter(), time_limit_sec, rules.solver.wall_floor_sec)
+    if clock_start is not None:  # the caller's time before and after the call counts too (issue 16)
+        hard -= max(0.0, t0 - clock_start) + OUTSIDE_RESERVE_SHARE * time_limit_sec
     skill_cat = problem.cat  # the catalogue the per-queue cover and the skill objective read
     warnings_: list[str] = []
     skill_model = "skill_aware" if skill_cat.skill_aware else "pooled"
@@ -195,7 +205,7 @@ def solve(
         report=report,
         hard=hard,
     )
-    balanced = even_out(problem.cat, state, placed.plan, report)
+    balanced = even_out(problem.cat, state, placed.plan, report, hard)
     # Agent-weeks the stages could not place legally though the rules admit a roster (wfm.roster.strand):
     # left empty for the planner, named, and the run needs a planner (exit 1).
     stranded = [
@@ -371,9 +381,10 @@ def solve(
                     plan.status == "DEADLINE"
                     or (plan.status == "FEASIBLE" and plan.deterministic_time < 0.99 * planned.deterministic_limit),
                 ),
-                ("assign", assign_cut),
+                ("assign", assign_cut or "assign" in state.cut),
                 ("repair", repaired.stopped_by_time),
                 ("cycle_moves", repaired.cycle_stopped_by_time),
+                ("fairness", bool(balanced.figures.get("fairness_stopped_by_time"))),
             )
             if cut
         ],

@@ -41,6 +41,7 @@ TOML::
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +68,8 @@ class Balance:
     ``cost_before`` / ``cost_after``: the weighted fairness cost (the pass's objective, without
     the wish prices); ``spread_before`` / ``spread_after``: per metric of ``FAIRNESS_METRICS``,
     the worst group's max - min of the agents' horizon totals; ``owner`` (agents, weeks): whose
-    original week plan each agent now works (to move breaks along)."""
+    original week plan each agent now works (to move breaks along); ``stopped_by_time``: the
+    deadline stopped the pass between two swaps (each swap leaves a legal roster)."""
 
     moves: int
     sweeps: int
@@ -76,6 +78,7 @@ class Balance:
     spread_before: dict[str, float]
     spread_after: dict[str, float]
     owner: np.ndarray
+    stopped_by_time: bool = False
 
 
 def _settings(rules: Any) -> FairnessSettings:
@@ -127,7 +130,9 @@ def _groups(cat: Any) -> np.ndarray:
     return np.stack([g, np.where(night, g, -1 - g), g, g], axis=1)
 
 
-def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True) -> Balance:
+def balance(
+    cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True, deadline: float | None = None
+) -> Balance:
     """Even out the fairness metrics by coverage-neutral permutations of week plans in each class.
 
     ``state`` is changed in place; its coverage stays identical. ``pricing`` (a
@@ -135,6 +140,8 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
     ``fairness=False`` only those count (coverage-neutral swaps that grant wishes). Returns a
     :class:`Balance`: agent-weeks moved, sweeps, the weighted fairness cost and the worst
     contract's spread of each metric before and after, and whose week plan each agent now works.
+    ``deadline`` (perf_counter) stops the sweeps between two group swaps: the sweep budget
+    (``max_sweeps``) is the deterministic limit, the deadline a wall clock on top of it.
     """
     settings = _settings(cat.rules)
     weights = settings.weights if fairness else np.zeros(len(FAIRNESS_METRICS))
@@ -166,13 +173,17 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
     owner = np.repeat(np.arange(n_agents)[:, None], len(weeks), axis=1)
     spread_before = _spreads(metrics.sum(axis=1), groups)
     moved = sweeps = 0
+    stopped = False
     for sweeps in range(1, settings.max_sweeps + 1):  # noqa: B007 - the count is reported
         changed = 0
         for w, (d0, n) in enumerate(weeks):
             totals = metrics.sum(axis=1)
             target = _targets(totals, groups)
             for members in _swap_groups(cat, w):
-                if len(members) < 2:
+                if len(members) < 2 or stopped:
+                    continue
+                if deadline is not None and time.perf_counter() > deadline:
+                    stopped = True
                     continue
                 plans_s = state.start[members, d0 : d0 + n].copy()
                 plans_t = state.template[members, d0 : d0 + n].copy()
@@ -216,7 +227,7 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
                 owner[members, w] = owner[members[perm], w]
                 changed += int((perm != keep).sum())
         moved += changed
-        if not changed:
+        if not changed or stopped:
             break
     return Balance(
         moves=int(moved),
@@ -226,6 +237,7 @@ def balance(cat: Any, state: Any, pricing: Any = None, *, fairness: bool = True)
         spread_before=spread_before,
         spread_after=_spreads(metrics.sum(axis=1), groups),
         owner=owner,
+        stopped_by_time=stopped,
     )
 
 
@@ -366,7 +378,9 @@ def agent_metrics(
     length = ((pd.to_datetime(frame["shift_end"]) - start) / pd.Timedelta(minutes=1)).astype(int)
     clock = (start.dt.hour * 60 + start.dt.minute).astype(int)
     frame["weekend"] = pd.to_datetime(frame["date"]).dt.day_of_week >= 5
-    frame["night"] = [rules.is_night(int(c), int(n)) for c, n in zip(clock, length)]
+    pairs = clock.to_numpy() * 100_000 + length.to_numpy()  # (clock, length): few distinct pairs
+    night_of = {int(p): rules.is_night(int(p) // 100_000, int(p) % 100_000) for p in np.unique(pairs)}
+    frame["night"] = [night_of[int(p)] for p in pairs]
     frame["late"] = frame["shift_type"].astype(str).isin(late_types)
     day = ((pd.to_datetime(frame["date"]) - horizon_start) / pd.Timedelta(days=1)).astype(int)
     frame["week"] = day // 7
@@ -379,27 +393,33 @@ def agent_metrics(
     )
     week_hours = frame.groupby(["agent_id", "week"])["paid_hours"].sum()
     full_weeks = n_days // 7
-    rows = []
-    for agent in agents:
-        aid = agent.agent_id
-        rec = per.loc[aid] if aid in per.index else None
-        hours = [float(week_hours.get((aid, w), 0.0)) for w in range(full_weeks)]
-        short = sum(h * 60 < agent.max_paid_minutes_week - 1e-6 for h in hours)
-        rows.append(
-            (
-                aid,
-                agent.contract,
-                agent.night_allowed,
-                float(rec["paid_hours"]) if rec is not None else 0.0,
-                int(rec["shifts"]) if rec is not None else 0,
-                int(rec["weekend_days_worked"]) if rec is not None else 0,
-                int(rec["night_shifts"]) if rec is not None else 0,
-                int(rec["late_shifts"]) if rec is not None else 0,
-                int(short),
-            )
-        )
+    # per agent in input order, vectorised (a loop of .loc lookups took 0.4 s on 1,400 agents)
+    ids = [a.agent_id for a in agents]
+    rec = per.reindex(ids)
+    hours = (
+        week_hours.unstack("week").reindex(index=ids, columns=range(full_weeks)).fillna(0.0).to_numpy(dtype=float)
+        if full_weeks and len(week_hours)
+        else np.zeros((len(ids), full_weeks))
+    )
+    max_paid = np.array([a.max_paid_minutes_week for a in agents], dtype=float).reshape(-1, 1)
+    short = (hours * 60 < max_paid - 1e-6).sum(axis=1)
+
+    def counts(column: str) -> list[int]:
+        return [int(v) for v in rec[column].fillna(0).to_numpy()]
+
     return pd.DataFrame(
-        rows, columns=["agent_id", "contract", "night_allowed", "paid_hours", "shifts", *FAIRNESS_METRICS]
+        {
+            "agent_id": ids,
+            "contract": [a.contract for a in agents],
+            "night_allowed": [a.night_allowed for a in agents],
+            "paid_hours": [float(v) for v in rec["paid_hours"].fillna(0.0).to_numpy(dtype=float)],
+            "shifts": counts("shifts"),
+            "weekend_days_worked": counts("weekend_days_worked"),
+            "night_shifts": counts("night_shifts"),
+            "late_shifts": counts("late_shifts"),
+            "short_weeks": [int(v) for v in short],
+        },
+        columns=["agent_id", "contract", "night_allowed", "paid_hours", "shifts", *FAIRNESS_METRICS],
     )
 
 

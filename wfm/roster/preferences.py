@@ -312,9 +312,11 @@ def granted_counts(roster: pd.DataFrame, agents: list[Any], horizon_start: pd.Ti
     for agent in agents:
         prefs: AgentPreferences = getattr(agent, "preferences", NO_PREFERENCES)
         shifts = by_agent.get(agent.agent_id)
-        worked = set(pd.to_datetime(shifts["date"]).dt.date) if shifts is not None else set()
         wished = [d for d in dates if prefs.day_off_wished(d)]
-        days_asked, days_granted = len(wished), sum(d not in worked for d in wished)
+        days_asked = days_granted = 0
+        if wished:  # the worked dates only for an agent who wished days off (1,400 agents: 0.6 s otherwise)
+            worked = set(pd.to_datetime(shifts["date"]).dt.date) if shifts is not None else set()
+            days_asked, days_granted = len(wished), sum(d not in worked for d in wished)
         win_asked = win_granted = type_asked = type_granted = 0
         if shifts is not None and prefs.has_window:
             clock = (

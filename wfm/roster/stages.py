@@ -72,6 +72,7 @@ __all__ = [
     "gross_target",
     "HARD_LIMIT_FACTOR",
     "hard_deadline",
+    "OUTSIDE_RESERVE_SHARE",
 ]
 
 #: every stage ends by ``model build + HARD_LIMIT_FACTOR * time_limit_sec`` whatever its own
@@ -86,6 +87,9 @@ FALLBACK_SHARE = 0.3
 #: seconds of the hard deadline kept for the stages after the aggregate plan (assignment, repair,
 #: breaks, the summary), as a share of the time limit
 LATE_STAGES_SHARE = 0.25
+#: with a caller's clock (``solve(clock_start=...)``, ``wfm schedule``): the share of the time limit
+#: kept off the hard deadline for what the caller does after the call (report frames, writing)
+OUTSIDE_RESERVE_SHARE = 0.05
 
 
 def hard_deadline(built_at: float, time_limit_sec: float, floor_sec: float = 0.0) -> float:
@@ -470,6 +474,9 @@ def assign_named(problem: Problem, planned: Planned, report: Report, hard: float
         candidates.append(("lp-rounded", rounded))
     best: Assigned | None = None
     for name, candidate in candidates:
+        if best is not None and hard is not None and time.perf_counter() > hard:
+            best.state.cut.add("assign")  # the hard deadline: the first candidate's roster goes on
+            break
         # Stages 4-5 see whole shifts. With breaks they aim at the requirement plus the LP
         # optimum's agents on break per interval, so they keep the shift mix the plan chose.
         cand_cat = gross_target(problem.cat, planned.model, planned.target_x)
@@ -582,10 +589,14 @@ def place_all_breaks(
     return BreaksPlaced(break_plan, polish_moves, t_breaks)
 
 
-def even_out(cat: Catalogue, state: RosterState, breaks: BreakPlan, report: Report) -> Balanced:
+def even_out(
+    cat: Catalogue, state: RosterState, breaks: BreakPlan, report: Report, hard: float | None = None
+) -> Balanced:
     """Fairness and wishes: coverage-neutral swaps of whole week plans (with their breaks) between
-    agents of one contract (rules' [fairness]; wishes only when it is off)."""
-    figures, relabelled = balance_hook(cat, state, report, breaks)
+    agents of one contract (rules' [fairness]; wishes only when it is off). ``hard`` (the hard
+    deadline) stops the pass between two swaps (each keeps the roster legal); the summary's
+    ``fairness_stopped_by_time`` then says so."""
+    figures, relabelled = balance_hook(cat, state, report, breaks, deadline=hard)
     return Balanced(figures, relabelled)
 
 

@@ -58,6 +58,9 @@ class RosterState:
     stranded: list[tuple[int, int]] = field(default_factory=list)
     # (agent, week, weeks re-planned) by the joint re-plan over week boundaries
     repairs: list[tuple[int, int, int]] = field(default_factory=list)
+    # stages whose work the hard deadline cut short on this roster ("assign": a joint re-plan or
+    # the second candidate plan skipped); the summary's stages_cut
+    cut: set[str] = field(default_factory=set)
 
     @classmethod
     def empty(cls, cat: Catalogue) -> RosterState:
