@@ -16,11 +16,20 @@ import pytest
 import sqlalchemy as sa
 
 from publish_helpers import AS_OF, rfc5545_problems, run_small_centre, small_centre
+from schedule_memo import remembered_schedules
 from wfm import pipeline
 from wfm.publish import PublishOptions
 from wfm.io import read_frame
 from wfm.publish import database
 from wfm.publish.database import DatabasePublishError, read_run
+
+
+@pytest.fixture(scope="module", autouse=True)
+def plans_once():
+    """Every night here re-runs the same centre to test its publishing, not its plan: each distinct
+    input is planned once (tests/schedule_memo.py; the engine is deterministic)."""
+    with remembered_schedules() as memo:
+        yield memo
 
 
 @pytest.fixture(scope="module")
