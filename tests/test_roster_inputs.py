@@ -13,7 +13,7 @@ from wfm.roster import load_rules, schedule
 
 
 def _run(req, agents, rules=None, **kwargs):
-    return schedule(req, agents, rules or tiny_rules(), time_limit_sec=20, seed=0, **kwargs)
+    return schedule(req, agents, rules or tiny_rules(), time_limit_sec=5, seed=0, **kwargs)
 
 
 # ---------------------------------------------------------------- case 1: prev_shift_end past the horizon start

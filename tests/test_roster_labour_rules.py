@@ -3,6 +3,8 @@ the independent validator must flag, and engine runs that honour each rule where
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import pytest
 from roster_helpers import START, tiny_agents, tiny_requirements, tiny_rules
@@ -34,11 +36,22 @@ def _hit(roster, agents, days=7, **overrides) -> set[str]:
 
 
 def _engine(days: int, **overrides):
-    rules = tiny_rules(**overrides)
+    """The tiny centre's roster under ``overrides`` (planned once per distinct call: four tests
+    compare their rule's roster with the same 7-day roster without it)."""
+    res, rules = _planned(days, tuple(sorted(overrides.items())))
+    return res, _engine_agents(), rules
+
+
+def _engine_agents():
     agents = tiny_agents()
     agents.loc[4, "unavailable_dates"] = ""
-    res = schedule(tiny_requirements(days), agents, rules, time_limit_sec=8, seed=2)
-    return res, agents, rules
+    return agents
+
+
+@functools.cache
+def _planned(days: int, overrides: tuple):
+    rules = tiny_rules(**dict(overrides))
+    return schedule(tiny_requirements(days), _engine_agents(), rules, time_limit_sec=8, seed=2), rules
 
 
 # -- rules format ---------------------------------------------------------------------------------
