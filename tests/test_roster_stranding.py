@@ -54,10 +54,12 @@ def test_feasible_instance_gets_a_legal_roster(weeks: int, n_agents: int, seed: 
     assert result.diagnostics["stranded_agent_weeks"] == []
 
 
-def _two_week_trap():
-    """One agent, leave on the second Monday-Tuesday: its first week must end with a rest day."""
-    req, agents, rd = si.instance(2, 1, 0, leave=0.0)
+def _two_week_trap(shape: str = "two-peak", **rules: object):
+    """One agent, leave on the second Monday-Tuesday: its first week must end with a rest day
+    (``rules`` override the instance's rules)."""
+    req, agents, rd = si.instance(2, 1, 0, leave=0.0, shape=shape)
     rd["rules"]["max_consecutive_days"] = 5
+    rd["rules"].update(rules)
     agents = agents.assign(
         contract="ft",
         shift_lengths_h="",
@@ -171,19 +173,7 @@ def test_joint_replan_keeps_the_further_labour_rules(rule: dict) -> None:
     independent validator (before the one-agent model was shared, nights in a row, the rest after
     them, runs of days off and the weekly rest were not in the re-plan's model: the nights and the
     56 h weekly rest cases failed)."""
-    req, agents, rd = si.instance(2, 1, 0, leave=0.0, shape="night")
-    rd["rules"]["max_consecutive_days"] = 5
-    rd["rules"]["max_night_shifts_per_week"] = 5
-    rd["rules"].update(rule)
-    rules = si.as_rules(rd)
-    agents = agents.assign(
-        contract="ft",
-        shift_lengths_h="",
-        unavailable_dates="2026-12-07;2026-12-08",
-        prev_consecutive_days=0,
-        prev_shift_end=pd.Timestamp("2026-11-27 20:00"),
-        night_allowed=True,
-    )
+    req, agents, rules = _two_week_trap("night", **rule)
     cat = build_catalogue(build_grid(req), parse_agents(agents, rules), rules)
     state = RosterState.empty(cat)
     for day in range(2, 7):  # week one Wed-Sun at 08:00, as a careless week-by-week choice

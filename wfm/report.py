@@ -47,6 +47,7 @@ from .exceptions import InvalidInputError
 from .frames import require_columns, to_numeric, to_timestamps
 from .io import write_text
 from .roster.surplus import DAYPARTS
+from .simulate import SERVICE_COLUMNS
 from . import report_figures as figures
 
 __all__ = ["render_report", "write_report", "SECTION_IDS"]
@@ -263,21 +264,7 @@ def render_report(
         if frame is not None and not isinstance(frame, pd.DataFrame):
             raise InvalidInputError(f"{name} must be a DataFrame or None, got {type(frame).__name__}")
     if simulated is not None and not simulated.empty:
-        require_columns(
-            simulated,
-            [
-                "queue",
-                "date",
-                "metric",
-                "target",
-                "erlang_allocated",
-                "simulated",
-                "simulated_lo",
-                "simulated_hi",
-                "misses",
-            ],
-            "simulated",
-        )
+        require_columns(simulated, [c for c in SERVICE_COLUMNS if c != "calls"], "simulated")
     if correction is not None and not correction.empty:
         require_columns(
             correction,

@@ -74,6 +74,7 @@ from .skills import SkillMatrix, parse_skill_text, parse_skills
 from .staffing import Targets, TargetSet
 
 __all__ = [
+    "SERVICE_COLUMNS",
     "simulate",
     "SimulationResult",
     "service_figures",
@@ -1151,6 +1152,21 @@ def simulate(
     )
 
 
+#: service.csv's columns, per queue and day (:func:`compare_to_plan`)
+SERVICE_COLUMNS = (
+    "queue",
+    "date",
+    "calls",
+    "metric",
+    "target",
+    "erlang_allocated",
+    "simulated",
+    "simulated_lo",
+    "simulated_hi",
+    "misses",
+)
+
+
 def compare_to_plan(
     simulated: pd.DataFrame,
     planned: pd.DataFrame,
@@ -1235,19 +1251,7 @@ def compare_to_plan(
                 "misses": bool(misses),
             }
         )
-    cols = [
-        "queue",
-        "date",
-        "calls",
-        "metric",
-        "target",
-        "erlang_allocated",
-        "simulated",
-        "simulated_lo",
-        "simulated_hi",
-        "misses",
-    ]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=list(SERVICE_COLUMNS))
 
 
 def miss_warnings(comparison: pd.DataFrame, *, tolerance: float = 0.02) -> list[str]:

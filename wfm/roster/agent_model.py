@@ -191,14 +191,14 @@ class AgentModel:
         )
 
         self._rest(terms.min_rest)
-        self._runs(terms.max_consecutive_days)
+        self._in_a_row("max_consecutive_days", self._w, terms.max_consecutive_days)
         self.paid: list[Any] = []
         for d0, n in blocks:
             self._block(d0, n, by_day)
         if terms.min_consecutive_days_off > 1:
             self._days_off_runs(terms.min_consecutive_days_off)
         if terms.max_consecutive_nights is not None:
-            self._night_runs(terms.max_consecutive_nights)
+            self._in_a_row("max_consecutive_nights", self._night, terms.max_consecutive_nights)
         if terms.rest_after_nights > 0:
             self._rest_after_nights(terms.rest_after_nights)
         if terms.weekly_rest > 0 and horizon_days >= 7:
@@ -265,18 +265,16 @@ class AgentModel:
                 conds = [(self._w[a], True), (self._w[b], True)] + [(self._w[k], False) for k in range(a + 1, b)]
                 self._add_ge("min_rest_hours", start_b - end_a, rest, conds)
 
-    def _runs(self, max_run: int) -> None:
-        """At most ``max_run`` working days in a row."""
-        m = self.model
-        seq = self._w
-        for lo in range(0, len(seq) - max_run):
-            window = seq[lo : lo + max_run + 1]
-            if not any(self._is_var(v) for v in window):
-                continue
-            lits = self._rule("max_consecutive_days")
+    def _in_a_row(self, name: str, seq: Sequence[Any], limit: int) -> None:
+        """At most ``limit`` of ``seq``'s days in a row (windows of ``limit + 1`` days holding a variable)."""
+        for lo in range(0, len(seq) - limit):
+            window = seq[lo : lo + limit + 1]
+            if not any(self._is_var(v) for v in window) or any(v is False for v in window):
+                continue  # fixed days only, or a day that cannot count: the window holds
+            lits = self._rule(name)
             if lits is None:
                 return
-            ct = m.add(sum(window) <= max_run)
+            ct = self.model.add(sum(window) <= limit)
             if lits:
                 ct.only_enforce_if(lits)
 
@@ -360,20 +358,6 @@ class AgentModel:
                 clause = [v.Not() if pos else v for v, pos in members if self._is_var(v)]
                 if clause:
                     m.add_bool_or(clause).only_enforce_if(lits) if lits else m.add_bool_or(clause)
-
-    def _night_runs(self, limit: int) -> None:
-        """At most ``limit`` night shifts on consecutive days."""
-        m, nt = self.model, self._night
-        for lo in range(0, len(nt) - limit):
-            window = nt[lo : lo + limit + 1]
-            if not any(self._is_var(v) for v in window) or any(v is False for v in window):
-                continue
-            lits = self._rule("max_consecutive_nights")
-            if lits is None:
-                return
-            c = m.add(sum(window) <= limit)
-            if lits:
-                c.only_enforce_if(lits)
 
     def _rest_after_nights(self, rest: int) -> None:
         """The rest from the last night of a run to the agent's next shift."""
