@@ -117,3 +117,28 @@ def test_caller_clock_moves_only_the_hard_deadline() -> None:
     assert abs(b["hard_deadline_sec"] - (b["build_sec"] + 32 - 10 - OUTSIDE_RESERVE_SHARE * 2)) < 0.1
     assert b["stages_cut"] == [] and plain.roster.equals(late.roster)
     assert process_started() <= time.perf_counter()
+
+
+def test_break_stage_past_the_hard_deadline_places_every_break_and_says_so() -> None:
+    """With the hard deadline right after the build, the exact day models are not started (their
+    build counts too: issue 16's one overshoot), every shift still gets its breaks from the greedy
+    pass, the roster passes the validator, and stages_cut names "breaks"."""
+    from wfm.datasets import make_example_agents
+    from wfm.roster import load_rules
+
+    rules = load_rules(Path(__file__).resolve().parents[1] / "examples" / "rules.toml")
+    agents = make_example_agents(n_full_time=10, n_part_time=2, as_of="2026-11-30")
+    req = tiny_requirements(7, scale=1.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        free = schedule(req, agents, rules, time_limit_sec=3, seed=1, num_workers=1)
+        cut_rules = dataclasses.replace(rules, solver=dataclasses.replace(rules.solver, wall_floor_sec=0.0))
+        cut = schedule(req, agents, cut_rules, time_limit_sec=1e-3, seed=1, num_workers=1)
+    assert "breaks" not in free.diagnostics["stages_cut"] and free.as_dict()["break_exact_days"] > 0
+    d = cut.as_dict()
+    assert "breaks" in d["stages_cut"] and d["break_exact_days"] == 0
+    # every shift has a break inside it (the validator checks their number, lengths and windows)
+    pairs = cut.roster.merge(cut.breaks, on="agent_id")
+    inside = pairs[(pairs["break_start"] >= pairs["shift_start"]) & (pairs["break_end"] <= pairs["shift_end"])]
+    assert len(inside.drop_duplicates(["agent_id", "shift_start"])) == len(cut.roster) > 0
+    assert validate(cut.roster, agents, cut_rules, breaks=cut.breaks).empty

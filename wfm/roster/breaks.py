@@ -197,15 +197,19 @@ def place_breaks(
 
     # Exact count model per day (CP-SAT), each day given the others' breaks.
     exact_days = optimal_days = 0
+    stopped = False
     if exact and n:
         first_of_shift = np.flatnonzero(rank_a == 0)
+        took = 0.0  # the last day's exact model, built and solved: the next one is not started past the deadline
         for d in range(cat.grid.n_days):
-            if deadline is not None and time.perf_counter() > deadline:
+            if deadline is not None and time.perf_counter() + took > deadline:
+                stopped = True
                 break
             ks = first_of_shift[day_a[first_of_shift] == d]
             if ks.size == 0:
                 continue
             left = None if deadline is None else max(0.5, (deadline - time.perf_counter()) / (cat.grid.n_days - d))
+            t_day = time.perf_counter()
             improved_day, optimal_day = _exact_day(
                 cat,
                 ks,
@@ -225,13 +229,13 @@ def place_breaks(
                 wall_limit=left,
                 deterministic_limit=day_deterministic_limit or _DAY_DETERMINISTIC_LIMIT,
             )
+            took = time.perf_counter() - t_day
             exact_days += improved_day
             optimal_days += optimal_day
 
     # Exact one-break moves until a pass finds nothing.
     rng = np.random.default_rng(seed)
     passes = moves = 0
-    stopped = False
     while n and passes < max_passes:
         if deadline is not None and time.perf_counter() > deadline:
             stopped = True

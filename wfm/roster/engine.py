@@ -384,6 +384,7 @@ def solve(
                 ("assign", assign_cut or "assign" in state.cut),
                 ("repair", repaired.stopped_by_time),
                 ("cycle_moves", repaired.cycle_stopped_by_time),
+                ("breaks", bool(placed.plan.stopped_by_time)),
                 ("fairness", bool(balanced.figures.get("fairness_stopped_by_time"))),
             )
             if cut
