@@ -33,7 +33,9 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-__all__ = ["AgentModel", "Fixed", "Option", "Terms", "DAY", "OFF_DAY"]
+from .rules import Rules
+
+__all__ = ["AgentModel", "Fixed", "Option", "Terms", "DAY", "OFF_DAY", "terms_for"]
 
 DAY = 1440
 
@@ -86,6 +88,41 @@ class Terms:
     max_consecutive_nights: int | None = None
     rest_after_nights: int = 0
     weekly_rest: int = 0
+
+
+def terms_for(rules: Rules, min_paid: int, max_paid: int, over: Mapping[str, Any] | None = None) -> Terms:
+    """An agent's rule values from the rules and its paid minutes a week; ``over`` replaces rule
+    values by their rules-file names (hours where the rule is in hours), for the explanation's what-ifs."""
+    v = {**{k: getattr(rules, k) for k in _OVERRIDABLE}, **(over or {})}
+    return Terms(
+        min_paid_week=min_paid,
+        max_paid_week=max_paid,
+        min_days_off_per_week=v["min_days_off_per_week"],
+        days_off_consecutive=rules.days_off_consecutive,
+        max_consecutive_days=v["max_consecutive_days"],
+        min_rest=int(round(v["min_rest_hours"] * 60)),
+        max_nights_per_week=v["max_night_shifts_per_week"],
+        stability=int(round(v["start_stability_hours"] * 60)),
+        circular_clock=rules.start_stability_clock == "circular",
+        one_length=True,
+        min_consecutive_days_off=v["min_consecutive_days_off"],
+        max_consecutive_nights=v["max_consecutive_nights"],
+        rest_after_nights=int(round(v["min_rest_after_nights_hours"] * 60)),
+        weekly_rest=int(round(v["weekly_rest_hours"] * 60)),
+    )
+
+
+_OVERRIDABLE = (
+    "min_days_off_per_week",
+    "max_consecutive_days",
+    "min_rest_hours",
+    "max_night_shifts_per_week",
+    "start_stability_hours",
+    "min_consecutive_days_off",
+    "max_consecutive_nights",
+    "min_rest_after_nights_hours",
+    "weekly_rest_hours",
+)
 
 
 def _hard(name: str) -> list[Any]:

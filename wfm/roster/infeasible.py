@@ -27,7 +27,7 @@ from ..exceptions import ConfigError, InfeasibleRosterError
 from .agents import Agent, parse_agents
 from .result import RosterResult
 from .rules import Rules
-from .agent_model import AgentModel, Fixed, Option, Terms
+from .agent_model import AgentModel, Fixed, Option, terms_for
 from .tours import DAY, Grid, build_grid
 
 __all__ = [
@@ -146,23 +146,11 @@ class _WeekModel:
             hit = [i for i, o in enumerate(options) if o.start < b_min and a_min < o.start + o.length]
             if hit:
                 bars[f"unavailable:{ws:%Y-%m-%d %H:%M}-{we:%H:%M}"] = hit
-        terms = Terms(
-            min_paid_week=over.get("min_paid", agent.min_paid_minutes_week),
-            max_paid_week=over.get("max_paid", agent.max_paid_minutes_week),
-            min_days_off_per_week=over.get("min_days_off_per_week", rules.min_days_off_per_week),
-            days_off_consecutive=rules.days_off_consecutive,
-            max_consecutive_days=over.get("max_consecutive_days", rules.max_consecutive_days),
-            min_rest=rest,
-            max_nights_per_week=over.get("max_night_shifts_per_week", rules.max_night_shifts_per_week),
-            stability=int(round(over.get("start_stability_hours", rules.start_stability_hours) * 60)),
-            circular_clock=rules.start_stability_clock == "circular",
-            one_length=True,
-            min_consecutive_days_off=over.get("min_consecutive_days_off", rules.min_consecutive_days_off),
-            max_consecutive_nights=over.get("max_consecutive_nights", rules.max_consecutive_nights),
-            rest_after_nights=int(
-                round(over.get("min_rest_after_nights_hours", rules.min_rest_after_nights_hours) * 60)
-            ),
-            weekly_rest=int(round(over.get("weekly_rest_hours", rules.weekly_rest_hours) * 60)),
+        terms = terms_for(
+            rules,
+            over.get("min_paid", agent.min_paid_minutes_week),
+            over.get("max_paid", agent.max_paid_minutes_week),
+            {k: x for k, x in over.items() if k not in ("min_paid", "max_paid")},
         )
         # The week taken alone: the previous roster's run and last shift before the first week;
         # the days around any other week count as off (the most permissive neighbours).

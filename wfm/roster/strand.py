@@ -25,7 +25,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from . import cycle
-from .agent_model import OFF_DAY, AgentModel, Fixed, Option, Terms
+from .agent_model import OFF_DAY, AgentModel, Fixed, Option, Terms, terms_for
 from .state import OFF, MoveContext, RosterState, clear_week, neighbours, set_shift
 from .tours import DAY, Catalogue
 
@@ -50,23 +50,8 @@ def _templates_of(cat: Catalogue, agent: int, weeks: list[int]) -> list[int]:
 
 def terms_of(cat: Catalogue, agent: int) -> Terms:
     """The agent's rule values, for :class:`~.agent_model.AgentModel`."""
-    rules, rec = cat.rules, cat.agents[agent]
-    return Terms(
-        min_paid_week=rec.min_paid_minutes_week,
-        max_paid_week=rec.max_paid_minutes_week,
-        min_days_off_per_week=rules.min_days_off_per_week,
-        days_off_consecutive=rules.days_off_consecutive,
-        max_consecutive_days=rules.max_consecutive_days,
-        min_rest=rules.min_rest_minutes,
-        max_nights_per_week=rules.max_night_shifts_per_week,
-        stability=int(round(rules.start_stability_hours * 60)),
-        circular_clock=rules.start_stability_clock == "circular",
-        one_length=True,
-        min_consecutive_days_off=rules.min_consecutive_days_off,
-        max_consecutive_nights=rules.max_consecutive_nights,
-        rest_after_nights=int(round(rules.min_rest_after_nights_hours * 60)),
-        weekly_rest=int(round(rules.weekly_rest_hours * 60)),
-    )
+    rec = cat.agents[agent]
+    return terms_for(cat.rules, rec.min_paid_minutes_week, rec.max_paid_minutes_week)
 
 
 def _fixed_days(cat: Catalogue, state: RosterState | None, agent: int, days: range) -> list[Fixed]:
