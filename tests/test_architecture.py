@@ -40,6 +40,7 @@ LAYERS: dict[str, int] = {
     "cycle_mask": 3,  # which tours an agent-week may work given its other weeks (the state's options use it)
     "result": 3,
     "skill_cover": 3,  # a roster's per-queue and per-group coverage (wfm.cover on the roster)
+    "skill_pricing": 3,  # the skill term of a move's price, exact per interval (the state's moves use it)
     # 4 the stages: aggregate model, assignment, repair, cycle rows, steering and moves, breaks, fairness and its report
     "aggregate": 4,
     "lp_fallback": 4,  # the aggregate LP without an optimum: a start point and a bound that is never NaN

@@ -292,7 +292,7 @@ def _place_jointly(ctx: MoveContext, state: RosterState, agent: int, weeks: list
     pat = cat.patterns[week]
     tours = cat.classes[week][int(cat.agent_class[agent, week])].tours[0]
     clear_week(cat, state, agent, d0, n)
-    scores, gains, _, _ = week_options(ctx, state, agent, week, ctx.marginal_prefix(state.coverage))
+    scores, gains, _, _ = week_options(ctx, state, agent, week, ctx.agent_prefix(state, agent))
     seen: set[tuple] = set()
     paid = np.array([tpl.template.paid_minutes for tpl in cat.templates] + [0], dtype=np.int64)
     weekend = [d - d0 for d in range(d0, d0 + n) if cat.grid.date(d).weekday() >= 5]

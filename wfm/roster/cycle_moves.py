@@ -69,7 +69,7 @@ def _cycle_move(ctx: MoveContext, info: CycleInfo, state: RosterState, agent: in
     placed = state.placed
     assert placed is not None  # improve_cycles marks every week placed while it runs
     placed[agent, weeks] = False
-    prefix = ctx.marginal_prefix(state.coverage)
+    prefix = ctx.agent_prefix(state, agent)
     current = sum(saved_score(ctx, s, prefix) for s in saved)
     # Best value per paid-minutes level of each week, the other weeks of the cycle open.
     levels: list[dict[int, float]] = []

@@ -60,7 +60,7 @@ def reinsert(ctx: MoveContext, state: RosterState, agent: int, week: int, *, mus
     had = not must_place  # an agent-week being placed for the first time has nothing to keep
     saved = (state.start[agent, d0 : d0 + n].copy(), state.template[agent, d0 : d0 + n].copy())
     clear_week(cat, state, agent, d0, n)
-    prefix = ctx.marginal_prefix(state.coverage)
+    prefix = ctx.agent_prefix(state, agent)
     current = saved_score(ctx, saved, prefix) - ctx.prefs.week_price(cat, agent, *saved, d0) if had else -BIG
     scores, gains, _, _ = week_options(ctx, state, agent, week, prefix)
     best = int(np.argmax(scores))
@@ -108,14 +108,21 @@ class Improved:
 def improve(
     cat: Catalogue, state: RosterState, *, seed: int, deadline: float, max_passes: int = 50, progress=None
 ) -> Improved:
-    """Repeat one-agent-week re-plans in seeded order until a pass finds nothing or time runs out."""
+    """Repeat one-agent-week re-plans in seeded order until a pass finds nothing or time runs out.
+
+    In a skill-aware state the moves are priced with the skill term (:mod:`wfm.roster.skill_pricing`),
+    whose deferrable-work part is a proxy; each pass is then priced exactly and put back whole
+    when the exact objective did not fall (and the moves stop).
+    """
     ctx = MoveContext(cat)
     rng = np.random.default_rng(seed)
     pairs = np.array([(a, w) for w in range(len(cat.grid.weeks)) for a in range(len(cat.agents))], dtype=np.int64)
     passes, moves, stopped_by_time = 0, 0, False
+    exact = _exact_objective(cat, state)
     for passes in range(1, max_passes + 1):
         gained = 0.0
         improved = 0
+        snapshot = _snapshot(state) if state.skill is not None else None
         for a, w in pairs[rng.permutation(len(pairs))]:
             if time.perf_counter() > deadline:
                 stopped_by_time = True
@@ -124,12 +131,44 @@ def improve(
             if delta > 1e-9:
                 gained += delta
                 improved += 1
+        if snapshot is not None and improved:
+            after = _exact_objective(cat, state)
+            if after > exact - 1e-9:  # the proxy's gain was not real: the pass is put back
+                _restore(state, snapshot)
+                _exact_objective(cat, state)  # the deferrable work's demand as it was
+                if progress is not None:
+                    progress(
+                        f"repair: pass {passes}, {improved} agent-weeks moved but the exact skill-aware "
+                        f"objective rose by {after - exact:,.1f}: pass put back"
+                    )
+                break
+            gained, exact = exact - after, after
         moves += improved
         if progress is not None:
             progress(f"repair: pass {passes}, {improved} agent-weeks improved, objective -{gained:,.1f}")
         if stopped_by_time or improved == 0:
             break
     return Improved(passes, moves, stopped_by_time)
+
+
+def _exact_objective(cat: Catalogue, state: RosterState) -> float:
+    """The state's objective, with the skill term priced exactly in a skill-aware state (which
+    also takes the deferrable work's demand from this state, :meth:`SkillState.refresh`)."""
+    value = evaluate_objective(cat, state)["objective"]
+    if state.skill is not None:
+        value += state.skill.refresh(cat, state.coverage)
+    return value
+
+
+def _snapshot(state: RosterState) -> tuple:
+    assert state.skill is not None
+    return (state.start.copy(), state.template.copy(), state.coverage.copy(), state.skill.copy())
+
+
+def _restore(state: RosterState, snapshot: tuple) -> None:
+    start, template, coverage, skill = snapshot
+    state.start[:], state.template[:], state.coverage[:] = start, template, coverage
+    state.skill = skill
 
 
 def enforce_windows(cat: Catalogue, state: RosterState) -> int:

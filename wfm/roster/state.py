@@ -18,6 +18,7 @@ import numpy as np
 
 from . import cycle_mask
 from .preferences import PreferencePricing
+from .skill_pricing import SkillState
 from .tours import DAY, Catalogue
 
 __all__ = [
@@ -61,6 +62,9 @@ class RosterState:
     # stages whose work the hard deadline cut short on this roster ("assign": a joint re-plan or
     # the second candidate plan skipped); the summary's stages_cut
     cut: set[str] = field(default_factory=set)
+    # skill-aware catalogues: heads per interval and skill group, and the skill term's marginals
+    # (wfm.roster.skill_pricing); None otherwise, and then moves are priced on the pooled heads
+    skill: SkillState | None = None
 
     @classmethod
     def empty(cls, cat: Catalogue) -> RosterState:
@@ -69,6 +73,7 @@ class RosterState:
             np.full((n_agents, n_days), OFF, dtype=np.int64),
             np.full((n_agents, n_days), OFF, dtype=np.int64),
             cat.carry.copy(),
+            skill=SkillState(cat) if cat.skill_aware else None,
         )
 
 
@@ -82,6 +87,8 @@ def set_shift(cat: Catalogue, state: RosterState, agent: int, day: int, start_ab
     """Put one shift in the state (the day must be free)."""
     a, b = shift_span(cat, start_abs, template)
     state.coverage[a:b] += 1
+    if state.skill is not None:
+        state.skill.add(agent, a, b, 1)
     state.start[agent, day] = start_abs
     state.template[agent, day] = template
 
@@ -92,6 +99,8 @@ def clear_week(cat: Catalogue, state: RosterState, agent: int, d0: int, n: int) 
         if state.start[agent, day] != OFF:
             a, b = shift_span(cat, int(state.start[agent, day]), int(state.template[agent, day]))
             state.coverage[a:b] -= 1
+            if state.skill is not None:
+                state.skill.add(agent, a, b, -1)
             state.start[agent, day] = OFF
             state.template[agent, day] = OFF
 
@@ -148,7 +157,9 @@ class MoveContext:
         # agents' soft wishes, priced per start (empty, and free, when nobody has any)
         self.prefs = PreferencePricing(cat)
 
-    def marginal_prefix(self, coverage: np.ndarray) -> np.ndarray:
+    def marginal_prefix(self, coverage: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
+        """Prefix sums of the objective's fall per interval when one more head joins (``extra``: a
+        further per-interval term of that head, e.g. the skill term), the seat limit a wall of -BIG."""
         cat = self.cat
         req = cat.grid.required
         short = req - coverage
@@ -156,8 +167,17 @@ class MoveContext:
         if cat.grid.surplus is not None:  # the next surplus agent's reward lowers its cost
             over_cost -= cat.grid.surplus.next_reward(-short, cat.rules.objective.over_weight)
         m = np.where(short > 0, self.under_w[np.clip(short, 0, len(self.under_w) - 1)], -over_cost)
+        if extra is not None:
+            m = m + extra
         m = np.where(coverage + 1 > cat.rules.seats, -BIG, m)
         return np.concatenate([[0.0], np.cumsum(m)])
+
+    def agent_prefix(self, state: RosterState, agent: int) -> np.ndarray:
+        """:meth:`marginal_prefix` for one more head of this agent: in a skill-aware state with the
+        skill term's exact marginal of the agent's group (:mod:`wfm.roster.skill_pricing`)."""
+        if state.skill is None:
+            return self.marginal_prefix(state.coverage)
+        return self.marginal_prefix(state.coverage, state.skill.marginals(agent, state.coverage))
 
 
 def neighbours(cat: Catalogue, state: RosterState, agent: int, d0: int, n: int) -> tuple[int, int, int, int]:

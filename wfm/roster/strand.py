@@ -151,7 +151,7 @@ def replan_agent(
     saved = (state.start[agent, d_first:d_last].copy(), state.template[agent, d_first:d_last].copy())
     clear_week(cat, state, agent, d_first, d_last - d_first)
     min_start, max_end, _, _ = neighbours(cat, state, agent, d_first, d_last - d_first)
-    prefix = ctx.marginal_prefix(state.coverage)
+    prefix = ctx.agent_prefix(state, agent)
     step = cat.grid.interval_minutes
     gain: dict[tuple[int, int, int], float] = {}
     for t in _templates_of(cat, agent, weeks):

@@ -1,0 +1,296 @@
+"""The skill term of a one-agent-week move's price, exact interval by interval.
+
+A skill-aware roster's objective adds, per interval, the first under-staffing weight times the
+*skill excess* ``max(S(t) - P(t), 0)``: ``S`` the heads short on the queues under the best
+sharing of the heads on shift among their skills, ``P`` the pooled shortfall (docs/roster.md,
+"Skills"; :mod:`wfm.roster.skill_cover` prices the finished roster the same way). A move re-plans
+one agent's week with the rest fixed, so it adds at most one head of the agent's skill group
+``g`` to any interval. Its change of the skill term is therefore the sum, over the intervals the
+new week covers, of ``excess(t) - excess(t with one more head of g)``: a per-interval marginal
+like the pooled ones of :class:`wfm.roster.state.MoveContext`, and as exact.
+
+``S(t)`` is the total demand less the maximum flow of the bipartite graph groups -> queues
+(supply: a group's heads on shift; demand: the queue's whole-head requirement; an edge where
+the group holds the queue). One more head of ``g`` lowers ``S`` by what one more unit of
+``g``'s supply can push: ``min(1, residual flow from g to the sink)``, found by augmenting
+paths in the residual graph of the maximum flow. Both are computed per interval by a small
+compiled kernel, only for intervals whose heads changed since they were last computed.
+
+Deferrable queues (a backlog with a deadline, linked over time) take, as their demand in an
+interval, the work the skill cover model serves there on the roster as it stood when
+:meth:`SkillState.refresh` last ran (:func:`wfm.cover.allocate`; before that, the work as it
+arrives): the moves keep the deferrable work's service where it was. That part of the price is
+a proxy, so :func:`exact_excess` prices a whole roster exactly and the repair keeps a pass only
+when the exact objective fell.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..cover import allocate
+from ..exceptions import InvalidInputError
+
+if TYPE_CHECKING:
+    from .tours import Catalogue
+
+__all__ = ["SkillState", "exact_excess", "shortfall_and_gains"]
+
+_EPS = 1e-9
+_kernel = None
+
+
+def _python_kernel(heads, demand, holds, idx, short, gain):  # pragma: no cover - compiled by numba
+    """For each interval ``t`` in ``idx``: ``short[t]`` = demand left after a maximum flow,
+    ``gain[t, g]`` = how much one more head of group ``g`` would lower it (0..1)."""
+    n_g, n_q = holds.shape
+    n_nodes = n_g + n_q
+    for k in range(idx.size):
+        t = idx[k]
+        flow = np.zeros((n_g, n_q))
+        sup = heads[t].astype(np.float64).copy()
+        dem = demand[t].astype(np.float64).copy()
+        # Greedy start: groups in their order (fewest skills first), each to the queues it holds.
+        for g in range(n_g):
+            for q in range(n_q):
+                if holds[g, q] and sup[g] > _EPS and dem[q] > _EPS:
+                    f = min(sup[g], dem[q])
+                    flow[g, q] += f
+                    sup[g] -= f
+                    dem[q] -= f
+        parent = np.empty(n_nodes, dtype=np.int64)
+        queue = np.empty(n_nodes, dtype=np.int64)
+        # Augmenting paths (breadth first): group with supply -> queue -> group (back along a
+        # flow) -> ... -> queue with demand left.
+        while True:
+            parent[:] = -2
+            head, tail = 0, 0
+            for g in range(n_g):
+                if sup[g] > _EPS:
+                    parent[g] = -1
+                    queue[tail] = g
+                    tail += 1
+            end = -1
+            while head < tail and end < 0:
+                u = queue[head]
+                head += 1
+                if u < n_g:
+                    for q in range(n_q):
+                        v = n_g + q
+                        if holds[u, q] and parent[v] == -2:
+                            parent[v] = u
+                            if dem[q] > _EPS:
+                                end = v
+                                break
+                            queue[tail] = v
+                            tail += 1
+                else:
+                    q = u - n_g
+                    for g in range(n_g):
+                        if flow[g, q] > _EPS and parent[g] == -2:
+                            parent[g] = u
+                            queue[tail] = g
+                            tail += 1
+            if end < 0:
+                break
+            # bottleneck: the demand left, the flows walked back, the first group's supply
+            f = dem[end - n_g]
+            v = end
+            while parent[v] != -1:
+                u = parent[v]
+                if u >= n_g:  # u is a queue, v a group: the flow v -> u is walked back
+                    f = min(f, flow[v, u - n_g])
+                v = u
+            f = min(f, sup[v])
+            dem[end - n_g] -= f
+            sup[v] -= f
+            v = end
+            while parent[v] != -1:
+                u = parent[v]
+                if u < n_g:
+                    flow[u, v - n_g] += f
+                else:
+                    flow[v, u - n_g] -= f
+                v = u
+        left = 0.0
+        for q in range(n_q):
+            left += dem[q]
+        short[t] = left
+        # One more head of g: push up to 1 unit from g alone, on a copy of the residual graph.
+        for g0 in range(n_g):
+            if left <= _EPS:
+                gain[t, g0] = 0.0
+                continue
+            fl = flow.copy()
+            dm = dem.copy()
+            pushed = 0.0
+            while pushed < 1.0 - _EPS:
+                parent[:] = -2
+                parent[g0] = -1
+                queue[0] = g0
+                head, tail = 0, 1
+                end = -1
+                while head < tail and end < 0:
+                    u = queue[head]
+                    head += 1
+                    if u < n_g:
+                        for q in range(n_q):
+                            v = n_g + q
+                            if holds[u, q] and parent[v] == -2:
+                                parent[v] = u
+                                if dm[q] > _EPS:
+                                    end = v
+                                    break
+                                queue[tail] = v
+                                tail += 1
+                    else:
+                        q = u - n_g
+                        for g in range(n_g):
+                            if fl[g, q] > _EPS and parent[g] == -2:
+                                parent[g] = u
+                                queue[tail] = g
+                                tail += 1
+                if end < 0:
+                    break
+                f = min(dm[end - n_g], 1.0 - pushed)
+                v = end
+                while parent[v] != -1:
+                    u = parent[v]
+                    if u >= n_g:
+                        f = min(f, fl[v, u - n_g])
+                    v = u
+                dm[end - n_g] -= f
+                pushed += f
+                v = end
+                while parent[v] != -1:
+                    u = parent[v]
+                    if u < n_g:
+                        fl[u, v - n_g] += f
+                    else:
+                        fl[v, u - n_g] -= f
+                    v = u
+            gain[t, g0] = pushed
+
+
+def _compiled():
+    """The kernel compiled by numba (cached on disk), or the Python one where numba is missing."""
+    global _kernel
+    if _kernel is None:
+        try:
+            import numba
+        except ImportError:  # pragma: no cover - numba is a dependency
+            _kernel = _python_kernel
+        else:
+            _kernel = numba.njit(cache=True, nogil=True)(_python_kernel)
+    return _kernel
+
+
+def shortfall_and_gains(
+    heads: np.ndarray, demand: np.ndarray, holds: np.ndarray, intervals: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(short (T,), gain (T, G))``: per interval, the demand no sharing of the heads can meet
+    (``demand (T, Q)`` less the maximum flow from ``heads (T, G)`` over the edges ``holds (G, Q)``),
+    and how much one more head of each group would lower it (0..1). ``intervals``: only these
+    (the others are 0)."""
+    heads = np.ascontiguousarray(heads, dtype=np.int64)
+    demand = np.ascontiguousarray(demand, dtype=np.float64)
+    holds = np.ascontiguousarray(holds, dtype=np.bool_)
+    if (
+        heads.ndim != 2
+        or demand.ndim != 2
+        or heads.shape[0] != demand.shape[0]
+        or holds.shape
+        != (
+            heads.shape[1],
+            demand.shape[1],
+        )
+    ):
+        raise InvalidInputError(
+            f"expected heads (T, G), demand (T, Q), holds (G, Q); got {heads.shape}, {demand.shape}, {holds.shape}"
+        )
+    idx = np.arange(heads.shape[0]) if intervals is None else np.asarray(intervals, dtype=np.int64)
+    short = np.zeros(heads.shape[0])
+    gain = np.zeros(heads.shape)
+    _compiled()(heads, demand, holds, idx, short, gain)
+    return short, gain
+
+
+class SkillState:
+    """Heads on shift per interval and skill group, and the per-interval skill figures of a roster state.
+
+    :meth:`add` keeps the heads (the roster state's shift changes call it); :meth:`marginals`
+    gives the skill term's marginal of one more head of a group per interval.
+    """
+
+    def __init__(self, cat: Catalogue) -> None:
+        sk = cat.skills
+        assert sk is not None
+        n_t = cat.grid.n_intervals
+        self.group_of = np.asarray(sk.group_of, dtype=np.int64)
+        self.holds = np.ascontiguousarray(sk.holds, dtype=np.bool_)
+        self.deferrable = np.asarray(sk.deferrable, dtype=bool)
+        self.demand = np.ascontiguousarray(sk.required, dtype=np.float64)  # deferrable: as it arrives until refresh
+        self.weight = float(cat.rules.objective.under_segments[0].weight)
+        self.pooled_required = np.asarray(cat.grid.required, dtype=np.int64)
+        self.heads = np.zeros((n_t, sk.n_groups), dtype=np.int64)
+        minutes = cat.grid.interval_minutes
+        for i in np.flatnonzero(cat.prev_end > 0):  # previous-week shifts count whole, as the coverage does
+            self.heads[: min(n_t, -(-int(cat.prev_end[i]) // minutes)), self.group_of[i]] += 1
+        self.short = np.zeros(n_t)
+        self.gain = np.zeros((n_t, sk.n_groups))
+        self.dirty = np.ones(n_t, dtype=bool)
+
+    def copy(self) -> SkillState:
+        """An independent copy (the repair's snapshot of a pass)."""
+        other = copy.copy(self)
+        for name in ("demand", "heads", "short", "gain", "dirty"):
+            setattr(other, name, getattr(self, name).copy())
+        return other
+
+    def add(self, agent: int, a: int, b: int, sign: int) -> None:
+        """The agent's head joins (``sign`` 1) or leaves (-1) intervals ``[a, b)``."""
+        self.heads[a:b, self.group_of[agent]] += sign
+        self.dirty[a:b] = True
+
+    def _update(self, lo: int, hi: int) -> None:
+        idx = lo + np.flatnonzero(self.dirty[lo:hi])
+        if idx.size:
+            _compiled()(self.heads, self.demand, self.holds, idx.astype(np.int64), self.short, self.gain)
+            self.dirty[idx] = False
+
+    def marginals(self, agent: int, coverage: np.ndarray, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        """Per interval in ``[lo, hi)`` (objective units): how much the skill term falls when the
+        agent's head joins, given the heads now on shift (``coverage``: the pooled heads)."""
+        hi = len(coverage) if hi is None else hi
+        self._update(lo, hi)
+        g = self.group_of[agent]
+        s = self.short[lo:hi]
+        p = np.maximum(self.pooled_required[lo:hi] - coverage[lo:hi], 0)
+        before = np.maximum(s - p, 0.0)
+        after = np.maximum(s - self.gain[lo:hi, g] - np.maximum(p - 1, 0), 0.0)
+        return self.weight * (before - after)
+
+    def refresh(self, cat: Catalogue, coverage: np.ndarray) -> float:
+        """Price the state exactly (:func:`exact_excess`), take the deferrable queues' served work
+        as their demand from now on; return the exact skill term (objective units)."""
+        excess, served = exact_excess(cat, self.heads, coverage)
+        if self.deferrable.any():
+            self.demand[:, self.deferrable] = served[:, self.deferrable]
+            self.dirty[:] = True
+        return self.weight * excess
+
+
+def exact_excess(cat: Catalogue, heads: np.ndarray, coverage: np.ndarray) -> tuple[float, np.ndarray]:
+    """``(skill excess in heads, served (T, Q))`` of heads per interval and group: the cover
+    model's shortfall (deferrable queues' backlogs included, :func:`wfm.cover.allocate`) beyond
+    the pooled shortfall, summed over the intervals, as :mod:`wfm.roster.skill_cover` counts it."""
+    sk = cat.skills
+    assert sk is not None
+    cover = allocate(heads.astype(float), sk.required.astype(float), sk.holds, deadline_steps=list(sk.deadline_steps))
+    pooled_under = np.maximum(cat.grid.required - coverage, 0)
+    excess = np.maximum(cover.under.sum(axis=1) - pooled_under, 0.0)
+    excess[excess < 1e-6] = 0.0
+    return float(excess.sum()), cover.served
