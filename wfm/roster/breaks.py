@@ -34,6 +34,7 @@ from ortools.sat.python import cp_model
 
 from .aggregate import SCALE
 from .settings import SolverSettings
+from .skill_pricing import exact_excess
 from .state import MoveContext, RosterState, clear_week, set_shift, tour_shifts, under_marginals, week_options
 from .tours import DAY, Catalogue
 
@@ -484,8 +485,12 @@ def polish_net(
         own.setdefault((int(a), int(d)), []).append(int(st - state.start[a, d]))
 
     paid_min = np.array([t.template.paid_minutes for t in cat.templates] + [0], dtype=np.int64)
+    # Skill-aware: the moves are priced with the skill term on the heads net of breaks
+    # (wfm.roster.skill_pricing); the whole polish is priced exactly at the end and put back
+    # if it did not lower the objective.
+    skill = None if state.skill is None else state.skill.net_of_breaks(cat, plan)
 
-    def cost(c: np.ndarray) -> float:
+    def pooled_cost(c: np.ndarray) -> float:
         short = np.maximum(req - c, 0)
         paid = float(paid_min[np.where(state.template >= 0, state.template, len(cat.templates))].sum()) / 60
         return float(
@@ -494,19 +499,47 @@ def polish_net(
             + obj.paid_hour_weight * paid
         )
 
-    def occupy(start: int, t: int, offs: list[int], sign: int) -> None:
+    def cost(c: np.ndarray) -> float:
+        return pooled_cost(c) + (0.0 if skill is None else skill.proxy_term(c))
+
+    def exact_cost() -> float:
+        assert skill is not None
+        return pooled_cost(net) + skill.weight * exact_excess(cat, skill.heads, net)[0]
+
+    snapshot = None
+    if skill is not None:
+        assert state.skill is not None
+        snapshot = (
+            state.start.copy(),
+            state.template.copy(),
+            state.coverage.copy(),
+            state.skill.copy(),
+            dict(own),
+            net.copy(),
+        )
+        exact_before = exact_cost()
+
+    def occupy(agent: int, start: int, t: int, offs: list[int], sign: int) -> None:
         """sign +1: add the shift net of its breaks to ``net``; -1: take it away."""
         first = start // step
         net[first : min(first + ctx.n_len[t], n_int)] += sign
+        if skill is not None:
+            skill.add(agent, first, min(first + ctx.n_len[t], n_int), sign)
         for (_offsets, n_occ), off in zip(cat.templates[t].break_offsets, offs):
             a = (start + off) // step
             net[min(a, n_int) : min(a + n_occ, n_int)] -= sign
+            if skill is not None:
+                skill.add(agent, min(a, n_int), min(a + n_occ, n_int), -sign)
 
-    def place(start: int, t: int) -> list[int]:
+    def skill_marginals(agent: int) -> np.ndarray | float:
+        """The skill term's marginal of one more head of the agent, net of breaks (0 without skills)."""
+        return 0.0 if skill is None else skill.marginals(agent, net)
+
+    def place(agent: int, start: int, t: int) -> list[int]:
         tpl = cat.templates[t]
         offs: list[int] = []
         lows, _ = tpl.template.break_bounds()
-        prefix = np.concatenate([[0.0], np.cumsum(_marg(net))])
+        prefix = np.concatenate([[0.0], np.cumsum(_marg(net) + skill_marginals(agent))])
         for j, ((offsets, n_occ), _rule) in enumerate(zip(tpl.break_offsets, tpl.template.breaks)):
             cand = offsets
             if offs:
@@ -541,10 +574,15 @@ def polish_net(
             price_before = ctx.prefs.week_price(cat, agent, saved_s, saved_t, d0)
             for d in range(d0, d0 + n):
                 if saved_s[d - d0] >= 0:
-                    occupy(int(saved_s[d - d0]), int(saved_t[d - d0]), saved_b[d] or [], -1)
+                    occupy(agent, int(saved_s[d - d0]), int(saved_t[d - d0]), saved_b[d] or [], -1)
             clear_week(cat, state, agent, d0, n)
             prefix = np.concatenate(
-                [[0.0], np.cumsum(np.where(state.coverage + 1 > cat.rules.seats, -1e12, _marg(net)))]
+                [
+                    [0.0],
+                    np.cumsum(
+                        np.where(state.coverage + 1 > cat.rules.seats, -1e12, _marg(net) + skill_marginals(agent))
+                    ),
+                ]
             )
             scores, gains, _, _ = week_options(ctx, state, agent, week, prefix, net_of_breaks=True)
             best = int(np.argmax(scores))
@@ -553,8 +591,8 @@ def polish_net(
                 tour = cat.classes[week][int(cat.agent_class[agent, week])].tours[0][best]
                 for day, start, t in tour_shifts(cat, week, tour, gains):
                     set_shift(cat, state, agent, day, start, t)
-                    offs = place(start, t)
-                    occupy(start, t, offs, +1)
+                    offs = place(agent, start, t)
+                    occupy(agent, start, t, offs, +1)
                     own[(agent, day)] = offs
                     new_days.append(day)
             value = cost(net)
@@ -578,12 +616,12 @@ def polish_net(
                         own.pop((agent, d), None)
             else:
                 for day in new_days:
-                    occupy(int(state.start[agent, day]), int(state.template[agent, day]), own[(agent, day)], -1)
+                    occupy(agent, int(state.start[agent, day]), int(state.template[agent, day]), own[(agent, day)], -1)
                 clear_week(cat, state, agent, d0, n)
                 for d in range(d0, d0 + n):
                     if saved_s[d - d0] >= 0:
                         set_shift(cat, state, agent, d, int(saved_s[d - d0]), int(saved_t[d - d0]))
-                        occupy(int(saved_s[d - d0]), int(saved_t[d - d0]), saved_b[d] or [], +1)
+                        occupy(agent, int(saved_s[d - d0]), int(saved_t[d - d0]), saved_b[d] or [], +1)
                     kept = saved_b[d]
                     if kept is not None:
                         own[(agent, d)] = kept
@@ -592,6 +630,11 @@ def polish_net(
         moves += improved
         if not improved:
             break
+    if snapshot is not None and moves and exact_cost() > exact_before - 1e-9:
+        # the proxy's gain was not real: every move is put back
+        state.start[:], state.template[:], state.coverage[:] = snapshot[0], snapshot[1], snapshot[2]
+        state.skill = snapshot[3]
+        own, net, moves = snapshot[4], snapshot[5], 0
     # Rebuild the plan arrays from the per-shift breaks.
     agent_l, day_l, rank_l, tpl_l, start_l = [], [], [], [], []
     for (a, d), offs in sorted(own.items()):

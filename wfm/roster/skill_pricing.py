@@ -27,7 +27,7 @@ when the exact objective fell.
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -272,6 +272,24 @@ class SkillState:
         before = np.maximum(s - p, 0.0)
         after = np.maximum(s - self.gain[lo:hi, g] - np.maximum(p - 1, 0), 0.0)
         return self.weight * (before - after)
+
+    def proxy_term(self, coverage: np.ndarray) -> float:
+        """The skill term of the heads now on shift (objective units), the deferrable queues' demand
+        as fixed by the last :meth:`refresh` (exact when no queue is deferrable)."""
+        self._update(0, len(coverage))
+        p = np.maximum(self.pooled_required - coverage, 0)
+        return self.weight * float(np.maximum(self.short - p, 0.0).sum())
+
+    def net_of_breaks(self, cat: Catalogue, plan: Any) -> SkillState:
+        """A copy counting heads net of a break plan's breaks (:class:`wfm.roster.breaks.BreakPlan`)
+        against the catalogue's own pooled requirement (the net-of-breaks polish prices with it)."""
+        other = self.copy()
+        other.pooled_required = np.asarray(cat.grid.required, dtype=np.int64)
+        step, n_t = cat.grid.interval_minutes, cat.grid.n_intervals
+        for a, r, t, st in zip(plan.agent, plan.rank, plan.template, plan.start):
+            first = min(int(st) // step, n_t)
+            other.add(int(a), first, min(first + int(cat.templates[int(t)].break_offsets[int(r)][1]), n_t), -1)
+        return other
 
     def refresh(self, cat: Catalogue, coverage: np.ndarray) -> float:
         """Price the state exactly (:func:`exact_excess`), take the deferrable queues' served work
