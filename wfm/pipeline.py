@@ -554,6 +554,9 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             missing_intervals=config.missing_intervals,
             targets=targets,
             queues=_centre_queues(req, agents),
+            # the step's clock: the whole step (the diagnosis after the engine too) ends by
+            # model build + 1.5 x the limit, as `wfm schedule` does (issue 16)
+            clock_start=time.perf_counter(),
         )
         log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.as_dict()).items()))
 
