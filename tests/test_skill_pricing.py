@@ -12,7 +12,7 @@ import pytest
 from scipy.optimize import linprog
 
 from wfm.exceptions import InvalidInputError
-from wfm.roster.skill_pricing import shortfall_and_gains
+from wfm.roster.skill_pricing import shortfall_and_gains, shortfall_and_losses
 
 
 def lp_shortfall(heads: np.ndarray, demand: np.ndarray, holds: np.ndarray) -> float:
@@ -50,6 +50,17 @@ def test_shortfall_and_gains_match_the_lp(seed):
             more = heads[t].copy()
             more[g] += 1
             assert gain[t, g] == pytest.approx(base - lp_shortfall(more, demand[t], holds), abs=1e-7)
+    short2, loss = shortfall_and_losses(heads, demand, holds)
+    np.testing.assert_allclose(short2, short)
+    for t in range(n_t):
+        base = short[t]
+        for g in range(n_g):
+            if heads[t, g] == 0:
+                assert loss[t, g] == 0.0
+                continue
+            fewer = heads[t].copy()
+            fewer[g] -= 1
+            assert loss[t, g] == pytest.approx(lp_shortfall(fewer, demand[t], holds) - base, abs=1e-7)
 
 
 def test_only_the_given_intervals_are_computed():

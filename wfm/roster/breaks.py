@@ -140,10 +140,19 @@ def place_breaks(
     min_work = np.array([cat.templates[t].template.min_work_minutes for t in tpl_a], dtype=np.int64)
     offset = np.full(n, -1, dtype=np.int64)
 
-    def marginal(idx: np.ndarray) -> np.ndarray:
-        """Cost of taking one more agent out of each interval in ``idx``."""
+    # Skill-aware: a break's cost adds the skill term's rise when its agent leaves the interval
+    # (wfm.roster.skill_pricing), on heads net of the breaks placed so far.
+    skill = None if state.skill is None else state.skill.against(cat)
+
+    def marginal(idx: np.ndarray, agent: int = -1) -> np.ndarray:
+        """Cost of taking one more agent (``agent``'s head, for the skill term) out of each interval in ``idx``."""
         c, r = cov[idx], req[idx]
         m = np.where(c > r, -over_w, under_w[np.clip(r - c + 1, 0, len(under_w) - 1)])
+        if skill is not None and agent >= 0:
+            ok = inside[idx]
+            extra = np.zeros(len(idx))
+            extra[ok] = skill.removal_costs(agent, cov[:n_int], idx[ok])
+            m = m + extra
         return np.where(inside[idx], m, 0.0)
 
     def options(k: int) -> tuple[int, int]:
@@ -162,13 +171,15 @@ def place_breaks(
         cands = np.arange(first, last + 1, int(gran[k]), dtype=np.int64)
         start_int = (base[k] + cands) // step
         idx = start_int[:, None] + np.arange(int(occ[k]))[None, :]
-        cost = marginal(idx.ravel()).reshape(idx.shape).sum(axis=1)
+        cost = marginal(idx.ravel(), int(agent_a[k])).reshape(idx.shape).sum(axis=1)
         j = int(np.argmin(cost))  # ties: the earliest start
         return int(cands[j]), float(cost[j])
 
     def put(k: int, off: int, sign: int) -> None:
         a = int((base[k] + off) // step)
         cov[a : a + int(occ[k])] -= sign
+        if skill is not None and a < n_int:
+            skill.add(int(agent_a[k]), a, min(a + int(occ[k]), n_int), -sign)
 
     # Planned groups first: their breaks as the plan counted them.
     if planned and n:
@@ -234,6 +245,15 @@ def place_breaks(
             exact_days += improved_day
             optimal_days += optimal_day
 
+    if skill is not None and exact_days:
+        # the exact day models moved breaks on the pooled count: the skill heads are recounted
+        assert state.skill is not None
+        skill = state.skill.against(cat)
+        for kb in np.flatnonzero(offset >= 0):
+            a = int((base[kb] + offset[kb]) // step)
+            if a < n_int:
+                skill.add(int(agent_a[kb]), a, min(a + int(occ[kb]), n_int), -1)
+
     # Exact one-break moves until a pass finds nothing.
     rng = np.random.default_rng(seed)
     passes = moves = 0
@@ -248,7 +268,7 @@ def place_breaks(
             old = int(offset[k])
             put(k, old, -1)
             a = int((base[k] + old) // step)
-            old_cost = float(marginal(np.arange(a, a + int(occ[k]))).sum())
+            old_cost = float(marginal(np.arange(a, a + int(occ[k])), int(agent_a[k])).sum())
             off, cost = best(k)
             if cost < old_cost - 1e-9:
                 offset[k] = off

@@ -37,155 +37,172 @@ from ..exceptions import InvalidInputError
 if TYPE_CHECKING:
     from .tours import Catalogue
 
-__all__ = ["SkillState", "exact_excess", "shortfall_and_gains"]
+__all__ = ["SkillState", "exact_excess", "shortfall_and_gains", "shortfall_and_losses"]
 
 _EPS = 1e-9
-_kernel = None
 
 
-def _python_kernel(heads, demand, holds, idx, short, gain):  # pragma: no cover - compiled by numba
+def _augment_py(only, budget, sup, flow, dem, holds, parent, queue):  # pragma: no cover - compiled by numba
+    """Push flow along augmenting paths (breadth first) until none is left or ``budget`` is spent:
+    from the groups with supply ``sup`` left (``only`` < 0), or from group ``only`` alone (its
+    supply not read), through group -> queue edges where ``holds`` and queue -> group edges back
+    along ``flow``, to queues with demand ``dem`` left. Updates ``flow``, ``dem`` (and ``sup``);
+    returns what was pushed. ``parent`` and ``queue`` are scratch arrays of G + Q entries."""
+    n_g, n_q = holds.shape
+    pushed = 0.0
+    while pushed < budget - _EPS:
+        parent[:] = -2
+        head, tail = 0, 0
+        for g in range(n_g):
+            if (only < 0 and sup[g] > _EPS) or g == only:
+                parent[g] = -1
+                queue[tail] = g
+                tail += 1
+        end = -1
+        while head < tail and end < 0:
+            u = queue[head]
+            head += 1
+            if u < n_g:
+                for q in range(n_q):
+                    v = n_g + q
+                    if holds[u, q] and parent[v] == -2:
+                        parent[v] = u
+                        if dem[q] > _EPS:
+                            end = v
+                            break
+                        queue[tail] = v
+                        tail += 1
+            else:
+                q = u - n_g
+                for g in range(n_g):
+                    if flow[g, q] > _EPS and parent[g] == -2:
+                        parent[g] = u
+                        queue[tail] = g
+                        tail += 1
+        if end < 0:
+            break
+        # bottleneck: the demand left, the flows walked back, the first group's supply or the budget
+        f = min(dem[end - n_g], budget - pushed)
+        v = end
+        while parent[v] != -1:
+            u = parent[v]
+            if u >= n_g:  # u is a queue, v a group: the flow v -> u is walked back
+                f = min(f, flow[v, u - n_g])
+            v = u
+        if only < 0:
+            f = min(f, sup[v])
+            sup[v] -= f
+        dem[end - n_g] -= f
+        pushed += f
+        v = end
+        while parent[v] != -1:
+            u = parent[v]
+            if u < n_g:
+                flow[u, v - n_g] += f
+            else:
+                flow[v, u - n_g] -= f
+            v = u
+    return pushed
+
+
+def _max_flow_py(sup, dem, holds, flow, parent, queue):  # pragma: no cover - compiled by numba
+    """A maximum flow of supplies ``sup`` to demands ``dem`` (both updated to what is left; ``flow``
+    zeroed and filled): a greedy start, groups in their order (fewest skills first), then
+    augmenting paths."""
+    n_g, n_q = holds.shape
+    flow[:, :] = 0.0
+    for g in range(n_g):
+        for q in range(n_q):
+            if holds[g, q] and sup[g] > _EPS and dem[q] > _EPS:
+                f = min(sup[g], dem[q])
+                flow[g, q] += f
+                sup[g] -= f
+                dem[q] -= f
+    _augment(-1, np.inf, sup, flow, dem, holds, parent, queue)
+
+
+def _gains_py(heads, demand, holds, idx, short, gain):  # pragma: no cover - compiled by numba
     """For each interval ``t`` in ``idx``: ``short[t]`` = demand left after a maximum flow,
     ``gain[t, g]`` = how much one more head of group ``g`` would lower it (0..1)."""
     n_g, n_q = holds.shape
-    n_nodes = n_g + n_q
+    parent = np.empty(n_g + n_q, dtype=np.int64)
+    queue = np.empty(n_g + n_q, dtype=np.int64)
+    flow = np.zeros((n_g, n_q))
     for k in range(idx.size):
         t = idx[k]
-        flow = np.zeros((n_g, n_q))
-        sup = heads[t].astype(np.float64).copy()
-        dem = demand[t].astype(np.float64).copy()
-        # Greedy start: groups in their order (fewest skills first), each to the queues it holds.
-        for g in range(n_g):
-            for q in range(n_q):
-                if holds[g, q] and sup[g] > _EPS and dem[q] > _EPS:
-                    f = min(sup[g], dem[q])
-                    flow[g, q] += f
-                    sup[g] -= f
-                    dem[q] -= f
-        parent = np.empty(n_nodes, dtype=np.int64)
-        queue = np.empty(n_nodes, dtype=np.int64)
-        # Augmenting paths (breadth first): group with supply -> queue -> group (back along a
-        # flow) -> ... -> queue with demand left.
-        while True:
-            parent[:] = -2
-            head, tail = 0, 0
-            for g in range(n_g):
-                if sup[g] > _EPS:
-                    parent[g] = -1
-                    queue[tail] = g
-                    tail += 1
-            end = -1
-            while head < tail and end < 0:
-                u = queue[head]
-                head += 1
-                if u < n_g:
-                    for q in range(n_q):
-                        v = n_g + q
-                        if holds[u, q] and parent[v] == -2:
-                            parent[v] = u
-                            if dem[q] > _EPS:
-                                end = v
-                                break
-                            queue[tail] = v
-                            tail += 1
-                else:
-                    q = u - n_g
-                    for g in range(n_g):
-                        if flow[g, q] > _EPS and parent[g] == -2:
-                            parent[g] = u
-                            queue[tail] = g
-                            tail += 1
-            if end < 0:
-                break
-            # bottleneck: the demand left, the flows walked back, the first group's supply
-            f = dem[end - n_g]
-            v = end
-            while parent[v] != -1:
-                u = parent[v]
-                if u >= n_g:  # u is a queue, v a group: the flow v -> u is walked back
-                    f = min(f, flow[v, u - n_g])
-                v = u
-            f = min(f, sup[v])
-            dem[end - n_g] -= f
-            sup[v] -= f
-            v = end
-            while parent[v] != -1:
-                u = parent[v]
-                if u < n_g:
-                    flow[u, v - n_g] += f
-                else:
-                    flow[v, u - n_g] -= f
-                v = u
-        left = 0.0
-        for q in range(n_q):
-            left += dem[q]
+        sup = heads[t].astype(np.float64)
+        dem = demand[t].astype(np.float64)
+        _max_flow(sup, dem, holds, flow, parent, queue)
+        left = dem.sum()
         short[t] = left
-        # One more head of g: push up to 1 unit from g alone, on a copy of the residual graph.
-        for g0 in range(n_g):
-            if left <= _EPS:
-                gain[t, g0] = 0.0
+        for g in range(n_g):
+            gain[t, g] = 0.0 if left <= _EPS else _augment(g, 1.0, sup, flow.copy(), dem.copy(), holds, parent, queue)
+
+
+def _losses_py(heads, demand, holds, idx, short, loss):  # pragma: no cover - compiled by numba
+    """For each interval ``t`` in ``idx``: ``short[t]`` as :func:`_gains_py`, ``loss[t, g]`` = how
+    much one head fewer of group ``g`` would raise it (0..1; 0 where the group has no head)."""
+    n_g, n_q = holds.shape
+    parent = np.empty(n_g + n_q, dtype=np.int64)
+    queue = np.empty(n_g + n_q, dtype=np.int64)
+    flow = np.zeros((n_g, n_q))
+    other = np.zeros((n_g, n_q))
+    for k in range(idx.size):
+        t = idx[k]
+        sup = heads[t].astype(np.float64)
+        dem = demand[t].astype(np.float64)
+        _max_flow(sup, dem, holds, flow, parent, queue)
+        left = dem.sum()
+        short[t] = left
+        for g in range(n_g):
+            if heads[t, g] < 1 or sup[g] >= 1.0 - _EPS:
+                loss[t, g] = 0.0  # no head to lose, or a spare one: the same flow still works
                 continue
-            fl = flow.copy()
-            dm = dem.copy()
-            pushed = 0.0
-            while pushed < 1.0 - _EPS:
-                parent[:] = -2
-                parent[g0] = -1
-                queue[0] = g0
-                head, tail = 0, 1
-                end = -1
-                while head < tail and end < 0:
-                    u = queue[head]
-                    head += 1
-                    if u < n_g:
-                        for q in range(n_q):
-                            v = n_g + q
-                            if holds[u, q] and parent[v] == -2:
-                                parent[v] = u
-                                if dm[q] > _EPS:
-                                    end = v
-                                    break
-                                queue[tail] = v
-                                tail += 1
-                    else:
-                        q = u - n_g
-                        for g in range(n_g):
-                            if fl[g, q] > _EPS and parent[g] == -2:
-                                parent[g] = u
-                                queue[tail] = g
-                                tail += 1
-                if end < 0:
-                    break
-                f = min(dm[end - n_g], 1.0 - pushed)
-                v = end
-                while parent[v] != -1:
-                    u = parent[v]
-                    if u >= n_g:
-                        f = min(f, fl[v, u - n_g])
-                    v = u
-                dm[end - n_g] -= f
-                pushed += f
-                v = end
-                while parent[v] != -1:
-                    u = parent[v]
-                    if u < n_g:
-                        fl[u, v - n_g] += f
-                    else:
-                        fl[v, u - n_g] -= f
-                    v = u
-            gain[t, g0] = pushed
+            sup2 = heads[t].astype(np.float64)
+            sup2[g] -= 1.0
+            dem2 = demand[t].astype(np.float64)
+            _max_flow(sup2, dem2, holds, other, parent, queue)
+            loss[t, g] = max(dem2.sum() - left, 0.0)
 
 
-def _compiled():
-    """The kernel compiled by numba (cached on disk), or the Python one where numba is missing."""
-    global _kernel
-    if _kernel is None:
+_KERNELS: dict[str, object] = {}
+
+
+def _compiled(name: str):
+    """A kernel (``"gains"`` or ``"losses"``) compiled by numba (cached on disk) on first use."""
+    global _augment, _max_flow
+    if not _KERNELS:
         try:
             import numba
         except ImportError:  # pragma: no cover - numba is a dependency
-            _kernel = _python_kernel
+            _KERNELS.update(gains=_gains_py, losses=_losses_py)
         else:
-            _kernel = numba.njit(cache=True, nogil=True)(_python_kernel)
-    return _kernel
+            jit = numba.njit(cache=True, nogil=True)
+            _augment = jit(_augment_py)
+            _max_flow = jit(_max_flow_py)
+            _KERNELS.update(gains=jit(_gains_py), losses=jit(_losses_py))
+    return _KERNELS[name]
+
+
+# Bound at first compile (the interpreted kernels use the Python helpers).
+_augment = _augment_py
+_max_flow = _max_flow_py
+
+
+def _checked(heads: np.ndarray, demand: np.ndarray, holds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    heads = np.ascontiguousarray(heads, dtype=np.int64)
+    demand = np.ascontiguousarray(demand, dtype=np.float64)
+    holds = np.ascontiguousarray(holds, dtype=np.bool_)
+    if (
+        heads.ndim != 2
+        or demand.ndim != 2
+        or heads.shape[0] != demand.shape[0]
+        or holds.shape != (heads.shape[1], demand.shape[1])
+    ):
+        raise InvalidInputError(
+            f"expected heads (T, G), demand (T, Q), holds (G, Q); got {heads.shape}, {demand.shape}, {holds.shape}"
+        )
+    return heads, demand, holds
 
 
 def shortfall_and_gains(
@@ -195,27 +212,25 @@ def shortfall_and_gains(
     (``demand (T, Q)`` less the maximum flow from ``heads (T, G)`` over the edges ``holds (G, Q)``),
     and how much one more head of each group would lower it (0..1). ``intervals``: only these
     (the others are 0)."""
-    heads = np.ascontiguousarray(heads, dtype=np.int64)
-    demand = np.ascontiguousarray(demand, dtype=np.float64)
-    holds = np.ascontiguousarray(holds, dtype=np.bool_)
-    if (
-        heads.ndim != 2
-        or demand.ndim != 2
-        or heads.shape[0] != demand.shape[0]
-        or holds.shape
-        != (
-            heads.shape[1],
-            demand.shape[1],
-        )
-    ):
-        raise InvalidInputError(
-            f"expected heads (T, G), demand (T, Q), holds (G, Q); got {heads.shape}, {demand.shape}, {holds.shape}"
-        )
+    heads, demand, holds = _checked(heads, demand, holds)
     idx = np.arange(heads.shape[0]) if intervals is None else np.asarray(intervals, dtype=np.int64)
     short = np.zeros(heads.shape[0])
     gain = np.zeros(heads.shape)
-    _compiled()(heads, demand, holds, idx, short, gain)
+    _compiled("gains")(heads, demand, holds, idx, short, gain)
     return short, gain
+
+
+def shortfall_and_losses(
+    heads: np.ndarray, demand: np.ndarray, holds: np.ndarray, intervals: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(short (T,), loss (T, G))``: as :func:`shortfall_and_gains`, with how much one head fewer
+    of each group would raise the shortfall (0..1; 0 where the group has no head)."""
+    heads, demand, holds = _checked(heads, demand, holds)
+    idx = np.arange(heads.shape[0]) if intervals is None else np.asarray(intervals, dtype=np.int64)
+    short = np.zeros(heads.shape[0])
+    loss = np.zeros(heads.shape)
+    _compiled("losses")(heads, demand, holds, idx, short, loss)
+    return short, loss
 
 
 class SkillState:
@@ -242,11 +257,13 @@ class SkillState:
         self.short = np.zeros(n_t)
         self.gain = np.zeros((n_t, sk.n_groups))
         self.dirty = np.ones(n_t, dtype=bool)
+        self.loss = np.zeros((n_t, sk.n_groups))
+        self.dirty_loss = np.ones(n_t, dtype=bool)
 
     def copy(self) -> SkillState:
         """An independent copy (the repair's snapshot of a pass)."""
         other = copy.copy(self)
-        for name in ("demand", "heads", "short", "gain", "dirty"):
+        for name in ("demand", "heads", "short", "gain", "dirty", "loss", "dirty_loss"):
             setattr(other, name, getattr(self, name).copy())
         return other
 
@@ -254,11 +271,12 @@ class SkillState:
         """The agent's head joins (``sign`` 1) or leaves (-1) intervals ``[a, b)``."""
         self.heads[a:b, self.group_of[agent]] += sign
         self.dirty[a:b] = True
+        self.dirty_loss[a:b] = True
 
     def _update(self, lo: int, hi: int) -> None:
         idx = lo + np.flatnonzero(self.dirty[lo:hi])
         if idx.size:
-            _compiled()(self.heads, self.demand, self.holds, idx.astype(np.int64), self.short, self.gain)
+            _compiled("gains")(self.heads, self.demand, self.holds, idx.astype(np.int64), self.short, self.gain)
             self.dirty[idx] = False
 
     def marginals(self, agent: int, coverage: np.ndarray, lo: int = 0, hi: int | None = None) -> np.ndarray:
@@ -273,6 +291,27 @@ class SkillState:
         after = np.maximum(s - self.gain[lo:hi, g] - np.maximum(p - 1, 0), 0.0)
         return self.weight * (before - after)
 
+    def removal_costs(self, agent: int, coverage: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Per interval in ``idx`` (objective units): how much the skill term rises when the agent's
+        head leaves it (a break), given the heads now on shift (``coverage``: the pooled heads)."""
+        todo = np.unique(idx[self.dirty_loss[idx]])
+        if todo.size:
+            _compiled("losses")(self.heads, self.demand, self.holds, todo.astype(np.int64), self.short, self.loss)
+            self.dirty_loss[todo] = False
+        g = self.group_of[agent]
+        s = self.short[idx]
+        req, cov = self.pooled_required[idx], coverage[idx]
+        before = np.maximum(s - np.maximum(req - cov, 0), 0.0)
+        after = np.maximum(s + self.loss[idx, g] - np.maximum(req - cov + 1, 0), 0.0)
+        return self.weight * (after - before)
+
+    def against(self, cat: Catalogue) -> SkillState:
+        """A copy that prices against this catalogue's pooled requirement (the break stage's is the
+        real one; the assignment's and the repair's, the requirement plus the planned breaks)."""
+        other = self.copy()
+        other.pooled_required = np.asarray(cat.grid.required, dtype=np.int64)
+        return other
+
     def proxy_term(self, coverage: np.ndarray) -> float:
         """The skill term of the heads now on shift (objective units), the deferrable queues' demand
         as fixed by the last :meth:`refresh` (exact when no queue is deferrable)."""
@@ -283,8 +322,7 @@ class SkillState:
     def net_of_breaks(self, cat: Catalogue, plan: Any) -> SkillState:
         """A copy counting heads net of a break plan's breaks (:class:`wfm.roster.breaks.BreakPlan`)
         against the catalogue's own pooled requirement (the net-of-breaks polish prices with it)."""
-        other = self.copy()
-        other.pooled_required = np.asarray(cat.grid.required, dtype=np.int64)
+        other = self.against(cat)
         step, n_t = cat.grid.interval_minutes, cat.grid.n_intervals
         for a, r, t, st in zip(plan.agent, plan.rank, plan.template, plan.start):
             first = min(int(st) // step, n_t)
