@@ -13,8 +13,13 @@ from scipy.sparse.csgraph import maximum_flow
 from roster_helpers import START, tiny_agents, tiny_requirements, tiny_rules
 from wfm.exceptions import InvalidInputError
 from wfm.roster import schedule, validate
+from wfm.roster import stages
+from wfm.roster.result import roster_frame
+from wfm.roster.skill_cover import skill_cover
 from wfm.roster.skill_plan import NO_PLANNED_QUEUE
+from wfm.roster.skill_pricing import SkillState
 from wfm.roster.stages import build_problem
+from wfm.roster.state import evaluate_objective
 from wfm.staffing import Targets
 
 LIMIT = 10
@@ -355,3 +360,39 @@ def test_the_repair_moves_keep_every_queue_covered(seed):
     assert result.summary.gap < 0.05
     short = _max_flow_short(result.roster, agents, req)  # recounted independently, hour by hour
     assert sum(short.values()) <= 1
+
+
+def _exact_objective(cat, state) -> float:
+    """The roster's pooled objective plus the skill term recounted by the cover model on its frame."""
+    under = np.maximum(cat.grid.required - state.coverage, 0)
+    cover = skill_cover(cat, roster_frame(cat, state), None, under)
+    return (
+        evaluate_objective(cat, state)["objective"]
+        + float(cover.excess.sum()) * cat.rules.objective.under_segments[0].weight
+    )
+
+
+def test_a_misleading_skill_price_cannot_make_the_repair_worse(monkeypatch):
+    # The skill term's price of deferrable work is a proxy, so each repair pass is priced exactly
+    # and put back when it did not help. Forced here: the skill marginals are inverted (the moves
+    # now seek skill shortfall), and the repair must still leave the exact objective no higher.
+    rules = tiny_rules()
+    rules = dataclasses.replace(rules, solver=dataclasses.replace(rules.solver, restrict_above_variables=0))
+    req, agents = _three_queue_instance(0)
+    real_marginals = SkillState.marginals
+    monkeypatch.setattr(SkillState, "marginals", lambda self, *a, **k: -3.0 * real_marginals(self, *a, **k))
+    seen: list[tuple[float, float]] = []
+    real_improve = stages.improve
+
+    def improve(cat, state, **kwargs):
+        before = _exact_objective(cat, state)
+        out = real_improve(cat, state, **kwargs)
+        seen.append((before, _exact_objective(cat, state)))
+        return out
+
+    monkeypatch.setattr(stages, "improve", improve)
+    messages: list[str] = []
+    result = schedule(req, agents, rules, time_limit_sec=LIMIT, progress=messages.append)
+    assert seen and all(after <= before + 1e-6 for before, after in seen)
+    assert any("pass put back" in m for m in messages)
+    assert len(validate(result.roster, agents.drop(columns="skills"), rules)) == 0
