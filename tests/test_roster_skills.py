@@ -234,13 +234,14 @@ def test_skill_lp_out_of_time_falls_back_to_the_pooled_plan(monkeypatch):
     assert "skill_lp" in d["stages_cut"]
     assert len(d["warnings"]) == 1 and "skill-blind" in d["warnings"][0]
     assert len(validate(got.roster, agents.drop(columns="skills"), rules)) == 0
-    # the roster is the skill-blind one of the same inputs (same seed: deterministic)
+    # the plan is the skill-blind one, but its moves price each queue's cover: recounted
+    # independently by max-flow, no queue is shorter in total than in the skill-blind roster
     monkeypatch.undo()
     pooled = req.groupby("interval_start", as_index=False)["agents_scheduled"].sum()
     blind = schedule(pooled, agents.drop(columns="skills"), rules, time_limit_sec=LIMIT)
-    pd.testing.assert_frame_equal(got.roster, blind.roster)
-    # per-queue figures are still reported, recounted independently by max-flow
     short = _max_flow_short(got.roster, agents, req)
+    assert sum(short.values()) <= sum(_max_flow_short(blind.roster, agents, req).values())
+    # per-queue figures are still reported, and agree with the recount
     assert got.queue_coverage.groupby("queue")["under"].sum().round(6).to_dict() == {
         q: float(v) for q, v in short.items()
     }

@@ -258,9 +258,13 @@ def _swap_groups(cat: Any, week: int) -> list[np.ndarray]:
     """Agents who may trade week plans: one group per contract (whose terms differ in shift
     lengths, night permission or hours are kept legal by :func:`_terms_ok`)."""
     groups: dict[tuple[str, int], list[int]] = {}
+    # a swap stays inside one skill group, so per-queue cover is kept too (the pooled fallback of a
+    # skill-aware plan included: its classes ignore skills, the moves' skill prices do not)
+    skills = cat.move_skills
     for cls in cat.classes[week]:
-        # skill-aware rosters: a swap stays inside one skill group, so per-queue cover is kept too
-        groups.setdefault((cls.key[0][0], int(cls.key[3]) if len(cls.key) > 3 else 0), []).extend(cls.agent_index)
+        for i in cls.agent_index:
+            group = int(skills.group_of[i]) if skills is not None else 0
+            groups.setdefault((cls.key[0][0], group), []).append(i)
     return [np.array(sorted(g), dtype=np.int64) for _, g in sorted(groups.items())]
 
 

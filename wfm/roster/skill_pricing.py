@@ -241,7 +241,7 @@ class SkillState:
     """
 
     def __init__(self, cat: Catalogue) -> None:
-        sk = cat.skills
+        sk = cat.move_skills
         assert sk is not None
         n_t = cat.grid.n_intervals
         self.group_of = np.asarray(sk.group_of, dtype=np.int64)
@@ -343,7 +343,7 @@ def exact_excess(cat: Catalogue, heads: np.ndarray, coverage: np.ndarray) -> tup
     """``(skill excess in heads, served (T, Q))`` of heads per interval and group: the cover
     model's shortfall (deferrable queues' backlogs included, :func:`wfm.cover.allocate`) beyond
     the pooled shortfall, summed over the intervals, as :mod:`wfm.roster.skill_cover` counts it."""
-    sk = cat.skills
+    sk = cat.move_skills
     assert sk is not None
     cover = allocate(heads.astype(float), sk.required.astype(float), sk.holds, deadline_steps=list(sk.deadline_steps))
     pooled_under = np.maximum(cat.grid.required - coverage, 0)

@@ -210,6 +210,9 @@ def build_problem(
     check_prev_shift_ends(parsed, grid.start, end=grid.start + pd.Timedelta(days=grid.n_days))
     skills = build_skill_plan(requirements, agents, grid, targets, queues)
     cat = build_catalogue(grid, parsed, rules, None if skill_blind else skills)
+    if skill_blind and skills is not None:
+        # the pooled fallback's moves still price each queue's cover (wfm.roster.skill_pricing)
+        cat = dataclasses.replace(cat, priced_skills=skills)
     crowded = np.flatnonzero(cat.carry > rules.seats)
     if crowded.size:
         raise InfeasibleRosterError(

@@ -73,7 +73,7 @@ class RosterState:
             np.full((n_agents, n_days), OFF, dtype=np.int64),
             np.full((n_agents, n_days), OFF, dtype=np.int64),
             cat.carry.copy(),
-            skill=SkillState(cat) if cat.skill_aware else None,
+            skill=SkillState(cat) if cat.move_skills is not None else None,
         )
 
 

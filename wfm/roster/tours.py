@@ -191,10 +191,23 @@ class Catalogue:
     cycle_info: cycle.CycleInfo | None = field(default=None, repr=False, compare=False)
     # skills on the grid (None: one pooled queue); with two or more groups the model is skill-aware
     skills: SkillPlan | None = field(default=None, repr=False, compare=False)
+    # the skills a pooled model's moves still price (the skill-blind fallback of a skill-aware
+    # plan: its classes ignore skills, but its moves and breaks keep queue cover); None otherwise
+    priced_skills: SkillPlan | None = field(default=None, repr=False, compare=False)
 
     @property
     def skill_aware(self) -> bool:
         return self.skills is not None and self.skills.aware
+
+    @property
+    def move_skills(self) -> SkillPlan | None:
+        """The skills the moves price (wfm.roster.skill_pricing): the model's when it is
+        skill-aware, else :attr:`priced_skills`, else None (moves priced on the pooled heads)."""
+        if self.skill_aware:
+            return self.skills
+        if self.priced_skills is not None and self.priced_skills.aware:
+            return self.priced_skills
+        return None
 
     def group_of_class(self, week: int, c: int) -> int:
         """The skill group of a class (0 when the model is not skill-aware)."""
