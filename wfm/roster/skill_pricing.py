@@ -121,27 +121,10 @@ def _max_flow_py(sup, dem, holds, flow, parent, queue):  # pragma: no cover - co
     _augment(-1, np.inf, sup, flow, dem, holds, parent, queue)
 
 
-def _gains_py(heads, demand, holds, idx, short, gain):  # pragma: no cover - compiled by numba
-    """For each interval ``t`` in ``idx``: ``short[t]`` = demand left after a maximum flow,
-    ``gain[t, g]`` = how much one more head of group ``g`` would lower it (0..1)."""
-    n_g, n_q = holds.shape
-    parent = np.empty(n_g + n_q, dtype=np.int64)
-    queue = np.empty(n_g + n_q, dtype=np.int64)
-    flow = np.zeros((n_g, n_q))
-    for k in range(idx.size):
-        t = idx[k]
-        sup = heads[t].astype(np.float64)
-        dem = demand[t].astype(np.float64)
-        _max_flow(sup, dem, holds, flow, parent, queue)
-        left = dem.sum()
-        short[t] = left
-        for g in range(n_g):
-            gain[t, g] = 0.0 if left <= _EPS else _augment(g, 1.0, sup, flow.copy(), dem.copy(), holds, parent, queue)
-
-
-def _losses_py(heads, demand, holds, idx, short, loss):  # pragma: no cover - compiled by numba
-    """For each interval ``t`` in ``idx``: ``short[t]`` as :func:`_gains_py`, ``loss[t, g]`` = how
-    much one head fewer of group ``g`` would raise it (0..1; 0 where the group has no head)."""
+def _marginals_py(heads, demand, holds, idx, short, out, fewer):  # pragma: no cover - compiled by numba
+    """For each interval ``t`` in ``idx``: ``short[t]`` = demand left after a maximum flow, and
+    ``out[t, g]`` = how much one more head of group ``g`` would lower it (``fewer`` False) or one
+    head fewer would raise it (``fewer`` True; 0 where the group has no head); 0..1."""
     n_g, n_q = holds.shape
     parent = np.empty(n_g + n_q, dtype=np.int64)
     queue = np.empty(n_g + n_q, dtype=np.int64)
@@ -155,36 +138,40 @@ def _losses_py(heads, demand, holds, idx, short, loss):  # pragma: no cover - co
         left = dem.sum()
         short[t] = left
         for g in range(n_g):
-            if heads[t, g] < 1 or sup[g] >= 1.0 - _EPS:
-                loss[t, g] = 0.0  # no head to lose, or a spare one: the same flow still works
-                continue
-            sup2 = heads[t].astype(np.float64)
-            sup2[g] -= 1.0
-            dem2 = demand[t].astype(np.float64)
-            _max_flow(sup2, dem2, holds, other, parent, queue)
-            loss[t, g] = max(dem2.sum() - left, 0.0)
+            if not fewer:
+                out[t, g] = (
+                    0.0 if left <= _EPS else _augment(g, 1.0, sup, flow.copy(), dem.copy(), holds, parent, queue)
+                )
+            elif heads[t, g] < 1 or sup[g] >= 1.0 - _EPS:
+                out[t, g] = 0.0  # no head to lose, or a spare one: the same flow still works
+            else:
+                sup2 = heads[t].astype(np.float64)
+                sup2[g] -= 1.0
+                dem2 = demand[t].astype(np.float64)
+                _max_flow(sup2, dem2, holds, other, parent, queue)
+                out[t, g] = max(dem2.sum() - left, 0.0)
 
 
-_KERNELS: dict[str, object] = {}
+_kernel = None
 
 
-def _compiled(name: str):
-    """A kernel (``"gains"`` or ``"losses"``) compiled by numba (cached on disk) on first use."""
-    global _augment, _max_flow
-    if not _KERNELS:
+def _compiled():
+    """The kernel compiled by numba (cached on disk) on first use."""
+    global _augment, _max_flow, _kernel
+    if _kernel is None:
         try:
             import numba
         except ImportError:  # pragma: no cover - numba is a dependency
-            _KERNELS.update(gains=_gains_py, losses=_losses_py)
+            _kernel = _marginals_py
         else:
             jit = numba.njit(cache=True, nogil=True)
             _augment = jit(_augment_py)
             _max_flow = jit(_max_flow_py)
-            _KERNELS.update(gains=jit(_gains_py), losses=jit(_losses_py))
-    return _KERNELS[name]
+            _kernel = jit(_marginals_py)
+    return _kernel
 
 
-# Bound at first compile (the interpreted kernels use the Python helpers).
+# Bound at first compile (the interpreted kernel uses the Python helpers).
 _augment = _augment_py
 _max_flow = _max_flow_py
 
@@ -216,7 +203,7 @@ def shortfall_and_gains(
     idx = np.arange(heads.shape[0]) if intervals is None else np.asarray(intervals, dtype=np.int64)
     short = np.zeros(heads.shape[0])
     gain = np.zeros(heads.shape)
-    _compiled("gains")(heads, demand, holds, idx, short, gain)
+    _compiled()(heads, demand, holds, idx, short, gain, False)
     return short, gain
 
 
@@ -229,7 +216,7 @@ def shortfall_and_losses(
     idx = np.arange(heads.shape[0]) if intervals is None else np.asarray(intervals, dtype=np.int64)
     short = np.zeros(heads.shape[0])
     loss = np.zeros(heads.shape)
-    _compiled("losses")(heads, demand, holds, idx, short, loss)
+    _compiled()(heads, demand, holds, idx, short, loss, True)
     return short, loss
 
 
@@ -276,7 +263,7 @@ class SkillState:
     def _update(self, lo: int, hi: int) -> None:
         idx = lo + np.flatnonzero(self.dirty[lo:hi])
         if idx.size:
-            _compiled("gains")(self.heads, self.demand, self.holds, idx.astype(np.int64), self.short, self.gain)
+            _compiled()(self.heads, self.demand, self.holds, idx.astype(np.int64), self.short, self.gain, False)
             self.dirty[idx] = False
 
     def marginals(self, agent: int, coverage: np.ndarray, lo: int = 0, hi: int | None = None) -> np.ndarray:
@@ -296,7 +283,7 @@ class SkillState:
         head leaves it (a break), given the heads now on shift (``coverage``: the pooled heads)."""
         todo = np.unique(idx[self.dirty_loss[idx]])
         if todo.size:
-            _compiled("losses")(self.heads, self.demand, self.holds, todo.astype(np.int64), self.short, self.loss)
+            _compiled()(self.heads, self.demand, self.holds, todo.astype(np.int64), self.short, self.loss, True)
             self.dirty_loss[todo] = False
         g = self.group_of[agent]
         s = self.short[idx]
