@@ -199,12 +199,7 @@ def shortfall_and_gains(
     (``demand (T, Q)`` less the maximum flow from ``heads (T, G)`` over the edges ``holds (G, Q)``),
     and how much one more head of each group would lower it (0..1). ``intervals``: only these
     (the others are 0)."""
-    heads, demand, holds = _checked(heads, demand, holds)
-    idx = np.arange(heads.shape[0]) if intervals is None else np.asarray(intervals, dtype=np.int64)
-    short = np.zeros(heads.shape[0])
-    gain = np.zeros(heads.shape)
-    _compiled()(heads, demand, holds, idx, short, gain, False)
-    return short, gain
+    return _run_kernel(heads, demand, holds, intervals, fewer=False)
 
 
 def shortfall_and_losses(
@@ -212,12 +207,18 @@ def shortfall_and_losses(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(short (T,), loss (T, G))``: as :func:`shortfall_and_gains`, with how much one head fewer
     of each group would raise the shortfall (0..1; 0 where the group has no head)."""
+    return _run_kernel(heads, demand, holds, intervals, fewer=True)
+
+
+def _run_kernel(
+    heads: np.ndarray, demand: np.ndarray, holds: np.ndarray, intervals: np.ndarray | None, *, fewer: bool
+) -> tuple[np.ndarray, np.ndarray]:
     heads, demand, holds = _checked(heads, demand, holds)
     idx = np.arange(heads.shape[0]) if intervals is None else np.asarray(intervals, dtype=np.int64)
     short = np.zeros(heads.shape[0])
-    loss = np.zeros(heads.shape)
-    _compiled()(heads, demand, holds, idx, short, loss, True)
-    return short, loss
+    out = np.zeros(heads.shape)
+    _compiled()(heads, demand, holds, idx, short, out, fewer)
+    return short, out
 
 
 class SkillState:
