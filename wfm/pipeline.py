@@ -559,6 +559,7 @@ def _run(config: RunConfig, progress: Callable[[str], None] | None) -> RunOutcom
             clock_start=time.perf_counter(),
         )
         log.info("roster: %s", ", ".join(f"{k}={v}" for k, v in _brief(result.as_dict()).items()))
+        log.info("roster: clock %s", ", ".join(f"{k}={v}" for k, v in _clock(result.as_dict()).items()))
 
     correction = None
     if config.correct_rounds > 0 and config.simulate_replications > 0:
@@ -1059,6 +1060,13 @@ def _peak_gross(req: pd.DataFrame) -> int:
 def _brief(summary: dict[str, Any]) -> dict[str, Any]:
     keys = ("status", "objective", "lower_bound", "gap", "under_agent_intervals", "over_agent_intervals")
     return {k: summary[k] for k in keys if k in summary}
+
+
+def _clock(summary: dict[str, Any]) -> dict[str, Any]:
+    """The roster step's clock (logged, not published: wall-clock times differ between reruns)."""
+    out = {k: summary[k] for k in ("build_sec", "solve_sec", "hard_deadline_sec") if k in summary}
+    out["stages_cut"] = "+".join(summary.get("stages_cut") or []) or "-"
+    return out
 
 
 def _plain(value: Any) -> Any:
