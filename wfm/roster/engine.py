@@ -33,6 +33,7 @@ from .stages import (
     build_problem,
     even_out,
     hard_deadline,
+    FINISH_RESERVE_SHARE,
     OUTSIDE_RESERVE_SHARE,
     lower_bound,
     place_all_breaks,
@@ -151,6 +152,7 @@ def solve(
     hard = hard_deadline(time.perf_counter(), time_limit_sec, rules.solver.wall_floor_sec)
     if clock_start is not None:  # the caller's time before and after the call counts too (issue 16)
         hard -= max(0.0, t0 - clock_start) + OUTSIDE_RESERVE_SHARE * time_limit_sec
+    build_sec = problem.build_sec  # all model building: the pooled fallback's build is added to it
     skill_cat = problem.cat  # the catalogue the per-queue cover and the skill objective read
     warnings_: list[str] = []
     skill_model = "skill_aware" if skill_cat.skill_aware else "pooled"
@@ -172,6 +174,7 @@ def solve(
         skill_model = "fallback_pooled"
         t_fb = time.perf_counter()
         problem = build_problem(requirements, agents, rules, report, t_fb, targets, queues, skill_blind=True)
+        build_sec += problem.build_sec
         bound = lower_bound(problem, time_limit_sec=time_limit_sec, report=report, t0=t_fb, deadline=hard)
     if bound.note:  # the LP's status was not a plain optimum (wfm.lp_status): say what was done
         report("warning: " + bound.note)
@@ -188,11 +191,13 @@ def solve(
         report=report,
         deadline=hard,
     )
-    assigned = assign_named(problem, planned, report, hard)
-    assign_cut = time.perf_counter() > hard
+    # the clocked stages from here on leave the finishing work its reserve before the hard deadline
+    stages_hard = hard - FINISH_RESERVE_SHARE * time_limit_sec
+    assigned = assign_named(problem, planned, report, stages_hard)
+    assign_cut = time.perf_counter() > stages_hard
     state = assigned.state
     repaired = repair_roster(
-        assigned, planned, seed=seed, deadline=deadline, time_limit_sec=time_limit_sec, report=report, hard=hard
+        assigned, planned, seed=seed, deadline=deadline, time_limit_sec=time_limit_sec, report=report, hard=stages_hard
     )
     placed = place_all_breaks(
         problem,
@@ -203,9 +208,10 @@ def solve(
         deadline=deadline,
         time_limit_sec=time_limit_sec,
         report=report,
-        hard=hard,
+        hard=stages_hard,
     )
-    balanced = even_out(problem.cat, state, placed.plan, report, hard)
+    balanced = even_out(problem.cat, state, placed.plan, report, stages_hard)
+    t_finish = time.perf_counter()
     # Agent-weeks the stages could not place legally though the rules admit a roster (wfm.roster.strand):
     # left empty for the planner, named, and the run needs a planner (exit 1).
     stranded = [
@@ -257,6 +263,7 @@ def solve(
             f"{grid.interval_starts()[over_seats[0]]}, above the {rules.seats} seats; try a longer time limit"
         )
     solve_sec = time.perf_counter() - t0
+    report(f"finish: frames, objective and per-queue cover ({time.perf_counter() - t_finish:.1f} s)")
 
     # A restricted model's CP-SAT bound bounds that model only; then the LP is the lower bound.
     restrict, lp_value, bound_kind = planned.restricted, bound.value, bound.kind
@@ -394,7 +401,7 @@ def solve(
         "repair_moves": repaired.moves,
         "repair_stopped_by_time": repaired.stopped_by_time or repaired.cycle_stopped_by_time,
         "cycle_moves": repaired.cycle_moves,
-        "build_sec": round(problem.build_sec, 2),
+        "build_sec": round(build_sec, 2),
         "aggregate_sec": round(plan.wall_sec, 2),
         "aggregate_deterministic_time": round(plan.deterministic_time, 2),
         "aggregate_deterministic_limit": round(planned.deterministic_limit, 2),
