@@ -69,6 +69,17 @@ def _load() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
+def _timed(name: str, cmd: list[str]) -> tuple[subprocess.CompletedProcess, dict, float]:
+    """Run a CLI command in a subprocess, timed from outside: the process, its row's first fields, the wall."""
+    load_before = _load()
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t
+    row = {"instance": name, "exit": proc.returncode, "wall": round(wall, 1), "load_before": load_before}
+    row["load_after"] = _load()
+    return proc, row, wall
+
+
 def run(name: str, time_limit: float, workers: int, folder: Path) -> dict:
     inst = instances.generate(**INSTANCES[name])
     write_frame(inst.requirements, folder / "requirements.csv")
@@ -93,12 +104,7 @@ def run(name: str, time_limit: float, workers: int, folder: Path) -> dict:
         "--workers",
         str(workers),
     ]
-    load_before = _load()
-    t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - t
-    row: dict = {"instance": name, "exit": proc.returncode, "wall": round(wall, 1), "load_before": load_before}
-    row["load_after"] = _load()
+    proc, row, wall = _timed(name, cmd)
     summary_path = folder / "summary.json"
     if not summary_path.is_file():
         row["error"] = (proc.stderr.strip().splitlines() or ["(no stderr)"])[-1][:200]
@@ -154,12 +160,7 @@ def run_pipeline(horizon_days: int, time_limit: float, folder: Path) -> dict:
         "--time-limit",
         str(time_limit),
     ]
-    load_before = _load()
-    t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - t
-    row: dict = {"instance": f"wfm run example {horizon_days} d", "exit": proc.returncode, "wall": round(wall, 1)}
-    row["load_before"], row["load_after"] = load_before, _load()
+    proc, row, _ = _timed(f"wfm run example {horizon_days} d", cmd)
     timings = sorted(folder.glob("*/timings.json"))
     clock = [line.split("roster: clock ", 1)[1] for line in proc.stderr.splitlines() if "roster: clock " in line]
     if not timings or not clock:
