@@ -1064,7 +1064,7 @@ def _brief(summary: dict[str, Any]) -> dict[str, Any]:
 
 def _clock(summary: dict[str, Any]) -> dict[str, Any]:
     """The roster step's clock (logged, not published: wall-clock times differ between reruns)."""
-    out = {k: summary[k] for k in ("build_sec", "solve_sec", "hard_deadline_sec") if k in summary}
+    out: dict[str, Any] = {k: summary[k] for k in ("build_sec", "solve_sec", "hard_deadline_sec") if k in summary}
     out["stages_cut"] = "+".join(summary.get("stages_cut") or []) or "-"
     return out
 
