@@ -15,10 +15,9 @@ import argparse
 import time
 
 import numpy as np
-from scipy.optimize import linprog
-
 import bench_skills
 import instances
+from wfm.lp_status import solve_lp
 from wfm.roster import load_rules
 from wfm.roster.aggregate import lagrangian_bound
 from wfm.roster.stages import build_problem
@@ -54,20 +53,20 @@ def main() -> None:
     for it in range(args.rounds):
         cols = np.flatnonzero(keep)
         t = time.perf_counter()
-        r = linprog(
+        r = solve_lp(
             m.cost[cols],
-            A_ub=m.a_ub[:, cols],
+            a_ub=m.a_ub[:, cols],
             b_ub=m.b_ub,
-            A_eq=m.a_eq[:, cols],
+            a_eq=m.a_eq[:, cols],
             b_eq=m.b_eq,
             bounds=bounds[cols],
             method="highs-ipm",
         )
         lp_sec = time.perf_counter() - t
-        if r.status != 0:
-            print(f"round {it}: master ended with status {r.status} ({r.message}); stopping")
+        if r.status != "OPTIMAL" or r.eq_marginals is None or r.ub_marginals is None:
+            print(f"round {it}: master ended {r.status} ({r.message}); stopping")
             break
-        y, z = r.eqlin.marginals, r.ineqlin.marginals
+        y, z = r.eq_marginals, r.ub_marginals
         reduced = m.cost - a_eq_t @ y - a_ub_t @ np.minimum(z, 0.0)
         bound = lagrangian_bound(m, y, z)
         in_master = int(keep[tours].sum())
