@@ -126,7 +126,7 @@ def skill_instance(k: int, weeks: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, 
     return req, agents.assign(skills=skills), name
 
 
-class _QueueTargets:
+class QueueTargets:
     """Targets per queue: only outbound callbacks carry a deadline (what the roster reads)."""
 
     def __init__(self) -> None:
@@ -153,7 +153,7 @@ def run_part(part: str, k: int, time_limit: float, breaks: bool, out: Path) -> d
 
     req, agents, _ = skill_instance(k)
     rules = load_rules(instance.ROOT / "examples" / ("rules.toml" if breaks else "rules_no_breaks.toml"))
-    targets = _QueueTargets()
+    targets = QueueTargets()
     t0 = time.perf_counter()
 
     def progress(m: str) -> None:

@@ -35,7 +35,7 @@ def main() -> None:
     rules_file = "rules.toml" if args.breaks else "rules_no_breaks.toml"
     rules = load_rules(instances.ROOT / "examples" / rules_file)
     t = time.perf_counter()
-    problem = build_problem(req, agents, rules, print, t, bench_skills._QueueTargets(), None)
+    problem = build_problem(req, agents, rules, print, t, bench_skills.QueueTargets(), None)
     m = problem.model
     n = len(m.cost)
     tours = np.concatenate([v for week in m.tour_var for v in week])
