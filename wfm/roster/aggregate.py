@@ -458,12 +458,23 @@ def _skill_rows(
     because the heads on shift lack its skill costs what a missing head costs. (No cheaper, and
     no dearer: with a dearer price the model could gain by raising the pooled under- and
     over-staffing together.)
+
+    With ``solver.skill_block_minutes`` above the grid's interval, the rows of the interval
+    queues are summed over blocks of that many minutes (docs/roster.md, "Skill rows by
+    block"): one allocation ``X[b, g, q]`` (head-intervals) per block, group and queue, and the
+    block's sums of the capacity, cover and excess rows above; the deferrable queues' backlog
+    rows stay per interval, their allocations entering the block sums. Every solution of the
+    per-interval rows gives one of the block rows (sum its ``x``, ``uq`` and ``e`` over the
+    block) at the same cost, so the block model is a relaxation of the per-interval one and its
+    LP value still bounds every roster; it has about ``1 / k`` of the skill rows and allocation
+    variables for blocks of ``k`` intervals.
     """
     assert cat.skills is not None
     sk = cat.skills
     grid = cat.grid
     step = grid.interval_minutes
     n_int = grid.n_intervals
+    k = max(1, int(cat.rules.solver.skill_block_minutes) // step)
     req = sk.required
     holds = sk.holds
     n_g, n_q = holds.shape
@@ -476,37 +487,53 @@ def _skill_rows(
             carry_g[: min(n_int, -(-end // step)), int(sk.group_of[a])] += 1
     size_g = np.bincount(sk.group_of, minlength=n_g)
     deferrable = sk.deferrable
-    need_x = (req > 0) | deferrable[None, :]
-    x_of: dict[tuple[int, int], list[int]] = {}  # (t, q) -> x vars
-    for i in range(n_int):
+    blocks = [range(s, min(s + k, n_int)) for s in range(0, n_int, k)]
+    block_req = np.add.reduceat(req, np.arange(0, n_int, k), axis=0)  # (blocks, Q)
+    x_of: dict[tuple[int, int], list[int]] = {}  # (block, interval queue) or (t, deferrable queue) -> x vars
+    for j, block in enumerate(blocks):
         every: list[int] = []
         for g in range(n_g):
-            if not gross_cols[g][i] and not carry_g[i, g]:
+            on_shift = [c for i in block for c in gross_cols[g][i]]
+            carry = int(carry_g[block.start : block.stop, g].sum())
+            if not on_shift and not carry:
                 continue
-            held_q = np.flatnonzero(holds[g] & need_x[i])
-            xs = [new_var(0, 0, int(size_g[g])) for _ in held_q]
-            for xv, qx in zip(xs, held_q, strict=True):
-                x_of.setdefault((i, int(qx)), []).append(xv)
+            xs: list[int] = []
+            for q_h in np.flatnonzero(holds[g]):
+                q = int(q_h)
+                if not deferrable[q]:  # one allocation for the block
+                    if block_req[j, q] > 0:
+                        xs.append(new_var(0, 0, int(size_g[g]) * len(block)))
+                        x_of.setdefault((j, q), []).append(xs[-1])
+                    continue
+                for i in block:  # a backlog queue: per interval, as its rows
+                    if gross_cols[g][i] or carry_g[i, g]:
+                        xs.append(new_var(0, 0, int(size_g[g])))
+                        x_of.setdefault((i, q), []).append(xs[-1])
             if xs:
-                add_ub(xs + gross_cols[g][i], [1.0] * len(xs) + [-1.0] * len(gross_cols[g][i]), float(carry_g[i, g]))
+                add_ub(xs + on_shift, [1.0] * len(xs) + [-1.0] * len(on_shift), float(carry))
                 every.extend(xs)
         if every:
+            cover = [c for i in block for c in cover_cols[i]]
+            on_break = [c for i in block for c in break_cols[i]]
             add_ub(
-                every + cover_cols[i] + break_cols[i],
-                [1.0] * len(every) + [-1.0] * len(cover_cols[i]) + [1.0] * len(break_cols[i]),
-                float(cat.carry[i]),
+                every + cover + on_break,
+                [1.0] * len(every) + [-1.0] * len(cover) + [1.0] * len(on_break),
+                float(sum(int(cat.carry[i]) for i in block)),
             )
-    short: list[list[int]] = [[] for _ in range(n_int)]
+    short: list[list[int]] = [[] for _ in blocks]
     rows: dict[tuple[int, int], int] = {}
     for q in range(n_q):
         if deferrable[q]:
             continue
-        for i_r in np.flatnonzero(req[:, q] > 0):
-            ir = int(i_r)
-            uq = new_var(0, 0, int(req[ir, q]))
-            short[ir].append(uq)
-            xs = x_of.get((ir, q), [])
-            rows[(ir, q)] = add_ub(xs + [uq], [-1.0] * (len(xs) + 1), -float(req[ir, q]))
+        for j_r in np.flatnonzero(block_req[:, q] > 0):
+            j = int(j_r)
+            uq = new_var(0, 0, int(block_req[j, q]))
+            short[j].append(uq)
+            xs = x_of.get((j, q), [])
+            row = add_ub(xs + [uq], [-1.0] * (len(xs) + 1), -float(block_req[j, q]))
+            for i in blocks[j]:
+                if req[i, q] > 0:
+                    rows[(i, q)] = row
     for q_d in np.flatnonzero(deferrable):
         q = int(q_d)
         work = req[:, q].astype(np.int64)
@@ -520,17 +547,17 @@ def _skill_rows(
             # wfm.backlog's rows: balance b[t] - b[t-1] + served[t] = w[t], deadline b[t] - late[t] <= recent[t]
             add_eq(*balance_row(x_of.get((i, q), []), b, prev_b), float(work[i]))
             rows[(i, q)] = add_ub(*deadline_row(b, late), float(int(recent[i])))
-            short[i].append(late)
+            short[i // k].append(late)
             prev_b = b
-    excess = np.full(n_int, -1, dtype=np.int64)
-    for i in range(n_int):
-        if not short[i]:
+    excess = np.full(len(blocks), -1, dtype=np.int64)
+    for j, block in enumerate(blocks):
+        if not short[j]:
             continue
-        bound = int(req[i, ~deferrable].sum() + req[:, deferrable].sum())
+        bound = int(block_req[j, ~deferrable].sum() + len(block) * req[:, deferrable].sum())
         e = new_var(weight, 0, bound)
-        excess[i] = e
-        pooled = under_var[:, i].tolist()
-        add_ub(short[i] + pooled + [e], [1.0] * len(short[i]) + [-1.0] * len(pooled) + [-1.0], 0.0)
+        excess[j] = e
+        pooled = under_var[:, block.start : block.stop].reshape(-1).tolist()
+        add_ub(short[j] + pooled + [e], [1.0] * len(short[j]) + [-1.0] * len(pooled) + [-1.0], 0.0)
     return excess, rows
 
 

@@ -731,13 +731,19 @@ class Rules:
             if key in objective_raw:
                 objective_kwargs[key] = _number(objective_raw[key], f"objective.{key}", minimum=0)
         solver_raw = dict(data.get("solver", {}))
-        _check_keys(solver_raw, {"band_width_minutes", "aggregate_time_share", "legal_bound"}, "[solver]")
+        _check_keys(
+            solver_raw, {"band_width_minutes", "aggregate_time_share", "legal_bound", "skill_block_minutes"}, "[solver]"
+        )
         solver_kwargs: dict[str, Any] = {}
         if "legal_bound" in solver_raw:
             solver_kwargs["legal_bound"] = _bool(solver_raw["legal_bound"], "solver.legal_bound")
         if "band_width_minutes" in solver_raw:
             solver_kwargs["band_width_minutes"] = int(
                 _number(solver_raw["band_width_minutes"], "solver.band_width_minutes", integer=True)
+            )
+        if "skill_block_minutes" in solver_raw:
+            solver_kwargs["skill_block_minutes"] = int(
+                _number(solver_raw["skill_block_minutes"], "solver.skill_block_minutes", minimum=0, integer=True)
             )
         if "aggregate_time_share" in solver_raw:
             solver_kwargs["aggregate_time_share"] = _number(

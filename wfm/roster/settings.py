@@ -154,6 +154,10 @@ class SolverSettings:
     #: machine the deterministic limits, not the wall clock, must still end every stage, or
     #: identical runs could differ (seen once in the pipeline rerun test at load average ~7)
     wall_floor_sec: float = 30.0
+    #: the skill-aware model sums its interval queues' allocation, cover and excess rows over
+    #: blocks of this many minutes (a relaxation: docs/roster.md, "Skill rows by block"); the
+    #: grid's interval (or 0) keeps one row per interval
+    skill_block_minutes: int = 30
     #: compute the bound over every legal agent-week (column generation, wfm.roster.legal_bound)
     #: after the roster and report it as ``lower_bound`` when proven (> 0); opt-in: on the
     #: 1,400-agent week its pricing does not finish one round in the nightly budget yet
@@ -198,7 +202,7 @@ class SolverSettings:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
                 raise ConfigError(f"solver.{key} must be a number >= 0, got {value!r}")
-        for key in ("cut_lp_iterations", "dive_max_variables", "restrict_above_variables"):
+        for key in ("cut_lp_iterations", "dive_max_variables", "restrict_above_variables", "skill_block_minutes"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ConfigError(f"solver.{key} must be a whole number >= 0, got {value!r}")
