@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from wfm.roster import Rules
+from wfm.staffing import Targets
 
 START = pd.Timestamp("2026-11-30")  # a Monday
 
@@ -132,3 +133,12 @@ def cycle_rules(contract_overrides: dict | None = None, **overrides) -> Rules:
     for name, extra in (contract_overrides or {}).items():
         data["contracts"][name].update(extra)
     return Rules.from_dict(data)
+
+
+class CallbackDeadline:
+    """Targets for the skill tests: queue ``cb`` is deferrable work done within 4 hours."""
+
+    def for_queue(self, queue: str) -> Targets:
+        if queue == "cb":
+            return Targets(service_level=None, answer_sec=None, deadline_sec=4 * 3600)
+        return Targets()

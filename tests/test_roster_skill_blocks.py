@@ -10,19 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from roster_helpers import START, tiny_rules
+from roster_helpers import START, CallbackDeadline, tiny_rules
 from wfm.exceptions import ConfigError
 from wfm.roster import Rules, schedule, validate
 from wfm.roster.aggregate import SCALE, lp_relaxation
 from wfm.roster.stages import build_problem
-from wfm.staffing import Targets
-
-
-class CallbackDeadline:
-    def for_queue(self, queue: str) -> Targets:
-        if queue == "cb":
-            return Targets(service_level=None, answer_sec=None, deadline_sec=4 * 3600)
-        return Targets()
 
 
 def instance(minutes: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_flow
 
-from roster_helpers import START, tiny_agents, tiny_requirements, tiny_rules
+from roster_helpers import START, CallbackDeadline, tiny_agents, tiny_requirements, tiny_rules
 from wfm.exceptions import InvalidInputError
 from wfm.roster import schedule, validate
 from wfm.roster import stages
@@ -20,7 +20,6 @@ from wfm.roster.skill_plan import NO_PLANNED_QUEUE
 from wfm.roster.skill_pricing import SkillState
 from wfm.roster.stages import build_problem
 from wfm.roster.state import evaluate_objective
-from wfm.staffing import Targets
 
 LIMIT = 10
 
@@ -170,13 +169,6 @@ def test_a_queue_short_of_skills_is_short_in_the_roster_and_priced():
     assert res.summary.lower_bound <= res.summary.objective + 1e-6
 
 
-class _Deadline:
-    def for_queue(self, queue: str) -> Targets:
-        if queue == "cb":
-            return Targets(service_level=None, answer_sec=None, deadline_sec=4 * 3600)
-        return Targets()
-
-
 def test_deferrable_backlog_is_done_within_its_deadline():
     rules = tiny_rules()
     req, agents = _two_queue_instance()
@@ -191,7 +183,7 @@ def test_deferrable_backlog_is_done_within_its_deadline():
         [req.assign(erlangs=req["agents_scheduled"], agents=req["agents_scheduled"]), cbf], ignore_index=True
     )
     agents = agents.assign(skills=["a"] * 5 + ["b"] * 5 + ["a;b;cb"] * 4)
-    res = schedule(req, agents, rules, time_limit_sec=LIMIT, targets=_Deadline())
+    res = schedule(req, agents, rules, time_limit_sec=LIMIT, targets=CallbackDeadline())
     qc = res.queue_coverage[res.queue_coverage["queue"] == "cb"]
     assert qc["under"].sum() == pytest.approx(0.0, abs=1e-6)  # no work past its deadline
     assert qc["required"].sum() == pytest.approx(28.0)

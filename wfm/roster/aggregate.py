@@ -518,7 +518,7 @@ def _skill_rows(
             add_ub(
                 every + cover + on_break,
                 [1.0] * len(every) + [-1.0] * len(cover) + [1.0] * len(on_break),
-                float(sum(int(cat.carry[i]) for i in block)),
+                float(cat.carry[block.start : block.stop].sum()),
             )
     short: list[list[int]] = [[] for _ in blocks]
     rows: dict[tuple[int, int], int] = {}
