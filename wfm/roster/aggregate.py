@@ -93,6 +93,9 @@ class AggregateModel:
     queue_rows: dict[tuple[int, int], int] = field(default_factory=dict)  # (t, q) -> <= row of its cover/deadline
     # surplus reward segments (wfm.roster.surplus): per interval, its segment variables (<= over)
     reward_var: dict[int, np.ndarray] = field(default_factory=dict)
+    # first-week merged classes (solver.merge_history): class -> (mask over its tours, agents) of
+    # each history ruling some of them out (the counting rows of _history_rows)
+    history: dict[int, list[tuple[np.ndarray, int]]] = field(default_factory=dict)
 
     def start_items(self) -> list[tuple[tuple[int, int, int], list[int]]]:
         """Every (template, day, start position) with all its start variables (shared and per class)."""
@@ -373,6 +376,13 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
         ub_cols.extend(plus + minus)
         ub_vals.extend([1.0] * len(plus) + [-1.0] * len(minus))
         b_ub.append(0.0)
+    # First-week history in merged classes (true of every legal roster: still a relaxation).
+    for cols, rhs in _history_rows(cat, tour_var):
+        row = len(b_ub)
+        ub_rows.extend([row] * len(cols))
+        ub_cols.extend(cols)
+        ub_vals.extend([1.0] * len(cols))
+        b_ub.append(float(rhs))
     # Rules spanning weeks, summed per contract (true of every legal roster: still a relaxation).
     for cols, coefs, rhs in cycle_rows.aggregate_rows(cat, tour_var):
         row = len(b_ub)
@@ -431,6 +441,9 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
         skill_excess_var=excess_var,
         queue_rows=queue_rows,
         reward_var=reward_var,
+        history={c: cls.history_masks for c, cls in enumerate(cat.classes[0]) if cls.history_masks}
+        if grid.weeks
+        else {},
     )
 
 
@@ -561,8 +574,35 @@ def _skill_rows(
     return excess, rows
 
 
+def _history_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tuple[list[int], int]]:
+    """Counting rows of the first week's merged classes (``solver.merge_history``).
+
+    A history ``h`` of a class rules out the tours outside its mask, so those tours go only to
+    agents whose history allows some tour outside it: ``sum of x over tours outside mask_h <=
+    agents whose mask is not inside mask_h`` (agents without a restricting history count among
+    them). Every legal roster meets it, so the model stays a relaxation; when the histories'
+    masks are nested (as fewer days worked before and earlier rest are) these rows are exactly
+    Hall's condition, so a plan meeting them can be given to the class's agents tour by tour."""
+    rows: list[tuple[list[int], int]] = []
+    if not cat.grid.weeks:
+        return rows
+    for c, cls in enumerate(cat.classes[0]):
+        if not cls.history_masks:
+            continue
+        free = len(cls.agent_index) - sum(n for _, n in cls.history_masks)
+        for mask, _ in cls.history_masks:
+            rhs = free + sum(n for other, n in cls.history_masks if (other & ~mask).any())
+            rows.append((tour_var[0][c][~mask].tolist(), rhs))
+    return rows
+
+
 def _history_cuts(cat: Catalogue, cls) -> tuple[tuple[int, ...], ...]:
-    """Per first-week day (0, 1) and template of a class: starts too early for its most rested-out agent."""
+    """Per first-week day (0, 1) and template of a class: starts too early for its most rested-out agent.
+
+    None for a merged class (``solver.merge_history``): its agents' histories differ, and the
+    assignment gives each the starts its own rest allows."""
+    if cls.history_masks or (cls.key[2] == () and cat.skill_aware and cat.rules.solver.merge_history):
+        return tuple(tuple(0 for _ in cls.template_ids) for _ in (0, 1))
     min_start = int(cat.prev_end[cls.agent_index].max()) + cat.rules.min_rest_minutes
     return tuple(
         tuple(int((day * DAY + cat.templates[t].starts < min_start).sum()) for t in cls.template_ids) for day in (0, 1)

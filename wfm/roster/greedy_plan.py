@@ -144,12 +144,15 @@ def greedy_plan(model: AggregateModel, n_class: list[list[int]] | None = None) -
     for w, per_class in enumerate(model.tour_var):
         chooser = [_ClassChooser(model, idx, links_of, by_start) for idx in per_class]
         left = [int(n) for n in n_class[w]]
+        # a merged first-week class: its agents whose history rules tours out pick first, each
+        # among the tours its history allows (so the plan meets the model's history rows)
+        masks = [_agent_masks(model.history.get(c, []), left[c]) if w == 0 else [] for c in range(len(per_class))]
         while any(left):
             for c, choose in enumerate(chooser):  # the classes in turn: none takes every good slot first
                 if not left[c]:
                     continue
                 left[c] -= 1
-                tour, starts = choose.pick(cover.gain, on_phone)
+                tour, starts = choose.pick(cover.gain, on_phone, masks[c].pop() if masks[c] else None)
                 x[tour] += 1
                 if not starts:
                     continue
@@ -159,6 +162,13 @@ def greedy_plan(model: AggregateModel, n_class: list[list[int]] | None = None) -
                     np.add.at(cover.heads, hit, on_phone[s])
                 cover.update(np.unique(np.concatenate(hits)))
     return x
+
+
+def _agent_masks(history: list[tuple[np.ndarray, int]], n_agents: int) -> list[np.ndarray]:
+    """One tour mask per restricted agent of a class, the most restricted last (popped first)."""
+    ordered = sorted(history, key=lambda item: -int(item[0].sum()))
+    masks = [mask for mask, n in ordered for _ in range(n)]
+    return masks[-n_agents:] if n_agents else []
 
 
 class _ClassChooser:
@@ -187,10 +197,10 @@ class _ClassChooser:
         self.cols = by_start[flat] if len(flat) else None  # start x interval
         self.nonempty = np.array([len(s) > 0 for s in self.link_starts], dtype=bool)
 
-    def pick(self, gain: np.ndarray, on_phone: np.ndarray) -> tuple[int, list[int]]:
-        """The best tour now and the start of each of its working days."""
+    def pick(self, gain: np.ndarray, on_phone: np.ndarray, allowed: np.ndarray | None = None) -> tuple[int, list[int]]:
+        """The best tour now (among ``allowed``, a mask over the class's tours) and the start of each of its working days."""
         if self.cols is None or not len(self.links):
-            j = int(np.argmin(self.tour_cost))
+            j = int(np.argmin(np.where(allowed, self.tour_cost, np.inf) if allowed is not None else self.tour_cost))
             return int(self.tours[j]), []
         value = (self.cols @ gain) * on_phone[self.flat]  # per start: the objective one more head there removes
         nonempty = self.nonempty
@@ -198,6 +208,8 @@ class _ClassChooser:
         if nonempty.any():
             best[nonempty] = np.maximum.reduceat(value, self.offsets[nonempty])
         tour_value = self.incidence @ best - self.tour_cost
+        if allowed is not None:
+            tour_value = np.where(allowed, tour_value, -np.inf)
         j = int(np.argmax(tour_value))
         starts = []
         inc = self.incidence

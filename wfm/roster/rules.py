@@ -732,11 +732,15 @@ class Rules:
                 objective_kwargs[key] = _number(objective_raw[key], f"objective.{key}", minimum=0)
         solver_raw = dict(data.get("solver", {}))
         _check_keys(
-            solver_raw, {"band_width_minutes", "aggregate_time_share", "legal_bound", "skill_block_minutes"}, "[solver]"
+            solver_raw,
+            {"band_width_minutes", "aggregate_time_share", "legal_bound", "skill_block_minutes", "merge_history"},
+            "[solver]",
         )
         solver_kwargs: dict[str, Any] = {}
         if "legal_bound" in solver_raw:
             solver_kwargs["legal_bound"] = _bool(solver_raw["legal_bound"], "solver.legal_bound")
+        if "merge_history" in solver_raw:
+            solver_kwargs["merge_history"] = _bool(solver_raw["merge_history"], "solver.merge_history")
         if "band_width_minutes" in solver_raw:
             solver_kwargs["band_width_minutes"] = int(
                 _number(solver_raw["band_width_minutes"], "solver.band_width_minutes", integer=True)

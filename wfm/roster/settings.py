@@ -162,6 +162,11 @@ class SolverSettings:
     #: after the roster and report it as ``lower_bound`` when proven (> 0); opt-in: on the
     #: 1,400-agent week its pricing does not finish one round in the nightly budget yet
     legal_bound: bool = False
+    #: skill-aware model: first-week agents differing only in their history (days worked before
+    #: the horizon, rest after last week's shift) share one class; the history's effect enters
+    #: the aggregate model as counting rows (docs/roster.md, "History in the first week");
+    #: False: a class per history, as the pooled model always has
+    merge_history: bool = True
     #: break placement always gets at least this long, even when the shifts used the whole limit
     break_min_sec: float = 5.0
     #: share of the time limit for the exact per-day break model (as deterministic time)
@@ -202,6 +207,9 @@ class SolverSettings:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
                 raise ConfigError(f"solver.{key} must be a number >= 0, got {value!r}")
+        for key in ("legal_bound", "merge_history"):
+            if not isinstance(getattr(self, key), bool):
+                raise ConfigError(f"solver.{key} must be true or false, got {getattr(self, key)!r}")
         for key in ("cut_lp_iterations", "dive_max_variables", "restrict_above_variables", "skill_block_minutes"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:

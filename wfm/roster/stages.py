@@ -268,10 +268,12 @@ def lower_bound(
             limit = min(limit, _left(deadline, max(FALLBACK_SHARE * time_limit_sec, half_floor)))
         else:  # leaving the late stages their share of the hard deadline (issue 16)
             limit = min(limit, _left(deadline, LATE_STAGES_SHARE * time_limit_sec))
-        # The skill-aware LP keeps its crossover: the plan rounds a vertex. Measured on the
-        # 1,400-agent week: interior point 50 s + crossover 44 s; rounding the interior point
-        # instead gave a 13.2% gap (55 s), the vertex 1.0%. (An interior point also left the
-        # small two-queue week short on both queues.)
+        # The skill-aware LP keeps its crossover without breaks: the plan rounds a vertex.
+        # Measured on the 1,400-agent week: interior point 50 s + crossover 44 s; rounding the
+        # interior point instead gave a 13.2% gap (55 s), the vertex 1.0%. (An interior point
+        # also left the small two-queue week short on both queues.) With breaks the crossover
+        # did not end within the LP's 90 s share (merged history classes, 2026-12-03), so the
+        # plan rounds the interior point, far from the bound (docs/results-roster.md).
         lp = lp_relaxation(model, time_limit=limit, crossover=aware and not problem.has_breaks)
         lp_x = lp.x
         lp_value = lp.value / SCALE + model.constant if np.isfinite(lp.value) else float("nan")
@@ -387,6 +389,10 @@ def plan_tours(
         time_for_dive = not bound.greedy and (
             deadline is None or deadline - time.perf_counter() - reserve > bound.wall_sec
         )
+        # A large skill-aware model rounds its LP's vertex, as without breaks: each dive round is
+        # an LP about the bound's again (measured on the 1,400-agent week with merged history
+        # classes: the cut LP alone took ~55 s, the dive never ended inside the 150 s cap).
+        time_for_dive = time_for_dive and not (cat.skill_aware and restrict)
         if len(model.cost) <= solver.dive_max_variables and time_for_dive:
             plan_model = build_aggregate(cat, history_cuts=True)
             cut_lp = lp_relaxation(

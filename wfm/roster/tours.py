@@ -168,6 +168,10 @@ class ClassTours:
     agent_index: list[int]
     template_ids: tuple[int, ...]
     tours: list[np.ndarray] = field(default_factory=list)
+    #: first week, with ``solver.merge_history``: the class's history variants that rule out
+    #: some of its tours, each as (mask over ``tours[0]`` of the tours it may work, agents); the
+    #: aggregate model counts them in rows (docs/roster.md, "History in the first week")
+    history_masks: list[tuple[np.ndarray, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -402,8 +406,14 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
     agent_class = np.zeros((len(agents), len(grid.weeks)), dtype=np.int64)
     rest = rules.min_rest_minutes
     group_of = skills.group_of.tolist() if skills is not None and skills.aware else [0] * len(agents)
+    # Merged history classes only for the skill-aware model, whose classes the groups multiply
+    # and whose LP is the bottleneck; the pooled model keeps a class per history, which its
+    # dive's history cuts (a plan the agents follow exactly) need.
+    merge_history = rules.solver.merge_history and skills is not None and skills.aware
     for w, ((d0, n_days), pat) in enumerate(zip(grid.weeks, patterns)):
         by_key: dict[tuple, ClassTours] = {}
+        variants: dict[tuple, dict[tuple, list[int]]] = {}  # merged class -> history -> agents
+        workable: dict[tuple, bool] = {}  # (terms, off, history) -> some tour is left
         for i, agent in enumerate(agents):
             tids = tuple(sorted(template_index[t] for t in agent.templates))
             terms = (
@@ -431,14 +441,23 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
                     tuple(int((day * DAY + templates[t].band_last < min_start).sum()) for t in tids) for day in (0, 1)
                 )
                 history = (min(max_lead, n_days + 1), late)
-            # Skill-aware planning: an agent's class also carries its skill group.
-            key = (terms, off, history, group_of[i])
+            # Skill-aware planning: an agent's class also carries its skill group. With
+            # merge_history the first week's agents of one terms, days off and group share a class
+            # whatever their history; the history's effect enters the model as counting rows.
+            # (An agent whose history leaves no tour keeps a class of its own: the error below.)
+            merged = bool(history) and merge_history
+            if merged and (terms, off, history) not in workable:
+                workable[(terms, off, history)] = bool(_tour_mask(base[terms][w], pat, off, history, tids).any())
+            merged = merged and workable[(terms, off, history)]
+            key = (terms, off, () if merged else history, group_of[i])
+            if merged:
+                variants.setdefault(key, {}).setdefault(history, []).append(i)
             if key not in by_key:
                 by_key[key] = ClassTours(
                     key=key,
                     agent_index=[],
                     template_ids=tids,
-                    tours=[_agent_tours(base[terms][w], pat, off, history, tids)],
+                    tours=[_agent_tours(base[terms][w], pat, off, key[2], tids)],
                 )
                 if len(by_key[key].tours[0]) == 0:
                     raise InfeasibleRosterError(
@@ -455,6 +474,8 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
                         f"{rules.max_consecutive_days}"
                     )
             by_key[key].agent_index.append(i)
+        for key, per_history in variants.items():
+            _restrict_to_histories(by_key[key], base[key[0]][w], pat, per_history)
         week_classes = list(by_key.values())
         for c, cls in enumerate(week_classes):
             agent_class[cls.agent_index, w] = c
@@ -557,6 +578,23 @@ def _base_tours(
 
 def _agent_tours(tours: np.ndarray, pat: Pattern, off: tuple, history: tuple, tids: tuple) -> np.ndarray:
     """The base tours an agent class may work: no unavailable day, and the first week's history."""
+    return tours[_tour_mask(tours, pat, off, history, tids)]
+
+
+def _restrict_to_histories(cls: ClassTours, base: np.ndarray, pat: Pattern, per_history: dict) -> None:
+    """A merged first-week class: its tours are those some member may work, and each history
+    that rules some of them out is kept as a mask with its number of agents."""
+    off = cls.key[1]
+    masks = {h: _tour_mask(base, pat, off, h, cls.template_ids) for h in per_history}
+    some = np.logical_or.reduce(list(masks.values()))
+    cls.tours = [base[some]]
+    cls.history_masks = [
+        (mask[some], len(members)) for h, members in per_history.items() if not (mask := masks[h])[some].all()
+    ]
+
+
+def _tour_mask(tours: np.ndarray, pat: Pattern, off: tuple, history: tuple, tids: tuple) -> np.ndarray:
+    """Which base tours an agent may work (see :func:`_agent_tours`)."""
     p, t, b = tours[:, 0], tours[:, 1], tours[:, 2]
     keep = np.ones(len(tours), dtype=bool)
     if off:
@@ -570,4 +608,4 @@ def _agent_tours(tours: np.ndarray, pat: Pattern, off: tuple, history: tuple, ti
             for k, tid in enumerate(tids):
                 if per_template[k]:
                     keep &= ~((t == tid) & pat.on[p, day] & (b < per_template[k]))
-    return tours[keep]
+    return keep
