@@ -377,7 +377,8 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
         ub_vals.extend([1.0] * len(plus) + [-1.0] * len(minus))
         b_ub.append(0.0)
     # First-week history in merged classes (true of every legal roster: still a relaxation).
-    for cols, rhs in _history_rows(cat, tour_var):
+    history = {c: cls.history_masks for c, cls in enumerate(cat.classes[0]) if cls.history_masks} if cat.classes else {}
+    for cols, rhs in _history_rows(cat, history, tour_var):
         row = len(b_ub)
         ub_rows.extend([row] * len(cols))
         ub_cols.extend(cols)
@@ -441,9 +442,7 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
         skill_excess_var=excess_var,
         queue_rows=queue_rows,
         reward_var=reward_var,
-        history={c: cls.history_masks for c, cls in enumerate(cat.classes[0]) if cls.history_masks}
-        if grid.weeks
-        else {},
+        history=history,
     )
 
 
@@ -574,7 +573,9 @@ def _skill_rows(
     return excess, rows
 
 
-def _history_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tuple[list[int], int]]:
+def _history_rows(
+    cat: Catalogue, history: dict[int, list[tuple[np.ndarray, int]]], tour_var: list[list[np.ndarray]]
+) -> list[tuple[list[int], int]]:
     """Counting rows of the first week's merged classes (``solver.merge_history``).
 
     A history ``h`` of a class rules out the tours outside its mask, so those tours go only to
@@ -584,14 +585,10 @@ def _history_rows(cat: Catalogue, tour_var: list[list[np.ndarray]]) -> list[tupl
     masks are nested (as fewer days worked before and earlier rest are) these rows are exactly
     Hall's condition, so a plan meeting them can be given to the class's agents tour by tour."""
     rows: list[tuple[list[int], int]] = []
-    if not cat.grid.weeks:
-        return rows
-    for c, cls in enumerate(cat.classes[0]):
-        if not cls.history_masks:
-            continue
-        free = len(cls.agent_index) - sum(n for _, n in cls.history_masks)
-        for mask, _ in cls.history_masks:
-            rhs = free + sum(n for other, n in cls.history_masks if (other & ~mask).any())
+    for c, masks in history.items():
+        free = len(cat.classes[0][c].agent_index) - sum(n for _, n in masks)
+        for mask, _ in masks:
+            rhs = free + sum(n for other, n in masks if (other & ~mask).any())
             rows.append((tour_var[0][c][~mask].tolist(), rhs))
     return rows
 
@@ -601,7 +598,7 @@ def _history_cuts(cat: Catalogue, cls) -> tuple[tuple[int, ...], ...]:
 
     None for a merged class (``solver.merge_history``): its agents' histories differ, and the
     assignment gives each the starts its own rest allows."""
-    if cls.history_masks or (cls.key[2] == () and cat.skill_aware and cat.rules.solver.merge_history):
+    if cls.key[2] == ():  # a first-week class always carries its history unless merged
         return tuple(tuple(0 for _ in cls.template_ids) for _ in (0, 1))
     min_start = int(cat.prev_end[cls.agent_index].max()) + cat.rules.min_rest_minutes
     return tuple(

@@ -198,7 +198,8 @@ class _ClassChooser:
         self.nonempty = np.array([len(s) > 0 for s in self.link_starts], dtype=bool)
 
     def pick(self, gain: np.ndarray, on_phone: np.ndarray, allowed: np.ndarray | None = None) -> tuple[int, list[int]]:
-        """The best tour now (among ``allowed``, a mask over the class's tours) and the start of each of its working days."""
+        """The best tour now and the start of each of its working days (``allowed``: a mask of
+        the class's tours the agent may work, None for all)."""
         if self.cols is None or not len(self.links):
             j = int(np.argmin(np.where(allowed, self.tour_cost, np.inf) if allowed is not None else self.tour_cost))
             return int(self.tours[j]), []

@@ -413,7 +413,7 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
     for w, ((d0, n_days), pat) in enumerate(zip(grid.weeks, patterns)):
         by_key: dict[tuple, ClassTours] = {}
         variants: dict[tuple, dict[tuple, list[int]]] = {}  # merged class -> history -> agents
-        workable: dict[tuple, bool] = {}  # (terms, off, history) -> some tour is left
+        mask_of: dict[tuple, np.ndarray] = {}  # (terms, off, history) -> the base tours it leaves
         for i, agent in enumerate(agents):
             tids = tuple(sorted(template_index[t] for t in agent.templates))
             terms = (
@@ -446,9 +446,9 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
             # whatever their history; the history's effect enters the model as counting rows.
             # (An agent whose history leaves no tour keeps a class of its own: the error below.)
             merged = bool(history) and merge_history
-            if merged and (terms, off, history) not in workable:
-                workable[(terms, off, history)] = bool(_tour_mask(base[terms][w], pat, off, history, tids).any())
-            merged = merged and workable[(terms, off, history)]
+            if merged and (terms, off, history) not in mask_of:
+                mask_of[(terms, off, history)] = _tour_mask(base[terms][w], pat, off, history, tids)
+            merged = merged and bool(mask_of[(terms, off, history)].any())
             key = (terms, off, () if merged else history, group_of[i])
             if merged:
                 variants.setdefault(key, {}).setdefault(history, []).append(i)
@@ -475,7 +475,8 @@ def build_catalogue(grid: Grid, agents: list[Agent], rules: Rules, skills: Skill
                     )
             by_key[key].agent_index.append(i)
         for key, per_history in variants.items():
-            _restrict_to_histories(by_key[key], base[key[0]][w], pat, per_history)
+            masks = {h: mask_of[(key[0], key[1], h)] for h in per_history}
+            _restrict_to_histories(by_key[key], base[key[0]][w], masks, per_history)
         week_classes = list(by_key.values())
         for c, cls in enumerate(week_classes):
             agent_class[cls.agent_index, w] = c
@@ -581,11 +582,10 @@ def _agent_tours(tours: np.ndarray, pat: Pattern, off: tuple, history: tuple, ti
     return tours[_tour_mask(tours, pat, off, history, tids)]
 
 
-def _restrict_to_histories(cls: ClassTours, base: np.ndarray, pat: Pattern, per_history: dict) -> None:
-    """A merged first-week class: its tours are those some member may work, and each history
-    that rules some of them out is kept as a mask with its number of agents."""
-    off = cls.key[1]
-    masks = {h: _tour_mask(base, pat, off, h, cls.template_ids) for h in per_history}
+def _restrict_to_histories(cls: ClassTours, base: np.ndarray, masks: dict, per_history: dict) -> None:
+    """A merged first-week class: its tours are those some member may work (``masks``: per
+    history, the base tours it leaves), and each history that rules some of them out is kept
+    as a mask with its number of agents."""
     some = np.logical_or.reduce(list(masks.values()))
     cls.tours = [base[some]]
     cls.history_masks = [
