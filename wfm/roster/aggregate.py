@@ -155,7 +155,9 @@ class AggregatePlan:
     group_starts: dict[tuple[int, int, int, int], int] | None = None
 
 
-def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateModel:
+def build_aggregate(
+    cat: Catalogue, *, history_cuts: bool = False, floors: dict[int, int] | None = None
+) -> AggregateModel:
     """Write the aggregate covering model as a sparse linear program.
 
     With ``history_cuts`` the model is no longer a relaxation but a restriction that named
@@ -165,6 +167,10 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
     (Without it, the class shares the band's starts and a plan can put them where some of its
     agents may not start, which the assignment then has to move.) The bound comes from the
     model without cuts; the LP dive runs on the one with them.
+
+    ``floors`` (skill-aware model): per queue index, head-intervals every roster leaves it short
+    at least (:mod:`wfm.roster.skill_floor`); each adds ``sum_b uq[b, q] >= floor``, a row every
+    roster meets, so the model stays a relaxation.
     """
     grid, rules = cat.grid, cat.rules
     step = grid.interval_minutes
@@ -406,7 +412,7 @@ def build_aggregate(cat: Catalogue, *, history_cuts: bool = False) -> AggregateM
             return row
 
         excess_var, queue_rows = _skill_rows(
-            cat, new_var, add_eq, add_ub, gross_cols, cover_cols, break_cols, under_var
+            cat, new_var, add_eq, add_ub, gross_cols, cover_cols, break_cols, under_var, floors or {}
         )
         skill_vars = np.arange(first_skill, len(cost), dtype=np.int64)
     n_var = len(cost)
@@ -455,6 +461,7 @@ def _skill_rows(
     cover_cols: list[list[int]],
     break_cols: list[list[int]],
     under_var: np.ndarray,
+    floors: dict[int, int],
 ) -> tuple[np.ndarray, dict[tuple[int, int], int]]:
     """The per-queue covering rows of the skill-aware model (docs/roster.md, "Skills").
 
@@ -537,15 +544,19 @@ def _skill_rows(
     for q in range(n_q):
         if deferrable[q]:
             continue
+        uqs: list[int] = []
         for j_r in np.flatnonzero(block_req[:, q] > 0):
             j = int(j_r)
             uq = new_var(0, 0, int(block_req[j, q]))
+            uqs.append(uq)
             short[j].append(uq)
             xs = x_of.get((j, q), [])
             row = add_ub(xs + [uq], [-1.0] * (len(xs) + 1), -float(block_req[j, q]))
             for i in blocks[j]:
                 if req[i, q] > 0:
                     rows[(i, q)] = row
+        if floors.get(q, 0) > 0 and uqs:
+            add_ub(uqs, [-1.0] * len(uqs), -float(min(floors[q], int(block_req[:, q].sum()))))
     for q_d in np.flatnonzero(deferrable):
         q = int(q_d)
         work = req[:, q].astype(np.int64)

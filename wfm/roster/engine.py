@@ -34,6 +34,7 @@ from .stages import (
     even_out,
     hard_deadline,
     FINISH_RESERVE_SHARE,
+    FLOOR_SHARE,
     OUTSIDE_RESERVE_SHARE,
     lower_bound,
     place_all_breaks,
@@ -148,12 +149,15 @@ def solve(
     t0 = time.perf_counter()
     deadline = t0 + time_limit_sec
     check_requirement_rows(requirements, missing_intervals=missing_intervals)
-    problem = build_problem(requirements, agents, rules, report, t0, targets, queues)
+    problem = build_problem(
+        requirements, agents, rules, report, t0, targets, queues, floor_budget_sec=FLOOR_SHARE * time_limit_sec
+    )
     hard = hard_deadline(time.perf_counter(), time_limit_sec, rules.solver.wall_floor_sec)
     if clock_start is not None:  # the caller's time before and after the call counts too (issue 16)
         hard -= max(0.0, t0 - clock_start) + OUTSIDE_RESERVE_SHARE * time_limit_sec
     build_sec = problem.build_sec  # all model building: the pooled fallback's build is added to it
     skill_cat = problem.cat  # the catalogue the per-queue cover and the skill objective read
+    skill_floors = problem.floors
     warnings_: list[str] = []
     skill_model = "skill_aware" if skill_cat.skill_aware else "pooled"
     bound = lower_bound(problem, time_limit_sec=time_limit_sec, report=report, t0=t0, deadline=hard)
@@ -370,6 +374,10 @@ def solve(
         "skill_objective": round(skill_objective, 3),
         "skill_excess_agent_intervals": round(float(skill.excess.sum()), 3) if skill is not None else 0.0,
         "queue_under": {q: round(v, 3) for q, v in skill.queue_under.items()} if skill is not None else {},
+        # queues no roster can cover: the shortfall every roster leaves them (block sums, head-intervals)
+        "queue_floor": {skill_cat.skills.queues[f.queue]: f.floor for f in skill_floors}
+        if skill_cat.skills is not None
+        else {},
         "queue_overdue": {q: round(v, 3) for q, v in skill.queue_overdue.items()} if skill is not None else {},
         "aggregate_variables": int(len(problem.model.cost)),
         "aggregate_rows": int(problem.model.a_eq.shape[0] + problem.model.a_ub.shape[0]),

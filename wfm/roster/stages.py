@@ -49,6 +49,7 @@ from .cycle_moves import improve_cycles
 from .inputs import check_prev_shift_ends
 from .repair import Improved, enforce_windows, improve
 from .rules import Rules
+from .skill_floor import QueueFloor, queue_floors
 from .skill_plan import build_skill_plan
 from .state import RosterState, evaluate_objective
 from .tours import DAY, Catalogue, Grid, build_catalogue, build_grid
@@ -96,6 +97,9 @@ OUTSIDE_RESERVE_SHARE = 0.05
 #: clocked stages end by ``hard - FINISH_RESERVE_SHARE * time_limit_sec`` (issue 16: on the
 #: 1,400-agent week with breaks at load 2 that work ended the solve 2.2 s past the cap)
 FINISH_RESERVE_SHARE = 0.05
+#: the share of the time limit the scarce queues' shortfall floors may take (wfm.roster.skill_floor;
+#: the reference week's VIP floor took 2.8 s of a 100 s limit)
+FLOOR_SHARE = 0.1
 
 
 def hard_deadline(built_at: float, time_limit_sec: float, floor_sec: float = 0.0) -> float:
@@ -125,6 +129,12 @@ class Problem:
     model: AggregateModel
     has_breaks: bool  # some shift template has breaks: the model counts them, stage 6 places them
     build_sec: float
+    # skill-aware: the scarce queues' shortfall floors (wfm.roster.skill_floor), rows of the model
+    floors: tuple[QueueFloor, ...] = ()
+
+    def floor_rows(self) -> dict[int, int]:
+        """Queue index -> floor, what build_aggregate adds as rows."""
+        return {f.queue: f.floor for f in self.floors if f.floor > 0}
 
 
 @dataclass(frozen=True)
@@ -205,11 +215,14 @@ def build_problem(
     queues: Any = None,
     *,
     skill_blind: bool = False,
+    floor_budget_sec: float | None = None,
 ) -> Problem:
     """Parse the agents and their skills, build the grid, the tour catalogue and the aggregate model.
 
     ``skill_blind`` builds the pooled model whatever the skills (the fallback when the
     skill-aware model's LP runs out of time): every roster of it is legal, only not planned per queue.
+    The skill-aware model carries the scarce queues' shortfall floors (:mod:`wfm.roster.skill_floor`),
+    computed within ``floor_budget_sec`` (None: no limit).
     """
     parsed = parse_agents(agents, rules)
     grid = build_grid(requirements)
@@ -225,7 +238,18 @@ def build_problem(
             f"no legal roster: {int(cat.carry[crowded[0]])} previous-week shifts still running at "
             f"{grid.interval_starts()[crowded[0]]} exceed the {rules.seats} seats"
         )
-    model = build_aggregate(cat)
+    floors: tuple[QueueFloor, ...] = ()
+    if cat.skill_aware and skills is not None:
+        t_fl = time.perf_counter()
+        budget = None if floor_budget_sec is None else t_fl + floor_budget_sec
+        floors = tuple(queue_floors(cat, deadline=budget))
+        for f in floors:
+            report(
+                f"skill floor: {skills.queues[f.queue]} is short at least {f.floor:,} head-interval(s) in any "
+                f"roster ({f.holders} holders, {f.ratio:.2f}x its requirement in paid hours; LP {f.status}, "
+                f"{f.wall_sec:.1f} s)"
+            )
+    model = build_aggregate(cat, floors={f.queue: f.floor for f in floors if f.floor > 0})
     build_sec = time.perf_counter() - t0
     report(
         f"model: {len(parsed)} agents, {grid.n_days} days of {grid.interval_minutes}-min intervals, "
@@ -238,7 +262,7 @@ def build_problem(
         )
         + f" ({build_sec:.1f} s)"
     )
-    return Problem(parsed, grid, cat, model, model.break_load is not None, build_sec)
+    return Problem(parsed, grid, cat, model, model.break_load is not None, build_sec, floors)
 
 
 def lower_bound(
@@ -394,7 +418,7 @@ def plan_tours(
         # classes: the cut LP alone took ~55 s, the dive never ended inside the 150 s cap).
         time_for_dive = time_for_dive and not (cat.skill_aware and restrict)
         if len(model.cost) <= solver.dive_max_variables and time_for_dive:
-            plan_model = build_aggregate(cat, history_cuts=True)
+            plan_model = build_aggregate(cat, history_cuts=True, floors=problem.floor_rows())
             cut_lp = lp_relaxation(
                 plan_model,
                 time_limit=min(solver.safety(solver.lp_share * time_limit_sec), _left(deadline, reserve)),
