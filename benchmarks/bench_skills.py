@@ -198,6 +198,7 @@ def run_part(part: str, k: int, time_limit: float, breaks: bool, out: Path) -> d
         "pooled_under": summary["under_agent_intervals"],
         "queue_under": queue_under,
         "queue_required": queue_required,
+        "queue_floor": summary.get("queue_floor", {}),
         "skill_aware": summary.get("skill_aware"),
         "aggregate_variables": summary.get("aggregate_variables"),
         "aggregate_rows": summary.get("aggregate_rows"),
@@ -272,11 +273,13 @@ def main() -> None:
                 f"{a['peak_rss_mb']:,.0f} MB (bar < 4 GB: {'ok' if ok_mem else 'MISSED'})"
             )
             b = figures.get("blind")
-            print(f"{'queue':<20} {'required':>10} {'under (aware)':>14} {'under (blind)':>14}")
+            # floor: what every roster leaves the queue short (block sums; wfm.roster.skill_floor)
+            print(f"{'queue':<20} {'required':>10} {'floor':>8} {'under (aware)':>14} {'under (blind)':>14}")
             for q in QUEUES:
+                floor = a.get("queue_floor", {}).get(q)
                 print(
-                    f"{q:<20} {a['queue_required'][q]:>10,.0f} {a['queue_under'][q]:>14,.1f} "
-                    f"{(b['queue_under'][q] if b else float('nan')):>14,.1f}"
+                    f"{q:<20} {a['queue_required'][q]:>10,.0f} {'-' if floor is None else f'{floor:,}':>8} "
+                    f"{a['queue_under'][q]:>14,.1f} {(b['queue_under'][q] if b else float('nan')):>14,.1f}"
                 )
             tot_a = sum(a["queue_under"].values())
             if b:
