@@ -43,6 +43,7 @@ LAYERS: dict[str, int] = {
     "skill_pricing": 3,  # the skill term of a move's price, exact per interval (the state's moves use it)
     # 4 the stages: aggregate model, assignment, repair, cycle rows, steering and moves, breaks, fairness and its report
     "aggregate": 4,
+    "skill_floor": 4,  # the scarce queues' shortfall floors: the holders' own LP (rows of the skill-aware model)
     "lp_fallback": 4,  # the aggregate LP without an optimum: a start point and a bound that is never NaN
     "greedy_plan": 4,  # a whole aggregate plan without an LP (its LP gave no point) and its least-paid bound
     "legal_bound": 4,  # the bound over every legal agent-week (column generation), opt-in
