@@ -38,6 +38,7 @@ from .aggregate import (
     AggregatePlan,
     build_aggregate,
     dive_tours,
+    fix_and_round,
     lp_relaxation,
     restrict_to_lp_support,
     round_lp,
@@ -292,13 +293,14 @@ def lower_bound(
             limit = min(limit, _left(deadline, max(FALLBACK_SHARE * time_limit_sec, half_floor)))
         else:  # leaving the late stages their share of the hard deadline (issue 16)
             limit = min(limit, _left(deadline, LATE_STAGES_SHARE * time_limit_sec))
-        # The skill-aware LP keeps its crossover without breaks: the plan rounds a vertex.
-        # Measured on the 1,400-agent week: interior point 50 s + crossover 44 s; rounding the
+        # The skill-aware LP keeps its crossover: the plan rounds a vertex. Measured on the
+        # 1,400-agent week without breaks: interior point 50 s + crossover 44 s; rounding the
         # interior point instead gave a 13.2% gap (55 s), the vertex 1.0%. (An interior point
-        # also left the small two-queue week short on both queues.) With breaks the crossover
-        # did not end within the LP's 90 s share (merged history classes, 2026-12-03), so the
-        # plan rounds the interior point, far from the bound (docs/results-roster.md).
-        lp = lp_relaxation(model, time_limit=limit, crossover=aware and not problem.has_breaks)
+        # also left the small two-queue week short on both queues.) With breaks the vertex's
+        # tours are fixed and the LP re-solved (aggregate.fix_and_round): gap 16.5% -> ~2-4%;
+        # when the crossover does not end within the LP's share (it did not on a machine 2x
+        # slower, 2026-12-03) the LP has stopped and the pooled fallback plans (docs/results-roster.md).
+        lp = lp_relaxation(model, time_limit=limit, crossover=aware)
         lp_x = lp.x
         lp_value = lp.value / SCALE + model.constant if np.isfinite(lp.value) else float("nan")
         certified = lp.bound / SCALE + model.constant if np.isfinite(lp.bound) else float("nan")
@@ -445,6 +447,23 @@ def plan_tours(
                 f"aggregate: LP dive {dive.objective:,.1f} after {dive.rounds} round(s), tours "
                 f"{'whole' if dive.complete else 'still fractional'} ({plan.wall_sec:.1f} s)"
             )
+        elif cat.skill_aware and not bound.greedy:
+            # Skill-aware with breaks (too large to dive: each dive round is an LP about the
+            # bound's): the vertex's tours fixed, then its starts, the LP re-solved each time.
+            t_fix = time.perf_counter()
+            det_limit = 0.0
+            fixed, steps, was_fixed = fix_and_round(
+                model, lp_x, n_class, deadline=deadline - reserve if deadline else None
+            )
+            for line in steps:
+                report(f"aggregate: {line}")
+            status = "LP_ROUNDED"
+            if was_fixed and fixed.values is not None:
+                fixed.cycle_flow = cycle_rows.flow_values(model, fixed.values.astype(float))
+                rounded = fixed
+                target_x = fixed.values.astype(float)  # whole down to the breaks: the assignment follows them
+                status = "LP_FIXED"
+            plan = AggregatePlan([], {}, rounded.objective, float("nan"), status, time.perf_counter() - t_fix)
         else:
             # Too large to dive, or the cut model's LP did not finish: the rounded LP plan.
             plan_model = model
@@ -550,7 +569,7 @@ def repair_roster(
     repair_deadline = max(deadline, time.perf_counter() + cat.rules.solver.safety(max(1.0, 0.2 * time_limit_sec)))
     if hard is not None:
         repair_deadline = min(repair_deadline, hard - 0.1 * LATE_STAGES_SHARE * time_limit_sec)
-    if planned.plan.status == "DIVE" and assigned.replaced == 0:
+    if planned.plan.status == "LP_FIXED" or (planned.plan.status == "DIVE" and assigned.replaced == 0):
         # The dive's plan is whole down to the breaks and was followed exactly; polishing it
         # against the gross target (a proxy once breaks move) made it worse (measured +650), so
         # only the net-of-breaks moves after break placement polish it.
