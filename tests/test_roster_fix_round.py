@@ -13,7 +13,7 @@ import pytest
 from roster_helpers import START, CallbackDeadline, tiny_rules
 from wfm.roster import BreakRule, Rules, schedule, validate
 from wfm.roster.aggregate import SCALE, fix_and_round, lp_relaxation, round_lp
-from wfm.roster.stages import build_problem
+from wfm.roster.stages import build_problem, planned_breaks
 
 
 def meal_rules() -> Rules:
@@ -100,3 +100,17 @@ def test_the_engine_plans_large_skill_aware_weeks_with_breaks_by_fixing(problem)
     again = schedule(req, agents, rules, time_limit_sec=30, seed=0, targets=CallbackDeadline())
     pd.testing.assert_frame_equal(result.roster, again.roster)
     pd.testing.assert_frame_equal(result.breaks, again.breaks)
+
+
+def test_planned_breaks_come_only_from_a_plan_meeting_every_row(problem):
+    # A rounded plan's breaks can break the forward rows (a break too soon after the one
+    # before); the placement then starts afresh rather than follow them.
+    m, cat = problem.model, problem.cat
+    lp = lp_relaxation(m)
+    n_class = [[len(c.agent_index) for c in week] for week in cat.classes]
+    plan, _, _ = fix_and_round(m, lp.x, n_class)
+    v = plan.values.astype(float)
+    meets = (m.a_ub @ v - m.b_ub).max() <= 1e-6
+    assert (planned_breaks(cat, m, v) is not None) == meets
+    assert planned_breaks(cat, dataclasses.replace(m, b_ub=m.b_ub - 1e6), v) is None
+    assert planned_breaks(cat, m, lp.x + 0.5) is None  # fractional

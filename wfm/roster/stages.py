@@ -297,7 +297,8 @@ def lower_bound(
         # 1,400-agent week without breaks: interior point 50 s + crossover 44 s; rounding the
         # interior point instead gave a 13.2% gap (55 s), the vertex 1.0%. (An interior point
         # also left the small two-queue week short on both queues.) With breaks the vertex's
-        # tours are fixed and the LP re-solved (aggregate.fix_and_round): gap 16.5% -> ~2-4%;
+        # tours are fixed and the LP re-solved (aggregate.fix_and_round): the plan 1.6-4.1% above
+        # the bound, the roster 7.6-15.5% on the 1,400-agent weeks;
         # when the crossover does not end within the LP's share (it did not on a machine 2x
         # slower, 2026-12-03) the LP has stopped and the pooled fallback plans (docs/results-roster.md).
         lp = lp_relaxation(model, time_limit=limit, crossover=aware)
@@ -661,8 +662,14 @@ def even_out(
 def planned_breaks(
     cat: Catalogue, model: AggregateModel, values: np.ndarray | None
 ) -> dict[tuple[int, int], list[np.ndarray]] | None:
-    """Whole break counts of a plan per (template, absolute start), as offsets (None if fractional)."""
+    """Whole break counts of a plan per (template, absolute start), as offsets.
+
+    None if the plan is fractional, or breaks a row of the model: a rounded plan's breaks can
+    break the forward rows (a break too soon after the one before: the validator's minimum work
+    stretch, seen on a 1,400-agent skill-aware week), and then the placement starts afresh."""
     if values is None or not model.break_groups:
+        return None
+    if (model.a_ub @ values - model.b_ub).max(initial=0.0) > 1e-6:
         return None
     key_of = {v: key for key, vs in model.start_items() for v in vs}
     per_key: dict[tuple[int, int], list[list[np.ndarray]]] = {}
