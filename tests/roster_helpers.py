@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
-from wfm.roster import Rules
+from wfm.roster import BreakRule, Rules
 from wfm.staffing import Targets
 
 START = pd.Timestamp("2026-11-30")  # a Monday
@@ -142,3 +144,35 @@ class CallbackDeadline:
         if queue == "cb":
             return Targets(service_level=None, answer_sec=None, deadline_sec=4 * 3600)
         return Targets()
+
+
+def two_queue_week(minutes: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Queue a peaks in the morning, b in the evening, callbacks (cb, 4 h deadline) at 09:00-11:00;
+    5 a-only, 5 b-only, 4 a+b+cb agents; the hourly requirement repeated on a ``minutes`` grid."""
+    rows = []
+    for d in range(7):
+        for h in range(24):
+            for m in range(0, 60, minutes):
+                t = START + pd.Timedelta(days=d, hours=h, minutes=m)
+                a = 3 if 7 <= h < 15 else (1 if 15 <= h < 22 else 0)
+                b = 3 if 14 <= h < 22 else (1 if 8 <= h < 14 else 0)
+                a += ((h * 60 + m) // minutes) % 2  # every other interval one more: what blocks average out
+                rows += [(t, "a", a), (t, "b", b), (t, "cb", 2 if h in (9, 10) else 0)]
+    req = pd.DataFrame(rows, columns=["interval_start", "queue", "agents_scheduled"])
+    req = req.assign(erlangs=req["agents_scheduled"], agents=req["agents_scheduled"])
+    agents = pd.DataFrame(
+        {
+            "agent_id": [f"F{i}" for i in range(14)],
+            "contract": ["ft"] * 14,
+            "skills": ["a"] * 5 + ["b"] * 5 + ["a;b;cb"] * 4,
+        }
+    )
+    return req, agents
+
+
+def meal_rules() -> Rules:
+    """tiny_rules with a 60-min unpaid meal 3-5 h into the 9 h full-time shift (8 h on the phone)."""
+    r = tiny_rules()
+    ft = r.contracts["ft"]
+    nine = dataclasses.replace(ft.shifts[0], breaks=(BreakRule("meal", 60, 180, 300, paid=False),), min_work_minutes=60)
+    return dataclasses.replace(r, contracts={**r.contracts, "ft": dataclasses.replace(ft, shifts=(nine,))})

@@ -10,44 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from roster_helpers import START, CallbackDeadline, tiny_rules
-from wfm.roster import BreakRule, Rules, schedule, validate
+from roster_helpers import CallbackDeadline, meal_rules, two_queue_week
+from wfm.roster import schedule, validate
 from wfm.roster.aggregate import SCALE, fix_and_round, lp_relaxation, round_lp
 from wfm.roster.stages import build_problem, planned_breaks
 
 
-def meal_rules() -> Rules:
-    """tiny_rules with a 60-min unpaid meal 3-5 h into the 9 h full-time shift."""
-    r = tiny_rules()
-    ft = r.contracts["ft"]
-    nine = dataclasses.replace(ft.shifts[0], breaks=(BreakRule("meal", 60, 180, 300, paid=False),), min_work_minutes=60)
-    return dataclasses.replace(r, contracts={**r.contracts, "ft": dataclasses.replace(ft, shifts=(nine,))})
-
-
-def instance() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Queue a peaks in the morning, b in the evening, callbacks at 09:00-11:00; 5 a, 5 b, 4 a+b+cb agents."""
-    rows = []
-    for d in range(7):
-        for h in range(24):
-            t = START + pd.Timedelta(days=d, hours=h)
-            a = 3 if 7 <= h < 15 else (1 if 15 <= h < 22 else 0)
-            b = 3 if 14 <= h < 22 else (1 if 8 <= h < 14 else 0)
-            rows += [(t, "a", a), (t, "b", b), (t, "cb", 2 if h in (9, 10) else 0)]
-    req = pd.DataFrame(rows, columns=["interval_start", "queue", "agents_scheduled"])
-    req = req.assign(erlangs=req["agents_scheduled"], agents=req["agents_scheduled"])
-    agents = pd.DataFrame(
-        {
-            "agent_id": [f"F{i}" for i in range(14)],
-            "contract": ["ft"] * 14,
-            "skills": ["a"] * 5 + ["b"] * 5 + ["a;b;cb"] * 4,
-        }
-    )
-    return req, agents
-
-
 @pytest.fixture(scope="module")
 def problem():
-    req, agents = instance()
+    req, agents = two_queue_week(60)
     return build_problem(req, agents, meal_rules(), lambda m: None, 0.0, CallbackDeadline())
 
 
@@ -86,7 +57,7 @@ def test_fix_and_round_out_of_time_returns_the_plain_rounding(problem):
 
 
 def test_the_engine_plans_large_skill_aware_weeks_with_breaks_by_fixing(problem):
-    req, agents = instance()
+    req, agents = two_queue_week(60)
     rules = meal_rules()
     # the restricted path of large models, on a small one
     rules = dataclasses.replace(rules, solver=dataclasses.replace(rules.solver, restrict_above_variables=100))

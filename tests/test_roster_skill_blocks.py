@@ -10,35 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from roster_helpers import START, CallbackDeadline, tiny_rules
+from roster_helpers import CallbackDeadline, tiny_rules, two_queue_week
 from wfm.exceptions import ConfigError
 from wfm.roster import Rules, schedule, validate
 from wfm.roster.aggregate import SCALE, lp_relaxation
 from wfm.roster.stages import build_problem
-
-
-def instance(minutes: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Queue a peaks in the morning, b in the evening, callbacks (cb, 4 h deadline) at 09:00-11:00;
-    5 a-only, 5 b-only, 4 a+b+cb agents; the hourly requirement repeated on a ``minutes`` grid."""
-    rows = []
-    for d in range(7):
-        for h in range(24):
-            for m in range(0, 60, minutes):
-                t = START + pd.Timedelta(days=d, hours=h, minutes=m)
-                a = 3 if 7 <= h < 15 else (1 if 15 <= h < 22 else 0)
-                b = 3 if 14 <= h < 22 else (1 if 8 <= h < 14 else 0)
-                a += ((h * 60 + m) // minutes) % 2  # every other interval one more: what blocks average out
-                rows += [(t, "a", a), (t, "b", b), (t, "cb", 2 if h in (9, 10) else 0)]
-    req = pd.DataFrame(rows, columns=["interval_start", "queue", "agents_scheduled"])
-    req = req.assign(erlangs=req["agents_scheduled"], agents=req["agents_scheduled"])
-    agents = pd.DataFrame(
-        {
-            "agent_id": [f"F{i}" for i in range(14)],
-            "contract": ["ft"] * 14,
-            "skills": ["a"] * 5 + ["b"] * 5 + ["a;b;cb"] * 4,
-        }
-    )
-    return req, agents
 
 
 def with_blocks(rules: Rules, minutes: int) -> Rules:
@@ -56,7 +32,7 @@ def lp_value(m) -> float:
 
 
 def test_blocks_of_one_interval_are_the_per_interval_model():
-    req, agents = instance(60)
+    req, agents = two_queue_week(60)
     a = model(req, agents, with_blocks(tiny_rules(), 0))
     b = model(req, agents, with_blocks(tiny_rules(), 60))
     c = model(req, agents, with_blocks(tiny_rules(), 59))  # less than an interval: one interval
@@ -68,7 +44,7 @@ def test_blocks_of_one_interval_are_the_per_interval_model():
 
 
 def test_block_rows_are_a_relaxation_nested_blocks_never_raise_the_lp():
-    req, agents = instance(60)
+    req, agents = two_queue_week(60)
     rules = tiny_rules()
     models = {k: model(req, agents, with_blocks(rules, k)) for k in (60, 120, 240)}
     rows = {k: m.a_ub.shape[0] + m.a_eq.shape[0] for k, m in models.items()}
@@ -81,7 +57,7 @@ def test_block_rows_are_a_relaxation_nested_blocks_never_raise_the_lp():
 
 
 def test_every_interval_of_a_block_gets_the_block_price():
-    req, agents = instance(60)
+    req, agents = two_queue_week(60)
     m = model(req, agents, with_blocks(tiny_rules(), 120))
     lp = lp_relaxation(m)
     prices = m.queue_prices(lp.dual_ub, (7 * 24, 3))
@@ -99,7 +75,7 @@ def test_every_interval_of_a_block_gets_the_block_price():
 @pytest.mark.parametrize("minutes", [15, 30])
 def test_a_roster_planned_on_blocks_is_legal_and_its_bound_holds(minutes):
     # default blocks (30 min): on the 15-min grid two intervals per block, on the 30-min grid one
-    req, agents = instance(minutes)
+    req, agents = two_queue_week(minutes)
     rules = tiny_rules()
     res = schedule(req, agents, rules, time_limit_sec=20, targets=CallbackDeadline())
     assert len(validate(res.roster, agents, rules)) == 0

@@ -4,25 +4,16 @@ and rows that lift the skill-aware LP without taking it above a roster's objecti
 
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from roster_helpers import START, CallbackDeadline, tiny_rules
-from wfm.roster import BreakRule, Rules, schedule, validate
+from roster_helpers import START, CallbackDeadline, meal_rules
+from wfm.roster import schedule, validate
 from wfm.roster.aggregate import SCALE, build_aggregate, lp_relaxation
 from wfm.roster.skill_floor import queue_floor, queue_floors, scarce_queues
 from wfm.roster.stages import build_problem
-
-
-def meal_rules() -> Rules:
-    """tiny_rules with a 60-min unpaid meal 3-5 h into the 9 h full-time shift (8 h on the phone)."""
-    r = tiny_rules()
-    ft = r.contracts["ft"]
-    nine = dataclasses.replace(ft.shifts[0], breaks=(BreakRule("meal", 60, 180, 300, paid=False),), min_work_minutes=60)
-    return dataclasses.replace(r, contracts={**r.contracts, "ft": dataclasses.replace(ft, shifts=(nine,))})
 
 
 def instance(v_heads: int = 2, holders: int = 1, a_only: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
