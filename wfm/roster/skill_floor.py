@@ -120,6 +120,11 @@ def queue_floor(cat: Catalogue, q: int, holders: np.ndarray, *, time_limit: floa
     return max(0, math.ceil(value - 1e-6)), lp.status
 
 
+def floor_rows(floors: tuple[QueueFloor, ...] | list[QueueFloor]) -> dict[int, int]:
+    """Queue index -> floor of the floors above zero: what ``build_aggregate(..., floors=...)`` adds as rows."""
+    return {f.queue: f.floor for f in floors if f.floor > 0}
+
+
 def queue_floors(cat: Catalogue, *, ratio: float = SCARCE_RATIO, deadline: float | None = None) -> list[QueueFloor]:
     """The shortfall floors of the scarce queues (:func:`scarce_queues`), each within the deadline.
 

@@ -50,7 +50,7 @@ from .cycle_moves import improve_cycles
 from .inputs import check_prev_shift_ends
 from .repair import Improved, enforce_windows, improve
 from .rules import Rules
-from .skill_floor import QueueFloor, queue_floors
+from .skill_floor import QueueFloor, floor_rows, queue_floors
 from .skill_plan import build_skill_plan
 from .state import RosterState, evaluate_objective
 from .tours import DAY, Catalogue, Grid, build_catalogue, build_grid
@@ -132,10 +132,6 @@ class Problem:
     build_sec: float
     # skill-aware: the scarce queues' shortfall floors (wfm.roster.skill_floor), rows of the model
     floors: tuple[QueueFloor, ...] = ()
-
-    def floor_rows(self) -> dict[int, int]:
-        """Queue index -> floor, what build_aggregate adds as rows."""
-        return {f.queue: f.floor for f in self.floors if f.floor > 0}
 
 
 @dataclass(frozen=True)
@@ -250,7 +246,7 @@ def build_problem(
                 f"roster ({f.holders} holders, {f.ratio:.2f}x its requirement in paid hours; LP {f.status}, "
                 f"{f.wall_sec:.1f} s)"
             )
-    model = build_aggregate(cat, floors={f.queue: f.floor for f in floors if f.floor > 0})
+    model = build_aggregate(cat, floors=floor_rows(floors))
     build_sec = time.perf_counter() - t0
     report(
         f"model: {len(parsed)} agents, {grid.n_days} days of {grid.interval_minutes}-min intervals, "
@@ -421,7 +417,7 @@ def plan_tours(
         # classes: the cut LP alone took ~55 s, the dive never ended inside the 150 s cap).
         time_for_dive = time_for_dive and not (cat.skill_aware and restrict)
         if len(model.cost) <= solver.dive_max_variables and time_for_dive:
-            plan_model = build_aggregate(cat, history_cuts=True, floors=problem.floor_rows())
+            plan_model = build_aggregate(cat, history_cuts=True, floors=floor_rows(problem.floors))
             cut_lp = lp_relaxation(
                 plan_model,
                 time_limit=min(solver.safety(solver.lp_share * time_limit_sec), _left(deadline, reserve)),
