@@ -450,7 +450,7 @@ def plan_tours(
             t_fix = time.perf_counter()
             det_limit = 0.0
             fixed, steps, was_fixed = fix_and_round(
-                model, lp_x, n_class, deadline=deadline - reserve if deadline else None
+                model, lp_x, n_class, deadline=None if deadline is None else deadline - reserve
             )
             for line in steps:
                 report(f"aggregate: {line}")
@@ -458,7 +458,7 @@ def plan_tours(
             if was_fixed and fixed.values is not None:
                 fixed.cycle_flow = cycle_rows.flow_values(model, fixed.values.astype(float))
                 rounded = fixed
-                target_x = fixed.values.astype(float)  # whole down to the breaks: the assignment follows them
+                target_x = fixed.values.astype(float)  # whole: its breaks are followed if it meets every row
                 status = "LP_FIXED"
             plan = AggregatePlan([], {}, rounded.objective, float("nan"), status, time.perf_counter() - t_fix)
         else:
